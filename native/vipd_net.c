@@ -1,0 +1,362 @@
+/*
+ * vipd_net: the one native edge of vipd. Node has no raw IP, packet or netlink sockets, so this addon exposes
+ * generic socket calls (any family), socket options, send/recv with ancillary data and libuv readiness polling.
+ * It knows nothing about VRRP, ARP or netlink messages: everything protocol-shaped is built and parsed in
+ * TypeScript (src/net/). Every socket is non-blocking and close-on-exec. Errors are thrown as JS errors with
+ * `code` (e.g. "EPERM"), `errno` and `syscall`, so callers can name the missing capability.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <net/if.h>
+#include <node_api.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+#define CHECK(call)                                                                                 \
+  do {                                                                                              \
+    if ((call) != napi_ok) {                                                                        \
+      napi_throw_error(env, "EINTERNAL", "vipd_net: N-API call failed: " #call);                   \
+      return NULL;                                                                                  \
+    }                                                                                               \
+  } while (0)
+
+static napi_value throw_errno(napi_env env, const char *syscall, int err) {
+  char msg[160];
+  snprintf(msg, sizeof msg, "%s: %s (%s)", syscall, strerror(err), uv_err_name(-err));
+  napi_value code, message, error, errnum, sys;
+  napi_create_string_utf8(env, uv_err_name(-err), NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
+  napi_create_error(env, code, message, &error);
+  napi_create_int32(env, err, &errnum);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &sys);
+  napi_set_named_property(env, error, "errno", errnum);
+  napi_set_named_property(env, error, "syscall", sys);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
+    napi_throw_type_error(env, "EINVAL", "vipd_net: wrong number of arguments");
+    return 0;
+  }
+  return 1;
+}
+
+static int get_i32(napi_env env, napi_value v, int32_t *out) {
+  if (napi_get_value_int32(env, v, out) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "vipd_net: expected an integer argument");
+    return 0;
+  }
+  return 1;
+}
+
+/* A Buffer argument, or null/undefined (data=NULL, len=0). */
+static int get_opt_buffer(napi_env env, napi_value v, void **data, size_t *len) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t == napi_null || t == napi_undefined) {
+    *data = NULL;
+    *len = 0;
+    return 1;
+  }
+  bool is_buf = false;
+  napi_is_buffer(env, v, &is_buf);
+  if (!is_buf || napi_get_buffer_info(env, v, data, len) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "vipd_net: expected a Buffer argument");
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value make_i32(napi_env env, int32_t v) {
+  napi_value r;
+  napi_create_int32(env, v, &r);
+  return r;
+}
+
+/* socket(domain, type, protocol) -> fd */
+static napi_value js_socket(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int32_t domain, type, proto;
+  if (!get_args(env, info, 3, argv) || !get_i32(env, argv[0], &domain) || !get_i32(env, argv[1], &type) ||
+      !get_i32(env, argv[2], &proto))
+    return NULL;
+  int fd = socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  return make_i32(env, fd);
+}
+
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t fd;
+  if (!get_args(env, info, 1, argv) || !get_i32(env, argv[0], &fd)) return NULL;
+  if (close(fd) < 0) return throw_errno(env, "close", errno);
+  return NULL;
+}
+
+/* setsockopt(fd, level, name, value: int | Buffer) */
+static napi_value js_setsockopt(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int32_t fd, level, name;
+  if (!get_args(env, info, 4, argv) || !get_i32(env, argv[0], &fd) || !get_i32(env, argv[1], &level) ||
+      !get_i32(env, argv[2], &name))
+    return NULL;
+  napi_valuetype t;
+  napi_typeof(env, argv[3], &t);
+  int rc;
+  if (t == napi_number) {
+    int32_t v;
+    if (!get_i32(env, argv[3], &v)) return NULL;
+    int iv = v;
+    rc = setsockopt(fd, level, name, &iv, sizeof iv);
+  } else {
+    void *data;
+    size_t len;
+    if (!get_opt_buffer(env, argv[3], &data, &len)) return NULL;
+    rc = setsockopt(fd, level, name, data, (socklen_t)len);
+  }
+  if (rc < 0) return throw_errno(env, "setsockopt", errno);
+  return NULL;
+}
+
+/* getsockopt(fd, level, name, maxLen) -> Buffer */
+static napi_value js_getsockopt(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int32_t fd, level, name, max;
+  if (!get_args(env, info, 4, argv) || !get_i32(env, argv[0], &fd) || !get_i32(env, argv[1], &level) ||
+      !get_i32(env, argv[2], &name) || !get_i32(env, argv[3], &max))
+    return NULL;
+  if (max < 0 || max > 65536) max = 65536;
+  char *buf = malloc(max ? (size_t)max : 1);
+  socklen_t len = (socklen_t)max;
+  if (getsockopt(fd, level, name, buf, &len) < 0) {
+    int e = errno;
+    free(buf);
+    return throw_errno(env, "getsockopt", e);
+  }
+  napi_value out;
+  void *dst;
+  napi_create_buffer_copy(env, len, buf, &dst, &out);
+  free(buf);
+  return out;
+}
+
+/* bind(fd, sockaddr: Buffer) */
+static napi_value js_bind(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd;
+  void *sa;
+  size_t salen;
+  if (!get_args(env, info, 2, argv) || !get_i32(env, argv[0], &fd) || !get_opt_buffer(env, argv[1], &sa, &salen))
+    return NULL;
+  if (bind(fd, (struct sockaddr *)sa, (socklen_t)salen) < 0) return throw_errno(env, "bind", errno);
+  return NULL;
+}
+
+/* sendmsg(fd, data: Buffer, sockaddr: Buffer|null, control: Buffer|null, flags) -> bytes sent, or -1 on EAGAIN */
+static napi_value js_sendmsg(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  int32_t fd, flags;
+  void *data, *sa, *ctl;
+  size_t len, salen, ctllen;
+  if (!get_args(env, info, 5, argv) || !get_i32(env, argv[0], &fd) || !get_opt_buffer(env, argv[1], &data, &len) ||
+      !get_opt_buffer(env, argv[2], &sa, &salen) || !get_opt_buffer(env, argv[3], &ctl, &ctllen) ||
+      !get_i32(env, argv[4], &flags))
+    return NULL;
+  struct iovec iov = {.iov_base = data, .iov_len = len};
+  struct msghdr msg = {0};
+  msg.msg_name = sa;
+  msg.msg_namelen = (socklen_t)salen;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctllen ? ctl : NULL;
+  msg.msg_controllen = ctllen;
+  ssize_t n = sendmsg(fd, &msg, flags | MSG_NOSIGNAL);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return make_i32(env, -1);
+    return throw_errno(env, "sendmsg", errno);
+  }
+  return make_i32(env, (int32_t)n);
+}
+
+/* recvmsg(fd, maxLen, controlLen) -> {data, addr, control, flags} or null when nothing is queued (EAGAIN) */
+static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int32_t fd, max, ctlmax;
+  if (!get_args(env, info, 3, argv) || !get_i32(env, argv[0], &fd) || !get_i32(env, argv[1], &max) ||
+      !get_i32(env, argv[2], &ctlmax))
+    return NULL;
+  if (max <= 0 || max > 1 << 20) max = 65536;
+  if (ctlmax < 0 || ctlmax > 65536) ctlmax = 0;
+  char *buf = malloc((size_t)max);
+  char *ctl = malloc(ctlmax ? (size_t)ctlmax : 1);
+  struct sockaddr_storage ss;
+  struct iovec iov = {.iov_base = buf, .iov_len = (size_t)max};
+  struct msghdr msg = {0};
+  msg.msg_name = &ss;
+  msg.msg_namelen = sizeof ss;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctlmax ? ctl : NULL;
+  msg.msg_controllen = (size_t)ctlmax;
+  ssize_t n = recvmsg(fd, &msg, 0);
+  if (n < 0) {
+    int e = errno;
+    free(buf);
+    free(ctl);
+    if (e == EAGAIN || e == EWOULDBLOCK) {
+      napi_value nul;
+      napi_get_null(env, &nul);
+      return nul;
+    }
+    return throw_errno(env, "recvmsg", e);
+  }
+  napi_value out, data, addr, control, flags;
+  void *dst;
+  size_t got = (size_t)n > (size_t)max ? (size_t)max : (size_t)n;
+  napi_create_object(env, &out);
+  napi_create_buffer_copy(env, got, buf, &dst, &data);
+  napi_create_buffer_copy(env, msg.msg_namelen, &ss, &dst, &addr);
+  napi_create_buffer_copy(env, msg.msg_controllen, ctl, &dst, &control);
+  napi_create_int32(env, msg.msg_flags, &flags);
+  napi_set_named_property(env, out, "data", data);
+  napi_set_named_property(env, out, "addr", addr);
+  napi_set_named_property(env, out, "control", control);
+  napi_set_named_property(env, out, "flags", flags);
+  free(buf);
+  free(ctl);
+  return out;
+}
+
+/* ifNameToIndex(name) -> index (0 when there is no such interface) */
+static napi_value js_if_nametoindex(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  char name[IF_NAMESIZE + 1];
+  size_t len;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "vipd_net: expected an interface name");
+    return NULL;
+  }
+  return make_i32(env, (int32_t)if_nametoindex(name));
+}
+
+/* ---- readiness polling: libuv tells us when a socket is readable; JS then drains it with recvmsg ---- */
+
+typedef struct {
+  uv_poll_t handle;
+  napi_env env;
+  napi_ref callback;
+  int stopped;
+} poller_t;
+
+static void poll_closed(uv_handle_t *h) { free(h->data); }
+
+static void poll_cb(uv_poll_t *h, int status, int events) {
+  (void)events;
+  poller_t *p = h->data;
+  if (p->stopped) return;
+  napi_env env = p->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value cb, global, arg, result;
+  napi_get_reference_value(env, p->callback, &cb);
+  napi_get_global(env, &global);
+  napi_create_int32(env, status, &arg);
+  if (napi_call_function(env, global, cb, 1, &arg, &result) == napi_pending_exception) {
+    napi_value err;
+    napi_get_and_clear_last_exception(env, &err);
+    napi_fatal_exception(env, err);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void poller_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)data;
+  (void)hint;
+  /* The poller outlives its JS handle until pollStop closes it; nothing to free here. */
+}
+
+/* pollStart(fd, callback(status)) -> handle */
+static napi_value js_poll_start(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd;
+  if (!get_args(env, info, 2, argv) || !get_i32(env, argv[0], &fd)) return NULL;
+  uv_loop_t *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  poller_t *p = calloc(1, sizeof *p);
+  p->env = env;
+  p->handle.data = p;
+  CHECK(napi_create_reference(env, argv[1], 1, &p->callback));
+  int rc = uv_poll_init(loop, &p->handle, fd);
+  if (rc < 0) {
+    napi_delete_reference(env, p->callback);
+    free(p);
+    return throw_errno(env, "uv_poll_init", -rc);
+  }
+  rc = uv_poll_start(&p->handle, UV_READABLE, poll_cb);
+  if (rc < 0) {
+    napi_delete_reference(env, p->callback);
+    uv_close((uv_handle_t *)&p->handle, poll_closed);
+    return throw_errno(env, "uv_poll_start", -rc);
+  }
+  napi_value ext;
+  CHECK(napi_create_external(env, p, poller_finalize, NULL, &ext));
+  return ext;
+}
+
+/* pollStop(handle): stop watching (idempotent). Call before closing the fd. */
+static napi_value js_poll_stop(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  poller_t *p;
+  CHECK(napi_get_value_external(env, argv[0], (void **)&p));
+  if (p->stopped) return NULL;
+  p->stopped = 1;
+  uv_poll_stop(&p->handle);
+  napi_delete_reference(env, p->callback);
+  uv_close((uv_handle_t *)&p->handle, poll_closed);
+  return NULL;
+}
+
+/* pollRef(handle, ref: boolean): whether an idle watched socket keeps the process alive */
+static napi_value js_poll_ref(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  poller_t *p;
+  bool ref;
+  CHECK(napi_get_value_external(env, argv[0], (void **)&p));
+  CHECK(napi_get_value_bool(env, argv[1], &ref));
+  if (p->stopped) return NULL;
+  if (ref)
+    uv_ref((uv_handle_t *)&p->handle);
+  else
+    uv_unref((uv_handle_t *)&p->handle);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"socket", NULL, js_socket, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setsockopt", NULL, js_setsockopt, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"getsockopt", NULL, js_getsockopt, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"bind", NULL, js_bind, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendmsg", NULL, js_sendmsg, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"recvmsg", NULL, js_recvmsg, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ifNameToIndex", NULL, js_if_nametoindex, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pollStart", NULL, js_poll_start, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pollStop", NULL, js_poll_stop, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pollRef", NULL, js_poll_ref, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,59 @@
+// Typed loader for the vipd_net addon (native/vipd_net.c): generic sockets, options, sendmsg/recvmsg with
+// ancillary data, and libuv readiness polling. Nothing protocol-shaped lives in the addon.
+import { createRequire } from 'node:module';
+
+export interface RecvResult {
+  data: Buffer;
+  /** Raw sockaddr bytes of the sender (family-specific layout). */
+  addr: Buffer;
+  /** Raw cmsg area (parse with src/net/cmsg.ts). */
+  control: Buffer;
+  /** msghdr.msg_flags (MSG_TRUNC, MSG_CTRUNC …). */
+  flags: number;
+}
+
+export interface PollHandle {
+  readonly __poll: unique symbol;
+}
+
+export interface NativeNet {
+  socket(domain: number, type: number, protocol: number): number;
+  close(fd: number): void;
+  setsockopt(fd: number, level: number, name: number, value: number | Buffer): void;
+  getsockopt(fd: number, level: number, name: number, maxLen: number): Buffer;
+  bind(fd: number, sockaddr: Buffer): void;
+  /** Returns bytes sent, or -1 when the socket buffer is full (EAGAIN). Throws with `code` on other errors. */
+  sendmsg(fd: number, data: Buffer, sockaddr: Buffer | null, control: Buffer | null, flags: number): number;
+  /** Returns null when nothing is queued. */
+  recvmsg(fd: number, maxLen: number, controlLen: number): RecvResult | null;
+  ifNameToIndex(name: string): number;
+  pollStart(fd: number, onReadable: (status: number) => void): PollHandle;
+  pollStop(handle: PollHandle): void;
+  pollRef(handle: PollHandle, ref: boolean): void;
+}
+
+let loaded: NativeNet | undefined;
+
+/** The addon, loaded on first use so that pure code and tests never need it. */
+export function nativeNet(): NativeNet {
+  if (!loaded) {
+    const require = createRequire(import.meta.url);
+    // dist/src/net/native.js → ../../../build/Release (compiled layout), src/net → ../../build (ts-node layout).
+    const candidates = ['../../../build/Release/vipd_net.node', '../../build/Release/vipd_net.node'];
+    let lastError: unknown;
+    for (const path of candidates) {
+      try {
+        loaded = require(path) as NativeNet;
+        break;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    if (!loaded) {
+      throw new Error(
+        `the vipd_net native addon is not built (run \`npm ci\` or \`npm run install\`): ${String(lastError)}`,
+      );
+    }
+  }
+  return loaded;
+}
