@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/filter.h>
 #include <uv.h>
 
 #define CHECK(call)                                                                                 \
@@ -246,6 +247,26 @@ static napi_value js_if_nametoindex(napi_env env, napi_callback_info info) {
   return make_i32(env, (int32_t)if_nametoindex(name));
 }
 
+/* attachFilter(fd, program: Buffer of struct sock_filter[]): SO_ATTACH_FILTER with a classic BPF program.
+ * Needs a C wrapper because struct sock_fprog holds a pointer. Used e.g. to make send-only raw sockets drop
+ * everything they would otherwise queue (keepalived does the same on its send sockets). */
+static napi_value js_attach_filter(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd;
+  void *prog;
+  size_t len;
+  if (!get_args(env, info, 2, argv) || !get_i32(env, argv[0], &fd) || !get_opt_buffer(env, argv[1], &prog, &len))
+    return NULL;
+  if (len == 0 || len % sizeof(struct sock_filter) != 0 || len / sizeof(struct sock_filter) > 4096) {
+    napi_throw_type_error(env, "EINVAL", "vipd_net: BPF program must be a non-empty array of 8-byte instructions");
+    return NULL;
+  }
+  struct sock_fprog fprog = {.len = (unsigned short)(len / sizeof(struct sock_filter)), .filter = prog};
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog) < 0)
+    return throw_errno(env, "setsockopt(SO_ATTACH_FILTER)", errno);
+  return NULL;
+}
+
 /* ---- readiness polling: libuv tells us when a socket is readable; JS then drains it with recvmsg ---- */
 
 typedef struct {
@@ -354,6 +375,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"pollStart", NULL, js_poll_start, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pollStop", NULL, js_poll_stop, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pollRef", NULL, js_poll_ref, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"attachFilter", NULL, js_attach_filter, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

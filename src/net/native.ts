@@ -30,6 +30,8 @@ export interface NativeNet {
   pollStart(fd: number, onReadable: (status: number) => void): PollHandle;
   pollStop(handle: PollHandle): void;
   pollRef(handle: PollHandle, ref: boolean): void;
+  /** SO_ATTACH_FILTER: `program` is an array of 8-byte struct sock_filter (classic BPF), host byte order. */
+  attachFilter(fd: number, program: Buffer): void;
 }
 
 let loaded: NativeNet | undefined;
