@@ -1,0 +1,240 @@
+// ctnetlink message codec: conntrack entries <-> IPCTNL_MSG_CT_* messages (nfnetlink_conntrack.h). Pure: no I/O.
+// What the kernel requires to create an entry is fixed by net/netfilter/nf_conntrack_netlink.c
+// ctnetlink_new_conntrack()/ctnetlink_create_conntrack(): both tuples, CTA_TIMEOUT, optional status,
+// protoinfo, mark, and NAT set up through CTA_NAT_SRC/CTA_NAT_DST (the kernel refuses NAT attributes when
+// the entry already exists, ctnetlink_change_conntrack() → EOPNOTSUPP, so updates leave them out).
+import * as C from './constants.js';
+import { addrToString, parseAddr } from './addr.js';
+import { attr, be16, be32, nested, nlmsg, parseAttrs, u8, type NlMsg } from './nlattr.js';
+import { invertTuple, natOf, type ConntrackEntry, type CtTuple, type Drop, type IpFamily } from './types.js';
+
+export type CtEventKind = 'new' | 'update' | 'destroy';
+
+export interface DecodedConntrack {
+  kind: CtEventKind;
+  entry: ConntrackEntry;
+}
+
+const ctType = (msg: number): number => (C.NFNL_SUBSYS_CTNETLINK << 8) | msg;
+
+function decodeTuple(buf: Buffer, family: IpFamily): CtTuple | Drop {
+  const a = parseAttrs(buf);
+  if (!a) return { drop: 'bad-attributes' };
+  const ip = a.get(C.CTA_TUPLE_IP);
+  const proto = a.get(C.CTA_TUPLE_PROTO);
+  if (!ip || !proto) return { drop: 'bad-tuple' };
+  const ipa = parseAttrs(ip);
+  const pa = parseAttrs(proto);
+  if (!ipa || !pa) return { drop: 'bad-attributes' };
+  const alen = family === 4 ? 4 : 16;
+  const src = ipa.get(family === 4 ? C.CTA_IP_V4_SRC : C.CTA_IP_V6_SRC);
+  const dst = ipa.get(family === 4 ? C.CTA_IP_V4_DST : C.CTA_IP_V6_DST);
+  const num = pa.get(C.CTA_PROTO_NUM);
+  if (!src || !dst || src.length < alen || dst.length < alen || !num || num.length < 1) return { drop: 'bad-tuple' };
+  const r16 = (t: number): number => {
+    const v = pa.get(t);
+    return v && v.length >= 2 ? v.readUInt16BE(0) : 0;
+  };
+  const r8 = (t: number): number => {
+    const v = pa.get(t);
+    return v && v.length >= 1 ? v[0]! : 0;
+  };
+  const icmp6 = num[0] === C.IPPROTO_ICMPV6;
+  return {
+    src: addrToString(src, family),
+    dst: addrToString(dst, family),
+    proto: num[0]!,
+    srcPort: r16(C.CTA_PROTO_SRC_PORT),
+    dstPort: r16(C.CTA_PROTO_DST_PORT),
+    icmpId: r16(icmp6 ? C.CTA_PROTO_ICMPV6_ID : C.CTA_PROTO_ICMP_ID),
+    icmpType: r8(icmp6 ? C.CTA_PROTO_ICMPV6_TYPE : C.CTA_PROTO_ICMP_TYPE),
+    icmpCode: r8(icmp6 ? C.CTA_PROTO_ICMPV6_CODE : C.CTA_PROTO_ICMP_CODE),
+  };
+}
+
+/**
+ * Decode one ctnetlink conntrack message (a dump reply or a multicast event). Never throws.
+ * Events: IPCTNL_MSG_CT_NEW with NLM_F_CREATE is a new entry, without it an update; CT_DELETE is a destroy.
+ */
+export function decodeConntrack(msg: NlMsg): DecodedConntrack | Drop {
+  if (msg.type >> 8 !== C.NFNL_SUBSYS_CTNETLINK) return { drop: 'not-ctnetlink' };
+  const sub = msg.type & 0xff;
+  if (sub !== C.IPCTNL_MSG_CT_NEW && sub !== C.IPCTNL_MSG_CT_DELETE) return { drop: 'not-conntrack' };
+  if (msg.payload.length < C.NFGENMSG_LEN) return { drop: 'truncated' };
+  const af = msg.payload[0];
+  const family: IpFamily | null = af === C.AF_INET ? 4 : af === C.AF_INET6 ? 6 : null;
+  if (family === null) return { drop: 'unsupported-family' };
+  const a = parseAttrs(msg.payload.subarray(C.NFGENMSG_LEN));
+  if (!a) return { drop: 'bad-attributes' };
+  const o = a.get(C.CTA_TUPLE_ORIG);
+  const r = a.get(C.CTA_TUPLE_REPLY);
+  if (!o) return { drop: 'no-orig-tuple' };
+  const orig = decodeTuple(o, family);
+  if ('drop' in orig) return orig;
+  let reply: CtTuple;
+  if (r) {
+    const rr = decodeTuple(r, family);
+    if ('drop' in rr) return rr;
+    reply = rr;
+  } else {
+    reply = invertTuple(orig);
+  }
+  const b32 = (t: number): number => {
+    const v = a.get(t);
+    return v && v.length >= 4 ? v.readUInt32BE(0) : 0;
+  };
+  const zoneBuf = a.get(C.CTA_ZONE);
+  let tcp: ConntrackEntry['tcp'] = null;
+  const pinfo = a.get(C.CTA_PROTOINFO);
+  if (pinfo) {
+    const pi = parseAttrs(pinfo);
+    const t = pi?.get(C.CTA_PROTOINFO_TCP);
+    const ta = t ? parseAttrs(t) : null;
+    if (ta) {
+      const b = (k: number): number => ta.get(k)?.[0] ?? 0;
+      tcp = {
+        state: b(C.CTA_PROTOINFO_TCP_STATE),
+        wscaleOrig: b(C.CTA_PROTOINFO_TCP_WSCALE_ORIGINAL),
+        wscaleReply: b(C.CTA_PROTOINFO_TCP_WSCALE_REPLY),
+      };
+    }
+  }
+  const kind: CtEventKind =
+    sub === C.IPCTNL_MSG_CT_DELETE ? 'destroy' : msg.flags & C.NLM_F_CREATE ? 'new' : 'update';
+  return {
+    kind,
+    entry: {
+      family,
+      orig,
+      reply,
+      status: b32(C.CTA_STATUS),
+      timeoutS: b32(C.CTA_TIMEOUT),
+      mark: b32(C.CTA_MARK),
+      zone: zoneBuf && zoneBuf.length >= 2 ? zoneBuf.readUInt16BE(0) : 0,
+      tcp,
+    },
+  };
+}
+
+function nfgen(family: IpFamily | 0): Buffer {
+  return Buffer.from([family === 4 ? C.AF_INET : family === 6 ? C.AF_INET6 : 0, C.NFNETLINK_V0, 0, 0]);
+}
+
+function encodeTuple(type: number, t: CtTuple, family: IpFamily): Buffer {
+  const src = parseAddr(t.src) ?? Buffer.alloc(family === 4 ? 4 : 16);
+  const dst = parseAddr(t.dst) ?? Buffer.alloc(family === 4 ? 4 : 16);
+  const ip = nested(C.CTA_TUPLE_IP, [
+    attr(family === 4 ? C.CTA_IP_V4_SRC : C.CTA_IP_V6_SRC, src),
+    attr(family === 4 ? C.CTA_IP_V4_DST : C.CTA_IP_V6_DST, dst),
+  ]);
+  const p: Buffer[] = [attr(C.CTA_PROTO_NUM, u8(t.proto))];
+  if (t.proto === C.IPPROTO_ICMP) {
+    p.push(attr(C.CTA_PROTO_ICMP_ID, be16(t.icmpId)), attr(C.CTA_PROTO_ICMP_TYPE, u8(t.icmpType)));
+    p.push(attr(C.CTA_PROTO_ICMP_CODE, u8(t.icmpCode)));
+  } else if (t.proto === C.IPPROTO_ICMPV6) {
+    p.push(attr(C.CTA_PROTO_ICMPV6_ID, be16(t.icmpId)), attr(C.CTA_PROTO_ICMPV6_TYPE, u8(t.icmpType)));
+    p.push(attr(C.CTA_PROTO_ICMPV6_CODE, u8(t.icmpCode)));
+  } else {
+    p.push(attr(C.CTA_PROTO_SRC_PORT, be16(t.srcPort)), attr(C.CTA_PROTO_DST_PORT, be16(t.dstPort)));
+  }
+  return nested(type, [ip, nested(C.CTA_TUPLE_PROTO, p)]);
+}
+
+function encodeNat(type: number, family: IpFamily, addr: string, port: number, proto: number): Buffer {
+  const a = parseAddr(addr) ?? Buffer.alloc(family === 4 ? 4 : 16);
+  const parts = [
+    attr(family === 4 ? C.CTA_NAT_V4_MINIP : C.CTA_NAT_V6_MINIP, a),
+    attr(family === 4 ? C.CTA_NAT_V4_MAXIP : C.CTA_NAT_V6_MAXIP, a),
+  ];
+  if (proto !== C.IPPROTO_ICMP && proto !== C.IPPROTO_ICMPV6 && port !== 0) {
+    parts.push(nested(C.CTA_NAT_PROTO, [attr(C.CTA_PROTONAT_PORT_MIN, be16(port)), attr(C.CTA_PROTONAT_PORT_MAX, be16(port))]));
+  }
+  return nested(type, parts);
+}
+
+/**
+ * TCP tracking flags for an injected entry. Like conntrackd (src/netlink.c nl_create_conntrack), window
+ * tracking is relaxed (BE_LIBERAL): the sequence windows are not replicated, so the new master must not judge
+ * in-flight segments against windows it never saw. CLOSE_INIT marks entries already closing.
+ */
+function tcpFlags(state: number): number {
+  let f = C.IP_CT_TCP_FLAG_SACK_PERM | C.IP_CT_TCP_FLAG_BE_LIBERAL;
+  if (state >= C.TCP_CONNTRACK_TIME_WAIT) f |= C.IP_CT_TCP_FLAG_CLOSE_INIT;
+  return f;
+}
+
+function commonAttrs(e: ConntrackEntry, timeoutS: number): Buffer[] {
+  // IPS_EXPECTED cannot be set from user space (nf_ct_change_status_common → EBUSY); NAT bits are derived by
+  // the kernel from CTA_NAT_*, and the remaining unchangeable bits are ignored by __nf_ct_change_status().
+  const status = e.status & (C.IPS_SEEN_REPLY | C.IPS_ASSURED | C.IPS_CONFIRMED);
+  const out = [attr(C.CTA_STATUS, be32(status)), attr(C.CTA_TIMEOUT, be32(Math.max(1, timeoutS)))];
+  if (e.mark) out.push(attr(C.CTA_MARK, be32(e.mark)));
+  if (e.tcp) {
+    const flags = tcpFlags(e.tcp.state);
+    const fl = Buffer.from([flags, flags]);
+    out.push(
+      nested(C.CTA_PROTOINFO, [
+        nested(C.CTA_PROTOINFO_TCP, [
+          attr(C.CTA_PROTOINFO_TCP_STATE, u8(e.tcp.state)),
+          attr(C.CTA_PROTOINFO_TCP_WSCALE_ORIGINAL, u8(e.tcp.wscaleOrig)),
+          attr(C.CTA_PROTOINFO_TCP_WSCALE_REPLY, u8(e.tcp.wscaleReply)),
+          attr(C.CTA_PROTOINFO_TCP_FLAGS_ORIGINAL, fl),
+          attr(C.CTA_PROTOINFO_TCP_FLAGS_REPLY, fl),
+        ]),
+      ]),
+    );
+  }
+  return out;
+}
+
+export interface CreateOptions {
+  /** Timeout to give the injected entry (conntrackd CommitTimeout); default: the entry's own timeoutS. */
+  timeoutS?: number;
+  /** NLM_F_EXCL: fail with EEXIST instead of updating an existing entry. Default true (create path). */
+  exclusive?: boolean;
+}
+
+/**
+ * IPCTNL_MSG_CT_NEW with NLM_F_CREATE. The reply tuple is sent un-NATed (the inverse of the original) and the
+ * translation travels in CTA_NAT_DST/CTA_NAT_SRC: nf_nat_setup_info() then rewrites the reply tuple itself and
+ * sets IPS_DST_NAT/IPS_SRC_NAT, which is what makes the NAT hooks translate the flow's packets.
+ */
+export function encodeCreate(e: ConntrackEntry, seq: number, opts: CreateOptions = {}): Buffer {
+  const nat = natOf(e);
+  const parts = [
+    nfgen(e.family),
+    encodeTuple(C.CTA_TUPLE_ORIG, e.orig, e.family),
+    encodeTuple(C.CTA_TUPLE_REPLY, invertTuple(e.orig), e.family),
+    ...commonAttrs(e, opts.timeoutS ?? e.timeoutS),
+  ];
+  if (nat.dst) parts.push(encodeNat(C.CTA_NAT_DST, e.family, nat.dst.addr, nat.dst.port, e.orig.proto));
+  if (nat.src) parts.push(encodeNat(C.CTA_NAT_SRC, e.family, nat.src.addr, nat.src.port, e.orig.proto));
+  if (e.zone) parts.push(attr(C.CTA_ZONE, be16(e.zone)));
+  const flags = C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | (opts.exclusive === false ? 0 : C.NLM_F_EXCL);
+  return nlmsg(ctType(C.IPCTNL_MSG_CT_NEW), flags, seq, Buffer.concat(parts));
+}
+
+/** IPCTNL_MSG_CT_NEW without NLM_F_CREATE: refresh status/timeout/mark/TCP state of an existing entry. */
+export function encodeUpdate(e: ConntrackEntry, seq: number, timeoutS = e.timeoutS): Buffer {
+  const parts = [nfgen(e.family), encodeTuple(C.CTA_TUPLE_ORIG, e.orig, e.family), ...commonAttrs(e, timeoutS)];
+  if (e.zone) parts.push(attr(C.CTA_ZONE, be16(e.zone)));
+  return nlmsg(ctType(C.IPCTNL_MSG_CT_NEW), C.NLM_F_REQUEST | C.NLM_F_ACK, seq, Buffer.concat(parts));
+}
+
+/** Only the timeout of an existing entry (conntrackd -t: let stale entries expire soon). */
+export function encodeSetTimeout(e: ConntrackEntry, seq: number, timeoutS: number): Buffer {
+  const parts = [nfgen(e.family), encodeTuple(C.CTA_TUPLE_ORIG, e.orig, e.family), attr(C.CTA_TIMEOUT, be32(timeoutS))];
+  if (e.zone) parts.push(attr(C.CTA_ZONE, be16(e.zone)));
+  return nlmsg(ctType(C.IPCTNL_MSG_CT_NEW), C.NLM_F_REQUEST | C.NLM_F_ACK, seq, Buffer.concat(parts));
+}
+
+export function encodeDelete(e: Pick<ConntrackEntry, 'family' | 'orig' | 'zone'>, seq: number): Buffer {
+  const parts = [nfgen(e.family), encodeTuple(C.CTA_TUPLE_ORIG, e.orig, e.family)];
+  if (e.zone) parts.push(attr(C.CTA_ZONE, be16(e.zone)));
+  return nlmsg(ctType(C.IPCTNL_MSG_CT_DELETE), C.NLM_F_REQUEST | C.NLM_F_ACK, seq, Buffer.concat(parts));
+}
+
+/** Full table dump (family 0 = both IPv4 and IPv6). */
+export function encodeDumpRequest(seq: number, family: IpFamily | 0 = 0): Buffer {
+  return nlmsg(ctType(C.IPCTNL_MSG_CT_GET), C.NLM_F_REQUEST | C.NLM_F_DUMP, seq, nfgen(family));
+}
