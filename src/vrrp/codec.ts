@@ -1,0 +1,245 @@
+// VRRP v2/v3 advertisement codec, byte-compatible with keepalived (keepalived.md §1.1-1.2, §8 facts 2-8).
+// Pure: decoders never throw on remote input, they return { drop: reason }. Encoders throw on bad LOCAL
+// input (a config the validator should have refused), which is a programming error.
+import { formatAddress, formatIpv4, parseAddress, parseIpv4 } from './addr.js';
+import { internetChecksum, ipv4PseudoHeader } from './checksum.js';
+import {
+  AUTH_DATA_LEN, ETH_MIN_PAYLOAD, IPV4_HEADER_LEN, MAX_VIPS_PER_ADVERT, V2_MAX_ADVERT_INT_MS,
+  V2_MIN_ADVERT_INT_MS, V3_INTERVAL_MASK, V3_MAX_ADVERT_INT_MS, V3_MIN_ADVERT_INT_MS, VRRP_HEADER_LEN,
+  VRRP_IP_PROTOCOL, VRRP_TOS, VRRP_TTL, VRRP_TYPE_ADVERTISEMENT,
+} from './constants.js';
+import type { DropReason } from './drops.js';
+
+export type VrrpVersion = 2 | 3;
+export type AddressFamily = 4 | 6;
+export type Decoded<T> = { ok: T } | { drop: DropReason };
+
+/** The fields of an advertisement, in vipd units (ms; centiseconds / seconds exist only in this file). */
+export interface AdvertFields {
+  readonly version: VrrpVersion;
+  readonly vrid: number;
+  readonly priority: number;
+  /** v2: whole seconds on the wire (1000..255000 ms); v3: centiseconds (10..40950 ms). */
+  readonly advertIntMs: number;
+  /** Addresses in canonical text form, all of the packet's family. */
+  readonly addresses: readonly string[];
+  /** v2 only: 0 none, 1 PASS (2 AH is not supported). Ignored for v3. */
+  readonly authType?: number;
+  /** v2/IPv4 only: the 8 auth bytes (PASS: password NUL-padded). Shorter input is NUL-padded. */
+  readonly authData?: Uint8Array;
+}
+
+/** A decoded advertisement: the fields plus what validation needs. */
+export interface DecodedAdvert extends AdvertFields {
+  readonly family: AddressFamily;
+  /** Raw type nibble (must be 1; checked by validateAdvert, keepalived row 17). */
+  readonly type: number;
+  readonly authType: number;
+  /** 8 bytes for v2/IPv4, empty otherwise. */
+  readonly authData: Buffer;
+  readonly checksum: number;
+  /** The VRRP message bytes (for checksum verification). */
+  readonly message: Buffer;
+}
+
+export interface EncodeOptions {
+  /** Our source address; also picks the family (IPv6 iff it contains ':'). */
+  readonly src: string;
+  /** The ACTUAL destination: the multicast group or the unicast peer (v3/IPv4 pseudo-header, vrrp.c:1534). */
+  readonly dst: string;
+  /** v3/IPv4 only: checksum without the pseudo-header (keepalived `v3_checksum_as_v2`, RFC 9568 peers). */
+  readonly v3ChecksumAsV2?: boolean;
+}
+
+function familyOf(address: string): AddressFamily {
+  return address.includes(':') ? 6 : 4;
+}
+
+/** Length of the VRRP message for `count` addresses (keepalived vrrp.c:285-319). */
+export function advertLength(version: VrrpVersion, family: AddressFamily, count: number): number {
+  return VRRP_HEADER_LEN + count * (family === 4 ? 4 : 16) + (version === 2 && family === 4 ? AUTH_DATA_LEN : 0);
+}
+
+/** The interval as carried on the wire: v2 seconds, v3 centiseconds. Throws on a value that cannot be sent. */
+export function wireInterval(version: VrrpVersion, advertIntMs: number): number {
+  if (version === 2) {
+    const s = Math.round(advertIntMs / 1000);
+    if (s * 1000 < V2_MIN_ADVERT_INT_MS || s * 1000 > V2_MAX_ADVERT_INT_MS) throw new RangeError(`v2 advert interval ${advertIntMs} ms out of range`);
+    return s;
+  }
+  const cs = Math.round(advertIntMs / 10);
+  if (cs * 10 < V3_MIN_ADVERT_INT_MS || cs * 10 > V3_MAX_ADVERT_INT_MS) throw new RangeError(`v3 advert interval ${advertIntMs} ms out of range`);
+  return cs;
+}
+
+/**
+ * Build the VRRP message (no IP header). v2: 8-byte header + IPv4 addresses + 8 auth bytes (always, for
+ * IPv4), checksum over the message only. v3/IPv4: checksum over pseudo-header {src, dst, 0, 112, len} +
+ * message unless `v3ChecksumAsV2`. IPv6 (either version): checksum left 0, the kernel fills it via
+ * IPV6_CHECKSUM offset 6 (keepalived vrrp_if.c:1165-1181).
+ */
+export function encodeAdvert(a: AdvertFields, opts: EncodeOptions): Buffer {
+  const family = familyOf(opts.src);
+  if (familyOf(opts.dst) !== family) throw new Error('src and dst families differ');
+  if (a.addresses.length > MAX_VIPS_PER_ADVERT) throw new RangeError('too many addresses for one advert');
+  if (!Number.isInteger(a.vrid) || a.vrid < 1 || a.vrid > 255) throw new RangeError(`bad vrid ${a.vrid}`);
+  if (!Number.isInteger(a.priority) || a.priority < 0 || a.priority > 255) throw new RangeError(`bad priority ${a.priority}`);
+  const len = advertLength(a.version, family, a.addresses.length);
+  const buf = Buffer.alloc(len);
+  buf[0] = (a.version << 4) | VRRP_TYPE_ADVERTISEMENT;
+  buf[1] = a.vrid;
+  buf[2] = a.priority;
+  buf[3] = a.addresses.length;
+  const interval = wireInterval(a.version, a.advertIntMs);
+  if (a.version === 2) {
+    buf[4] = a.authType ?? 0;
+    buf[5] = interval;
+  } else {
+    buf.writeUInt16BE(interval & V3_INTERVAL_MASK, 4); // reserved bits sent as 0 (RFC 5798 §5.2.6)
+  }
+  let off = VRRP_HEADER_LEN;
+  for (const text of a.addresses) {
+    const b = parseAddress(text);
+    if (!b || (b.length === 4) !== (family === 4)) throw new Error(`bad ${family === 4 ? 'IPv4' : 'IPv6'} address ${text}`);
+    b.copy(buf, off);
+    off += b.length;
+  }
+  if (a.version === 2 && family === 4 && a.authData) {
+    Buffer.from(a.authData).subarray(0, AUTH_DATA_LEN).copy(buf, off);
+  }
+  if (family === 6) return buf; // kernel computes it
+  let sum: number;
+  if (a.version === 3 && !opts.v3ChecksumAsV2) {
+    const ph = ipv4PseudoHeader(opts.src, opts.dst, VRRP_IP_PROTOCOL, len);
+    if (!ph) throw new Error('bad src/dst for pseudo-header');
+    sum = internetChecksum(ph, buf);
+  } else {
+    sum = internetChecksum(buf);
+  }
+  buf.writeUInt16BE(sum, 6);
+  return buf;
+}
+
+/**
+ * Decode a VRRP message of the given family. Structural checks only (length vs count, known version);
+ * semantic checks (type, auth, interval, checksum, TTL) are validateAdvert's.
+ */
+export function decodeAdvert(msg: Buffer, family: AddressFamily): Decoded<DecodedAdvert> {
+  if (msg.length < VRRP_HEADER_LEN) return { drop: 'truncated' };
+  const version = msg[0]! >> 4;
+  if (version !== 2 && version !== 3) return { drop: 'version_mismatch' };
+  const count = msg[3]!;
+  const expected = advertLength(version, family, count);
+  // Exact length: a 28-byte auth_hmac trailer is rejected like legacy keepalived does (§1.5).
+  if (msg.length !== expected) return { drop: 'packet_len_err' };
+  const alen = family === 4 ? 4 : 16;
+  const addresses: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const off = VRRP_HEADER_LEN + i * alen;
+    addresses.push(formatAddress(msg.subarray(off, off + alen)));
+  }
+  const hasAuth = version === 2 && family === 4;
+  const authData = hasAuth ? Buffer.from(msg.subarray(expected - AUTH_DATA_LEN, expected)) : Buffer.alloc(0);
+  const advertIntMs = version === 2 ? msg[5]! * 1000 : (msg.readUInt16BE(4) & V3_INTERVAL_MASK) * 10;
+  return {
+    ok: {
+      version, family, type: msg[0]! & 0x0f, vrid: msg[1]!, priority: msg[2]!, advertIntMs, addresses,
+      authType: version === 2 ? msg[4]! : 0, authData, checksum: msg.readUInt16BE(6), message: msg,
+    },
+  };
+}
+
+/** An IPv4 datagram carrying VRRP, as far as the receive path needs it. */
+export interface Ipv4Vrrp {
+  readonly src: string;
+  readonly dst: string;
+  readonly ttl: number;
+  readonly tos: number;
+  readonly id: number;
+  readonly protocol: number;
+  /** The VRRP message, trimmed to tot_len (Ethernet padding removed). */
+  readonly payload: Buffer;
+}
+
+/**
+ * Parse an IPv4 datagram as read from a raw socket. Accepts IP options (RFC 5798 is silent, keepalived
+ * skips ihl*4 bytes) and trailing Ethernet padding up to the 46-byte minimum payload (keepalived §1.3
+ * rows 8/18, fixed in 2.3.2). Does not verify the IP header checksum: the kernel already did.
+ */
+export function decodeIpv4Packet(buf: Buffer): Decoded<Ipv4Vrrp> {
+  if (buf.length < IPV4_HEADER_LEN) return { drop: 'truncated' };
+  if (buf[0]! >> 4 !== 4) return { drop: 'ip_header_err' };
+  const ihl = (buf[0]! & 0x0f) * 4;
+  if (ihl < IPV4_HEADER_LEN) return { drop: 'ip_header_err' };
+  if (buf.length < ihl + VRRP_HEADER_LEN) return { drop: 'truncated' };
+  const totLen = buf.readUInt16BE(2);
+  const fragOff = buf.readUInt16BE(6);
+  if ((fragOff & 0x3fff) !== 0) return { drop: 'ip_header_err' }; // MF set or offset ≠ 0: a fragment
+  if (buf[9] !== VRRP_IP_PROTOCOL) return { drop: 'ip_header_err' };
+  if (totLen < ihl + VRRP_HEADER_LEN || totLen > buf.length) return { drop: 'packet_len_err' };
+  if (totLen < buf.length && buf.length > ETH_MIN_PAYLOAD) return { drop: 'packet_len_err' };
+  return {
+    ok: {
+      src: formatIpv4(buf.subarray(12, 16)), dst: formatIpv4(buf.subarray(16, 20)), ttl: buf[8]!, tos: buf[1]!,
+      id: buf.readUInt16BE(4), protocol: buf[9]!, payload: buf.subarray(ihl, totLen),
+    },
+  };
+}
+
+export interface Ipv4PacketOptions {
+  readonly src: string;
+  readonly dst: string;
+  /** Per-instance counter, incremented per send and skipping 0 (keepalived vrrp.c:429-434). */
+  readonly id: number;
+  readonly ttl?: number;
+  readonly tos?: number;
+  readonly payload: Uint8Array;
+}
+
+/** The 20-byte IPv4 header keepalived sends (vrrp.c:1371-1407): no options, DF clear, proto 112, checksum filled. */
+export function buildIpv4Header(o: Omit<Ipv4PacketOptions, 'payload'> & { readonly payloadLength: number }): Buffer {
+  const s = parseIpv4(o.src), d = parseIpv4(o.dst);
+  if (!s || !d) throw new Error('bad IPv4 src/dst');
+  const h = Buffer.alloc(IPV4_HEADER_LEN);
+  h[0] = 0x45;
+  h[1] = o.tos ?? VRRP_TOS;
+  h.writeUInt16BE(IPV4_HEADER_LEN + o.payloadLength, 2);
+  h.writeUInt16BE(o.id & 0xffff, 4);
+  h.writeUInt16BE(0, 6); // DF clear, no fragmentation
+  h[8] = o.ttl ?? VRRP_TTL;
+  h[9] = VRRP_IP_PROTOCOL;
+  s.copy(h, 12); d.copy(h, 16);
+  // The kernel fills the checksum with IP_HDRINCL anyway; computing it keeps our own captures identical.
+  h.writeUInt16BE(internetChecksum(h), 10);
+  return h;
+}
+
+export function encodeIpv4Packet(o: Ipv4PacketOptions): Buffer {
+  return Buffer.concat([buildIpv4Header({ ...o, payloadLength: o.payload.length }), o.payload]);
+}
+
+/** An advert as received, with the IP-level facts validation needs. */
+export interface ReceivedAdvert {
+  readonly advert: DecodedAdvert;
+  readonly src: string;
+  readonly dst: string;
+  /** IPv4 TTL or IPv6 hop limit (from the IPV6_HOPLIMIT cmsg); undefined when unknown. */
+  readonly ttl: number | undefined;
+}
+
+/** decodeIpv4Packet + decodeAdvert. */
+export function decodeIpv4Advert(buf: Buffer): Decoded<ReceivedAdvert> {
+  const ip = decodeIpv4Packet(buf);
+  if ('drop' in ip) return ip;
+  const adv = decodeAdvert(ip.ok.payload, 4);
+  if ('drop' in adv) return adv;
+  return { ok: { advert: adv.ok, src: ip.ok.src, dst: ip.ok.dst, ttl: ip.ok.ttl } };
+}
+
+/** IPv6: the raw socket delivers only the VRRP message; src/dst/hop limit come from recvmsg ancillary data. */
+export function decodeIpv6Advert(msg: Buffer, meta: { src: string; dst: string; hopLimit: number | undefined }): Decoded<ReceivedAdvert> {
+  const adv = decodeAdvert(msg, 6);
+  if ('drop' in adv) return adv;
+  return { ok: { advert: adv.ok, src: meta.src, dst: meta.dst, ttl: meta.hopLimit } };
+}
+
