@@ -97,6 +97,7 @@ export function keepalivedCounterForDrop(reason: string): KeepalivedErrorCounter
     if (/type|unknown|invalid/.test(r) && !/pass|fail|icv|hmac|digest/.test(r)) return 'invalid_authtype';
     return 'auth_failure';
   }
+  if (/(^|_)ah_/.test(r) && /mismatch|missing|unexpected/.test(r)) return 'authtype_mismatch'; // row 7
   if (/ttl|hop_?limit/.test(r)) return 'ip_ttl_err';
   if (/len|size|short|pad/.test(r)) return 'packet_len_err';
   if (/interval|adver_?int/.test(r)) return 'advert_interval_err';
