@@ -1,0 +1,213 @@
+// Addresses and links over NETLINK_ROUTE, no `ip` binary on the failover path. One socket for requests; a second
+// one, opened on the first watch*, for notifications (RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR),
+// so replies and events never interleave on one socket.
+//
+// add/remove are idempotent like keepalived's netlink_ipaddress() treats them: adding an address that is already
+// there reports 'exists', removing one that is not there reports 'absent' (EEXIST / EADDRNOTAVAIL).
+import * as C from './constants.js';
+import { VipdNetError } from './errors.js';
+import type { NativeNet } from './native.js';
+import { NetlinkSocket, type NetlinkMessage, type NetlinkRequest } from './netlink.js';
+import {
+  decodeAddress,
+  decodeLink,
+  encodeAddressRequest,
+  encodeIfaddrmsg,
+  encodeIfinfomsg,
+  type AddressInfo,
+  type AddressSpec,
+  type IpFamily,
+  type LinkInfo,
+} from './rtnlCodec.js';
+
+export type { AddressInfo, AddressSpec, IpFamily, LinkInfo } from './rtnlCodec.js';
+export { primaryIpv4, linkLocalIpv6 } from './rtnlCodec.js';
+
+export interface LinkEvent {
+  kind: 'new' | 'del';
+  link: LinkInfo;
+}
+
+export interface AddressEvent {
+  kind: 'new' | 'del';
+  address: AddressInfo;
+}
+
+export interface RtnetlinkOptions {
+  timeoutMs?: number;
+  native?: NativeNet;
+}
+
+/** The port the daemon depends on (an in-memory twin can implement it in tests). */
+export interface AddressManager {
+  addAddress(spec: AddressSpec): Promise<'added' | 'exists'>;
+  removeAddress(spec: AddressSpec): Promise<'removed' | 'absent'>;
+  listLinks(): Promise<LinkInfo[]>;
+  listAddresses(family?: IpFamily): Promise<AddressInfo[]>;
+  watchLinks(cb: (ev: LinkEvent) => void): () => void;
+  watchAddresses(cb: (ev: AddressEvent) => void): () => void;
+  close(): void;
+}
+
+const DUMP_RETRIES = 3;
+
+export class Rtnetlink implements AddressManager {
+  private readonly requests: NetlinkSocket;
+  private events: NetlinkSocket | null = null;
+  private readonly linkWatchers = new Set<(ev: LinkEvent) => void>();
+  private readonly addressWatchers = new Set<(ev: AddressEvent) => void>();
+  private joinedLink = false;
+  private joinedAddr = false;
+  private errorHandler: ((err: VipdNetError) => void) | null = null;
+
+  constructor(private readonly opts: RtnetlinkOptions = {}) {
+    this.requests = new NetlinkSocket(C.NETLINK_ROUTE, { ...opts, rcvbufBytes: 1024 * 1024 });
+  }
+
+  async addAddress(spec: AddressSpec): Promise<'added' | 'exists'> {
+    return (await this.addAddresses([spec]))[0]!;
+  }
+
+  async removeAddress(spec: AddressSpec): Promise<'removed' | 'absent'> {
+    return (await this.removeAddresses([spec]))[0]!;
+  }
+
+  /** Add many addresses with one round trip (batched datagrams). Throws the first non-idempotent error. */
+  async addAddresses(specs: readonly AddressSpec[]): Promise<('added' | 'exists')[]> {
+    const reqs: NetlinkRequest[] = specs.map((s) => ({
+      type: C.RTM_NEWADDR,
+      flags: C.NLM_F_CREATE | C.NLM_F_EXCL,
+      payload: encodeAddressRequest(s),
+    }));
+    const results = await this.requests.requestAll(reqs);
+    return results.map((r, i) => {
+      if (!(r instanceof VipdNetError)) return 'added';
+      if (r.sysCode === 'EEXIST') return 'exists';
+      throw withInterface(r, specs[i]!, 'add');
+    });
+  }
+
+  async removeAddresses(specs: readonly AddressSpec[]): Promise<('removed' | 'absent')[]> {
+    const reqs: NetlinkRequest[] = specs.map((s) => ({ type: C.RTM_DELADDR, payload: encodeAddressRequest(s) }));
+    const results = await this.requests.requestAll(reqs);
+    return results.map((r, i) => {
+      if (!(r instanceof VipdNetError)) return 'removed';
+      if (r.sysCode === 'EADDRNOTAVAIL' || r.sysCode === 'ESRCH') return 'absent';
+      throw withInterface(r, specs[i]!, 'remove');
+    });
+  }
+
+  async listLinks(): Promise<LinkInfo[]> {
+    const msgs = await this.dump(C.RTM_GETLINK, encodeIfinfomsg());
+    return msgs.filter((m) => m.type === C.RTM_NEWLINK).flatMap((m) => decodeLink(m.payload) ?? []);
+  }
+
+  async linkByName(name: string): Promise<LinkInfo | null> {
+    return (await this.listLinks()).find((l) => l.name === name) ?? null;
+  }
+
+  /** Addresses in kernel order (primary before secondaries), optionally of one family. */
+  async listAddresses(family?: IpFamily): Promise<AddressInfo[]> {
+    const fam = family === 4 ? C.AF_INET : family === 6 ? C.AF_INET6 : C.AF_UNSPEC;
+    const msgs = await this.dump(C.RTM_GETADDR, encodeIfaddrmsg(fam, 0, 0, 0, 0));
+    return msgs
+      .filter((m) => m.type === C.RTM_NEWADDR)
+      .flatMap((m) => decodeAddress(m.payload) ?? [])
+      .filter((a) => family === undefined || a.family === family);
+  }
+
+  /** RTM_NEWLINK/RTM_DELLINK notifications (carrier/admin changes, renames, removal). Returns unsubscribe. */
+  watchLinks(cb: (ev: LinkEvent) => void): () => void {
+    this.linkWatchers.add(cb);
+    const sock = this.eventSocket();
+    if (!this.joinedLink) {
+      sock.joinGroup(C.RTNLGRP_LINK);
+      this.joinedLink = true;
+    }
+    return () => this.unwatch(() => this.linkWatchers.delete(cb));
+  }
+
+  /** RTM_NEWADDR/RTM_DELADDR notifications for IPv4 and IPv6 (e.g. someone deleted our VIP). Returns unsubscribe. */
+  watchAddresses(cb: (ev: AddressEvent) => void): () => void {
+    this.addressWatchers.add(cb);
+    const sock = this.eventSocket();
+    if (!this.joinedAddr) {
+      sock.joinGroup(C.RTNLGRP_IPV4_IFADDR);
+      sock.joinGroup(C.RTNLGRP_IPV6_IFADDR);
+      this.joinedAddr = true;
+    }
+    return () => this.unwatch(() => this.addressWatchers.delete(cb));
+  }
+
+  /** Event-socket errors; VIPD_ERR_NETLINK_OVERRUN means notifications were lost: re-list to resync. */
+  onError(cb: ((err: VipdNetError) => void) | null): void {
+    this.errorHandler = cb;
+  }
+
+  close(): void {
+    this.requests.close();
+    this.events?.close();
+    this.events = null;
+    this.linkWatchers.clear();
+    this.addressWatchers.clear();
+  }
+
+  /** A dump, retried when the kernel flags it inconsistent (NLM_F_DUMP_INTR: the table changed mid-dump). */
+  private async dump(type: number, payload: Buffer): Promise<NetlinkMessage[]> {
+    for (let attempt = 1; ; attempt++) {
+      const msgs = await this.requests.request({ type, flags: C.NLM_F_DUMP, payload });
+      const interrupted = msgs.some((m) => (m.flags & C.NLM_F_DUMP_INTR) !== 0);
+      if (!interrupted || attempt >= DUMP_RETRIES) return msgs;
+    }
+  }
+
+  private eventSocket(): NetlinkSocket {
+    if (!this.events) {
+      const sock = new NetlinkSocket(C.NETLINK_ROUTE, { ...this.opts, rcvbufBytes: 4 * 1024 * 1024 });
+      sock.onEvent((m) => this.dispatch(m));
+      sock.onError((e) => this.errorHandler?.(e));
+      this.events = sock;
+    }
+    return this.events;
+  }
+
+  private unwatch(remove: () => void): void {
+    remove();
+    if (this.linkWatchers.size === 0 && this.addressWatchers.size === 0 && this.events) {
+      this.events.close();
+      this.events = null;
+      this.joinedLink = false;
+      this.joinedAddr = false;
+    }
+  }
+
+  private dispatch(m: NetlinkMessage): void {
+    if (m.type === C.RTM_NEWLINK || m.type === C.RTM_DELLINK) {
+      const link = decodeLink(m.payload);
+      if (!link) return;
+      const ev: LinkEvent = { kind: m.type === C.RTM_NEWLINK ? 'new' : 'del', link };
+      for (const w of [...this.linkWatchers]) w(ev);
+    } else if (m.type === C.RTM_NEWADDR || m.type === C.RTM_DELADDR) {
+      const address = decodeAddress(m.payload);
+      if (!address) return;
+      const ev: AddressEvent = { kind: m.type === C.RTM_NEWADDR ? 'new' : 'del', address };
+      for (const w of [...this.addressWatchers]) w(ev);
+    }
+  }
+}
+
+export function openRtnetlink(opts: RtnetlinkOptions = {}): Rtnetlink {
+  return new Rtnetlink(opts);
+}
+
+function withInterface(err: VipdNetError, spec: AddressSpec, verb: string): VipdNetError {
+  const what = `${verb} address ${spec.address}/${spec.prefixLen} on ifindex ${spec.ifindex}`;
+  if (err.sysCode === 'ENODEV') {
+    return new VipdNetError('VIPD_ERR_NO_SUCH_INTERFACE', `${what}: interface ${spec.ifindex} does not exist`, {
+      sysCode: err.sysCode,
+      errno: err.errno,
+      cause: err,
+    });
+  }
+  return new VipdNetError(err.code, `${what}: ${err.message}`, { sysCode: err.sysCode, errno: err.errno, cause: err });
+}
