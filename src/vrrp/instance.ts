@@ -1,0 +1,342 @@
+// The VRRP state machine of one virtual router (RFC 5798 §6, keepalived.md §2). Pure: events in,
+// effects out, no I/O and no clock. The runner executes effects in order and calls
+// handle({ type: 'timeout' }, now) when now >= nextDeadline().
+import { compareAddresses } from './addr.js';
+import { PRIORITY_MAX_EFFECTIVE, PRIORITY_MIN_EFFECTIVE, PRIORITY_OWNER, PRIORITY_STOP } from './constants.js';
+import { masterDownMs, skewMs } from './timers.js';
+import type {
+  InstanceParams, InstanceSnapshot, LogLevel, TransitionReason, Vip, VrrpEffect, VrrpEvent, VrrpState, WantState,
+} from './types.js';
+
+/** Fault reason used by sync-group forced faults; cleared only by syncFaultCleared. */
+export const SYNC_FAULT_REASON = 'sync group';
+
+export class VrrpInstance {
+  readonly params: InstanceParams;
+  private stateValue: VrrpState = 'INIT';
+  private want: WantState;
+  private effective: number;
+  private masterAdverIntMs: number;
+  private masterAddress: string | null = null;
+  private masterPriority: number | null = null;
+  private readonly faults = new Set<string>();
+  private last: InstanceSnapshot['lastTransition'] = null;
+  // Deadlines (ms on the caller's clock), null = not armed.
+  private masterDownAt: number | null = null;
+  private masterDownReason: TransitionReason = 'master-down';
+  private advertAt: number | null = null;
+  private garpAt: number | null = null;
+  private garpRefreshAt: number | null = null;
+  private lowerPrioGarpAt: number | null = null;
+  /** preempt_delay: until when lower-priority adverts are still accepted (a timestamp, not a deadline). */
+  private preemptUntil: number | null = null;
+
+  constructor(params: InstanceParams) {
+    if (!Number.isInteger(params.priority) || params.priority < 1 || params.priority > 255) {
+      throw new RangeError(`(${params.name}) priority ${params.priority} not in 1..255`);
+    }
+    this.params = params;
+    this.effective = params.priority;
+    this.masterAdverIntMs = params.advertIntMs;
+    this.want = this.isOwner() && params.initialState === 'MASTER' ? 'MASTER' : 'BACKUP';
+  }
+
+  get name(): string { return this.params.name; }
+  get state(): VrrpState { return this.stateValue; }
+  get wantState(): WantState { return this.want; }
+  /** Own fault reasons (not the sync group's). */
+  get hasOwnFault(): boolean { return [...this.faults].some((r) => r !== SYNC_FAULT_REASON); }
+
+  handle(ev: VrrpEvent, nowMs: number): VrrpEffect[] {
+    const out: VrrpEffect[] = [];
+    if (this.stateValue === 'STOP') return out; // terminal
+    switch (ev.type) {
+      case 'startup': this.onStartup(out, nowMs); break;
+      case 'advert': this.onAdvert(out, nowMs, ev.src, ev.fields.priority, ev.fields.advertIntMs); break;
+      case 'timeout': this.onTimeout(out, nowMs); break;
+      case 'fault': this.onFault(out, nowMs, ev.reason); break;
+      case 'faultCleared': this.onFaultCleared(out, nowMs, ev.reason); break;
+      case 'priority': this.onPriority(out, nowMs, ev.effective); break;
+      case 'shutdown': this.onShutdown(out, nowMs); break;
+      case 'syncGoMaster': if (this.stateValue === 'BACKUP') this.becomeMaster(out, nowMs, 'sync-group'); break;
+      case 'syncGoBackup': if (this.stateValue === 'MASTER') this.leaveMaster(out, nowMs, 'sync-group'); break;
+      case 'syncFault': this.onFault(out, nowMs, SYNC_FAULT_REASON); break;
+      case 'syncFaultCleared': this.onFaultCleared(out, nowMs, SYNC_FAULT_REASON); break;
+    }
+    return out;
+  }
+
+  /** Earliest armed timer, or null (INIT, FAULT, STOP). */
+  nextDeadline(): number | null {
+    let min: number | null = null;
+    for (const t of [this.masterDownAt, this.advertAt, this.garpAt, this.garpRefreshAt, this.lowerPrioGarpAt]) {
+      if (t !== null && (min === null || t < min)) min = t;
+    }
+    return min;
+  }
+
+  snapshot(): InstanceSnapshot {
+    return {
+      name: this.params.name, vrid: this.params.vrid, state: this.stateValue, wantState: this.want,
+      basePriority: this.params.priority, effectivePriority: this.effective,
+      masterAddress: this.masterAddress, masterPriority: this.masterPriority,
+      advertIntMs: this.params.advertIntMs, masterAdverIntMs: this.masterAdverIntMs, masterDownMs: this.masterDown(),
+      faults: [...this.faults], lastTransition: this.last, nextDeadlineMs: this.nextDeadline(),
+    };
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------------
+
+  private isOwner(): boolean { return this.params.priority === PRIORITY_OWNER; }
+  private allVips(): readonly Vip[] { return [...this.params.vips, ...this.params.excludedVips]; }
+  private log(out: VrrpEffect[], level: LogLevel, text: string): void {
+    out.push({ type: 'log', level, message: `(${this.params.name}) ${text}` });
+  }
+  /** Skew uses the effective priority, or 255 for an owner (keepalived vrrp.h:508). */
+  private skew(): number { return skewMs(this.params.version, this.effective, this.masterAdverIntMs); }
+  private masterDown(): number {
+    return masterDownMs(this.params.version, this.effective, this.masterAdverIntMs, this.params.downTimerAdverts);
+  }
+  private transition(out: VrrpEffect[], nowMs: number, to: VrrpState, reason: TransitionReason): void {
+    const from = this.stateValue;
+    if (from === to) throw new Error(`(${this.params.name}) impossible transition ${from} → ${to}`);
+    this.stateValue = to;
+    this.last = { from, to, reason, atMs: nowMs };
+    out.push({ type: 'transition', from, to, reason });
+  }
+  private clearTimers(): void {
+    this.masterDownAt = this.advertAt = this.garpAt = this.garpRefreshAt = this.lowerPrioGarpAt = null;
+    this.preemptUntil = null;
+  }
+  private armMasterDown(nowMs: number, delayMs: number, reason: TransitionReason): void {
+    this.masterDownAt = nowMs + delayMs;
+    this.masterDownReason = reason;
+  }
+
+  // ---- transitions ---------------------------------------------------------------------------------
+
+  /** RFC 5798 §6.4.1/6.4.2 "transition to Master"; keepalived vrrp.c:1885-1986: advert, VIPs, GARPs. */
+  private becomeMaster(out: VrrpEffect[], nowMs: number, reason: TransitionReason): void {
+    this.transition(out, nowMs, 'MASTER', reason);
+    this.clearTimers();
+    this.want = 'MASTER';
+    this.masterAdverIntMs = this.params.advertIntMs; // v3: revert to our own interval (vrrp.c:1901-1907)
+    this.masterAddress = this.params.sourceAddress;
+    this.masterPriority = this.effective;
+    out.push({ type: 'sendAdvert', priority: this.effective });
+    this.log(out, 'info', 'Entering MASTER STATE');
+    const vips = this.allVips();
+    out.push({ type: 'addVips', vips });
+    const g = this.params.garp;
+    if (g.masterRepeat > 0) out.push({ type: 'sendGarp', vips, count: g.masterRepeat });
+    this.advertAt = nowMs + this.params.advertIntMs;
+    if (g.masterDelayMs > 0 && g.masterRepeat > 0) this.garpAt = nowMs + g.masterDelayMs;
+    if (g.masterRefreshMs > 0) this.garpRefreshAt = nowMs + g.masterRefreshMs;
+  }
+
+  /** MASTER → BACKUP on a better master or sync-group drag: remove VIPs, no priority-0 advert (§8 fact 22). */
+  private leaveMaster(out: VrrpEffect[], nowMs: number, reason: TransitionReason): void {
+    this.transition(out, nowMs, 'BACKUP', reason);
+    this.clearTimers();
+    this.want = 'BACKUP';
+    this.log(out, 'info', 'Entering BACKUP STATE');
+    out.push({ type: 'removeVips', vips: this.allVips() });
+    this.armMasterDown(nowMs, this.masterDown(), 'master-down');
+  }
+
+  private enterBackup(out: VrrpEffect[], nowMs: number, reason: TransitionReason, downMs: number, suffix = ''): void {
+    this.transition(out, nowMs, 'BACKUP', reason);
+    this.clearTimers();
+    this.masterAdverIntMs = this.params.advertIntMs; // own interval after INIT / FAULT (vrrp.c:2108)
+    this.log(out, 'info', `Entering BACKUP STATE${suffix}`);
+    this.armMasterDown(nowMs, downMs, 'master-down');
+  }
+
+  /** Leaving MASTER for FAULT or STOP: priority-0 advert so backups take over after skew (RFC 5798 §6.4.3). */
+  private releaseMaster(out: VrrpEffect[]): void {
+    out.push({ type: 'sendAdvert', priority: PRIORITY_STOP });
+    this.log(out, 'info', 'sent 0 priority');
+    this.log(out, 'info', 'removing VIPs.');
+    out.push({ type: 'removeVips', vips: this.allVips() });
+  }
+
+  // ---- event handlers ------------------------------------------------------------------------------
+
+  private onStartup(out: VrrpEffect[], nowMs: number): void {
+    if (this.stateValue !== 'INIT') {
+      this.log(out, 'warn', `startup ignored in state ${this.stateValue}`);
+      return;
+    }
+    if (this.faults.size > 0) {
+      this.transition(out, nowMs, 'FAULT', 'startup');
+      this.want = 'FAULT';
+      this.log(out, 'info', 'Entering FAULT STATE');
+      out.push({ type: 'removeVips', vips: this.allVips() }); // stale VIPs from a previous run
+      return;
+    }
+    // RFC 5798 §6.4.1: owner (255) → master at once; everyone else waits Master_Down_Interval.
+    if (this.want === 'MASTER' && !this.params.inSyncGroup) {
+      this.becomeMaster(out, nowMs, 'owner-startup');
+      return;
+    }
+    out.push({ type: 'removeVips', vips: this.allVips() }); // keepalived sched.c:270-273
+    // An owner inside a sync group goes BACKUP wanting MASTER; the group decides at once.
+    this.enterBackup(out, nowMs, 'startup', this.masterDown(), ' (init)');
+  }
+
+  private onAdvert(out: VrrpEffect[], nowMs: number, src: string, priority: number, intervalMs: number): void {
+    if (this.stateValue === 'BACKUP') this.backupRx(out, nowMs, src, priority, intervalMs);
+    else if (this.stateValue === 'MASTER') this.masterRx(out, nowMs, src, priority, intervalMs);
+    // INIT / FAULT: ignored silently (keepalived sched.c:1115-1119, RFC 5798 §6.4.1)
+  }
+
+  /** RFC 5798 §6.4.2 / keepalived vrrp_state_backup (vrrp.c:2167-2291). */
+  private backupRx(out: VrrpEffect[], nowMs: number, src: string, priority: number, intervalMs: number): void {
+    if (compareAddresses(src, this.params.sourceAddress) === 0) return; // our own echo
+    if (priority === PRIORITY_STOP) {
+      this.log(out, 'info', 'Backup received priority 0 advertisement');
+      this.armMasterDown(nowMs, this.skew(), 'master-released');
+      return;
+    }
+    const lower = priority < this.effective;
+    let accept = !this.params.preempt || !lower;
+    if (!accept && this.params.preemptDelayMs > 0) {
+      // keepalived vrrp.c:2249-2264: the first lower advert starts preempt_delay; accept until it expires.
+      if (this.preemptUntil === null) this.preemptUntil = nowMs + this.params.preemptDelayMs;
+      accept = nowMs < this.preemptUntil;
+    }
+    if (!accept) {
+      this.log(out, 'info', `received lower priority (${priority}) advert from ${src} - discarding`);
+      return;
+    }
+    if (!lower) this.preemptUntil = null;
+    if (this.params.version === 3 && intervalMs !== this.masterAdverIntMs && intervalMs > 0) {
+      this.log(out, 'info', `advertisement interval changed: mine=${this.masterAdverIntMs} milli-sec, rcved=${intervalMs} milli-sec`);
+      this.masterAdverIntMs = intervalMs; // RFC 5798 §6.4.2: Master_Adver_Interval := advert's interval
+    }
+    if (this.masterAddress !== src) this.log(out, 'debug', `new master ${src} priority ${priority}`);
+    this.masterAddress = src;
+    this.masterPriority = priority;
+    this.want = 'BACKUP';
+    this.armMasterDown(nowMs, this.masterDown(), 'master-down');
+  }
+
+  /** RFC 5798 §6.4.3 / keepalived vrrp_state_master_rx (vrrp.c:2365-2553). */
+  private masterRx(out: VrrpEffect[], nowMs: number, src: string, priority: number, intervalMs: number): void {
+    const addrCmp = compareAddresses(src, this.params.sourceAddress);
+    if (priority === PRIORITY_STOP) {
+      out.push({ type: 'sendAdvert', priority: this.effective });
+      this.advertAt = nowMs + this.params.advertIntMs;
+      return;
+    }
+    if (priority === this.effective && addrCmp === 0) {
+      this.log(out, 'warn', `received advert with our own address ${src} and priority ${priority}`);
+      return;
+    }
+    if (priority > this.effective || (priority === this.effective && addrCmp > 0)) {
+      if (this.params.higherPrioSendAdvert) out.push({ type: 'sendAdvert', priority: this.effective });
+      if (priority === PRIORITY_OWNER && this.isOwner()) {
+        this.log(out, 'error', `Received advert from ${src} also claiming to be the address owner; yielding (higher address)`);
+      }
+      this.log(out, 'info', `Master received advert from ${src} with higher priority ${priority}, ours ${this.effective}`);
+      this.leaveMaster(out, nowMs, 'higher-priority');
+      if (this.params.version === 3 && intervalMs > 0) this.masterAdverIntMs = intervalMs;
+      this.masterAddress = src;
+      this.masterPriority = priority;
+      this.armMasterDown(nowMs, this.masterDown(), 'master-down');
+      return;
+    }
+    // Lower priority (or equal from a lower address): keepalived's split-brain healer (vrrp.c:2450-2513).
+    this.log(out, 'info', `Received advert from ${src} with lower priority ${priority}, ours ${this.effective}, forcing new election`);
+    if (!this.params.lowerPrioNoAdvert) {
+      out.push({ type: 'sendAdvert', priority: this.effective });
+      this.advertAt = nowMs + this.params.advertIntMs;
+    }
+    const g = this.params.garp;
+    if (g.lowerPrioRepeat > 0) {
+      out.push({ type: 'sendGarp', vips: this.allVips(), count: g.lowerPrioRepeat });
+      if (g.lowerPrioDelayMs > 0) this.lowerPrioGarpAt = nowMs + g.lowerPrioDelayMs;
+    }
+  }
+
+  private onTimeout(out: VrrpEffect[], nowMs: number): void {
+    const due = (t: number | null): boolean => t !== null && t <= nowMs;
+    if (this.stateValue === 'BACKUP' && due(this.masterDownAt)) {
+      // RFC 5798 §6.4.2: Master_Down_Timer fired.
+      if (this.params.inSyncGroup) {
+        if (this.want !== 'MASTER') this.log(out, 'info', 'Receive advertisement timeout');
+        this.want = 'MASTER';
+        this.armMasterDown(nowMs, this.masterDown(), this.masterDownReason); // keep a future deadline
+        return;
+      }
+      this.log(out, 'info', 'Receive advertisement timeout');
+      this.becomeMaster(out, nowMs, this.masterDownReason);
+      return;
+    }
+    if (this.stateValue !== 'MASTER') return;
+    const g = this.params.garp;
+    if (due(this.advertAt)) {
+      // No catch-up burst if the runner was late: one advert, re-armed from now (keepalived: no jitter).
+      out.push({ type: 'sendAdvert', priority: this.effective });
+      this.advertAt = nowMs + this.params.advertIntMs;
+    }
+    if (due(this.garpAt)) {
+      out.push({ type: 'sendGarp', vips: this.allVips(), count: g.masterRepeat });
+      this.garpAt = null;
+    }
+    if (due(this.lowerPrioGarpAt)) {
+      out.push({ type: 'sendGarp', vips: this.allVips(), count: g.lowerPrioRepeat });
+      this.lowerPrioGarpAt = null;
+    }
+    if (due(this.garpRefreshAt)) {
+      out.push({ type: 'sendGarp', vips: this.allVips(), count: g.masterRefreshRepeat });
+      this.garpRefreshAt = nowMs + g.masterRefreshMs;
+    }
+  }
+
+  private onFault(out: VrrpEffect[], nowMs: number, reason: string): void {
+    const had = this.faults.size > 0;
+    this.faults.add(reason);
+    if (had || this.stateValue === 'INIT' || this.stateValue === 'FAULT') return;
+    const wasMaster = this.stateValue === 'MASTER';
+    this.transition(out, nowMs, 'FAULT', 'fault');
+    this.clearTimers();
+    this.want = 'FAULT';
+    this.log(out, 'info', `Entering FAULT STATE (${reason})`);
+    if (wasMaster) this.releaseMaster(out); // keepalived vrrp_track.c:560-580
+    this.masterAddress = null;
+    this.masterPriority = null;
+  }
+
+  private onFaultCleared(out: VrrpEffect[], nowMs: number, reason: string | undefined): void {
+    if (reason === undefined) {
+      for (const r of [...this.faults]) if (r !== SYNC_FAULT_REASON) this.faults.delete(r);
+    } else {
+      this.faults.delete(reason);
+    }
+    if (this.faults.size > 0 || this.stateValue !== 'FAULT') return;
+    this.want = 'BACKUP';
+    this.masterAdverIntMs = this.params.advertIntMs;
+    // keepalived sched.c:737-752: an owner waits one interval + skew, others the full down timer.
+    const owner = this.isOwner() && this.params.initialState === 'MASTER';
+    this.enterBackup(out, nowMs, 'fault-cleared', owner ? this.params.advertIntMs + this.skew() : this.masterDown());
+  }
+
+  private onPriority(out: VrrpEffect[], nowMs: number, requested: number): void {
+    if (this.isOwner()) return; // base 255 is never adjusted (keepalived vrrp_track.c:583-638)
+    const next = Math.min(Math.max(Math.round(requested), PRIORITY_MIN_EFFECTIVE), PRIORITY_MAX_EFFECTIVE);
+    if (!Number.isFinite(next) || next === this.effective) return;
+    this.log(out, 'info', `Changing effective priority from ${this.effective} to ${next}`);
+    this.effective = next;
+    if (this.stateValue === 'MASTER') this.masterPriority = next;
+    // keepalived vrrp_set_effective_priority: a running Master_Down_Timer is re-timed with the new skew.
+    if (this.stateValue === 'BACKUP' && this.masterDownAt !== null) this.armMasterDown(nowMs, this.masterDown(), this.masterDownReason);
+  }
+
+  private onShutdown(out: VrrpEffect[], nowMs: number): void {
+    const wasMaster = this.stateValue === 'MASTER';
+    this.transition(out, nowMs, 'STOP', 'shutdown');
+    this.clearTimers();
+    if (wasMaster) this.releaseMaster(out); // RFC 5798 §6.4.3 Shutdown: priority 0 advert
+  }
+}
