@@ -44,6 +44,7 @@ export class VrrpInstance {
   get name(): string { return this.params.name; }
   get state(): VrrpState { return this.stateValue; }
   get wantState(): WantState { return this.want; }
+  get faultReasons(): readonly string[] { return [...this.faults]; }
   /** Own fault reasons (not the sync group's). */
   get hasOwnFault(): boolean { return [...this.faults].some((r) => r !== SYNC_FAULT_REASON); }
 
