@@ -1,0 +1,245 @@
+// vipd connection-sync wire format. Every datagram:
+//
+//   0  u8  version (1)        1  u8  type             2  u16 flags (0; reserved)
+//   4  u32 senderId           8  u32 epoch (sender's session; a restart picks a larger one)
+//  12  u32 msgSeq   (every message, strictly increasing per sender+epoch: replay protection)
+//  16  u32 streamSeq (reliable types: position in the sender's reliable stream; others: highest assigned)
+//  20  u16 payloadLen        22  u16 reserved (0)
+//  24  payload               24+len  32-byte HMAC-SHA256(key, bytes 0 … 24+len)
+//
+// All integers big-endian. Type numbers are append-only (memberlist's rule): a peer that does not know a type
+// drops it by name and keeps working. Unlike conntrackd's nethdr (peers.md §1.4), every message is
+// authenticated; decode() verifies the MAC in constant time before looking at the payload and never throws.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { addrToString, parseAddr } from '../conntrack/addr.js';
+import type { ConntrackEntry, Drop, IpFamily } from '../conntrack/types.js';
+
+export const SYNC_VERSION = 1;
+export const HEADER_LEN = 24;
+export const MAC_LEN = 32;
+
+/** Append-only: never renumber, never reuse. */
+export const MsgType = {
+  DATA: 1,
+  NACK: 2,
+  RESYNC_REQUEST: 3,
+  BULK_BEGIN: 4,
+  BULK_END: 5,
+  KEEPALIVE: 6,
+  ACK: 7,
+  CONFIRM: 8,
+} as const;
+
+export interface SyncHeader {
+  senderId: number;
+  epoch: number;
+  msgSeq: number;
+  streamSeq: number;
+}
+
+export type SyncRecord = { op: 'upsert' | 'delete'; entry: ConntrackEntry };
+
+export type SyncBody =
+  /** Reliable: a batch of changes, applied in stream order. */
+  | { type: 'data'; records: SyncRecord[] }
+  /** "Resend streamSeq from…to of sender targetId/targetEpoch." */
+  | { type: 'nack'; targetId: number; targetEpoch: number; from: number; to: number }
+  /** "Send me everything" (targetId 0: whoever is master). */
+  | { type: 'resyncRequest'; targetId: number }
+  /** Reliable: a full-table resync starts here; receivers mark their cache of this sender. */
+  | { type: 'bulkBegin'; bulkId: number }
+  /** Reliable: the resync is complete; receivers sweep what the bulk did not refresh. */
+  | { type: 'bulkEnd'; bulkId: number; count: number }
+  /** Liveness; streamSeq carries the highest sequence sent so tail loss is noticed. */
+  | { type: 'keepalive'; role: 'master' | 'backup' }
+  /** Cumulative acknowledgement of a sender's stream (for lag metrics and "peer in sync"). */
+  | { type: 'ack'; targetId: number; targetEpoch: number; upTo: number }
+  /** The sender took over as master and has committed its cache to its kernel. */
+  | { type: 'confirm'; committed: number };
+
+export type SyncMessage = SyncHeader & SyncBody;
+
+export const RELIABLE_TYPES: ReadonlySet<SyncBody['type']> = new Set(['data', 'bulkBegin', 'bulkEnd']);
+
+const OP_UPSERT = 1;
+const OP_DELETE = 2;
+const NO_TCP = 0xff;
+/** Fixed part of a record before the four addresses. */
+const RECORD_FIXED = 32;
+
+export function recordLen(family: IpFamily): number {
+  return RECORD_FIXED + 4 * (family === 4 ? 4 : 16);
+}
+
+function writeRecord(r: SyncRecord, out: Buffer, off: number): number {
+  const e = r.entry;
+  out[off] = r.op === 'upsert' ? OP_UPSERT : OP_DELETE;
+  out[off + 1] = e.family;
+  out[off + 2] = e.orig.proto;
+  out[off + 3] = e.tcp ? e.tcp.state : NO_TCP;
+  out.writeUInt32BE(e.status >>> 0, off + 4);
+  out.writeUInt32BE(e.timeoutS >>> 0, off + 8);
+  out.writeUInt32BE(e.mark >>> 0, off + 12);
+  out.writeUInt16BE(e.zone, off + 16);
+  out[off + 18] = e.tcp?.wscaleOrig ?? 0;
+  out[off + 19] = e.tcp?.wscaleReply ?? 0;
+  out.writeUInt16BE(e.orig.srcPort, off + 20);
+  out.writeUInt16BE(e.orig.dstPort, off + 22);
+  out.writeUInt16BE(e.reply.srcPort, off + 24);
+  out.writeUInt16BE(e.reply.dstPort, off + 26);
+  out.writeUInt16BE(e.orig.icmpId, off + 28);
+  out[off + 30] = e.orig.icmpType;
+  out[off + 31] = e.orig.icmpCode;
+  const alen = e.family === 4 ? 4 : 16;
+  let a = off + RECORD_FIXED;
+  for (const text of [e.orig.src, e.orig.dst, e.reply.src, e.reply.dst]) {
+    const b = parseAddr(text);
+    if (b && b.length === alen) b.copy(out, a);
+    a += alen;
+  }
+  return a - off;
+}
+
+function readRecord(buf: Buffer, off: number): { rec: SyncRecord; len: number } | Drop {
+  if (off + RECORD_FIXED > buf.length) return { drop: 'truncated-record' };
+  const op = buf[off];
+  const fam = buf[off + 1];
+  if (op !== OP_UPSERT && op !== OP_DELETE) return { drop: 'bad-record-op' };
+  if (fam !== 4 && fam !== 6) return { drop: 'bad-record-family' };
+  const family: IpFamily = fam;
+  const len = recordLen(family);
+  if (off + len > buf.length) return { drop: 'truncated-record' };
+  const alen = family === 4 ? 4 : 16;
+  const a = (i: number): string => addrToString(buf, family, off + RECORD_FIXED + i * alen);
+  const proto = buf[off + 2]!;
+  const tcpState = buf[off + 3]!;
+  const icmpId = buf.readUInt16BE(off + 28);
+  const icmpType = buf[off + 30]!;
+  const icmpCode = buf[off + 31]!;
+  const entry: ConntrackEntry = {
+    family,
+    orig: { src: a(0), dst: a(1), proto, srcPort: buf.readUInt16BE(off + 20), dstPort: buf.readUInt16BE(off + 22), icmpId, icmpType, icmpCode },
+    reply: { src: a(2), dst: a(3), proto, srcPort: buf.readUInt16BE(off + 24), dstPort: buf.readUInt16BE(off + 26), icmpId, icmpType, icmpCode },
+    status: buf.readUInt32BE(off + 4),
+    timeoutS: buf.readUInt32BE(off + 8),
+    mark: buf.readUInt32BE(off + 12),
+    zone: buf.readUInt16BE(off + 16),
+    tcp: tcpState === NO_TCP ? null : { state: tcpState, wscaleOrig: buf[off + 18]!, wscaleReply: buf[off + 19]! },
+  };
+  return { rec: { op: op === OP_UPSERT ? 'upsert' : 'delete', entry }, len };
+}
+
+function encodeBody(b: SyncBody): { type: number; payload: Buffer } {
+  switch (b.type) {
+    case 'data': {
+      const size = 2 + b.records.reduce((n, r) => n + recordLen(r.entry.family), 0);
+      const p = Buffer.alloc(size);
+      p.writeUInt16BE(b.records.length, 0);
+      let off = 2;
+      for (const r of b.records) off += writeRecord(r, p, off);
+      return { type: MsgType.DATA, payload: p };
+    }
+    case 'nack':
+      return { type: MsgType.NACK, payload: u32s(b.targetId, b.targetEpoch, b.from, b.to) };
+    case 'resyncRequest':
+      return { type: MsgType.RESYNC_REQUEST, payload: u32s(b.targetId) };
+    case 'bulkBegin':
+      return { type: MsgType.BULK_BEGIN, payload: u32s(b.bulkId) };
+    case 'bulkEnd':
+      return { type: MsgType.BULK_END, payload: u32s(b.bulkId, b.count) };
+    case 'keepalive':
+      return { type: MsgType.KEEPALIVE, payload: Buffer.from([b.role === 'master' ? 1 : 2]) };
+    case 'ack':
+      return { type: MsgType.ACK, payload: u32s(b.targetId, b.targetEpoch, b.upTo) };
+    case 'confirm':
+      return { type: MsgType.CONFIRM, payload: u32s(b.committed) };
+  }
+}
+
+function u32s(...v: number[]): Buffer {
+  const b = Buffer.alloc(v.length * 4);
+  v.forEach((x, i) => b.writeUInt32BE(x >>> 0, i * 4));
+  return b;
+}
+
+export function mac(key: Buffer, data: Buffer): Buffer {
+  return createHmac('sha256', key).update(data).digest();
+}
+
+export function encodeMessage(m: SyncMessage, key: Buffer): Buffer {
+  const { type, payload } = encodeBody(m);
+  const out = Buffer.alloc(HEADER_LEN + payload.length + MAC_LEN);
+  out[0] = SYNC_VERSION;
+  out[1] = type;
+  out.writeUInt32BE(m.senderId >>> 0, 4);
+  out.writeUInt32BE(m.epoch >>> 0, 8);
+  out.writeUInt32BE(m.msgSeq >>> 0, 12);
+  out.writeUInt32BE(m.streamSeq >>> 0, 16);
+  out.writeUInt16BE(payload.length, 20);
+  payload.copy(out, HEADER_LEN);
+  mac(key, out.subarray(0, HEADER_LEN + payload.length)).copy(out, HEADER_LEN + payload.length);
+  return out;
+}
+
+function decodeBody(type: number, p: Buffer): SyncBody | Drop {
+  const need = (n: number): boolean => p.length >= n;
+  switch (type) {
+    case MsgType.DATA: {
+      if (!need(2)) return { drop: 'bad-payload' };
+      const count = p.readUInt16BE(0);
+      const records: SyncRecord[] = [];
+      let off = 2;
+      for (let i = 0; i < count; i++) {
+        const r = readRecord(p, off);
+        if ('drop' in r) return r;
+        records.push(r.rec);
+        off += r.len;
+      }
+      return { type: 'data', records };
+    }
+    case MsgType.NACK:
+      return need(16) ? { type: 'nack', targetId: p.readUInt32BE(0), targetEpoch: p.readUInt32BE(4), from: p.readUInt32BE(8), to: p.readUInt32BE(12) } : { drop: 'bad-payload' };
+    case MsgType.RESYNC_REQUEST:
+      return need(4) ? { type: 'resyncRequest', targetId: p.readUInt32BE(0) } : { drop: 'bad-payload' };
+    case MsgType.BULK_BEGIN:
+      return need(4) ? { type: 'bulkBegin', bulkId: p.readUInt32BE(0) } : { drop: 'bad-payload' };
+    case MsgType.BULK_END:
+      return need(8) ? { type: 'bulkEnd', bulkId: p.readUInt32BE(0), count: p.readUInt32BE(4) } : { drop: 'bad-payload' };
+    case MsgType.KEEPALIVE:
+      if (!need(1) || (p[0] !== 1 && p[0] !== 2)) return { drop: 'bad-payload' };
+      return { type: 'keepalive', role: p[0] === 1 ? 'master' : 'backup' };
+    case MsgType.ACK:
+      return need(12) ? { type: 'ack', targetId: p.readUInt32BE(0), targetEpoch: p.readUInt32BE(4), upTo: p.readUInt32BE(8) } : { drop: 'bad-payload' };
+    case MsgType.CONFIRM:
+      return need(4) ? { type: 'confirm', committed: p.readUInt32BE(0) } : { drop: 'bad-payload' };
+    default:
+      return { drop: 'unknown-type' };
+  }
+}
+
+/**
+ * Verify and decode one datagram. Drop reasons: too-short, unsupported-version, bad-length, bad-mac,
+ * unknown-type, bad-payload, truncated-record, bad-record-op, bad-record-family.
+ */
+export function decodeMessage(buf: Buffer, key: Buffer): SyncMessage | Drop {
+  if (buf.length < HEADER_LEN + MAC_LEN) return { drop: 'too-short' };
+  if (buf[0] !== SYNC_VERSION) return { drop: 'unsupported-version' };
+  const len = buf.readUInt16BE(20);
+  if (HEADER_LEN + len + MAC_LEN !== buf.length) return { drop: 'bad-length' };
+  const expected = mac(key, buf.subarray(0, HEADER_LEN + len));
+  if (!timingSafeEqual(expected, buf.subarray(HEADER_LEN + len))) return { drop: 'bad-mac' };
+  const body = decodeBody(buf[1]!, buf.subarray(HEADER_LEN, HEADER_LEN + len));
+  if ('drop' in body) return body;
+  return {
+    senderId: buf.readUInt32BE(4),
+    epoch: buf.readUInt32BE(8),
+    msgSeq: buf.readUInt32BE(12),
+    streamSeq: buf.readUInt32BE(16),
+    ...body,
+  };
+}
+
+/** How many records of the given family fit in one datagram of maxDatagramBytes (UDP payload). */
+export function recordsPerMessage(maxDatagramBytes: number, family: IpFamily = 6): number {
+  return Math.max(1, Math.floor((maxDatagramBytes - HEADER_LEN - MAC_LEN - 2) / recordLen(family)));
+}

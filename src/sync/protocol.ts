@@ -1,0 +1,473 @@
+// The connection-sync protocol core: no I/O, no clock. The shell (service.ts) feeds events with `now` and
+// executes the returned effects; nextDeadline() says when to call again with a timeout (design.md, raft shape).
+//
+// Reliability follows conntrackd FT-FW (peers.md §1.4): per-message stream sequence numbers, a bounded resend
+// queue at the sender, NACK(from,to) from a receiver that sees a gap, keep-alives that carry the highest sequence
+// so tail loss is noticed. Differences: a full bulk resync is also a *resync point* (a receiver that cannot be
+// repaired jumps to the next BULK_BEGIN and mark-and-sweeps its cache), a sender that no longer holds a NACKed
+// range answers with a bulk instead of losing the entries for good, and every message has a per-message msgSeq
+// checked against a replay window (the MAC is checked by the codec before this core sees anything).
+import type { ConntrackEntry } from '../conntrack/types.js';
+import { recordLen, RELIABLE_TYPES, type SyncBody, type SyncMessage, type SyncRecord } from './codec.js';
+import { ConnTable } from './table.js';
+import { ReceiverState } from './receiver.js';
+
+export interface SyncProtocolConfig {
+  /** This node's id on the sync channel (non-zero u32, e.g. derived from the sync interface address). */
+  nodeId: number;
+  /** Session number; must grow across restarts (the shell uses wall-clock seconds) so old traffic is refused. */
+  epoch: number;
+  /** UDP payload budget per datagram. */
+  maxDatagramBytes?: number;
+  /** How long a change may wait for more changes to share its datagram. */
+  flushDelayMs?: number;
+  keepaliveMs?: number;
+  /** A master not heard from for this long is reported stale. */
+  peerTimeoutMs?: number;
+  /** Resend an unanswered NACK after this long; after maxNackRetries ask for a bulk resync instead. */
+  nackRetryMs?: number;
+  maxNackRetries?: number;
+  /** Messages kept for retransmission (conntrackd ResendQueueSize counts objects; we count datagrams). */
+  resendQueueMsgs?: number;
+  /** Out-of-order reliable messages a receiver buffers while it waits for a hole to be filled. */
+  reorderBufferMsgs?: number;
+  /** Accept a msgSeq at most this far below the highest seen (reordering on the link); older is a replay. */
+  replayWindow?: number;
+  /** Repeat RESYNC_REQUEST this often while not in sync with a master. */
+  resyncRetryMs?: number;
+  /** Wait this long for an unsolicited bulk (e.g. after a takeover CONFIRM) before asking for one. */
+  joinWaitMs?: number;
+  /** Coalesce resync requests arriving within this window into one bulk. */
+  bulkCoalesceMs?: number;
+  /** With no master heard for this long after start, there is nothing to sync: resyncComplete() is true. */
+  noPeerGraceMs?: number;
+  ackIntervalMs?: number;
+}
+
+export type SyncEvent =
+  | { type: 'start' }
+  /** A change in this node's kernel table (already filtered). */
+  | { type: 'local'; op: 'upsert' | 'delete'; entry: ConntrackEntry }
+  /** A fresh kernel dump (after becoming master or an event overrun): the internal cache becomes exactly this. */
+  | { type: 'localReset'; entries: Iterable<ConntrackEntry> }
+  /** A message that passed decodeMessage() (MAC verified). */
+  | { type: 'received'; msg: SyncMessage }
+  | { type: 'timeout' }
+  /** Role change. For 'master' the shell has already committed the external cache; committed = how many. */
+  | { type: 'role'; role: 'master' | 'backup'; committed?: number };
+
+export type SyncEffect =
+  | { type: 'send'; msg: SyncMessage }
+  /** A bulk from this master completed: our external cache equals its table. */
+  | { type: 'resynced'; masterId: number }
+  /** Another node confirmed it took over and committed. */
+  | { type: 'masterConfirmed'; masterId: number; committed: number };
+
+export interface SyncCounters {
+  sent: number;
+  resent: number;
+  received: number;
+  /** Reliable messages found missing (gaps detected), before repair. */
+  lost: number;
+  nacksSent: number;
+  bulksSent: number;
+  bulksReceived: number;
+  resyncRequestsSent: number;
+  drops: Record<string, number>;
+}
+
+export interface ProtocolSnapshot {
+  role: 'master' | 'backup';
+  internalEntries: number;
+  externalEntries: number;
+  currentMaster: number | null;
+  inSync: boolean;
+  masterStale: boolean;
+  lastResyncAtMs: number | null;
+  resendQueueMsgs: number;
+  nextStreamSeq: number;
+  counters: SyncCounters;
+}
+
+interface Required_ {
+  maxDatagramBytes: number;
+  flushDelayMs: number;
+  keepaliveMs: number;
+  peerTimeoutMs: number;
+  nackRetryMs: number;
+  maxNackRetries: number;
+  resendQueueMsgs: number;
+  reorderBufferMsgs: number;
+  replayWindow: number;
+  resyncRetryMs: number;
+  joinWaitMs: number;
+  bulkCoalesceMs: number;
+  noPeerGraceMs: number;
+  ackIntervalMs: number;
+}
+
+export const PROTOCOL_DEFAULTS: Required_ = {
+  maxDatagramBytes: 1400,
+  flushDelayMs: 2,
+  keepaliveMs: 1000, // conntrackd ALIVE_INT
+  peerTimeoutMs: 3000,
+  nackRetryMs: 100,
+  maxNackRetries: 8,
+  resendQueueMsgs: 16384,
+  reorderBufferMsgs: 8192,
+  replayWindow: 4096,
+  resyncRetryMs: 1000,
+  joinWaitMs: 200,
+  bulkCoalesceMs: 20,
+  noPeerGraceMs: 3000,
+  ackIntervalMs: 500,
+};
+
+/** Header fields of a datagram before msgSeq/streamSeq are stamped. */
+const HEADER_BYTES = 24 + 32 + 2;
+
+export class SyncProtocol {
+  readonly internal = new ConnTable();
+  readonly external = new ConnTable();
+  private readonly cfg: Required_;
+  private role: 'master' | 'backup' = 'backup';
+  private msgSeq = 0;
+  private nextStreamSeq = 1;
+  private readonly resendQueue = new Map<number, SyncBody>();
+  private batch: SyncRecord[] = [];
+  private batchBytes = 0;
+  private batchDeadline: number | null = null;
+  private bulkDeadline: number | null = null;
+  private keepaliveAt: number | null = null;
+  private resyncAt: number | null = null;
+  private startedAtMs: number | null = null;
+  private readonly receivers = new Map<number, ReceiverState>();
+  private currentMaster: number | null = null;
+  private lastResyncAtMs: number | null = null;
+  private readonly counters: SyncCounters = {
+    sent: 0, resent: 0, received: 0, lost: 0, nacksSent: 0, bulksSent: 0, bulksReceived: 0, resyncRequestsSent: 0, drops: {},
+  };
+
+  constructor(private readonly base: SyncProtocolConfig) {
+    this.cfg = { ...PROTOCOL_DEFAULTS, ...Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) } as Required_;
+  }
+
+  get nodeId(): number {
+    return this.base.nodeId;
+  }
+
+  handle(ev: SyncEvent, nowMs: number): SyncEffect[] {
+    const out: SyncEffect[] = [];
+    switch (ev.type) {
+      case 'start':
+        this.startedAtMs = nowMs;
+        this.keepaliveAt = nowMs;
+        this.resyncAt = nowMs;
+        break;
+      case 'local':
+        this.onLocal(ev.op, ev.entry, nowMs, out);
+        break;
+      case 'localReset':
+        this.internal.replaceAll(ev.entries);
+        if (this.role === 'master') this.scheduleBulk(nowMs);
+        break;
+      case 'received':
+        this.onReceived(ev.msg, nowMs, out);
+        break;
+      case 'role':
+        this.onRole(ev.role, ev.committed ?? 0, nowMs, out);
+        break;
+      case 'timeout':
+        break;
+    }
+    this.onTimers(nowMs, out);
+    return out;
+  }
+
+  nextDeadline(): number | null {
+    let d: number | null = null;
+    const consider = (t: number | null): void => {
+      if (t !== null && (d === null || t < d)) d = t;
+    };
+    consider(this.batchDeadline);
+    consider(this.bulkDeadline);
+    consider(this.keepaliveAt);
+    if (this.role === 'backup' && !this.syncedWithMaster()) consider(this.resyncAt);
+    if (this.role === 'backup') {
+      for (const r of this.receivers.values()) if (r.isMaster) consider(r.nextDeadline());
+    }
+    return d;
+  }
+
+  /** For sync-aware preemption: a master owns the truth; a backup is done when a bulk from the master completed. */
+  resyncComplete(nowMs: number): boolean {
+    if (this.role === 'master') return true;
+    if (this.syncedWithMaster()) return true;
+    const heardMaster = [...this.receivers.values()].some((r) => r.isMaster);
+    return !heardMaster && this.startedAtMs !== null && nowMs - this.startedAtMs >= this.cfg.noPeerGraceMs;
+  }
+
+  snapshot(nowMs: number): ProtocolSnapshot {
+    const m = this.currentMaster !== null ? this.receivers.get(this.currentMaster) : undefined;
+    return {
+      role: this.role,
+      internalEntries: this.internal.size,
+      externalEntries: this.external.size,
+      currentMaster: this.currentMaster,
+      inSync: this.resyncComplete(nowMs),
+      masterStale: m ? nowMs - m.lastHeardMs > this.cfg.peerTimeoutMs : false,
+      lastResyncAtMs: this.lastResyncAtMs,
+      resendQueueMsgs: this.resendQueue.size,
+      nextStreamSeq: this.nextStreamSeq,
+      counters: { ...this.counters, drops: { ...this.counters.drops } },
+    };
+  }
+
+  private syncedWithMaster(): boolean {
+    if (this.currentMaster === null) return false;
+    return this.receivers.get(this.currentMaster)?.inSync() ?? false;
+  }
+
+  private drop(reason: string): void {
+    this.counters.drops[reason] = (this.counters.drops[reason] ?? 0) + 1;
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  private stamp(body: SyncBody, streamSeq: number): SyncMessage {
+    this.msgSeq = (this.msgSeq + 1) >>> 0;
+    return { senderId: this.base.nodeId, epoch: this.base.epoch, msgSeq: this.msgSeq, streamSeq, ...body } as SyncMessage;
+  }
+
+  private sendControl(body: SyncBody, out: SyncEffect[]): void {
+    this.counters.sent++;
+    out.push({ type: 'send', msg: this.stamp(body, this.nextStreamSeq - 1) });
+  }
+
+  private sendReliable(body: SyncBody, out: SyncEffect[]): void {
+    const seq = this.nextStreamSeq++;
+    this.resendQueue.set(seq, body);
+    if (this.resendQueue.size > this.cfg.resendQueueMsgs) {
+      // Bounded: the oldest message is forgotten; a NACK for it is answered with a bulk resync.
+      const oldest = this.resendQueue.keys().next().value as number;
+      this.resendQueue.delete(oldest);
+    }
+    this.counters.sent++;
+    out.push({ type: 'send', msg: this.stamp(body, seq) });
+  }
+
+  private onLocal(op: 'upsert' | 'delete', entry: ConntrackEntry, nowMs: number, out: SyncEffect[]): void {
+    if (op === 'upsert') this.internal.upsert(entry);
+    else this.internal.delete(entry);
+    if (this.role !== 'master') return;
+    const len = recordLen(entry.family);
+    if (this.batchBytes + len + HEADER_BYTES > this.cfg.maxDatagramBytes) this.flushBatch(out);
+    this.batch.push({ op, entry });
+    this.batchBytes += len;
+    if (this.batchDeadline === null) this.batchDeadline = nowMs + this.cfg.flushDelayMs;
+  }
+
+  private flushBatch(out: SyncEffect[]): void {
+    this.batchDeadline = null;
+    if (this.batch.length === 0) return;
+    const records = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    this.sendReliable({ type: 'data', records }, out);
+  }
+
+  private scheduleBulk(nowMs: number): void {
+    if (this.bulkDeadline === null) this.bulkDeadline = nowMs + this.cfg.bulkCoalesceMs;
+  }
+
+  /** BULK_BEGIN, the whole internal cache as upserts, BULK_END — all reliable, all repairable by NACK. */
+  private sendBulk(nowMs: number, out: SyncEffect[]): void {
+    this.bulkDeadline = null;
+    this.flushBatch(out);
+    const bulkId = nowMs >>> 0;
+    this.sendReliable({ type: 'bulkBegin', bulkId }, out);
+    let records: SyncRecord[] = [];
+    let bytes = 0;
+    let count = 0;
+    for (const entry of this.internal.entries()) {
+      const len = recordLen(entry.family);
+      if (bytes + len + HEADER_BYTES > this.cfg.maxDatagramBytes) {
+        this.sendReliable({ type: 'data', records }, out);
+        records = [];
+        bytes = 0;
+      }
+      records.push({ op: 'upsert', entry });
+      bytes += len;
+      count++;
+    }
+    if (records.length) this.sendReliable({ type: 'data', records }, out);
+    this.sendReliable({ type: 'bulkEnd', bulkId, count }, out);
+    this.counters.bulksSent++;
+  }
+
+  private onRole(role: 'master' | 'backup', committed: number, nowMs: number, out: SyncEffect[]): void {
+    if (role === this.role) return;
+    this.role = role;
+    if (role === 'master') {
+      this.currentMaster = this.base.nodeId;
+      this.sendControl({ type: 'confirm', committed }, out);
+      this.scheduleBulk(nowMs);
+    } else {
+      this.batch = [];
+      this.batchBytes = 0;
+      this.batchDeadline = null;
+      this.bulkDeadline = null;
+      if (this.currentMaster === this.base.nodeId) this.currentMaster = null;
+      // What we held as master is not a peer's truth: rebuild from the new master's bulk.
+      for (const r of this.receivers.values()) r.unsync();
+      this.resyncAt = nowMs;
+    }
+    this.keepaliveAt = nowMs;
+  }
+
+  private resend(from: number, to: number, nowMs: number, out: SyncEffect[]): void {
+    const last = this.nextStreamSeq - 1;
+    const hi = Math.min(to, last);
+    let missing = false;
+    for (let s = from; s <= hi; s++) {
+      const body = this.resendQueue.get(s);
+      if (!body) {
+        missing = true;
+        continue;
+      }
+      this.counters.sent++;
+      this.counters.resent++;
+      out.push({ type: 'send', msg: this.stamp(body, s) });
+    }
+    // Part of the range is gone from the queue: only a full resync can repair the receiver now.
+    if (missing) this.scheduleBulk(nowMs);
+  }
+
+  // ---------------------------------------------------------------- receiving
+
+  private onReceived(msg: SyncMessage, nowMs: number, out: SyncEffect[]): void {
+    if (msg.senderId === this.base.nodeId) return this.drop('own-message');
+    let r = this.receivers.get(msg.senderId);
+    if (r && msg.epoch < r.epoch) return this.drop('stale-epoch');
+    if (!r || msg.epoch > r.epoch) {
+      // New peer or restarted peer: a fresh session; its old stream means nothing now.
+      r = new ReceiverState(msg.senderId, msg.epoch, nowMs, this.cfg);
+      this.receivers.set(msg.senderId, r);
+    }
+    if (!r.acceptMsgSeq(msg.msgSeq, this.cfg.replayWindow)) return this.drop('replay');
+    this.counters.received++;
+    r.lastHeardMs = nowMs;
+
+    if (RELIABLE_TYPES.has(msg.type)) {
+      r.isMaster = true;
+      if (this.role === 'backup') this.currentMaster = msg.senderId;
+      return this.onReliable(r, msg, nowMs, out);
+    }
+    switch (msg.type) {
+      case 'keepalive':
+        r.isMaster = msg.role === 'master';
+        if (r.isMaster && this.role === 'backup') {
+          this.currentMaster = msg.senderId;
+          // Tail loss: the master has sent more than we received.
+          const tail = r.noteHighest(msg.streamSeq, nowMs);
+          for (const [from, to] of tail) this.counters.lost += to - from + 1;
+          this.emitNacks(r, tail, out);
+        }
+        break;
+      case 'confirm':
+        r.isMaster = true;
+        if (this.role === 'backup') this.currentMaster = msg.senderId;
+        out.push({ type: 'masterConfirmed', masterId: msg.senderId, committed: msg.committed });
+        break;
+      case 'nack':
+        if (msg.targetId === this.base.nodeId && msg.targetEpoch === this.base.epoch) this.resend(msg.from, msg.to, nowMs, out);
+        break;
+      case 'resyncRequest':
+        if (this.role === 'master' && (msg.targetId === 0 || msg.targetId === this.base.nodeId)) this.scheduleBulk(nowMs);
+        break;
+      case 'ack':
+        break;
+    }
+  }
+
+  private onReliable(r: ReceiverState, msg: SyncMessage, nowMs: number, out: SyncEffect[]): void {
+    const res = r.offer(msg, nowMs);
+    if (res.drop) this.drop(res.drop);
+    this.counters.lost += res.newlyMissing;
+    if (this.role === 'backup') this.emitNacks(r, res.nacks, out);
+    if (res.wantResync && this.role === 'backup') this.requestResync(r.id, nowMs, out);
+    for (const m of res.deliver) this.apply(r, m, nowMs, out);
+  }
+
+  private apply(r: ReceiverState, m: SyncMessage, nowMs: number, out: SyncEffect[]): void {
+    switch (m.type) {
+      case 'data':
+        for (const rec of m.records) {
+          if (rec.op === 'upsert') this.external.upsert(rec.entry, r.id);
+          else this.external.delete(rec.entry);
+        }
+        break;
+      case 'bulkBegin':
+        this.external.markAll();
+        r.bulkId = m.bulkId;
+        break;
+      case 'bulkEnd':
+        if (r.bulkId === m.bulkId) {
+          this.external.sweep();
+          r.bulkId = null;
+          r.synced = true;
+          this.counters.bulksReceived++;
+          this.lastResyncAtMs = nowMs;
+          out.push({ type: 'resynced', masterId: r.id });
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  private emitNacks(r: ReceiverState, ranges: Array<[number, number]>, out: SyncEffect[]): void {
+    for (const [from, to] of ranges) {
+      this.counters.nacksSent++;
+      this.sendControl({ type: 'nack', targetId: r.id, targetEpoch: r.epoch, from, to }, out);
+    }
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  private onTimers(nowMs: number, out: SyncEffect[]): void {
+    if (this.batchDeadline !== null && nowMs >= this.batchDeadline) this.flushBatch(out);
+    if (this.bulkDeadline !== null && nowMs >= this.bulkDeadline && this.role === 'master') this.sendBulk(nowMs, out);
+    if (this.keepaliveAt !== null && nowMs >= this.keepaliveAt) {
+      this.sendControl({ type: 'keepalive', role: this.role }, out);
+      this.keepaliveAt = nowMs + this.cfg.keepaliveMs;
+    }
+    for (const r of this.receivers.values()) {
+      if (this.role !== 'backup' || !r.isMaster) continue;
+      const t = r.onTimer(nowMs);
+      this.emitNacks(r, t.nacks, out);
+      if (t.wantResync) this.requestResync(r.id, nowMs, out);
+      if (t.ackUpTo !== null) this.sendControl({ type: 'ack', targetId: r.id, targetEpoch: r.epoch, upTo: t.ackUpTo }, out);
+    }
+    // Nobody's stream in sync yet (just started, or just demoted): ask whoever is master.
+    if (this.role === 'backup' && this.resyncAt !== null && nowMs >= this.resyncAt && !this.syncedWithMaster()) {
+      const known = this.currentMaster !== null ? this.receivers.get(this.currentMaster) : undefined;
+      if (known && known.awaitingBulk(nowMs, this.cfg.resyncRetryMs)) {
+        this.resyncAt = nowMs + Math.min(this.cfg.joinWaitMs, this.cfg.resyncRetryMs);
+      } else {
+        this.requestResync(known ? known.id : 0, nowMs, out);
+        this.resyncAt = nowMs + this.cfg.resyncRetryMs;
+      }
+    }
+  }
+
+  private requestResync(targetId: number, nowMs: number, out: SyncEffect[]): void {
+    const r = this.receivers.get(targetId);
+    if (r) {
+      if (nowMs < r.resyncAt) return; // one request per resyncRetryMs per master, however many triggers
+      r.resyncAt = nowMs + this.cfg.resyncRetryMs;
+    }
+    this.counters.resyncRequestsSent++;
+    this.sendControl({ type: 'resyncRequest', targetId }, out);
+  }
+}

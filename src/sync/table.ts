@@ -1,0 +1,70 @@
+// A pure connection cache keyed by the original tuple (+zone), like conntrackd's caches (peers.md §1.2).
+// Used twice: the *internal* cache (this node's kernel view, what a master streams and bulk-sends) and the
+// *external* cache (what peers sent us, kept out of the kernel until we become master).
+import { entryKey, type ConntrackEntry } from '../conntrack/types.js';
+
+interface Slot {
+  entry: ConntrackEntry;
+  /** Sender that last wrote the entry (0 for the internal cache). */
+  origin: number;
+  /** Set by markOrigin() at a bulk start; cleared by a refresh; what is still marked at the bulk end is swept. */
+  stale: boolean;
+}
+
+export class ConnTable {
+  private readonly slots = new Map<string, Slot>();
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  upsert(entry: ConntrackEntry, origin = 0): void {
+    this.slots.set(entryKey(entry), { entry, origin, stale: false });
+  }
+
+  delete(entry: Pick<ConntrackEntry, 'family' | 'orig' | 'zone'>): boolean {
+    return this.slots.delete(entryKey(entry));
+  }
+
+  get(entry: Pick<ConntrackEntry, 'family' | 'orig' | 'zone'>): ConntrackEntry | undefined {
+    return this.slots.get(entryKey(entry))?.entry;
+  }
+
+  has(entry: Pick<ConntrackEntry, 'family' | 'orig' | 'zone'>): boolean {
+    return this.slots.has(entryKey(entry));
+  }
+
+  *entries(): IterableIterator<ConntrackEntry> {
+    for (const s of this.slots.values()) yield s.entry;
+  }
+
+  /** Replace the whole content (after a kernel dump). */
+  replaceAll(entries: Iterable<ConntrackEntry>, origin = 0): void {
+    this.slots.clear();
+    for (const e of entries) this.upsert(e, origin);
+  }
+
+  clear(): void {
+    this.slots.clear();
+  }
+
+  /**
+   * Bulk resync begins: every entry is stale until the bulk refreshes it. All origins, not only the bulk's
+   * sender: the current master's table is the whole truth, also about what a previous master sent us.
+   */
+  markAll(): void {
+    for (const s of this.slots.values()) s.stale = true;
+  }
+
+  /** Bulk resync ended: drop what the bulk did not refresh (the master no longer has it). Returns how many. */
+  sweep(): number {
+    let n = 0;
+    for (const [k, s] of this.slots) {
+      if (s.stale) {
+        this.slots.delete(k);
+        n++;
+      }
+    }
+    return n;
+  }
+}
