@@ -1,0 +1,179 @@
+// Mutable drafts the keyword handlers fill in. complete.ts turns them into the readonly Config after applying
+// keepalived's defaults and rules. `undefined` means "not configured" so defaults can depend on other keywords
+// (e.g. priority 255 when `state MASTER` has no priority line).
+import type { SourceRef } from './diagnostics.js';
+import type {
+  AuthConfig,
+  ConntrackFilterRule,
+  InitialState,
+  NotifyFifo,
+  RealServerConfig,
+  ScriptCommand,
+  TrackRef,
+  UnicastPeer,
+  VipConfig,
+  VirtualRouteConfig,
+  VirtualServerConfig,
+  VirtualServerGroupConfig,
+} from './types.js';
+
+export interface GarpDraft {
+  masterDelayMs?: number;
+  masterRepeat?: number;
+  masterRefreshMs?: number;
+  masterRefreshRepeat?: number;
+  lowerPrioDelayMs?: number;
+  lowerPrioRepeat?: number;
+}
+
+export interface GlobalDraft {
+  routerId?: string;
+  vrrpVersion?: 2 | 3;
+  garp: GarpDraft;
+  lowerPrioNoAdvert?: boolean;
+  higherPrioSendAdvert?: boolean;
+  mcastGroup4?: string;
+  mcastGroup6?: string;
+  downTimerAdverts?: number;
+  strict?: SourceRef;
+  enableScriptSecurity?: boolean;
+  scriptUser?: { user: string; group: string | null };
+  notifyFifo?: NotifyFifo;
+  vrrpNotifyFifo?: NotifyFifo;
+  skipCheckAdvAddr?: boolean;
+  checkUnicastSrc?: boolean;
+  defaultInterface?: string;
+}
+
+export interface NotifyDraft {
+  master?: ScriptCommand;
+  backup?: ScriptCommand;
+  fault?: ScriptCommand;
+  stop?: ScriptCommand;
+  generic?: ScriptCommand;
+  masterRxLowerPri?: ScriptCommand;
+}
+
+export interface InstanceDraft {
+  name: string;
+  source: SourceRef;
+  state?: { value: InitialState; source: SourceRef };
+  interface?: string;
+  vrid?: number;
+  priority?: number;
+  advertIntS?: { value: number; source: SourceRef };
+  version?: { value: 2 | 3; source: SourceRef };
+  vips: VipConfig[];
+  excludedVips: VipConfig[];
+  virtualRoutes: VirtualRouteConfig[];
+  nopreempt?: SourceRef;
+  preemptDelayMs?: { value: number; source: SourceRef };
+  auth?: { value: AuthConfig; source: SourceRef };
+  unicastSrcIp?: string;
+  unicastPeers: UnicastPeer[];
+  unicastTtl?: number;
+  mcastSrcIp?: string;
+  mcastDstIp?: string;
+  garp: GarpDraft;
+  lowerPrioNoAdvert?: boolean;
+  higherPrioSendAdvert?: boolean;
+  trackInterfaces: TrackRef[];
+  trackScripts: TrackRef[];
+  trackFiles: TrackRef[];
+  dontTrackPrimary?: boolean;
+  vmac?: { name: string | null };
+  vmacXmitBase?: boolean;
+  notify: NotifyDraft;
+  smtpAlert?: boolean;
+  debugLevel?: number;
+  v3ChecksumAsV2?: boolean;
+  nativeIpv6?: SourceRef;
+  downTimerAdverts?: number;
+  skipCheckAdvAddr?: boolean;
+  checkUnicastSrc?: boolean;
+  strict?: boolean;
+}
+
+export interface SyncGroupDraft {
+  name: string;
+  source: SourceRef;
+  members: Array<{ name: string; source: SourceRef }>;
+  notify: NotifyDraft;
+  trackInterfaces: TrackRef[];
+  trackScripts: TrackRef[];
+  trackFiles: TrackRef[];
+  smtpAlert?: boolean;
+}
+
+export interface ScriptDraft {
+  name: string;
+  source: SourceRef;
+  script?: ScriptCommand;
+  intervalMs?: number;
+  timeoutMs?: number;
+  weight?: number;
+  weightReverse?: boolean;
+  rise?: number;
+  fall?: number;
+  user?: { user: string; group: string | null };
+  initFail?: boolean;
+}
+
+export interface TrackFileDraft {
+  name: string;
+  source: SourceRef;
+  path?: string;
+  weight?: number;
+  weightReverse?: boolean;
+  initFile?: { value: number; overwrite: boolean };
+}
+
+export interface VirtualServerDraft {
+  base: Omit<VirtualServerConfig, 'realServers' | 'scheduler' | 'method' | 'delayLoopMs' | 'persistenceTimeoutS' | 'protocol'>;
+  protocol?: 'TCP' | 'UDP' | 'SCTP';
+  scheduler?: string;
+  method?: string;
+  delayLoopMs?: number;
+  persistenceTimeoutS?: number;
+  realServers: RealServerConfig[];
+}
+
+export interface ConntrackDraft {
+  name: string;
+  source: SourceRef;
+  interface?: string;
+  mcastGroup?: string;
+  port?: number;
+  peers: string[];
+  sourceAddress?: string;
+  keyFile?: string;
+  follow?: { kind: 'instance' | 'group'; name: string; source: SourceRef };
+  filters: ConntrackFilterRule[];
+  filterDefault?: 'include' | 'exclude';
+  resyncTimeoutMs?: number;
+  ttl?: number;
+}
+
+export interface ConfigDraft {
+  global: GlobalDraft;
+  instances: InstanceDraft[];
+  syncGroups: SyncGroupDraft[];
+  scripts: ScriptDraft[];
+  trackFiles: TrackFileDraft[];
+  virtualServers: VirtualServerDraft[];
+  virtualServerGroups: VirtualServerGroupConfig[];
+  conntrackSync: ConntrackDraft[];
+}
+
+export function emptyDraft(): ConfigDraft {
+  return {
+    global: { garp: {} },
+    instances: [],
+    syncGroups: [],
+    scripts: [],
+    trackFiles: [],
+    virtualServers: [],
+    virtualServerGroups: [],
+    conntrackSync: [],
+  };
+}

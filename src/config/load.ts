@@ -1,0 +1,118 @@
+// loadConfig: the one entry point. Reads the file (and includes), builds the tree, applies the keyword tables,
+// completes defaults, cross-checks, and returns every diagnostic. `config` is null when any error was found.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DiagnosticSink, type Diagnostic } from './diagnostics.js';
+import { completeConntrack, completeGlobal, completeInstance, completeScript, completeTrackFile } from './complete.js';
+import { emptyDraft } from './drafts.js';
+import { customSources } from './includes.js';
+import { rootKeywords } from './keywords/root.js';
+import { lex } from './lexer.js';
+import { applyTable } from './table.js';
+import { buildTree } from './tree.js';
+import type { Config, VirtualServerConfig, VrrpInstanceConfig } from './types.js';
+import { checkConntrackSync, checkDuplicates, checkSyncGroups, checkTrackRefs, checkVridClash } from './validate.js';
+import type { ParseCtx } from './values.js';
+import type { ConntrackSyncConfig, TrackFileConfig, VrrpScriptConfig } from './types.js';
+
+export interface LoadOptions {
+  /** For `@ID` lines; default: the first label of the host name, as keepalived (-i/--config-id). */
+  configId?: string;
+  /** Unknown keywords become errors instead of warnings. */
+  strict?: boolean;
+  /** Read a file (throw when it cannot be read). Default: fs.readFileSync(p, 'utf8'). */
+  readFile?: (p: string) => string;
+  /** Expand an absolute include pattern to existing paths, sorted. Default: built-in glob over the real fs. */
+  glob?: (pattern: string) => string[];
+  /** Environment for ${_ENV NAME}. Default: process.env. */
+  env?: (name: string) => string | undefined;
+}
+
+export interface LoadResult {
+  readonly config: Config | null;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o as object)) deepFreeze(v);
+  }
+  return o;
+}
+
+/** Stable order: files in first-seen order, then by line; cross-object findings stay next to their lines. */
+function sortDiagnostics(items: readonly Diagnostic[]): Diagnostic[] {
+  const fileOrder = new Map<string, number>();
+  for (const d of items) if (!fileOrder.has(d.file)) fileOrder.set(d.file, fileOrder.size);
+  return items
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => fileOrder.get(a.d.file)! - fileOrder.get(b.d.file)! || a.d.line - b.d.line || a.i - b.i)
+    .map((x) => x.d);
+}
+
+export function defaultConfigId(): string {
+  return os.hostname().split('.')[0] ?? '';
+}
+
+export function loadConfig(file: string, opts: LoadOptions = {}): LoadResult {
+  const sink = new DiagnosticSink(opts.strict ?? false);
+  const main = path.resolve(file);
+  const configId = opts.configId ?? defaultConfigId();
+  const lines = lex(main, { configId, sources: customSources(opts.readFile, opts.glob), env: opts.env }, sink);
+  const tree = buildTree(lines, sink);
+  const draft = emptyDraft();
+  const ctx: ParseCtx = { sink, configDir: path.dirname(main) };
+  applyTable(tree, rootKeywords, draft, ctx, '');
+
+  const global = completeGlobal(draft.global, sink);
+  checkDuplicates(draft.instances, 'vrrp_instance', sink);
+  checkDuplicates(draft.syncGroups, 'vrrp_sync_group', sink);
+  checkDuplicates(draft.scripts, 'vrrp_script', sink);
+  checkDuplicates(draft.trackFiles, 'track_file', sink);
+  checkDuplicates(draft.conntrackSync, 'vipd_conntrack_sync', sink);
+
+  const instanceNames = new Set(draft.instances.map((i) => i.name));
+  const scriptNames = new Set(draft.scripts.map((s) => s.name));
+  const trackFileNames = new Set(draft.trackFiles.map((t) => t.name));
+  const { groups, memberOf } = checkSyncGroups(draft.syncGroups, instanceNames, sink);
+
+  const instances: VrrpInstanceConfig[] = [];
+  for (const d of draft.instances) {
+    checkTrackRefs(`(${d.name})`, d, scriptNames, trackFileNames, sink);
+    const inst = completeInstance(d, global, sink);
+    if (inst) instances.push({ ...inst, syncGroup: memberOf.get(d.name) ?? null });
+  }
+  for (const g of groups) checkTrackRefs(`(${g.name})`, g, scriptNames, trackFileNames, sink);
+  checkVridClash(instances, sink);
+
+  const scripts = draft.scripts.map((s) => completeScript(s, sink)).filter((s): s is VrrpScriptConfig => s !== null);
+  const trackFiles = draft.trackFiles.map((t) => completeTrackFile(t, sink)).filter((t): t is TrackFileConfig => t !== null);
+  const conntrackSync = draft.conntrackSync.map((c) => completeConntrack(c, sink)).filter((c): c is ConntrackSyncConfig => c !== null);
+  checkConntrackSync(conntrackSync, instanceNames, new Set(groups.map((g) => g.name)), sink);
+
+  const virtualServers: VirtualServerConfig[] = draft.virtualServers.map((v) => ({
+    ...v.base,
+    protocol: v.protocol ?? null,
+    scheduler: v.scheduler ?? null,
+    method: v.method ?? null,
+    delayLoopMs: v.delayLoopMs ?? 60000,
+    persistenceTimeoutS: v.persistenceTimeoutS ?? null,
+    realServers: v.realServers,
+  }));
+
+  const config: Config = {
+    sourceFile: main,
+    configId,
+    global,
+    instances,
+    syncGroups: groups,
+    scripts,
+    trackFiles,
+    virtualServers,
+    virtualServerGroups: draft.virtualServerGroups,
+    conntrackSync,
+  };
+  const diagnostics = sortDiagnostics(sink.items);
+  return { config: sink.hasErrors() ? null : deepFreeze(config), diagnostics };
+}
