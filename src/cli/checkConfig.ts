@@ -1,0 +1,23 @@
+// `vipd check-config -f FILE`: print every diagnostic as `file:line: message`, exit 0 when the config can run.
+import { loadConfig, formatDiagnostic } from '../config/index.js';
+
+export interface CheckConfigOptions {
+  configPath: string;
+  configId?: string;
+  strict: boolean;
+  write?: (line: string) => void;
+}
+
+export async function checkConfigCommand(opts: CheckConfigOptions): Promise<number> {
+  const write = opts.write ?? ((line: string) => process.stderr.write(line + '\n'));
+  const { config, diagnostics } = loadConfig(opts.configPath, { configId: opts.configId, strict: opts.strict });
+  for (const d of diagnostics) write(formatDiagnostic(d));
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = diagnostics.length - errors;
+  if (!config || errors > 0) {
+    write(`${opts.configPath}: ${errors} error(s), ${warnings} warning(s); configuration refused`);
+    return 1;
+  }
+  write(`${opts.configPath}: configuration OK${warnings ? ` (${warnings} warning(s))` : ''}`);
+  return 0;
+}

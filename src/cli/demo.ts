@@ -1,0 +1,4 @@
+// placeholder replaced below
+export async function demoCommand(): Promise<number> {
+  return 1;
+}

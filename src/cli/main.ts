@@ -1,0 +1,90 @@
+// vipd command line. The only module that exits the process: commands return an exit code.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { checkConfigCommand } from './checkConfig.js';
+import { runCommand } from './run.js';
+import { statusCommand } from './status.js';
+import { demoCommand } from './demo.js';
+import { describeError } from './describeError.js';
+import { DEFAULT_METRICS_LISTEN } from '../metrics/http.js';
+
+export const DEFAULT_CONFIG = '/etc/keepalived/keepalived.conf';
+
+export async function main(argv: string[] = hideBin(process.argv)): Promise<void> {
+  let exitCode = 0;
+  const done = (code: number): void => {
+    exitCode = code;
+  };
+  try {
+    await yargs(argv)
+      .scriptName('vipd')
+      .usage('$0 <command> [options]\n\nkeepalived-compatible VRRP failover agent for load-balancer directors.')
+      .command(
+        'run',
+        'run the agent in the foreground',
+        (y) =>
+          y
+            .option('f', { alias: 'use-file', type: 'string', default: DEFAULT_CONFIG, describe: 'keepalived.conf to read' })
+            .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const })
+            .option('log-level', { choices: ['debug', 'info', 'warn', 'error'] as const, default: 'info' as const })
+            .option('config-id', { alias: 'i', type: 'string', describe: 'keepalived --config-id for @conditional lines' })
+            .option('strict', { type: 'boolean', default: false, describe: 'unknown keywords are errors' })
+            .option('metrics-listen', {
+              type: 'string',
+              default: DEFAULT_METRICS_LISTEN,
+              describe: 'HOST:PORT for /metrics, /healthz, /status ("off" disables)',
+            }),
+        async (args) =>
+          done(
+            await runCommand({
+              configPath: args.f,
+              logFormat: args['log-format'],
+              logLevel: args['log-level'],
+              configId: args['config-id'],
+              strict: args.strict,
+              metricsListen: args['metrics-listen'],
+            }),
+          ),
+      )
+      .command(
+        'check-config',
+        'validate a config: every error as file:line: message; exit 0 when valid, 1 otherwise',
+        (y) =>
+          y
+            .option('f', { alias: 'use-file', type: 'string', default: DEFAULT_CONFIG })
+            .option('config-id', { alias: 'i', type: 'string' })
+            .option('strict', { type: 'boolean', default: false }),
+        async (args) => done(await checkConfigCommand({ configPath: args.f, configId: args['config-id'], strict: args.strict })),
+      )
+      .command(
+        'status',
+        'show the running agent\'s instances',
+        (y) =>
+          y
+            .option('json', { type: 'boolean', default: false })
+            .option('url', { type: 'string', default: `http://${DEFAULT_METRICS_LISTEN}`, describe: 'the agent\'s HTTP endpoint' })
+            .option('socket', { type: 'string', describe: 'read the agent\'s control socket instead of HTTP' })
+            .option('keepalived-dir', { type: 'string', describe: 'also write keepalived.stats/.data/.json here for keepalived exporters' }),
+        async (args) => done(await statusCommand({ json: args.json, url: args.url, socket: args.socket, keepalivedDir: args['keepalived-dir'] })),
+      )
+      .command(
+        'demo',
+        'build a throwaway namespace lab, run two agents, kill the master and show the outage (root)',
+        (y) => y.option('keep-going', { type: 'boolean', default: false, hidden: true }),
+        async () => done(await demoCommand()),
+      )
+      .demandCommand(1, 'name a command: run, check-config, status or demo')
+      .strict()
+      .help()
+      .fail((msg, err) => {
+        if (err) throw err;
+        process.stderr.write(`vipd: ${msg}\nRun \`vipd --help\` for usage.\n`);
+        done(2);
+      })
+      .parseAsync();
+  } catch (err) {
+    process.stderr.write(`vipd: ${describeError(err)}\n`);
+    exitCode = exitCode || 1;
+  }
+  process.exitCode = exitCode;
+}

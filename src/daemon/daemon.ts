@@ -1,0 +1,253 @@
+// Composition root: config → VRRP instances + runners + shared sockets + link watching + metrics.
+// One process, one event loop: every instance's timers and packets are handled here, no fork per subsystem.
+import { hostname } from 'node:os';
+import type { Config, VrrpInstanceConfig } from '../config/types.js';
+import type { LinkInfo, AddressInfo } from '../net/rtnetlink.js';
+import { primaryIpv4, linkLocalIpv6 } from '../net/rtnetlink.js';
+import type { FrameSender, VrrpPacketMeta, VrrpTransport } from '../net/types.js';
+import { buildGratuitousArp, buildUnsolicitedNa } from '../net/arp.js';
+import { parseMac } from '../net/ipaddr.js';
+import { VrrpInstance } from '../vrrp/instance.js';
+import { DROP_REASONS } from '../vrrp/drops.js';
+import type { Vip, VrrpState } from '../vrrp/types.js';
+import { createVipdMetrics, type VipdMetrics } from '../metrics/registry.js';
+import type { InstanceView } from '../metrics/types.js';
+import type { Logger } from './logger.js';
+import type { DirectorOs } from './ports.js';
+import { InstanceRunner, type RunnerHooks } from './instanceRunner.js';
+import { advertRoute, instanceParams, sourceAddressFor, validationView } from './instanceParams.js';
+import { VipdError } from './errors.js';
+
+export interface DaemonOptions {
+  readonly config: Config;
+  readonly os: DirectorOs;
+  readonly logger: Logger;
+  readonly version: string;
+  /** Monotonic ms; default performance.now. */
+  readonly clock?: () => number;
+  /** Per-instance hooks supplied by optional subsystems (connection sync, notify). */
+  readonly hooksFor?: (instance: VrrpInstanceConfig) => RunnerHooks | undefined;
+}
+
+interface Managed {
+  readonly cfg: VrrpInstanceConfig;
+  readonly instance: VrrpInstance;
+  readonly runner: InstanceRunner;
+  readonly link: LinkInfo;
+}
+
+const INTERFACE_DOWN = 'interface down';
+
+export class Daemon {
+  readonly metrics: VipdMetrics;
+  private readonly managed: Managed[] = [];
+  private readonly transports = new Map<string, { transport: VrrpTransport; byVrid: Map<number, Managed[]> }>();
+  private readonly frameSenders = new Map<string, FrameSender>();
+  private readonly unwatch: (() => void)[] = [];
+  private readonly clock: () => number;
+  private readonly linkUp = new Map<number, boolean>();
+
+  constructor(private readonly o: DaemonOptions) {
+    this.clock = o.clock ?? (() => performance.now());
+    this.metrics = createVipdMetrics({
+      instances: () => this.views(),
+      buildInfo: { version: o.version, node: o.config.global.routerId ?? hostnameOrUnknown() },
+      dropReasons: DROP_REASONS,
+    });
+  }
+
+  /** Open every socket and start every instance. Throws VipdError naming each problem (no partial start). */
+  async start(): Promise<void> {
+    // One dump at a time: the kernel answers EBUSY to a second dump on the same netlink socket.
+    const links = await this.o.os.listLinks();
+    const addresses = await this.o.os.listAddresses();
+    const problems: string[] = [];
+    const planned: { cfg: VrrpInstanceConfig; link: LinkInfo; source: string }[] = [];
+    for (const cfg of this.o.config.instances) {
+      const link = links.find((l) => l.name === cfg.interface);
+      if (!link) {
+        problems.push(`(${cfg.name}) interface ${cfg.interface} does not exist`);
+        continue;
+      }
+      for (const vip of [...cfg.vips, ...cfg.excludedVips]) {
+        if (vip.dev && !links.some((l) => l.name === vip.dev)) problems.push(`(${cfg.name}) VIP ${vip.address}: interface ${vip.dev} does not exist`);
+      }
+      const source = sourceAddressFor(cfg, facts(link, addresses));
+      if (typeof source !== 'string') {
+        problems.push(source.error);
+        continue;
+      }
+      planned.push({ cfg, link, source });
+    }
+    if (problems.length) throw new VipdError('VIPD_ERR_STARTUP', problems.join('\n'));
+
+    for (const { cfg, link, source } of planned) {
+      const instance = new VrrpInstance(instanceParams(cfg, source, cfg.syncGroup !== null));
+      const route = advertRoute(cfg, source);
+      const key = `${route.family}|${cfg.interface}|${route.unicast ? `u:${source}` : `m:${cfg.mcastGroup}`}`;
+      let shared = this.transports.get(key);
+      if (!shared) {
+        const transport = this.o.os.openVrrp({
+          family: route.family,
+          ifname: cfg.interface,
+          unicast: route.unicast,
+          group: cfg.mcastGroup,
+          src: route.family === 6 || route.unicast ? source : undefined,
+          unicastTtl: cfg.unicastTtl,
+        });
+        shared = { transport, byVrid: new Map() };
+        this.transports.set(key, shared);
+        const dispatch = shared.byVrid;
+        transport.onPacket((packet, meta) => this.dispatchPacket(cfg.interface, route.family, dispatch, packet, meta));
+      }
+      const transport = shared.transport;
+      const runner = new InstanceRunner({
+        instance,
+        ifname: cfg.interface,
+        route,
+        validation: validationView(cfg),
+        logger: this.o.logger,
+        clock: this.clock,
+        metrics: this.metrics.forInstance({ name: cfg.name, ifname: cfg.interface, vrid: cfg.vrid }),
+        hooks: this.o.hooksFor?.(cfg),
+        io: {
+          sendPacket: (packet, dst) => transport.send(packet, dst),
+          addVip: (vip) => this.o.os.addAddress(this.addressSpec(vip, link, links)).then(() => undefined),
+          removeVip: (vip) => this.o.os.removeAddress(this.addressSpec(vip, link, links)).then(() => undefined),
+          announce: (vips, count) => this.announce(vips, count, link, links),
+        },
+      });
+      const m: Managed = { cfg, instance, runner, link };
+      this.managed.push(m);
+      const list = shared.byVrid.get(cfg.vrid) ?? [];
+      list.push(m);
+      shared.byVrid.set(cfg.vrid, list);
+    }
+
+    this.unwatch.push(
+      this.o.os.watchLinks((ev) => {
+        const up = ev.kind === 'new' && ev.link.up && ev.link.running;
+        this.onLink(ev.link.ifindex, up);
+      }),
+    );
+    for (const m of this.managed) {
+      m.runner.start();
+      this.linkUp.set(m.link.ifindex, m.link.up && m.link.running);
+      if (!(m.link.up && m.link.running)) m.runner.fault(INTERFACE_DOWN);
+    }
+  }
+
+  /** SIGTERM path: every MASTER sends priority 0 and removes its VIPs; then sockets close. */
+  async stop(): Promise<void> {
+    await Promise.all(this.managed.map((m) => m.runner.shutdown()));
+    for (const u of this.unwatch.splice(0)) u();
+    for (const { transport } of this.transports.values()) transport.close();
+    this.transports.clear();
+    for (const s of this.frameSenders.values()) s.close();
+    this.frameSenders.clear();
+    this.o.os.close();
+  }
+
+  /** Read-only views for metrics, /status and `vipd status`. */
+  views(): InstanceView[] {
+    const nowMono = this.clock();
+    const nowWall = Date.now();
+    return this.managed.map(({ cfg, instance }) => {
+      const s = instance.snapshot();
+      return {
+        name: cfg.name,
+        ifname: cfg.interface,
+        vrid: cfg.vrid,
+        state: s.state,
+        basePriority: s.basePriority,
+        effectivePriority: s.effectivePriority,
+        masterAddress: s.state === 'MASTER' ? instance.params.sourceAddress : s.masterAddress,
+        masterPriority: s.masterPriority,
+        vips: cfg.vips.map((v) => ({ address: `${v.address}/${v.prefixLength}`, ...(v.dev ? { ifname: v.dev } : {}) })),
+        lastTransition: s.lastTransition
+          ? { from: s.lastTransition.from, to: s.lastTransition.to, reason: s.lastTransition.reason, atMs: nowWall - (nowMono - s.lastTransition.atMs) }
+          : null,
+        version: cfg.version,
+        family: cfg.family,
+        advertIntMs: s.advertIntMs,
+        masterAdvertIntMs: s.masterAdverIntMs,
+        syncGroup: cfg.syncGroup,
+      };
+    });
+  }
+
+  states(): Record<string, VrrpState> {
+    return Object.fromEntries(this.managed.map((m) => [m.cfg.name, m.instance.state]));
+  }
+
+  private onLink(ifindex: number, up: boolean): void {
+    if (this.linkUp.get(ifindex) === up) return;
+    this.linkUp.set(ifindex, up);
+    for (const m of this.managed) {
+      if (m.link.ifindex !== ifindex || m.cfg.dontTrackPrimary) continue;
+      this.o.logger.info(`(${m.cfg.name}) interface ${m.cfg.interface} ${up ? 'up' : 'down'}`);
+      if (up) m.runner.faultCleared(INTERFACE_DOWN);
+      else m.runner.fault(INTERFACE_DOWN);
+    }
+  }
+
+  private dispatchPacket(ifname: string, family: 4 | 6, byVrid: Map<number, Managed[]>, packet: Buffer, meta: VrrpPacketMeta): void {
+    const vrid = peekVrid(packet, family);
+    if (vrid === null) {
+      this.metrics.dropUnmatched(ifname, 'truncated');
+      return;
+    }
+    const candidates = byVrid.get(vrid);
+    if (!candidates) {
+      // keepalived ignores unknown VRIDs without counting (sched.c:1055-1063); we count them.
+      this.metrics.dropUnmatched(ifname, 'unknown_vrid', vrid);
+      return;
+    }
+    // Same VRID twice on one socket only in unicast with disjoint peers: pick by source (sched.c:1072-1113).
+    const target =
+      candidates.length === 1 ? candidates[0] : candidates.find((m) => m.cfg.unicastPeers.some((p) => p.address === meta.src));
+    target?.runner.receive(packet, meta);
+  }
+
+  private addressSpec(vip: Vip, link: LinkInfo, links: readonly LinkInfo[]) {
+    const ifindex = vip.dev ? (links.find((l) => l.name === vip.dev)?.ifindex ?? link.ifindex) : link.ifindex;
+    return { ifindex, address: vip.address, prefixLen: vip.prefixLen, ...(vip.label ? { label: vip.label } : {}) };
+  }
+
+  private announce(vips: readonly Vip[], count: number, link: LinkInfo, links: readonly LinkInfo[]): number {
+    let sent = 0;
+    for (let i = 0; i < count; i++) {
+      for (const vip of vips) {
+        const out = vip.dev ? (links.find((l) => l.name === vip.dev) ?? link) : link;
+        const mac = out.mac ? parseMac(out.mac) : null;
+        if (!mac) continue; // no link-layer address (e.g. a tunnel): nothing to announce, like IFF_NOARP
+        let sender = this.frameSenders.get(out.name);
+        if (!sender) {
+          sender = this.o.os.openFrameSender(out.name);
+          this.frameSenders.set(out.name, sender);
+        }
+        const frame =
+          vip.family === 4 ? buildGratuitousArp(mac, vip.address) : buildUnsolicitedNa(mac, vip.address, { router: this.o.os.ipv6Forwarding(out.name) });
+        sender.send(frame);
+        sent++;
+      }
+    }
+    return sent;
+  }
+}
+
+function facts(link: LinkInfo, addresses: readonly AddressInfo[]) {
+  return { ifname: link.name, primaryIpv4: primaryIpv4(addresses, link.ifindex), linkLocalIpv6: linkLocalIpv6(addresses, link.ifindex) };
+}
+
+/** VRID without a full decode, to route the packet to its instance (IPv4 packets carry their IP header). */
+function peekVrid(packet: Buffer, family: 4 | 6): number | null {
+  if (family === 6) return packet.length >= 2 ? packet[1]! : null;
+  if (packet.length < 1) return null;
+  const ihl = (packet[0]! & 0x0f) * 4;
+  return packet.length > ihl + 1 ? packet[ihl + 1]! : null;
+}
+
+function hostnameOrUnknown(): string {
+  return hostname();
+}

@@ -1,0 +1,96 @@
+// From a checked config instance (src/config) plus what the interface looks like now, to the parameters of
+// the pure core and the runner. Nothing here touches the OS.
+import type { VrrpInstanceConfig, VipConfig } from '../config/types.js';
+import type { InstanceParams, Vip } from '../vrrp/types.js';
+import type { ValidationView } from '../vrrp/validate.js';
+import type { AdvertRoute } from './instanceRunner.js';
+
+export interface InterfaceFacts {
+  readonly ifname: string;
+  /** First non-secondary IPv4 address: keepalived's default VRRP source (VRRP_PKT_SADDR, vrrp.h:522). */
+  readonly primaryIpv4: string | null;
+  /** IPv6 adverts come from the link-local address (RFC 5798 §5.1.2.1). */
+  readonly linkLocalIpv6: string | null;
+}
+
+export function toVip(v: VipConfig): Vip {
+  return {
+    address: v.address,
+    prefixLen: v.prefixLength,
+    family: v.family === 'inet' ? 4 : 6,
+    ...(v.dev ? { dev: v.dev } : {}),
+    ...(v.label ? { label: v.label } : {}),
+  };
+}
+
+/** The address we advertise from, or an error message naming what is missing. */
+export function sourceAddressFor(c: VrrpInstanceConfig, iface: InterfaceFacts): string | { error: string } {
+  const configured = c.unicastSrcIp ?? c.mcastSrcIp;
+  if (configured) return configured;
+  if (c.family === 'inet') {
+    return iface.primaryIpv4 ?? { error: `(${c.name}) interface ${iface.ifname} has no IPv4 address to send adverts from` };
+  }
+  return iface.linkLocalIpv6 ?? { error: `(${c.name}) interface ${iface.ifname} has no IPv6 link-local address to send adverts from` };
+}
+
+export function instanceParams(c: VrrpInstanceConfig, sourceAddress: string, inSyncGroup: boolean): InstanceParams {
+  return {
+    name: c.name,
+    vrid: c.vrid,
+    version: c.version,
+    family: c.family === 'inet' ? 4 : 6,
+    priority: c.priority,
+    advertIntMs: c.advertIntMs,
+    vips: c.vips.map(toVip),
+    excludedVips: c.excludedVips.map(toVip),
+    preempt: !c.nopreempt,
+    preemptDelayMs: c.preemptDelayMs,
+    initialState: c.initialState,
+    sourceAddress,
+    unicastPeers: c.unicastPeers.map((p) => p.address),
+    garp: c.garp,
+    lowerPrioNoAdvert: c.lowerPrioNoAdvert,
+    higherPrioSendAdvert: c.higherPrioSendAdvert,
+    downTimerAdverts: c.downTimerAdverts,
+    inSyncGroup,
+  };
+}
+
+/** v2 PASS data: the password NUL-padded to 8 bytes (keepalived vrrp_parser.c:1495-1509). */
+export function authBytes(c: VrrpInstanceConfig): { authType: number; authData: Buffer } {
+  if (c.version === 2 && c.auth?.type === 'PASS') {
+    const data = Buffer.alloc(8);
+    Buffer.from(c.auth.password, 'utf8').subarray(0, 8).copy(data);
+    return { authType: 1, authData: data };
+  }
+  return { authType: 0, authData: Buffer.alloc(8) };
+}
+
+export function validationView(c: VrrpInstanceConfig): ValidationView {
+  const { authType, authData } = authBytes(c);
+  return {
+    vrid: c.vrid,
+    version: c.version,
+    family: c.family === 'inet' ? 4 : 6,
+    authType,
+    authData,
+    advertIntMs: c.advertIntMs,
+    vips: c.vips.map((v) => v.address),
+    unicast: c.unicastPeers.length > 0,
+    v3ChecksumAsV2: c.v3ChecksumAsV2,
+    checkUnicastSrc: c.checkUnicastSrc,
+    unicastPeers: c.unicastPeers.map((p) => p.address),
+  };
+}
+
+export function advertRoute(c: VrrpInstanceConfig, sourceAddress: string): AdvertRoute {
+  const unicast = c.unicastPeers.length > 0;
+  return {
+    family: c.family === 'inet' ? 4 : 6,
+    sourceAddress,
+    destinations: unicast ? c.unicastPeers.map((p) => p.address) : [c.mcastGroup],
+    unicast,
+    unicastTtl: c.unicastTtl,
+    v3ChecksumAsV2: c.v3ChecksumAsV2,
+  };
+}

@@ -1,0 +1,269 @@
+// The runner of one VRRP instance: the only VRRP code that arms a real timer. It feeds the pure core
+// (src/vrrp/instance.ts) with received adverts, timeouts, faults and shutdown, and executes the effects it
+// returns, strictly in order: advert → (connection commit) → VIPs → GARP (keepalived vrrp.c:1885-1954).
+// Effects run on one serial queue so a slow netlink ACK can never reorder a takeover.
+import { decodeIpv4Advert, decodeIpv6Advert, encodeAdvert, encodeIpv4Packet, type AdvertFields } from '../vrrp/codec.js';
+import { validateAdvert, type ValidationView } from '../vrrp/validate.js';
+import type { VrrpInstance } from '../vrrp/instance.js';
+import type { Vip, VrrpEffect, VrrpEvent, VrrpState } from '../vrrp/types.js';
+import type { VrrpPacketMeta } from '../net/types.js';
+import type { InstanceMetrics } from '../metrics/registry.js';
+import type { TakeoverTimes } from '../metrics/types.js';
+import type { Logger } from './logger.js';
+import { RateLimitedLog } from './logger.js';
+
+/** Where this instance sends and what it puts in the IP header. */
+export interface AdvertRoute {
+  readonly family: 4 | 6;
+  readonly sourceAddress: string;
+  /** Multicast group, or every unicast peer. */
+  readonly destinations: readonly string[];
+  readonly unicast: boolean;
+  /** IPv4 TTL for unicast (keepalived `unicast_ttl`); multicast is always 255. */
+  readonly unicastTtl: number;
+  readonly v3ChecksumAsV2: boolean;
+}
+
+/** The OS operations a runner needs; the daemon passes real ones, tests pass in-memory twins. */
+export interface RunnerIo {
+  /** Send one packet (IPv4: whole datagram; IPv6: VRRP message) to dst. */
+  sendPacket(packet: Buffer, dst: string): void;
+  addVip(vip: Vip): Promise<void>;
+  removeVip(vip: Vip): Promise<void>;
+  /** Send `count` GARP (IPv4) or unsolicited NA (IPv6) frames for each VIP; returns frames sent. */
+  announce(vips: readonly Vip[], count: number): number;
+}
+
+export interface RunnerHooks {
+  /** Before the VIPs go up on becoming MASTER: commit synced connections (design.md: commit → VIPs → GARP). */
+  beforeVipsAdded?(): Promise<void>;
+  /** After a transition's effects have all run (notify scripts, sync role changes, status). */
+  afterTransition?(from: VrrpState, to: VrrpState, reason: string): void;
+}
+
+export interface RunnerOptions {
+  readonly instance: VrrpInstance;
+  readonly ifname: string;
+  readonly route: AdvertRoute;
+  readonly validation: ValidationView;
+  readonly io: RunnerIo;
+  readonly logger: Logger;
+  /** Monotonic milliseconds. */
+  readonly clock: () => number;
+  readonly metrics?: InstanceMetrics;
+  readonly hooks?: RunnerHooks;
+}
+
+export class InstanceRunner {
+  private timer: NodeJS.Timeout | null = null;
+  private queue: Promise<void> = Promise.resolve();
+  private ipId: number;
+  private takeover: { timerFiredMs: number; syncCommittedMs?: number; vipsInstalledMs?: number } | null = null;
+  private readonly rateLog: RateLimitedLog;
+  private stopped = false;
+
+  constructor(private readonly o: RunnerOptions) {
+    this.rateLog = new RateLimitedLog(o.logger);
+    // keepalived starts its IP id at a random value and skips 0 (vrrp.c:429-434).
+    this.ipId = 1 + Math.floor(Math.random() * 0xfffe);
+  }
+
+  get name(): string {
+    return this.o.instance.name;
+  }
+
+  get vrid(): number {
+    return this.o.instance.params.vrid;
+  }
+
+  start(): void {
+    this.dispatch({ type: 'startup' });
+  }
+
+  /** Feed one received packet (already matched to this instance's VRID by the dispatcher). */
+  receive(packet: Buffer, meta: VrrpPacketMeta): void {
+    if (this.stopped) return;
+    const decoded =
+      this.o.route.family === 4
+        ? decodeIpv4Advert(packet)
+        : decodeIpv6Advert(packet, { src: meta.src ?? '::', dst: meta.dst ?? '::', hopLimit: meta.hopLimit });
+    if ('drop' in decoded) return this.dropped(decoded.drop, meta.src);
+    const state = this.o.instance.state;
+    // keepalived ignores adverts silently in FAULT and INIT (sched.c:1115-1119).
+    if (state === 'FAULT' || state === 'INIT') return;
+    const verdict = validateAdvert(decoded.ok, this.o.validation);
+    if (!verdict.accept) return this.dropped(verdict.reason, decoded.ok.src);
+    const fields = decoded.ok.advert;
+    this.o.metrics?.advertReceived(fields.priority);
+    for (const note of verdict.notes) {
+      this.o.metrics?.anomaly(note);
+      this.rateLog.warn(`${note}:${decoded.ok.src}`, `(${this.name}) advert from ${decoded.ok.src} accepted with ${note}`, this.o.clock());
+    }
+    if (state === 'MASTER' && fields.priority !== 0) this.o.metrics?.splitBrain();
+    this.dispatch({ type: 'advert', src: decoded.ok.src, fields });
+  }
+
+  fault(reason: string): void {
+    this.dispatch({ type: 'fault', reason });
+  }
+
+  faultCleared(reason?: string): void {
+    this.dispatch({ type: 'faultCleared', reason });
+  }
+
+  setPriority(effective: number): void {
+    this.dispatch({ type: 'priority', effective });
+  }
+
+  /** Forward a sync-group decision (syncGoMaster/syncGoBackup/syncFault/syncFaultCleared). */
+  syncEvent(ev: Extract<VrrpEvent, { type: 'syncGoMaster' | 'syncGoBackup' | 'syncFault' | 'syncFaultCleared' }>): void {
+    this.dispatch(ev);
+  }
+
+  /** Priority-0 advert if MASTER, VIPs removed; resolves when every effect has run. */
+  async shutdown(): Promise<void> {
+    this.dispatch({ type: 'shutdown' });
+    this.stopped = true;
+    this.clearTimer();
+    await this.queue;
+  }
+
+  /** Resolves when every effect queued so far has run (tests, reload). */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  private dropped(reason: string, src: string | undefined): void {
+    this.o.metrics?.drop(reason);
+    this.rateLog.warn(`drop:${reason}`, `(${this.name}) dropped advert from ${src ?? '?'}: ${reason}`, this.o.clock());
+  }
+
+  private dispatch(ev: VrrpEvent): void {
+    if (this.stopped) return;
+    const now = this.o.clock();
+    let effects: VrrpEffect[];
+    try {
+      effects = this.o.instance.handle(ev, now);
+    } catch (err) {
+      this.o.logger.error(`(${this.name}) internal error handling ${ev.type}: ${(err as Error).stack ?? String(err)}`);
+      effects = [];
+    }
+    if (effects.length > 0) {
+      this.queue = this.queue
+        .then(() => this.execute(effects, now))
+        .catch((err: unknown) => this.o.logger.error(`(${this.name}) ${(err as Error).message ?? String(err)}`));
+    }
+    this.rearm();
+  }
+
+  private rearm(): void {
+    this.clearTimer();
+    if (this.stopped) return;
+    const deadline = this.o.instance.nextDeadline();
+    if (deadline === null) return;
+    const delay = Math.max(0, deadline - this.o.clock());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.dispatch({ type: 'timeout' });
+    }, delay);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private async execute(effects: readonly VrrpEffect[], eventAtMs: number): Promise<void> {
+    let pendingTransition: { from: VrrpState; to: VrrpState; reason: string } | null = null;
+    for (const e of effects) {
+      switch (e.type) {
+        case 'transition':
+          if (pendingTransition) this.o.hooks?.afterTransition?.(pendingTransition.from, pendingTransition.to, pendingTransition.reason);
+          pendingTransition = e;
+          this.o.metrics?.transition(e.from, e.to, e.reason);
+          if (e.to === 'MASTER') this.takeover = { timerFiredMs: eventAtMs };
+          break;
+        case 'log':
+          this.o.logger.log(e.level, e.message, { instance: this.name });
+          break;
+        case 'sendAdvert':
+          this.sendAdvert(e.priority);
+          break;
+        case 'addVips':
+          if (this.takeover && this.o.hooks?.beforeVipsAdded) {
+            await this.o.hooks.beforeVipsAdded();
+            this.takeover.syncCommittedMs = this.o.clock();
+          }
+          await this.forEachVip(e.vips, (v) => this.o.io.addVip(v), 'add');
+          if (this.takeover) this.takeover.vipsInstalledMs = this.o.clock();
+          break;
+        case 'removeVips':
+          this.takeover = null;
+          await this.forEachVip(e.vips, (v) => this.o.io.removeVip(v), 'remove');
+          break;
+        case 'sendGarp': {
+          const sent = this.announce(e.vips, e.count);
+          if (this.takeover && sent > 0) {
+            const times: TakeoverTimes = { ...this.takeover, firstGarpMs: this.o.clock() };
+            this.takeover = null;
+            this.o.metrics?.takeoverLatency(times);
+          }
+          break;
+        }
+      }
+    }
+    if (pendingTransition) this.o.hooks?.afterTransition?.(pendingTransition.from, pendingTransition.to, pendingTransition.reason);
+  }
+
+  private sendAdvert(priority: number): void {
+    const p = this.o.instance.params;
+    const r = this.o.route;
+    const fields: AdvertFields = {
+      version: p.version,
+      vrid: p.vrid,
+      priority,
+      advertIntMs: p.advertIntMs,
+      addresses: p.vips.map((v) => v.address),
+      authType: this.o.validation.authType,
+      authData: this.o.validation.authData,
+    };
+    for (const dst of r.destinations) {
+      try {
+        const msg = encodeAdvert(fields, { src: r.sourceAddress, dst, v3ChecksumAsV2: r.v3ChecksumAsV2 });
+        if (r.family === 4) {
+          this.ipId = this.ipId >= 0xffff ? 1 : this.ipId + 1;
+          const ttl = r.unicast ? r.unicastTtl : 255;
+          this.o.io.sendPacket(encodeIpv4Packet({ src: r.sourceAddress, dst, id: this.ipId, ttl, payload: msg }), dst);
+        } else {
+          this.o.io.sendPacket(msg, dst);
+        }
+      } catch (err) {
+        this.rateLog.warn(`send:${dst}`, `(${this.name}) cannot send advert to ${dst}: ${(err as Error).message}`, this.o.clock());
+      }
+    }
+    // keepalived counts logical adverts, one per interval, not one per unicast peer (vrrp.c:1705-1761).
+    this.o.metrics?.advertSent(priority);
+  }
+
+  private async forEachVip(vips: readonly Vip[], op: (v: Vip) => Promise<void>, what: string): Promise<void> {
+    await Promise.all(
+      vips.map((v) =>
+        op(v).catch((err: unknown) =>
+          this.o.logger.error(`(${this.name}) cannot ${what} VIP ${v.address}/${v.prefixLen}: ${(err as Error).message}`),
+        ),
+      ),
+    );
+  }
+
+  private announce(vips: readonly Vip[], count: number): number {
+    try {
+      const sent = this.o.io.announce(vips, count);
+      if (this.o.route.family === 4) this.o.metrics?.garpSent(sent);
+      else this.o.metrics?.naSent(sent);
+      return sent;
+    } catch (err) {
+      this.rateLog.warn('garp', `(${this.name}) cannot send gratuitous ARP/NA: ${(err as Error).message}`, this.o.clock());
+      return 0;
+    }
+  }
+}

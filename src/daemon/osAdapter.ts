@@ -1,0 +1,32 @@
+// The real DirectorOs: rtnetlink for addresses and links, raw VRRP sockets, AF_PACKET for GARP/NA — all
+// through the vipd_net addon, no process spawned on the failover path.
+import { openRtnetlink } from '../net/rtnetlink.js';
+import { openVrrpIpv4, openVrrpIpv6 } from '../net/vrrpSocket.js';
+import { openPacketSender, ipv6ForwardingEnabled } from '../net/packetSender.js';
+import type { DirectorOs } from './ports.js';
+
+export function openDirectorOs(): DirectorOs {
+  const rtnl = openRtnetlink();
+  return {
+    listLinks: () => rtnl.listLinks(),
+    listAddresses: () => rtnl.listAddresses(),
+    addAddress: (spec) => rtnl.addAddress(spec),
+    removeAddress: (spec) => rtnl.removeAddress(spec),
+    watchLinks: (cb) => rtnl.watchLinks(cb),
+    watchAddresses: (cb) => rtnl.watchAddresses(cb),
+    openVrrp: (spec) =>
+      spec.family === 4
+        ? openVrrpIpv4({ ifname: spec.ifname, group: spec.group, unicast: spec.unicast, unicastSrc: spec.src })
+        : openVrrpIpv6({
+            ifname: spec.ifname,
+            group: spec.group,
+            unicast: spec.unicast,
+            unicastSrc: spec.unicast ? spec.src : undefined,
+            src: spec.src,
+            unicastHopLimit: spec.unicastTtl,
+          }),
+    openFrameSender: (ifname) => openPacketSender(ifname),
+    ipv6Forwarding: (ifname) => ipv6ForwardingEnabled(ifname),
+    close: () => rtnl.close(),
+  };
+}

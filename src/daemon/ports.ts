@@ -1,0 +1,28 @@
+// The OS operations the daemon needs, behind one narrow interface so that tests can pass an in-memory twin
+// (memberlist's Transport/MockNetwork habit). The real one is osAdapter.ts.
+import type { AddressInfo, AddressSpec, LinkInfo, LinkEvent, AddressEvent } from '../net/rtnetlink.js';
+import type { FrameSender, VrrpTransport } from '../net/types.js';
+
+export interface VrrpSocketSpec {
+  readonly family: 4 | 6;
+  readonly ifname: string;
+  readonly unicast: boolean;
+  readonly group: string;
+  /** Unicast: bind address (and IPv6 source). IPv6 multicast: the link-local source. */
+  readonly src?: string;
+  readonly unicastTtl?: number;
+}
+
+export interface DirectorOs {
+  listLinks(): Promise<LinkInfo[]>;
+  listAddresses(): Promise<AddressInfo[]>;
+  addAddress(spec: AddressSpec): Promise<unknown>;
+  removeAddress(spec: AddressSpec): Promise<unknown>;
+  watchLinks(cb: (ev: LinkEvent) => void): () => void;
+  watchAddresses(cb: (ev: AddressEvent) => void): () => void;
+  openVrrp(spec: VrrpSocketSpec): VrrpTransport;
+  openFrameSender(ifname: string): FrameSender;
+  /** IPv6 forwarding on the interface: the R flag of unsolicited NAs follows it (keepalived vrrp_ndisc.c). */
+  ipv6Forwarding(ifname: string): boolean;
+  close(): void;
+}
