@@ -1,0 +1,46 @@
+// Composition of connection sync from a parsed `vipd_conntrack_sync` block: the one call the daemon needs.
+import type { ConntrackSyncConfig } from '../config/types.js';
+import { CtNetlink } from '../conntrack/client.js';
+import { UdpSyncChannel } from './channel.js';
+import { loadKeyFile } from './key.js';
+import { ConnSync, type ConnSyncOptions } from './service.js';
+
+export type { ConnSyncService, SyncSnapshot } from './service.js';
+export { ConnSync } from './service.js';
+
+export interface OpenConnSyncExtras {
+  log?: (line: string) => void;
+  /** Overrides for tests/benches (protocol tunables, purge/commit timeouts). */
+  tune?: Partial<Omit<ConnSyncOptions, 'conntrack' | 'channel' | 'key' | 'filter'>>;
+}
+
+/** Build (not start) the sync service for one config block: ctnetlink + UDP channel + key + filter. */
+export async function openConnSync(c: ConntrackSyncConfig, extras: OpenConnSyncExtras = {}): Promise<ConnSync> {
+  const key = await loadKeyFile(c.keyFile);
+  const channel = new UdpSyncChannel({
+    interface: c.interface,
+    mcastGroup: c.mcastGroup,
+    peers: c.peers,
+    port: c.port,
+    sourceAddress: c.sourceAddress,
+    ttl: c.ttl,
+  });
+  const conntrack = new CtNetlink();
+  return new ConnSync({
+    ...extras.tune,
+    conntrack,
+    channel,
+    key,
+    filter: {
+      rules: c.filters.map((r) => ({ action: replicates(r.action), address: r.address, portMin: r.portMin, portMax: r.portMax, protocol: r.protocol })),
+      default: replicates(c.filterDefault),
+      syncPort: c.port,
+    },
+    log: extras.log,
+  });
+}
+
+/** The config spells the verdicts accept/ignore (earlier drafts: include/exclude). */
+function replicates(action: string): 'include' | 'exclude' {
+  return action === 'accept' || action === 'include' ? 'include' : 'exclude';
+}

@@ -1,0 +1,292 @@
+// The connection-sync shell: kernel (ctnetlink port) + protocol core + UDP channel, and the role API the
+// daemon calls. This is the only sync code that arms a timer or touches I/O.
+//
+// Takeover order (design.md; keepalived #2254/#2414): becomeMaster() commits the external cache into the kernel
+// and resolves only then — the daemon adds VIPs and sends GARP after it, so no mid-flow packet meets a kernel
+// without the flow's entry and is answered with a RST. Demotion: becomeBackup() stops streaming at once, but
+// ages out (PurgeTimeout, conntrackd `-t`) the entries it held as master only after the new master's CONFIRM
+// (or confirmTimeoutMs), then rebuilds its external cache from the new master's bulk.
+import { performance } from 'node:perf_hooks';
+import type { CommitResult, ConntrackPort } from '../conntrack/client.js';
+import type { ConntrackEntry } from '../conntrack/types.js';
+import { decodeMessage, encodeMessage } from './codec.js';
+import { isReplicated, type SyncFilter } from './filter.js';
+import { SyncProtocol, type SyncEffect, type SyncEvent, type SyncProtocolConfig } from './protocol.js';
+import type { SyncTransport } from './channel.js';
+
+export interface ConnSyncService {
+  start(): Promise<void>;
+  /** Commit the external cache to the kernel; call BEFORE adding VIPs / sending GARP. */
+  becomeMaster(): Promise<{ committed: number; ms: number }>;
+  /** Stop streaming; purge what we held only after the new master confirms; resync from it. */
+  becomeBackup(): Promise<void>;
+  /** For sync-aware preemption: true when a full resync from the current master has completed. */
+  resyncComplete(): boolean;
+  snapshot(): SyncSnapshot;
+  stop(): Promise<void>;
+}
+
+/** Field names match src/metrics/types.ts SyncView, plus detail for status dumps. */
+export interface SyncSnapshot {
+  role: 'master' | 'backup';
+  /** Entries in the cache that matters for the role: internal as master, external as backup. */
+  entries: number;
+  internalEntries: number;
+  externalEntries: number;
+  messagesSent: number;
+  messagesReceived: number;
+  messagesLost: number;
+  messagesResent: number;
+  nacksSent: number;
+  bulksSent: number;
+  bulksReceived: number;
+  lastFullResyncAtMs: number | null;
+  lastCommitDurationMs: number | null;
+  lastCommit: (CommitResult & { ms: number }) | null;
+  inSync: boolean;
+  peerUp: boolean;
+  currentMaster: number | null;
+  /** Drop reason → count, from the codec (bad-mac, …) and the protocol (replay, stale-epoch, duplicate, …). */
+  drops: Record<string, number>;
+  kernelOverruns: number;
+  sendErrors: number;
+}
+
+export interface ConnSyncOptions {
+  conntrack: ConntrackPort;
+  channel: SyncTransport;
+  key: Buffer;
+  filter: SyncFilter;
+  /** Default: the channel's local IPv4 address as a u32 (stable and readable in captures). */
+  nodeId?: number;
+  /** Default: deciseconds since 2024-01-01, so a restart always has a larger epoch. */
+  epoch?: number;
+  protocol?: Omit<SyncProtocolConfig, 'nodeId' | 'epoch'>;
+  /** Timeout given to committed entries (conntrackd CommitTimeout); default: each entry's own. */
+  commitTimeoutS?: number;
+  /** Timeout set on entries we stop owning when demoted (conntrackd PurgeTimeout, default 60 s). */
+  purgeTimeoutS?: number;
+  /** Purge anyway when the new master's CONFIRM does not arrive within this (default 10 s). */
+  confirmTimeoutMs?: number;
+  log?: (line: string) => void;
+  /** Monotonic ms clock (default performance.now). */
+  clock?: () => number;
+}
+
+export function nodeIdFromAddress(addr: string): number {
+  const p = addr.split('.').map(Number);
+  if (p.length === 4 && p.every((x) => Number.isInteger(x) && x >= 0 && x < 256)) {
+    return (((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0) || 1;
+  }
+  let h = 2166136261; // FNV-1a for IPv6 literals
+  for (const c of addr) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
+  return h >>> 0 || 1;
+}
+
+export function defaultEpoch(nowWallMs = Date.now()): number {
+  return Math.max(1, Math.floor((nowWallMs - Date.UTC(2024, 0, 1)) / 100)) >>> 0;
+}
+
+export class ConnSync implements ConnSyncService {
+  private readonly core: SyncProtocol;
+  private readonly clock: () => number;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt: number | null = null;
+  private started = false;
+  private stopped = false;
+  private codecDrops: Record<string, number> = {};
+  private lastFullResyncAtMs: number | null = null;
+  private lastCommit: (CommitResult & { ms: number }) | null = null;
+  private overrunDump: NodeJS.Timeout | null = null;
+  private kernelOverruns = 0;
+  private demotion: { timer: NodeJS.Timeout; owned: ConntrackEntry[] } | null = null;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly o: ConnSyncOptions) {
+    this.clock = o.clock ?? (() => performance.now());
+    this.log = o.log ?? (() => undefined);
+    this.core = new SyncProtocol({
+      ...o.protocol,
+      nodeId: o.nodeId ?? nodeIdFromAddress(o.channel.localAddress),
+      epoch: o.epoch ?? defaultEpoch(),
+    });
+  }
+
+  /** The protocol core (read-only use: tests and status dumps). */
+  get protocol(): SyncProtocol {
+    return this.core;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.o.conntrack.subscribe({
+      onEvent: (ev) => {
+        if (!isReplicated(this.o.filter, ev.entry)) return;
+        this.feed({ type: 'local', op: ev.kind === 'destroy' ? 'delete' : 'upsert', entry: ev.entry });
+      },
+      onOverrun: () => this.scheduleOverrunDump(),
+    });
+    const entries = await this.o.conntrack.dump();
+    this.feed({ type: 'localReset', entries: entries.filter((e) => isReplicated(this.o.filter, e)) });
+    await this.o.channel.start((data) => this.onDatagram(data));
+    this.feed({ type: 'start' });
+  }
+
+  private onDatagram(data: Buffer): void {
+    if (this.stopped) return;
+    const m = decodeMessage(data, this.o.key);
+    if ('drop' in m) {
+      this.codecDrops[m.drop] = (this.codecDrops[m.drop] ?? 0) + 1;
+      return;
+    }
+    if (m.type === 'data') {
+      // Defence in depth: a peer with a wider filter must not push flows we were told not to own.
+      const records = m.records.filter((r) => isReplicated(this.o.filter, r.entry));
+      this.feed({ type: 'received', msg: { ...m, records } });
+      return;
+    }
+    this.feed({ type: 'received', msg: m });
+  }
+
+  private scheduleOverrunDump(): void {
+    this.kernelOverruns++;
+    if (this.overrunDump) return;
+    // conntrackd NetlinkOverrunResync: events were lost, so the internal cache is rebuilt from a full dump.
+    this.overrunDump = setTimeout(() => {
+      this.overrunDump = null;
+      this.o.conntrack.dump().then(
+        (entries) => this.feed({ type: 'localReset', entries: entries.filter((e) => isReplicated(this.o.filter, e)) }),
+        (err) => this.log(`conntrack sync: resync dump after overrun failed: ${String(err)}`),
+      );
+    }, 100);
+    this.overrunDump.unref();
+  }
+
+  private feed(ev: SyncEvent): void {
+    if (this.stopped) return;
+    this.execute(this.core.handle(ev, this.clock()));
+    this.arm();
+  }
+
+  private execute(effects: SyncEffect[]): void {
+    for (const eff of effects) {
+      switch (eff.type) {
+        case 'send':
+          this.o.channel.send(encodeMessage(eff.msg, this.o.key));
+          break;
+        case 'resynced':
+          this.lastFullResyncAtMs = Date.now();
+          this.log(`conntrack sync: full resync from ${eff.masterId} complete (${this.core.external.size} entries)`);
+          break;
+        case 'masterConfirmed':
+          this.log(`conntrack sync: ${eff.masterId} confirmed takeover (${eff.committed} entries committed)`);
+          if (this.demotion) this.purgeOwned();
+          break;
+      }
+    }
+  }
+
+  private arm(): void {
+    const d = this.core.nextDeadline();
+    if (d === this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = d;
+    if (d === null || this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = null;
+      this.feed({ type: 'timeout' });
+    }, Math.max(0, d - this.clock()));
+    this.timer.unref();
+  }
+
+  async becomeMaster(): Promise<{ committed: number; ms: number }> {
+    const t0 = this.clock();
+    if (this.demotion) {
+      clearTimeout(this.demotion.timer);
+      this.demotion = null;
+    }
+    const entries = [...this.core.external.entries()].filter((e) => isReplicated(this.o.filter, e));
+    const res = await this.o.conntrack.commit(entries, { timeoutS: this.o.commitTimeoutS });
+    const ms = this.clock() - t0;
+    this.lastCommit = { ...res, ms };
+    const committed = res.created + res.updated;
+    this.log(`conntrack sync: committed ${committed} entries in ${ms.toFixed(1)} ms` + (res.failed ? ` (${res.failed} failed: ${JSON.stringify(res.errors)})` : ''));
+    // The kernel now holds the committed flows: our stream (and the bulk to the backups) starts from it.
+    this.feed({ type: 'localReset', entries: [...this.core.internal.entries(), ...entries] });
+    this.feed({ type: 'role', role: 'master', committed });
+    this.o.conntrack.dump().then(
+      (all) => this.feed({ type: 'localReset', entries: all.filter((e) => isReplicated(this.o.filter, e)) }),
+      (err) => this.log(`conntrack sync: dump after takeover failed: ${String(err)}`),
+    );
+    return { committed, ms };
+  }
+
+  async becomeBackup(): Promise<void> {
+    if (this.core.snapshot(this.clock()).role === 'backup' && !this.demotion) {
+      this.feed({ type: 'role', role: 'backup' });
+      return;
+    }
+    const owned = [...this.core.internal.entries()];
+    this.feed({ type: 'role', role: 'backup' });
+    const timer = setTimeout(() => this.purgeOwned(), this.o.confirmTimeoutMs ?? 10_000);
+    timer.unref();
+    this.demotion = { timer, owned };
+  }
+
+  /** conntrackd `-t`: let the flows we no longer carry expire soon instead of lingering for days. */
+  private purgeOwned(): void {
+    const d = this.demotion;
+    if (!d) return;
+    clearTimeout(d.timer);
+    this.demotion = null;
+    this.o.conntrack.setTimeouts(d.owned, this.o.purgeTimeoutS ?? 60).then(
+      (r) => this.log(`conntrack sync: aged out ${r.updated} entries we no longer own`),
+      (err) => this.log(`conntrack sync: purge failed: ${String(err)}`),
+    );
+  }
+
+  resyncComplete(): boolean {
+    return this.core.resyncComplete(this.clock());
+  }
+
+  snapshot(): SyncSnapshot {
+    const s = this.core.snapshot(this.clock());
+    const drops = { ...s.counters.drops };
+    for (const [k, v] of Object.entries(this.codecDrops)) drops[k] = (drops[k] ?? 0) + v;
+    return {
+      role: s.role,
+      entries: s.role === 'master' ? s.internalEntries : s.externalEntries,
+      internalEntries: s.internalEntries,
+      externalEntries: s.externalEntries,
+      messagesSent: s.counters.sent,
+      messagesReceived: s.counters.received,
+      messagesLost: s.counters.lost,
+      messagesResent: s.counters.resent,
+      nacksSent: s.counters.nacksSent,
+      bulksSent: s.counters.bulksSent,
+      bulksReceived: s.counters.bulksReceived,
+      lastFullResyncAtMs: this.lastFullResyncAtMs,
+      lastCommitDurationMs: this.lastCommit?.ms ?? null,
+      lastCommit: this.lastCommit,
+      inSync: s.inSync,
+      peerUp: s.role === 'master' || (s.currentMaster !== null && !s.masterStale),
+      currentMaster: s.currentMaster,
+      drops,
+      kernelOverruns: this.kernelOverruns,
+      sendErrors: this.o.channel.stats.sendErrors,
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.overrunDump) clearTimeout(this.overrunDump);
+    if (this.demotion) clearTimeout(this.demotion.timer);
+    await this.o.channel.close();
+    this.o.conntrack.close();
+  }
+}
