@@ -346,7 +346,7 @@ export function completeConntrack(d: ConntrackDraft, sink: DiagnosticSink): Conn
     keyFile: d.keyFile,
     follow: { kind: d.follow.kind, name: d.follow.name },
     filters: d.filters,
-    filterDefault: d.filterDefault ?? 'include',
+    filterDefault: d.filterDefault ?? 'accept',
     resyncTimeoutMs: d.resyncTimeoutMs ?? CONNTRACK_DEFAULTS.resyncTimeoutMs,
     ttl: d.ttl ?? CONNTRACK_DEFAULTS.ttl,
   };

@@ -149,7 +149,7 @@ export interface ConntrackDraft {
   keyFile?: string;
   follow?: { kind: 'instance' | 'group'; name: string; source: SourceRef };
   filters: ConntrackFilterRule[];
-  filterDefault?: 'include' | 'exclude';
+  filterDefault?: 'accept' | 'ignore';
   resyncTimeoutMs?: number;
   ttl?: number;
 }

@@ -214,9 +214,9 @@ export interface VirtualServerGroupConfig {
 
 export type ConntrackProtocol = 'tcp' | 'udp' | 'sctp' | 'icmp' | 'icmpv6' | 'dccp' | 'gre';
 
-/** One include/exclude rule of a vipd_conntrack_sync filter; every set field must match. */
+/** One rule of a vipd_conntrack_sync filter: `accept` = replicate, `ignore` = don't; every set field must match. */
 export interface ConntrackFilterRule {
-  readonly action: 'include' | 'exclude';
+  readonly action: 'accept' | 'ignore';
   readonly address: { readonly network: string; readonly prefixLength: number; readonly family: AddressFamily } | null;
   readonly portMin: number | null;
   readonly portMax: number | null;
@@ -236,7 +236,7 @@ export interface ConntrackSyncConfig {
   readonly keyFile: string; // absolute
   readonly follow: { readonly kind: 'instance' | 'group'; readonly name: string };
   readonly filters: readonly ConntrackFilterRule[]; // evaluated in order, first match wins
-  readonly filterDefault: 'include' | 'exclude'; // when no rule matches (default include)
+  readonly filterDefault: 'accept' | 'ignore'; // when no rule matches (default accept)
   readonly resyncTimeoutMs: number; // default 5000: bound on sync-aware preemption
   readonly ttl: number; // multicast TTL, default 1
 }

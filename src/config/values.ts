@@ -118,9 +118,13 @@ export function isMulticast(a: ParsedAddress): boolean {
   return a.address.toLowerCase().startsWith('ff');
 }
 
-/** A path from the config, absolute; relative ones resolve against the config file's folder. */
-export function resolvePath(ctx: ParseCtx, p: string): string {
-  return path.resolve(ctx.configDir, p);
+/**
+ * A path from the config, made absolute: relative ones resolve against the folder of the file the statement is
+ * in (keepalived chdir()s into each included file's folder), which is the main config's folder unless the
+ * statement came from an include.
+ */
+export function resolvePath(s: Statement, p: string): string {
+  return path.resolve(path.dirname(s.file), p);
 }
 
 /**
@@ -184,8 +188,10 @@ function unescape(s: string, i: number, setIndex: (n: number) => void): string {
 
 /** The rest of the line as a script command (first word = program). */
 export function scriptArg(s: Statement, ctx: ParseCtx): ScriptCommand | null {
-  const command = s.rest;
-  const argv = splitScript(command);
+  // A command written entirely inside double quotes (`notify_master "/bin/x.sh MASTER VI_1"`, as in
+  // keepalived's samples) is one string holding the whole command line: unwrap it, then split.
+  const whole = /^"([^"]*)"$/.exec(s.rest);
+  const argv = splitScript(whole ? whole[1]! : s.rest);
   if (argv.length === 0 || argv[0] === '') {
     ctx.sink.error(s, `'${s.keyword}' needs a script`);
     return null;

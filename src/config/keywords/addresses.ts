@@ -54,7 +54,10 @@ export function parseVip(e: Statement, ctx: ParseCtx, block: string): VipConfig 
       ctx.sink.warning(e, `${block}: '${w}' is accepted and ignored`);
     } else if (VIP_FLAGS_IGNORED.has(w)) {
       // address flags that only affect the kernel's DAD / prefix route handling
-    } else ctx.sink.error(e, `${block}: unknown option '${w}' for ${addr.address}`);
+    } else {
+      ctx.sink.error(e, `${block}: unknown option '${w}' for ${addr.address}`);
+      break;
+    }
   }
   if (label !== null && label.length > 15) ctx.sink.error(e, `${block}: label '${label}' is longer than 15 characters`);
   return {

@@ -18,10 +18,13 @@ export const CONNTRACK_DEFAULTS = {
 
 const PROTOCOLS: readonly ConntrackProtocol[] = ['tcp', 'udp', 'sctp', 'icmp', 'icmpv6', 'dccp', 'gre'];
 
-/** `include|exclude [address CIDR] [port N|N-M] [protocol P]` */
+/**
+ * `accept|ignore [address CIDR] [port N|N-M] [protocol P]` — conntrackd's words. `include` cannot be a rule
+ * verb: keepalived's lexer treats any line starting with `include ` as a file include.
+ */
 function filterRule(e: Statement, ctx: ParseCtx): ConntrackFilterRule | null {
   const action = e.keyword;
-  if (action !== 'include' && action !== 'exclude') return null;
+  if (action !== 'accept' && action !== 'ignore') return null;
   let address: ConntrackFilterRule['address'] = null;
   let portMin: number | null = null;
   let portMax: number | null = null;
@@ -118,7 +121,7 @@ export const conntrackKeywords: KeywordTable<C> = table<C>({
   key_file: {
     run: (s, d, ctx) => {
       const p = requireArg(s, ctx, 0, 'a key file path');
-      if (p !== null) d.keyFile = resolvePath(ctx, p);
+      if (p !== null) d.keyFile = resolvePath(s, p);
     },
   },
   follow_instance: { run: follow('instance') },
@@ -129,12 +132,12 @@ export const conntrackKeywords: KeywordTable<C> = table<C>({
       for (const e of s.block ?? []) {
         if (e.keyword === 'default') {
           const v = e.args[0]?.text;
-          if (v === 'include' || v === 'exclude') d.filterDefault = v;
-          else ctx.sink.error(e, `filter: default must be include or exclude, not '${v ?? ''}'`);
+          if (v === 'accept' || v === 'ignore') d.filterDefault = v;
+          else ctx.sink.error(e, `filter: default must be accept or ignore, not '${v ?? ''}'`);
           continue;
         }
-        if (e.keyword !== 'include' && e.keyword !== 'exclude') {
-          ctx.sink.error(e, `filter: unknown rule '${e.keyword}' (include, exclude, default)`);
+        if (e.keyword !== 'accept' && e.keyword !== 'ignore') {
+          ctx.sink.error(e, `filter: unknown rule '${e.keyword}' (accept, ignore, default)`);
           continue;
         }
         const r = filterRule(e, ctx);

@@ -55,7 +55,7 @@ function fifo(key: 'notifyFifo' | 'vrrpNotifyFifo'): KeywordSpec<G> {
   return {
     run: (s: Statement, d: G, ctx: ParseCtx) => {
       const p = requireArg(s, ctx, 0, 'a FIFO path');
-      if (p !== null) d[key] = { path: resolvePath(ctx, p), script: d[key]?.script ?? null };
+      if (p !== null) d[key] = { path: resolvePath(s, p), script: d[key]?.script ?? null };
     },
   };
 }

@@ -57,7 +57,7 @@ export const trackFileKeywords: KeywordTable<TrackFileDraft> = table<TrackFileDr
   file: {
     run: (s, d, ctx) => {
       const p = requireArg(s, ctx, 0, 'a file path');
-      if (p !== null) d.path = resolvePath(ctx, p);
+      if (p !== null) d.path = resolvePath(s, p);
     },
   },
   weight: {
