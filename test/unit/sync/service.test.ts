@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { ConnSync } from '../../../src/sync/service.js';
+import { MemoryKernel, MemorySegment, MemoryTransport } from './twins.js';
+import { KEY, tcpEntry } from './sim.js';
+
+const until = async (cond: () => boolean, ms = 5000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+function node(seg: MemorySegment, addr: string, key = KEY) {
+  const kernel = new MemoryKernel();
+  const svc = new ConnSync({
+    conntrack: kernel,
+    channel: new MemoryTransport(seg, addr),
+    key,
+    filter: { rules: [{ action: 'exclude', address: null, portMin: 22, portMax: 22, protocol: 'tcp' }], default: 'include', syncPort: 3781 },
+    protocol: { keepaliveMs: 50, noPeerGraceMs: 300, joinWaitMs: 20, resyncRetryMs: 100 },
+    confirmTimeoutMs: 2000,
+  });
+  return { kernel, svc };
+}
+
+describe('sync service (in-memory kernel and segment)', () => {
+  const stops: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const s of stops.splice(0)) await s();
+  });
+
+  it('replicates, commits before resolving becomeMaster, and purges the old master only after CONFIRM', async () => {
+    const seg = new MemorySegment();
+    const a = node(seg, '10.2.0.1');
+    const b = node(seg, '10.2.0.2');
+    stops.push(() => a.svc.stop(), () => b.svc.stop());
+    for (let i = 0; i < 5; i++) a.kernel.traffic(tcpEntry(i));
+    await a.svc.start();
+    await a.svc.becomeMaster();
+    await b.svc.start();
+    await until(() => b.svc.resyncComplete() && b.svc.snapshot().externalEntries === 5);
+    for (let i = 5; i < 50; i++) a.kernel.traffic(tcpEntry(i));
+    const ssh = { ...tcpEntry(999), orig: { ...tcpEntry(999).orig, dstPort: 22 } };
+    a.kernel.traffic(ssh);
+    a.kernel.traffic(tcpEntry(0), 'destroy');
+    await until(() => b.svc.snapshot().externalEntries === 49);
+    assert.equal(b.kernel.table.size, 0, 'a backup keeps the external cache out of its kernel');
+
+    const r = await b.svc.becomeMaster();
+    assert.equal(r.committed, 49);
+    assert.equal(b.kernel.table.size, 49, 'every entry is in the kernel when becomeMaster resolves');
+    await a.svc.becomeBackup();
+    assert.deepEqual(a.kernel.log, ['commit 0'], 'no purge before the new master confirms');
+    // b's CONFIRM is still in flight (delivered on a later turn): a ages out what it owned once it lands,
+    // then rebuilds its external cache from b's bulk.
+    await until(() => a.kernel.log.some((l) => l.startsWith('purge')), 4000);
+    await until(() => a.svc.resyncComplete() && a.svc.snapshot().externalEntries === 49);
+    const snap = b.svc.snapshot();
+    assert.equal(snap.role, 'master');
+    assert.equal(snap.lastCommit?.created, 49);
+  });
+
+  it('a node with the wrong key learns nothing and its messages are dropped as bad-mac', async () => {
+    const seg = new MemorySegment();
+    const a = node(seg, '10.2.0.1');
+    const evil = node(seg, '10.2.0.66', Buffer.alloc(32, 1));
+    stops.push(() => a.svc.stop(), () => evil.svc.stop());
+    for (let i = 0; i < 5; i++) a.kernel.traffic(tcpEntry(i));
+    for (let i = 100; i < 105; i++) evil.kernel.traffic(tcpEntry(i));
+    await a.svc.start();
+    await evil.svc.start();
+    await evil.svc.becomeMaster();
+    await a.svc.becomeMaster();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(evil.svc.snapshot().externalEntries, 0);
+    assert.equal(a.svc.snapshot().externalEntries, 0);
+    assert.ok((a.svc.snapshot().drops['bad-mac'] ?? 0) > 0);
+  });
+});
