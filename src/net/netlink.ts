@@ -8,7 +8,7 @@
 // Still, prefer one socket for requests and another for events (what rtnetlink.ts does).
 import { nativeNet, type NativeNet, type RecvResult } from './native.js';
 import * as C from './constants.js';
-import { VipdNetError, fromSyscall } from './errors.js';
+import { CAP_NET_ADMIN_MESSAGE, VipdNetError, fromSyscall } from './errors.js';
 import { readI32Host, sockaddrNl } from './sockaddr.js';
 import { PolledReader, openSocket } from './socketBase.js';
 import {
@@ -72,7 +72,8 @@ export class NetlinkSocket {
     // Start somewhere arbitrary so replies meant for an earlier socket instance can never match.
     this.nextSeq = (Math.floor(Math.random() * 0x7fffffff) >>> 0) || 1;
     const net = this.net;
-    this.fd = openSocket(net, C.AF_NETLINK, C.SOCK_RAW, protocol, { what: `open netlink socket (protocol ${protocol})`, capability: 'admin' }, (fd) => {
+    const ctx = { what: `open netlink socket (protocol ${protocol})`, capability: 'admin' as const };
+    this.fd = openSocket(net, C.AF_NETLINK, C.SOCK_RAW, protocol, ctx, (fd) => {
       const rcvbuf = opts.rcvbufBytes ?? 1024 * 1024;
       try {
         net.setsockopt(fd, C.SOL_SOCKET, C.SO_RCVBUFFORCE, rcvbuf);
@@ -206,7 +207,8 @@ export class NetlinkSocket {
       const timer = setTimeout(() => {
         this.pending.delete(seq);
         this.updateRef();
-        reject(new VipdNetError('VIPD_ERR_NETLINK_TIMEOUT', `netlink request seq ${seq} got no answer in ${this.timeoutMs} ms`));
+        const text = `netlink request seq ${seq} got no answer in ${this.timeoutMs} ms`;
+        reject(new VipdNetError('VIPD_ERR_NETLINK_TIMEOUT', text));
       }, this.timeoutMs);
       this.pending.set(seq, { dump, messages: [], resolve, reject, timer });
       this.updateRef();
@@ -269,8 +271,9 @@ export class NetlinkSocket {
   private onReceiveError(err: unknown): void {
     const code = (err as { code?: unknown }).code;
     if (code === 'ENOBUFS') {
-      // The kernel dropped messages because our receive buffer was full (RFC-less but documented in netlink(7)).
-      this.errorHandler?.(new VipdNetError('VIPD_ERR_NETLINK_OVERRUN', 'netlink receive buffer overrun: events lost', { sysCode: 'ENOBUFS', cause: err }));
+      // The kernel dropped messages because our receive buffer was full (netlink(7), ENOBUFS).
+      const text = 'netlink receive buffer overrun: events lost';
+      this.errorHandler?.(new VipdNetError('VIPD_ERR_NETLINK_OVERRUN', text, { sysCode: 'ENOBUFS', cause: err }));
       return;
     }
     this.errorHandler?.(fromSyscall(err, 'netlink receive', { capability: 'admin' }));
@@ -291,7 +294,10 @@ function netlinkError(e: NetlinkErrorPayload | null): VipdNetError {
   const sysCode = errnoName(errno);
   const text = e?.extAckMessage ? `${sysCode}: ${e.extAckMessage}` : sysCode;
   if (errno === C.EPERM || errno === C.EACCES) {
-    return new VipdNetError('VIPD_ERR_NO_CAP_NET_ADMIN', `netlink request refused (${text}): changing addresses and interfaces needs CAP_NET_ADMIN (run as root or grant cap_net_admin)`, { sysCode, errno });
+    return new VipdNetError('VIPD_ERR_NO_CAP_NET_ADMIN', `netlink request refused (${text}): ${CAP_NET_ADMIN_MESSAGE}`, {
+      sysCode,
+      errno,
+    });
   }
   return new VipdNetError('VIPD_ERR_NETLINK', `netlink request failed: ${text}`, { sysCode, errno });
 }
