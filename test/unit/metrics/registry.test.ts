@@ -117,6 +117,24 @@ describe('metrics/registry', () => {
     assert.equal(value(samples, 'vipd_transitions_total', { ...I1, from: 'MASTER', to: 'BACKUP', reason: 'higher_priority_advert' }), 1);
   });
 
+  it('does no scrape-time work on the event path', () => {
+    let calls = 0;
+    const m = make(() => {
+      calls++;
+      return [view()];
+    });
+    const h = m.forInstance(VI_1);
+    for (let i = 0; i < 1000; i++) {
+      h.advertSent(100);
+      h.advertReceived(100);
+      h.drop('ip_ttl_err');
+      h.garpSent(1);
+    }
+    m.advertSent(VI_1);
+    assert.equal(calls, 0);
+    assert.equal(m.counters().VI_1?.advert_sent, 1001);
+  });
+
   it('exports zeroed keepalived counters for an instance that has seen no events yet', async () => {
     const { samples } = await scrape(make(() => [view()]));
     assert.equal(value(samples, 'keepalived_advertisements_received_total', I1), 0);
