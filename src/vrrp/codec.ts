@@ -49,6 +49,11 @@ export interface EncodeOptions {
   readonly dst: string;
   /** v3/IPv4 only: checksum without the pseudo-header (keepalived `v3_checksum_as_v2`, RFC 9568 peers). */
   readonly v3ChecksumAsV2?: boolean;
+  /**
+   * v3/IPv4 only: address to put in the pseudo-header instead of `dst`. Set it to 224.0.0.18 for a unicast
+   * peer that validateAdvert flagged `legacyUnicastChecksum` (keepalived ≤ 1.3.6, vrrp.c:1203-1221).
+   */
+  readonly checksumDst?: string;
 }
 
 function familyOf(address: string): AddressFamily {
@@ -110,7 +115,7 @@ export function encodeAdvert(a: AdvertFields, opts: EncodeOptions): Buffer {
   if (family === 6) return buf; // kernel computes it
   let sum: number;
   if (a.version === 3 && !opts.v3ChecksumAsV2) {
-    const ph = ipv4PseudoHeader(opts.src, opts.dst, VRRP_IP_PROTOCOL, len);
+    const ph = ipv4PseudoHeader(opts.src, opts.checksumDst ?? opts.dst, VRRP_IP_PROTOCOL, len);
     if (!ph) throw new Error('bad src/dst for pseudo-header');
     sum = internetChecksum(ph, buf);
   } else {

@@ -8,6 +8,7 @@ import { VrrpInstance } from '../../src/vrrp/instance.js';
 import { VrrpSyncGroup } from '../../src/vrrp/syncGroup.js';
 import type { InstanceParams, VrrpEffect, VrrpEvent, VrrpState } from '../../src/vrrp/types.js';
 import { validateAdvert, type ValidationView } from '../../src/vrrp/validate.js';
+import { advertFields, validationView, type AuthParams } from '../../src/vrrp/views.js';
 
 export interface RouterSpec {
   readonly name: string;
@@ -16,7 +17,7 @@ export interface RouterSpec {
   /** Names of instances forming one sync group (they must have inSyncGroup: true). */
   readonly syncGroup?: readonly string[];
   /** v2 auth for every instance of this router. */
-  readonly auth?: { readonly type: number; readonly data: Buffer };
+  readonly auth?: AuthParams;
 }
 
 interface Member { inst: VrrpInstance; view: ValidationView; ipId: number }
@@ -37,11 +38,7 @@ class Router {
     for (const p of this.spec.instances) {
       this.members.set(p.name, {
         inst: new VrrpInstance(p), ipId: 0,
-        view: {
-          vrid: p.vrid, version: p.version, family: p.family, authType: this.spec.auth?.type ?? 0,
-          authData: this.spec.auth?.data ?? Buffer.alloc(8), advertIntMs: p.advertIntMs, vips: p.vips.map((v) => v.address),
-          unicast: p.unicastPeers.length > 0, v3ChecksumAsV2: false, unicastPeers: p.unicastPeers,
-        },
+        view: validationView(p, { auth: this.spec.auth }),
       });
     }
     const g = this.spec.syncGroup;
@@ -204,10 +201,7 @@ export class MemoryNetwork {
   private send(r: Router, instance: string, priority: number): void {
     const m = r.members.get(instance)!;
     const p = m.inst.params;
-    const fields = {
-      version: p.version, vrid: p.vrid, priority, advertIntMs: p.advertIntMs, addresses: p.vips.map((v) => v.address),
-      authType: r.spec.auth?.type ?? 0, authData: r.spec.auth?.data,
-    };
+    const fields = advertFields(p, priority, r.spec.auth);
     const dsts = p.unicastPeers.length ? p.unicastPeers : [VRRP_MCAST_V4];
     m.ipId = (m.ipId % 0xffff) + 1; // per-instance id, skipping 0 (keepalived vrrp.c:429-434)
     for (const dst of dsts) {

@@ -172,11 +172,20 @@ describe('sim: VRRP scenarios on MemoryNetwork + virtual clock', () => {
 
   it('auth PASS mismatch: both become master, every advert counted as auth_failure', () => {
     const net = new MemoryNetwork();
-    net.addRouter({ name: 'd1', address: '10.1.0.1', auth: { type: 1, data: Buffer.from('secret1\0') }, instances: [params({ priority: 200 })] });
-    net.addRouter({ name: 'd2', address: '10.1.0.2', auth: { type: 1, data: Buffer.from('secret2\0') }, instances: [params({ sourceAddress: '10.1.0.2' })] });
+    net.addRouter({ name: 'd1', address: '10.1.0.1', auth: { type: 1, password: 'secret1' }, instances: [params({ priority: 200 })] });
+    net.addRouter({ name: 'd2', address: '10.1.0.2', auth: { type: 1, password: 'secret2' }, instances: [params({ sourceAddress: '10.1.0.2' })] });
     net.start(); net.run(10_000);
     assert.deepEqual(net.masters('VI_1').sort(), ['d1', 'd2']);
     assert.ok(net.drops.length > 0 && net.drops.every((d) => d.reason === 'auth_failure'));
+  });
+
+  it('auth PASS with the same password: normal election (password truncated to 8 bytes on both sides)', () => {
+    const net = new MemoryNetwork();
+    net.addRouter({ name: 'd1', address: '10.1.0.1', auth: { type: 1, password: 'longpassword' }, instances: [params({ priority: 200 })] });
+    net.addRouter({ name: 'd2', address: '10.1.0.2', auth: { type: 1, password: 'longpass' }, instances: [params({ sourceAddress: '10.1.0.2' })] });
+    net.start(); net.run(10_000);
+    assertOneMaster(net, 'd1');
+    assert.deepEqual(net.drops, []);
   });
 
   it('unicast v3 peers elect and fail over (pseudo-header with the peer address)', () => {
