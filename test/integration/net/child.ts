@@ -24,6 +24,9 @@ export type ChildCommand =
       family: 4 | 6;
       ifname: string;
       packets: { hex: string; dst: string }[];
+      /** Send the whole list this many times (default 1), intervalMs apart. */
+      repeat?: number;
+      intervalMs?: number;
       unicast?: boolean;
       unicastSrc?: string;
       src?: string;
@@ -83,7 +86,10 @@ async function run(cmd: ChildCommand): Promise<void> {
     case 'sendVrrp': {
       const opts = { ifname: cmd.ifname, unicast: cmd.unicast ?? false, unicastSrc: cmd.unicastSrc, src: cmd.src };
       const t = cmd.family === 4 ? openVrrpIpv4(opts) : openVrrpIpv6(opts);
-      for (const p of cmd.packets) t.send(Buffer.from(p.hex, 'hex'), p.dst);
+      for (let i = 0; i < (cmd.repeat ?? 1); i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, cmd.intervalMs ?? 1000));
+        for (const p of cmd.packets) t.send(Buffer.from(p.hex, 'hex'), p.dst);
+      }
       emit({ event: 'done', stats: t.stats() });
       t.close();
       return;

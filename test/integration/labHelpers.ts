@@ -1,0 +1,37 @@
+// Shared plumbing for namespace tests: root check with a printed reason, a per-test lab prefix, and
+// "never two holders" sampling.
+import type { Context } from 'mocha';
+import { Lab, labUnavailableReason } from '../../src/lab/netns.js';
+import { holders } from '../../src/lab/agents.js';
+
+let counter = 0;
+
+/** Skip (with the reason printed) unless namespaces can be created here. */
+export function requireLab(ctx: Context): void {
+  const reason = labUnavailableReason();
+  if (reason) {
+    console.log(`      skipped: ${reason}`);
+    ctx.skip();
+  }
+}
+
+/** A lab whose names cannot collide with other tests running at the same time. */
+export function newLab(tag: string): Lab {
+  return new Lab(`${tag}${process.pid % 1000}${(counter++).toString(36)}`);
+}
+
+/**
+ * Sample who holds `vip` for `durationMs`; returns the largest number of simultaneous holders seen, so a test
+ * can assert that two directors never held the VIP at once.
+ */
+export async function maxHoldersDuring(lab: Lab, hosts: string[], vip: string, durationMs: number, everyMs = 50): Promise<number> {
+  let max = 0;
+  const end = Date.now() + durationMs;
+  while (Date.now() < end) {
+    max = Math.max(max, (await holders(lab, hosts, vip)).length);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  return max;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
