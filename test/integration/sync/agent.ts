@@ -1,0 +1,69 @@
+// A connection-sync agent for the namespace tests: runs inside one namespace (started with `ip netns exec`),
+// builds the real service (ctnetlink + UDP channel) and obeys JSON-line commands on stdin, answering on stdout:
+//   {"cmd":"becomeMaster"|"becomeBackup"|"snapshot"|"resyncComplete"|"stop"} → {"ok":true,"result":…}
+// Config: argv[2] is JSON {interface, mcastGroup|null, peers, port, key(hex), filter?, sourceAddress?}.
+import { createInterface } from 'node:readline';
+import { CtNetlink } from '../../../src/conntrack/client.js';
+import { UdpSyncChannel } from '../../../src/sync/channel.js';
+import { INCLUDE_ALL, type SyncFilter } from '../../../src/sync/filter.js';
+import { ConnSync } from '../../../src/sync/service.js';
+
+interface AgentConfig {
+  interface: string;
+  mcastGroup: string | null;
+  peers: string[];
+  port: number;
+  key: string;
+  filter?: SyncFilter;
+  sourceAddress?: string;
+}
+
+const cfg = JSON.parse(process.argv[2] ?? '{}') as AgentConfig;
+const svc = new ConnSync({
+  conntrack: new CtNetlink(),
+  channel: new UdpSyncChannel({ interface: cfg.interface, mcastGroup: cfg.mcastGroup, peers: cfg.peers, port: cfg.port, sourceAddress: cfg.sourceAddress }),
+  key: Buffer.from(cfg.key, 'hex'),
+  filter: { ...(cfg.filter ?? INCLUDE_ALL), syncPort: cfg.port },
+  protocol: { noPeerGraceMs: 1500 },
+  confirmTimeoutMs: 3000,
+  log: (l) => process.stderr.write(`${l}\n`),
+});
+
+const reply = (o: unknown): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
+
+await svc.start();
+reply({ ok: true, result: 'started' });
+const keepAlive = setInterval(() => undefined, 1 << 30);
+for await (const line of createInterface({ input: process.stdin })) {
+  if (!line.trim()) continue;
+  const { cmd } = JSON.parse(line) as { cmd: string };
+  try {
+    switch (cmd) {
+      case 'becomeMaster':
+        reply({ ok: true, result: await svc.becomeMaster() });
+        break;
+      case 'becomeBackup':
+        await svc.becomeBackup();
+        reply({ ok: true, result: null });
+        break;
+      case 'snapshot':
+        reply({ ok: true, result: svc.snapshot() });
+        break;
+      case 'resyncComplete':
+        reply({ ok: true, result: svc.resyncComplete() });
+        break;
+      case 'stop':
+        await svc.stop();
+        reply({ ok: true, result: null });
+        clearInterval(keepAlive);
+        process.exit(0);
+        break;
+      default:
+        reply({ ok: false, error: `unknown command ${cmd}` });
+    }
+  } catch (err) {
+    reply({ ok: false, error: String(err) });
+  }
+}
+await svc.stop();
+clearInterval(keepAlive);
