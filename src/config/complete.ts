@@ -107,7 +107,7 @@ export function completeInstance(d: InstanceDraft, global: GlobalDefs, sink: Dia
     ok = false;
   }
   if (d.vrid === undefined) {
-    sink.error(d.source, `${tag} the virtual_router_id must be set`);
+    if (!d.vridInvalid) sink.error(d.source, `${tag} the virtual_router_id must be set`);
     ok = false;
   }
 

@@ -60,6 +60,8 @@ export interface InstanceDraft {
   state?: { value: InitialState; source: SourceRef };
   interface?: string;
   vrid?: number;
+  /** Set when a virtual_router_id line was present but invalid (already reported). */
+  vridInvalid?: boolean;
   priority?: number;
   advertIntS?: { value: number; source: SourceRef };
   version?: { value: 2 | 3; source: SourceRef };

@@ -94,6 +94,7 @@ export const instanceKeywords: KeywordTable<I> = table<I>({
     run: (s, d, ctx) => {
       const v = intArg(s, ctx, 1, 255);
       if (v !== null) d.vrid = v;
+      else d.vridInvalid = true;
     },
   },
   priority: {

@@ -79,10 +79,8 @@ describe('config/vrrp_instance', () => {
     it('VRID 1..255 and priority 1..255, each error on its own line', () => {
       const r = load('vrrp_instance V {\n interface eth0\n virtual_router_id 256\n priority 0\n}\nvrrp_instance W {\n interface eth0\n virtual_router_id 0\n priority 300\n}\n');
       assert.deepEqual(errors(r).map((d) => `${d.line} ${d.message}`), [
-        '1 (V) the virtual_router_id must be set',
         "3 virtual_router_id: number '256' outside range [1, 255]",
         "4 priority: number '0' outside range [1, 255]",
-        '6 (W) the virtual_router_id must be set',
         "8 virtual_router_id: number '0' outside range [1, 255]",
         "9 priority: number '300' outside range [1, 255]",
       ]);
