@@ -1,7 +1,7 @@
 // Which connections are replicated. Rules are evaluated in order and the first match wins (as in the config
 // block `filter { exclude address 10.2.0.0/24 port 22; default include }`); every field a rule sets must match.
-// An address matches when the original source or destination lies in the prefix; a port matches the original
-// destination port (the service port: conntrack's original direction is the initiator's).
+// An address matches when the original source or destination lies in the prefix; a port range matches when
+// either original port lies in it (docs/configuration.md §5).
 // Built in, before any rule: loopback flows and the sync channel's own datagrams are never replicated.
 import { inCidr } from '../conntrack/addr.js';
 import type { ConntrackEntry } from '../conntrack/types.js';
@@ -26,7 +26,10 @@ export interface SyncFilter {
 
 function ruleMatches(r: SyncFilterRule, e: ConntrackEntry): boolean {
   if (r.protocol !== null && PROTO_NUMBERS[r.protocol] !== e.orig.proto) return false;
-  if (r.portMin !== null && r.portMax !== null && (e.orig.dstPort < r.portMin || e.orig.dstPort > r.portMax)) return false;
+  if (r.portMin !== null && r.portMax !== null) {
+    const inRange = (p: number): boolean => p >= r.portMin! && p <= r.portMax!;
+    if (!inRange(e.orig.dstPort) && !inRange(e.orig.srcPort)) return false;
+  }
   if (r.address) {
     const cidr = `${r.address.network}/${r.address.prefixLength}`;
     if (!inCidr(e.orig.src, cidr) && !inCidr(e.orig.dst, cidr)) return false;

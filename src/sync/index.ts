@@ -2,6 +2,7 @@
 import type { ConntrackSyncConfig } from '../config/types.js';
 import { CtNetlink } from '../conntrack/client.js';
 import { UdpSyncChannel } from './channel.js';
+import type { SyncFilter } from './filter.js';
 import { loadKeyFile } from './key.js';
 import { ConnSync, type ConnSyncOptions } from './service.js';
 
@@ -31,13 +32,18 @@ export async function openConnSync(c: ConntrackSyncConfig, extras: OpenConnSyncE
     conntrack,
     channel,
     key,
-    filter: {
-      rules: c.filters.map((r) => ({ action: replicates(r.action), address: r.address, portMin: r.portMin, portMax: r.portMax, protocol: r.protocol })),
-      default: replicates(c.filterDefault),
-      syncPort: c.port,
-    },
+    filter: filterFromConfig(c),
     log: extras.log,
   });
+}
+
+/** The filter of a config block (its verdicts accept/ignore), with the sync channel's own port excluded. */
+export function filterFromConfig(c: Pick<ConntrackSyncConfig, 'filters' | 'filterDefault' | 'port'>): SyncFilter {
+  return {
+    rules: c.filters.map((r) => ({ action: replicates(r.action), address: r.address, portMin: r.portMin, portMax: r.portMax, protocol: r.protocol })),
+    default: replicates(c.filterDefault),
+    syncPort: c.port,
+  };
 }
 
 /** The config spells the verdicts accept/ignore (earlier drafts: include/exclude). */
