@@ -15,6 +15,8 @@ import type { InstanceView } from '../metrics/types.js';
 import type { Logger } from './logger.js';
 import type { DirectorOs } from './ports.js';
 import { InstanceRunner, type RunnerHooks } from './instanceRunner.js';
+import { UnitDriver, groupUnit, soloUnit } from './unitDriver.js';
+import { VrrpSyncGroup } from '../vrrp/syncGroup.js';
 import { advertRoute, instanceParams, sourceAddressFor, validationView } from './instanceParams.js';
 import { VipdError } from './errors.js';
 
@@ -27,6 +29,8 @@ export interface DaemonOptions {
   readonly clock?: () => number;
   /** Per-instance hooks supplied by optional subsystems (connection sync, notify). */
   readonly hooksFor?: (instance: VrrpInstanceConfig) => RunnerHooks | undefined;
+  /** Sync-group state changes (GROUP notifies). */
+  readonly onGroupTransition?: (group: string, from: VrrpState, to: VrrpState) => void;
 }
 
 interface Managed {
@@ -46,6 +50,7 @@ export class Daemon {
   private readonly unwatch: (() => void)[] = [];
   private readonly clock: () => number;
   private readonly linkUp = new Map<number, boolean>();
+  private readonly drivers: UnitDriver[] = [];
 
   constructor(private readonly o: DaemonOptions) {
     this.clock = o.clock ?? (() => performance.now());
@@ -81,8 +86,25 @@ export class Daemon {
     }
     if (problems.length) throw new VipdError('VIPD_ERR_STARTUP', problems.join('\n'));
 
+    // Build every core first: sync groups need all their members before any unit can be scheduled.
+    const instances = new Map<string, VrrpInstance>();
+    for (const { cfg, source } of planned) instances.set(cfg.name, new VrrpInstance(instanceParams(cfg, source, cfg.syncGroup !== null)));
+    const drivers = new Map<string, UnitDriver>();
+    for (const g of this.o.config.syncGroups) {
+      const members = g.members.map((n) => instances.get(n)).filter((m): m is VrrpInstance => m !== undefined);
+      if (members.length === 0) continue;
+      const driver = new UnitDriver(groupUnit(new VrrpSyncGroup(g.name, members)), this.clock, this.o.logger, this.o.onGroupTransition);
+      for (const m of members) drivers.set(m.name, driver);
+      this.drivers.push(driver);
+    }
+
     for (const { cfg, link, source } of planned) {
-      const instance = new VrrpInstance(instanceParams(cfg, source, cfg.syncGroup !== null));
+      const instance = instances.get(cfg.name)!;
+      let driver = drivers.get(cfg.name);
+      if (!driver) {
+        driver = new UnitDriver(soloUnit(instance), this.clock, this.o.logger);
+        this.drivers.push(driver);
+      }
       const route = advertRoute(cfg, source);
       const key = `${route.family}|${cfg.interface}|${route.unicast ? `u:${source}` : `m:${cfg.mcastGroup}`}`;
       let shared = this.transports.get(key);
@@ -108,6 +130,7 @@ export class Daemon {
         validation: validationView(cfg),
         logger: this.o.logger,
         clock: this.clock,
+        driver,
         metrics: this.metrics.forInstance({ name: cfg.name, ifname: cfg.interface, vrid: cfg.vrid }),
         hooks: this.o.hooksFor?.(cfg),
         io: {
@@ -140,6 +163,7 @@ export class Daemon {
   /** SIGTERM path: every MASTER sends priority 0 and removes its VIPs; then sockets close. */
   async stop(): Promise<void> {
     await Promise.all(this.managed.map((m) => m.runner.shutdown()));
+    for (const d of this.drivers.splice(0)) d.stop();
     for (const u of this.unwatch.splice(0)) u();
     for (const { transport } of this.transports.values()) transport.close();
     this.transports.clear();

@@ -1,7 +1,7 @@
-// The runner of one VRRP instance: the only VRRP code that arms a real timer. It feeds the pure core
-// (src/vrrp/instance.ts) with received adverts, timeouts, faults and shutdown, and executes the effects it
-// returns, strictly in order: advert → (connection commit) → VIPs → GARP (keepalived vrrp.c:1885-1954).
-// Effects run on one serial queue so a slow netlink ACK can never reorder a takeover.
+// The runner of one VRRP instance: it turns received packets into core events (through its unit driver,
+// which owns the timer and, for sync groups, the group) and executes the effects the core returns, strictly
+// in order: advert → (connection commit) → VIPs → GARP (keepalived vrrp.c:1885-1954). Effects run on one
+// serial queue so a slow netlink ACK can never reorder a takeover.
 import { decodeIpv4Advert, decodeIpv6Advert, encodeAdvert, encodeIpv4Packet, type AdvertFields } from '../vrrp/codec.js';
 import { validateAdvert, type ValidationView } from '../vrrp/validate.js';
 import type { VrrpInstance } from '../vrrp/instance.js';
@@ -11,6 +11,7 @@ import type { InstanceMetrics } from '../metrics/registry.js';
 import type { TakeoverTimes } from '../metrics/types.js';
 import type { Logger } from './logger.js';
 import { RateLimitedLog } from './logger.js';
+import type { EffectSink, UnitDriver } from './unitDriver.js';
 
 /** Where this instance sends and what it puts in the IP header. */
 export interface AdvertRoute {
@@ -52,20 +53,24 @@ export interface RunnerOptions {
   readonly clock: () => number;
   readonly metrics?: InstanceMetrics;
   readonly hooks?: RunnerHooks;
+  /** The unit (lone instance or sync group) this instance is scheduled in. */
+  readonly driver: UnitDriver;
 }
 
-export class InstanceRunner {
-  private timer: NodeJS.Timeout | null = null;
+export class InstanceRunner implements EffectSink {
   private queue: Promise<void> = Promise.resolve();
   private ipId: number;
   private takeover: { timerFiredMs: number; syncCommittedMs?: number; vipsInstalledMs?: number } | null = null;
   private readonly rateLog: RateLimitedLog;
   private stopped = false;
+  /** Unicast peers that verify v3 checksums with the multicast group in the pseudo-header. */
+  private readonly legacyChecksumPeers = new Set<string>();
 
   constructor(private readonly o: RunnerOptions) {
     this.rateLog = new RateLimitedLog(o.logger);
     // keepalived starts its IP id at a random value and skips 0 (vrrp.c:429-434).
     this.ipId = 1 + Math.floor(Math.random() * 0xfffe);
+    o.driver.attach(this);
   }
 
   get name(): string {
@@ -94,6 +99,11 @@ export class InstanceRunner {
     const verdict = validateAdvert(decoded.ok, this.o.validation);
     if (!verdict.accept) return this.dropped(verdict.reason, decoded.ok.src);
     const fields = decoded.ok.advert;
+    if (verdict.legacyUnicastChecksum && !this.legacyChecksumPeers.has(decoded.ok.src)) {
+      // keepalived ≤ 1.3.6 put 224.0.0.18 in the v3 unicast pseudo-header; answer in kind (vrrp.c:1203-1221).
+      this.legacyChecksumPeers.add(decoded.ok.src);
+      this.o.logger.info(`(${this.name}) Setting unicast VRRPv3 checksum to old version for ${decoded.ok.src}`);
+    }
     this.o.metrics?.advertReceived(fields.priority);
     for (const note of verdict.notes) {
       this.o.metrics?.anomaly(note);
@@ -124,7 +134,6 @@ export class InstanceRunner {
   async shutdown(): Promise<void> {
     this.dispatch({ type: 'shutdown' });
     this.stopped = true;
-    this.clearTimer();
     await this.queue;
   }
 
@@ -140,37 +149,15 @@ export class InstanceRunner {
 
   private dispatch(ev: VrrpEvent): void {
     if (this.stopped) return;
-    const now = this.o.clock();
-    let effects: VrrpEffect[];
-    try {
-      effects = this.o.instance.handle(ev, now);
-    } catch (err) {
-      this.o.logger.error(`(${this.name}) internal error handling ${ev.type}: ${(err as Error).stack ?? String(err)}`);
-      effects = [];
-    }
-    if (effects.length > 0) {
-      this.queue = this.queue
-        .then(() => this.execute(effects, now))
-        .catch((err: unknown) => this.o.logger.error(`(${this.name}) ${(err as Error).message ?? String(err)}`));
-    }
-    this.rearm();
+    this.o.driver.dispatch(this.name, ev);
   }
 
-  private rearm(): void {
-    this.clearTimer();
-    if (this.stopped) return;
-    const deadline = this.o.instance.nextDeadline();
-    if (deadline === null) return;
-    const delay = Math.max(0, deadline - this.o.clock());
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.dispatch({ type: 'timeout' });
-    }, delay);
-  }
-
-  private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+  /** Called by the unit driver with this instance's effects, in the order the core produced them. */
+  enqueue(effects: readonly VrrpEffect[], eventAtMs: number): void {
+    if (effects.length === 0) return;
+    this.queue = this.queue
+      .then(() => this.execute(effects, eventAtMs))
+      .catch((err: unknown) => this.o.logger.error(`(${this.name}) ${(err as Error).message ?? String(err)}`));
   }
 
   private async execute(effects: readonly VrrpEffect[], eventAtMs: number): Promise<void> {
@@ -229,7 +216,12 @@ export class InstanceRunner {
     };
     for (const dst of r.destinations) {
       try {
-        const msg = encodeAdvert(fields, { src: r.sourceAddress, dst, v3ChecksumAsV2: r.v3ChecksumAsV2 });
+        const msg = encodeAdvert(fields, {
+          src: r.sourceAddress,
+          dst,
+          v3ChecksumAsV2: r.v3ChecksumAsV2,
+          ...(this.legacyChecksumPeers.has(dst) ? { checksumDst: '224.0.0.18' } : {}),
+        });
         if (r.family === 4) {
           this.ipId = this.ipId >= 0xffff ? 1 : this.ipId + 1;
           const ttl = r.unicast ? r.unicastTtl : 255;
