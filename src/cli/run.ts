@@ -4,6 +4,7 @@ import { createLogger, type LogFormat, type LogLevel } from '../daemon/logger.js
 import { Daemon } from '../daemon/daemon.js';
 import { openDirectorOs } from '../daemon/osAdapter.js';
 import { missingCapabilities } from '../daemon/capabilities.js';
+import { buildPlugins } from '../daemon/plugins.js';
 import { startMetricsServer, parseListenAddress, type MetricsServer } from '../metrics/http.js';
 import { describeError } from './describeError.js';
 import { packageVersion } from './version.js';
@@ -39,7 +40,13 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   process.on('unhandledRejection', (err) => logger.error(`internal error (unhandled rejection): ${describeError(err)}`));
   process.on('uncaughtException', (err) => logger.error(`internal error (uncaught exception): ${describeError(err)}`));
 
-  const daemon = new Daemon({ config, os: openDirectorOs(), logger, version: packageVersion() });
+  const daemon = new Daemon({
+    config,
+    os: openDirectorOs(),
+    logger,
+    version: packageVersion(),
+    plugins: buildPlugins(config, { configPath: opts.configPath }),
+  });
   try {
     await daemon.start();
   } catch (err) {

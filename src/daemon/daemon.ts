@@ -15,6 +15,7 @@ import type { InstanceView } from '../metrics/types.js';
 import type { Logger } from './logger.js';
 import type { DirectorOs } from './ports.js';
 import { InstanceRunner, type RunnerHooks } from './instanceRunner.js';
+import type { DaemonControl, DaemonPlugin } from './plugin.js';
 import { UnitDriver, groupUnit, soloUnit } from './unitDriver.js';
 import { VrrpSyncGroup } from '../vrrp/syncGroup.js';
 import { advertRoute, instanceParams, sourceAddressFor, validationView } from './instanceParams.js';
@@ -27,10 +28,8 @@ export interface DaemonOptions {
   readonly version: string;
   /** Monotonic ms; default performance.now. */
   readonly clock?: () => number;
-  /** Per-instance hooks supplied by optional subsystems (connection sync, notify). */
-  readonly hooksFor?: (instance: VrrpInstanceConfig) => RunnerHooks | undefined;
-  /** Sync-group state changes (GROUP notifies). */
-  readonly onGroupTransition?: (group: string, from: VrrpState, to: VrrpState) => void;
+  /** Optional subsystems: tracking, notify, connection sync (plugin.ts). */
+  readonly plugins?: readonly DaemonPlugin[];
 }
 
 interface Managed {
@@ -51,6 +50,8 @@ export class Daemon {
   private readonly clock: () => number;
   private readonly linkUp = new Map<number, boolean>();
   private readonly drivers: UnitDriver[] = [];
+  private readonly linkListeners = new Set<(ifname: string, up: boolean) => void>();
+  private links: LinkInfo[] = [];
 
   constructor(private readonly o: DaemonOptions) {
     this.clock = o.clock ?? (() => performance.now());
@@ -65,6 +66,7 @@ export class Daemon {
   async start(): Promise<void> {
     // One dump at a time: the kernel answers EBUSY to a second dump on the same netlink socket.
     const links = await this.o.os.listLinks();
+    this.links = links;
     const addresses = await this.o.os.listAddresses();
     const problems: string[] = [];
     const planned: { cfg: VrrpInstanceConfig; link: LinkInfo; source: string }[] = [];
@@ -93,7 +95,9 @@ export class Daemon {
     for (const g of this.o.config.syncGroups) {
       const members = g.members.map((n) => instances.get(n)).filter((m): m is VrrpInstance => m !== undefined);
       if (members.length === 0) continue;
-      const driver = new UnitDriver(groupUnit(new VrrpSyncGroup(g.name, members)), this.clock, this.o.logger, this.o.onGroupTransition);
+      const driver = new UnitDriver(groupUnit(new VrrpSyncGroup(g.name, members)), this.clock, this.o.logger, (group, from, to) => {
+        for (const p of this.plugins) this.guard(p, () => p.onGroupTransition?.({ group, from, to }));
+      });
       for (const m of members) drivers.set(m.name, driver);
       this.drivers.push(driver);
     }
@@ -132,7 +136,7 @@ export class Daemon {
         clock: this.clock,
         driver,
         metrics: this.metrics.forInstance({ name: cfg.name, ifname: cfg.interface, vrid: cfg.vrid }),
-        hooks: this.o.hooksFor?.(cfg),
+        hooks: this.hooksFor(cfg.name, instance),
         io: {
           sendPacket: (packet, dst) => transport.send(packet, dst),
           addVip: (vip) => this.o.os.addAddress(this.addressSpec(vip, link, links)).then(() => undefined),
@@ -153,6 +157,8 @@ export class Daemon {
         this.onLink(ev.link.ifindex, up);
       }),
     );
+    const ctl = this.control();
+    for (const p of this.plugins) await p.start?.(ctl);
     for (const m of this.managed) {
       m.runner.start();
       this.linkUp.set(m.link.ifindex, m.link.up && m.link.running);
@@ -164,6 +170,7 @@ export class Daemon {
   async stop(): Promise<void> {
     await Promise.all(this.managed.map((m) => m.runner.shutdown()));
     for (const d of this.drivers.splice(0)) d.stop();
+    for (const p of this.plugins) await p.stop?.().catch((err: unknown) => this.o.logger.error(`${p.name}: ${(err as Error).message}`));
     for (const u of this.unwatch.splice(0)) u();
     for (const { transport } of this.transports.values()) transport.close();
     this.transports.clear();
@@ -204,9 +211,59 @@ export class Daemon {
     return Object.fromEntries(this.managed.map((m) => [m.cfg.name, m.instance.state]));
   }
 
+  private get plugins(): readonly DaemonPlugin[] {
+    return this.o.plugins ?? [];
+  }
+
+  /** A plugin's failure is logged; it never stops the VRRP machinery. */
+  private guard(p: DaemonPlugin, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.o.logger.error(`${p.name}: ${(err as Error).message}`);
+    }
+  }
+
+  private hooksFor(name: string, instance: VrrpInstance): RunnerHooks {
+    const committers = this.plugins.filter((p) => p.beforeVipsAdded);
+    return {
+      ...(committers.length
+        ? { beforeVipsAdded: async () => void (await Promise.all(committers.map((p) => p.beforeVipsAdded!(name)))) }
+        : {}),
+      afterTransition: (from, to, reason) => {
+        const ev = { instance: name, from, to, reason, priority: instance.snapshot().effectivePriority };
+        for (const p of this.plugins) this.guard(p, () => p.onTransition?.(ev));
+      },
+    };
+  }
+
+  private control(): DaemonControl {
+    const byName = (n: string) => this.managed.find((m) => m.cfg.name === n);
+    return {
+      config: this.o.config,
+      logger: this.o.logger,
+      metrics: this.metrics,
+      setPriority: (n, effective) => byName(n)?.runner.setPriority(effective),
+      fault: (n, reason) => byName(n)?.runner.fault(reason),
+      faultCleared: (n, reason) => byName(n)?.runner.faultCleared(reason),
+      linkUp: (ifname) => {
+        const link = this.links.find((l) => l.name === ifname);
+        return link ? (this.linkUp.get(link.ifindex) ?? (link.up && link.running)) : undefined;
+      },
+      onLink: (cb) => {
+        this.linkListeners.add(cb);
+        return () => this.linkListeners.delete(cb);
+      },
+      snapshot: (n) => byName(n)?.instance.snapshot(),
+      views: () => this.views(),
+    };
+  }
+
   private onLink(ifindex: number, up: boolean): void {
     if (this.linkUp.get(ifindex) === up) return;
     this.linkUp.set(ifindex, up);
+    const name = this.links.find((l) => l.ifindex === ifindex)?.name;
+    if (name) for (const cb of this.linkListeners) cb(name, up);
     for (const m of this.managed) {
       if (m.link.ifindex !== ifindex || m.cfg.dontTrackPrimary) continue;
       this.o.logger.info(`(${m.cfg.name}) interface ${m.cfg.interface} ${up ? 'up' : 'down'}`);

@@ -1,0 +1,54 @@
+// Optional subsystems (tracking, notify scripts/FIFO, connection sync) plug into the daemon through this one
+// interface, so the composition root stays small and each subsystem is testable on its own.
+import type { Config } from '../config/types.js';
+import type { VipdMetrics } from '../metrics/registry.js';
+import type { InstanceView } from '../metrics/types.js';
+import type { InstanceSnapshot, VrrpState } from '../vrrp/types.js';
+import type { Logger } from './logger.js';
+
+/** What a plugin may read from and do to the running daemon. */
+export interface DaemonControl {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics: VipdMetrics;
+  /** Tracking results → the core. Effective priority is clamped by the core; owners (255) ignore it. */
+  setPriority(instance: string, effective: number): void;
+  fault(instance: string, reason: string): void;
+  faultCleared(instance: string, reason: string): void;
+  /** Link state by interface name (undefined: unknown interface) and changes to it. */
+  linkUp(ifname: string): boolean | undefined;
+  onLink(cb: (ifname: string, up: boolean) => void): () => void;
+  snapshot(instance: string): InstanceSnapshot | undefined;
+  views(): InstanceView[];
+}
+
+export interface TransitionEvent {
+  readonly instance: string;
+  readonly from: VrrpState;
+  readonly to: VrrpState;
+  readonly reason: string;
+  /** Effective priority after the transition (keepalived passes it to notify scripts). */
+  readonly priority: number;
+}
+
+export interface GroupTransitionEvent {
+  readonly group: string;
+  readonly from: VrrpState;
+  readonly to: VrrpState;
+}
+
+export interface DaemonPlugin {
+  readonly name: string;
+  /** Called once every socket is open, before the instances start. A throw refuses the start. */
+  start?(ctl: DaemonControl): Promise<void> | void;
+  /** After the transition's effects have run (for MASTER: VIPs installed, first GARP sent). */
+  onTransition?(ev: TransitionEvent): void;
+  onGroupTransition?(ev: GroupTransitionEvent): void;
+  /**
+   * Awaited when becoming MASTER, after the first advert and before the VIPs are added: connection sync commits
+   * its cache to the kernel here, so no packet reaches the new master without its connection state.
+   */
+  beforeVipsAdded?(instance: string): Promise<void>;
+  /** After every instance has stopped (priority 0 sent, VIPs removed). */
+  stop?(): Promise<void>;
+}
