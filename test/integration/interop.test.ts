@@ -22,6 +22,8 @@ function keepalivedMissing(): string | null {
 
 interface Variant {
   name: string;
+  /** VIP with prefix; default 10.1.0.100/24. */
+  vip?: string;
   opts: Partial<PairConfigOptions> & { version: 2 | 3; advertInt: number };
   unicast?: boolean;
 }
@@ -33,6 +35,7 @@ const variants: Variant[] = [
   { name: 'VRRPv2 unicast, PASS auth', opts: { version: 2, advertInt: 1, authPass: 'pw' }, unicast: true },
   { name: 'VRRPv3 multicast', opts: { version: 3, advertInt: 0.1 } },
   { name: 'VRRPv3 unicast', opts: { version: 3, advertInt: 0.1 }, unicast: true },
+  { name: 'VRRPv3 IPv6 multicast', opts: { version: 3, advertInt: 0.1 }, vip: 'fd00:1::100/64' },
 ];
 
 const roles: [AgentKind, AgentKind][] = [
@@ -68,22 +71,24 @@ describe('integration: interop with real keepalived', function () {
   for (const v of variants) {
     for (const [high, low] of roles) {
       it(`${v.name}: ${high} (priority 150) and ${low} (100) elect one master; VIP moves both ways`, async () => {
+        const vipCidr = v.vip ?? `${VIP}/24`;
+        const vip = vipCidr.split('/')[0]!;
         const conf = (host: 'd1' | 'd2', priority: number) =>
           pairConfig({
             routerId: host,
             priority,
-            vips: [`${VIP}/24`],
+            vips: [vipCidr],
             ...v.opts,
             ...(v.unicast ? { unicastSrc: host === 'd1' ? '10.1.0.1' : '10.1.0.2', unicastPeers: [host === 'd1' ? '10.1.0.2' : '10.1.0.1'] } : {}),
           });
         const stepMs = v.opts.advertInt * 1000;
         const bound = Math.max(4 * stepMs + 2000, 3000) + 3000;
-        const only = (host: string) => waitFor(async () => (await holders(lab, HOSTS, VIP)).join() === host, bound + 4000, 20);
+        const only = (host: string) => waitFor(async () => (await holders(lab, HOSTS, vip)).join() === host, bound + 4000, 20);
 
         let d1 = agents.start(high, 'd1', conf('d1', 150));
         const d2 = agents.start(low, 'd2', conf('d2', 100));
         assert.ok(await only('d1'), `${high} on d1 should become the only holder\n${d1.output().slice(-1500)}\n${d2.output().slice(-1500)}`);
-        assert.equal(await maxHoldersDuring(lab, HOSTS, VIP, Math.max(1000, 3 * stepMs)), 1, 'never two holders while d1 is MASTER');
+        assert.equal(await maxHoldersDuring(lab, HOSTS, vip, Math.max(1000, 3 * stepMs)), 1, 'never two holders while d1 is MASTER');
 
         // SIGTERM on the master: the other side takes over.
         await d1.stop('SIGTERM');
@@ -92,12 +97,12 @@ describe('integration: interop with real keepalived', function () {
         // The higher priority returns and preempts: the VIP moves back the other way.
         d1 = agents.start(high, 'd1', conf('d1', 150));
         assert.ok(await only('d1'), `${high} on d1 preempts on return\n${d1.output().slice(-1500)}\n${d2.output().slice(-1500)}`);
-        assert.equal(await maxHoldersDuring(lab, HOSTS, VIP, Math.max(1000, 3 * stepMs)), 1);
+        assert.equal(await maxHoldersDuring(lab, HOSTS, vip, Math.max(1000, 3 * stepMs)), 1);
 
         // Link cut on the master.
         await lab.setPort('sw', 'd1', false);
         assert.ok(
-          await waitFor(async () => (await holders(lab, ['d2'], VIP)).length === 1, bound, 20),
+          await waitFor(async () => (await holders(lab, ['d2'], vip)).length === 1, bound, 20),
           `${low} on d2 takes over after the link cut\n${d2.output().slice(-1500)}`,
         );
       });

@@ -99,3 +99,38 @@ describe('integration: vipd pair', function () {
     assert.match(d1.output(), /\(VI_1\) Entering MASTER STATE/);
   });
 });
+
+describe('integration: vipd pair over IPv6 (VRRPv3, ff02::12, unsolicited NA)', function () {
+  this.timeout(60_000);
+  const VIP6 = 'fd00:1::100';
+  let lab: Lab;
+  let agents: AgentSet;
+
+  beforeEach(async function () {
+    requireLab(this);
+    lab = newLab('v6');
+    agents = new AgentSet(lab);
+    await buildPairLab(lab, 1);
+  });
+
+  afterEach(async function () {
+    await agents?.destroy();
+    await lab?.destroy();
+  });
+
+  it('elects one master and moves the IPv6 VIP on a link cut; the client neighbour entry follows', async () => {
+    const conf = (routerId: string, priority: number) =>
+      pairConfig({ routerId, priority, version: 3, advertInt: 0.1, vips: [`${VIP6}/64`] });
+    agents.start('vipd', 'd1', conf('d1', 150));
+    agents.start('vipd', 'd2', conf('d2', 100));
+    assert.ok(await waitFor(async () => (await holders(lab, HOSTS, VIP6)).join() === 'd1', 10_000, 20));
+    assert.equal(await maxHoldersDuring(lab, HOSTS, VIP6, 1000), 1);
+    await lab.exec('c1', ['ping', '-6', '-c', '1', '-W', '2', VIP6]);
+    assert.equal(await neighbourMac(lab, 'c1', VIP6), await linkMac(lab, 'd1', 'eth0'));
+    await lab.setPort('sw', 'd1', false);
+    assert.ok(await waitFor(async () => (await holders(lab, ['d2'], VIP6)).length === 1, 10_000, 10));
+    // The unsolicited NA (O=1) overrides the client's entry without a new solicitation.
+    assert.ok(await waitFor(async () => (await neighbourMac(lab, 'c1', VIP6)) === (await linkMac(lab, 'd2', 'eth0')), 3000, 20));
+    await lab.exec('c1', ['ping', '-6', '-c', '1', '-W', '2', VIP6]);
+  });
+});
