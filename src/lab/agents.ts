@@ -24,8 +24,14 @@ export function vipdBin(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin/vipd');
 }
 
+export interface AgentStartOptions {
+  /** vipd only: value for `--metrics-listen` (default "off", so parallel labs never contend for a port). */
+  metricsListen?: string;
+}
+
 export class AgentSet {
-  private readonly dir = mkdtempSync(join(tmpdir(), 'vipd-lab-'));
+  /** Where the agents' config files (and keepalived pid files) are written; removed by destroy(). */
+  readonly dir = mkdtempSync(join(tmpdir(), 'vipd-lab-'));
   private readonly agents: Agent[] = [];
 
   constructor(private readonly lab: Lab) {}
@@ -36,11 +42,11 @@ export class AgentSet {
     return path;
   }
 
-  start(kind: AgentKind, host: string, configText: string, extraArgs: string[] = []): Agent {
+  start(kind: AgentKind, host: string, configText: string, extraArgs: string[] = [], opts: AgentStartOptions = {}): Agent {
     const conf = this.writeConfig(`${host}-${kind}.conf`, configText);
     const cmd =
       kind === 'vipd'
-        ? [process.execPath, vipdBin(), 'run', '-f', conf, '--metrics-listen', 'off', ...extraArgs]
+        ? [process.execPath, vipdBin(), 'run', '-f', conf, '--metrics-listen', opts.metricsListen ?? 'off', ...extraArgs]
         : [
             'keepalived',
             '--dont-fork',
