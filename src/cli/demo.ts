@@ -141,9 +141,21 @@ export async function demoCommand(opts: DemoOptions = {}): Promise<number> {
       return agent;
     };
     const d1 = startAgent('d1', 150);
-    startAgent('d2', 100);
+    const d2 = startAgent('d2', 100);
+    // An agent that dies early (bad build, port in use) should end the demo at once, not after a timeout.
+    const bothRunning = (): void => {
+      for (const a of [d1, d2]) {
+        if (a.child.exitCode !== null || a.child.signalCode !== null) {
+          throw new Error(`vipd on ${a.host} exited early (code ${a.child.exitCode ?? a.child.signalCode}); its log is above`);
+        }
+      }
+    };
 
-    if (!(await waitFor(async () => (await holders(lab, ['d1', 'd2'], VIP)).join() === 'd1', 15_000, 20))) {
+    const d1Alone = async (): Promise<boolean> => {
+      bothRunning();
+      return (await holders(lab, ['d1', 'd2'], VIP)).join() === 'd1';
+    };
+    if (!(await waitFor(d1Alone, 15_000, 20))) {
       throw new Error('d1 (priority 150) did not become the only holder of the VIP within 15 s');
     }
     tl.line('demo', `d1 holds ${VIP}; d2 is its backup`);
@@ -164,6 +176,7 @@ export async function demoCommand(opts: DemoOptions = {}): Promise<number> {
     if (!(await probe.firstReply(5000))) throw new Error(`the client got no ping reply from ${VIP} within 5 s`);
     health.start();
     await sleep(1000);
+    bothRunning();
     before = await scrape(lab, 'd2');
     health.verbose = true;
     await sleep(300);
