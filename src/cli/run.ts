@@ -1,6 +1,6 @@
 // `vipd run`: the agent in the foreground until SIGTERM/SIGINT (graceful: priority 0, VIPs removed, exit 0).
 import { loadConfig, formatDiagnostic } from '../config/index.js';
-import { createLogger, type LogFormat, type LogLevel } from '../daemon/logger.js';
+import { createLogger, type LogFormat, type LogLevel, type Logger } from '../daemon/logger.js';
 import { Daemon } from '../daemon/daemon.js';
 import { openDirectorOs } from '../daemon/osAdapter.js';
 import { missingCapabilities } from '../daemon/capabilities.js';
@@ -47,12 +47,33 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     version: packageVersion(),
     plugins: buildPlugins(config, { configPath: opts.configPath }),
   });
+
+  // Handlers go in before anything starts, so a signal during start-up is never the default (fatal) action.
+  let stopSignal: string | null = null;
+  let wakeStop: (() => void) | null = null;
+  const onStop = (signal: string) => {
+    stopSignal ??= signal;
+    wakeStop?.();
+  };
+  const onTerm = () => onStop('SIGTERM');
+  const onInt = () => onStop('SIGINT');
+  let started = false;
+  let reloading: Promise<void> = Promise.resolve();
+  const onHup = () => {
+    reloading = reloading.then(() => (started && !stopSignal ? reload(opts, daemon, logger) : undefined));
+  };
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  process.on('SIGHUP', onHup);
+
   try {
     await daemon.start();
   } catch (err) {
     logger.error(describeError(err));
+    await daemon.stop().catch(() => undefined);
     return 1;
   }
+  started = true;
   logger.info(`vipd ${packageVersion()} started: ${config.instances.map((i) => i.name).join(', ')}`);
 
   let server: MetricsServer | null = null;
@@ -72,25 +93,39 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     }
   }
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info(`received ${signal}, stopping`);
-      void (async () => {
-        try {
-          await daemon.stop();
-          await server?.close();
-          logger.info('Stopped vipd');
-          resolve(0);
-        } catch (err) {
-          logger.error(describeError(err));
-          resolve(1);
-        }
-      })();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  if (!stopSignal) await new Promise<void>((resolve) => (wakeStop = resolve));
+  logger.info(`received ${stopSignal}, stopping`);
+  await reloading;
+  let code = 0;
+  try {
+    await daemon.stop();
+    await server?.close();
+    logger.info('Stopped vipd');
+  } catch (err) {
+    logger.error(describeError(err));
+    code = 1;
+  }
+  process.off('SIGTERM', onTerm);
+  process.off('SIGINT', onInt);
+  process.off('SIGHUP', onHup);
+  return code;
+}
+
+/** SIGHUP: re-read the config; a broken one is refused and the running one keeps working. */
+async function reload(opts: RunOptions, daemon: Daemon, logger: Logger): Promise<void> {
+  logger.info(`received SIGHUP, reloading ${opts.configPath}`);
+  const next = loadConfig(opts.configPath, { configId: opts.configId, strict: opts.strict });
+  for (const d of next.diagnostics) logger.log(d.severity === 'error' ? 'error' : 'warn', formatDiagnostic(d));
+  if (!next.config || next.config.instances.length === 0) {
+    logger.error(`${opts.configPath}: new configuration refused; keeping the running one`);
+    daemon.metrics.configReload(false);
+    return;
+  }
+  try {
+    await daemon.reload(next.config);
+    daemon.metrics.configReload(true);
+  } catch (err) {
+    logger.error(`reload refused, keeping the running configuration: ${describeError(err)}`);
+    daemon.metrics.configReload(false);
+  }
 }

@@ -20,6 +20,7 @@ import { UnitDriver, groupUnit, soloUnit } from './unitDriver.js';
 import { VrrpSyncGroup } from '../vrrp/syncGroup.js';
 import { advertRoute, instanceParams, sourceAddressFor, validationView } from './instanceParams.js';
 import { VipdError } from './errors.js';
+import { planReload, type ReloadPlan } from './reloadPlan.js';
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -37,24 +38,33 @@ interface Managed {
   readonly instance: VrrpInstance;
   readonly runner: InstanceRunner;
   readonly link: LinkInfo;
+  readonly driver: UnitDriver;
+  readonly transportKey: string;
+}
+
+interface Planned {
+  readonly cfg: VrrpInstanceConfig;
+  readonly link: LinkInfo;
+  readonly source: string;
 }
 
 const INTERFACE_DOWN = 'interface down';
 
 export class Daemon {
   readonly metrics: VipdMetrics;
-  private readonly managed: Managed[] = [];
+  private readonly managed = new Map<string, Managed>();
+  private config: Config;
   private readonly transports = new Map<string, { transport: VrrpTransport; byVrid: Map<number, Managed[]> }>();
   private readonly frameSenders = new Map<string, FrameSender>();
   private readonly unwatch: (() => void)[] = [];
   private readonly clock: () => number;
   private readonly linkUp = new Map<number, boolean>();
-  private readonly drivers: UnitDriver[] = [];
   private readonly linkListeners = new Set<(ifname: string, up: boolean) => void>();
   private links: LinkInfo[] = [];
 
   constructor(private readonly o: DaemonOptions) {
     this.clock = o.clock ?? (() => performance.now());
+    this.config = o.config;
     this.metrics = createVipdMetrics({
       instances: () => this.views(),
       buildInfo: { version: o.version, node: o.config.global.routerId ?? hostnameOrUnknown() },
@@ -64,22 +74,99 @@ export class Daemon {
 
   /** Open every socket and start every instance. Throws VipdError naming each problem (no partial start). */
   async start(): Promise<void> {
-    // One dump at a time: the kernel answers EBUSY to a second dump on the same netlink socket.
+    const env = await this.environment();
+    const planned = this.plan(this.config.instances, env);
+    this.unwatch.push(
+      this.o.os.watchLinks((ev) => {
+        const up = ev.kind === 'new' && ev.link.up && ev.link.running;
+        this.onLink(ev.link.ifindex, up);
+      }),
+    );
+    const started = this.build(planned, this.config, env.links);
+    const ctl = this.control();
+    for (const p of this.plugins) await p.start?.(ctl);
+    this.startRunners(started);
+  }
+
+  /**
+   * SIGHUP: apply a new, already validated config. Unchanged instances are not touched (no transition, no VIP
+   * flap, no gap in adverts); instances of the same virtual router are changed in place; the rest stop or
+   * start. Throws VipdError (and changes nothing) when the new config cannot run here.
+   */
+  async reload(next: Config): Promise<ReloadPlan> {
+    const plan = planReload(this.config, next);
+    const env = await this.environment();
+    const startNames = new Set([...plan.add, ...plan.restart]);
+    const planned = this.plan(next.instances.filter((i) => startNames.has(i.name)), env);
+    // Reconfigured instances keep their socket, so their source address must not move either.
+    const inPlace: { m: Managed; cfg: VrrpInstanceConfig; source: string }[] = [];
+    const restart = [...plan.restart];
+    for (const name of plan.reconfigure) {
+      const m = this.byName(name)!;
+      const cfg = next.instances.find((i) => i.name === name)!;
+      const link = env.links.find((l) => l.name === cfg.interface);
+      const source = link ? sourceAddressFor(cfg, facts(link, env.addresses)) : null;
+      if (typeof source === 'string' && source === m.instance.params.sourceAddress) {
+        inPlace.push({ m, cfg, source });
+      } else {
+        planned.push(...this.plan([cfg], env));
+        restart.push(name);
+      }
+    }
+
+    const stopping = [...plan.remove, ...restart].map((n) => this.byName(n)).filter((m): m is Managed => m !== undefined);
+    await Promise.all(stopping.map((m) => m.runner.shutdown()));
+    for (const m of stopping) this.forget(m);
+
+    for (const { m, cfg, source } of inPlace) {
+      const params = instanceParams(cfg, source, cfg.syncGroup !== null);
+      m.runner.reconfigure(params, validationView(cfg), advertRoute(cfg, source));
+      this.managed.set(cfg.name, { ...m, cfg });
+    }
+    this.config = next;
+    const started = this.build(planned, next, env.links);
+    this.startRunners(started);
+    for (const p of this.plugins) this.guard(p, () => p.reload?.(next));
+    this.o.logger.info(
+      `reloaded: ${plan.add.length} added, ${plan.remove.length} removed, ${restart.length} restarted, ` +
+        `${inPlace.length} changed in place, ${plan.unchanged.length} unchanged`,
+    );
+    return { ...plan, restart, reconfigure: inPlace.map((x) => x.cfg.name) };
+  }
+
+  /** SIGTERM path: every MASTER sends priority 0 and removes its VIPs; then sockets close. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.managed.values()].map((m) => m.runner.shutdown()));
+    for (const m of [...this.managed.values()]) this.forget(m);
+    for (const p of this.plugins) await p.stop?.().catch((err: unknown) => this.o.logger.error(`${p.name}: ${(err as Error).message}`));
+    for (const u of this.unwatch.splice(0)) u();
+    for (const s of this.frameSenders.values()) s.close();
+    this.frameSenders.clear();
+    this.o.os.close();
+  }
+
+  /** Links and addresses as they are now. One dump at a time: a second dump on one netlink socket is EBUSY. */
+  private async environment(): Promise<{ links: LinkInfo[]; addresses: AddressInfo[] }> {
     const links = await this.o.os.listLinks();
-    this.links = links;
     const addresses = await this.o.os.listAddresses();
+    this.links = links;
+    return { links, addresses };
+  }
+
+  /** Resolve interfaces and source addresses; every problem is collected, nothing is started on error. */
+  private plan(cfgs: readonly VrrpInstanceConfig[], env: { links: LinkInfo[]; addresses: AddressInfo[] }): Planned[] {
     const problems: string[] = [];
-    const planned: { cfg: VrrpInstanceConfig; link: LinkInfo; source: string }[] = [];
-    for (const cfg of this.o.config.instances) {
-      const link = links.find((l) => l.name === cfg.interface);
+    const planned: Planned[] = [];
+    for (const cfg of cfgs) {
+      const link = env.links.find((l) => l.name === cfg.interface);
       if (!link) {
         problems.push(`(${cfg.name}) interface ${cfg.interface} does not exist`);
         continue;
       }
       for (const vip of [...cfg.vips, ...cfg.excludedVips]) {
-        if (vip.dev && !links.some((l) => l.name === vip.dev)) problems.push(`(${cfg.name}) VIP ${vip.address}: interface ${vip.dev} does not exist`);
+        if (vip.dev && !env.links.some((l) => l.name === vip.dev)) problems.push(`(${cfg.name}) VIP ${vip.address}: interface ${vip.dev} does not exist`);
       }
-      const source = sourceAddressFor(cfg, facts(link, addresses));
+      const source = sourceAddressFor(cfg, facts(link, env.addresses));
       if (typeof source !== 'string') {
         problems.push(source.error);
         continue;
@@ -87,28 +174,28 @@ export class Daemon {
       planned.push({ cfg, link, source });
     }
     if (problems.length) throw new VipdError('VIPD_ERR_STARTUP', problems.join('\n'));
+    return planned;
+  }
 
-    // Build every core first: sync groups need all their members before any unit can be scheduled.
+  /** Create cores, units, sockets and runners for planned instances (not started yet). */
+  private build(planned: readonly Planned[], config: Config, links: readonly LinkInfo[]): Managed[] {
+    // Every core first: a sync group needs all its members before its unit can be scheduled.
     const instances = new Map<string, VrrpInstance>();
     for (const { cfg, source } of planned) instances.set(cfg.name, new VrrpInstance(instanceParams(cfg, source, cfg.syncGroup !== null)));
     const drivers = new Map<string, UnitDriver>();
-    for (const g of this.o.config.syncGroups) {
+    for (const g of config.syncGroups) {
       const members = g.members.map((n) => instances.get(n)).filter((m): m is VrrpInstance => m !== undefined);
       if (members.length === 0) continue;
       const driver = new UnitDriver(groupUnit(new VrrpSyncGroup(g.name, members)), this.clock, this.o.logger, (group, from, to) => {
         for (const p of this.plugins) this.guard(p, () => p.onGroupTransition?.({ group, from, to }));
       });
       for (const m of members) drivers.set(m.name, driver);
-      this.drivers.push(driver);
     }
 
+    const built: Managed[] = [];
     for (const { cfg, link, source } of planned) {
       const instance = instances.get(cfg.name)!;
-      let driver = drivers.get(cfg.name);
-      if (!driver) {
-        driver = new UnitDriver(soloUnit(instance), this.clock, this.o.logger);
-        this.drivers.push(driver);
-      }
+      const driver = drivers.get(cfg.name) ?? new UnitDriver(soloUnit(instance), this.clock, this.o.logger);
       const route = advertRoute(cfg, source);
       const key = `${route.family}|${cfg.interface}|${route.unicast ? `u:${source}` : `m:${cfg.mcastGroup}`}`;
       let shared = this.transports.get(key);
@@ -121,10 +208,10 @@ export class Daemon {
           src: route.family === 6 || route.unicast ? source : undefined,
           unicastTtl: cfg.unicastTtl,
         });
-        shared = { transport, byVrid: new Map() };
+        const byVrid = new Map<number, Managed[]>();
+        shared = { transport, byVrid };
         this.transports.set(key, shared);
-        const dispatch = shared.byVrid;
-        transport.onPacket((packet, meta) => this.dispatchPacket(cfg.interface, route.family, dispatch, packet, meta));
+        transport.onPacket((packet, meta) => this.dispatchPacket(cfg.interface, route.family, byVrid, packet, meta));
       }
       const transport = shared.transport;
       const runner = new InstanceRunner({
@@ -144,46 +231,50 @@ export class Daemon {
           announce: (vips, count) => this.announce(vips, count, link, links),
         },
       });
-      const m: Managed = { cfg, instance, runner, link };
-      this.managed.push(m);
+      const m: Managed = { cfg, instance, runner, link, driver, transportKey: key };
+      this.managed.set(cfg.name, m);
       const list = shared.byVrid.get(cfg.vrid) ?? [];
       list.push(m);
       shared.byVrid.set(cfg.vrid, list);
+      built.push(m);
     }
+    return built;
+  }
 
-    this.unwatch.push(
-      this.o.os.watchLinks((ev) => {
-        const up = ev.kind === 'new' && ev.link.up && ev.link.running;
-        this.onLink(ev.link.ifindex, up);
-      }),
-    );
-    const ctl = this.control();
-    for (const p of this.plugins) await p.start?.(ctl);
-    for (const m of this.managed) {
+  private startRunners(started: readonly Managed[]): void {
+    for (const m of started) {
       m.runner.start();
-      this.linkUp.set(m.link.ifindex, m.link.up && m.link.running);
-      if (!(m.link.up && m.link.running)) m.runner.fault(INTERFACE_DOWN);
+      const up = this.linkUp.get(m.link.ifindex) ?? (m.link.up && m.link.running);
+      this.linkUp.set(m.link.ifindex, up);
+      if (!up && !m.cfg.dontTrackPrimary) m.runner.fault(INTERFACE_DOWN);
     }
   }
 
-  /** SIGTERM path: every MASTER sends priority 0 and removes its VIPs; then sockets close. */
-  async stop(): Promise<void> {
-    await Promise.all(this.managed.map((m) => m.runner.shutdown()));
-    for (const d of this.drivers.splice(0)) d.stop();
-    for (const p of this.plugins) await p.stop?.().catch((err: unknown) => this.o.logger.error(`${p.name}: ${(err as Error).message}`));
-    for (const u of this.unwatch.splice(0)) u();
-    for (const { transport } of this.transports.values()) transport.close();
-    this.transports.clear();
-    for (const s of this.frameSenders.values()) s.close();
-    this.frameSenders.clear();
-    this.o.os.close();
+  /** Detach a stopped instance: its unit stops, and its socket closes when no instance uses it any more. */
+  private forget(m: Managed): void {
+    this.managed.delete(m.cfg.name);
+    if (![...this.managed.values()].some((o) => o.driver === m.driver)) m.driver.stop();
+    const shared = this.transports.get(m.transportKey);
+    if (!shared) return;
+    const list = (shared.byVrid.get(m.cfg.vrid) ?? []).filter((o) => o !== m);
+    if (list.length) shared.byVrid.set(m.cfg.vrid, list);
+    else shared.byVrid.delete(m.cfg.vrid);
+    if (shared.byVrid.size === 0) {
+      shared.transport.close();
+      this.transports.delete(m.transportKey);
+    }
+    this.metrics.removeInstance(m.cfg.name);
+  }
+
+  private byName(name: string): Managed | undefined {
+    return this.managed.get(name);
   }
 
   /** Read-only views for metrics, /status and `vipd status`. */
   views(): InstanceView[] {
     const nowMono = this.clock();
     const nowWall = Date.now();
-    return this.managed.map(({ cfg, instance }) => {
+    return [...this.managed.values()].map(({ cfg, instance }) => {
       const s = instance.snapshot();
       return {
         name: cfg.name,
@@ -208,7 +299,7 @@ export class Daemon {
   }
 
   states(): Record<string, VrrpState> {
-    return Object.fromEntries(this.managed.map((m) => [m.cfg.name, m.instance.state]));
+    return Object.fromEntries([...this.managed.values()].map((m) => [m.cfg.name, m.instance.state]));
   }
 
   private get plugins(): readonly DaemonPlugin[] {
@@ -238,9 +329,13 @@ export class Daemon {
   }
 
   private control(): DaemonControl {
-    const byName = (n: string) => this.managed.find((m) => m.cfg.name === n);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getter below must see reloads
+    const self = this;
+    const byName = (n: string) => this.managed.get(n);
     return {
-      config: this.o.config,
+      get config() {
+        return self.config;
+      },
       logger: this.o.logger,
       metrics: this.metrics,
       setPriority: (n, effective) => byName(n)?.runner.setPriority(effective),
@@ -264,7 +359,7 @@ export class Daemon {
     this.linkUp.set(ifindex, up);
     const name = this.links.find((l) => l.ifindex === ifindex)?.name;
     if (name) for (const cb of this.linkListeners) cb(name, up);
-    for (const m of this.managed) {
+    for (const m of this.managed.values()) {
       if (m.link.ifindex !== ifindex || m.cfg.dontTrackPrimary) continue;
       this.o.logger.info(`(${m.cfg.name}) interface ${m.cfg.interface} ${up ? 'up' : 'down'}`);
       if (up) m.runner.faultCleared(INTERFACE_DOWN);

@@ -5,7 +5,7 @@
 import { decodeIpv4Advert, decodeIpv6Advert, encodeAdvert, encodeIpv4Packet, type AdvertFields } from '../vrrp/codec.js';
 import { validateAdvert, type ValidationView } from '../vrrp/validate.js';
 import type { VrrpInstance } from '../vrrp/instance.js';
-import type { Vip, VrrpEffect, VrrpEvent, VrrpState } from '../vrrp/types.js';
+import type { InstanceParams, Vip, VrrpEffect, VrrpEvent, VrrpState } from '../vrrp/types.js';
 import type { VrrpPacketMeta } from '../net/types.js';
 import type { InstanceMetrics } from '../metrics/registry.js';
 import type { TakeoverTimes } from '../metrics/types.js';
@@ -45,8 +45,8 @@ export interface RunnerHooks {
 export interface RunnerOptions {
   readonly instance: VrrpInstance;
   readonly ifname: string;
-  readonly route: AdvertRoute;
-  readonly validation: ValidationView;
+  route: AdvertRoute;
+  validation: ValidationView;
   readonly io: RunnerIo;
   readonly logger: Logger;
   /** Monotonic milliseconds. */
@@ -66,11 +66,14 @@ export class InstanceRunner implements EffectSink {
   /** Unicast peers that verify v3 checksums with the multicast group in the pseudo-header. */
   private readonly legacyChecksumPeers = new Set<string>();
 
-  constructor(private readonly o: RunnerOptions) {
-    this.rateLog = new RateLimitedLog(o.logger);
+  private readonly o: RunnerOptions;
+
+  constructor(opts: RunnerOptions) {
+    this.o = { ...opts };
+    this.rateLog = new RateLimitedLog(opts.logger);
     // keepalived starts its IP id at a random value and skips 0 (vrrp.c:429-434).
     this.ipId = 1 + Math.floor(Math.random() * 0xfffe);
-    o.driver.attach(this);
+    opts.driver.attach(this);
   }
 
   get name(): string {
@@ -111,6 +114,13 @@ export class InstanceRunner implements EffectSink {
     }
     if (state === 'MASTER' && fields.priority !== 0) this.o.metrics?.splitBrain();
     this.dispatch({ type: 'advert', src: decoded.ok.src, fields });
+  }
+
+  /** Reload in place: same virtual router, new parameters (VIPs, priority, timers…); no transition. */
+  reconfigure(params: InstanceParams, validation: ValidationView, route: AdvertRoute): void {
+    this.o.validation = validation;
+    this.o.route = route;
+    this.dispatch({ type: 'reconfigure', params });
   }
 
   fault(reason: string): void {

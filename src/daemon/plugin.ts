@@ -49,6 +49,8 @@ export interface DaemonPlugin {
    * its cache to the kernel here, so no packet reaches the new master without its connection state.
    */
   beforeVipsAdded?(instance: string): Promise<void>;
+  /** After a reload (SIGHUP) was applied; ctl.config is already the new config. */
+  reload?(config: Config): void;
   /** After every instance has stopped (priority 0 sent, VIPs removed). */
   stop?(): Promise<void>;
 }

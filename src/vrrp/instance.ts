@@ -11,8 +11,11 @@ import type {
 /** Fault reason used by sync-group forced faults; cleared only by syncFaultCleared. */
 export const SYNC_FAULT_REASON = 'sync group';
 
+/** Parameters a reload may not change in place (they define which virtual router this is). */
+export const IDENTITY_PARAMS = ['name', 'vrid', 'version', 'family', 'sourceAddress', 'inSyncGroup'] as const;
+
 export class VrrpInstance {
-  readonly params: InstanceParams;
+  private paramsValue: InstanceParams;
   private stateValue: VrrpState = 'INIT';
   private want: WantState;
   private effective: number;
@@ -35,12 +38,13 @@ export class VrrpInstance {
     if (!Number.isInteger(params.priority) || params.priority < 1 || params.priority > 255) {
       throw new RangeError(`(${params.name}) priority ${params.priority} not in 1..255`);
     }
-    this.params = params;
+    this.paramsValue = params;
     this.effective = params.priority;
     this.masterAdverIntMs = params.advertIntMs;
     this.want = this.isOwner() && params.initialState === 'MASTER' ? 'MASTER' : 'BACKUP';
   }
 
+  get params(): InstanceParams { return this.paramsValue; }
   get name(): string { return this.params.name; }
   get state(): VrrpState { return this.stateValue; }
   get wantState(): WantState { return this.want; }
@@ -59,6 +63,7 @@ export class VrrpInstance {
       case 'faultCleared': this.onFaultCleared(out, nowMs, ev.reason); break;
       case 'priority': this.onPriority(out, nowMs, ev.effective); break;
       case 'shutdown': this.onShutdown(out, nowMs); break;
+      case 'reconfigure': this.onReconfigure(out, nowMs, ev.params); break;
       case 'syncGoMaster': if (this.stateValue === 'BACKUP') this.becomeMaster(out, nowMs, 'sync-group'); break;
       case 'syncGoBackup': if (this.stateValue === 'MASTER') this.leaveMaster(out, nowMs, 'sync-group'); break;
       case 'syncFault': this.onFault(out, nowMs, SYNC_FAULT_REASON); break;
@@ -332,6 +337,44 @@ export class VrrpInstance {
     if (this.stateValue === 'MASTER') this.masterPriority = next;
     // keepalived vrrp_set_effective_priority: a running Master_Down_Timer is re-timed with the new skew.
     if (this.stateValue === 'BACKUP' && this.masterDownAt !== null) this.armMasterDown(nowMs, this.masterDown(), this.masterDownReason);
+  }
+
+  /** SIGHUP with changed parameters: keep the state, apply what changed (keepalived reload without the flap). */
+  private onReconfigure(out: VrrpEffect[], nowMs: number, next: InstanceParams): void {
+    const prev = this.params;
+    for (const k of IDENTITY_PARAMS) {
+      if (prev[k] !== next[k]) throw new Error(`(${prev.name}) reconfigure cannot change ${k}; restart the instance`);
+    }
+    if (!Number.isInteger(next.priority) || next.priority < 1 || next.priority > 255) {
+      throw new RangeError(`(${next.name}) priority ${next.priority} not in 1..255`);
+    }
+    const key = (v: Vip): string => `${v.address}/${v.prefixLen}/${v.dev ?? ''}/${v.label ?? ''}`;
+    const before = new Map(this.allVips().map((v) => [key(v), v]));
+    this.paramsValue = next;
+    const after = new Map(this.allVips().map((v) => [key(v), v]));
+    // Keep tracker adjustments across a base-priority change; owners are never adjusted.
+    const adjustment = prev.priority === PRIORITY_OWNER ? 0 : this.effective - prev.priority;
+    this.effective =
+      next.priority === PRIORITY_OWNER
+        ? PRIORITY_OWNER
+        : Math.min(Math.max(next.priority + adjustment, PRIORITY_MIN_EFFECTIVE), PRIORITY_MAX_EFFECTIVE);
+    const removed = [...before].filter(([k]) => !after.has(k)).map(([, v]) => v);
+    const added = [...after].filter(([k]) => !before.has(k)).map(([, v]) => v);
+    this.log(out, 'info', `reloaded: ${added.length} VIP(s) added, ${removed.length} removed, priority ${this.effective}`);
+    if (this.stateValue === 'MASTER') {
+      this.masterPriority = this.effective;
+      this.masterAdverIntMs = next.advertIntMs;
+      if (removed.length) out.push({ type: 'removeVips', vips: removed });
+      if (added.length) {
+        out.push({ type: 'addVips', vips: added });
+        if (next.garp.masterRepeat > 0) out.push({ type: 'sendGarp', vips: added, count: next.garp.masterRepeat });
+      }
+      // Peers check our VIP list and priority (keepalived ≤ 2.3.2 rejects a mismatched list): tell them now.
+      out.push({ type: 'sendAdvert', priority: this.effective });
+      this.advertAt = nowMs + next.advertIntMs;
+    } else if (this.stateValue === 'BACKUP') {
+      if (this.masterDownAt !== null) this.armMasterDown(nowMs, this.masterDown(), this.masterDownReason);
+    }
   }
 
   private onShutdown(out: VrrpEffect[], nowMs: number): void {

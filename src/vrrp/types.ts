@@ -82,6 +82,12 @@ export type VrrpEvent =
   /** New effective priority from tracking (clamped to 1..254; ignored when the base priority is 255). */
   | { readonly type: 'priority'; readonly effective: number }
   | { readonly type: 'shutdown' }
+  /**
+   * Reload (SIGHUP) with new parameters of the same virtual router. Identity (name, vrid, version, family,
+   * sourceAddress, unicastPeers, inSyncGroup) must not change — the daemon restarts the instance for that.
+   * No transition: a MASTER adds/removes only the VIPs that changed and advertises the new list at once.
+   */
+  | { readonly type: 'reconfigure'; readonly params: InstanceParams }
   // Issued by VrrpSyncGroup only:
   | { readonly type: 'syncGoMaster' }
   | { readonly type: 'syncGoBackup' }
