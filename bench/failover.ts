@@ -2,7 +2,10 @@
 // side by side in one run on the same lab. A client pings the VIP every 2 ms; the outage is the longest gap
 // between replies. Faults: the master's switch port cut (carrier loss) and SIGTERM on the master.
 //
-//   sudo node dist/bench/failover.js [--trials 5] [--intervals 1,0.01] [--modes linkcut,sigterm] [--kinds vipd,keepalived]
+//   sudo node dist/bench/failover.js [--trials 5] [--intervals 1,0.01] [--modes linkcut,sigterm]
+//                                    [--kinds vipd,vipd-no-handover,keepalived]
+// vipd-no-handover runs vipd with --no-handover: on SIGTERM it releases the VIPs right after the priority-0
+// advert, as keepalived does, instead of waiting for the new master (make-before-break, vipd's default).
 import { Lab, buildPairLab, labUnavailableReason } from '../src/lab/netns.js';
 import { AgentSet, holders, waitFor, type AgentKind } from '../src/lab/agents.js';
 import { pairConfig } from '../src/lab/pairConfig.js';
@@ -14,7 +17,7 @@ interface Args {
   trials: number;
   intervals: number[];
   modes: Mode[];
-  kinds: AgentKind[];
+  kinds: string[];
 }
 
 function parseArgs(argv: string[]): Args {
@@ -26,7 +29,7 @@ function parseArgs(argv: string[]): Args {
     trials: Number(get('trials', '5')),
     intervals: get('intervals', '1,0.01').split(',').map(Number),
     modes: get('modes', 'linkcut,sigterm').split(',') as Mode[],
-    kinds: get('kinds', 'vipd,keepalived').split(',') as AgentKind[],
+    kinds: get('kinds', 'vipd,vipd-no-handover,keepalived').split(','),
   };
 }
 
@@ -34,7 +37,14 @@ const VIP = '10.1.0.100';
 let labCounter = 0;
 
 /** One failover; returns the client-seen outage in ms, or null when the trial could not be set up. */
-async function trial(kind: AgentKind, mode: Mode, advertInt: number): Promise<number | null> {
+/** Agent and extra arguments for a bench kind name. */
+function agentOf(kind: string): { agent: AgentKind; args: string[] } {
+  if (kind === 'vipd-no-handover') return { agent: 'vipd', args: ['--no-handover'] };
+  return { agent: kind as AgentKind, args: [] };
+}
+
+async function trial(kind: string, mode: Mode, advertInt: number): Promise<number | null> {
+  const { agent, args } = agentOf(kind);
   const lab = new Lab(`fb${process.pid % 100}${labCounter++}`);
   const agents = new AgentSet(lab);
   try {
@@ -42,8 +52,8 @@ async function trial(kind: AgentKind, mode: Mode, advertInt: number): Promise<nu
     const version = advertInt < 1 ? 3 : 2;
     const conf = (routerId: string, priority: number) =>
       pairConfig({ routerId, priority, version, advertInt, vips: [`${VIP}/24`] });
-    const d1 = agents.start(kind, 'd1', conf('d1', 150));
-    agents.start(kind, 'd2', conf('d2', 100));
+    const d1 = agents.start(agent, 'd1', conf('d1', 150), args);
+    agents.start(agent, 'd2', conf('d2', 100), args);
     const settled = await waitFor(async () => (await holders(lab, ['d1', 'd2'], VIP)).join() === 'd1', 20_000, 50);
     if (!settled) {
       process.stderr.write(`  ${kind} ${mode} ${advertInt}: d1 never became the only holder\n${d1.output().slice(-2000)}\n`);
@@ -99,16 +109,21 @@ async function main(): Promise<void> {
         }
       }
       const med = (k: string) => (samples[k]?.length ? median(samples[k]!) : NaN);
-      const v = med('vipd');
-      const k = med('keepalived');
-      const fmt = (x: number, k: string) => (Number.isNaN(x) ? 'n/a' : `${x.toFixed(1)} (${samples[k]!.map((s) => s.toFixed(0)).join('/')})`);
+      const fmt = (k: string) => {
+        const x = med(k);
+        return Number.isNaN(x) ? 'n/a' : `${x.toFixed(1)} (${samples[k]!.map((v) => v.toFixed(0)).join('/')})`;
+      };
+      const anchor = med('keepalived');
+      const ratio = (k: string) => (Number.isNaN(med(k) / anchor) ? 'n/a' : (med(k) / anchor).toFixed(2));
+      const others = args.kinds.filter((k) => k !== 'keepalived');
       rows.push(
-        `| ${advertInt} s (v${advertInt < 1 ? 3 : 2}) | ${mode} | ${fmt(v, 'vipd')} | ${fmt(k, 'keepalived')} | ${Number.isNaN(v / k) ? 'n/a' : (v / k).toFixed(2)} |`,
+        `| ${advertInt} s (v${advertInt < 1 ? 3 : 2}) | ${mode} | ${args.kinds.map(fmt).join(' | ')} | ${others.map(ratio).join(' | ')} |`,
       );
     }
   }
-  console.log('| advert_int | fault | vipd median ms (trials) | keepalived median ms (trials) | ratio vipd/keepalived |');
-  console.log('|---|---|---|---|---|');
+  const others = args.kinds.filter((k) => k !== 'keepalived');
+  console.log(`| advert_int | fault | ${args.kinds.map((k) => `${k} median ms (trials)`).join(' | ')} | ${others.map((k) => `ratio ${k}/keepalived`).join(' | ')} |`);
+  console.log(`|---|---|${args.kinds.map(() => '---|').join('')}${others.map(() => '---|').join('')}`);
   for (const r of rows) console.log(r);
 }
 

@@ -29,6 +29,11 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
             .option('log-level', { choices: ['debug', 'info', 'warn', 'error'] as const, default: 'info' as const })
             .option('config-id', { alias: 'i', type: 'string', describe: 'keepalived --config-id for @conditional lines' })
             .option('strict', { type: 'boolean', default: false, describe: 'unknown keywords are errors' })
+            .option('handover', {
+              type: 'boolean',
+              default: true,
+              describe: 'on SIGTERM keep the VIPs until the new master has announced itself (--no-handover: keepalived\'s immediate release)',
+            })
             .option('metrics-listen', {
               type: 'string',
               default: DEFAULT_METRICS_LISTEN,
@@ -43,6 +48,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
               configId: args['config-id'],
               strict: args.strict,
               metricsListen: args['metrics-listen'],
+              handover: args.handover,
             }),
           ),
       )

@@ -16,6 +16,8 @@ export interface RunOptions {
   configId?: string;
   strict: boolean;
   metricsListen: string;
+  /** Make-before-break on SIGTERM: keep the VIPs until the successor announced itself (default true). */
+  handover?: boolean;
 }
 
 export async function runCommand(opts: RunOptions): Promise<number> {
@@ -98,7 +100,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   await reloading;
   let code = 0;
   try {
-    await daemon.stop();
+    await daemon.stop({ handover: opts.handover ?? true });
     await server?.close();
     logger.info('Stopped vipd');
   } catch (err) {

@@ -134,9 +134,12 @@ export class Daemon {
     return { ...plan, restart, reconfigure: inPlace.map((x) => x.cfg.name) };
   }
 
-  /** SIGTERM path: every MASTER sends priority 0 and removes its VIPs; then sockets close. */
-  async stop(): Promise<void> {
-    await Promise.all([...this.managed.values()].map((m) => m.runner.shutdown()));
+  /**
+   * SIGTERM path: every MASTER sends priority 0 and removes its VIPs (after its successor took over, when
+   * `handover`); then sockets close.
+   */
+  async stop(opts: { handover?: boolean } = {}): Promise<void> {
+    await Promise.all([...this.managed.values()].map((m) => m.runner.shutdown(opts)));
     for (const m of [...this.managed.values()]) this.forget(m);
     for (const p of this.plugins) await p.stop?.().catch((err: unknown) => this.o.logger.error(`${p.name}: ${(err as Error).message}`));
     for (const u of this.unwatch.splice(0)) u();

@@ -57,12 +57,17 @@ export interface RunnerOptions {
   readonly driver: UnitDriver;
 }
 
+/** After the successor's first advert: time for its VIP add and GARP to reach the clients. */
+const HANDOVER_GRACE_MS = 30;
+
 export class InstanceRunner implements EffectSink {
   private queue: Promise<void> = Promise.resolve();
   private ipId: number;
   private takeover: { timerFiredMs: number; syncCommittedMs?: number; vipsInstalledMs?: number } | null = null;
   private readonly rateLog: RateLimitedLog;
   private stopped = false;
+  /** Set while a stopping MASTER waits for its successor (make-before-break, see shutdown()). */
+  private handover: { seen: Promise<string>; resolve: (src: string) => void } | null = null;
   /** Unicast peers that verify v3 checksums with the multicast group in the pseudo-header. */
   private readonly legacyChecksumPeers = new Set<string>();
 
@@ -90,7 +95,10 @@ export class InstanceRunner implements EffectSink {
 
   /** Feed one received packet (already matched to this instance's VRID by the dispatcher). */
   receive(packet: Buffer, meta: VrrpPacketMeta): void {
-    if (this.stopped) return;
+    if (this.stopped) {
+      if (this.handover) this.watchHandover(packet, meta);
+      return;
+    }
     const decoded =
       this.o.route.family === 4
         ? decodeIpv4Advert(packet)
@@ -141,15 +149,57 @@ export class InstanceRunner implements EffectSink {
   }
 
   /** Priority-0 advert if MASTER, VIPs removed; resolves when every effect has run. */
-  async shutdown(): Promise<void> {
+  /**
+   * Priority-0 advert if MASTER, VIPs removed; resolves when every effect has run.
+   *
+   * With `handover` (the default for SIGTERM), a MASTER keeps answering for its VIPs after the priority-0
+   * advert until the new master has announced itself (plus a short grace for its GARP), bounded by one
+   * Master_Down_Interval: make-before-break instead of keepalived's break-before-make, so a planned stop
+   * loses no client packets. RFC 5798 §6.4.3 only asks for the priority-0 advert and leaving MASTER.
+   */
+  async shutdown(opts: { handover?: boolean } = {}): Promise<void> {
+    if (opts.handover && this.o.instance.state === 'MASTER') {
+      let resolve!: (src: string) => void;
+      const seen = new Promise<string>((r) => (resolve = r));
+      this.handover = { seen, resolve };
+    }
     this.dispatch({ type: 'shutdown' });
     this.stopped = true;
     await this.queue;
+    this.handover = null;
   }
 
   /** Resolves when every effect queued so far has run (tests, reload). */
   idle(): Promise<void> {
     return this.queue;
+  }
+
+  /** While handing over: the first valid advert with a non-zero priority is the new master. */
+  private watchHandover(packet: Buffer, meta: VrrpPacketMeta): void {
+    const decoded =
+      this.o.route.family === 4
+        ? decodeIpv4Advert(packet)
+        : decodeIpv6Advert(packet, { src: meta.src ?? '::', dst: meta.dst ?? '::', hopLimit: meta.hopLimit });
+    if ('drop' in decoded || decoded.ok.advert.priority === 0) return;
+    if (!validateAdvert(decoded.ok, this.o.validation).accept) return;
+    this.handover?.resolve(decoded.ok.src);
+  }
+
+  private async awaitHandover(): Promise<void> {
+    const p = this.o.instance.params;
+    // A backup takes over within skew (< one interval) of our priority-0 advert; Master_Down bounds it anyway.
+    const maxMs = (p.downTimerAdverts + 1) * p.advertIntMs + 100;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<null>((r) => (timer = setTimeout(() => r(null), maxMs)));
+    const src = await Promise.race([this.handover!.seen, timedOut]);
+    clearTimeout(timer);
+    if (src === null) {
+      this.o.logger.info(`(${this.name}) no new master within ${maxMs} ms, releasing VIPs`);
+      return;
+    }
+    // The new master sends its advert first, then adds the VIPs and sends GARP (keepalived vrrp.c:1885-1954).
+    await new Promise((r) => setTimeout(r, HANDOVER_GRACE_MS));
+    this.o.logger.info(`(${this.name}) ${src} took over, releasing VIPs`);
   }
 
   private dropped(reason: string, src: string | undefined): void {
@@ -196,6 +246,7 @@ export class InstanceRunner implements EffectSink {
           break;
         case 'removeVips':
           this.takeover = null;
+          if (this.handover) await this.awaitHandover();
           await this.forEachVip(e.vips, (v) => this.o.io.removeVip(v), 'remove');
           break;
         case 'sendGarp': {

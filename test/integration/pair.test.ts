@@ -97,6 +97,8 @@ describe('integration: vipd pair', function () {
     assert.equal(await stopped, 0, 'vipd exits 0 on SIGTERM');
     assert.deepEqual(await holders(lab, ['d1'], VIP), [], 'd1 removed the VIP on exit');
     assert.match(d1.output(), /\(VI_1\) Entering MASTER STATE/);
+    // Make-before-break: d1 released its VIPs only after it heard d2's first advert as the new master.
+    assert.match(d1.output(), /\(VI_1\) 10\.1\.0\.2 took over, releasing VIPs/);
   });
 });
 

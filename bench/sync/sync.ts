@@ -1,0 +1,199 @@
+// bench/sync: vipd connection sync vs conntrackd (Debian, FT-FW over multicast) in the same two-director lab.
+// For each system: a flood of N new entries in the master's kernel; measured: entries replicated per second
+// (N / time until the backup's external cache holds all N) and the commit time of those N entries into the
+// backup's kernel at takeover (vipd: becomeMaster(); conntrackd: `conntrackd -c`). Prints a table and ratios.
+//
+//   sudo node dist/bench/sync/sync.js [--entries 100000] [--systems vipd,conntrackd]
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Lab, labUnavailableReason } from '../../src/lab/netns.js';
+import { LineProc } from '../../test/integration/sync/helpers.js';
+import type { SyncSnapshot } from '../../src/sync/service.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const KEY = 'a3f1c2d4e5b60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
+type System = 'vipd' | 'conntrackd';
+
+interface Result {
+  floodMs: number;
+  replicateMs: number;
+  perSecond: number;
+  commitMs: number;
+  committed: number;
+}
+
+const arg = (name: string, dflt: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const NFT = `
+table ip nat {
+  chain pre {
+    type nat hook prerouting priority -100;
+    ip daddr 10.78.0.100 tcp dport 80 dnat to numgen random mod 2 map { 0 : 10.79.0.11, 1 : 10.79.0.12 }
+  }
+  chain post {
+    type nat hook postrouting priority 100;
+  }
+}
+`;
+
+async function buildLab(lab: Lab, dir: string): Promise<void> {
+  await lab.addSwitch('sw');
+  const nft = join(dir, 'nat.nft');
+  writeFileSync(nft, NFT);
+  for (const [h, n] of [['d1', 1], ['d2', 2]] as const) {
+    await lab.addHost(h);
+    await lab.plug(h, 'eth0', 'sw', h);
+    await lab.addAddress(h, 'eth0', `10.78.0.${n}/24`);
+    await lab.exec(h, ['nft', '-f', nft]);
+  }
+}
+
+function conntrackdConf(dir: string, host: string, addr: string): string {
+  const path = join(dir, `${host}.conf`);
+  writeFileSync(path, `
+Sync {
+  Mode FTFW {
+    ResendQueueSize 131072
+    DisableExternalCache Off
+  }
+  Multicast {
+    IPv4_address 225.0.0.50
+    Group 3780
+    IPv4_interface ${addr}
+    Interface eth0
+    SndSocketBuffer 8388608
+    RcvSocketBuffer 8388608
+    Checksum on
+  }
+}
+General {
+  HashSize 65536
+  HashLimit 524288
+  LogFile ${join(dir, `${host}.log`)}
+  Syslog off
+  LockFile ${join(dir, `${host}.lock`)}
+  UNIX { Path ${join(dir, `${host}.ctl`)} }
+  NetlinkBufferSize 8388608
+  NetlinkBufferSizeMaxGrowth 67108864
+  NetlinkOverrunResync On
+  Filter From Userspace {
+    Protocol Accept { TCP }
+    Address Ignore { IPv4_address 127.0.0.1 }
+  }
+}
+`);
+  return path;
+}
+
+async function external(lab: Lab, system: System, d2: LineProc | null, conf: string): Promise<number> {
+  if (system === 'vipd') return (await d2!.request<SyncSnapshot>('snapshot')).externalEntries;
+  const { stdout } = await lab.exec('d2', ['conntrackd', '-C', conf, '-s', 'cache']);
+  // "external cache:" section, "current active connections:  N"
+  const ext = stdout.slice(stdout.indexOf('external'));
+  const m = /current active connections:\s+(\d+)/.exec(ext);
+  return m ? Number(m[1]) : 0;
+}
+
+async function run(system: System, n: number, idx: number): Promise<Result> {
+  const dir = mkdtempSync(join(tmpdir(), 'vipd-bench-sync-'));
+  const lab = new Lab(`bs${process.pid % 100}${idx}`);
+  try {
+    await buildLab(lab, dir);
+    let d1: LineProc | null = null;
+    let d2: LineProc | null = null;
+    const confs: Record<string, string> = {};
+    if (system === 'vipd') {
+      const agent = join(HERE, '../../test/integration/sync/agent.js');
+      const cfg = (n: number) => JSON.stringify({ key: KEY, interface: 'eth0', sourceAddress: `10.78.0.${n}`, mcastGroup: '225.0.0.51', peers: [], port: 3781 });
+      d1 = new LineProc(lab.spawn('d1', [process.execPath, agent, cfg(1)]));
+      d2 = new LineProc(lab.spawn('d2', [process.execPath, agent, cfg(2)]));
+      await d1.nextLine();
+      await d2.nextLine();
+      await d1.request('becomeMaster');
+    } else {
+      for (const [h, a] of [['d1', '10.78.0.1'], ['d2', '10.78.0.2']] as const) {
+        confs[h] = conntrackdConf(dir, h, a);
+        lab.spawn(h, ['conntrackd', '-C', confs[h]!]);
+      }
+      await sleep(1500);
+    }
+    await sleep(1000);
+    const t0 = performance.now();
+    const flood = new LineProc(lab.spawn('d1', [process.execPath, join(HERE, 'flood.js'), String(n), '0']));
+    const floodRes = JSON.parse(await flood.nextLine(600_000)) as { inserted: number; ms: number };
+    let replicateMs = NaN;
+    const deadline = Date.now() + 300_000;
+    for (;;) {
+      const got = await external(lab, system, d2, confs['d2'] ?? '');
+      if (got >= n) {
+        replicateMs = performance.now() - t0;
+        break;
+      }
+      if (Date.now() > deadline) {
+        process.stderr.write(`  ${system}: backup holds ${got} of ${n} after 300 s\n`);
+        break;
+      }
+      await sleep(50);
+    }
+    let commitMs: number;
+    let committed: number;
+    if (system === 'vipd') {
+      const r = await d2!.request<{ committed: number; ms: number }>('becomeMaster', 600_000);
+      commitMs = r.ms;
+      committed = r.committed;
+    } else {
+      const c0 = performance.now();
+      await lab.exec('d2', ['conntrackd', '-C', confs['d2']!, '-c']);
+      commitMs = performance.now() - c0;
+      const { stdout, stderr } = await lab.exec('d2', ['conntrack', '-C']);
+      committed = Number((stdout || stderr).trim());
+    }
+    if (system === 'conntrackd') {
+      const { stdout } = await lab.exec('d2', ['conntrack', '-C']);
+      committed = Number(stdout.trim());
+    }
+    return { floodMs: floodRes.ms, replicateMs, perSecond: n / (replicateMs / 1000), commitMs, committed };
+  } finally {
+    await lab.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const why = labUnavailableReason();
+if (why) {
+  console.log(`bench/sync skipped: ${why}`);
+  process.exit(0);
+}
+const n = Number(arg('entries', '100000'));
+const systems = arg('systems', 'vipd,conntrackd').split(',') as System[];
+const results = new Map<System, Result>();
+let i = 0;
+for (const s of systems) {
+  process.stderr.write(`running ${s} with ${n} entries…\n`);
+  results.set(s, await run(s, n, i++));
+}
+const fmt = (v: number, d = 1): string => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
+console.log(`\nbench/sync: ${n} new DNAT entries flooded into the master's kernel (ctnetlink inserts, ${n} NEW events)\n`);
+console.log('| metric | ' + systems.join(' | ') + (systems.length === 2 ? ' | vipd / conntrackd |' : ' |'));
+console.log('|---|' + systems.map(() => '---|').join('') + (systems.length === 2 ? '---|' : ''));
+const row = (name: string, pick: (r: Result) => number, d: number, higherBetter: boolean): void => {
+  const vals = systems.map((s) => pick(results.get(s)!));
+  let ratio = '';
+  if (systems.length === 2) {
+    const [a, b] = [vals[systems.indexOf('vipd')]!, vals[systems.indexOf('conntrackd')]!];
+    ratio = ` ${fmt(higherBetter ? a / b : b / a, 2)}× ${higherBetter ? '(higher is better)' : '(speed-up)'} |`;
+  }
+  console.log(`| ${name} | ${vals.map((v) => fmt(v, d)).join(' | ')} |${ratio}`);
+};
+row('entries replicated per second', (r) => r.perSecond, 0, true);
+row('time until the backup holds all N (s)', (r) => r.replicateMs / 1000, 2, false);
+row(`commit time for N entries at takeover (s)`, (r) => r.commitMs / 1000, 3, false);
+row('entries in the backup kernel after commit', (r) => r.committed, 0, true);
+row('flood duration on the master (s)', (r) => r.floodMs / 1000, 2, false);
