@@ -29,6 +29,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
             .option('log-level', { choices: ['debug', 'info', 'warn', 'error'] as const, default: 'info' as const })
             .option('config-id', { alias: 'i', type: 'string', describe: 'keepalived --config-id for @conditional lines' })
             .option('strict', { type: 'boolean', default: false, describe: 'unknown keywords are errors' })
+            .option('stats-dir', { type: 'string', default: '/tmp', describe: 'where SIGUSR1/SIGUSR2 write keepalived.data/.stats/.json' })
             .option('handover', {
               type: 'boolean',
               default: true,
@@ -49,6 +50,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
               strict: args.strict,
               metricsListen: args['metrics-listen'],
               handover: args.handover,
+              statsDir: args['stats-dir'],
             }),
           ),
       )

@@ -7,6 +7,7 @@ import { missingCapabilities } from '../daemon/capabilities.js';
 import { buildPlugins } from '../daemon/plugins.js';
 import { startMetricsServer, parseListenAddress, type MetricsServer } from '../metrics/http.js';
 import { describeError } from './describeError.js';
+import { writeKeepalivedFiles } from '../control/keepalived-files.js';
 import { packageVersion } from './version.js';
 
 export interface RunOptions {
@@ -18,6 +19,8 @@ export interface RunOptions {
   metricsListen: string;
   /** Make-before-break on SIGTERM: keep the VIPs until the successor announced itself (default true). */
   handover?: boolean;
+  /** Where SIGUSR1/SIGUSR2 write keepalived.data/.stats/.json (keepalived: /tmp). */
+  statsDir?: string;
 }
 
 export async function runCommand(opts: RunOptions): Promise<number> {
@@ -64,9 +67,21 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   const onHup = () => {
     reloading = reloading.then(() => (started && !stopSignal ? reload(opts, daemon, logger) : undefined));
   };
+  // keepalived's dump signals (SIGUSR1 → .data, SIGUSR2 → .stats) for tools that already parse its files;
+  // vipd writes all three (.data, .stats, .json) on either, atomically.
+  const onDump = () => {
+    if (!started) return;
+    try {
+      writeKeepalivedFiles(opts.statsDir ?? '/tmp', daemon.metrics.status());
+    } catch (err) {
+      logger.error(`cannot write keepalived stats files: ${describeError(err)}`);
+    }
+  };
   process.on('SIGTERM', onTerm);
   process.on('SIGINT', onInt);
   process.on('SIGHUP', onHup);
+  process.on('SIGUSR1', onDump);
+  process.on('SIGUSR2', onDump);
 
   try {
     await daemon.start();
@@ -110,6 +125,8 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   process.off('SIGTERM', onTerm);
   process.off('SIGINT', onInt);
   process.off('SIGHUP', onHup);
+  process.off('SIGUSR1', onDump);
+  process.off('SIGUSR2', onDump);
   return code;
 }
 
