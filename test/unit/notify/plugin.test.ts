@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from '../../../src/config/types.js';
+import type { TransitionEvent } from '../../../src/daemon/plugin.js';
+import type { VrrpState } from '../../../src/vrrp/types.js';
+import { createNotifyPlugin, type NotifyOptions } from '../../../src/notify/plugin.js';
+import type { Accounts } from '../../../src/track/scriptSecurity.js';
+import { fakeControl, fakeSpawner, flush, parse } from '../track/helpers.js';
+
+const noAccounts = async (): Promise<Accounts> => ({ users: new Map(), groups: new Map() });
+const self = { uid: 0, gid: 0, name: 'root' };
+const allowAll: NotifyOptions['prepare'] = async (argv, who) => ({ argv, uid: who.uid, gid: who.gid, warnings: [] });
+
+const inst = (name: string, vrid: number, body: string) =>
+  `vrrp_instance ${name} {\n interface eth0\n virtual_router_id ${vrid}\n priority 100\n virtual_ipaddress {\n  10.1.0.${vrid}/24\n }\n${body}\n}\n`;
+
+function setup(text: string, opts: Partial<NotifyOptions> = {}) {
+  const config: Config = parse(text);
+  const ctl = fakeControl(config);
+  const states = new Map<string, VrrpState>();
+  (ctl as { snapshot: unknown }).snapshot = (n: string) => (states.has(n) ? { state: states.get(n) } : undefined);
+  const spawner = fakeSpawner();
+  const plugin = createNotifyPlugin(config, { spawner, accounts: noAccounts, self, prepare: allowAll, ...opts });
+  assert.ok(plugin);
+  const tr = (instance: string, from: VrrpState, to: VrrpState, priority = 100) => {
+    states.set(instance, to);
+    const ev: TransitionEvent = { instance, from, to, reason: 'test', priority };
+    plugin.onTransition!(ev);
+  };
+  return { config, ctl, spawner, plugin, states, tr };
+}
+
+describe('notify/plugin (fake spawner)', () => {
+  it('runs notify_<state> then the generic notify with INSTANCE NAME STATE PRIO', async () => {
+    const { spawner, plugin, tr, ctl } = setup(inst('VI_1', 1, ' notify_master "/etc/k/master.sh arg1"\n notify_backup /etc/k/backup.sh\n notify /etc/k/notify.sh'));
+    await plugin.start!(ctl);
+    tr('VI_1', 'INIT', 'BACKUP', 100);
+    tr('VI_1', 'BACKUP', 'MASTER', 150);
+    tr('VI_1', 'MASTER', 'INIT' as VrrpState); // INIT is never notified
+    assert.deepEqual(spawner.runs.map((r) => r.argv.join(' ')), [
+      '/etc/k/backup.sh',
+      '/etc/k/notify.sh INSTANCE VI_1 BACKUP 100',
+      '/etc/k/master.sh arg1',
+      '/etc/k/notify.sh INSTANCE VI_1 MASTER 150',
+    ]);
+  });
+
+  it('logs a failing script and carries on', async () => {
+    const { spawner, plugin, tr, ctl } = setup(inst('VI_1', 1, ' notify_master /bin/false'));
+    await plugin.start!(ctl);
+    tr('VI_1', 'BACKUP', 'MASTER');
+    spawner.runs[0]!.exit({ code: 1, signal: null });
+    await flush();
+    tr('VI_1', 'MASTER', 'BACKUP');
+    tr('VI_1', 'BACKUP', 'MASTER');
+    assert.equal(spawner.runs.length, 2);
+    assert.ok((ctl.logger as unknown as { lines: string[] }).lines.some((l) => l === 'warn notify_master script /bin/false: exited with status 1'));
+  });
+
+  it('a script refused at start is never run', async () => {
+    const { spawner, plugin, tr, ctl } = setup(inst('VI_1', 1, ' notify_master /missing.sh'), { prepare: async () => ({ error: 'Script /missing.sh cannot be accessed - disabling' }) });
+    await plugin.start!(ctl);
+    tr('VI_1', 'BACKUP', 'MASTER');
+    assert.equal(spawner.runs.length, 0);
+    assert.ok((ctl.logger as unknown as { lines: string[] }).lines.some((l) => l.includes('cannot be accessed')));
+  });
+
+  it('sync group: members are notified first, the GROUP notify follows once every member has been notified', async () => {
+    const text = inst('VI_1', 1, ' notify /n.sh') + inst('VI_2', 2, ' notify /n.sh') + 'vrrp_sync_group G {\n group {\n  VI_1\n  VI_2\n }\n notify /g.sh\n notify_master /gm.sh\n}\n';
+    const { spawner, plugin, tr, ctl, states } = setup(text, { stopScriptMs: 20 });
+    await plugin.start!(ctl);
+    // The core decided: both members go MASTER; the daemon reports the group first.
+    states.set('VI_1', 'MASTER');
+    states.set('VI_2', 'MASTER');
+    plugin.onGroupTransition!({ group: 'G', from: 'BACKUP', to: 'MASTER' });
+    assert.equal(spawner.runs.length, 0, 'held until the members are notified');
+    tr('VI_1', 'BACKUP', 'MASTER', 100);
+    tr('VI_2', 'BACKUP', 'MASTER', 100);
+    assert.deepEqual(spawner.runs.map((r) => r.argv.join(' ')), [
+      '/n.sh INSTANCE VI_1 MASTER 100',
+      '/n.sh INSTANCE VI_2 MASTER 100',
+      '/gm.sh',
+      '/g.sh GROUP G MASTER 0',
+    ]);
+    // A later member notification equal to the group's notified state is suppressed (vrrp_notify.c:271-275).
+    tr('VI_1', 'MASTER', 'MASTER' as VrrpState);
+    assert.equal(spawner.runs.length, 4);
+    await plugin.stop!();
+  });
+
+  it('a held group notification goes out after groupHoldMs even if a member never reports', async () => {
+    const text = inst('VI_1', 1, '') + inst('VI_2', 2, '') + 'vrrp_sync_group G {\n group {\n  VI_1\n  VI_2\n }\n notify /g.sh\n}\n';
+    const { spawner, plugin, ctl, states } = setup(text, { groupHoldMs: 30 });
+    await plugin.start!(ctl);
+    states.set('VI_1', 'FAULT');
+    plugin.onGroupTransition!({ group: 'G', from: 'MASTER', to: 'FAULT' });
+    await new Promise((r) => setTimeout(r, 60));
+    assert.deepEqual(spawner.runs.map((r) => r.argv.join(' ')), ['/g.sh GROUP G FAULT 0']);
+  });
+
+  it('notify_stop gets 1 s at shutdown, then its process group is killed; other scripts are terminated', async () => {
+    const { spawner, plugin, tr, ctl } = setup(inst('VI_1', 1, ' notify_stop /stop.sh\n notify_master /m.sh'), { stopScriptMs: 50 });
+    await plugin.start!(ctl);
+    tr('VI_1', 'BACKUP', 'MASTER');
+    tr('VI_1', 'MASTER', 'STOP');
+    const t0 = Date.now();
+    await plugin.stop!();
+    assert.ok(Date.now() - t0 < 2000);
+    const [master, stop] = spawner.runs;
+    assert.deepEqual(master!.signals, ['SIGTERM', 'SIGKILL']);
+    assert.deepEqual(stop!.signals, ['SIGTERM', 'SIGKILL']);
+  });
+
+  it('is not created without notify scripts or FIFOs', () => {
+    assert.equal(createNotifyPlugin(parse(inst('VI_1', 1, ''))), null);
+  });
+});
+
+describe('notify/plugin FIFO (real mkfifo)', function () {
+  this.timeout(10_000);
+  let dir = '';
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'vipd-fifo-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates the FIFO, writes keepalived lines in order, removes the FIFO it created on stop', async () => {
+    const path = join(dir, 'notify.fifo');
+    const text = `global_defs {\n notify_fifo ${path}\n}\n` + inst('VI_1', 1, '') + inst('VI_2', 2, '') + 'vrrp_sync_group VG_1 {\n group {\n  VI_1\n  VI_2\n }\n}\n';
+    const { plugin, tr, ctl, states } = setup(text);
+    await plugin.start!(ctl);
+    assert.ok(existsSync(path));
+    const reader = createReadStream(path, { encoding: 'utf8' });
+    let got = '';
+    reader.on('data', (d) => (got += d));
+    states.set('VI_1', 'MASTER');
+    states.set('VI_2', 'MASTER');
+    plugin.onGroupTransition!({ group: 'VG_1', from: 'BACKUP', to: 'MASTER' });
+    tr('VI_1', 'BACKUP', 'MASTER', 150);
+    tr('VI_2', 'BACKUP', 'MASTER', 150);
+    tr('VI_1', 'MASTER', 'FAULT', 150);
+    const want = 'INSTANCE "VI_1" MASTER 150\nINSTANCE "VI_2" MASTER 150\nGROUP "VG_1" MASTER 0\nINSTANCE "VI_1" FAULT 150\n';
+    for (let i = 0; i < 100 && got.length < want.length; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(got, want);
+    await plugin.stop!();
+    reader.destroy();
+    assert.equal(existsSync(path), false, 'the FIFO we created is removed');
+  });
+
+  it('uses an existing FIFO without a reader and leaves it in place', async () => {
+    const path = join(dir, 'existing.fifo');
+    execFileSync('mkfifo', [path]);
+    const { plugin, tr, ctl } = setup(`global_defs {\n vrrp_notify_fifo ${path}\n}\n` + inst('VI_1', 1, ''));
+    await plugin.start!(ctl);
+    tr('VI_1', 'BACKUP', 'MASTER', 100); // no reader: the write neither blocks nor throws
+    await plugin.stop!();
+    assert.ok(existsSync(path));
+  });
+
+  it('refuses a path that is not a FIFO', async () => {
+    const path = join(dir, 'plain');
+    execFileSync('touch', [path]);
+    const { plugin, ctl } = setup(`global_defs {\n notify_fifo ${path}\n}\n` + inst('VI_1', 1, ''));
+    await plugin.start!(ctl);
+    assert.ok((ctl.logger as unknown as { lines: string[] }).lines.some((l) => l.includes('is not a fifo we own')));
+    await plugin.stop!();
+  });
+});
