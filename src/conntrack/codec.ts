@@ -5,7 +5,8 @@
 // the entry already exists, ctnetlink_change_conntrack() → EOPNOTSUPP, so updates leave them out).
 import * as C from './constants.js';
 import { addrToString, parseAddr } from './addr.js';
-import { attr, be16, be32, nested, nlmsg, parseAttrs, u8, type NlMsg } from './nlattr.js';
+import { parseAttrs, type NlMsg } from './nlattr.js';
+import { ipv4Bytes, NlWriter } from './writer.js';
 import { invertTuple, natOf, type ConntrackEntry, type CtTuple, type Drop, type IpFamily } from './types.js';
 
 export type CtEventKind = 'new' | 'update' | 'destroy';
@@ -116,40 +117,47 @@ export function decodeConntrack(msg: NlMsg): DecodedConntrack | Drop {
   };
 }
 
-function nfgen(family: IpFamily | 0): Buffer {
-  return Buffer.from([family === 4 ? C.AF_INET : family === 6 ? C.AF_INET6 : 0, C.NFNETLINK_V0, 0, 0]);
+
+function addrBytes(text: string, family: IpFamily): ArrayLike<number> {
+  return (family === 4 ? ipv4Bytes(text) : null) ?? parseAddr(text) ?? new Uint8Array(family === 4 ? 4 : 16);
 }
 
-function encodeTuple(type: number, t: CtTuple, family: IpFamily): Buffer {
-  const src = parseAddr(t.src) ?? Buffer.alloc(family === 4 ? 4 : 16);
-  const dst = parseAddr(t.dst) ?? Buffer.alloc(family === 4 ? 4 : 16);
-  const ip = nested(C.CTA_TUPLE_IP, [
-    attr(family === 4 ? C.CTA_IP_V4_SRC : C.CTA_IP_V6_SRC, src),
-    attr(family === 4 ? C.CTA_IP_V4_DST : C.CTA_IP_V6_DST, dst),
-  ]);
-  const p: Buffer[] = [attr(C.CTA_PROTO_NUM, u8(t.proto))];
+function writeTuple(w: NlWriter, type: number, t: CtTuple, family: IpFamily): void {
+  const outer = w.open(type);
+  const ip = w.open(C.CTA_TUPLE_IP);
+  w.bytes(family === 4 ? C.CTA_IP_V4_SRC : C.CTA_IP_V6_SRC, addrBytes(t.src, family));
+  w.bytes(family === 4 ? C.CTA_IP_V4_DST : C.CTA_IP_V6_DST, addrBytes(t.dst, family));
+  w.close(ip);
+  const p = w.open(C.CTA_TUPLE_PROTO);
+  w.u8(C.CTA_PROTO_NUM, t.proto);
   if (t.proto === C.IPPROTO_ICMP) {
-    p.push(attr(C.CTA_PROTO_ICMP_ID, be16(t.icmpId)), attr(C.CTA_PROTO_ICMP_TYPE, u8(t.icmpType)));
-    p.push(attr(C.CTA_PROTO_ICMP_CODE, u8(t.icmpCode)));
+    w.be16(C.CTA_PROTO_ICMP_ID, t.icmpId);
+    w.u8(C.CTA_PROTO_ICMP_TYPE, t.icmpType);
+    w.u8(C.CTA_PROTO_ICMP_CODE, t.icmpCode);
   } else if (t.proto === C.IPPROTO_ICMPV6) {
-    p.push(attr(C.CTA_PROTO_ICMPV6_ID, be16(t.icmpId)), attr(C.CTA_PROTO_ICMPV6_TYPE, u8(t.icmpType)));
-    p.push(attr(C.CTA_PROTO_ICMPV6_CODE, u8(t.icmpCode)));
+    w.be16(C.CTA_PROTO_ICMPV6_ID, t.icmpId);
+    w.u8(C.CTA_PROTO_ICMPV6_TYPE, t.icmpType);
+    w.u8(C.CTA_PROTO_ICMPV6_CODE, t.icmpCode);
   } else {
-    p.push(attr(C.CTA_PROTO_SRC_PORT, be16(t.srcPort)), attr(C.CTA_PROTO_DST_PORT, be16(t.dstPort)));
+    w.be16(C.CTA_PROTO_SRC_PORT, t.srcPort);
+    w.be16(C.CTA_PROTO_DST_PORT, t.dstPort);
   }
-  return nested(type, [ip, nested(C.CTA_TUPLE_PROTO, p)]);
+  w.close(p);
+  w.close(outer);
 }
 
-function encodeNat(type: number, family: IpFamily, addr: string, port: number, proto: number): Buffer {
-  const a = parseAddr(addr) ?? Buffer.alloc(family === 4 ? 4 : 16);
-  const parts = [
-    attr(family === 4 ? C.CTA_NAT_V4_MINIP : C.CTA_NAT_V6_MINIP, a),
-    attr(family === 4 ? C.CTA_NAT_V4_MAXIP : C.CTA_NAT_V6_MAXIP, a),
-  ];
+function writeNat(w: NlWriter, type: number, family: IpFamily, addr: string, port: number, proto: number): void {
+  const a = addrBytes(addr, family);
+  const nat = w.open(type);
+  w.bytes(family === 4 ? C.CTA_NAT_V4_MINIP : C.CTA_NAT_V6_MINIP, a);
+  w.bytes(family === 4 ? C.CTA_NAT_V4_MAXIP : C.CTA_NAT_V6_MAXIP, a);
   if (proto !== C.IPPROTO_ICMP && proto !== C.IPPROTO_ICMPV6 && port !== 0) {
-    parts.push(nested(C.CTA_NAT_PROTO, [attr(C.CTA_PROTONAT_PORT_MIN, be16(port)), attr(C.CTA_PROTONAT_PORT_MAX, be16(port))]));
+    const p = w.open(C.CTA_NAT_PROTO);
+    w.be16(C.CTA_PROTONAT_PORT_MIN, port);
+    w.be16(C.CTA_PROTONAT_PORT_MAX, port);
+    w.close(p);
   }
-  return nested(type, parts);
+  w.close(nat);
 }
 
 /**
@@ -163,28 +171,29 @@ function tcpFlags(state: number): number {
   return f;
 }
 
-function commonAttrs(e: ConntrackEntry, timeoutS: number): Buffer[] {
+function writeCommon(w: NlWriter, e: ConntrackEntry, timeoutS: number): void {
   // IPS_EXPECTED cannot be set from user space (nf_ct_change_status_common → EBUSY); NAT bits are derived by
   // the kernel from CTA_NAT_*, and the remaining unchangeable bits are ignored by __nf_ct_change_status().
-  const status = e.status & (C.IPS_SEEN_REPLY | C.IPS_ASSURED | C.IPS_CONFIRMED);
-  const out = [attr(C.CTA_STATUS, be32(status)), attr(C.CTA_TIMEOUT, be32(Math.max(1, timeoutS)))];
-  if (e.mark) out.push(attr(C.CTA_MARK, be32(e.mark)));
+  w.be32(C.CTA_STATUS, e.status & (C.IPS_SEEN_REPLY | C.IPS_ASSURED | C.IPS_CONFIRMED));
+  w.be32(C.CTA_TIMEOUT, Math.max(1, timeoutS));
+  if (e.mark) w.be32(C.CTA_MARK, e.mark);
   if (e.tcp) {
     const flags = tcpFlags(e.tcp.state);
-    const fl = Buffer.from([flags, flags]);
-    out.push(
-      nested(C.CTA_PROTOINFO, [
-        nested(C.CTA_PROTOINFO_TCP, [
-          attr(C.CTA_PROTOINFO_TCP_STATE, u8(e.tcp.state)),
-          attr(C.CTA_PROTOINFO_TCP_WSCALE_ORIGINAL, u8(e.tcp.wscaleOrig)),
-          attr(C.CTA_PROTOINFO_TCP_WSCALE_REPLY, u8(e.tcp.wscaleReply)),
-          attr(C.CTA_PROTOINFO_TCP_FLAGS_ORIGINAL, fl),
-          attr(C.CTA_PROTOINFO_TCP_FLAGS_REPLY, fl),
-        ]),
-      ]),
-    );
+    const pi = w.open(C.CTA_PROTOINFO);
+    const tcp = w.open(C.CTA_PROTOINFO_TCP);
+    w.u8(C.CTA_PROTOINFO_TCP_STATE, e.tcp.state);
+    w.u8(C.CTA_PROTOINFO_TCP_WSCALE_ORIGINAL, e.tcp.wscaleOrig);
+    w.u8(C.CTA_PROTOINFO_TCP_WSCALE_REPLY, e.tcp.wscaleReply);
+    w.bytes(C.CTA_PROTOINFO_TCP_FLAGS_ORIGINAL, [flags, flags]);
+    w.bytes(C.CTA_PROTOINFO_TCP_FLAGS_REPLY, [flags, flags]);
+    w.close(tcp);
+    w.close(pi);
   }
-  return out;
+}
+
+function begin(w: NlWriter, msg: number, flags: number, seq: number, family: IpFamily | 0): void {
+  w.begin(ctType(msg), flags, seq);
+  w.raw([family === 4 ? C.AF_INET : family === 6 ? C.AF_INET6 : 0, C.NFNETLINK_V0, 0, 0]);
 }
 
 export interface CreateOptions {
@@ -199,42 +208,47 @@ export interface CreateOptions {
  * translation travels in CTA_NAT_DST/CTA_NAT_SRC: nf_nat_setup_info() then rewrites the reply tuple itself and
  * sets IPS_DST_NAT/IPS_SRC_NAT, which is what makes the NAT hooks translate the flow's packets.
  */
-export function encodeCreate(e: ConntrackEntry, seq: number, opts: CreateOptions = {}): Buffer {
+export function encodeCreate(e: ConntrackEntry, seq: number, opts: CreateOptions = {}, w = new NlWriter()): Buffer {
   const nat = natOf(e);
-  const parts = [
-    nfgen(e.family),
-    encodeTuple(C.CTA_TUPLE_ORIG, e.orig, e.family),
-    encodeTuple(C.CTA_TUPLE_REPLY, invertTuple(e.orig), e.family),
-    ...commonAttrs(e, opts.timeoutS ?? e.timeoutS),
-  ];
-  if (nat.dst) parts.push(encodeNat(C.CTA_NAT_DST, e.family, nat.dst.addr, nat.dst.port, e.orig.proto));
-  if (nat.src) parts.push(encodeNat(C.CTA_NAT_SRC, e.family, nat.src.addr, nat.src.port, e.orig.proto));
-  if (e.zone) parts.push(attr(C.CTA_ZONE, be16(e.zone)));
   const flags = C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | (opts.exclusive === false ? 0 : C.NLM_F_EXCL);
-  return nlmsg(ctType(C.IPCTNL_MSG_CT_NEW), flags, seq, Buffer.concat(parts));
+  begin(w, C.IPCTNL_MSG_CT_NEW, flags, seq, e.family);
+  writeTuple(w, C.CTA_TUPLE_ORIG, e.orig, e.family);
+  writeTuple(w, C.CTA_TUPLE_REPLY, invertTuple(e.orig), e.family);
+  writeCommon(w, e, opts.timeoutS ?? e.timeoutS);
+  if (nat.dst) writeNat(w, C.CTA_NAT_DST, e.family, nat.dst.addr, nat.dst.port, e.orig.proto);
+  if (nat.src) writeNat(w, C.CTA_NAT_SRC, e.family, nat.src.addr, nat.src.port, e.orig.proto);
+  if (e.zone) w.be16(C.CTA_ZONE, e.zone);
+  return w.finish();
 }
 
 /** IPCTNL_MSG_CT_NEW without NLM_F_CREATE: refresh status/timeout/mark/TCP state of an existing entry. */
-export function encodeUpdate(e: ConntrackEntry, seq: number, timeoutS = e.timeoutS): Buffer {
-  const parts = [nfgen(e.family), encodeTuple(C.CTA_TUPLE_ORIG, e.orig, e.family), ...commonAttrs(e, timeoutS)];
-  if (e.zone) parts.push(attr(C.CTA_ZONE, be16(e.zone)));
-  return nlmsg(ctType(C.IPCTNL_MSG_CT_NEW), C.NLM_F_REQUEST | C.NLM_F_ACK, seq, Buffer.concat(parts));
+export function encodeUpdate(e: ConntrackEntry, seq: number, timeoutS = e.timeoutS, w = new NlWriter()): Buffer {
+  begin(w, C.IPCTNL_MSG_CT_NEW, C.NLM_F_REQUEST | C.NLM_F_ACK, seq, e.family);
+  writeTuple(w, C.CTA_TUPLE_ORIG, e.orig, e.family);
+  writeCommon(w, e, timeoutS);
+  if (e.zone) w.be16(C.CTA_ZONE, e.zone);
+  return w.finish();
 }
 
 /** Only the timeout of an existing entry (conntrackd -t: let stale entries expire soon). */
-export function encodeSetTimeout(e: ConntrackEntry, seq: number, timeoutS: number): Buffer {
-  const parts = [nfgen(e.family), encodeTuple(C.CTA_TUPLE_ORIG, e.orig, e.family), attr(C.CTA_TIMEOUT, be32(timeoutS))];
-  if (e.zone) parts.push(attr(C.CTA_ZONE, be16(e.zone)));
-  return nlmsg(ctType(C.IPCTNL_MSG_CT_NEW), C.NLM_F_REQUEST | C.NLM_F_ACK, seq, Buffer.concat(parts));
+export function encodeSetTimeout(e: ConntrackEntry, seq: number, timeoutS: number, w = new NlWriter()): Buffer {
+  begin(w, C.IPCTNL_MSG_CT_NEW, C.NLM_F_REQUEST | C.NLM_F_ACK, seq, e.family);
+  writeTuple(w, C.CTA_TUPLE_ORIG, e.orig, e.family);
+  w.be32(C.CTA_TIMEOUT, timeoutS);
+  if (e.zone) w.be16(C.CTA_ZONE, e.zone);
+  return w.finish();
 }
 
-export function encodeDelete(e: Pick<ConntrackEntry, 'family' | 'orig' | 'zone'>, seq: number): Buffer {
-  const parts = [nfgen(e.family), encodeTuple(C.CTA_TUPLE_ORIG, e.orig, e.family)];
-  if (e.zone) parts.push(attr(C.CTA_ZONE, be16(e.zone)));
-  return nlmsg(ctType(C.IPCTNL_MSG_CT_DELETE), C.NLM_F_REQUEST | C.NLM_F_ACK, seq, Buffer.concat(parts));
+export function encodeDelete(e: Pick<ConntrackEntry, 'family' | 'orig' | 'zone'>, seq: number, w = new NlWriter()): Buffer {
+  begin(w, C.IPCTNL_MSG_CT_DELETE, C.NLM_F_REQUEST | C.NLM_F_ACK, seq, e.family);
+  writeTuple(w, C.CTA_TUPLE_ORIG, e.orig, e.family);
+  if (e.zone) w.be16(C.CTA_ZONE, e.zone);
+  return w.finish();
 }
 
 /** Full table dump (family 0 = both IPv4 and IPv6). */
 export function encodeDumpRequest(seq: number, family: IpFamily | 0 = 0): Buffer {
-  return nlmsg(ctType(C.IPCTNL_MSG_CT_GET), C.NLM_F_REQUEST | C.NLM_F_DUMP, seq, nfgen(family));
+  const w = new NlWriter(32);
+  begin(w, C.IPCTNL_MSG_CT_GET, C.NLM_F_REQUEST | C.NLM_F_DUMP, seq, family);
+  return w.finish();
 }
