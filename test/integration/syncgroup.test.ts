@@ -1,0 +1,89 @@
+// A two-instance vrrp_sync_group in the pair lab: only VI_1 tracks a script, yet when it fails both VIPs move
+// to the other director together (keepalived vrrp_sync.c: any member FAULT drags the group to FAULT), and
+// both come back together.
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildPairLab, type Lab } from '../../src/lab/netns.js';
+import { AgentSet, holders, waitFor } from '../../src/lab/agents.js';
+import { newLab, requireLab } from './labHelpers.js';
+
+const VIP1 = '10.1.0.100';
+const VIP2 = '10.1.0.101';
+const HOSTS = ['d1', 'd2'];
+
+function config(routerId: string, priority: number, script: string | null): string {
+  const inst = (name: string, vrid: number, vip: string, track: boolean) =>
+    [
+      `vrrp_instance ${name} {`,
+      '    state BACKUP',
+      '    interface eth0',
+      `    virtual_router_id ${vrid}`,
+      `    priority ${priority}`,
+      '    advert_int 0.1',
+      '    virtual_ipaddress {',
+      `        ${vip}/24`,
+      '    }',
+      ...(track ? ['    track_script {', '        chk', '    }'] : []),
+      '}',
+    ].join('\n');
+  return [
+    'global_defs {',
+    `    router_id ${routerId}`,
+    '    vrrp_version 3',
+    '}',
+    ...(script ? [`vrrp_script chk {\n    script "${script}"\n    interval 0.1\n}`] : []),
+    'vrrp_sync_group VG_1 {',
+    '    group {',
+    '        VI_1',
+    '        VI_2',
+    '    }',
+    '}',
+    inst('VI_1', 51, VIP1, script !== null),
+    inst('VI_2', 52, VIP2, false),
+    '',
+  ].join('\n');
+}
+
+describe('integration: sync group with one tracked member', function () {
+  this.timeout(60_000);
+  let lab: Lab;
+  let agents: AgentSet;
+  let dir: string;
+
+  beforeEach(async function () {
+    requireLab(this);
+    dir = mkdtempSync(join(tmpdir(), 'vipd-sg-'));
+    chmodSync(dir, 0o755);
+    lab = newLab('sg');
+    agents = new AgentSet(lab);
+    await buildPairLab(lab, 1);
+  });
+
+  afterEach(async function () {
+    await agents?.destroy();
+    await lab?.destroy();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const both = (host: string) =>
+    waitFor(async () => (await holders(lab, HOSTS, VIP1)).join() === host && (await holders(lab, HOSTS, VIP2)).join() === host, 10_000, 20);
+
+  it('moves both VIPs when only VI_1’s tracker fails, and brings both back', async () => {
+    const script = join(dir, 'chk.sh');
+    writeFileSync(script, `#!/bin/sh\n[ ! -e '${dir}/fail' ]\n`, { mode: 0o755 });
+    const d1 = agents.start('vipd', 'd1', config('d1', 150, script));
+    agents.start('vipd', 'd2', config('d2', 100, null));
+    assert.ok(await both('d1'), 'd1 holds both VIPs');
+
+    writeFileSync(join(dir, 'fail'), '');
+    assert.ok(await both('d2'), 'd2 holds both VIPs after VI_1 on d1 went FAULT');
+    assert.deepEqual(await holders(lab, ['d1'], VIP2), [], 'VI_2 left d1 although its own trackers are fine');
+    assert.match(d1.output(), /\(VI_1\) Entering FAULT STATE \(track_script chk\)/);
+    assert.match(d1.output(), /\(VI_2\) Entering FAULT STATE \(sync group\)/);
+
+    rmSync(join(dir, 'fail'));
+    assert.ok(await both('d1'), 'both VIPs return to d1 together');
+  });
+});
