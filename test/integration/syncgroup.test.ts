@@ -2,7 +2,8 @@
 // to the other director together (keepalived vrrp_sync.c: any member FAULT drags the group to FAULT), and
 // both come back together.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, createReadStream, mkdtempSync, rmSync, writeFileSync, type ReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPairLab, type Lab } from '../../src/lab/netns.js';
@@ -13,7 +14,7 @@ const VIP1 = '10.1.0.100';
 const VIP2 = '10.1.0.101';
 const HOSTS = ['d1', 'd2'];
 
-function config(routerId: string, priority: number, script: string | null): string {
+function config(routerId: string, priority: number, script: string | null, fifo: string | null = null): string {
   const inst = (name: string, vrid: number, vip: string, track: boolean) =>
     [
       `vrrp_instance ${name} {`,
@@ -32,6 +33,7 @@ function config(routerId: string, priority: number, script: string | null): stri
     'global_defs {',
     `    router_id ${routerId}`,
     '    vrrp_version 3',
+    ...(fifo ? [`    vrrp_notify_fifo ${fifo}`] : []),
     '}',
     ...(script ? [`vrrp_script chk {\n    script "${script}"\n    interval 0.1\n}`] : []),
     'vrrp_sync_group VG_1 {',
@@ -51,6 +53,7 @@ describe('integration: sync group with one tracked member', function () {
   let lab: Lab;
   let agents: AgentSet;
   let dir: string;
+  let reader: ReadStream | null = null;
 
   beforeEach(async function () {
     requireLab(this);
@@ -62,6 +65,8 @@ describe('integration: sync group with one tracked member', function () {
   });
 
   afterEach(async function () {
+    reader?.destroy();
+    reader = null;
     await agents?.destroy();
     await lab?.destroy();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -73,7 +78,11 @@ describe('integration: sync group with one tracked member', function () {
   it('moves both VIPs when only VI_1’s tracker fails, and brings both back', async () => {
     const script = join(dir, 'chk.sh');
     writeFileSync(script, `#!/bin/sh\n[ ! -e '${dir}/fail' ]\n`, { mode: 0o755 });
-    const d1 = agents.start('vipd', 'd1', config('d1', 150, script));
+    const fifo = join(dir, 'vrrp.fifo');
+    execFileSync('mkfifo', [fifo]);
+    let lines = '';
+    reader = createReadStream(fifo, { encoding: 'utf8' }).on('data', (d) => (lines += d));
+    const d1 = agents.start('vipd', 'd1', config('d1', 150, script, fifo));
     agents.start('vipd', 'd2', config('d2', 100, null));
     assert.ok(await both('d1'), 'd1 holds both VIPs');
 
@@ -85,5 +94,19 @@ describe('integration: sync group with one tracked member', function () {
 
     rmSync(join(dir, 'fail'));
     assert.ok(await both('d1'), 'both VIPs return to d1 together');
+
+    // keepalived notifies the members first and the group last (vrrp_sync.c:140-244).
+    assert.ok(await waitFor(() => (lines.match(/GROUP "VG_1" MASTER 0/g) ?? []).length === 2, 5000), lines);
+    const rows = lines.trimEnd().split('\n');
+    if (process.env['VIPD_TEST_DEBUG']) console.log(rows.join('\n'));
+    const groupRows = rows.map((r, i) => [r, i] as const).filter(([r]) => r.startsWith('GROUP'));
+    assert.deepEqual(groupRows.map(([r]) => r), ['GROUP "VG_1" BACKUP 0', 'GROUP "VG_1" MASTER 0', 'GROUP "VG_1" FAULT 0', 'GROUP "VG_1" BACKUP 0', 'GROUP "VG_1" MASTER 0']);
+    for (const [row, i] of groupRows) {
+      const state = row.split(' ')[2]!;
+      for (const inst of ['VI_1', 'VI_2']) {
+        const last = rows.slice(0, i).filter((r) => r.startsWith(`INSTANCE "${inst}"`)).at(-1);
+        assert.equal(last?.split(' ')[2], state, `${inst} was notified ${state} before the group (rows: ${rows.join(' | ')})`);
+      }
+    }
   });
 });
