@@ -192,7 +192,9 @@ export class TrackingPlugin implements DaemonPlugin {
         else deltas.push(e.delta);
       }
       const priority = effectivePriority(t.base, deltas);
-      if (priority !== t.priority) {
+      // While in FAULT the priority is irrelevant; it is brought up to date before the fault clears, so the
+      // instance comes back with the right skew (and no "Changing effective priority" noise on the way down).
+      if (faults.size === 0 && priority !== t.priority) {
         t.priority = priority;
         ctl.setPriority(t.name, priority);
       }
