@@ -16,6 +16,7 @@ import { describeOutcome, nodeSpawner, runScript, scriptEnv, type RunningScript,
 import {
   defaultScriptUser, prepareScript, readAccounts, selfIdentity, type Accounts, type PreparedScript, type ScriptIdentity,
 } from '../track/scriptSecurity.js';
+import { INIT_SUFFIX } from '../track/bindings.js';
 import { NotifyFifo } from './fifo.js';
 import { fifoLine, genericArgs, hasAnyScript, stateScript, type NotifyKind, type NotifyState } from './lines.js';
 
@@ -115,6 +116,11 @@ export class NotifyPlugin implements DaemonPlugin {
     const cfg = this.config.instances.find((i) => i.name === ev.instance);
     if (!cfg) return;
     const group = cfg.syncGroup;
+    if (ev.from === 'INIT' && ev.to === 'FAULT' && this.onlyScriptsInInit(ev.instance)) {
+      // keepalived does not notify a start-up FAULT caused only by checks that have not run yet.
+      if (group !== null) this.releaseGroup(group, false);
+      return;
+    }
     const suppressed = group !== null && this.notifiedOnce.has(ev.instance) && this.groupNotified.get(group) === ev.to;
     if (!suppressed) {
       this.notifiedOnce.add(ev.instance);
@@ -164,6 +170,11 @@ export class NotifyPlugin implements DaemonPlugin {
       this.groupNotified.set(group, s);
       if (cfg) this.notify('GROUP', group, s as NotifyState, 0, cfg.notify);
     }
+  }
+
+  private onlyScriptsInInit(instance: string): boolean {
+    const faults = this.ctl?.snapshot(instance)?.faults ?? [];
+    return faults.length > 0 && faults.every((f) => f.startsWith('track_script ') && f.endsWith(INIT_SUFFIX));
   }
 
   /** Every member's latest core state has already been notified (or is one that is never notified). */

@@ -24,6 +24,9 @@ export interface BindingPlan {
 
 const KEYWORD: Record<TrackerKind, string> = { script: 'track_script', interface: 'track_interface', file: 'track_file' };
 
+/** Suffix of the fault reason of a vrrp_script that has not produced a result yet (`track_script chk (init)`). */
+export const INIT_SUFFIX = ' (init)';
+
 export function trackerReason(kind: TrackerKind, name: string): string {
   return `${KEYWORD[kind]} ${name}`;
 }

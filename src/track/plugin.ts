@@ -4,7 +4,7 @@
 // functions in priority.ts and only the differences are sent to the daemon.
 import type { Config, VrrpScriptConfig } from '../config/types.js';
 import type { DaemonControl, DaemonPlugin } from '../daemon/plugin.js';
-import { planBindings, type TrackBinding } from './bindings.js';
+import { INIT_SUFFIX, planBindings, type TrackBinding } from './bindings.js';
 import { nodeSpawner, scriptEnv, type ScriptSpawner } from './exec.js';
 import { FileWatch } from './fileWatch.js';
 import type { ScriptStatus } from './hysteresis.js';
@@ -178,6 +178,15 @@ export class TrackingPlugin implements DaemonPlugin {
     }
   }
 
+  /**
+   * A script that has not reported yet holds its instance in FAULT under a reason of its own, so the start-up
+   * FAULT it causes can be told from a real failure: keepalived does not notify it (vrrp_init_state only
+   * notifies FAULT when a fault flag is set, and scripts in init set none).
+   */
+  private faultReason(b: TrackBinding): string {
+    return b.kind === 'script' && this.scriptStatus.get(b.name) === 'init' ? `${b.reason}${INIT_SUFFIX}` : b.reason;
+  }
+
   /** Recompute every instance with a binding matching `touches`; send only what changed. */
   private recompute(touches: (b: TrackBinding) => boolean): void {
     const ctl = this.ctl;
@@ -188,7 +197,7 @@ export class TrackingPlugin implements DaemonPlugin {
       const deltas: number[] = [];
       for (const b of t.bindings) {
         const e = this.effectOf(b);
-        if (e.fault) faults.add(b.reason);
+        if (e.fault) faults.add(this.faultReason(b));
         else deltas.push(e.delta);
       }
       const priority = effectivePriority(t.base, deltas);

@@ -48,6 +48,18 @@ describe('notify/plugin (fake spawner)', () => {
     ]);
   });
 
+  it('does not notify a start-up FAULT caused only by checks still in init (keepalived vrrp_init_state)', async () => {
+    const { spawner, plugin, tr, ctl } = setup(inst('VI_1', 1, ' notify /n.sh'));
+    const faults = { VI_1: ['track_script chk (init)'] as string[] };
+    (ctl as { snapshot: unknown }).snapshot = (n: 'VI_1') => ({ state: 'FAULT', faults: faults[n] });
+    await plugin.start!(ctl);
+    tr('VI_1', 'INIT', 'FAULT');
+    faults.VI_1 = ['track_script chk'];
+    tr('VI_1', 'FAULT', 'BACKUP');
+    tr('VI_1', 'BACKUP', 'FAULT');
+    assert.deepEqual(spawner.runs.map((r) => r.argv.join(' ')), ['/n.sh INSTANCE VI_1 BACKUP 100', '/n.sh INSTANCE VI_1 FAULT 100']);
+  });
+
   it('logs a failing script and carries on', async () => {
     const { spawner, plugin, tr, ctl } = setup(inst('VI_1', 1, ' notify_master /bin/false'));
     await plugin.start!(ctl);

@@ -33,14 +33,21 @@ describe('track/plugin (vrrp_script on virtual time with a fake spawner)', () =>
 
   it('weight 0: the instance starts in FAULT (script in init) and leaves it on the first success', async () => {
     const { ctl, spawner } = await started(conf('', ''));
-    assert.deepEqual(ctl.calls, ['fault VI_1 track_script chk'], 'fault reported before the instance starts');
+    assert.deepEqual(ctl.calls, ['fault VI_1 track_script chk (init)'], 'fault reported before the instance starts');
     assert.equal(spawner.runs.length, 1, 'first run at start');
     assert.deepEqual(spawner.runs[0]!.argv, ['/usr/local/bin/chk', '--quick']);
     spawner.runs[0]!.exit({ code: 0, signal: null });
     await flush();
-    assert.deepEqual(ctl.calls, ['fault VI_1 track_script chk', 'faultCleared VI_1 track_script chk']);
+    assert.deepEqual(ctl.calls, ['fault VI_1 track_script chk (init)', 'faultCleared VI_1 track_script chk (init)']);
     assert.deepEqual(ctl.scriptResults, ['chk true true']);
     assert.ok((ctl.logger as unknown as { lines: string[] }).lines.includes('info VRRP_Script(chk) succeeded'));
+  });
+
+  it('weight 0: a first failure swaps the init reason for the real one without leaving FAULT', async () => {
+    const { ctl, spawner } = await started(conf('', ''));
+    spawner.runs[0]!.exit({ code: 1, signal: null });
+    await flush();
+    assert.deepEqual(ctl.calls, ['fault VI_1 track_script chk (init)', 'fault VI_1 track_script chk', 'faultCleared VI_1 track_script chk (init)']);
   });
 
   it('negative weight: fall failures lower the priority, rise successes restore it', async () => {
