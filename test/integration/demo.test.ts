@@ -121,17 +121,24 @@ describe('integration: vipd demo', function () {
     const out = run.stdout;
     assert.match(out, /removed vdemo-stale left behind by an interrupted demo/);
     assert.match(out, /d1\s+\(VI_1\) Entering MASTER STATE/, 'd1 became master first');
-    assert.match(out, /SIGTERM → vipd on d1/);
+    assert.match(out, /── 1\. SIGTERM → vipd on d1/);
     assert.match(out, /d2\s+\(VI_1\) Entering MASTER STATE/, 'the takeover by d2 is in the timeline');
-    assert.match(out, /takeover: +d2 entered MASTER \d+ ms after the SIGTERM/);
-    const outage = /client outage: (\d+\.\d) ms/.exec(out);
-    assert.ok(outage, 'a measured outage is printed');
-    const outageMs = Number(outage[1]);
-    assert.ok(outageMs > 0 && outageMs < 5000, `outage ${outageMs} ms is a real, bounded gap`);
+    assert.match(out, /d1\s+\(VI_1\) Entering FAULT STATE/, 'the link cut is in the timeline');
+    const outage = (event: string): number => {
+      const m = new RegExp(`${event}[^\\n]* d2 MASTER after \\d+ ms, client outage: (\\d+\\.\\d) ms`).exec(out);
+      assert.ok(m, `event ${event}: takeover and measured outage are printed`);
+      return Number(m[1]);
+    };
+    for (const event of ['1\\. SIGTERM', "3\\. d1's switch port goes down"]) {
+      const ms = outage(event);
+      assert.ok(ms > 0 && ms < 5000, `${event}: outage ${ms} ms is a real, bounded gap`);
+    }
+    assert.match(out, /2\. vipd starts again on d1[^\n]* d1 MASTER after \d+ ms/, 'd1 preempts when it comes back');
     assert.match(out, /client .*replies in the last 100 ms/, 'the client health timeline is shown');
-    assert.match(out, /keepalived_become_master_total\{[^}]*\} +0 → 1 +\(\+1\)/, 'become_master moved on d2');
+    assert.match(out, /keepalived_become_master_total\{[^}]*\} +0 → 2 +\(\+2\)/, 'become_master moved on d2 (events 1 and 3)');
+    assert.match(out, /keepalived_release_master_total\{[^}]*\} +0 → 1 +\(\+1\)/, 'release_master moved on d2 (event 2)');
     assert.match(out, /vipd_transitions_total\{[^}]*from="BACKUP",to="MASTER"[^}]*\}/, 'the BACKUP→MASTER transition is counted');
-    assert.match(out, /vipd_takeover_latency_seconds_count\{[^}]*phase="vips_installed"\} +0 → 1/, 'one takeover latency observation');
+    assert.match(out, /vipd_takeover_latency_seconds_count\{[^}]*phase="vips_installed"\} +0 → 2/, 'a takeover latency observation per takeover');
     assert.match(out, /keepalived_advertisements_sent_total\{[^}]*\} +0 → [1-9]/, 'd2 started sending adverts');
     assert.match(out, /== vipd status on d2[\s\S]*VI_1 +eth0 +51 +MASTER/, "d2's vipd status shows it MASTER");
     assertNothingLeft(out);
