@@ -85,6 +85,21 @@ describe('integration: tracking (vrrp_script, track_file) in a vipd pair', funct
     assert.ok(await onlyHolder('d1'), 'd1 leaves FAULT and preempts again');
   });
 
+  it('track_interface: a tracked second link going down puts the master in FAULT; up again, it takes the VIP back', async () => {
+    // A veth pair inside d1's namespace (gone with it), created before vipd starts so the daemon knows it.
+    await lab.ip('d1', 'link', 'add', 'trk0', 'type', 'veth', 'peer', 'name', 'trk1');
+    await lab.ip('d1', 'link', 'set', 'trk1', 'up');
+    await lab.ip('d1', 'link', 'set', 'trk0', 'up');
+    const d1 = agents.start('vipd', 'd1', conf('d1', 150, { extra: ['track_interface {', '    trk0', '}'] }));
+    agents.start('vipd', 'd2', conf('d2', 100));
+    assert.ok(await onlyHolder('d1'));
+    await lab.ip('d1', 'link', 'set', 'trk1', 'down'); // trk0 loses its carrier
+    assert.ok(await onlyHolder('d2'));
+    assert.match(d1.output(), /\(VI_1\) Entering FAULT STATE \(track_interface trk0\)/);
+    await lab.ip('d1', 'link', 'set', 'trk1', 'up');
+    assert.ok(await onlyHolder('d1'));
+  });
+
   it('track_file: the value times the weight lowers the priority, and restores it when the file changes back', async () => {
     const file = join(dir, 'prio');
     writeFileSync(file, '0\n');
