@@ -14,13 +14,17 @@ import {
   encodeAddressRequest,
   encodeIfaddrmsg,
   encodeIfinfomsg,
+  encodeLinkDelete,
+  encodeLinkSetUp,
+  encodeMacvlanCreate,
   type AddressInfo,
   type AddressSpec,
   type IpFamily,
   type LinkInfo,
+  type MacvlanSpec,
 } from './rtnlCodec.js';
 
-export type { AddressInfo, AddressSpec, IpFamily, LinkInfo } from './rtnlCodec.js';
+export type { AddressInfo, AddressSpec, IpFamily, LinkInfo, MacvlanSpec } from './rtnlCodec.js';
 export { primaryIpv4, linkLocalIpv6 } from './rtnlCodec.js';
 
 export interface LinkEvent {
@@ -100,6 +104,40 @@ export class Rtnetlink implements AddressManager {
   async listLinks(): Promise<LinkInfo[]> {
     const msgs = await this.dump(C.RTM_GETLINK, encodeIfinfomsg());
     return msgs.filter((m) => m.type === C.RTM_NEWLINK).flatMap((m) => decodeLink(m.payload) ?? []);
+  }
+
+  /**
+   * Create a macvlan (down). 'exists' when an interface of that name is already there (EEXIST): the caller
+   * decides whether it can reuse it.
+   */
+  async createMacvlan(spec: MacvlanSpec): Promise<'created' | 'exists'> {
+    try {
+      await this.requests.request({ type: C.RTM_NEWLINK, flags: C.NLM_F_CREATE | C.NLM_F_EXCL, payload: encodeMacvlanCreate(spec) });
+      return 'created';
+    } catch (err) {
+      if (err instanceof VipdNetError && err.sysCode === 'EEXIST') return 'exists';
+      throw linkError(err, `create macvlan ${spec.name} on ifindex ${spec.parentIfindex}`);
+    }
+  }
+
+  /** Set (or clear) IFF_UP. */
+  async setLinkUp(ifindex: number, up: boolean): Promise<void> {
+    try {
+      await this.requests.request({ type: C.RTM_NEWLINK, payload: encodeLinkSetUp(ifindex, up) });
+    } catch (err) {
+      throw linkError(err, `set ifindex ${ifindex} ${up ? 'up' : 'down'}`);
+    }
+  }
+
+  /** Delete an interface; 'absent' when it is already gone (ENODEV). */
+  async deleteLink(ifindex: number): Promise<'removed' | 'absent'> {
+    try {
+      await this.requests.request({ type: C.RTM_DELLINK, payload: encodeLinkDelete(ifindex) });
+      return 'removed';
+    } catch (err) {
+      if (err instanceof VipdNetError && err.sysCode === 'ENODEV') return 'absent';
+      throw linkError(err, `delete ifindex ${ifindex}`);
+    }
   }
 
   async linkByName(name: string): Promise<LinkInfo | null> {
@@ -198,6 +236,11 @@ export class Rtnetlink implements AddressManager {
 
 export function openRtnetlink(opts: RtnetlinkOptions = {}): Rtnetlink {
   return new Rtnetlink(opts);
+}
+
+function linkError(err: unknown, what: string): VipdNetError {
+  if (!(err instanceof VipdNetError)) return new VipdNetError('VIPD_ERR_NETLINK', `${what}: ${String(err)}`, { cause: err });
+  return new VipdNetError(err.code, `${what}: ${err.message}`, { sysCode: err.sysCode, errno: err.errno, cause: err });
 }
 
 function withInterface(err: VipdNetError, spec: AddressSpec, verb: string): VipdNetError {

@@ -2,10 +2,11 @@
 // their attributes, encode for requests and decode for dumps and notifications. Decoders return null for a
 // message they cannot read rather than throwing.
 import * as C from './constants.js';
-import { formatIp, formatMac, isIpv6LinkLocal, parseIp } from './ipaddr.js';
+import { formatIp, formatMac, isIpv6LinkLocal, parseIp, parseMac } from './ipaddr.js';
 import {
   attrBytes,
   attrMap,
+  attrNested,
   attrString,
   attrU32,
   decodeAttrs,
@@ -39,6 +40,12 @@ export interface LinkInfo {
   flags: number;
   /** ARPHRD_* type (1 = Ethernet). */
   linkType: number;
+  /** IFLA_LINK: the parent (lower) interface, e.g. of a macvlan or vlan. Absent when the kernel omits it. */
+  parentIfindex?: number;
+  /** IFLA_LINKINFO/IFLA_INFO_KIND ("macvlan", "veth", "bridge" …). Absent for plain devices. */
+  kind?: string;
+  /** IFLA_MACVLAN_MODE of a macvlan (1 private, 2 vepa, 4 bridge, 8 passthru, 16 source). */
+  macvlanMode?: number;
 }
 
 export type IpFamily = 4 | 6;
@@ -135,7 +142,7 @@ export function decodeLink(payload: Buffer): LinkInfo | null {
   if (name === undefined) return null;
   const macBytes = a.get(C.IFLA_ADDRESS);
   const oper = readAttrU8(a.get(C.IFLA_OPERSTATE)) ?? 0;
-  return {
+  const info: LinkInfo = {
     ifindex,
     name,
     mac: macBytes && macBytes.length > 0 ? formatMac(macBytes) : null,
@@ -147,6 +154,75 @@ export function decodeLink(payload: Buffer): LinkInfo | null {
     flags,
     linkType,
   };
+  const parent = readAttrU32(a.get(C.IFLA_LINK));
+  if (parent !== undefined) info.parentIfindex = parent;
+  const linkinfo = a.get(C.IFLA_LINKINFO);
+  if (linkinfo) {
+    const li = attrMap(decodeAttrs(linkinfo));
+    const kind = readAttrString(li.get(IFLA_INFO_KIND));
+    if (kind !== undefined) info.kind = kind;
+    const data = li.get(IFLA_INFO_DATA);
+    if (kind === 'macvlan' && data) {
+      const mode = readAttrU32(attrMap(decodeAttrs(data)).get(IFLA_MACVLAN_MODE));
+      if (mode !== undefined) info.macvlanMode = mode;
+    }
+  }
+  return info;
+}
+
+// ---- link creation (use_vmac): linux/if_link.h ----
+/** IFLA_LINKINFO children. */
+export const IFLA_INFO_KIND = 1;
+export const IFLA_INFO_DATA = 2;
+/** IFLA_INFO_DATA child of a macvlan. */
+export const IFLA_MACVLAN_MODE = 1;
+/** enum macvlan_mode: private = no frames between macvlans of one parent (what keepalived's VMAC uses). */
+export const MACVLAN_MODE_PRIVATE = 1;
+
+export interface MacvlanSpec {
+  /** New interface name (≤ 15 bytes), e.g. "vrrp.51". */
+  name: string;
+  /** The interface it sits on (IFLA_LINK). */
+  parentIfindex: number;
+  /** "00:00:5e:00:01:33". */
+  mac: string;
+  /** MACVLAN_MODE_*, default private. */
+  mode?: number;
+}
+
+/**
+ * Body of RTM_NEWLINK (with NLM_F_CREATE|NLM_F_EXCL) that creates a macvlan, attribute for attribute as
+ * keepalived's netlink_link_add_vmac() builds it (vrrp_vmac.c:318-353): LINKINFO{KIND "macvlan" (no NUL, as
+ * iproute2 and keepalived send it), DATA{MACVLAN_MODE}}, LINK, IFNAME, ADDRESS. Created down: the caller
+ * writes the interface's sysctls before bringing it up, so it never sends with defaults.
+ */
+export function encodeMacvlanCreate(spec: MacvlanSpec): Buffer {
+  const mac = parseMac(spec.mac);
+  if (!mac) throw invalidAddress(spec.mac, 'MAC');
+  if (spec.name.length === 0 || Buffer.byteLength(spec.name) > 15) throw invalidAddress(spec.name, 'interface name (1-15 bytes)');
+  const attrs: NlAttr[] = [
+    attrNested(C.IFLA_LINKINFO, [
+      attrBytes(IFLA_INFO_KIND, Buffer.from('macvlan', 'ascii')),
+      attrNested(IFLA_INFO_DATA, [attrU32(IFLA_MACVLAN_MODE, spec.mode ?? MACVLAN_MODE_PRIVATE)]),
+    ]),
+    attrU32(C.IFLA_LINK, spec.parentIfindex),
+    attrString(C.IFLA_IFNAME, spec.name),
+    attrBytes(C.IFLA_ADDRESS, mac),
+  ];
+  return Buffer.concat([encodeIfinfomsg(), encodeAttrs(attrs)]);
+}
+
+/** Body of RTM_NEWLINK that sets or clears IFF_UP on one interface (ifi_change = IFF_UP: nothing else moves). */
+export function encodeLinkSetUp(ifindex: number, up: boolean): Buffer {
+  const b = encodeIfinfomsg(C.AF_UNSPEC, ifindex);
+  writeU32Host(b, up ? C.IFF_UP : 0, 8);
+  writeU32Host(b, C.IFF_UP, 12);
+  return b;
+}
+
+/** Body of RTM_DELLINK for one interface (by index, like keepalived's netlink_link_del_vmac). */
+export function encodeLinkDelete(ifindex: number): Buffer {
+  return encodeIfinfomsg(C.AF_UNSPEC, ifindex);
 }
 
 /** Decode an RTM_NEWADDR / RTM_DELADDR body (IPv4 and IPv6 only). */
