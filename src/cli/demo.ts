@@ -116,11 +116,15 @@ export async function demoCommand(opts: DemoOptions = {}): Promise<number> {
       ].join('\n'),
     );
     await sc.build();
+    // d1 first, so the story starts from a settled master (started together, d2 may win the first election
+    // by a few ms of process start-up and then be preempted, which is correct but distracting).
     const d1 = sc.startAgent('d1');
+    await sc.waitSoleHolder('d1', ['d1'], 15_000);
     sc.startAgent('d2');
-    await sc.waitSoleHolder('d1', ['d1', 'd2'], 15_000);
-    tl.line('demo', `d1 holds ${DEMO_VIP}; d2 is its backup`);
     await sc.scrapeWhenUp('d2', 5000);
+    await sleep(300);
+    sc.assertRunning(['d1', 'd2']);
+    tl.line('demo', `d1 holds ${DEMO_VIP}; d2 is its backup`);
     await sc.startClient();
     await sleep(700);
     const before = await sc.scrape('d2');

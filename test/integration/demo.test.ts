@@ -135,11 +135,11 @@ describe('integration: vipd demo', function () {
     }
     assert.match(out, /2\. vipd starts again on d1[^\n]* d1 MASTER after \d+ ms/, 'd1 preempts when it comes back');
     assert.match(out, /client .*replies in the last 100 ms/, 'the client health timeline is shown');
-    assert.match(out, /keepalived_become_master_total\{[^}]*\} +0 → 2 +\(\+2\)/, 'become_master moved on d2 (events 1 and 3)');
-    assert.match(out, /keepalived_release_master_total\{[^}]*\} +0 → 1 +\(\+1\)/, 'release_master moved on d2 (event 2)');
+    assert.match(out, /keepalived_become_master_total\{[^}]*\} +\d+ → \d+ +\(\+2\)/, 'become_master moved on d2 (events 1 and 3)');
+    assert.match(out, /keepalived_release_master_total\{[^}]*\} +\d+ → \d+ +\(\+1\)/, 'release_master moved on d2 (event 2)');
     assert.match(out, /vipd_transitions_total\{[^}]*from="BACKUP",to="MASTER"[^}]*\}/, 'the BACKUP→MASTER transition is counted');
-    assert.match(out, /vipd_takeover_latency_seconds_count\{[^}]*phase="vips_installed"\} +0 → 2/, 'a takeover latency observation per takeover');
-    assert.match(out, /keepalived_advertisements_sent_total\{[^}]*\} +0 → [1-9]/, 'd2 started sending adverts');
+    assert.match(out, /vipd_takeover_latency_seconds_count\{[^}]*phase="vips_installed"\} +\d+ → \d+ +\(\+2\)/, 'a takeover latency observation per takeover');
+    assert.match(out, /keepalived_advertisements_sent_total\{[^}]*\} +\d+ → \d+ +\(\+[1-9]/, 'd2 sent adverts as master');
     assert.match(out, /== vipd status on d2[\s\S]*VI_1 +eth0 +51 +MASTER/, "d2's vipd status shows it MASTER");
     assertNothingLeft(out);
   });
