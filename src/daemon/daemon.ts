@@ -21,6 +21,7 @@ import { VrrpSyncGroup } from '../vrrp/syncGroup.js';
 import { advertRoute, instanceParams, sourceAddressFor, validationView } from './instanceParams.js';
 import { VipdError } from './errors.js';
 import { planReload, type ReloadPlan } from './reloadPlan.js';
+import { DaemonVmacs } from './vmac.js';
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -46,6 +47,8 @@ interface Planned {
   readonly cfg: VrrpInstanceConfig;
   readonly link: LinkInfo;
   readonly source: string;
+  /** use_vmac: the VMAC carries the VIPs and GARPs, and the adverts unless vmac_xmit_base. */
+  readonly vmac: LinkInfo | null;
 }
 
 const INTERFACE_DOWN = 'interface down';
@@ -61,10 +64,12 @@ export class Daemon {
   private readonly linkUp = new Map<number, boolean>();
   private readonly linkListeners = new Set<(ifname: string, up: boolean) => void>();
   private links: LinkInfo[] = [];
+  private readonly vmacs: DaemonVmacs;
 
   constructor(private readonly o: DaemonOptions) {
     this.clock = o.clock ?? (() => performance.now());
     this.config = o.config;
+    this.vmacs = new DaemonVmacs(o.os.vmac, o.logger);
     this.metrics = createVipdMetrics({
       instances: () => this.views(),
       buildInfo: { version: o.version, node: o.config.global.routerId ?? hostnameOrUnknown() },
@@ -74,7 +79,8 @@ export class Daemon {
 
   /** Open every socket and start every instance. Throws VipdError naming each problem (no partial start). */
   async start(): Promise<void> {
-    const env = await this.environment();
+    let env = await this.environment();
+    if (await this.vmacs.ensure(this.config.instances, this.config.instances, env)) env = await this.environment();
     const planned = this.plan(this.config.instances, env);
     this.unwatch.push(
       this.o.os.watchLinks((ev) => {
@@ -95,8 +101,9 @@ export class Daemon {
    */
   async reload(next: Config): Promise<ReloadPlan> {
     const plan = planReload(this.config, next);
-    const env = await this.environment();
+    let env = await this.environment();
     const startNames = new Set([...plan.add, ...plan.restart]);
+    if (await this.vmacs.ensure(next.instances, next.instances.filter((i) => startNames.has(i.name)), env)) env = await this.environment();
     const planned = this.plan(next.instances.filter((i) => startNames.has(i.name)), env);
     // Reconfigured instances keep their socket, so their source address must not move either.
     const inPlace: { m: Managed; cfg: VrrpInstanceConfig; source: string }[] = [];
@@ -117,6 +124,7 @@ export class Daemon {
     const stopping = [...plan.remove, ...restart].map((n) => this.byName(n)).filter((m): m is Managed => m !== undefined);
     await Promise.all(stopping.map((m) => m.runner.shutdown()));
     for (const m of stopping) this.forget(m);
+    for (const name of await this.vmacs.releaseExcept(next.instances)) this.closeFrameSender(name);
 
     for (const { m, cfg, source } of inPlace) {
       const params = instanceParams(cfg, source, cfg.syncGroup !== null);
@@ -143,6 +151,8 @@ export class Daemon {
     for (const m of [...this.managed.values()]) this.forget(m);
     for (const p of this.plugins) await p.stop?.().catch((err: unknown) => this.o.logger.error(`${p.name}: ${(err as Error).message}`));
     for (const u of this.unwatch.splice(0)) u();
+    // keepalived deletes its VMACs on exit (vrrp.c:2638-2644); the VIPs on them are already gone.
+    await this.vmacs.releaseExcept([]);
     for (const s of this.frameSenders.values()) s.close();
     this.frameSenders.clear();
     this.o.os.close();
@@ -174,7 +184,13 @@ export class Daemon {
         problems.push(source.error);
         continue;
       }
-      planned.push({ cfg, link, source });
+      const vmacName = this.vmacs.nameOf(cfg);
+      const vmac = vmacName ? (env.links.find((l) => l.name === vmacName) ?? null) : null;
+      if (vmacName && !vmac) {
+        problems.push(`(${cfg.name}) VMAC interface ${vmacName} does not exist`);
+        continue;
+      }
+      planned.push({ cfg, link, source, vmac });
     }
     if (problems.length) throw new VipdError('VIPD_ERR_STARTUP', problems.join('\n'));
     return planned;
@@ -196,16 +212,20 @@ export class Daemon {
     }
 
     const built: Managed[] = [];
-    for (const { cfg, link, source } of planned) {
+    for (const { cfg, link, source, vmac } of planned) {
       const instance = instances.get(cfg.name)!;
       const driver = drivers.get(cfg.name) ?? new UnitDriver(soloUnit(instance), this.clock, this.o.logger);
       const route = advertRoute(cfg, source);
-      const key = `${route.family}|${cfg.interface}|${route.unicast ? `u:${source}` : `m:${cfg.mcastGroup}`}`;
+      // With use_vmac keepalived sends AND receives on the VMAC (vrrp_scheduler.c:513-517): a peer's advert
+      // from the shared MAC is handed by the macvlan driver to our private macvlan only, never to its parent.
+      const sockIf = vmac && !cfg.vmac?.xmitBase ? vmac.name : cfg.interface;
+      const vipLink = vmac ?? link;
+      const key = `${route.family}|${sockIf}|${route.unicast ? `u:${source}` : `m:${cfg.mcastGroup}`}`;
       let shared = this.transports.get(key);
       if (!shared) {
         const transport = this.o.os.openVrrp({
           family: route.family,
-          ifname: cfg.interface,
+          ifname: sockIf,
           unicast: route.unicast,
           group: cfg.mcastGroup,
           src: route.family === 6 || route.unicast ? source : undefined,
@@ -214,7 +234,7 @@ export class Daemon {
         const byVrid = new Map<number, Managed[]>();
         shared = { transport, byVrid };
         this.transports.set(key, shared);
-        transport.onPacket((packet, meta) => this.dispatchPacket(cfg.interface, route.family, byVrid, packet, meta));
+        transport.onPacket((packet, meta) => this.dispatchPacket(sockIf, route.family, byVrid, packet, meta));
       }
       const transport = shared.transport;
       const runner = new InstanceRunner({
@@ -229,9 +249,9 @@ export class Daemon {
         hooks: this.hooksFor(cfg.name, instance),
         io: {
           sendPacket: (packet, dst) => transport.send(packet, dst),
-          addVip: (vip) => this.o.os.addAddress(this.addressSpec(vip, link, links)).then(() => undefined),
-          removeVip: (vip) => this.o.os.removeAddress(this.addressSpec(vip, link, links)).then(() => undefined),
-          announce: (vips, count) => this.announce(vips, count, link, links),
+          addVip: (vip) => this.o.os.addAddress(this.addressSpec(vip, vipLink, links)).then(() => undefined),
+          removeVip: (vip) => this.o.os.removeAddress(this.addressSpec(vip, vipLink, links)).then(() => undefined),
+          announce: (vips, count) => this.announce(vips, count, vipLink, links),
         },
       });
       const m: Managed = { cfg, instance, runner, link, driver, transportKey: key };
@@ -386,6 +406,12 @@ export class Daemon {
     const target =
       candidates.length === 1 ? candidates[0] : candidates.find((m) => m.cfg.unicastPeers.some((p) => p.address === meta.src));
     target?.runner.receive(packet, meta);
+  }
+
+  /** A deleted VMAC takes its AF_PACKET socket's interface with it. */
+  private closeFrameSender(ifname: string): void {
+    this.frameSenders.get(ifname)?.close();
+    this.frameSenders.delete(ifname);
   }
 
   private addressSpec(vip: Vip, link: LinkInfo, links: readonly LinkInfo[]) {

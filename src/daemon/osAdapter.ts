@@ -3,10 +3,12 @@
 import { openRtnetlink } from '../net/rtnetlink.js';
 import { openVrrpIpv4, openVrrpIpv6 } from '../net/vrrpSocket.js';
 import { openPacketSender, ipv6ForwardingEnabled } from '../net/packetSender.js';
+import { VmacManager } from '../net/vmac.js';
 import type { DirectorOs } from './ports.js';
 
 export function openDirectorOs(): DirectorOs {
   const rtnl = openRtnetlink();
+  const vmac = new VmacManager(rtnl);
   return {
     listLinks: () => rtnl.listLinks(),
     listAddresses: () => rtnl.listAddresses(),
@@ -27,6 +29,7 @@ export function openDirectorOs(): DirectorOs {
           }),
     openFrameSender: (ifname) => openPacketSender(ifname),
     ipv6Forwarding: (ifname) => ipv6ForwardingEnabled(ifname),
+    vmac,
     close: () => rtnl.close(),
   };
 }

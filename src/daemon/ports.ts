@@ -2,6 +2,15 @@
 // (memberlist's Transport/MockNetwork habit). The real one is osAdapter.ts.
 import type { AddressInfo, AddressSpec, LinkInfo, LinkEvent, AddressEvent } from '../net/rtnetlink.js';
 import type { FrameSender, VrrpTransport } from '../net/types.js';
+import type { VmacSpec } from '../net/vmac.js';
+
+/** VMAC interfaces (use_vmac): create/adopt, configure and bring up; delete and restore sysctls. */
+export interface VmacPort {
+  ensure(spec: VmacSpec): Promise<LinkInfo>;
+  remove(name: string): Promise<void>;
+  /** Where the adapter's notices (sysctl changes, replaced interfaces) are logged. */
+  setLog?(log: (msg: string) => void): void;
+}
 
 export interface VrrpSocketSpec {
   readonly family: 4 | 6;
@@ -24,5 +33,7 @@ export interface DirectorOs {
   openFrameSender(ifname: string): FrameSender;
   /** IPv6 forwarding on the interface: the R flag of unsolicited NAs follows it (keepalived vrrp_ndisc.c). */
   ipv6Forwarding(ifname: string): boolean;
+  /** Absent in adapters (in-memory twins) that cannot create interfaces: use_vmac is then refused. */
+  readonly vmac?: VmacPort;
   close(): void;
 }

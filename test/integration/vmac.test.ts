@@ -1,0 +1,203 @@
+// use_vmac in design.md's pair lab: the VIP lives on a private macvlan `vrrp.51` with MAC 00:00:5e:00:01:33, so
+// the client's neighbour entry for the VIP is the virtual MAC and stays the same across a failover (issue 3).
+// Also against real keepalived 2.2.7 with use_vmac in both roles.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { buildPairLab, type Lab } from '../../src/lab/netns.js';
+import { AgentSet, holders, neighbourMac, waitFor, type AgentKind } from '../../src/lab/agents.js';
+import { pairConfig, type PairConfigOptions } from '../../src/lab/pairConfig.js';
+import { startOutageProbe } from '../../src/lab/probe.js';
+import { maxHoldersDuring, newLab, requireLab } from './labHelpers.js';
+
+const VIP = '10.1.0.100';
+const VMAC = '00:00:5e:00:01:33';
+const HOSTS = ['d1', 'd2'];
+
+interface LinkRow {
+  ifname: string;
+  address?: string;
+  flags?: string[];
+  linkinfo?: { info_kind?: string; info_data?: { mode?: string } };
+}
+
+async function link(lab: Lab, host: string, ifname: string): Promise<LinkRow | null> {
+  const { stdout } = await lab.ip(host, '-d', '-j', 'link', 'show');
+  return (JSON.parse(stdout) as LinkRow[]).find((l) => l.ifname === ifname) ?? null;
+}
+
+async function sysctl(lab: Lab, host: string, key: string): Promise<string> {
+  return (await lab.exec(host, ['cat', `/proc/sys/${key}`])).stdout.trim();
+}
+
+/** Which interface of `host` carries `vip`. */
+async function vipInterface(lab: Lab, host: string, vip: string): Promise<string | null> {
+  const { stdout } = await lab.ip(host, '-j', 'addr', 'show');
+  const rows = JSON.parse(stdout) as { ifname: string; addr_info?: { local?: string }[] }[];
+  return rows.find((r) => (r.addr_info ?? []).some((a) => a.local === vip))?.ifname ?? null;
+}
+
+function keepalivedMissing(): string | null {
+  try {
+    execFileSync('keepalived', ['--version'], { stdio: 'pipe' });
+    return null;
+  } catch {
+    return 'keepalived is not installed';
+  }
+}
+
+describe('integration: use_vmac (virtual MAC on a private macvlan)', function () {
+  this.timeout(60_000);
+  let lab: Lab;
+  let agents: AgentSet;
+
+  beforeEach(async function () {
+    requireLab(this);
+    lab = newLab('vm');
+    agents = new AgentSet(lab);
+    await buildPairLab(lab, 1);
+  });
+
+  afterEach(async function () {
+    await agents?.destroy();
+    await lab?.destroy();
+  });
+
+  const conf = (routerId: string, priority: number, extra: Partial<PairConfigOptions> = {}) =>
+    pairConfig({ routerId, priority, version: 3, advertInt: 0.1, vips: [`${VIP}/24`], extra: ['use_vmac'], ...extra });
+
+  const onlyHolder = async (host: string, timeoutMs = 10_000) =>
+    waitFor(async () => (await holders(lab, HOSTS, VIP)).join() === host, timeoutMs, 20);
+
+  it("keeps the client's neighbour entry on the virtual MAC across a link-cut failover; pings resume", async () => {
+    agents.start('vipd', 'd1', conf('d1', 150));
+    agents.start('vipd', 'd2', conf('d2', 100));
+    assert.ok(await onlyHolder('d1'), 'd1 (priority 150) holds the VIP alone');
+    assert.equal(await vipInterface(lab, 'd1', VIP), 'vrrp.51', 'the VIP lives on the VMAC');
+    // Both directors have the VMAC (keepalived creates it at start-up, in every state), private mode.
+    for (const h of HOSTS) {
+      const l = await link(lab, h, 'vrrp.51');
+      assert.ok(l, `${h} has vrrp.51`);
+      assert.equal(l.address, VMAC);
+      assert.equal(l.linkinfo?.info_kind, 'macvlan');
+      assert.equal(l.linkinfo?.info_data?.mode, 'private');
+      assert.ok(l.flags?.includes('UP'), `${h}: vrrp.51 is up`);
+    }
+    assert.equal(await maxHoldersDuring(lab, HOSTS, VIP, 1000), 1, 'the backup hears the master through its own VMAC');
+
+    const probe = startOutageProbe(lab, 'c1', VIP, 5);
+    assert.ok(await probe.firstReply(5000), 'client reaches the VIP on d1');
+    assert.equal(await neighbourMac(lab, 'c1', VIP), VMAC, "client's entry is the virtual MAC");
+
+    await lab.setPort('sw', 'd1', false);
+    assert.ok(await waitFor(async () => (await holders(lab, ['d2'], VIP)).length === 1, 10_000), 'd2 takes the VIP');
+    assert.equal(await vipInterface(lab, 'd2', VIP), 'vrrp.51');
+    const resumedAt = Date.now();
+    let resumed = false;
+    probe.onReply((at) => {
+      if (at >= resumedAt) resumed = true;
+    });
+    assert.ok(await waitFor(() => resumed, 5000), 'client pings to the VIP resume');
+    await probe.stop();
+    assert.equal(await neighbourMac(lab, 'c1', VIP), VMAC, "client's entry is still the virtual MAC after the failover");
+    assert.deepEqual(await holders(lab, ['d1'], VIP), [], 'd1 (FAULT) released the VIP');
+  });
+
+  it("sets keepalived's sysctls, and on SIGTERM deletes the VMAC and restores the parent's", async () => {
+    await lab.exec('d1', ['sh', '-c', 'echo 2 > /proc/sys/net/ipv4/conf/eth0/arp_ignore']);
+    const d1 = agents.start('vipd', 'd1', conf('d1', 150));
+    assert.ok(await onlyHolder('d1'));
+    assert.equal(await sysctl(lab, 'd1', 'net/ipv4/conf/vrrp.51/arp_ignore'), '1');
+    assert.equal(await sysctl(lab, 'd1', 'net/ipv4/conf/vrrp.51/accept_local'), '1');
+    assert.equal(await sysctl(lab, 'd1', 'net/ipv4/conf/vrrp.51/rp_filter'), '0');
+    assert.equal(await sysctl(lab, 'd1', 'net/ipv6/conf/vrrp.51/disable_ipv6'), '1');
+    assert.equal(await sysctl(lab, 'd1', 'net/ipv4/conf/eth0/arp_ignore'), '1');
+    assert.equal(await sysctl(lab, 'd1', 'net/ipv4/conf/eth0/arp_filter'), '1');
+    assert.equal(await sysctl(lab, 'd1', 'net/ipv4/conf/eth0/arp_announce'), '2');
+    assert.equal(await d1.stop('SIGTERM'), 0);
+    assert.equal(await link(lab, 'd1', 'vrrp.51'), null, 'vrrp.51 deleted on exit');
+    assert.equal(await sysctl(lab, 'd1', 'net/ipv4/conf/eth0/arp_ignore'), '2', 'arp_ignore restored');
+    assert.equal(await sysctl(lab, 'd1', 'net/ipv4/conf/eth0/arp_filter'), '0', 'arp_filter restored');
+    assert.equal(await sysctl(lab, 'd1', 'net/ipv4/conf/eth0/arp_announce'), '0', 'arp_announce restored');
+  });
+
+  it('reuses an existing VMAC with the right MAC, and refuses to start over a non-macvlan of that name', async () => {
+    await lab.ip('d1', 'link', 'add', 'link', 'eth0', 'name', 'vrrp.51', 'address', VMAC, 'type', 'macvlan', 'mode', 'private');
+    const before = (await link(lab, 'd1', 'vrrp.51')) as LinkRow & { ifindex?: number };
+    agents.start('vipd', 'd1', conf('d1', 150));
+    assert.ok(await onlyHolder('d1'));
+    const after = (await link(lab, 'd1', 'vrrp.51')) as LinkRow & { ifindex?: number };
+    assert.equal(after.ifindex, before.ifindex, 'the same interface, not a new one');
+
+    await lab.ip('d2', 'link', 'add', 'vrrp.51', 'type', 'bridge');
+    const d2 = agents.start('vipd', 'd2', conf('d2', 100));
+    const code = await d2.exited;
+    assert.notEqual(code, 0);
+    assert.match(d2.output(), /VMAC vrrp\.51 conflicts with existing interface/);
+    assert.equal((await link(lab, 'd2', 'vrrp.51'))?.linkinfo?.info_kind, 'bridge', 'the bridge is left alone');
+  });
+
+  it('vmac_xmit_base: adverts from the base interface, VIP and GARP still on the VMAC', async () => {
+    const x = (routerId: string, priority: number) => conf(routerId, priority, { extra: ['use_vmac', 'vmac_xmit_base'] });
+    agents.start('vipd', 'd1', x('d1', 150));
+    agents.start('vipd', 'd2', x('d2', 100));
+    assert.ok(await onlyHolder('d1'));
+    assert.equal(await maxHoldersDuring(lab, HOSTS, VIP, 1000), 1);
+    await lab.exec('c1', ['ping', '-c', '1', '-W', '2', VIP]);
+    assert.equal(await neighbourMac(lab, 'c1', VIP), VMAC);
+    await lab.setPort('sw', 'd1', false);
+    assert.ok(await waitFor(async () => (await holders(lab, ['d2'], VIP)).length === 1, 10_000));
+    await lab.exec('c1', ['ping', '-c', '1', '-W', '2', VIP]);
+    assert.equal(await neighbourMac(lab, 'c1', VIP), VMAC);
+  });
+});
+
+describe('integration: use_vmac interop with real keepalived', function () {
+  this.timeout(60_000);
+  let lab: Lab;
+  let agents: AgentSet;
+
+  before(function () {
+    requireLab(this);
+    const missing = keepalivedMissing();
+    if (missing) {
+      console.log(`      skipped: ${missing}`);
+      this.skip();
+    }
+  });
+
+  beforeEach(async function () {
+    lab = newLab('vk');
+    agents = new AgentSet(lab);
+    await buildPairLab(lab, 1);
+  });
+
+  afterEach(async function () {
+    await agents?.destroy();
+    await lab?.destroy();
+  });
+
+  const roles: [AgentKind, AgentKind][] = [
+    ['vipd', 'keepalived'],
+    ['keepalived', 'vipd'],
+  ];
+  for (const [high, low] of roles) {
+    it(`${high} (150) and ${low} (100), both use_vmac: one master, the client's entry stays on the virtual MAC both ways`, async () => {
+      const c = (routerId: string, priority: number) =>
+        pairConfig({ routerId, priority, version: 2, advertInt: 1, vips: [`${VIP}/24`], extra: ['use_vmac'] });
+      agents.start(high, 'd1', c('d1', 150));
+      agents.start(low, 'd2', c('d2', 100));
+      assert.ok(await waitFor(async () => (await holders(lab, HOSTS, VIP)).join() === 'd1', 15_000, 50), 'd1 holds the VIP alone');
+      assert.equal(await maxHoldersDuring(lab, HOSTS, VIP, 2500), 1, 'never two holders');
+      await lab.exec('c1', ['ping', '-c', '1', '-W', '2', VIP]);
+      assert.equal(await neighbourMac(lab, 'c1', VIP), VMAC);
+      await lab.setPort('sw', 'd1', false);
+      assert.ok(await waitFor(async () => (await holders(lab, ['d2'], VIP)).length === 1, 15_000, 50), 'd2 takes over');
+      await lab.exec('c1', ['ping', '-c', '1', '-W', '2', VIP]);
+      assert.equal(await neighbourMac(lab, 'c1', VIP), VMAC);
+      await lab.setPort('sw', 'd1', true);
+      assert.ok(await waitFor(async () => (await holders(lab, HOSTS, VIP)).join() === 'd1', 15_000, 50), 'd1 takes the VIP back');
+      await lab.exec('c1', ['ping', '-c', '1', '-W', '2', VIP]);
+      assert.equal(await neighbourMac(lab, 'c1', VIP), VMAC);
+    });
+  }
+});
