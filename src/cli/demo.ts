@@ -72,6 +72,7 @@ export async function demoCommand(opts: DemoOptions = {}): Promise<number> {
   let cleaning: Promise<void> | null = null;
   const cleanup = (): Promise<void> =>
     (cleaning ??= (async () => {
+      sc.silence();
       await sc.stopClient().catch(() => undefined);
       const running: number[] = [];
       for (const ns of await namespacesWithPrefix(DEMO_PREFIX)) running.push(...(await namespacePids(ns)));
@@ -136,7 +137,8 @@ export async function demoCommand(opts: DemoOptions = {}): Promise<number> {
         d1Exit = d1.stop('SIGTERM', 5000);
       }),
     );
-    tl.line('demo', `d1's vipd exited with code ${await d1Exit}`);
+    const d1Code = await d1Exit;
+    if (d1Code !== 0) throw new Error(`vipd on d1 exited with ${d1Code} after SIGTERM (expected 0)`);
     const afterStop = await sc.scrape('d2');
     acts.push(await sc.act('2. vipd starts again on d1 (priority 150 > 100: it preempts d2)', 'd1', ['d2'], () => void sc.startAgent('d1')));
     const beforeCut = await sc.scrape('d2');

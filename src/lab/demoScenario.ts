@@ -40,6 +40,8 @@ export class DemoScenario {
   private readonly replies: number[] = [];
   private readonly health: ClientHealth;
   private probe: OutageProbe | null = null;
+  /** Once the report is printed, agent output (e.g. exits during teardown) is no longer shown. */
+  private quiet = false;
 
   constructor(
     readonly lab: Lab,
@@ -63,10 +65,13 @@ export class DemoScenario {
     const onLine = (line: string): void => {
       const msg = agentMessage(line);
       if (/Entering MASTER STATE/.test(msg)) this.masterEntries[host].push(Date.now());
-      this.tl.line(host, msg);
+      if (!this.quiet) this.tl.line(host, msg);
     };
     eachLine(agent.child.stdout, onLine);
     eachLine(agent.child.stderr, onLine);
+    agent.child.once('exit', (code, signal) => {
+      if (!this.quiet) this.tl.line(host, `[vipd process exited: ${signal ?? `code ${code}`}]`);
+    });
     this.agentOf.set(host, agent);
     this.tl.line(
       'demo',
@@ -137,6 +142,11 @@ export class DemoScenario {
     });
     if (!(await probe.firstReply(5000))) throw new Error(`the client got no ping reply from ${DEMO_VIP} within 5 s`);
     this.health.start();
+  }
+
+  /** Stop showing agent output (teardown kills the agents; that is not part of the story). */
+  silence(): void {
+    this.quiet = true;
   }
 
   async stopClient(): Promise<OutageReport | null> {
