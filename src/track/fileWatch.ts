@@ -8,6 +8,9 @@ import type { TrackFileConfig } from '../config/types.js';
 import type { Logger } from '../daemon/logger.js';
 import { parseTrackFileValue } from './priority.js';
 
+/** Quiet time after the last change event before the file is read. */
+const WATCH_SETTLE_MS = 25;
+
 export interface FileWatchOptions {
   readonly cfg: TrackFileConfig;
   readonly logger: Logger;
@@ -19,6 +22,7 @@ export class FileWatch {
   private valueNow = 0;
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private settle: NodeJS.Timeout | null = null;
   private reading: Promise<void> | null = null;
   private again = false;
   private stopped = false;
@@ -45,7 +49,7 @@ export class FileWatch {
       // Watch the folder, not the file: editors and `mv` replace the inode, which a file watch would lose.
       const name = basename(cfg.path);
       this.watcher = watch(dirname(cfg.path), { persistent: false }, (_ev, changed) => {
-        if (changed === null || changed.toString() === name) this.refresh();
+        if (changed === null || changed.toString() === name) this.settleThenRefresh();
       });
       this.watcher.on('error', () => undefined);
     } catch (err) {
@@ -54,8 +58,22 @@ export class FileWatch {
     this.timer = setInterval(() => this.refresh(), this.o.rereadMs);
   }
 
+  /**
+   * keepalived reads on IN_CLOSE_WRITE; fs.watch reports every modification, including the truncate of
+   * `echo 200 > file` before the write. Waiting for the events to settle reads the finished file, not an empty one.
+   */
+  private settleThenRefresh(): void {
+    if (this.settle) clearTimeout(this.settle);
+    this.settle = setTimeout(() => {
+      this.settle = null;
+      this.refresh();
+    }, WATCH_SETTLE_MS);
+  }
+
   stop(): void {
     this.stopped = true;
+    if (this.settle) clearTimeout(this.settle);
+    this.settle = null;
     this.watcher?.close();
     this.watcher = null;
     if (this.timer) clearInterval(this.timer);
