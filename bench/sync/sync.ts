@@ -13,6 +13,7 @@ import { LineProc } from '../../test/integration/sync/helpers.js';
 import type { SyncSnapshot } from '../../src/sync/service.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+const BUDGET_S = Number(process.env['BENCH_SYNC_BUDGET_S'] ?? 120);
 const KEY = 'a3f1c2d4e5b60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
 type System = 'vipd' | 'conntrackd';
 
@@ -129,7 +130,7 @@ async function run(system: System, n: number, idx: number): Promise<Result> {
     const flood = new LineProc(lab.spawn('d1', [process.execPath, join(HERE, 'flood.js'), String(n), '0']));
     const floodRes = JSON.parse(await flood.nextLine(600_000)) as { inserted: number; ms: number };
     let replicateMs = NaN;
-    const deadline = Date.now() + 300_000;
+    const deadline = Date.now() + BUDGET_S * 1000;
     for (;;) {
       const got = await external(lab, system, d2, confs['d2'] ?? '');
       if (got >= n) {
@@ -137,7 +138,11 @@ async function run(system: System, n: number, idx: number): Promise<Result> {
         break;
       }
       if (Date.now() > deadline) {
-        process.stderr.write(`  ${system}: backup holds ${got} of ${n} after 300 s\n`);
+        process.stderr.write(`  ${system}: backup holds ${got} of ${n} after ${BUDGET_S} s\n`);
+        if (d1 && d2) {
+          process.stderr.write(`  d1: ${JSON.stringify(await d1.request('snapshot'))}\n  d2: ${JSON.stringify(await d2.request('snapshot'))}\n`);
+          process.stderr.write(`  d1 log: ${d1.stderr.slice(-1500)}\n  d2 log: ${d2.stderr.slice(-1500)}\n`);
+        }
         break;
       }
       await sleep(50);

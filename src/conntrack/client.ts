@@ -39,7 +39,10 @@ export interface CommitResult {
 
 export interface CtEventHandlers {
   onEvent(ev: DecodedConntrack): void;
-  /** The kernel dropped events (ENOBUFS on the event socket): the caller should resync with a dump. */
+  /**
+   * The kernel dropped events (ENOBUFS on the event socket): the caller should resync with a dump. Called once
+   * the event queue has drained, so that the dump starts after the congestion ended.
+   */
   onOverrun(): void;
 }
 
@@ -57,6 +60,8 @@ export interface ConntrackPort {
 export interface CtNetlinkOptions {
   /** Event socket receive buffer (SO_RCVBUFFORCE, falls back to SO_RCVBUF). conntrackd suggests ≥ 2 MB. */
   eventRcvbufBytes?: number;
+  /** Upper bound for doubling the event buffer after overruns (default 64 MB). */
+  eventRcvbufMaxBytes?: number;
   /** Request socket receive buffer: must hold the ACKs of `window` requests. */
   requestRcvbufBytes?: number;
   /** Requests in flight during commit (bounded so ACKs never overflow the receive buffer). */
@@ -83,6 +88,8 @@ export class CtNetlink implements ConntrackPort {
   private readonly reqFd: number;
   private readonly reqPoll: PollHandle;
   private evFd = -1;
+  private evRcvbuf = 0;
+  private overrunPending = false;
   private evPoll: PollHandle | null = null;
   private seq = Math.floor(Math.random() * 0x7fffffff);
   private readonly pending = new Map<number, Pending>();
@@ -118,7 +125,8 @@ export class CtNetlink implements ConntrackPort {
 
   subscribe(handlers: CtEventHandlers): void {
     if (this.evFd >= 0) throw new Error('ctnetlink: already subscribed');
-    this.evFd = this.openSocket(this.opts.eventRcvbufBytes ?? 8 << 20);
+    this.evRcvbuf = this.opts.eventRcvbufBytes ?? 8 << 20;
+    this.evFd = this.openSocket(this.evRcvbuf);
     for (const g of [C.NFNLGRP_CONNTRACK_NEW, C.NFNLGRP_CONNTRACK_UPDATE, C.NFNLGRP_CONNTRACK_DESTROY]) {
       this.n.setsockopt(this.evFd, C.SOL_NETLINK, C.NETLINK_ADD_MEMBERSHIP, g);
     }
@@ -133,13 +141,23 @@ export class CtNetlink implements ConntrackPort {
       } catch (err) {
         if ((err as { code?: string }).code === 'ENOBUFS') {
           // The kernel could not queue events for us: some are lost. conntrackd's NetlinkOverrunResync.
+          // The kernel reports ENOBUFS once, then drops events silently until our queue has been emptied
+          // (netlink_overrun / NETLINK_S_CONGESTED). So the caller is told only when the queue is empty: a dump
+          // taken from then on covers everything lost, and a later loss raises a fresh ENOBUFS.
           this.stats.overruns++;
-          h.onOverrun();
+          this.growEventBuffer();
+          this.overrunPending = true;
           continue;
         }
         throw err;
       }
-      if (!r) return;
+      if (!r) {
+        if (this.overrunPending) {
+          this.overrunPending = false;
+          h.onOverrun();
+        }
+        return;
+      }
       for (const m of splitMessages(r.data)) {
         const d = decodeConntrack(m);
         if ('drop' in d) {
@@ -149,6 +167,18 @@ export class CtNetlink implements ConntrackPort {
         this.stats.eventsReceived++;
         h.onEvent(d);
       }
+    }
+  }
+
+  /** Double the event socket's buffer after an overrun, up to a bound (conntrackd NetlinkBufferSizeMaxGrowth). */
+  private growEventBuffer(): void {
+    const max = this.opts.eventRcvbufMaxBytes ?? 64 << 20;
+    if (this.evRcvbuf >= max) return;
+    this.evRcvbuf = Math.min(max, this.evRcvbuf * 2);
+    try {
+      this.n.setsockopt(this.evFd, C.SOL_SOCKET, C.SO_RCVBUFFORCE, this.evRcvbuf);
+    } catch {
+      /* not privileged: stay at the current size */
     }
   }
 

@@ -11,6 +11,7 @@ import type { CommitResult, ConntrackPort } from '../conntrack/client.js';
 import type { ConntrackEntry } from '../conntrack/types.js';
 import { decodeMessage, encodeMessage } from './codec.js';
 import { isReplicated, type SyncFilter } from './filter.js';
+import { ConnTable } from './table.js';
 import { SyncProtocol, type SyncEffect, type SyncEvent, type SyncProtocolConfig } from './protocol.js';
 import type { SyncTransport } from './channel.js';
 
@@ -101,6 +102,8 @@ export class ConnSync implements ConnSyncService {
   private kernelOverruns = 0;
   private demotion: { timer: NodeJS.Timeout; owned: ConntrackEntry[] } | null = null;
   private readonly log: (line: string) => void;
+  /** Event journals of dumps in progress (see resyncFromKernel). */
+  private readonly journals = new Set<Array<{ op: 'upsert' | 'delete'; entry: ConntrackEntry }>>();
 
   constructor(private readonly o: ConnSyncOptions) {
     this.clock = o.clock ?? (() => performance.now());
@@ -123,12 +126,13 @@ export class ConnSync implements ConnSyncService {
     this.o.conntrack.subscribe({
       onEvent: (ev) => {
         if (!isReplicated(this.o.filter, ev.entry)) return;
-        this.feed({ type: 'local', op: ev.kind === 'destroy' ? 'delete' : 'upsert', entry: ev.entry });
+        const op = ev.kind === 'destroy' ? 'delete' : 'upsert';
+        for (const j of this.journals) j.push({ op, entry: ev.entry });
+        this.feed({ type: 'local', op, entry: ev.entry });
       },
       onOverrun: () => this.scheduleOverrunDump(),
     });
-    const entries = await this.o.conntrack.dump();
-    this.feed({ type: 'localReset', entries: entries.filter((e) => isReplicated(this.o.filter, e)) });
+    await this.resyncFromKernel();
     await this.o.channel.start((data) => this.onDatagram(data));
     this.feed({ type: 'start' });
   }
@@ -155,12 +159,32 @@ export class ConnSync implements ConnSyncService {
     // conntrackd NetlinkOverrunResync: events were lost, so the internal cache is rebuilt from a full dump.
     this.overrunDump = setTimeout(() => {
       this.overrunDump = null;
-      this.o.conntrack.dump().then(
-        (entries) => this.feed({ type: 'localReset', entries: entries.filter((e) => isReplicated(this.o.filter, e)) }),
-        (err) => this.log(`conntrack sync: resync dump after overrun failed: ${String(err)}`),
-      );
-    }, 100);
+      this.resyncFromKernel().catch((err) => this.log(`conntrack sync: resync dump after overrun failed: ${String(err)}`));
+    }, 10);
     this.overrunDump.unref();
+  }
+
+  /**
+   * Rebuild the internal cache from a full dump. Events that arrive while the dump runs are journaled and
+   * applied on top: a dump walks the hash table while flows keep coming, so it can miss entries inserted into
+   * buckets it already visited, and it may return an entry that an event has since deleted.
+   */
+  private async resyncFromKernel(): Promise<void> {
+    const journal: Array<{ op: 'upsert' | 'delete'; entry: ConntrackEntry }> = [];
+    this.journals.add(journal);
+    let dumped: ConntrackEntry[];
+    try {
+      dumped = await this.o.conntrack.dump();
+    } finally {
+      this.journals.delete(journal);
+    }
+    const merged = new ConnTable();
+    for (const e of dumped) if (isReplicated(this.o.filter, e)) merged.upsert(e);
+    for (const j of journal) {
+      if (j.op === 'upsert') merged.upsert(j.entry);
+      else merged.delete(j.entry);
+    }
+    this.feed({ type: 'localReset', entries: merged.entries() });
   }
 
   private feed(ev: SyncEvent): void {
@@ -217,10 +241,7 @@ export class ConnSync implements ConnSyncService {
     // The kernel now holds the committed flows: our stream (and the bulk to the backups) starts from it.
     this.feed({ type: 'localReset', entries: [...this.core.internal.entries(), ...entries] });
     this.feed({ type: 'role', role: 'master', committed });
-    this.o.conntrack.dump().then(
-      (all) => this.feed({ type: 'localReset', entries: all.filter((e) => isReplicated(this.o.filter, e)) }),
-      (err) => this.log(`conntrack sync: dump after takeover failed: ${String(err)}`),
-    );
+    this.resyncFromKernel().catch((err) => this.log(`conntrack sync: dump after takeover failed: ${String(err)}`));
     return { committed, ms };
   }
 
