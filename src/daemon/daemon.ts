@@ -344,6 +344,9 @@ export class Daemon {
       ...(committers.length
         ? { beforeVipsAdded: async () => void (await Promise.all(committers.map((p) => p.beforeVipsAdded!(name)))) }
         : {}),
+      masterRxLowerPri: (src, priority) => {
+        for (const p of this.plugins) this.guard(p, () => p.onMasterRxLowerPri?.({ instance: name, src, priority }));
+      },
       afterTransition: (from, to, reason) => {
         const ev = { instance: name, from, to, reason, priority: instance.snapshot().effectivePriority };
         for (const p of this.plugins) this.guard(p, () => p.onTransition?.(ev));

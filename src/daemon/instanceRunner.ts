@@ -38,6 +38,8 @@ export interface RunnerIo {
 export interface RunnerHooks {
   /** Before the VIPs go up on becoming MASTER: commit synced connections (design.md: commit → VIPs → GARP). */
   beforeVipsAdded?(): Promise<void>;
+  /** As MASTER, a lower-priority advert was heard (notify_master_rx_lower_pri). */
+  masterRxLowerPri?(src: string, priority: number): void;
   /** After a transition's effects have all run (notify scripts, sync role changes, status). */
   afterTransition?(from: VrrpState, to: VrrpState, reason: string): void;
 }
@@ -235,6 +237,9 @@ export class InstanceRunner implements EffectSink {
           break;
         case 'sendAdvert':
           this.sendAdvert(e.priority);
+          break;
+        case 'masterRxLowerPri':
+          this.o.hooks?.masterRxLowerPri?.(e.src, e.priority);
           break;
         case 'addVips':
           if (this.takeover && this.o.hooks?.beforeVipsAdded) {

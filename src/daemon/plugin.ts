@@ -44,6 +44,8 @@ export interface DaemonPlugin {
   /** After the transition's effects have run (for MASTER: VIPs installed, first GARP sent). */
   onTransition?(ev: TransitionEvent): void;
   onGroupTransition?(ev: GroupTransitionEvent): void;
+  /** As MASTER we heard a lower-priority advert from `src` and re-asserted ourselves; `priority` is ours. */
+  onMasterRxLowerPri?(ev: { readonly instance: string; readonly src: string; readonly priority: number }): void;
   /**
    * Awaited when becoming MASTER, after the first advert and before the VIPs are added: connection sync commits
    * its cache to the kernel here, so no packet reaches the new master without its connection state.

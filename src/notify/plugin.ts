@@ -84,12 +84,7 @@ export class NotifyPlugin implements DaemonPlugin {
 
     const all: ScriptCommand[] = [];
     const collect = (n: NotifyScripts) => all.push(...[n.master, n.backup, n.fault, n.stop, n.generic, n.masterRxLowerPri].filter((s): s is ScriptCommand => s !== null));
-    for (const i of this.config.instances) {
-      collect(i.notify);
-      if (i.notify.masterRxLowerPri) {
-        ctl.logger.warn(`(${i.name}) notify_master_rx_lower_pri is not supported yet: the event is not reported by the VRRP core`);
-      }
-    }
+    for (const i of this.config.instances) collect(i.notify);
     for (const grp of this.config.syncGroups) collect(grp.notify);
     if (g.notifyFifo?.script) all.push(g.notifyFifo.script);
     if (g.vrrpNotifyFifo?.script) all.push(g.vrrpNotifyFifo.script);
@@ -127,6 +122,16 @@ export class NotifyPlugin implements DaemonPlugin {
       this.notify('INSTANCE', ev.instance, ev.to as NotifyState, ev.priority, cfg.notify);
     }
     if (group !== null) this.releaseGroup(group, false);
+  }
+
+  /** keepalived send_event_notify(VRRP_EVENT_MASTER_RX_LOWER_PRI): the specific script and the FIFO line only. */
+  onMasterRxLowerPri(ev: { instance: string; src: string; priority: number }): void {
+    const cfg = this.config.instances.find((i) => i.name === ev.instance);
+    if (!cfg) return;
+    const script = cfg.notify.masterRxLowerPri;
+    if (script) this.spawn(script, script.argv, this.opts.scriptTimeoutMs ?? 60_000, 'notify_master_rx_lower_pri');
+    const line = fifoLine('INSTANCE', ev.instance, 'MASTER_RX_LOWER_PRI', ev.priority);
+    for (const f of this.fifos) f.write(line);
   }
 
   onGroupTransition(ev: GroupTransitionEvent): void {

@@ -254,6 +254,7 @@ export class VrrpInstance {
     }
     // Lower priority (or equal from a lower address): keepalived's split-brain healer (vrrp.c:2450-2513).
     this.log(out, 'info', `Received advert from ${src} with lower priority ${priority}, ours ${this.effective}, forcing new election`);
+    out.push({ type: 'masterRxLowerPri', src, priority: this.effective });
     if (!this.params.lowerPrioNoAdvert) {
       out.push({ type: 'sendAdvert', priority: this.effective });
       this.advertAt = nowMs + this.params.advertIntMs;

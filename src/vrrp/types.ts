@@ -116,7 +116,13 @@ export type VrrpEffect =
   /** `count` gratuitous ARPs (IPv4) / unsolicited NAs (IPv6) per VIP. */
   | { readonly type: 'sendGarp'; readonly vips: readonly Vip[]; readonly count: number }
   | { readonly type: 'transition'; readonly from: VrrpState; readonly to: VrrpState; readonly reason: TransitionReason }
-  | { readonly type: 'log'; readonly level: LogLevel; readonly message: string };
+  | { readonly type: 'log'; readonly level: LogLevel; readonly message: string }
+  /**
+   * As MASTER we heard a lower-priority advert from `src` (split brain healing): keepalived's
+   * notify_master_rx_lower_pri / FIFO MASTER_RX_LOWER_PRI event, so external state (cloud routes, secondary IPs)
+   * can be re-asserted (keepalived #1884). `priority` is ours.
+   */
+  | { readonly type: 'masterRxLowerPri'; readonly src: string; readonly priority: number };
 
 export interface InstanceSnapshot {
   readonly name: string;

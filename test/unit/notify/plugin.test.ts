@@ -48,6 +48,14 @@ describe('notify/plugin (fake spawner)', () => {
     ]);
   });
 
+  it('notify_master_rx_lower_pri runs on a lower-priority advert heard as MASTER; the generic notify does not', async () => {
+    const { spawner, plugin, tr, ctl } = setup(inst('VI_1', 1, ' notify_master_rx_lower_pri /etc/k/rx.sh\n notify /etc/k/notify.sh'));
+    await plugin.start!(ctl);
+    tr('VI_1', 'BACKUP', 'MASTER', 150);
+    plugin.onMasterRxLowerPri!({ instance: 'VI_1', src: '10.1.0.2', priority: 150 });
+    assert.deepEqual(spawner.runs.map((r) => r.argv.join(' ')), ['/etc/k/notify.sh INSTANCE VI_1 MASTER 150', '/etc/k/rx.sh']);
+  });
+
   it('does not notify a start-up FAULT caused only by checks still in init (keepalived vrrp_init_state)', async () => {
     const { spawner, plugin, tr, ctl } = setup(inst('VI_1', 1, ' notify /n.sh'));
     const faults = { VI_1: ['track_script chk (init)'] as string[] };

@@ -177,7 +177,8 @@ describe('vrrp/instance', () => {
     it('lower priority → immediate advert + GARP burst, second burst after the delay', () => {
       const i = master();
       const fx = i.handle({ type: 'advert', src: '10.1.0.2', fields: fields(50) }, T0 + 5000);
-      assert.deepEqual(kinds(fx), ['sendAdvert', 'sendGarp']);
+      assert.deepEqual(kinds(fx), ['masterRxLowerPri', 'sendAdvert', 'sendGarp']);
+      assert.deepEqual(fx.find((e) => e.type === 'masterRxLowerPri'), { type: 'masterRxLowerPri', src: '10.1.0.2', priority: 100 });
       assert.equal(i.nextDeadline(), T0 + 6000); // advert timer re-armed after the send
       let sawSecond = false;
       for (let n = 0; n < 10 && !sawSecond; n++) {
@@ -187,9 +188,9 @@ describe('vrrp/instance', () => {
       assert.ok(sawSecond);
     });
     it('lower_prio_no_advert: GARPs only; lower_prio_repeat 0: nothing but the log', () => {
-      assert.deepEqual(kinds(master({ lowerPrioNoAdvert: true }).handle({ type: 'advert', src: '10.1.0.2', fields: fields(50) }, T0 + 5000)), ['sendGarp']);
+      assert.deepEqual(kinds(master({ lowerPrioNoAdvert: true }).handle({ type: 'advert', src: '10.1.0.2', fields: fields(50) }, T0 + 5000)), ['masterRxLowerPri', 'sendGarp']);
       const quiet = master({ lowerPrioNoAdvert: true, garp: { ...params().garp, lowerPrioRepeat: 0 } });
-      assert.deepEqual(kinds(quiet.handle({ type: 'advert', src: '10.1.0.2', fields: fields(50) }, T0 + 5000)), []);
+      assert.deepEqual(kinds(quiet.handle({ type: 'advert', src: '10.1.0.2', fields: fields(50) }, T0 + 5000)), ['masterRxLowerPri']);
     });
     it('priority 0 from another router → send an advert now', () => {
       const i = master();
