@@ -105,6 +105,7 @@ export interface SyncGroupDraft {
   trackScripts: TrackRef[];
   trackFiles: TrackRef[];
   smtpAlert?: boolean;
+  trackingWeight?: boolean;
 }
 
 export interface ScriptDraft {

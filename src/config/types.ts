@@ -157,6 +157,8 @@ export interface SyncGroupConfig {
   readonly trackScripts: readonly TrackRef[];
   readonly trackFiles: readonly TrackRef[];
   readonly smtpAlert: boolean;
+  /** `sync_group_tracking_weight`: members keep their tracker weights (keepalived otherwise forces them to 0). */
+  readonly trackingWeight: boolean;
 }
 
 export interface VrrpScriptConfig {

@@ -107,6 +107,7 @@ export function checkSyncGroups(
       trackScripts: g.trackScripts,
       trackFiles: g.trackFiles,
       smtpAlert: g.smtpAlert ?? false,
+      trackingWeight: g.trackingWeight ?? false,
     });
   }
   return { groups, memberOf };

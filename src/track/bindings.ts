@@ -31,12 +31,9 @@ export function trackerReason(kind: TrackerKind, name: string): string {
   return `${KEYWORD[kind]} ${name}`;
 }
 
-/**
- * `sync_group_tracking_weight` keeps member weights; without it keepalived drops them. The parsed config does
- * not carry the flag yet, so it is read defensively and defaults to keepalived's default (off).
- */
+/** `sync_group_tracking_weight` keeps member weights; without it keepalived drops them (off by default). */
 function keepsTrackingWeight(g: SyncGroupConfig | undefined): boolean {
-  return (g as { trackingWeight?: unknown } | undefined)?.trackingWeight === true;
+  return g?.trackingWeight === true;
 }
 
 export function planBindings(config: Config): BindingPlan {

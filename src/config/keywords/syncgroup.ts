@@ -28,7 +28,13 @@ export const syncGroupKeywords: KeywordTable<S> = table<S>({
       if (v) ctx.sink.warning(s, 'smtp_alert is accepted and ignored: vipd sends no e-mail alerts; use notify scripts');
     },
   },
-  sync_group_tracking_weight: ignored('member tracking weights are kept as configured'),
-  global_tracking: ignored('deprecated in keepalived; member tracking weights are kept as configured'),
+  // keepalived vrrp.c:4295-4375: without it, members' tracker weights are forced to 0 (src/track/bindings.ts).
+  sync_group_tracking_weight: { run: (_s, d) => void (d.trackingWeight = true) },
+  global_tracking: {
+    run: (s, d, ctx) => {
+      d.trackingWeight = true;
+      ctx.sink.warning(s, 'global_tracking is deprecated in keepalived; treated as sync_group_tracking_weight');
+    },
+  },
   notify_priority_changes: ignored('not implemented by vipd'),
 });

@@ -20,4 +20,12 @@ describe('config/vrrp_script and track_file', () => {
     assert.deepEqual([t!.path, t!.weight, t!.weightReverse, t!.initFile], ['/etc/keepalived/run/t.state', -5, true, { value: 3, overwrite: true }]);
     assert.deepEqual([u!.path, u!.weight], ['/abs/u', 1]);
   });
+  it('reads sync_group_tracking_weight (off by default, as keepalived)', () => {
+    const inst = (n: string, id: number) => `vrrp_instance ${n} {\n interface eth0\n virtual_router_id ${id}\n virtual_ipaddress {\n  10.1.0.${id}/24\n }\n}\n`;
+    const group = (extra: string) => `vrrp_sync_group G {\n group {\n  A\n  B\n }\n${extra}}\n`;
+    const off = load(group('') + inst('A', 1) + inst('B', 2));
+    const on = load(group(' sync_group_tracking_weight\n') + inst('A', 1) + inst('B', 2));
+    assert.equal(off.config!.syncGroups[0]!.trackingWeight, false);
+    assert.equal(on.config!.syncGroups[0]!.trackingWeight, true);
+  });
 });
