@@ -148,7 +148,6 @@ describe('net/vmac: VmacManager', () => {
     const upAt = k.calls.indexOf(`up ${l.ifindex} true`);
     for (const s of [
       'sysctl net/ipv4/conf/vrrp.51/arp_ignore=1',
-      'sysctl net/ipv4/conf/vrrp.51/accept_local=1',
       'sysctl net/ipv4/conf/vrrp.51/rp_filter=0',
       'sysctl net/ipv4/conf/vrrp.51/promote_secondaries=1',
       'sysctl net/ipv6/conf/vrrp.51/disable_ipv6=1',
@@ -159,6 +158,7 @@ describe('net/vmac: VmacManager', () => {
       const at = k.calls.indexOf(s);
       assert.ok(at > 0 && at < upAt, `${s} before the link goes up`);
     }
+    assert.ok(!k.calls.some((c) => c.includes('accept_local')), 'accept_local stays 0 (old master must not answer GARPs)');
   });
 
   it('reuses an existing private macvlan with the right MAC on the same parent', async () => {
