@@ -101,6 +101,7 @@ const PARENT_SYSCTLS: readonly [string, string][] = [
   ['arp_announce', '2'],
 ];
 
+const IGMP_LLM_REPORTS = 'net/ipv4/igmp_link_local_mcast_reports';
 const conf4 = (ifname: string, key: string) => `net/ipv4/conf/${ifname}/${key}`;
 const conf6 = (ifname: string, key: string) => `net/ipv6/conf/${ifname}/${key}`;
 
@@ -125,6 +126,7 @@ export class VmacManager {
   private readonly owned = new Map<string, Owned>();
   private readonly parents = new Map<string, ParentSave>();
   private rpSaved: { all: string; default: string | null; ifaces: Map<string, string> } | null = null;
+  private igmpSaved: string | null = null;
 
   private log: (msg: string) => void;
 
@@ -182,7 +184,10 @@ export class VmacManager {
     this.owned.delete(name);
     this.releaseParent(o.spec);
     await this.ops.deleteLink(o.ifindex);
-    if (![...this.owned.values()].some((x) => x.spec.family === 4)) this.restoreRpFilter();
+    if (![...this.owned.values()].some((x) => x.spec.family === 4)) {
+      this.restoreRpFilter();
+      this.restoreLocalIgmp();
+    }
   }
 
   async removeAll(): Promise<void> {
@@ -199,6 +204,7 @@ export class VmacManager {
   private configure(spec: VmacSpec): void {
     if (spec.family === 4) {
       this.clearRpFilter();
+      this.silenceLocalIgmp();
       for (const [k, v] of VMAC_SYSCTLS4) this.set(conf4(spec.name, k), v);
       // No IPv6 on an IPv4 VMAC: the backup's copy must never send ND/MLD from the shared MAC (vrrp_vmac.c:399-402).
       this.set(conf6(spec.name, 'disable_ipv6'), '1');
@@ -225,6 +231,28 @@ export class VmacManager {
     if (!p || --p.users > 0) return;
     this.parents.delete(spec.parentName);
     for (const [k, old] of p.saved) this.set(conf4(spec.parentName, k), old);
+  }
+
+  /**
+   * Joining 224.0.0.18 on the VMAC makes the kernel send IGMP reports from the shared MAC — from the backup
+   * too, at start-up and on every querier's query — and a switch then moves the virtual MAC to the backup's
+   * port. keepalived drops them with nftables rules on the VMAC (vrrp_firewall.c; its `disable_local_igmp`
+   * does what we do here). vipd spawns no nft process: it stops reports for link-local groups (224.0.0.0/24,
+   * which RFC 4541 §2.1.2 has snooping switches flood anyway) while IPv4 VMACs exist, and restores it after.
+   */
+  private silenceLocalIgmp(): void {
+    if (this.igmpSaved !== null) return;
+    const v = this.sysctl.read(IGMP_LLM_REPORTS);
+    if (v === null || v === '0') return;
+    this.log(`NOTICE: setting sysctl net.ipv4.igmp_link_local_mcast_reports from ${v} to 0 (no IGMP from the VMAC)`);
+    this.set(IGMP_LLM_REPORTS, '0');
+    this.igmpSaved = v;
+  }
+
+  private restoreLocalIgmp(): void {
+    if (this.igmpSaved === null) return;
+    if (this.sysctl.read(IGMP_LLM_REPORTS) === '0') this.set(IGMP_LLM_REPORTS, this.igmpSaved);
+    this.igmpSaved = null;
   }
 
   private clearRpFilter(): void {

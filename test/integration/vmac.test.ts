@@ -7,7 +7,7 @@ import { buildPairLab, type Lab } from '../../src/lab/netns.js';
 import { AgentSet, holders, neighbourMac, waitFor, type AgentKind } from '../../src/lab/agents.js';
 import { pairConfig, type PairConfigOptions } from '../../src/lab/pairConfig.js';
 import { startOutageProbe } from '../../src/lab/probe.js';
-import { maxHoldersDuring, newLab, requireLab } from './labHelpers.js';
+import { maxHoldersDuring, newLab, requireLab, sleep } from './labHelpers.js';
 
 const VIP = '10.1.0.100';
 const VMAC = '00:00:5e:00:01:33';
@@ -100,6 +100,25 @@ describe('integration: use_vmac (virtual MAC on a private macvlan)', function ()
     await probe.stop();
     assert.equal(await neighbourMac(lab, 'c1', VIP), VMAC, "client's entry is still the virtual MAC after the failover");
     assert.deepEqual(await holders(lab, ['d1'], VIP), [], 'd1 (FAULT) released the VIP');
+  });
+
+  it('the backup never sends a frame from the virtual MAC (no IGMP, ARP, ND from its VMAC)', async () => {
+    agents.start('vipd', 'd1', conf('d1', 150));
+    assert.ok(await onlyHolder('d1'));
+    // Frames entering the switch from d2's port with the virtual MAC as source would move the switch's entry.
+    const cap = lab.spawn('sw', ['tcpdump', '-lni', 'd2', '-Q', 'in', `ether src ${VMAC}`]);
+    let frames = '';
+    let ready = false;
+    cap.stdout?.on('data', (d: Buffer) => (frames += d.toString()));
+    cap.stderr?.on('data', (d: Buffer) => (ready ||= d.toString().includes('listening on')));
+    assert.ok(await waitFor(() => ready, 5000), 'tcpdump ready');
+    agents.start('vipd', 'd2', conf('d2', 100));
+    assert.ok(await waitFor(async () => (await link(lab, 'd2', 'vrrp.51'))?.flags?.includes('UP') ?? false, 5000));
+    await lab.exec('c1', ['ping', '-c', '2', '-i', '0.2', '-W', '1', VIP]);
+    await sleep(3000);
+    cap.kill('SIGINT');
+    assert.equal(frames.trim(), '', 'no frame from the virtual MAC entered the switch at the backup');
+    assert.deepEqual(await holders(lab, HOSTS, VIP), ['d1']);
   });
 
   it("sets keepalived's sysctls (but accept_local), and on SIGTERM deletes the VMAC and restores the parent's", async () => {

@@ -222,6 +222,19 @@ describe('net/vmac: VmacManager', () => {
     assert.equal(k.sysctls.get('net/ipv4/conf/lo/rp_filter'), '1');
   });
 
+  it('stops IGMP reports for link-local groups while IPv4 VMACs exist, and restores the setting', async () => {
+    const k = new FakeKernel();
+    k.sysctls.set('net/ipv4/igmp_link_local_mcast_reports', '1');
+    const m = new VmacManager(k, k.fs());
+    const a = await m.ensure(SPEC4);
+    assert.ok(k.calls.indexOf('sysctl net/ipv4/igmp_link_local_mcast_reports=0') < k.calls.indexOf(`up ${a.ifindex} true`));
+    await m.ensure({ ...SPEC4, name: 'vrrp.52', mac: '00:00:5e:00:01:34' });
+    await m.remove('vrrp.51');
+    assert.equal(k.sysctls.get('net/ipv4/igmp_link_local_mcast_reports'), '0', 'vrrp.52 still there');
+    await m.remove('vrrp.52');
+    assert.equal(k.sysctls.get('net/ipv4/igmp_link_local_mcast_reports'), '1');
+  });
+
   it('IPv6: no ARP sysctls, no auto link-local (addr_gen_mode none), the advert source added after up', async () => {
     const k = new FakeKernel();
     const m = new VmacManager(k, k.fs());
