@@ -222,6 +222,8 @@ export class VmacManager {
     } else {
       // No EUI-64 link-local from the shared MAC (identical on both directors); RFC 5798 §7.4.
       this.set(conf6(spec.name, 'addr_gen_mode'), '1');
+      // No router solicitation from the shared MAC when the link-local is added (a backup would send one).
+      this.set(conf6(spec.name, 'router_solicitations'), '0');
     }
   }
 

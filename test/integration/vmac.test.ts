@@ -121,6 +121,23 @@ describe('integration: use_vmac (virtual MAC on a private macvlan)', function ()
     assert.deepEqual(await holders(lab, HOSTS, VIP), ['d1']);
   });
 
+  it('IPv6 (VRRPv3, vrrp.51 = 00:00:5e:00:02:33): the client keeps the virtual MAC across a failover', async () => {
+    const VIP6 = 'fd00:1::100';
+    const VMAC6 = '00:00:5e:00:02:33';
+    const c6 = (routerId: string, priority: number) => conf(routerId, priority, { vips: [`${VIP6}/64`] });
+    agents.start('vipd', 'd1', c6('d1', 150));
+    agents.start('vipd', 'd2', c6('d2', 100));
+    assert.ok(await waitFor(async () => (await holders(lab, HOSTS, VIP6)).join() === 'd1', 10_000, 20));
+    assert.equal(await maxHoldersDuring(lab, HOSTS, VIP6, 1000), 1, 'the backup hears the master on its VMAC');
+    assert.equal(await vipInterface(lab, 'd1', VIP6), 'vrrp.51');
+    await lab.exec('c1', ['ping', '-6', '-c', '1', '-W', '2', VIP6]);
+    assert.equal(await neighbourMac(lab, 'c1', VIP6), VMAC6);
+    await lab.setPort('sw', 'd1', false);
+    assert.ok(await waitFor(async () => (await holders(lab, ['d2'], VIP6)).length === 1, 10_000, 20));
+    await lab.exec('c1', ['ping', '-6', '-c', '1', '-W', '2', VIP6]);
+    assert.equal(await neighbourMac(lab, 'c1', VIP6), VMAC6);
+  });
+
   it("sets keepalived's sysctls (but accept_local), and on SIGTERM deletes the VMAC and restores the parent's", async () => {
     await lab.exec('d1', ['sh', '-c', 'echo 2 > /proc/sys/net/ipv4/conf/eth0/arp_ignore']);
     const d1 = agents.start('vipd', 'd1', conf('d1', 150));

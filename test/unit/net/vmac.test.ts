@@ -240,6 +240,7 @@ describe('net/vmac: VmacManager', () => {
     const m = new VmacManager(k, k.fs());
     const l = await m.ensure({ name: 'vrrp.51', parentIfindex: 2, parentName: 'eth0', mac: '00:00:5e:00:02:33', family: 6, linkLocal: 'fe80::1' });
     assert.ok(k.calls.indexOf('sysctl net/ipv6/conf/vrrp.51/addr_gen_mode=1') < k.calls.indexOf(`up ${l.ifindex} true`));
+    assert.ok(k.calls.indexOf('sysctl net/ipv6/conf/vrrp.51/router_solicitations=0') < k.calls.indexOf(`up ${l.ifindex} true`));
     assert.ok(k.calls.indexOf(`up ${l.ifindex} true`) < k.calls.indexOf(`addr ${l.ifindex} fe80::1/64 nodad=true`));
     assert.ok(!k.calls.some((c) => c.includes('arp_')));
   });
