@@ -138,6 +138,42 @@ describe('integration: use_vmac (virtual MAC on a private macvlan)', function ()
     assert.equal(await neighbourMac(lab, 'c1', VIP6), VMAC6);
   });
 
+  it('SIGHUP turning use_vmac on moves the VIP onto a new VMAC; turning it off deletes the VMAC', async () => {
+    const plain = pairConfig({ routerId: 'd1', priority: 150, version: 3, advertInt: 0.1, vips: [`${VIP}/24`] });
+    const d1 = agents.start('vipd', 'd1', plain);
+    assert.ok(await onlyHolder('d1'));
+    assert.equal(await vipInterface(lab, 'd1', VIP), 'eth0');
+    agents.writeConfig('d1-vipd.conf', conf('d1', 150));
+    d1.child.kill('SIGHUP');
+    assert.ok(await waitFor(async () => (await vipInterface(lab, 'd1', VIP)) === 'vrrp.51', 10_000), 'VIP on vrrp.51 after reload');
+    assert.equal((await link(lab, 'd1', 'vrrp.51'))?.address, VMAC);
+    agents.writeConfig('d1-vipd.conf', plain);
+    d1.child.kill('SIGHUP');
+    assert.ok(await waitFor(async () => (await vipInterface(lab, 'd1', VIP)) === 'eth0', 10_000), 'VIP back on eth0');
+    assert.ok(await waitFor(async () => (await link(lab, 'd1', 'vrrp.51')) === null, 5000), 'vrrp.51 deleted');
+    assert.match(d1.output(), /VMAC vrrp\.51 removed/);
+  });
+
+  it('SIGTERM on the master hands over: the client stays on the virtual MAC and pings resume', async () => {
+    const d1 = agents.start('vipd', 'd1', conf('d1', 150));
+    agents.start('vipd', 'd2', conf('d2', 100));
+    assert.ok(await onlyHolder('d1'));
+    const probe = startOutageProbe(lab, 'c1', VIP, 5);
+    assert.ok(await probe.firstReply(5000));
+    const stopped = d1.stop('SIGTERM');
+    assert.ok(await waitFor(async () => (await holders(lab, ['d2'], VIP)).length === 1, 10_000));
+    assert.equal(await stopped, 0);
+    const resumedAt = Date.now();
+    let resumed = false;
+    probe.onReply((at) => {
+      if (at >= resumedAt) resumed = true;
+    });
+    assert.ok(await waitFor(() => resumed, 5000), 'pings resume on d2');
+    await probe.stop();
+    assert.equal(await neighbourMac(lab, 'c1', VIP), VMAC);
+    assert.equal(await link(lab, 'd1', 'vrrp.51'), null, "d1's VMAC is gone");
+  });
+
   it("sets keepalived's sysctls (but accept_local), and on SIGTERM deletes the VMAC and restores the parent's", async () => {
     await lab.exec('d1', ['sh', '-c', 'echo 2 > /proc/sys/net/ipv4/conf/eth0/arp_ignore']);
     const d1 = agents.start('vipd', 'd1', conf('d1', 150));
