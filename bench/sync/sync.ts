@@ -135,6 +135,11 @@ async function run(system: System, n: number, idx: number): Promise<Result> {
       const got = await external(lab, system, d2, confs['d2'] ?? '');
       if (got >= n) {
         replicateMs = performance.now() - t0;
+        if (d1 && d2 && process.env['BENCH_DEBUG']) {
+          const pick = (x: SyncSnapshot) => ({ sent: x.messagesSent, lost: x.messagesLost, resent: x.messagesResent, bulksSent: x.bulksSent, bulksReceived: x.bulksReceived, overruns: x.kernelOverruns, drops: x.drops });
+          process.stderr.write(`  d1 ${JSON.stringify(pick(await d1.request<SyncSnapshot>('snapshot')))}\n  d2 ${JSON.stringify(pick(await d2.request<SyncSnapshot>('snapshot')))}\n`);
+          process.stderr.write(`  at ${replicateMs.toFixed(0)} ms; d1 log:\n${d1.stderr}\n`);
+        }
         break;
       }
       if (Date.now() > deadline) {
@@ -174,6 +179,10 @@ async function run(system: System, n: number, idx: number): Promise<Result> {
         await sleep(20);
       }
       commitMs = logged ?? performance.now() - c0;
+    }
+    if (d1 && d2 && process.env['BENCH_DEBUG']) {
+      await d1.request('stop').catch(() => undefined);
+      await d2.request('stop').catch(() => undefined);
     }
     return { floodMs: floodRes.ms, replicateMs, perSecond: n / (replicateMs / 1000), commitMs, committed };
   } finally {

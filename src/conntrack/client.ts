@@ -2,7 +2,7 @@
 // Two sockets: one for requests (ACKs and dumps, matched by sequence number) and one joined to the conntrack
 // event groups, so a flood of events never delays the ACKs of a commit. Spawns nothing: no `conntrack` binary.
 import * as C from './constants.js';
-import { decodeConntrack, encodeCreate, encodeDelete, encodeDumpRequest, encodeSetTimeout, encodeUpdate, type DecodedConntrack } from './codec.js';
+import { decodeConntrack, newDecodeScratch, encodeCreate, encodeDelete, encodeDumpRequest, encodeSetTimeout, encodeUpdate, type DecodedConntrack } from './codec.js';
 import { nlmsg, splitMessages, type NlMsg } from './nlattr.js';
 import { NlWriter } from './writer.js';
 import { entryKey, type ConntrackEntry, type IpFamily } from './types.js';
@@ -55,12 +55,17 @@ export interface ConntrackPort {
   delete(entries: Iterable<ConntrackEntry>): Promise<CommitResult>;
   subscribe(handlers: CtEventHandlers): void;
   close(): void;
+  /** Event counters, when the port has them. */
+  readonly stats?: { overruns: number; eventsReceived: number; eventsDropped: number };
 }
 
 export interface CtNetlinkOptions {
-  /** Event socket receive buffer (SO_RCVBUFFORCE, falls back to SO_RCVBUF). conntrackd suggests ≥ 2 MB. */
+  /**
+   * Event socket receive buffer (SO_RCVBUFFORCE, falls back to SO_RCVBUF); default 32 MB: a flood of 100k new
+   * flows/s must not overrun it while a dump or a bulk runs. Memory is used only while events are queued.
+   */
   eventRcvbufBytes?: number;
-  /** Upper bound for doubling the event buffer after overruns (default 64 MB). */
+  /** Upper bound for doubling the event buffer after overruns (default 128 MB). */
   eventRcvbufMaxBytes?: number;
   /** Request socket receive buffer: must hold the ACKs of `window` requests. */
   requestRcvbufBytes?: number;
@@ -86,7 +91,7 @@ function sockaddrNl(groups = 0): Buffer {
 export class CtNetlink implements ConntrackPort {
   private readonly n: NativeNet;
   private readonly reqFd: number;
-  private readonly reqPoll: PollHandle;
+  private reqPoll: PollHandle;
   private evFd = -1;
   private evRcvbuf = 0;
   private overrunPending = false;
@@ -96,6 +101,7 @@ export class CtNetlink implements ConntrackPort {
   private dumpChain: Promise<unknown> = Promise.resolve();
   private readonly outbox: Array<{ seq: number; buf: Buffer }> = [];
   private readonly writer = new NlWriter();
+  private readonly scratch = newDecodeScratch();
   private readonly window: number;
   private readonly drainBatch: number;
   private closed = false;
@@ -108,8 +114,7 @@ export class CtNetlink implements ConntrackPort {
     this.drainBatch = opts.drainBatch ?? 256;
     this.reqFd = this.openSocket(opts.requestRcvbufBytes ?? 4 << 20);
     this.n.setsockopt(this.reqFd, C.SOL_NETLINK, C.NETLINK_CAP_ACK, 1); // ACKs without the echoed request
-    this.reqPoll = this.n.pollStart(this.reqFd, () => this.drainRequests());
-    this.n.pollRef(this.reqPoll, false);
+    this.reqPoll = this.startRequestPoll();
   }
 
   private openSocket(rcvbuf: number): number {
@@ -125,12 +130,27 @@ export class CtNetlink implements ConntrackPort {
 
   subscribe(handlers: CtEventHandlers): void {
     if (this.evFd >= 0) throw new Error('ctnetlink: already subscribed');
-    this.evRcvbuf = this.opts.eventRcvbufBytes ?? 8 << 20;
+    this.evRcvbuf = this.opts.eventRcvbufBytes ?? 32 << 20;
     this.evFd = this.openSocket(this.evRcvbuf);
     for (const g of [C.NFNLGRP_CONNTRACK_NEW, C.NFNLGRP_CONNTRACK_UPDATE, C.NFNLGRP_CONNTRACK_DESTROY]) {
       this.n.setsockopt(this.evFd, C.SOL_NETLINK, C.NETLINK_ADD_MEMBERSHIP, g);
     }
-    this.evPoll = this.n.pollStart(this.evFd, () => this.drainEvents(handlers));
+    this.startEventPoll(handlers);
+  }
+
+  /**
+   * libuv stops a poll handle when the socket reports POLLERR (uv__poll_io → UV_EBADF), and an event overrun
+   * sets exactly that (sk_err = ENOBUFS). Without a restart the subscription would go silent after the
+   * first overrun, so an error status re-arms the poll and lets drainEvents() consume the error.
+   */
+  private startEventPoll(h: CtEventHandlers): void {
+    this.evPoll = this.n.pollStart(this.evFd, (status) => {
+      if (status < 0 && !this.closed) {
+        if (this.evPoll) this.n.pollStop(this.evPoll);
+        this.startEventPoll(h);
+      }
+      this.drainEvents(h);
+    });
   }
 
   private drainEvents(h: CtEventHandlers): void {
@@ -159,7 +179,7 @@ export class CtNetlink implements ConntrackPort {
         return;
       }
       for (const m of splitMessages(r.data)) {
-        const d = decodeConntrack(m);
+        const d = decodeConntrack(m, this.scratch);
         if ('drop' in d) {
           this.stats.eventsDropped++;
           continue;
@@ -172,7 +192,7 @@ export class CtNetlink implements ConntrackPort {
 
   /** Double the event socket's buffer after an overrun, up to a bound (conntrackd NetlinkBufferSizeMaxGrowth). */
   private growEventBuffer(): void {
-    const max = this.opts.eventRcvbufMaxBytes ?? 64 << 20;
+    const max = this.opts.eventRcvbufMaxBytes ?? 128 << 20;
     if (this.evRcvbuf >= max) return;
     this.evRcvbuf = Math.min(max, this.evRcvbuf * 2);
     try {
@@ -182,9 +202,34 @@ export class CtNetlink implements ConntrackPort {
     }
   }
 
+  private startRequestPoll(): PollHandle {
+    const h = this.n.pollStart(this.reqFd, (status) => {
+      if (status < 0 && !this.closed) {
+        // See startEventPoll: re-arm after POLLERR (e.g. ENOBUFS when ACKs overflowed).
+        this.n.pollStop(this.reqPoll);
+        this.reqPoll = this.startRequestPoll();
+      }
+      this.drainRequests();
+    });
+    this.n.pollRef(h, this.pending.size > 0);
+    return h;
+  }
+
   private drainRequests(): void {
     for (let i = 0; i < this.drainBatch && !this.closed; i++) {
-      const r = this.n.recvmsg(this.reqFd, RECV_BYTES, 0);
+      let r;
+      try {
+        r = this.n.recvmsg(this.reqFd, RECV_BYTES, 0);
+      } catch (err) {
+        // Lost replies: whoever waits on them would wait forever, so fail them all.
+        if ((err as { code?: string }).code !== 'ENOBUFS') throw err;
+        for (const [seq, p] of this.pending) {
+          this.pending.delete(seq);
+          if (p.dump) p.dump.reject(new CtNetlinkError(105, 'dump'));
+          else p.resolve(105);
+        }
+        continue;
+      }
       if (!r) return;
       for (const m of splitMessages(r.data)) this.onReply(m);
     }
@@ -206,7 +251,7 @@ export class CtNetlink implements ConntrackPort {
       p.dump.resolve(p.dump.entries);
       return;
     }
-    const d = decodeConntrack(m);
+    const d = decodeConntrack(m, this.scratch);
     if (!('drop' in d)) p.dump.entries.push(d.entry);
   }
 

@@ -5,7 +5,7 @@
 // the entry already exists, ctnetlink_change_conntrack() → EOPNOTSUPP, so updates leave them out).
 import * as C from './constants.js';
 import { addrToString, parseAddr } from './addr.js';
-import { parseAttrs, type NlMsg } from './nlattr.js';
+import type { NlMsg } from './nlattr.js';
 import { ipv4Bytes, NlWriter } from './writer.js';
 import { invertTuple, natOf, type ConntrackEntry, type CtTuple, type Drop, type IpFamily } from './types.js';
 
@@ -18,33 +18,67 @@ export interface DecodedConntrack {
 
 const ctType = (msg: number): number => (C.NFNL_SUBSYS_CTNETLINK << 8) | msg;
 
-function decodeTuple(buf: Buffer, family: IpFamily): CtTuple | Drop {
-  const a = parseAttrs(buf);
-  if (!a) return { drop: 'bad-attributes' };
-  const ip = a.get(C.CTA_TUPLE_IP);
-  const proto = a.get(C.CTA_TUPLE_PROTO);
-  if (!ip || !proto) return { drop: 'bad-tuple' };
-  const ipa = parseAttrs(ip);
-  const pa = parseAttrs(proto);
-  if (!ipa || !pa) return { drop: 'bad-attributes' };
-  const alen = family === 4 ? 4 : 16;
-  const src = ipa.get(family === 4 ? C.CTA_IP_V4_SRC : C.CTA_IP_V6_SRC);
-  const dst = ipa.get(family === 4 ? C.CTA_IP_V4_DST : C.CTA_IP_V6_DST);
-  const num = pa.get(C.CTA_PROTO_NUM);
-  if (!src || !dst || src.length < alen || dst.length < alen || !num || num.length < 1) return { drop: 'bad-tuple' };
-  const r16 = (t: number): number => {
-    const v = pa.get(t);
-    return v && v.length >= 2 ? v.readUInt16BE(0) : 0;
-  };
-  const r8 = (t: number): number => {
-    const v = pa.get(t);
-    return v && v.length >= 1 ? v[0]! : 0;
-  };
-  const icmp6 = num[0] === C.IPPROTO_ICMPV6;
+/**
+ * Index the nlattrs of buf[start, end) by type: idx[2t] = payload offset, idx[2t+1] = payload length (-1 when
+ * absent). Types beyond the index are skipped. Offsets instead of subarrays: this runs for every kernel event.
+ */
+function indexAttrs(buf: Buffer, start: number, end: number, idx: Int32Array): boolean {
+  idx.fill(-1);
+  let off = start;
+  while (off + 4 <= end) {
+    const len = buf.readUInt16LE(off);
+    if (len < 4 || off + len > end) return false;
+    const t = buf.readUInt16LE(off + 2) & C.NLA_TYPE_MASK;
+    if (2 * t + 1 < idx.length) {
+      idx[2 * t] = off + 4;
+      idx[2 * t + 1] = len - 4;
+    }
+    off += (len + 3) & ~3;
+  }
+  return true;
+}
+
+/** Reusable index arrays for decodeConntrack (typed-array allocation per event would dominate its cost). */
+export interface DecodeScratch {
+  top: Int32Array;
+  tuple: Int32Array;
+  ip: Int32Array;
+  proto: Int32Array;
+  pinfo: Int32Array;
+  tcp: Int32Array;
+}
+
+export function newDecodeScratch(): DecodeScratch {
   return {
-    src: addrToString(src, family),
-    dst: addrToString(dst, family),
-    proto: num[0]!,
+    top: new Int32Array(2 * (C.CTA_ZONE + 1)),
+    tuple: new Int32Array(8),
+    ip: new Int32Array(10),
+    proto: new Int32Array(20),
+    pinfo: new Int32Array(4),
+    tcp: new Int32Array(12),
+  };
+}
+
+function decodeTuple(buf: Buffer, start: number, len: number, family: IpFamily, sc: DecodeScratch): CtTuple | Drop {
+  const a = sc.tuple;
+  if (!indexAttrs(buf, start, start + len, a)) return { drop: 'bad-attributes' };
+  if (a[2 * C.CTA_TUPLE_IP + 1]! < 0 || a[2 * C.CTA_TUPLE_PROTO + 1]! < 0) return { drop: 'bad-tuple' };
+  const ip = sc.ip;
+  const pa = sc.proto;
+  if (!indexAttrs(buf, a[2 * C.CTA_TUPLE_IP]!, a[2 * C.CTA_TUPLE_IP]! + a[2 * C.CTA_TUPLE_IP + 1]!, ip)) return { drop: 'bad-attributes' };
+  if (!indexAttrs(buf, a[2 * C.CTA_TUPLE_PROTO]!, a[2 * C.CTA_TUPLE_PROTO]! + a[2 * C.CTA_TUPLE_PROTO + 1]!, pa)) return { drop: 'bad-attributes' };
+  const alen = family === 4 ? 4 : 16;
+  const ts = family === 4 ? C.CTA_IP_V4_SRC : C.CTA_IP_V6_SRC;
+  const td = family === 4 ? C.CTA_IP_V4_DST : C.CTA_IP_V6_DST;
+  if (ip[2 * ts + 1]! < alen || ip[2 * td + 1]! < alen || pa[2 * C.CTA_PROTO_NUM + 1]! < 1) return { drop: 'bad-tuple' };
+  const r16 = (t: number): number => (pa[2 * t + 1]! >= 2 ? buf.readUInt16BE(pa[2 * t]!) : 0);
+  const r8 = (t: number): number => (pa[2 * t + 1]! >= 1 ? buf[pa[2 * t]!]! : 0);
+  const proto = buf[pa[2 * C.CTA_PROTO_NUM]!]!;
+  const icmp6 = proto === C.IPPROTO_ICMPV6;
+  return {
+    src: addrToString(buf, family, ip[2 * ts]!),
+    dst: addrToString(buf, family, ip[2 * td]!),
+    proto,
     srcPort: r16(C.CTA_PROTO_SRC_PORT),
     dstPort: r16(C.CTA_PROTO_DST_PORT),
     icmpId: r16(icmp6 ? C.CTA_PROTO_ICMPV6_ID : C.CTA_PROTO_ICMP_ID),
@@ -57,42 +91,39 @@ function decodeTuple(buf: Buffer, family: IpFamily): CtTuple | Drop {
  * Decode one ctnetlink conntrack message (a dump reply or a multicast event). Never throws.
  * Events: IPCTNL_MSG_CT_NEW with NLM_F_CREATE is a new entry, without it an update; CT_DELETE is a destroy.
  */
-export function decodeConntrack(msg: NlMsg): DecodedConntrack | Drop {
+export function decodeConntrack(msg: NlMsg, sc: DecodeScratch = newDecodeScratch()): DecodedConntrack | Drop {
   if (msg.type >> 8 !== C.NFNL_SUBSYS_CTNETLINK) return { drop: 'not-ctnetlink' };
   const sub = msg.type & 0xff;
   if (sub !== C.IPCTNL_MSG_CT_NEW && sub !== C.IPCTNL_MSG_CT_DELETE) return { drop: 'not-conntrack' };
-  if (msg.payload.length < C.NFGENMSG_LEN) return { drop: 'truncated' };
-  const af = msg.payload[0];
+  const buf = msg.payload;
+  if (buf.length < C.NFGENMSG_LEN) return { drop: 'truncated' };
+  const af = buf[0];
   const family: IpFamily | null = af === C.AF_INET ? 4 : af === C.AF_INET6 ? 6 : null;
   if (family === null) return { drop: 'unsupported-family' };
-  const a = parseAttrs(msg.payload.subarray(C.NFGENMSG_LEN));
-  if (!a) return { drop: 'bad-attributes' };
-  const o = a.get(C.CTA_TUPLE_ORIG);
-  const r = a.get(C.CTA_TUPLE_REPLY);
-  if (!o) return { drop: 'no-orig-tuple' };
-  const orig = decodeTuple(o, family);
+  const a = sc.top;
+  if (!indexAttrs(buf, C.NFGENMSG_LEN, buf.length, a)) return { drop: 'bad-attributes' };
+  if (a[2 * C.CTA_TUPLE_ORIG + 1]! < 0) return { drop: 'no-orig-tuple' };
+  const orig = decodeTuple(buf, a[2 * C.CTA_TUPLE_ORIG]!, a[2 * C.CTA_TUPLE_ORIG + 1]!, family, sc);
   if ('drop' in orig) return orig;
   let reply: CtTuple;
-  if (r) {
-    const rr = decodeTuple(r, family);
+  if (a[2 * C.CTA_TUPLE_REPLY + 1]! >= 0) {
+    const rr = decodeTuple(buf, a[2 * C.CTA_TUPLE_REPLY]!, a[2 * C.CTA_TUPLE_REPLY + 1]!, family, sc);
     if ('drop' in rr) return rr;
     reply = rr;
   } else {
     reply = invertTuple(orig);
   }
-  const b32 = (t: number): number => {
-    const v = a.get(t);
-    return v && v.length >= 4 ? v.readUInt32BE(0) : 0;
-  };
-  const zoneBuf = a.get(C.CTA_ZONE);
+  const b32 = (t: number): number => (a[2 * t + 1]! >= 4 ? buf.readUInt32BE(a[2 * t]!) : 0);
   let tcp: ConntrackEntry['tcp'] = null;
-  const pinfo = a.get(C.CTA_PROTOINFO);
-  if (pinfo) {
-    const pi = parseAttrs(pinfo);
-    const t = pi?.get(C.CTA_PROTOINFO_TCP);
-    const ta = t ? parseAttrs(t) : null;
-    if (ta) {
-      const b = (k: number): number => ta.get(k)?.[0] ?? 0;
+  if (a[2 * C.CTA_PROTOINFO + 1]! >= 0) {
+    const pi = sc.pinfo;
+    const ta = sc.tcp;
+    if (
+      indexAttrs(buf, a[2 * C.CTA_PROTOINFO]!, a[2 * C.CTA_PROTOINFO]! + a[2 * C.CTA_PROTOINFO + 1]!, pi) &&
+      pi[2 * C.CTA_PROTOINFO_TCP + 1]! >= 0 &&
+      indexAttrs(buf, pi[2 * C.CTA_PROTOINFO_TCP]!, pi[2 * C.CTA_PROTOINFO_TCP]! + pi[2 * C.CTA_PROTOINFO_TCP + 1]!, ta)
+    ) {
+      const b = (k: number): number => (ta[2 * k + 1]! >= 1 ? buf[ta[2 * k]!]! : 0);
       tcp = {
         state: b(C.CTA_PROTOINFO_TCP_STATE),
         wscaleOrig: b(C.CTA_PROTOINFO_TCP_WSCALE_ORIGINAL),
@@ -111,12 +142,11 @@ export function decodeConntrack(msg: NlMsg): DecodedConntrack | Drop {
       status: b32(C.CTA_STATUS),
       timeoutS: b32(C.CTA_TIMEOUT),
       mark: b32(C.CTA_MARK),
-      zone: zoneBuf && zoneBuf.length >= 2 ? zoneBuf.readUInt16BE(0) : 0,
+      zone: a[2 * C.CTA_ZONE + 1]! >= 2 ? buf.readUInt16BE(a[2 * C.CTA_ZONE]!) : 0,
       tcp,
     },
   };
 }
-
 
 function addrBytes(text: string, family: IpFamily): ArrayLike<number> {
   return (family === 4 ? ipv4Bytes(text) : null) ?? parseAddr(text) ?? new Uint8Array(family === 4 ? 4 : 16);

@@ -53,7 +53,9 @@ export function invertTuple(t: CtTuple): CtTuple {
 /** Key of an entry: its original-direction tuple and zone (what the kernel's hash is keyed on). */
 export function entryKey(e: Pick<ConntrackEntry, 'family' | 'orig' | 'zone'>): string {
   const t = e.orig;
-  return `${e.family}|${t.proto}|${t.src}|${t.srcPort}|${t.dst}|${t.dstPort}|${t.icmpId}|${t.icmpType}|${t.icmpCode}|${e.zone}`;
+  // Addresses already tell the family apart; ICMP fields and zone are rare, so they only lengthen rare keys.
+  const base = `${t.src} ${t.srcPort} ${t.dst} ${t.dstPort} ${t.proto}`;
+  return t.icmpId | t.icmpType | t.icmpCode | e.zone ? `${base} ${t.icmpId} ${t.icmpType} ${t.icmpCode} ${e.zone}` : base;
 }
 
 /**

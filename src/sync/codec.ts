@@ -12,6 +12,7 @@
 // authenticated; decode() verifies the MAC in constant time before looking at the payload and never throws.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { addrToString, parseAddr } from '../conntrack/addr.js';
+import { ipv4Bytes } from '../conntrack/writer.js';
 import type { ConntrackEntry, Drop, IpFamily } from '../conntrack/types.js';
 
 export const SYNC_VERSION = 1;
@@ -93,8 +94,16 @@ function writeRecord(r: SyncRecord, out: Buffer, off: number): number {
   const alen = e.family === 4 ? 4 : 16;
   let a = off + RECORD_FIXED;
   for (const text of [e.orig.src, e.orig.dst, e.reply.src, e.reply.dst]) {
-    const b = parseAddr(text);
-    if (b && b.length === alen) b.copy(out, a);
+    const v4 = alen === 4 ? ipv4Bytes(text) : null;
+    if (v4) {
+      out[a] = v4[0]!;
+      out[a + 1] = v4[1]!;
+      out[a + 2] = v4[2]!;
+      out[a + 3] = v4[3]!;
+    } else {
+      const b = parseAddr(text);
+      if (b && b.length === alen) b.copy(out, a);
+    }
     a += alen;
   }
   return a - off;

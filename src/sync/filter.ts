@@ -37,8 +37,13 @@ function ruleMatches(r: SyncFilterRule, e: ConntrackEntry): boolean {
   return true;
 }
 
+/** Canonical text makes loopback a prefix test (no parsing on the per-event path). */
+function isLoopback(addr: string): boolean {
+  return addr.startsWith('127.') || addr === '::1';
+}
+
 export function isReplicated(f: SyncFilter, e: ConntrackEntry): boolean {
-  if (e.orig.src === e.orig.dst || inCidr(e.orig.src, '127.0.0.0/8') || e.orig.src === '::1') return false;
+  if (e.orig.src === e.orig.dst || isLoopback(e.orig.src) || isLoopback(e.orig.dst)) return false;
   if (f.syncPort !== undefined && e.orig.proto === 17 && (e.orig.dstPort === f.syncPort || e.orig.srcPort === f.syncPort)) return false;
   for (const r of f.rules) if (ruleMatches(r, e)) return r.action === 'include';
   return f.default === 'include';

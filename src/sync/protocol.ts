@@ -168,8 +168,7 @@ export class SyncProtocol {
         this.onLocal(ev.op, ev.entry, nowMs, out);
         break;
       case 'localReset':
-        this.internal.replaceAll(ev.entries);
-        if (this.role === 'master') this.scheduleBulk(nowMs);
+        this.onLocalReset(ev.entries, nowMs, out);
         break;
       case 'received':
         this.onReceived(ev.msg, nowMs, out);
@@ -265,6 +264,27 @@ export class SyncProtocol {
     this.batch.push({ op, entry });
     this.batchBytes += len;
     if (this.batchDeadline === null) this.batchDeadline = nowMs + this.cfg.flushDelayMs;
+  }
+
+  /**
+   * A fresh kernel view. As master, stream only the difference from what we streamed before (after an event
+   * overrun this is the handful of lost events, not a 100,000-entry bulk); backups apply it like any change.
+   */
+  private onLocalReset(entries: Iterable<ConntrackEntry>, nowMs: number, out: SyncEffect[]): void {
+    if (this.role !== 'master') {
+      this.internal.replaceAll(entries);
+      return;
+    }
+    const next = new ConnTable();
+    for (const e of entries) next.upsert(e);
+    const gone = [...this.internal.entries()].filter((e) => !next.has(e));
+    for (const e of gone) this.onLocal('delete', e, nowMs, out);
+    for (const e of next.entries()) {
+      const old = this.internal.get(e);
+      if (!old || old.status !== e.status || old.tcp?.state !== e.tcp?.state || old.mark !== e.mark || old.reply.src !== e.reply.src || old.reply.dst !== e.reply.dst || old.reply.srcPort !== e.reply.srcPort || old.reply.dstPort !== e.reply.dstPort) {
+        this.onLocal('upsert', e, nowMs, out);
+      }
+    }
   }
 
   private flushBatch(out: SyncEffect[]): void {

@@ -50,6 +50,9 @@ export interface SyncSnapshot {
   /** Drop reason → count, from the codec (bad-mac, …) and the protocol (replay, stale-epoch, duplicate, …). */
   drops: Record<string, number>;
   kernelOverruns: number;
+  /** Conntrack events read from the kernel, and those that did not decode (null when the port has no counters). */
+  kernelEvents: number | null;
+  kernelEventsUndecodable: number | null;
   sendErrors: number;
 }
 
@@ -155,6 +158,7 @@ export class ConnSync implements ConnSyncService {
 
   private scheduleOverrunDump(): void {
     this.kernelOverruns++;
+    this.log(`conntrack sync: kernel event overrun (${this.kernelOverruns}): resyncing from a dump`);
     if (this.overrunDump) return;
     // conntrackd NetlinkOverrunResync: events were lost, so the internal cache is rebuilt from a full dump.
     this.overrunDump = setTimeout(() => {
@@ -173,11 +177,13 @@ export class ConnSync implements ConnSyncService {
     const journal: Array<{ op: 'upsert' | 'delete'; entry: ConntrackEntry }> = [];
     this.journals.add(journal);
     let dumped: ConntrackEntry[];
+    const t0 = this.clock();
     try {
       dumped = await this.o.conntrack.dump();
     } finally {
       this.journals.delete(journal);
     }
+    this.log(`conntrack sync: kernel dump of ${dumped.length} entries in ${(this.clock() - t0).toFixed(0)} ms (${journal.length} events meanwhile)`);
     const merged = new ConnTable();
     for (const e of dumped) if (isReplicated(this.o.filter, e)) merged.upsert(e);
     for (const j of journal) {
@@ -297,6 +303,8 @@ export class ConnSync implements ConnSyncService {
       currentMaster: s.currentMaster,
       drops,
       kernelOverruns: this.kernelOverruns,
+      kernelEvents: this.o.conntrack.stats?.eventsReceived ?? null,
+      kernelEventsUndecodable: this.o.conntrack.stats?.eventsDropped ?? null,
       sendErrors: this.o.channel.stats.sendErrors,
     };
   }

@@ -2,6 +2,7 @@
 // builds the real service (ctnetlink + UDP channel) and obeys JSON-line commands on stdin, answering on stdout:
 //   {"cmd":"becomeMaster"|"becomeBackup"|"snapshot"|"resyncComplete"|"stop"} → {"ok":true,"result":…}
 // Config: argv[2] is JSON {interface, mcastGroup|null, peers, port, key(hex), filter?, sourceAddress?}.
+import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CtNetlink } from '../../../src/conntrack/client.js';
 import { UdpSyncChannel } from '../../../src/sync/channel.js';
@@ -26,10 +27,26 @@ const svc = new ConnSync({
   filter: { ...(cfg.filter ?? INCLUDE_ALL), syncPort: cfg.port },
   protocol: { noPeerGraceMs: 1500 },
   confirmTimeoutMs: 3000,
-  log: (l) => process.stderr.write(`${l}\n`),
+  log: (l) => process.stderr.write(`${Math.round(performance.now())} ${l}\n`),
 });
 
 const reply = (o: unknown): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
+
+// Benches: VIPD_AGENT_PROF=DIR writes a CPU profile there on the stop command.
+const profDir = process.env['VIPD_AGENT_PROF'];
+const profiler = profDir ? new (await import('node:inspector')).Session() : null;
+if (profiler) {
+  profiler.connect();
+  profiler.post('Profiler.enable', () => profiler.post('Profiler.start'));
+}
+const writeProfile = (): Promise<void> =>
+  new Promise((resolve) => {
+    if (!profiler || !profDir) return resolve();
+    profiler.post('Profiler.stop', (err, res) => {
+      if (!err) writeFileSync(`${profDir}/agent-${process.pid}.cpuprofile`, JSON.stringify(res.profile));
+      resolve();
+    });
+  });
 
 await svc.start();
 reply({ ok: true, result: 'started' });
@@ -53,6 +70,7 @@ for await (const line of createInterface({ input: process.stdin })) {
         reply({ ok: true, result: svc.resyncComplete() });
         break;
       case 'stop':
+        await writeProfile();
         await svc.stop();
         reply({ ok: true, result: null });
         clearInterval(keepAlive);
