@@ -55,17 +55,24 @@ export interface ConntrackPort {
   delete(entries: Iterable<ConntrackEntry>): Promise<CommitResult>;
   subscribe(handlers: CtEventHandlers): void;
   close(): void;
+  /**
+   * Optional: encode the create messages of these entries ahead of time (a backup does it as entries arrive),
+   * so that the commit at takeover only sends bytes.
+   */
+  prepare?(entries: Iterable<ConntrackEntry>): void;
+  /** Optional: stop reading events while a commit runs (the caller resyncs from a dump afterwards). */
+  pauseEvents?(paused: boolean): void;
   /** Event counters, when the port has them. */
   readonly stats?: { overruns: number; eventsReceived: number; eventsDropped: number };
 }
 
 export interface CtNetlinkOptions {
   /**
-   * Event socket receive buffer (SO_RCVBUFFORCE, falls back to SO_RCVBUF); default 32 MB: a flood of 100k new
+   * Event socket receive buffer (SO_RCVBUFFORCE, falls back to SO_RCVBUF); default 64 MB: a flood of 100k new
    * flows/s must not overrun it while a dump or a bulk runs. Memory is used only while events are queued.
    */
   eventRcvbufBytes?: number;
-  /** Upper bound for doubling the event buffer after overruns (default 128 MB). */
+  /** Upper bound for doubling the event buffer after overruns (default 256 MB). */
   eventRcvbufMaxBytes?: number;
   /** Request socket receive buffer: must hold the ACKs of `window` requests. */
   requestRcvbufBytes?: number;
@@ -102,6 +109,8 @@ export class CtNetlink implements ConntrackPort {
   private readonly outbox: Array<{ seq: number; buf: Buffer }> = [];
   private readonly writer = new NlWriter();
   private readonly scratch = newDecodeScratch();
+  private readonly prepared = new WeakMap<ConntrackEntry, Buffer>();
+  private handlers: CtEventHandlers | null = null;
   private readonly window: number;
   private readonly drainBatch: number;
   private closed = false;
@@ -130,11 +139,12 @@ export class CtNetlink implements ConntrackPort {
 
   subscribe(handlers: CtEventHandlers): void {
     if (this.evFd >= 0) throw new Error('ctnetlink: already subscribed');
-    this.evRcvbuf = this.opts.eventRcvbufBytes ?? 32 << 20;
+    this.evRcvbuf = this.opts.eventRcvbufBytes ?? 64 << 20;
     this.evFd = this.openSocket(this.evRcvbuf);
     for (const g of [C.NFNLGRP_CONNTRACK_NEW, C.NFNLGRP_CONNTRACK_UPDATE, C.NFNLGRP_CONNTRACK_DESTROY]) {
       this.n.setsockopt(this.evFd, C.SOL_NETLINK, C.NETLINK_ADD_MEMBERSHIP, g);
     }
+    this.handlers = handlers;
     this.startEventPoll(handlers);
   }
 
@@ -147,6 +157,7 @@ export class CtNetlink implements ConntrackPort {
     this.evPoll = this.n.pollStart(this.evFd, (status) => {
       if (status < 0 && !this.closed) {
         if (this.evPoll) this.n.pollStop(this.evPoll);
+        this.evPoll = null;
         this.startEventPoll(h);
       }
       this.drainEvents(h);
@@ -192,7 +203,7 @@ export class CtNetlink implements ConntrackPort {
 
   /** Double the event socket's buffer after an overrun, up to a bound (conntrackd NetlinkBufferSizeMaxGrowth). */
   private growEventBuffer(): void {
-    const max = this.opts.eventRcvbufMaxBytes ?? 128 << 20;
+    const max = this.opts.eventRcvbufMaxBytes ?? 256 << 20;
     if (this.evRcvbuf >= max) return;
     this.evRcvbuf = Math.min(max, this.evRcvbuf * 2);
     try {
@@ -372,12 +383,33 @@ export class CtNetlink implements ConntrackPort {
     res.errors[name] = (res.errors[name] ?? 0) + 1;
   }
 
+  prepare(entries: Iterable<ConntrackEntry>): void {
+    for (const e of entries) if (!this.prepared.has(e)) this.prepared.set(e, encodeCreate(e, 0, {}, this.writer));
+  }
+
+  pauseEvents(paused: boolean): void {
+    if (!this.handlers || this.closed) return;
+    if (paused && this.evPoll) {
+      this.n.pollStop(this.evPoll);
+      this.evPoll = null;
+    } else if (!paused && !this.evPoll) {
+      this.startEventPoll(this.handlers);
+    }
+  }
+
   async commit(entries: Iterable<ConntrackEntry>, opts: { timeoutS?: number } = {}): Promise<CommitResult> {
     const res: CommitResult = { created: 0, updated: 0, failed: 0, errors: {} };
     const existing: ConntrackEntry[] = [];
+    const build = (e: ConntrackEntry, seq: number): Buffer => {
+      const pre = opts.timeoutS === undefined ? this.prepared.get(e) : undefined;
+      if (!pre) return encodeCreate(e, seq, { timeoutS: opts.timeoutS }, this.writer);
+      this.prepared.delete(e);
+      pre.writeUInt32LE(seq, 8);
+      return pre;
+    };
     await this.chunked(
       entries,
-      (e, seq) => encodeCreate(e, seq, { timeoutS: opts.timeoutS }, this.writer),
+      build,
       (e, err) => (err === EEXIST ? existing.push(e) : CtNetlink.count(res, err, 'created')),
     );
     // Already known to this kernel (e.g. the flow reached us before): refresh without NAT attributes, which

@@ -7,7 +7,7 @@
 // repaired jumps to the next BULK_BEGIN and mark-and-sweeps its cache), a sender that no longer holds a NACKed
 // range answers with a bulk instead of losing the entries for good, and every message has a per-message msgSeq
 // checked against a replay window (the MAC is checked by the codec before this core sees anything).
-import type { ConntrackEntry } from '../conntrack/types.js';
+import { entryKey, type ConntrackEntry } from '../conntrack/types.js';
 import { recordLen, RELIABLE_TYPES, type SyncBody, type SyncMessage, type SyncRecord } from './codec.js';
 import { ConnTable } from './table.js';
 import { ReceiverState } from './receiver.js';
@@ -275,12 +275,13 @@ export class SyncProtocol {
       this.internal.replaceAll(entries);
       return;
     }
-    const next = new ConnTable();
-    for (const e of entries) next.upsert(e);
-    const gone = [...this.internal.entries()].filter((e) => !next.has(e));
+    const next = new Map<string, ConntrackEntry>();
+    for (const e of entries) next.set(entryKey(e), e);
+    const gone: ConntrackEntry[] = [];
+    for (const [k, e] of this.internal.keyed()) if (!next.has(k)) gone.push(e);
     for (const e of gone) this.onLocal('delete', e, nowMs, out);
-    for (const e of next.entries()) {
-      const old = this.internal.get(e);
+    for (const [k, e] of next) {
+      const old = this.internal.getByKey(k);
       if (!old || old.status !== e.status || old.tcp?.state !== e.tcp?.state || old.mark !== e.mark || old.reply.src !== e.reply.src || old.reply.dst !== e.reply.dst || old.reply.srcPort !== e.reply.srcPort || old.reply.dstPort !== e.reply.dstPort) {
         this.onLocal('upsert', e, nowMs, out);
       }

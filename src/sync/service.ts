@@ -105,6 +105,8 @@ export class ConnSync implements ConnSyncService {
   private kernelOverruns = 0;
   private demotion: { timer: NodeJS.Timeout; owned: ConntrackEntry[] } | null = null;
   private readonly log: (line: string) => void;
+  private toPrepare: ConntrackEntry[] = [];
+  private prepareScheduled = false;
   /** Event journals of dumps in progress (see resyncFromKernel). */
   private readonly journals = new Set<Array<{ op: 'upsert' | 'delete'; entry: ConntrackEntry }>>();
 
@@ -151,9 +153,26 @@ export class ConnSync implements ConnSyncService {
       // Defence in depth: a peer with a wider filter must not push flows we were told not to own.
       const records = m.records.filter((r) => isReplicated(this.o.filter, r.entry));
       this.feed({ type: 'received', msg: { ...m, records } });
+      if (this.o.conntrack.prepare) {
+        for (const r of records) if (r.op === 'upsert') this.toPrepare.push(r.entry);
+        this.schedulePrepare();
+      }
       return;
     }
     this.feed({ type: 'received', msg: m });
+  }
+
+  /** Encode create messages for received entries in the background, in slices, off the takeover path. */
+  private schedulePrepare(): void {
+    if (this.prepareScheduled) return;
+    this.prepareScheduled = true;
+    setImmediate(() => {
+      this.prepareScheduled = false;
+      if (this.stopped) return;
+      const slice = this.toPrepare.splice(0, 2048).filter((e) => this.core.external.get(e) === e);
+      this.o.conntrack.prepare?.(slice);
+      if (this.toPrepare.length) this.schedulePrepare();
+    });
   }
 
   private scheduleOverrunDump(): void {
@@ -239,7 +258,15 @@ export class ConnSync implements ConnSyncService {
       this.demotion = null;
     }
     const entries = [...this.core.external.entries()].filter((e) => isReplicated(this.o.filter, e));
-    const res = await this.o.conntrack.commit(entries, { timeoutS: this.o.commitTimeoutS });
+    // Our own kernel reports every committed entry back as an event; reading 100,000 of them would compete
+    // with the commit, and the dump right after the commit covers them anyway.
+    this.o.conntrack.pauseEvents?.(true);
+    let res: CommitResult;
+    try {
+      res = await this.o.conntrack.commit(entries, { timeoutS: this.o.commitTimeoutS });
+    } finally {
+      this.o.conntrack.pauseEvents?.(false);
+    }
     const ms = this.clock() - t0;
     this.lastCommit = { ...res, ms };
     const committed = res.created + res.updated;

@@ -18,6 +18,19 @@ export class ConnTable {
     return this.slots.size;
   }
 
+  /** Lookups by a precomputed entryKey(), for loops that would otherwise build the key several times. */
+  getByKey(key: string): ConntrackEntry | undefined {
+    return this.slots.get(key)?.entry;
+  }
+
+  upsertByKey(key: string, entry: ConntrackEntry, origin = 0): void {
+    this.slots.set(key, { entry, origin, stale: false });
+  }
+
+  *keyed(): IterableIterator<[string, ConntrackEntry]> {
+    for (const [k, s] of this.slots) yield [k, s.entry];
+  }
+
   upsert(entry: ConntrackEntry, origin = 0): void {
     this.slots.set(entryKey(entry), { entry, origin, stale: false });
   }
