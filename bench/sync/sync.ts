@@ -206,14 +206,14 @@ for (const s of systems) {
 }
 const fmt = (v: number, d = 1): string => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
 console.log(`\nbench/sync: ${n} new DNAT entries flooded into the master's kernel (ctnetlink inserts, ${n} NEW events)\n`);
-console.log('| metric | ' + systems.join(' | ') + (systems.length === 2 ? ' | vipd / conntrackd |' : ' |'));
+console.log('| metric | ' + systems.join(' | ') + (systems.length === 2 ? ' | vipd vs conntrackd (>1: vipd better) |' : ' |'));
 console.log('|---|' + systems.map(() => '---|').join('') + (systems.length === 2 ? '---|' : ''));
 const row = (name: string, pick: (r: Result) => number, d: number, higherBetter: boolean): void => {
   const vals = systems.map((s) => pick(results.get(s)!));
   let ratio = '';
   if (systems.length === 2) {
     const [a, b] = [vals[systems.indexOf('vipd')]!, vals[systems.indexOf('conntrackd')]!];
-    ratio = ` ${fmt(higherBetter ? a / b : b / a, 2)}× ${higherBetter ? '(higher is better)' : '(speed-up)'} |`;
+    ratio = ` ${fmt(higherBetter ? a / b : b / a, 2)}× |`;
   }
   console.log(`| ${name} | ${vals.map((v) => fmt(v, d)).join(' | ')} |${ratio}`);
 };
