@@ -50,7 +50,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     os: openDirectorOs(),
     logger,
     version: packageVersion(),
-    plugins: buildPlugins(config, { configPath: opts.configPath }),
+    plugins: buildPlugins(config),
   });
 
   // Handlers go in before anything starts, so a signal during start-up is never the default (fatal) action.

@@ -74,6 +74,13 @@ export class Daemon {
       instances: () => this.views(),
       buildInfo: { version: o.version, node: o.config.global.routerId ?? hostnameOrUnknown() },
       dropReasons: DROP_REASONS,
+      sync: () => {
+        for (const p of this.plugins) {
+          const v = p.syncView?.();
+          if (v) return v;
+        }
+        return null;
+      },
     });
   }
 
@@ -367,6 +374,7 @@ export class Daemon {
       setPriority: (n, effective) => byName(n)?.runner.setPriority(effective),
       fault: (n, reason) => byName(n)?.runner.fault(reason),
       faultCleared: (n, reason) => byName(n)?.runner.faultCleared(reason),
+      holdPreempt: (n, held) => byName(n)?.runner.holdPreempt(held),
       linkUp: (ifname) => {
         const link = this.links.find((l) => l.name === ifname);
         return link ? (this.linkUp.get(link.ifindex) ?? (link.up && link.running)) : undefined;

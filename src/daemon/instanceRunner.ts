@@ -133,6 +133,10 @@ export class InstanceRunner implements EffectSink {
     this.dispatch({ type: 'reconfigure', params });
   }
 
+  holdPreempt(held: boolean): void {
+    this.dispatch({ type: 'preemptHold', held });
+  }
+
   fault(reason: string): void {
     this.dispatch({ type: 'fault', reason });
   }

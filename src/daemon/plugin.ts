@@ -2,7 +2,7 @@
 // interface, so the composition root stays small and each subsystem is testable on its own.
 import type { Config } from '../config/types.js';
 import type { VipdMetrics } from '../metrics/registry.js';
-import type { InstanceView } from '../metrics/types.js';
+import type { InstanceView, SyncView } from '../metrics/types.js';
 import type { InstanceSnapshot, VrrpState } from '../vrrp/types.js';
 import type { Logger } from './logger.js';
 
@@ -15,6 +15,8 @@ export interface DaemonControl {
   setPriority(instance: string, effective: number): void;
   fault(instance: string, reason: string): void;
   faultCleared(instance: string, reason: string): void;
+  /** Sync-aware preemption: while held, a BACKUP does not preempt a lower-priority master. */
+  holdPreempt(instance: string, held: boolean): void;
   /** Link state by interface name (undefined: unknown interface) and changes to it. */
   linkUp(ifname: string): boolean | undefined;
   onLink(cb: (ifname: string, up: boolean) => void): () => void;
@@ -51,6 +53,8 @@ export interface DaemonPlugin {
    * its cache to the kernel here, so no packet reaches the new master without its connection state.
    */
   beforeVipsAdded?(instance: string): Promise<void>;
+  /** Connection-sync figures for /metrics (read at scrape time). */
+  syncView?(): SyncView | null;
   /** After a reload (SIGHUP) was applied; ctl.config is already the new config. */
   reload?(config: Config): void;
   /** After every instance has stopped (priority 0 sent, VIPs removed). */

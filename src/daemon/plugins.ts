@@ -4,19 +4,16 @@ import type { Config } from '../config/types.js';
 import type { DaemonPlugin } from './plugin.js';
 import { createTrackingPlugin } from '../track/plugin.js';
 import { createNotifyPlugin } from '../notify/plugin.js';
+import { createConnSyncPlugins } from '../sync/plugin.js';
 
-export interface PluginDeps {
-  /** Where relative paths and FIFOs are resolved, for messages. */
-  readonly configPath: string;
-}
-
-export function buildPlugins(config: Config, deps: PluginDeps): DaemonPlugin[] {
-  void deps;
+export function buildPlugins(config: Config): DaemonPlugin[] {
   const plugins: DaemonPlugin[] = [];
   // Tracking first: its start() reports initial FAULTs/priorities before any instance starts.
   const tracking = createTrackingPlugin(config);
   if (tracking) plugins.push(tracking);
   const notify = createNotifyPlugin(config);
   if (notify) plugins.push(notify);
+  // Connection sync: commits its cache in beforeVipsAdded, holds preemption until in sync.
+  plugins.push(...createConnSyncPlugins(config));
   return plugins;
 }

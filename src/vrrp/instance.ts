@@ -33,6 +33,8 @@ export class VrrpInstance {
   private lowerPrioGarpAt: number | null = null;
   /** preempt_delay: until when lower-priority adverts are still accepted (a timestamp, not a deadline). */
   private preemptUntil: number | null = null;
+  /** Sync-aware preemption hold (see the 'preemptHold' event). */
+  private preemptHeld = false;
 
   constructor(params: InstanceParams) {
     if (!Number.isInteger(params.priority) || params.priority < 1 || params.priority > 255) {
@@ -64,6 +66,10 @@ export class VrrpInstance {
       case 'priority': this.onPriority(out, nowMs, ev.effective); break;
       case 'shutdown': this.onShutdown(out, nowMs); break;
       case 'reconfigure': this.onReconfigure(out, nowMs, ev.params); break;
+      case 'preemptHold':
+        if (this.preemptHeld !== ev.held) this.log(out, 'info', ev.held ? 'preemption held until the connection table is in sync' : 'preemption released');
+        this.preemptHeld = ev.held;
+        break;
       case 'syncGoMaster': if (this.stateValue === 'BACKUP') this.becomeMaster(out, nowMs, 'sync-group'); break;
       case 'syncGoBackup': if (this.stateValue === 'MASTER') this.leaveMaster(out, nowMs, 'sync-group'); break;
       case 'syncFault': this.onFault(out, nowMs, SYNC_FAULT_REASON); break;
@@ -205,7 +211,7 @@ export class VrrpInstance {
       return;
     }
     const lower = priority < this.effective;
-    let accept = !this.params.preempt || !lower;
+    let accept = !this.params.preempt || !lower || this.preemptHeld;
     if (!accept && this.params.preemptDelayMs > 0) {
       // keepalived vrrp.c:2249-2264: the first lower advert starts preempt_delay; accept until it expires.
       if (this.preemptUntil === null) this.preemptUntil = nowMs + this.params.preemptDelayMs;

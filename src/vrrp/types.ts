@@ -88,6 +88,12 @@ export type VrrpEvent =
    * No transition: a MASTER adds/removes only the VIPs that changed and advertises the new list at once.
    */
   | { readonly type: 'reconfigure'; readonly params: InstanceParams }
+  /**
+   * Sync-aware preemption: while held, a BACKUP accepts lower-priority adverts as with `nopreempt`, so a
+   * returning higher-priority director does not take the VIPs before its connection table has caught up.
+   * It never delays a takeover when no master is heard.
+   */
+  | { readonly type: 'preemptHold'; readonly held: boolean }
   // Issued by VrrpSyncGroup only:
   | { readonly type: 'syncGoMaster' }
   | { readonly type: 'syncGoBackup' }

@@ -44,6 +44,7 @@ export function fakeControl(config: Config, links: Record<string, boolean> = {})
     setPriority: (n, p) => void calls.push(`setPriority ${n} ${p}`),
     fault: (n, r) => void calls.push(`fault ${n} ${r}`),
     faultCleared: (n, r) => void calls.push(`faultCleared ${n} ${r}`),
+    holdPreempt: (n, held) => void calls.push(`holdPreempt ${n} ${held}`),
     linkUp: (ifname) => state[ifname],
     onLink: (cb) => {
       listeners.add(cb);
