@@ -2,9 +2,9 @@
 //   - becoming MASTER: the external cache is committed to the kernel in beforeVipsAdded, i.e. strictly after the
 //     first advert and before the VIPs and GARP (keepalived + conntrackd get this order wrong: #2254, #2414);
 //   - leaving MASTER: becomeBackup() (purge what we owned only after the new master confirms, then resync);
-//   - sync-aware preemption: while the cache has not caught up with the current master (bounded by
-//     resync_timeout), the followed instances hold preemption, so a returning director does not take the VIPs
-//     back with an empty table.
+//   - sync-aware preemption: at start, after leaving MASTER and when coming back from FAULT, the followed
+//     instances hold preemption until a full resync from the current master has completed since then (bounded by
+//     resync_timeout), so a returning director does not take the VIPs back with a stale table.
 import type { Config, ConntrackSyncConfig } from '../config/types.js';
 import type { SyncView } from '../metrics/types.js';
 import type { DaemonControl, DaemonPlugin, TransitionEvent } from '../daemon/plugin.js';
@@ -63,7 +63,10 @@ export class ConnSyncPlugin implements DaemonPlugin {
     if (ev.from === 'MASTER' && (ev.to === 'BACKUP' || ev.to === 'FAULT') && this.mastering) {
       this.mastering = null;
       this.svc.becomeBackup().catch((err: unknown) => this.ctl?.logger.error(`(${this.name}) ${(err as Error).message}`));
-      this.holdUntilInSync();
+      this.holdUntilInSync(true);
+    } else if (ev.from === 'FAULT' && ev.to === 'BACKUP') {
+      // Cut off for a while: whatever we had may be stale; wait for a fresh resync before preempting.
+      this.holdUntilInSync(true);
     }
   }
 
@@ -77,13 +80,17 @@ export class ConnSyncPlugin implements DaemonPlugin {
     this.svc = null;
   }
 
-  private holdUntilInSync(): void {
+  /** Hold preemption until a full resync completes after now (or resync_timeout passes). */
+  private holdUntilInSync(restart = false): void {
     const ctl = this.ctl;
-    if (!ctl || !this.svc || this.holdTimer) return;
+    if (!ctl || !this.svc) return;
+    if (this.holdTimer && !restart) return;
+    this.clearHold();
     for (const m of this.members) ctl.holdPreempt(m, true);
     const startedAt = Date.now();
     this.holdTimer = setInterval(() => {
-      if (this.svc?.resyncComplete()) this.releaseHold('connection table in sync');
+      const resyncedAt = this.svc?.snapshot().lastFullResyncAtMs ?? null;
+      if (resyncedAt !== null && resyncedAt >= startedAt) this.releaseHold('connection table in sync');
       else if (Date.now() - startedAt >= this.cfg.resyncTimeoutMs) this.releaseHold(`no full resync within ${this.cfg.resyncTimeoutMs} ms`);
     }, this.opts.holdPollMs ?? HOLD_POLL_MS);
   }

@@ -10,7 +10,7 @@ const CONFIG = parse(`vrrp_sync_group G1 {\n group {\n  A\n  B\n }\n}\n${inst('A
 
 function fakeService() {
   const calls: string[] = [];
-  let inSync = false;
+  let resyncedAt: number | null = null;
   let release!: () => void;
   const svc: ConnSyncService = {
     start: async () => void calls.push('start'),
@@ -19,26 +19,43 @@ function fakeService() {
       return new Promise((r) => (release = () => r({ committed: 3, ms: 1.5 })));
     },
     becomeBackup: async () => void calls.push('becomeBackup'),
-    resyncComplete: () => inSync,
-    snapshot: () => ({ entries: 3 }) as SyncSnapshot,
+    resyncComplete: () => resyncedAt !== null,
+    snapshot: () => ({ entries: 3, lastFullResyncAtMs: resyncedAt }) as SyncSnapshot,
     stop: async () => void calls.push('stop'),
   };
-  return { svc, calls, setInSync: (v: boolean) => (inSync = v), commitDone: () => release() };
+  return { svc, calls, resynced: (atMs: number) => (resyncedAt = atMs), commitDone: () => release() };
 }
 
 const cfg = { name: 'default', follow: { kind: 'group', name: 'G1' }, resyncTimeoutMs: 5000 } as unknown as ConntrackSyncConfig;
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('sync/plugin', () => {
-  it('holds preemption of every followed member until the cache is in sync', async () => {
+  it('holds preemption of every followed member until a full resync completes after the hold began', async () => {
     const f = fakeService();
     const ctl = fakeControl(CONFIG);
     const p = new ConnSyncPlugin(cfg, { open: async () => f.svc, holdPollMs: 5 });
+    f.resynced(Date.now() - 60_000); // an old resync does not count
     await p.start(ctl);
     assert.deepEqual(ctl.calls, ['holdPreempt A true', 'holdPreempt B true']);
-    f.setInSync(true);
+    await tick(30);
+    assert.equal(ctl.calls.length, 2, 'still held');
+    f.resynced(Date.now());
     await tick(30);
     assert.deepEqual(ctl.calls.slice(2), ['holdPreempt A false', 'holdPreempt B false']);
+    // Back from FAULT (e.g. links restored): hold again until a fresh resync.
+    p.onTransition({ instance: 'A', from: 'FAULT', to: 'BACKUP', reason: 'fault-cleared', priority: 150 });
+    assert.deepEqual(ctl.calls.slice(4), ['holdPreempt A true', 'holdPreempt B true']);
+    await p.stop();
+  });
+
+  it('releases the hold after resync_timeout when no resync comes', async () => {
+    const f = fakeService();
+    const ctl = fakeControl(CONFIG);
+    const p = new ConnSyncPlugin({ ...cfg, resyncTimeoutMs: 40 }, { open: async () => f.svc, holdPollMs: 5 });
+    await p.start(ctl);
+    await tick(80);
+    assert.deepEqual(ctl.calls, ['holdPreempt A true', 'holdPreempt B true', 'holdPreempt A false', 'holdPreempt B false']);
+    assert.ok((ctl.logger as unknown as { lines: string[] }).lines.some((l) => l.includes('no full resync within 40 ms')));
     await p.stop();
   });
 
