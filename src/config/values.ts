@@ -1,6 +1,6 @@
 // Typed readers for keyword arguments. Each reports its own error with the statement's file:line and returns
 // null, so a bad value never stops the rest of the file from being checked (keepalived reports and goes on).
-import * as net from 'node:net';
+import { canonicalAddress } from '../ip/address.js';
 import * as path from 'node:path';
 import type { DiagnosticSink } from './diagnostics.js';
 import type { Statement } from './tree.js';
@@ -83,11 +83,9 @@ export interface ParsedAddress {
 
 /** Canonical text of an IPv4/IPv6 literal (inet_pton rules), or null. */
 export function parseAddress(text: string): ParsedAddress | null {
-  const v = net.isIP(text);
-  if (v === 0) return null;
-  const family: AddressFamily = v === 4 ? 'inet' : 'inet6';
-  const address = new net.SocketAddress({ address: text, family: v === 4 ? 'ipv4' : 'ipv6' }).address;
-  return { address, family };
+  const address = canonicalAddress(text);
+  if (address === null) return null;
+  return { address, family: address.includes(':') ? 'inet6' : 'inet' };
 }
 
 /** `ADDR[/LEN]`; prefix defaults to the host length. */

@@ -4,7 +4,7 @@
 // protoinfo, mark, and NAT set up through CTA_NAT_SRC/CTA_NAT_DST (the kernel refuses NAT attributes when
 // the entry already exists, ctnetlink_change_conntrack() → EOPNOTSUPP, so updates leave them out).
 import * as C from './constants.js';
-import { addrToString, parseAddr } from './addr.js';
+import { formatAddress as addrToString, parseAddress as parseAddr } from '../ip/address.js';
 import type { NlMsg } from './nlattr.js';
 import { ipv4Bytes, NlWriter } from './writer.js';
 import { invertTuple, natOf, type ConntrackEntry, type CtTuple, type Drop, type IpFamily } from './types.js';

@@ -6,7 +6,7 @@ import type { LinkInfo, AddressInfo } from '../net/rtnetlink.js';
 import { primaryIpv4, linkLocalIpv6 } from '../net/rtnetlink.js';
 import type { FrameSender, VrrpPacketMeta, VrrpTransport } from '../net/types.js';
 import { buildGratuitousArp, buildUnsolicitedNa } from '../net/arp.js';
-import { parseMac } from '../net/ipaddr.js';
+import { parseMac } from '../ip/address.js';
 import { VrrpInstance } from '../vrrp/instance.js';
 import { DROP_REASONS } from '../vrrp/drops.js';
 import type { Vip, VrrpState } from '../vrrp/types.js';
@@ -427,7 +427,13 @@ export class Daemon {
 
   private addressSpec(vip: Vip, link: LinkInfo, links: readonly LinkInfo[]) {
     const ifindex = vip.dev ? (links.find((l) => l.name === vip.dev)?.ifindex ?? link.ifindex) : link.ifindex;
-    return { ifindex, address: vip.address, prefixLen: vip.prefixLen, ...(vip.label ? { label: vip.label } : {}) };
+    return {
+      ifindex,
+      address: vip.address,
+      prefixLen: vip.prefixLen,
+      ...(vip.label ? { label: vip.label } : {}),
+      ...(vip.broadcast ? { broadcast: vip.broadcast } : {}),
+    };
   }
 
   private announce(vips: readonly Vip[], count: number, link: LinkInfo, links: readonly LinkInfo[]): number {

@@ -1,6 +1,7 @@
 // From a checked config instance (src/config) plus what the interface looks like now, to the parameters of
 // the pure core and the runner. Nothing here touches the OS.
 import type { VrrpInstanceConfig, VipConfig } from '../config/types.js';
+import { ipv4Broadcast } from '../ip/address.js';
 import type { InstanceParams, Vip } from '../vrrp/types.js';
 import type { ValidationView } from '../vrrp/validate.js';
 import type { AdvertRoute } from './instanceRunner.js';
@@ -14,12 +15,14 @@ export interface InterfaceFacts {
 }
 
 export function toVip(v: VipConfig): Vip {
+  const broadcast = v.broadcast !== null ? ipv4Broadcast(v.broadcast, v.address, v.prefixLength) : null;
   return {
     address: v.address,
     prefixLen: v.prefixLength,
     family: v.family === 'inet' ? 4 : 6,
     ...(v.dev ? { dev: v.dev } : {}),
     ...(v.label ? { label: v.label } : {}),
+    ...(broadcast ? { broadcast } : {}),
   };
 }
 

@@ -3,7 +3,7 @@
 // vrrp_ndisc.c:167-260). Complete Ethernet frames, ready for an AF_PACKET SOCK_RAW socket (packetSender.ts).
 // Inputs are local (our MAC, our configured VIP), so invalid ones throw VIPD_ERR_INVALID_ADDRESS.
 import { invalidAddress } from './errors.js';
-import { parseIpv4, parseIpv6 } from './ipaddr.js';
+import { parseIpv4, parseIpv6 } from '../ip/address.js';
 
 export const ETHERTYPE_ARP = 0x0806;
 export const ETHERTYPE_IPV6 = 0x86dd;

@@ -29,4 +29,4 @@ export {
 export { openNetlink, NetlinkSocket, type NetlinkOptions, type NetlinkRequest, type NetlinkMessage } from './netlink.js';
 export { buildGratuitousArp, buildUnsolicitedNa, type UnsolicitedNaOptions } from './arp.js';
 export { openPacketSender, PacketSender, ipv6ForwardingEnabled } from './packetSender.js';
-export { parseIpv4, parseIpv6, parseIp, formatIp, formatIpv4, formatIpv6, parseMac, formatMac } from './ipaddr.js';
+export { parseIpv4, parseIpv6, parseAddress as parseIp, formatAddress as formatIp, formatIpv4, formatIpv6, parseMac, formatMac } from '../ip/address.js';

@@ -2,7 +2,7 @@
 // their attributes, encode for requests and decode for dumps and notifications. Decoders return null for a
 // message they cannot read rather than throwing.
 import * as C from './constants.js';
-import { formatIp, formatMac, isIpv6LinkLocal, parseIp, parseMac } from './ipaddr.js';
+import { formatAddress as formatIp, formatMac, isIpv6LinkLocal, parseAddress as parseIp, parseMac } from '../ip/address.js';
 import {
   attrBytes,
   attrMap,

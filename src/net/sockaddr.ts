@@ -4,7 +4,7 @@
 // Parsers never throw on short input: they return null.
 import { endianness } from 'node:os';
 import { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, ARPHRD_ETHER } from './constants.js';
-import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from './ipaddr.js';
+import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../ip/address.js';
 import { invalidAddress } from './errors.js';
 
 const LITTLE_ENDIAN = endianness() === 'LE';

@@ -11,7 +11,7 @@
 import { nativeNet, type NativeNet, type RecvResult } from './native.js';
 import * as C from './constants.js';
 import { VipdNetError, fromSyscall, noSuchInterface } from './errors.js';
-import { formatIpv4, isIpv6LinkLocal, isIpv6Multicast, parseIpv4, parseIpv6 } from './ipaddr.js';
+import { formatIpv4, isIpv6LinkLocal, isIpv6MulticastBytes as isIpv6Multicast, parseIpv4, parseIpv6 } from '../ip/address.js';
 import { in6Pktinfo, ipMreqn, ipv6Mreq, parseSockaddr, sockaddrIn, sockaddrIn6 } from './sockaddr.js';
 import { buildCmsgs, cmsgSpace, packetInfoFromCmsgs, parseCmsgs } from './cmsg.js';
 import { PolledReader, bindToDevice, openSocket } from './socketBase.js';

@@ -11,7 +11,7 @@
 // drops it by name and keeps working. Unlike conntrackd's nethdr (peers.md §1.4), every message is
 // authenticated; decode() verifies the MAC in constant time before looking at the payload and never throws.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { addrToString, parseAddr } from '../conntrack/addr.js';
+import { formatAddress as addrToString, parseAddress as parseAddr } from '../ip/address.js';
 import { ipv4Bytes } from '../conntrack/writer.js';
 import type { ConntrackEntry, Drop, IpFamily } from '../conntrack/types.js';
 

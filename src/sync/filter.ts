@@ -3,7 +3,7 @@
 // An address matches when the original source or destination lies in the prefix; a port range matches when
 // either original port lies in it (docs/configuration.md §5).
 // Built in, before any rule: loopback flows and the sync channel's own datagrams are never replicated.
-import { inCidr } from '../conntrack/addr.js';
+import { inCidr } from '../ip/address.js';
 import type { ConntrackEntry } from '../conntrack/types.js';
 
 const PROTO_NUMBERS: Record<string, number> = { icmp: 1, tcp: 6, udp: 17, dccp: 33, gre: 47, icmpv6: 58, sctp: 132 };

@@ -1,5 +1,5 @@
 // RFC 1071 Internet checksum and the pseudo-headers VRRPv3 uses (RFC 5798 §5.2.8).
-import { parseIpv4, parseIpv6 } from './addr.js';
+import { parseIpv4, parseIpv6 } from '../ip/address.js';
 
 /** One's-complement sum folded to 16 bits (not yet inverted) over the concatenation of `parts`. */
 function onesSum(parts: readonly Uint8Array[]): number {

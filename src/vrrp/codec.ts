@@ -1,7 +1,7 @@
 // VRRP v2/v3 advertisement codec, byte-compatible with keepalived (keepalived.md §1.1-1.2, §8 facts 2-8).
 // Pure: decoders never throw on remote input, they return { drop: reason }. Encoders throw on bad LOCAL
 // input (a config the validator should have refused), which is a programming error.
-import { formatAddress, formatIpv4, parseAddress, parseIpv4 } from './addr.js';
+import { formatAddress, formatIpv4, parseAddress, parseIpv4 } from '../ip/address.js';
 import { internetChecksum, ipv4PseudoHeader } from './checksum.js';
 import {
   AUTH_DATA_LEN, ETH_MIN_PAYLOAD, IPV4_HEADER_LEN, MAX_VIPS_PER_ADVERT, V2_MAX_ADVERT_INT_MS,

@@ -12,6 +12,6 @@ export { masterDownMs, skewMs } from './timers.js';
 export { VrrpInstance, SYNC_FAULT_REASON } from './instance.js';
 export { VrrpSyncGroup, type GroupState, type SyncGroupEffect } from './syncGroup.js';
 export { advertFields, authData, validationView, type AuthParams } from './views.js';
-export { canonicalAddress, compareAddresses, isMulticast, parseAddress } from './addr.js';
+export { canonicalAddress, compareAddresses, isMulticast, parseAddress } from '../ip/address.js';
 export { internetChecksum, ipv4PseudoHeader, ipv6PseudoHeader } from './checksum.js';
 export type * from './types.js';

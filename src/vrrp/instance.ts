@@ -1,7 +1,7 @@
 // The VRRP state machine of one virtual router (RFC 5798 §6, keepalived.md §2). Pure: events in,
 // effects out, no I/O and no clock. The runner executes effects in order and calls
 // handle({ type: 'timeout' }, now) when now >= nextDeadline().
-import { compareAddresses } from './addr.js';
+import { compareAddresses } from '../ip/address.js';
 import { PRIORITY_MAX_EFFECTIVE, PRIORITY_MIN_EFFECTIVE, PRIORITY_OWNER, PRIORITY_STOP } from './constants.js';
 import { masterDownMs, skewMs } from './timers.js';
 import type {

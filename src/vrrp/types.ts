@@ -13,6 +13,8 @@ export interface Vip {
   readonly family: AddressFamily;
   readonly dev?: string;
   readonly label?: string;
+  /** IPv4 broadcast address to configure with the VIP (keepalived `brd`), already resolved. */
+  readonly broadcast?: string;
 }
 
 /** keepalived.md §2.7; defaults in constants.ts (DEFAULT_GARP_*). */

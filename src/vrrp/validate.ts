@@ -1,6 +1,6 @@
 // Receive-side validation of a decoded advert against one instance, in keepalived's order
 // (vrrp_check_packet, vrrp.c:926-1368; keepalived.md §1.3). Returns data; never logs, never counts.
-import { canonicalAddress, isMulticast } from './addr.js';
+import { canonicalAddress, isMulticast } from '../ip/address.js';
 import { internetChecksum, ipv4PseudoHeader } from './checksum.js';
 import type { AddressFamily, ReceivedAdvert, VrrpVersion } from './codec.js';
 import { AUTH_AH, AUTH_DATA_LEN, AUTH_NONE, AUTH_PASS, VRRP_IP_PROTOCOL, VRRP_MCAST_V4, VRRP_TTL, VRRP_TYPE_ADVERTISEMENT } from './constants.js';

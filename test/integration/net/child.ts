@@ -6,7 +6,7 @@ import { openVrrpIpv4, openVrrpIpv6 } from '../../../src/net/vrrpSocket.js';
 import { openRtnetlink, type AddressSpec } from '../../../src/net/rtnetlink.js';
 import { buildGratuitousArp, buildUnsolicitedNa } from '../../../src/net/arp.js';
 import { openPacketSender } from '../../../src/net/packetSender.js';
-import { parseMac } from '../../../src/net/ipaddr.js';
+import { parseMac } from '../../../src/ip/address.js';
 
 export type ChildCommand =
   | {

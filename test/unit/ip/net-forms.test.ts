@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
 import {
+  formatAddress as formatIp,
   formatIpv4,
   formatIpv6,
   formatMac,
-  isIpv4Multicast,
+  isIpv4MulticastBytes as isIpv4Multicast,
   isIpv6LinkLocal,
-  isIpv6Multicast,
-  parseIp,
+  isIpv6MulticastBytes as isIpv6Multicast,
+  parseAddress as parseIp,
   parseIpv4,
   parseIpv6,
   parseMac,
-} from '../../../src/net/ipaddr.js';
+} from '../../../src/ip/address.js';
 
-describe('net/ipaddr', () => {
+describe('ip/address: OS-edge forms', () => {
   it('parses dotted-quad IPv4 and rejects malformed text', () => {
     assert.deepEqual([...parseIpv4('224.0.0.18')!], [224, 0, 0, 18]);
     assert.deepEqual([...parseIpv4('10.1.0.100')!], [10, 1, 0, 100]);

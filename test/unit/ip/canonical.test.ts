@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { canonicalAddr, inCidr, ipv6ToString } from '../../../src/conntrack/addr.js';
+import { canonicalAddress as canonicalAddr, formatIpv6 as ipv6ToString, inCidr, ipv4Broadcast } from '../../../src/ip/address.js';
 
-describe('conntrack addresses', () => {
+describe('ip/address: canonical text and CIDR', () => {
   it('formats IPv6 canonically (RFC 5952)', () => {
     const h = (s: string) => Buffer.from(s, 'hex');
     assert.equal(ipv6ToString(h('fd000001000000000000000000000010')), 'fd00:1::10');
@@ -23,4 +23,16 @@ describe('conntrack addresses', () => {
     assert.equal(inCidr('fd00:1::10', '10.0.0.0/8'), false);
     assert.equal(inCidr('10.2.0.11', '0.0.0.0/0'), true);
   });
+  it('resolves keepalived brd for IPv4 VIPs (+ host bits set, - clear, explicit, none for /31-/32 and IPv6)', () => {
+    assert.equal(ipv4Broadcast('+', '10.1.0.100', 24), '10.1.0.255');
+    assert.equal(ipv4Broadcast('-', '10.1.0.100', 24), '10.1.0.0');
+    assert.equal(ipv4Broadcast('10.1.0.127', '10.1.0.100', 25), '10.1.0.127');
+    assert.equal(ipv4Broadcast('+', '10.1.0.100', 32), null);
+    assert.equal(ipv4Broadcast('+', 'fd00::1', 64), null);
+  });
+  it('rejects IPv4 octets with leading zeros, as inet_pton does', () => {
+    assert.equal(canonicalAddr('010.1.0.1'), null);
+    assert.equal(canonicalAddr('10.1.0.0'), '10.1.0.0');
+  });
 });
+
