@@ -140,8 +140,17 @@ export class Daemon {
     }
     this.config = next;
     const started = this.build(planned, next, env.links);
+    // Plugins before the new runners start: tracking hands its current priorities and faults to the fresh
+    // cores (still INIT), exactly as at start-up; a restarted instance would otherwise run at base priority.
+    const change = { started: started.map((m) => m.cfg.name), removed: [...plan.remove] };
+    for (const p of this.plugins) {
+      try {
+        await p.reload?.(next, change);
+      } catch (err) {
+        this.o.logger.error(`${p.name}: ${(err as Error).message}`);
+      }
+    }
     this.startRunners(started);
-    for (const p of this.plugins) this.guard(p, () => p.reload?.(next));
     this.o.logger.info(
       `reloaded: ${plan.add.length} added, ${plan.remove.length} removed, ${restart.length} restarted, ` +
         `${inPlace.length} changed in place, ${plan.unchanged.length} unchanged`,
@@ -346,11 +355,13 @@ export class Daemon {
   }
 
   private hooksFor(name: string, instance: VrrpInstance): RunnerHooks {
-    const committers = this.plugins.filter((p) => p.beforeVipsAdded);
+    const plugins = () => this.plugins;
     return {
-      ...(committers.length
-        ? { beforeVipsAdded: async () => void (await Promise.all(committers.map((p) => p.beforeVipsAdded!(name)))) }
-        : {}),
+      // Looked up at each takeover: a reload may add or remove connection sync for a running instance.
+      get beforeVipsAdded() {
+        const committers = plugins().filter((p) => p.beforeVipsAdded);
+        return committers.length ? async () => void (await Promise.all(committers.map((p) => p.beforeVipsAdded!(name)))) : undefined;
+      },
       masterRxLowerPri: (src, priority) => {
         for (const p of this.plugins) this.guard(p, () => p.onMasterRxLowerPri?.({ instance: name, src, priority }));
       },

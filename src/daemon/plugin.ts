@@ -24,6 +24,17 @@ export interface DaemonControl {
   views(): InstanceView[];
 }
 
+/** What a reload did to the instances, for the plugins that keep per-instance state. */
+export interface ReloadChange {
+  /**
+   * Instances this reload started or restarted: fresh cores still in INIT, at their base priority, with no
+   * faults and no preemption hold. A restarted instance keeps its name but none of what plugins had told it.
+   */
+  readonly started: readonly string[];
+  /** Instances stopped for good. */
+  readonly removed: readonly string[];
+}
+
 export interface TransitionEvent {
   readonly instance: string;
   readonly from: VrrpState;
@@ -55,8 +66,12 @@ export interface DaemonPlugin {
   beforeVipsAdded?(instance: string): Promise<void>;
   /** Connection-sync figures for /metrics (read at scrape time). */
   syncView?(): SyncView | null;
-  /** After a reload (SIGHUP) was applied; ctl.config is already the new config. */
-  reload?(config: Config): void;
+  /**
+   * SIGHUP, awaited by the daemon after the instances were stopped, changed in place or built, and BEFORE the
+   * (re)started ones run: ctl.config is already `config`, so a plugin can hand its current state (priority,
+   * faults, preemption hold) to the fresh instances the way start() does. A throw is logged, never fatal.
+   */
+  reload?(config: Config, change: ReloadChange): Promise<void> | void;
   /** After every instance has stopped (priority 0 sent, VIPs removed). */
   stop?(): Promise<void>;
 }

@@ -9,8 +9,14 @@
 // members' effects have run, so a group notification is held until every member's own transition has been
 // notified (or 2 s have passed). An instance notification for the state its group has already notified is
 // suppressed (send_instance_notifies, vrrp_notify.c:267-275).
-import type { Config, NotifyScripts, ScriptCommand } from '../config/types.js';
-import type { DaemonControl, DaemonPlugin, GroupTransitionEvent, TransitionEvent } from '../daemon/plugin.js';
+//
+// Reload (SIGHUP): every event is looked up in the current config, so new, changed and removed scripts take
+// effect with the next transition; every script is checked again (a script refused before may pass now). A FIFO
+// whose path is unchanged stays open (its reader sees no EOF); keepalived closes and reopens it on every
+// reload (vrrp_daemon.c:881-882). A changed fifo script is restarted; a changed or removed path is closed.
+import type { Config, NotifyFifo as NotifyFifoConfig, NotifyScripts, ScriptCommand } from '../config/types.js';
+import type { DaemonControl, DaemonPlugin, GroupTransitionEvent, ReloadChange, TransitionEvent } from '../daemon/plugin.js';
+import { sameValue } from '../daemon/reloadPlan.js';
 import type { VrrpState } from '../vrrp/types.js';
 import { describeOutcome, nodeSpawner, runScript, scriptEnv, type RunningScript, type ScriptSpawner } from '../track/exec.js';
 import {
@@ -51,12 +57,25 @@ interface HeldGroup {
   timer: NodeJS.Timeout | null;
 }
 
+type FifoKind = 'notify_fifo' | 'vrrp_notify_fifo';
+
+/** One configured FIFO: its config, the open FIFO (null: unusable) and its reader script. */
+interface FifoSlot {
+  readonly cfg: NotifyFifoConfig;
+  fifo: NotifyFifo | null;
+  script: RunningScript | null;
+}
+
+const FIFO_LABEL: Record<FifoKind, string> = { notify_fifo: 'notify fifo', vrrp_notify_fifo: 'vrrp notify fifo' };
+
 export class NotifyPlugin implements DaemonPlugin {
   readonly name = 'notify';
   private ctl: DaemonControl | null = null;
-  private readonly fifos: NotifyFifo[] = [];
-  private readonly fifoScripts: RunningScript[] = [];
-  private readonly prepared = new Map<string, PreparedScript | null>();
+  private config: Config;
+  private readonly fifos = new Map<FifoKind, FifoSlot>();
+  /** Reader scripts of FIFOs a reload closed or changed, still exiting. */
+  private readonly oldFifoScripts = new Set<RunningScript>();
+  private prepared = new Map<string, PreparedScript | null>();
   private readonly running = new Set<RunningScript>();
   private readonly stopRuns = new Set<RunningScript>();
   /** Last state each instance reported (notified or suppressed). */
@@ -69,40 +88,98 @@ export class NotifyPlugin implements DaemonPlugin {
   private runAs: ScriptIdentity | null = null;
 
   constructor(
-    private readonly config: Config,
+    config: Config,
     private readonly opts: NotifyOptions,
-  ) {}
+  ) {
+    this.config = config;
+  }
 
   async start(ctl: DaemonControl): Promise<void> {
     this.ctl = ctl;
-    const g = this.config.global;
     this.self = this.opts.self ?? selfIdentity();
-    const accounts = await (this.opts.accounts ?? (() => readAccounts()))();
-    const who = defaultScriptUser(g.scriptUser, accounts, this.self);
-    if ('error' in who) ctl.logger.error(`script_user: ${who.error} - notify scripts disabled`);
-    else this.runAs = who;
+    await this.configure();
+  }
 
+  /** SIGHUP: see the header. Per-instance memory of removed or restarted instances is dropped. */
+  async reload(config: Config, change: ReloadChange): Promise<void> {
+    this.config = config;
+    const names = new Set(config.instances.map((i) => i.name));
+    for (const n of [...this.seen.keys()]) if (!names.has(n) || change.started.includes(n)) this.seen.delete(n);
+    for (const n of [...this.notifiedOnce]) if (!names.has(n) || change.started.includes(n)) this.notifiedOnce.delete(n);
+    const groups = new Set(config.syncGroups.map((g) => g.name));
+    for (const g of [...this.groupNotified.keys()]) if (!groups.has(g)) this.groupNotified.delete(g);
+    await this.configure();
+  }
+
+  /** Resolve the user, check every script, open the FIFOs (start, and again on each reload). */
+  private async configure(): Promise<void> {
+    const ctl = this.ctl!;
+    const g = this.config.global;
     const all: ScriptCommand[] = [];
     const collect = (n: NotifyScripts) => all.push(...[n.master, n.backup, n.fault, n.stop, n.generic, n.masterRxLowerPri].filter((s): s is ScriptCommand => s !== null));
     for (const i of this.config.instances) collect(i.notify);
     for (const grp of this.config.syncGroups) collect(grp.notify);
     if (g.notifyFifo?.script) all.push(g.notifyFifo.script);
     if (g.vrrpNotifyFifo?.script) all.push(g.vrrpNotifyFifo.script);
-    for (const s of all) await this.prepareOnce(s);
 
-    for (const [fifo, label] of [
-      [g.notifyFifo, 'notify fifo'],
-      [g.vrrpNotifyFifo, 'vrrp notify fifo'],
-    ] as const) {
-      if (!fifo) continue;
-      // keepalived starts the reader script first, with the FIFO name as its last argument.
-      if (fifo.script) {
-        const run = this.spawn(fifo.script, [...fifo.script.argv, fifo.path], Infinity, 'fifo script');
-        if (run) this.fifoScripts.push(run);
-      }
-      const f = new NotifyFifo(fifo.path, ctl.logger, label);
-      if (await f.open()) this.fifos.push(f);
+    // A config without any script needs no user (and must not log about one).
+    let runAs: ScriptIdentity | null = null;
+    if (all.length) {
+      const accounts = await (this.opts.accounts ?? (() => readAccounts()))();
+      const who = defaultScriptUser(g.scriptUser, accounts, this.self);
+      if ('error' in who) ctl.logger.error(`script_user: ${who.error} - notify scripts disabled`);
+      else runAs = who;
     }
+    // Checked again on every reload: a script may have been fixed, removed or made unsafe meanwhile. The new set
+    // replaces the old one at once, so a transition during the checks still runs the old scripts.
+    const prepared = new Map<string, PreparedScript | null>();
+    if (runAs) for (const s of all) await this.prepareInto(prepared, runAs, s);
+    this.runAs = runAs;
+    this.prepared = prepared;
+
+    for (const [kind, cfg] of [
+      ['notify_fifo', g.notifyFifo],
+      ['vrrp_notify_fifo', g.vrrpNotifyFifo],
+    ] as const) {
+      await this.applyFifo(kind, cfg);
+    }
+  }
+
+  /** Keep, restart the reader of, or replace one FIFO. */
+  private async applyFifo(kind: FifoKind, cfg: NotifyFifoConfig | null): Promise<void> {
+    const ctl = this.ctl!;
+    const slot = this.fifos.get(kind);
+    if (slot && cfg && slot.cfg.path === cfg.path) {
+      if (!sameValue(slot.cfg.script?.argv ?? null, cfg.script?.argv ?? null)) {
+        this.endFifoScript(slot);
+        slot.script = this.startFifoScript(cfg);
+      }
+      this.fifos.set(kind, { ...slot, cfg });
+      return;
+    }
+    if (slot) {
+      this.endFifoScript(slot);
+      slot.fifo?.close();
+      this.fifos.delete(kind);
+    }
+    if (!cfg) return;
+    // keepalived starts the reader script first, with the FIFO name as its last argument.
+    const script = this.startFifoScript(cfg);
+    const f = new NotifyFifo(cfg.path, ctl.logger, FIFO_LABEL[kind]);
+    this.fifos.set(kind, { cfg, script, fifo: (await f.open()) ? f : null });
+  }
+
+  private startFifoScript(cfg: NotifyFifoConfig): RunningScript | null {
+    return cfg.script ? this.spawn(cfg.script, [...cfg.script.argv, cfg.path], Infinity, 'fifo script') : null;
+  }
+
+  private endFifoScript(slot: FifoSlot): void {
+    const run = slot.script;
+    if (!run) return;
+    slot.script = null;
+    this.oldFifoScripts.add(run);
+    run.terminate(this.opts.stopScriptMs ?? 1000);
+    void run.done.then(() => this.oldFifoScripts.delete(run));
   }
 
   onTransition(ev: TransitionEvent): void {
@@ -130,8 +207,7 @@ export class NotifyPlugin implements DaemonPlugin {
     if (!cfg) return;
     const script = cfg.notify.masterRxLowerPri;
     if (script) this.spawn(script, script.argv, this.opts.scriptTimeoutMs ?? 60_000, 'notify_master_rx_lower_pri');
-    const line = fifoLine('INSTANCE', ev.instance, 'MASTER_RX_LOWER_PRI', ev.priority);
-    for (const f of this.fifos) f.write(line);
+    this.writeFifos(fifoLine('INSTANCE', ev.instance, 'MASTER_RX_LOWER_PRI', ev.priority));
   }
 
   onGroupTransition(ev: GroupTransitionEvent): void {
@@ -159,9 +235,18 @@ export class NotifyPlugin implements DaemonPlugin {
     // when the STOP budget is over.
     for (const r of this.running) if (!this.stopRuns.has(r)) r.terminate(budgetMs);
     await Promise.all([...this.running].map((r) => r.done));
-    for (const f of this.fifos.splice(0)) f.close();
-    for (const r of this.fifoScripts) r.terminate(budgetMs);
-    await Promise.all(this.fifoScripts.splice(0).map((r) => r.done));
+    const readers = [...this.oldFifoScripts];
+    for (const slot of this.fifos.values()) {
+      slot.fifo?.close();
+      if (slot.script) readers.push(slot.script);
+    }
+    this.fifos.clear();
+    for (const r of readers) r.terminate(budgetMs);
+    await Promise.all(readers.map((r) => r.done));
+  }
+
+  private writeFifos(line: string): void {
+    for (const slot of this.fifos.values()) slot.fifo?.write(line);
   }
 
   private releaseGroup(group: string, force: boolean): void {
@@ -197,8 +282,7 @@ export class NotifyPlugin implements DaemonPlugin {
     const timeoutMs = state === 'STOP' ? (this.opts.stopScriptMs ?? 1000) : (this.opts.scriptTimeoutMs ?? 60_000);
     if (specific) this.spawn(specific, specific.argv, timeoutMs, `notify_${state.toLowerCase()}`, state === 'STOP');
     if (scripts.generic) this.spawn(scripts.generic, genericArgs(scripts.generic, kind, name, state, priority), timeoutMs, 'notify', state === 'STOP');
-    const line = fifoLine(kind, name, state, priority);
-    for (const f of this.fifos) f.write(line);
+    this.writeFifos(fifoLine(kind, name, state, priority));
   }
 
   private spawn(script: ScriptCommand, argv: readonly string[], timeoutMs: number, what: string, isStop = false): RunningScript | null {
@@ -225,16 +309,16 @@ export class NotifyPlugin implements DaemonPlugin {
     return run;
   }
 
-  private async prepareOnce(script: ScriptCommand): Promise<void> {
-    if (this.prepared.has(script.command) || !this.runAs) return;
+  private async prepareInto(prepared: Map<string, PreparedScript | null>, runAs: ScriptIdentity, script: ScriptCommand): Promise<void> {
+    if (prepared.has(script.command)) return;
     const prepare = this.opts.prepare ?? ((argv, who, sec) => prepareScript(argv, who, sec));
-    const r = await prepare(script.argv, this.runAs, this.config.global.enableScriptSecurity);
+    const r = await prepare(script.argv, runAs, this.config.global.enableScriptSecurity);
     if ('error' in r) {
       this.ctl!.logger.error(`notify script ${script.command}: ${r.error}`);
-      this.prepared.set(script.command, null);
+      prepared.set(script.command, null);
       return;
     }
     for (const w of r.warnings) this.ctl!.logger.warn(`notify script ${script.command}: ${w}`);
-    this.prepared.set(script.command, r);
+    prepared.set(script.command, r);
   }
 }

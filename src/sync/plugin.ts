@@ -5,9 +5,15 @@
 //   - sync-aware preemption: at start, after leaving MASTER and when coming back from FAULT, the followed
 //     instances hold preemption until a full resync from the current master has completed since then (bounded by
 //     resync_timeout), so a returning director does not take the VIPs back with a stale table.
+//
+// Reload (SIGHUP; plugins.ts decides per block): an unchanged block keeps its service, cache and role; a followed
+// instance the reload restarted is treated like a fresh start (a MASTER one steps the service down to backup,
+// preemption is held again until in sync). A changed block is retired with its hold kept and a new service
+// started in its place; a removed block releases its hold and stops. What a stopped service held in memory (the
+// peer's connections, the stream journal) is dropped; the kernel's conntrack table is left as it is.
 import type { Config, ConntrackSyncConfig } from '../config/types.js';
 import type { SyncView } from '../metrics/types.js';
-import type { DaemonControl, DaemonPlugin, TransitionEvent } from '../daemon/plugin.js';
+import type { DaemonControl, DaemonPlugin, ReloadChange, TransitionEvent } from '../daemon/plugin.js';
 import { openConnSync } from './index.js';
 import type { ConnSyncService } from './service.js';
 
@@ -28,7 +34,7 @@ export class ConnSyncPlugin implements DaemonPlugin {
   private holdTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly cfg: ConntrackSyncConfig,
+    readonly cfg: ConntrackSyncConfig,
     private readonly opts: ConnSyncPluginOptions = {},
   ) {
     this.name = `conntrack sync ${cfg.name}`;
@@ -36,12 +42,37 @@ export class ConnSyncPlugin implements DaemonPlugin {
 
   async start(ctl: DaemonControl): Promise<void> {
     this.ctl = ctl;
-    const f = this.cfg.follow;
-    this.members = f.kind === 'instance' ? [f.name] : (ctl.config.syncGroups.find((g) => g.name === f.name)?.members ?? []);
+    this.members = followedMembers(this.cfg, ctl.config);
     const log = (line: string) => ctl.logger.info(`(${this.name}) ${line}`);
     this.svc = await (this.opts.open ?? ((c, l) => openConnSync(c, { log: l })))(this.cfg, log);
     await this.svc.start();
-    this.holdUntilInSync();
+    // Started by a reload while we are MASTER: take the master role at once (the cache is empty, so the commit is
+    // too) so our connections stream to the backups; holding preemption would mean nothing.
+    const master = this.members.find((m) => ctl.snapshot(m)?.state === 'MASTER');
+    if (master) void this.beforeVipsAdded(master);
+    else this.holdUntilInSync();
+  }
+
+  /** SIGHUP with this block unchanged: only followed instances the reload restarted need anything. */
+  reload(_config: Config, change: ReloadChange): void {
+    const ctl = this.ctl;
+    const restarted = this.members.filter((m) => change.started.includes(m));
+    if (!ctl || !this.svc || restarted.length === 0) return;
+    if (this.mastering) {
+      // The restart took the VIPs away (priority 0 sent): like a demotion, the new master's table wins.
+      this.mastering = null;
+      this.svc.becomeBackup().catch((err: unknown) => ctl.logger.error(`(${this.name}) ${(err as Error).message}`));
+      this.holdUntilInSync(true);
+    } else if (this.holdTimer) {
+      // Still waiting for a resync: the fresh cores must not preempt either.
+      for (const m of restarted) ctl.holdPreempt(m, true);
+    }
+  }
+
+  /** Reload removed (keepHold false) or changed (true: its successor holds on) this block. */
+  async retire(keepHold: boolean): Promise<void> {
+    if (!keepHold) this.releaseHold('connection sync block removed');
+    await this.stop();
   }
 
   /** Commit before the VIPs: every member of a followed group awaits the same single commit. */
@@ -106,6 +137,12 @@ export class ConnSyncPlugin implements DaemonPlugin {
     if (this.holdTimer) clearInterval(this.holdTimer);
     this.holdTimer = null;
   }
+}
+
+/** The instances a block follows in `config`: its instance, or its sync group's members. */
+export function followedMembers(cfg: ConntrackSyncConfig, config: Config): readonly string[] {
+  const f = cfg.follow;
+  return f.kind === 'instance' ? [f.name] : (config.syncGroups.find((g) => g.name === f.name)?.members ?? []);
 }
 
 export function createConnSyncPlugins(config: Config, opts: ConnSyncPluginOptions = {}): ConnSyncPlugin[] {

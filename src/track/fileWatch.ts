@@ -15,6 +15,11 @@ export interface FileWatchOptions {
   readonly cfg: TrackFileConfig;
   readonly logger: Logger;
   readonly rereadMs: number;
+  /**
+   * Started by a reload: `init_file` only creates a missing file and never overwrites (keepalived writes
+   * nothing on reload, track_file.c:497-499, which would leave a newly added file's init value unapplied).
+   */
+  readonly reload?: boolean;
   onValue(value: number): void;
 }
 
@@ -33,12 +38,16 @@ export class FileWatch {
     return this.valueNow;
   }
 
+  get config(): TrackFileConfig {
+    return this.o.cfg;
+  }
+
   /** Create the file if `init_file` asks, read it once, then watch. */
   async start(): Promise<void> {
     const { cfg } = this.o;
     if (cfg.initFile) {
       const exists = await access(cfg.path).then(() => true, () => false);
-      if (!exists || cfg.initFile.overwrite) {
+      if (!exists || (cfg.initFile.overwrite && !this.o.reload)) {
         await writeFile(cfg.path, `${cfg.initFile.value}\n`).catch((err: unknown) =>
           this.o.logger.error(`track_file ${cfg.name}: cannot create ${cfg.path}: ${(err as Error).message}`),
         );

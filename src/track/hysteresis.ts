@@ -46,3 +46,19 @@ export function applyScriptResult(prev: ScriptState, ok: boolean, h: Hysteresis)
   }
   return { state: { result, status }, changed: status !== prev.status };
 }
+
+/**
+ * The state a reloaded script (same name, same command and user, new rise/fall or interval) continues from,
+ * as keepalived's clear_diff_script maps it (vrrp.c:5556-5620): a script still in init stays in init; a failing
+ * one keeps its distance below `rise`; a succeeding one keeps its distance above `rise`, full strength stays full.
+ */
+export function carryScriptState(prev: ScriptState, before: Hysteresis, after: Hysteresis): ScriptState {
+  const top = after.rise + after.fall - 1;
+  if (prev.status === 'init') return { result: after.rise - 1, status: 'init' };
+  if (prev.status === 'down') {
+    const result = prev.result === 0 ? 0 : Math.max(0, after.rise - (before.rise - prev.result));
+    return { result: Math.min(result, after.rise - 1), status: 'down' };
+  }
+  const result = prev.result === before.rise + before.fall - 1 ? top : Math.min(after.rise + (prev.result - before.rise), top);
+  return { result, status: 'up' };
+}

@@ -30,10 +30,12 @@ function weighted(weight: number, reverse: boolean, ok: boolean): TrackerEffect 
 
 /**
  * vrrp_script: a script still in init contributes no weight (initialise_track_script_state, vrrp_track.c:705-738)
- * and, unweighted, holds the instance in FAULT until its first result (num_script_init).
+ * and, unweighted, holds the instance in FAULT until its first result (num_script_init). A script that a reload
+ * brought in is keepalived's SCRIPT_INIT_STATE_INIT_RELOAD: in init it holds nothing (`initHoldsFault` false,
+ * vrrp_track.c:708-716), its first result decides.
  */
-export function scriptEffect(weight: number, reverse: boolean, status: ScriptStatus): TrackerEffect {
-  if (weight === 0) return { fault: status === 'init' || (status === 'up') === reverse, delta: 0 };
+export function scriptEffect(weight: number, reverse: boolean, status: ScriptStatus, initHoldsFault = true): TrackerEffect {
+  if (weight === 0) return { fault: status === 'init' ? initHoldsFault : (status === 'up') === reverse, delta: 0 };
   if (status === 'init') return NONE;
   return weighted(weight, reverse, status === 'up');
 }

@@ -16,6 +16,8 @@ export interface ScriptLoopOptions {
   readonly spawner: ScriptSpawner;
   readonly logger: Logger;
   readonly killGraceMs: number;
+  /** Where the hysteresis starts (default: init, or down with init_fail); a reload carries the old state over. */
+  readonly initial?: ScriptState;
   /** Every completed run: its outcome and the state after it. */
   onResult(outcome: ScriptOutcome, state: ScriptState, changed: boolean): void;
 }
@@ -27,7 +29,7 @@ export class ScriptLoop {
   private stopped = false;
 
   constructor(private readonly o: ScriptLoopOptions) {
-    this.stateValue = initialScriptState(o.cfg, o.cfg.initFail);
+    this.stateValue = o.initial ?? initialScriptState(o.cfg, o.cfg.initFail);
   }
 
   get state(): ScriptState {
@@ -36,6 +38,10 @@ export class ScriptLoop {
 
   get name(): string {
     return this.o.cfg.name;
+  }
+
+  get config(): VrrpScriptConfig {
+    return this.o.cfg;
   }
 
   start(): void {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { applyScriptResult, initialScriptState, type ScriptState } from '../../../src/track/hysteresis.js';
+import { carryScriptState, applyScriptResult, initialScriptState, type ScriptState } from '../../../src/track/hysteresis.js';
 
 function feed(start: ScriptState, results: string, h: { rise: number; fall: number }): string {
   // One letter per result: the status after it, u/d/i, upper case when it changed.
@@ -48,5 +48,22 @@ describe('track/hysteresis (keepalived vrrp_script result counter)', () => {
       assert.ok(s.result >= 0 && s.result <= h.rise + h.fall - 1, `result ${s.result}`);
     }
     assert.equal(s.status, 'down');
+  });
+
+  it('carries a result over a reload that changes rise/fall (keepalived clear_diff_script)', () => {
+    const before = { rise: 3, fall: 2 };
+    // init stays init, at the new rise - 1
+    assert.deepEqual(carryScriptState({ result: 2, status: 'init' }, before, { rise: 1, fall: 1 }), { result: 0, status: 'init' });
+    // down: fully failed stays 0; otherwise the distance below rise is kept (2 of 3 → 1 short), floored at 0
+    assert.deepEqual(carryScriptState({ result: 0, status: 'down' }, before, { rise: 5, fall: 1 }), { result: 0, status: 'down' });
+    assert.deepEqual(carryScriptState({ result: 2, status: 'down' }, before, { rise: 5, fall: 1 }), { result: 4, status: 'down' });
+    assert.deepEqual(carryScriptState({ result: 1, status: 'down' }, before, { rise: 1, fall: 1 }), { result: 0, status: 'down' });
+    // up: full strength stays full; otherwise the distance above rise is kept, capped at the new top
+    assert.deepEqual(carryScriptState({ result: 4, status: 'up' }, before, { rise: 2, fall: 4 }), { result: 5, status: 'up' });
+    assert.deepEqual(carryScriptState({ result: 3, status: 'up' }, before, { rise: 2, fall: 4 }), { result: 2, status: 'up' });
+    assert.deepEqual(carryScriptState({ result: 3, status: 'up' }, { rise: 1, fall: 5 }, { rise: 1, fall: 1 }), { result: 1, status: 'up' });
+    // and the carried state behaves like any other under the new hysteresis
+    const after = { rise: 2, fall: 4 };
+    assert.equal(applyScriptResult(carryScriptState({ result: 3, status: 'up' }, before, after), false, after).state.status, 'down');
   });
 });

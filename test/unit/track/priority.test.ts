@@ -8,6 +8,10 @@ describe('track/priority (keepalived vrrp_track.c weights)', () => {
     assert.deepEqual(scriptEffect(0, false, 'up'), { fault: false, delta: 0 });
     assert.deepEqual(scriptEffect(0, true, 'up'), { fault: true, delta: 0 }, 'weight 0 reverse: FAULT while up');
     assert.deepEqual(scriptEffect(0, true, 'down'), { fault: false, delta: 0 });
+    // Brought in by a reload (keepalived SCRIPT_INIT_STATE_INIT_RELOAD): init holds nothing, results count.
+    assert.deepEqual(scriptEffect(0, false, 'init', false), { fault: false, delta: 0 });
+    assert.deepEqual(scriptEffect(0, true, 'init', false), { fault: false, delta: 0 });
+    assert.deepEqual(scriptEffect(0, false, 'down', false), { fault: true, delta: 0 });
   });
 
   it('script positive weight is added while up, negative weight while down, nothing in init', () => {
