@@ -1,6 +1,8 @@
 // The connection-sync plugin's ordering and preemption hold, with a fake service.
 import assert from 'node:assert/strict';
 import { ConnSyncPlugin } from '../../../src/sync/plugin.js';
+import { PluginHost } from '../../../src/daemon/plugins.js';
+import type { Config } from '../../../src/config/types.js';
 import type { ConnSyncService, SyncSnapshot } from '../../../src/sync/service.js';
 import type { ConntrackSyncConfig } from '../../../src/config/types.js';
 import { fakeControl, parse } from '../track/helpers.js';
@@ -95,5 +97,117 @@ describe('sync/plugin', () => {
     assert.deepEqual(f.calls.filter((c) => c === 'becomeBackup'), ['becomeBackup'], 'once for the group');
     assert.deepEqual(ctl.calls, ['holdPreempt A true', 'holdPreempt B true']);
     await p.stop();
+  });
+
+  it('started while the followed instance is MASTER (a reload added the block): takes the master role, no hold', async () => {
+    const f = fakeService();
+    const ctl = fakeControl(CONFIG);
+    (ctl as { metrics: unknown }).metrics = { syncCommit: () => undefined };
+    (ctl as { snapshot: unknown }).snapshot = (n: string) => ({ state: n === 'A' ? 'MASTER' : 'BACKUP' });
+    const p = new ConnSyncPlugin(cfg, { open: async () => f.svc, holdPollMs: 5 });
+    await p.start(ctl);
+    assert.deepEqual(f.calls, ['start', 'becomeMaster']);
+    assert.deepEqual(ctl.calls, [], 'no preemption hold for a master');
+    f.commitDone();
+    await p.stop();
+  });
+
+  it('reload restarting a MASTER member: the service steps down and preemption is held again', async () => {
+    const f = fakeService();
+    const ctl = fakeControl(CONFIG);
+    (ctl as { metrics: unknown }).metrics = { syncCommit: () => undefined };
+    const p = new ConnSyncPlugin(cfg, { open: async () => f.svc, holdPollMs: 5 });
+    await p.start(ctl);
+    const m = p.beforeVipsAdded('A');
+    f.commitDone();
+    await m;
+    ctl.calls.length = 0;
+    p.reload(CONFIG, { started: [], removed: [] });
+    assert.deepEqual(ctl.calls, [], 'nothing for a reload that restarted no member');
+    p.reload(CONFIG, { started: ['A', 'B'], removed: [] });
+    assert.deepEqual(f.calls.slice(-1), ['becomeBackup']);
+    assert.deepEqual(ctl.calls, ['holdPreempt A true', 'holdPreempt B true']);
+    await p.stop();
+  });
+});
+
+describe('sync via the plugin host (reload of vipd_conntrack_sync blocks)', () => {
+  const block = (name: string, port: number, follow: string) =>
+    `vipd_conntrack_sync ${name} {\n interface eth1\n port ${port}\n key_file /etc/vipd/sync.key\n ${follow}\n resync_timeout 60\n}\n`;
+  const base = `vrrp_sync_group G1 {\n group {\n  A\n  B\n }\n}\n${inst('A', 1)}${inst('B', 2)}${inst('C', 3)}`;
+
+  function host(text: string) {
+    const services: { name: string; port: number; f: ReturnType<typeof fakeService> }[] = [];
+    const config = parse(text);
+    const ctl = fakeControl(config);
+    (ctl as { metrics: unknown }).metrics = { syncCommit: () => undefined };
+    const h = new PluginHost(config, {
+      sync: {
+        holdPollMs: 5,
+        open: async (c) => {
+          const f = fakeService();
+          services.push({ name: c.name, port: c.port, f });
+          return f.svc;
+        },
+      },
+    });
+    const reload = async (next: string) => {
+      const cfg: Config = parse(next);
+      (ctl as { config: Config }).config = cfg;
+      await h.reload(cfg, { started: [], removed: [] });
+    };
+    return { h, ctl, services, reload };
+  }
+
+  it('keeps an unchanged block, restarts a changed one (hold kept), stops a removed one (hold released), starts an added one', async () => {
+    const one = block('one', 3781, 'follow_group G1');
+    const two = block('two', 3782, 'follow_instance C');
+    const { h, ctl, services, reload } = host(base + one + two);
+    await h.start(ctl);
+    assert.deepEqual(services.map((s) => s.name), ['one', 'two']);
+    assert.deepEqual(ctl.calls, ['holdPreempt A true', 'holdPreempt B true', 'holdPreempt C true']);
+    assert.ok(h.beforeVipsAdded, 'sync commits before the VIPs');
+
+    ctl.calls.length = 0;
+    await reload(base + one + two);
+    assert.equal(services.length, 2, 'unchanged: same services');
+    assert.deepEqual(ctl.calls, []);
+
+    await reload(base + one.replace('3781', '3790') + block('three', 3783, 'follow_instance C'));
+    assert.deepEqual(services[0]!.f.calls, ['start', 'stop'], 'changed block: old service stopped');
+    assert.deepEqual(services[1]!.f.calls, ['start', 'stop'], 'removed block: stopped');
+    assert.deepEqual(services.slice(2).map((s) => `${s.name}:${s.port}`), ['one:3790', 'three:3783']);
+    // A and B stay held throughout (the new service holds again); C's block "two" went and "three" came.
+    assert.deepEqual(ctl.calls as string[], ['holdPreempt C false', 'holdPreempt A true', 'holdPreempt B true', 'holdPreempt C true']);
+
+    ctl.calls.length = 0;
+    await reload(base);
+    assert.deepEqual(ctl.calls, ['holdPreempt A false', 'holdPreempt B false', 'holdPreempt C false'], 'removal releases every hold');
+    assert.equal(h.beforeVipsAdded, undefined, 'nothing left to commit before the VIPs');
+    assert.equal(h.syncView(), null);
+    await h.stop();
+  });
+
+  it('a block added by a reload to a config without sync starts, and the takeover path sees it', async () => {
+    const { h, ctl, services, reload } = host(base);
+    await h.start(ctl);
+    assert.equal(h.beforeVipsAdded, undefined);
+    await reload(base + block('one', 3781, 'follow_instance C'));
+    assert.equal(services.length, 1);
+    const commit = h.beforeVipsAdded!('C');
+    assert.deepEqual(services[0]!.f.calls, ['start', 'becomeMaster']);
+    services[0]!.f.commitDone();
+    await commit;
+    await h.stop();
+  });
+
+  it('a new group member restarts the block that follows the group', async () => {
+    const one = block('one', 3781, 'follow_group G1');
+    const { h, ctl, services, reload } = host(base + one);
+    await h.start(ctl);
+    await reload(base.replace('  B\n }', '  B\n  C\n }') + one);
+    assert.deepEqual(services.map((s) => s.f.calls[0]), ['start', 'start']);
+    assert.deepEqual(services[0]!.f.calls, ['start', 'stop']);
+    await h.stop();
   });
 });
