@@ -29,6 +29,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
             .option('log-level', { choices: ['debug', 'info', 'warn', 'error'] as const, default: 'info' as const })
             .option('config-id', { alias: 'i', type: 'string', describe: 'keepalived --config-id for @conditional lines' })
             .option('strict', { type: 'boolean', default: false, describe: 'unknown keywords are errors' })
+            .option('control-socket', { type: 'string', default: '', describe: 'also serve /status and /metrics on this UNIX socket (e.g. /run/vipd.sock)' })
             .option('stats-dir', { type: 'string', default: '/tmp', describe: 'where SIGUSR1/SIGUSR2 write keepalived.data/.stats/.json' })
             .option('handover', {
               type: 'boolean',
@@ -51,6 +52,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
               metricsListen: args['metrics-listen'],
               handover: args.handover,
               statsDir: args['stats-dir'],
+              controlSocket: args['control-socket'],
             }),
           ),
       )

@@ -5,7 +5,8 @@ import { Daemon } from '../daemon/daemon.js';
 import { openDirectorOs } from '../daemon/osAdapter.js';
 import { missingCapabilities } from '../daemon/capabilities.js';
 import { buildPlugins } from '../daemon/plugins.js';
-import { startMetricsServer, parseListenAddress, type MetricsServer } from '../metrics/http.js';
+import { startMetricsServer, startControlSocket, parseListenAddress } from '../metrics/http.js';
+import { watchLoopHealth } from '../daemon/loopHealth.js';
 import { describeError } from './describeError.js';
 import { writeKeepalivedFiles } from '../control/keepalived-files.js';
 import { packageVersion } from './version.js';
@@ -19,6 +20,8 @@ export interface RunOptions {
   metricsListen: string;
   /** Make-before-break on SIGTERM: keep the VIPs until the successor announced itself (default true). */
   handover?: boolean;
+  /** UNIX socket serving the same endpoints as --metrics-listen (for `vipd status --socket`); off when empty. */
+  controlSocket?: string;
   /** Where SIGUSR1/SIGUSR2 write keepalived.data/.stats/.json (keepalived: /tmp). */
   statsDir?: string;
 }
@@ -93,20 +96,23 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   started = true;
   logger.info(`vipd ${packageVersion()} started: ${config.instances.map((i) => i.name).join(', ')}`);
 
-  let server: MetricsServer | null = null;
+  const loop = watchLoopHealth();
+  const servers: { close(): Promise<void> }[] = [];
   if (opts.metricsListen !== 'off') {
     try {
       const { host, port } = parseListenAddress(opts.metricsListen);
-      const startedAt = Date.now();
-      server = await startMetricsServer({
-        host,
-        port,
-        metrics: daemon.metrics,
-        health: () => ({ alive: true, detail: `up ${Math.round((Date.now() - startedAt) / 1000)} s` }),
-      });
+      servers.push(await startMetricsServer({ host, port, metrics: daemon.metrics, health: loop.view }));
       logger.info(`metrics on http://${opts.metricsListen}/metrics`);
     } catch (err) {
       logger.error(`cannot serve metrics on ${opts.metricsListen}: ${describeError(err)}`);
+    }
+  }
+  if (opts.controlSocket) {
+    try {
+      servers.push(await startControlSocket({ socketPath: opts.controlSocket, metrics: daemon.metrics, health: loop.view }));
+      logger.info(`control socket ${opts.controlSocket} (vipd status --socket ${opts.controlSocket})`);
+    } catch (err) {
+      logger.error(`cannot serve the control socket ${opts.controlSocket}: ${describeError(err)}`);
     }
   }
 
@@ -116,7 +122,8 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   let code = 0;
   try {
     await daemon.stop({ handover: opts.handover ?? true });
-    await server?.close();
+    for (const s of servers) await s.close();
+    loop.stop();
     logger.info('Stopped vipd');
   } catch (err) {
     logger.error(describeError(err));

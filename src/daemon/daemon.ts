@@ -35,7 +35,8 @@ export interface DaemonOptions {
 }
 
 interface Managed {
-  readonly cfg: VrrpInstanceConfig;
+  /** Replaced in place by a reload that keeps the instance (the packet-routing lists hold this object). */
+  cfg: VrrpInstanceConfig;
   readonly instance: VrrpInstance;
   readonly runner: InstanceRunner;
   readonly link: LinkInfo;
@@ -59,6 +60,7 @@ export class Daemon {
   private config: Config;
   private readonly transports = new Map<string, { transport: VrrpTransport; byVrid: Map<number, Managed[]> }>();
   private readonly frameSenders = new Map<string, FrameSender>();
+  private readonly forwarding = new Map<string, { on: boolean; atMs: number }>();
   private readonly unwatch: (() => void)[] = [];
   private readonly clock: () => number;
   private readonly linkUp = new Map<number, boolean>();
@@ -136,7 +138,7 @@ export class Daemon {
     for (const { m, cfg, source } of inPlace) {
       const params = instanceParams(cfg, source, cfg.syncGroup !== null);
       m.runner.reconfigure(params, validationView(cfg), advertRoute(cfg, source));
-      this.managed.set(cfg.name, { ...m, cfg });
+      m.cfg = cfg;
     }
     this.config = next;
     const started = this.build(planned, next, env.links);
@@ -270,6 +272,8 @@ export class Daemon {
           announce: (vips, count) => this.announce(vips, count, vipLink, links),
         },
       });
+      // Open the GARP/NA socket now: a missing capability shows at start-up, and the first takeover pays nothing.
+      if (vipLink.mac) this.frameSender(vipLink.name);
       const m: Managed = { cfg, instance, runner, link, driver, transportKey: key };
       this.managed.set(cfg.name, m);
       const list = shared.byVrid.get(cfg.vrid) ?? [];
@@ -282,10 +286,11 @@ export class Daemon {
 
   private startRunners(started: readonly Managed[]): void {
     for (const m of started) {
-      m.runner.start();
       const up = this.linkUp.get(m.link.ifindex) ?? (m.link.up && m.link.running);
       this.linkUp.set(m.link.ifindex, up);
+      // A fault known before start-up sends the instance straight to FAULT (no BACKUP first, no extra notify).
       if (!up && !m.cfg.dontTrackPrimary) m.runner.fault(INTERFACE_DOWN);
+      m.runner.start();
     }
   }
 
@@ -447,25 +452,54 @@ export class Daemon {
     };
   }
 
+  /**
+   * `count` rounds of one GARP/NA per VIP (keepalived vrrp_send_link_update). Frames are built once per call; a
+   * failing frame is logged and the others still go out.
+   */
   private announce(vips: readonly Vip[], count: number, link: LinkInfo, links: readonly LinkInfo[]): number {
+    const frames: { sender: FrameSender; frame: Buffer; vip: string }[] = [];
+    for (const vip of vips) {
+      const out = vip.dev ? (links.find((l) => l.name === vip.dev) ?? link) : link;
+      const mac = out.mac ? parseMac(out.mac) : null;
+      if (!mac) continue; // no link-layer address (e.g. a tunnel): nothing to announce, like IFF_NOARP
+      const sender = this.frameSender(out.name);
+      const frame =
+        vip.family === 4 ? buildGratuitousArp(mac, vip.address) : buildUnsolicitedNa(mac, vip.address, { router: this.routerFlag(out.name) });
+      frames.push({ sender, frame, vip: vip.address });
+    }
     let sent = 0;
+    let lastError: unknown = null;
     for (let i = 0; i < count; i++) {
-      for (const vip of vips) {
-        const out = vip.dev ? (links.find((l) => l.name === vip.dev) ?? link) : link;
-        const mac = out.mac ? parseMac(out.mac) : null;
-        if (!mac) continue; // no link-layer address (e.g. a tunnel): nothing to announce, like IFF_NOARP
-        let sender = this.frameSenders.get(out.name);
-        if (!sender) {
-          sender = this.o.os.openFrameSender(out.name);
-          this.frameSenders.set(out.name, sender);
+      for (const f of frames) {
+        try {
+          f.sender.send(f.frame);
+          sent++;
+        } catch (err) {
+          lastError = err;
         }
-        const frame =
-          vip.family === 4 ? buildGratuitousArp(mac, vip.address) : buildUnsolicitedNa(mac, vip.address, { router: this.o.os.ipv6Forwarding(out.name) });
-        sender.send(frame);
-        sent++;
       }
     }
+    if (lastError) this.o.logger.warn(`some gratuitous ARP/NA frames were not sent: ${(lastError as Error).message}`);
     return sent;
+  }
+
+  private frameSender(ifname: string): FrameSender {
+    let sender = this.frameSenders.get(ifname);
+    if (!sender) {
+      sender = this.o.os.openFrameSender(ifname);
+      this.frameSenders.set(ifname, sender);
+    }
+    return sender;
+  }
+
+  /** NA Router flag = IPv6 forwarding on the interface, re-read at most every 5 s like keepalived (not per frame). */
+  private routerFlag(ifname: string): boolean {
+    const now = this.clock();
+    const cached = this.forwarding.get(ifname);
+    if (cached && now - cached.atMs < 5000) return cached.on;
+    const on = this.o.os.ipv6Forwarding(ifname);
+    this.forwarding.set(ifname, { on, atMs: now });
+    return on;
   }
 }
 

@@ -61,6 +61,8 @@ export interface RunnerOptions {
 
 /** After the successor's first advert: time for its VIP add and GARP to reach the clients. */
 const HANDOVER_GRACE_MS = 30;
+/** Upper bound on the connection commit before the VIPs go up anyway (100,000 entries commit in < 0.5 s). */
+const COMMIT_BOUND_MS = 10_000;
 
 export class InstanceRunner implements EffectSink {
   private queue: Promise<void> = Promise.resolve();
@@ -112,7 +114,8 @@ export class InstanceRunner implements EffectSink {
     const verdict = validateAdvert(decoded.ok, this.o.validation);
     if (!verdict.accept) return this.dropped(verdict.reason, decoded.ok.src);
     const fields = decoded.ok.advert;
-    if (verdict.legacyUnicastChecksum && !this.legacyChecksumPeers.has(decoded.ok.src)) {
+    // Only configured peers: a spoofed source must not grow this set.
+    if (verdict.legacyUnicastChecksum && this.o.route.destinations.includes(decoded.ok.src) && !this.legacyChecksumPeers.has(decoded.ok.src)) {
       // keepalived ≤ 1.3.6 put 224.0.0.18 in the v3 unicast pseudo-header; answer in kind (vrrp.c:1203-1221).
       this.legacyChecksumPeers.add(decoded.ok.src);
       this.o.logger.info(`(${this.name}) Setting unicast VRRPv3 checksum to old version for ${decoded.ok.src}`);
@@ -120,7 +123,7 @@ export class InstanceRunner implements EffectSink {
     this.o.metrics?.advertReceived(fields.priority);
     for (const note of verdict.notes) {
       this.o.metrics?.anomaly(note);
-      this.rateLog.warn(`${note}:${decoded.ok.src}`, `(${this.name}) advert from ${decoded.ok.src} accepted with ${note}`, this.o.clock());
+      this.rateLog.warn(`note:${note}`, `(${this.name}) advert from ${decoded.ok.src} accepted with ${note}`, this.o.clock());
     }
     if (state === 'MASTER' && fields.priority !== 0) this.o.metrics?.splitBrain();
     this.dispatch({ type: 'advert', src: decoded.ok.src, fields });
@@ -203,8 +206,9 @@ export class InstanceRunner implements EffectSink {
       this.o.logger.info(`(${this.name}) no new master within ${maxMs} ms, releasing VIPs`);
       return;
     }
-    // The new master sends its advert first, then adds the VIPs and sends GARP (keepalived vrrp.c:1885-1954).
-    await new Promise((r) => setTimeout(r, HANDOVER_GRACE_MS));
+    // The new master sends its advert first, then (commits connections,) adds the VIPs and sends GARP
+    // (keepalived vrrp.c:1885-1954): give it one advert interval, at least HANDOVER_GRACE_MS.
+    await new Promise((r) => setTimeout(r, Math.max(HANDOVER_GRACE_MS, p.advertIntMs)));
     this.o.logger.info(`(${this.name}) ${src} took over, releasing VIPs`);
   }
 
@@ -221,6 +225,13 @@ export class InstanceRunner implements EffectSink {
   /** Called by the unit driver with this instance's effects, in the order the core produced them. */
   enqueue(effects: readonly VrrpEffect[], eventAtMs: number): void {
     if (effects.length === 0) return;
+    // Adverts never wait behind a takeover still committing connections or waiting for netlink ACKs: a silent
+    // master is a dead master to its peers after ~3 intervals (35 ms at 10 ms adverts). Batches with nothing
+    // but adverts and logs run at once; everything that touches VIPs keeps its order on the queue.
+    if (effects.every((e) => e.type === 'sendAdvert' || e.type === 'log' || e.type === 'masterRxLowerPri')) {
+      this.execute(effects, eventAtMs).catch((err: unknown) => this.o.logger.error(`(${this.name}) ${(err as Error).message ?? String(err)}`));
+      return;
+    }
     this.queue = this.queue
       .then(() => this.execute(effects, eventAtMs))
       .catch((err: unknown) => this.o.logger.error(`(${this.name}) ${(err as Error).message ?? String(err)}`));
@@ -246,9 +257,20 @@ export class InstanceRunner implements EffectSink {
           this.o.hooks?.masterRxLowerPri?.(e.src, e.priority);
           break;
         case 'addVips':
+          // A batch queued behind a slow one may be stale: never add VIPs we no longer own.
+          if (this.o.instance.state !== 'MASTER') {
+            this.o.logger.info(`(${this.name}) no longer MASTER, not adding VIPs`);
+            this.takeover = null;
+            break;
+          }
           if (this.takeover && this.o.hooks?.beforeVipsAdded) {
-            await this.o.hooks.beforeVipsAdded();
+            await this.commitBeforeVips();
             this.takeover.syncCommittedMs = this.o.clock();
+            if (this.o.instance.state !== 'MASTER') {
+              this.o.logger.info(`(${this.name}) lost MASTER while committing connections, not adding VIPs`);
+              this.takeover = null;
+              break;
+            }
           }
           await this.forEachVip(e.vips, (v) => this.o.io.addVip(v), 'add');
           if (this.takeover) this.takeover.vipsInstalledMs = this.o.clock();
@@ -259,6 +281,7 @@ export class InstanceRunner implements EffectSink {
           await this.forEachVip(e.vips, (v) => this.o.io.removeVip(v), 'remove');
           break;
         case 'sendGarp': {
+          if (this.o.instance.state !== 'MASTER') break; // stale: announcing VIPs we gave up would misdirect clients
           const sent = this.announce(e.vips, e.count);
           if (this.takeover && sent > 0) {
             const times: TakeoverTimes = { ...this.takeover, firstGarpMs: this.o.clock() };
@@ -270,6 +293,20 @@ export class InstanceRunner implements EffectSink {
       }
     }
     if (pendingTransition) this.o.hooks?.afterTransition?.(pendingTransition.from, pendingTransition.to, pendingTransition.reason);
+  }
+
+  /** The plugins' commit, bounded: a lost netlink ACK must not keep the VIPs down forever. */
+  private async commitBeforeVips(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), COMMIT_BOUND_MS)));
+    try {
+      const r = await Promise.race([this.o.hooks!.beforeVipsAdded!().then(() => 'done' as const), bound]);
+      if (r === 'timeout') this.o.logger.error(`(${this.name}) connection commit still running after ${COMMIT_BOUND_MS} ms; adding the VIPs anyway`);
+    } catch (err) {
+      this.o.logger.error(`(${this.name}) connection commit failed, adding the VIPs anyway: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private sendAdvert(priority: number): void {

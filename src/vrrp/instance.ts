@@ -380,6 +380,8 @@ export class VrrpInstance {
       out.push({ type: 'sendAdvert', priority: this.effective });
       this.advertAt = nowMs + next.advertIntMs;
     } else if (this.stateValue === 'BACKUP') {
+      // v2 always uses its own interval; v3 keeps the one learned from the master until the next advert.
+      if (next.version === 2) this.masterAdverIntMs = next.advertIntMs;
       if (this.masterDownAt !== null) this.armMasterDown(nowMs, this.masterDown(), this.masterDownReason);
     }
   }

@@ -43,7 +43,8 @@ describe('integration: metrics and status after a failover', function () {
   it('exports the transition, takeover latency, adverts and state on both sides', async () => {
     const conf = (h: string, p: number) => pairConfig({ routerId: h, priority: p, version: 3, advertInt: 0.1, vips: [`${VIP}/24`] });
     agents.start('vipd', 'd1', conf('d1', 150), [], { metricsListen: LISTEN });
-    agents.start('vipd', 'd2', conf('d2', 100), [], { metricsListen: LISTEN });
+    const sock = `/tmp/vipd-test-${process.pid}-${Date.now()}.sock`;
+    agents.start('vipd', 'd2', conf('d2', 100), ['--control-socket', sock], { metricsListen: LISTEN });
     assert.ok(await waitFor(async () => (await holders(lab, ['d1', 'd2'], VIP)).join() === 'd1', 10_000));
     await sleep(500);
     await lab.setPort('sw', 'd1', false);
@@ -74,5 +75,13 @@ describe('integration: metrics and status after a failover', function () {
     const doc = JSON.parse(await status('d2', true)) as { instances: { name: string; state: string; effectivePriority: number }[] };
     assert.equal(doc.instances[0]?.state, 'MASTER');
     assert.equal(doc.instances[0]?.effectivePriority, 100);
+
+    // The same document over the control socket, and a healthy event loop on /healthz.
+    const viaSocket = JSON.parse(
+      (await lab.exec('d2', [process.execPath, vipdBin(), 'status', '--socket', sock, '--json'])).stdout,
+    ) as { instances: { state: string }[] };
+    assert.equal(viaSocket.instances[0]?.state, 'MASTER');
+    const health = (await lab.exec('d2', [process.execPath, '-e', `fetch('http://${LISTEN}/healthz').then(async r => process.stdout.write(r.status + ' ' + await r.text()))`])).stdout;
+    assert.match(health, /^200 /);
   });
 });
