@@ -18,7 +18,7 @@ import { InstanceRunner, type RunnerHooks } from './instanceRunner.js';
 import type { DaemonControl, DaemonPlugin } from './plugin.js';
 import { UnitDriver, groupUnit, soloUnit } from './unitDriver.js';
 import { VrrpSyncGroup } from '../vrrp/syncGroup.js';
-import { advertRoute, instanceParams, sourceAddressFor, validationView } from './instanceParams.js';
+import { advertRoute, instanceParams, routeSpecs, sourceAddressFor, validationView } from './instanceParams.js';
 import { VipdError } from './errors.js';
 import { planReload, type ReloadPlan } from './reloadPlan.js';
 import { DaemonVmacs } from './vmac.js';
@@ -238,6 +238,7 @@ export class Daemon {
       // from the shared MAC is handed by the macvlan driver to our private macvlan only, never to its parent.
       const sockIf = vmac && !cfg.vmac?.xmitBase ? vmac.name : cfg.interface;
       const vipLink = vmac ?? link;
+      const routes = routeSpecs(cfg, (name) => links.find((l) => l.name === name)?.ifindex);
       const key = `${route.family}|${sockIf}|${route.unicast ? `u:${source}` : `m:${cfg.mcastGroup}`}`;
       let shared = this.transports.get(key);
       if (!shared) {
@@ -270,6 +271,12 @@ export class Daemon {
           addVip: (vip) => this.o.os.addAddress(this.addressSpec(vip, vipLink, links)).then(() => undefined),
           removeVip: (vip) => this.o.os.removeAddress(this.addressSpec(vip, vipLink, links)).then(() => undefined),
           announce: (vips, count) => this.announce(vips, count, vipLink, links),
+          ...(routes.length
+            ? {
+                addRoutes: async () => void (await Promise.all(routes.map((r) => this.o.os.addRoute(r)))),
+                removeRoutes: async () => void (await Promise.all(routes.map((r) => this.o.os.removeRoute(r)))),
+              }
+            : {}),
         },
       });
       // Open the GARP/NA socket now: a missing capability shows at start-up, and the first takeover pays nothing.

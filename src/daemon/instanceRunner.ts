@@ -31,6 +31,9 @@ export interface RunnerIo {
   sendPacket(packet: Buffer, dst: string): void;
   addVip(vip: Vip): Promise<void>;
   removeVip(vip: Vip): Promise<void>;
+  /** keepalived `virtual_routes`: installed after the VIPs, removed before them. Errors are logged by the caller. */
+  addRoutes?(): Promise<void>;
+  removeRoutes?(): Promise<void>;
   /** Send `count` GARP (IPv4) or unsolicited NA (IPv6) frames for each VIP; returns frames sent. */
   announce(vips: readonly Vip[], count: number): number;
 }
@@ -273,11 +276,13 @@ export class InstanceRunner implements EffectSink {
             }
           }
           await this.forEachVip(e.vips, (v) => this.o.io.addVip(v), 'add');
+          await this.o.io.addRoutes?.().catch((err: unknown) => this.o.logger.error(`(${this.name}) cannot add virtual routes: ${(err as Error).message}`));
           if (this.takeover) this.takeover.vipsInstalledMs = this.o.clock();
           break;
         case 'removeVips':
           this.takeover = null;
           if (this.handover) await this.awaitHandover();
+          await this.o.io.removeRoutes?.().catch((err: unknown) => this.o.logger.error(`(${this.name}) cannot remove virtual routes: ${(err as Error).message}`));
           await this.forEachVip(e.vips, (v) => this.o.io.removeVip(v), 'remove');
           break;
         case 'sendGarp': {

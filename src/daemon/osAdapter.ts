@@ -14,6 +14,8 @@ export function openDirectorOs(): DirectorOs {
     listAddresses: () => rtnl.listAddresses(),
     addAddress: (spec) => rtnl.addAddress(spec),
     removeAddress: (spec) => rtnl.removeAddress(spec),
+    addRoute: (spec) => rtnl.addRoute(spec),
+    removeRoute: (spec) => rtnl.removeRoute(spec),
     watchLinks: (cb) => rtnl.watchLinks(cb),
     watchAddresses: (cb) => rtnl.watchAddresses(cb),
     openVrrp: (spec) =>

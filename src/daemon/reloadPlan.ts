@@ -32,6 +32,7 @@ const IDENTITY_FIELDS: readonly (keyof VrrpInstanceConfig)[] = [
   'dontTrackPrimary',
   'checkUnicastSrc',
   'vmac',
+  'virtualRoutes',
 ];
 
 /** Deep comparison of config values, ignoring `source` positions (a moved line is not a change). */

@@ -197,3 +197,18 @@ export const ENODEV = 19;
 export const EINVAL = 22;
 export const ENOBUFS = 105;
 export const EADDRNOTAVAIL = 99;
+
+// ---- routes (linux/rtnetlink.h) ----
+export const RTM_NEWROUTE = 24;
+export const RTM_DELROUTE = 25;
+export const RTA_DST = 1;
+export const RTA_OIF = 4;
+export const RTA_GATEWAY = 5;
+export const RTA_PRIORITY = 6;
+export const RTA_PREFSRC = 7;
+export const RTA_TABLE = 15;
+export const RT_TABLE_UNSPEC = 0;
+export const RT_TABLE_MAIN = 254;
+export const RTN_UNICAST = 1;
+/** keepalived's own route protocol number (RTPROT_KEEPALIVED, iproute2's rt_protos), so operators can tell its routes apart. */
+export const RTPROT_KEEPALIVED = 18;

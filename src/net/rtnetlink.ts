@@ -4,6 +4,7 @@
 //
 // add/remove are idempotent like keepalived's netlink_ipaddress() treats them: adding an address that is already
 // there reports 'exists', removing one that is not there reports 'absent' (EEXIST / EADDRNOTAVAIL).
+import { encodeRouteRequest, type RouteSpec } from './routeCodec.js';
 import * as C from './constants.js';
 import { VipdNetError } from './errors.js';
 import type { NativeNet } from './native.js';
@@ -25,6 +26,7 @@ import {
 } from './rtnlCodec.js';
 
 export type { AddressInfo, AddressSpec, IpFamily, LinkInfo, MacvlanSpec } from './rtnlCodec.js';
+export type { RouteSpec } from './routeCodec.js';
 export { primaryIpv4, linkLocalIpv6 } from './rtnlCodec.js';
 
 export interface LinkEvent {
@@ -99,6 +101,21 @@ export class Rtnetlink implements AddressManager {
       if (r.sysCode === 'EADDRNOTAVAIL' || r.sysCode === 'ESRCH') return 'absent';
       throw withInterface(r, specs[i]!, 'remove');
     });
+  }
+
+  /** Add a route (keepalived `virtual_routes`); 'exists' when the same route is already there (EEXIST). */
+  async addRoute(spec: RouteSpec): Promise<'added' | 'exists'> {
+    const [r] = await this.requests.requestAll([{ type: C.RTM_NEWROUTE, flags: C.NLM_F_CREATE | C.NLM_F_EXCL, payload: encodeRouteRequest(spec) }]);
+    if (!(r instanceof VipdNetError)) return 'added';
+    if (r.sysCode === 'EEXIST') return 'exists';
+    throw r;
+  }
+
+  async removeRoute(spec: RouteSpec): Promise<'removed' | 'absent'> {
+    const [r] = await this.requests.requestAll([{ type: C.RTM_DELROUTE, payload: encodeRouteRequest(spec) }]);
+    if (!(r instanceof VipdNetError)) return 'removed';
+    if (r.sysCode === 'ESRCH' || r.sysCode === 'ENOENT') return 'absent';
+    throw r;
   }
 
   async listLinks(): Promise<LinkInfo[]> {

@@ -83,6 +83,18 @@ describe('integration: vipd pair', function () {
     assert.deepEqual(await holders(lab, HOSTS, VIP), ['d2']);
   });
 
+  it('installs virtual_routes on the master only and moves them with the VIP', async () => {
+    const extra = ['virtual_routes {', '    10.99.0.0/16 via 10.1.0.254 dev eth0 metric 7', '}'];
+    agents.start('vipd', 'd1', conf('d1', 150, { extra }));
+    agents.start('vipd', 'd2', conf('d2', 100, { extra }));
+    assert.ok(await onlyHolder('d1'));
+    const route = async (host: string) => (await lab.ip(host, 'route', 'show', '10.99.0.0/16')).stdout.trim();
+    assert.ok(await waitFor(async () => /via 10\.1\.0\.254 dev eth0 proto (18|keepalived) metric 7/.test(await route('d1')), 3000), await route('d1'));
+    assert.equal(await route('d2'), '', 'the backup has no virtual route');
+    await lab.setPort('sw', 'd1', false);
+    assert.ok(await waitFor(async () => /via 10\.1\.0\.254/.test(await route('d2')), 10_000), 'the route follows the VIP to d2');
+  });
+
   it('hands over on SIGTERM after skew time, well before the master-down timer (v2, 1 s adverts)', async () => {
     const d1 = agents.start('vipd', 'd1', conf('d1', 150, { version: 2, advertInt: 1 }));
     agents.start('vipd', 'd2', conf('d2', 100, { version: 2, advertInt: 1 }));

@@ -81,7 +81,13 @@ const ROUTE_VALUE_WORDS = new Set([
   'hoplimit', 'rto_min', 'encap', 'lock', 'mtu_lock', 'to',
 ]);
 
-/** One virtual_routes line, parsed enough to show and compare; the full words are kept. */
+/** What the daemon installs (src/net/routeCodec.ts); any other route attribute is refused, not ignored. */
+const SUPPORTED_ROUTE_WORDS = new Set(['src', 'via', 'gw', 'dev', 'table', 'metric', 'preference']);
+
+/** Routing table names iproute2 always knows; others must be given as numbers. */
+export const ROUTE_TABLES: Readonly<Record<string, number>> = { main: 254, local: 255, default: 253 };
+
+/** One virtual_routes line as the daemon installs it; the full words are kept for messages. */
 export function parseRoute(e: Statement, ctx: ParseCtx): VirtualRouteConfig | null {
   const words = [e.keyword, ...e.args.map((t) => t.text)];
   let destination: string | null = null;
@@ -98,6 +104,10 @@ export function parseRoute(e: Statement, ctx: ParseCtx): VirtualRouteConfig | nu
         ctx.sink.error(e, `virtual_routes: '${w}' needs a value`);
         break;
       }
+      if (!SUPPORTED_ROUTE_WORDS.has(w)) {
+        ctx.sink.error(e, `virtual_routes: '${w}' is not supported by vipd (supported: DEST [via GW] [src IP] [dev IF] [table N] [metric N])`);
+        return null;
+      }
       if (w === 'src') src = v;
       else if (w === 'via' || w === 'gw') via = v;
       else if (w === 'dev') dev = v;
@@ -105,7 +115,15 @@ export function parseRoute(e: Statement, ctx: ParseCtx): VirtualRouteConfig | nu
       else if (w === 'metric' || w === 'preference') metric = parseIntText(v);
       continue;
     }
-    if (w === 'to' || ROUTE_TYPES.has(w) || w === 'no_track' || w === 'onlink' || w === 'inet6') continue;
+    if (ROUTE_TYPES.has(w) && w !== 'unicast') {
+      ctx.sink.error(e, `virtual_routes: '${w}' routes are not supported by vipd (only unicast routes)`);
+      return null;
+    }
+    if (w === 'onlink') {
+      ctx.sink.error(e, "virtual_routes: 'onlink' is not supported by vipd");
+      return null;
+    }
+    if (w === 'to' || w === 'unicast' || w === 'no_track' || w === 'inet6') continue;
     if (destination === null) {
       if (w !== 'default' && !parsePrefix(w)) {
         ctx.sink.error(e, `virtual_routes: invalid destination '${w}'`);
@@ -120,6 +138,9 @@ export function parseRoute(e: Statement, ctx: ParseCtx): VirtualRouteConfig | nu
   }
   for (const [name, v] of [['via', via], ['src', src]] as const) {
     if (v !== null && !parseAddress(v)) ctx.sink.error(e, `virtual_routes: invalid ${name} address '${v}'`);
+  }
+  if (tbl !== null && ROUTE_TABLES[tbl] === undefined && !/^\d+$/.test(tbl)) {
+    ctx.sink.error(e, `virtual_routes: table '${tbl}' must be a number (or main, local, default)`);
   }
   return { destination, via, src, dev, table: tbl, metric, words, source: { file: e.file, line: e.line } };
 }
