@@ -18,7 +18,7 @@ import { InstanceRunner, type RunnerHooks } from './instanceRunner.js';
 import type { DaemonControl, DaemonPlugin } from './plugin.js';
 import { UnitDriver, groupUnit, soloUnit } from './unitDriver.js';
 import { VrrpSyncGroup } from '../vrrp/syncGroup.js';
-import { advertRoute, instanceParams, routeSpecs, sourceAddressFor, validationView } from './instanceParams.js';
+import { advertRoute, instanceParams, maxAdvertisedVips, routeSpecs, sourceAddressFor, validationView } from './instanceParams.js';
 import { VipdError } from './errors.js';
 import { planReload, type ReloadPlan } from './reloadPlan.js';
 import { DaemonVmacs } from './vmac.js';
@@ -136,8 +136,8 @@ export class Daemon {
     for (const name of await this.vmacs.releaseExcept(next.instances)) this.closeFrameSender(name);
 
     for (const { m, cfg, source } of inPlace) {
-      const params = instanceParams(cfg, source, cfg.syncGroup !== null);
-      m.runner.reconfigure(params, validationView(cfg), advertRoute(cfg, source));
+      const params = instanceParams(cfg, source, cfg.syncGroup !== null, m.link.mtu);
+      m.runner.reconfigure(params, validationView(cfg, m.link.mtu), advertRoute(cfg, source));
       m.cfg = cfg;
     }
     this.config = next;
@@ -218,7 +218,13 @@ export class Daemon {
   private build(planned: readonly Planned[], config: Config, links: readonly LinkInfo[]): Managed[] {
     // Every core first: a sync group needs all its members before its unit can be scheduled.
     const instances = new Map<string, VrrpInstance>();
-    for (const { cfg, source } of planned) instances.set(cfg.name, new VrrpInstance(instanceParams(cfg, source, cfg.syncGroup !== null)));
+    for (const { cfg, source, link } of planned) {
+      const max = maxAdvertisedVips(cfg, link.mtu);
+      if (cfg.vips.length > max) {
+        this.o.logger.warn(`(${cfg.name}) ${cfg.vips.length} VIPs do not fit in one advert (at most ${max} on ${link.name}); the last ${cfg.vips.length - max} are handled as virtual_ipaddress_excluded`);
+      }
+      instances.set(cfg.name, new VrrpInstance(instanceParams(cfg, source, cfg.syncGroup !== null, link.mtu)));
+    }
     const drivers = new Map<string, UnitDriver>();
     for (const g of config.syncGroups) {
       const members = g.members.map((n) => instances.get(n)).filter((m): m is VrrpInstance => m !== undefined);
@@ -260,7 +266,7 @@ export class Daemon {
         instance,
         ifname: cfg.interface,
         route,
-        validation: validationView(cfg),
+        validation: validationView(cfg, link.mtu),
         logger: this.o.logger,
         clock: this.clock,
         driver,

@@ -38,7 +38,19 @@ export function sourceAddressFor(c: VrrpInstanceConfig, iface: InterfaceFacts): 
   return iface.linkLocalIpv6 ?? { error: `(${c.name}) interface ${iface.ifname} has no IPv6 link-local address to send adverts from` };
 }
 
-export function instanceParams(c: VrrpInstanceConfig, sourceAddress: string, inSyncGroup: boolean): InstanceParams {
+/**
+ * How many VIPs one advert can carry on a link of `mtu` bytes: at most 255 (the count is a byte), and what fits
+ * after the IP header, the VRRP header and v2's auth data (keepalived vrrp.c:3490-3534).
+ */
+export function maxAdvertisedVips(c: VrrpInstanceConfig, mtu: number | null): number {
+  const v4 = c.family === 'inet';
+  const room = (mtu ?? 1500) - (v4 ? 20 : 40) - 8 - (c.version === 2 && v4 ? 8 : 0);
+  return Math.max(0, Math.min(255, Math.floor(room / (v4 ? 4 : 16))));
+}
+
+export function instanceParams(c: VrrpInstanceConfig, sourceAddress: string, inSyncGroup: boolean, mtu: number | null = null): InstanceParams {
+  // VIPs beyond what one advert carries become excluded VIPs (moved, announced, never advertised), as keepalived does.
+  const max = maxAdvertisedVips(c, mtu);
   return {
     name: c.name,
     vrid: c.vrid,
@@ -46,8 +58,8 @@ export function instanceParams(c: VrrpInstanceConfig, sourceAddress: string, inS
     family: c.family === 'inet' ? 4 : 6,
     priority: c.priority,
     advertIntMs: c.advertIntMs,
-    vips: c.vips.map(toVip),
-    excludedVips: c.excludedVips.map(toVip),
+    vips: c.vips.slice(0, max).map(toVip),
+    excludedVips: [...c.vips.slice(max), ...c.excludedVips].map(toVip),
     preempt: !c.nopreempt,
     preemptDelayMs: c.preemptDelayMs,
     initialState: c.initialState,
@@ -71,7 +83,7 @@ export function authBytes(c: VrrpInstanceConfig): { authType: number; authData: 
   return { authType: 0, authData: Buffer.alloc(8) };
 }
 
-export function validationView(c: VrrpInstanceConfig): ValidationView {
+export function validationView(c: VrrpInstanceConfig, mtu: number | null = null): ValidationView {
   const { authType, authData } = authBytes(c);
   return {
     vrid: c.vrid,
@@ -80,7 +92,7 @@ export function validationView(c: VrrpInstanceConfig): ValidationView {
     authType,
     authData,
     advertIntMs: c.advertIntMs,
-    vips: c.vips.map((v) => v.address),
+    vips: c.vips.slice(0, maxAdvertisedVips(c, mtu)).map((v) => v.address),
     unicast: c.unicastPeers.length > 0,
     v3ChecksumAsV2: c.v3ChecksumAsV2,
     checkUnicastSrc: c.checkUnicastSrc,
