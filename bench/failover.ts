@@ -99,19 +99,22 @@ async function main(): Promise<void> {
   for (const advertInt of args.intervals) {
     for (const mode of args.modes) {
       const samples: Record<string, number[]> = {};
+      const failed: Record<string, number> = {};
       for (let t = 0; t < args.trials; t++) {
         // Interleave the agents trial by trial so drift in machine load hits both alike.
         for (const kind of args.kinds) {
           const gap = await trial(kind, mode, advertInt);
           (samples[kind] ??= []);
           if (gap !== null) samples[kind]!.push(gap);
+          else failed[kind] = (failed[kind] ?? 0) + 1;
           process.stderr.write(`  advert_int ${advertInt} ${mode} ${kind} trial ${t + 1}: ${gap === null ? 'failed' : gap.toFixed(1) + ' ms'}\n`);
         }
       }
       const med = (k: string) => (samples[k]?.length ? median(samples[k]!) : NaN);
       const fmt = (k: string) => {
         const x = med(k);
-        return Number.isNaN(x) ? 'n/a' : `${x.toFixed(1)} (${samples[k]!.map((v) => v.toFixed(0)).join('/')})`;
+        const f = failed[k] ? `, ${failed[k]} failed` : '';
+        return Number.isNaN(x) ? `n/a${f}` : `${x.toFixed(1)} (${samples[k]!.map((v) => v.toFixed(0)).join('/')}${f})`;
       };
       const anchor = med('keepalived');
       const ratio = (k: string) => (Number.isNaN(med(k) / anchor) ? 'n/a' : (med(k) / anchor).toFixed(2));

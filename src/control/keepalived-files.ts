@@ -2,6 +2,7 @@
 // keepalived.stats (SIGUSR2; vrrp_print.c:55-115), the VRRP Topology part of keepalived.data (SIGUSR1;
 // vrrp_data.c dump_vrrp) and keepalived.json v1 (SIGJSON; vrrp_json.c). mehdy/keepalived-exporter parses
 // .data + .stats (internal/collector/parser.go) or .json; gen2brain/keepalived_exporter reads .json.
+import { randomBytes } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KEEPALIVED_STAT_KEYS, zeroCounters } from '../metrics/counters.js';
@@ -148,8 +149,9 @@ export function renderKeepalivedJson(views: readonly InstanceView[], counters: C
 
 /** Write a file atomically (temp + rename), as keepalived does for its JSON dump (vrrp_json.c). */
 function writeAtomic(path: string, content: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, content, { mode: 0o644 });
+  // O_EXCL on an unpredictable name: /tmp is world-writable and we run as root, so never follow a planted link.
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(tmp, content, { mode: 0o644, flag: 'wx' });
   renameSync(tmp, path);
 }
 
