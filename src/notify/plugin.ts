@@ -23,6 +23,7 @@ import {
   defaultScriptUser, prepareScript, readAccounts, selfIdentity, type Accounts, type PreparedScript, type ScriptIdentity,
 } from '../track/scriptSecurity.js';
 import { INIT_SUFFIX } from '../track/bindings.js';
+import { SYNC_FAULT_REASON } from '../vrrp/instance.js';
 import { NotifyFifo } from './fifo.js';
 import { fifoLine, genericArgs, hasAnyScript, stateScript, type NotifyKind, type NotifyState } from './lines.js';
 
@@ -188,7 +189,7 @@ export class NotifyPlugin implements DaemonPlugin {
     const cfg = this.config.instances.find((i) => i.name === ev.instance);
     if (!cfg) return;
     const group = cfg.syncGroup;
-    if (ev.from === 'INIT' && ev.to === 'FAULT' && this.onlyScriptsInInit(ev.instance)) {
+    if (ev.from === 'INIT' && ev.to === 'FAULT' && this.startupFaultOnly(ev.instance)) {
       // keepalived does not notify a start-up FAULT caused only by checks that have not run yet.
       if (group !== null) this.releaseGroup(group, false);
       return;
@@ -212,6 +213,10 @@ export class NotifyPlugin implements DaemonPlugin {
 
   onGroupTransition(ev: GroupTransitionEvent): void {
     if (!NOTIFIED.has(ev.to)) return;
+    // A group held in FAULT at start-up only by its members' checks in init is not notified either. This is
+    // decided now, when the core decides, not when the members have caught up: by then the checks may have run.
+    const members = this.config.syncGroups.find((g) => g.name === ev.group)?.members ?? [];
+    if (ev.from === 'INIT' && ev.to === 'FAULT' && members.every((m) => this.startupFaultOnly(m))) return;
     let h = this.held.get(ev.group);
     if (!h) {
       h = { states: [], timer: null };
@@ -262,9 +267,14 @@ export class NotifyPlugin implements DaemonPlugin {
     }
   }
 
-  private onlyScriptsInInit(instance: string): boolean {
+  /**
+   * The instance's FAULT is (or was) only the start-up kind: checks that have not reported yet, or its sync group
+   * forced by those. Looked up when the transition is notified, after its effects ran: a check that succeeded
+   * meanwhile has already cleared its fault, which then was a start-up one too.
+   */
+  private startupFaultOnly(instance: string): boolean {
     const faults = this.ctl?.snapshot(instance)?.faults ?? [];
-    return faults.length > 0 && faults.every((f) => f.startsWith('track_script ') && f.endsWith(INIT_SUFFIX));
+    return faults.every((f) => f === SYNC_FAULT_REASON || (f.startsWith('track_script ') && f.endsWith(INIT_SUFFIX)));
   }
 
   /** Every member's latest core state has already been notified (or is one that is never notified). */

@@ -68,6 +68,35 @@ describe('notify/plugin (fake spawner)', () => {
     assert.deepEqual(spawner.runs.map((r) => r.argv.join(' ')), ['/n.sh INSTANCE VI_1 BACKUP 100', '/n.sh INSTANCE VI_1 FAULT 100']);
   });
 
+  it('start-up FAULT from checks in init: not notified even if the check has already passed, nor for the sync group', async () => {
+    const text = inst('VI_1', 1, ' notify /n.sh') + inst('VI_2', 2, ' notify /n.sh') + 'vrrp_sync_group G {\n group {\n  VI_1\n  VI_2\n }\n notify /g.sh\n}\n';
+    const { spawner, plugin, tr, ctl } = setup(text, { groupHoldMs: 20 });
+    const faults: Record<string, string[]> = { VI_1: ['track_script chk (init)'], VI_2: [] };
+    (ctl as { snapshot: unknown }).snapshot = (n: string) => ({ state: 'FAULT', faults: faults[n] });
+    await plugin.start!(ctl);
+    plugin.onGroupTransition!({ group: 'G', from: 'INIT', to: 'FAULT' }); // the core decides with VI_1 in init
+    faults.VI_1 = []; // the check passed before the member's notification ran
+    faults.VI_2 = ['sync group'];
+    tr('VI_1', 'INIT', 'FAULT');
+    tr('VI_2', 'INIT', 'FAULT');
+    await new Promise((r) => setTimeout(r, 40));
+    assert.deepEqual(spawner.runs.map((r) => r.argv.join(' ')), []);
+    await plugin.stop!();
+  });
+
+  it('a real start-up failure in a sync group is notified, member first, then the group', async () => {
+    const text = inst('VI_1', 1, ' notify /n.sh') + inst('VI_2', 2, '') + 'vrrp_sync_group G {\n group {\n  VI_1\n  VI_2\n }\n notify /g.sh\n}\n';
+    const { spawner, plugin, tr, ctl } = setup(text, { groupHoldMs: 20 });
+    const faults: Record<string, string[]> = { VI_1: ['track_script chk'], VI_2: [] };
+    (ctl as { snapshot: unknown }).snapshot = (n: string) => ({ state: n === 'VI_1' ? 'FAULT' : 'INIT', faults: faults[n] });
+    await plugin.start!(ctl);
+    plugin.onGroupTransition!({ group: 'G', from: 'INIT', to: 'FAULT' });
+    tr('VI_1', 'INIT', 'FAULT');
+    await new Promise((r) => setTimeout(r, 40));
+    assert.deepEqual(spawner.runs.map((r) => r.argv.join(' ')), ['/n.sh INSTANCE VI_1 FAULT 100', '/g.sh GROUP G FAULT 0']);
+    await plugin.stop!();
+  });
+
   it('logs a failing script and carries on', async () => {
     const { spawner, plugin, tr, ctl } = setup(inst('VI_1', 1, ' notify_master /bin/false'));
     await plugin.start!(ctl);
