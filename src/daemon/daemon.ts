@@ -462,6 +462,7 @@ export class Daemon {
       prefixLen: vip.prefixLen,
       ...(vip.label ? { label: vip.label } : {}),
       ...(vip.broadcast ? { broadcast: vip.broadcast } : {}),
+      ...(vip.scope !== undefined ? { scope: vip.scope } : {}),
     };
   }
 

@@ -18,6 +18,7 @@ export interface InterfaceFacts {
 
 export function toVip(v: VipConfig): Vip {
   const broadcast = v.broadcast !== null ? ipv4Broadcast(v.broadcast, v.address, v.prefixLength) : null;
+  const scope = v.scope === null ? undefined : (SCOPE_NUMBERS[v.scope] ?? Number(v.scope));
   return {
     address: v.address,
     prefixLen: v.prefixLength,
@@ -25,8 +26,12 @@ export function toVip(v: VipConfig): Vip {
     ...(v.dev ? { dev: v.dev } : {}),
     ...(v.label ? { label: v.label } : {}),
     ...(broadcast ? { broadcast } : {}),
+    ...(scope !== undefined && Number.isInteger(scope) ? { scope } : {}),
   };
 }
+
+/** iproute2's scope names (rt_scopes). */
+const SCOPE_NUMBERS: Readonly<Record<string, number>> = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 };
 
 /** The address we advertise from, or an error message naming what is missing. */
 export function sourceAddressFor(c: VrrpInstanceConfig, iface: InterfaceFacts): string | { error: string } {
@@ -97,6 +102,7 @@ export function validationView(c: VrrpInstanceConfig, mtu: number | null = null)
     v3ChecksumAsV2: c.v3ChecksumAsV2,
     checkUnicastSrc: c.checkUnicastSrc,
     unicastPeers: c.unicastPeers.map((p) => p.address),
+    unicastPeerTtl: c.unicastPeers.map((p) => ({ address: p.address, minTtl: p.minTtl, maxTtl: p.maxTtl })),
   };
 }
 

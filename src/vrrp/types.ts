@@ -15,6 +15,8 @@ export interface Vip {
   readonly label?: string;
   /** IPv4 broadcast address to configure with the VIP (keepalived `brd`), already resolved. */
   readonly broadcast?: string;
+  /** RT_SCOPE_* of the address (keepalived `scope`): 0 global, 200 site, 253 link, 254 host, 255 nowhere. */
+  readonly scope?: number;
 }
 
 /** keepalived.md §2.7; defaults in constants.ts (DEFAULT_GARP_*). */

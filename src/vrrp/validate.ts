@@ -25,6 +25,8 @@ export interface ValidationView {
   /** keepalived `check_unicast_src`: drop unicast adverts whose source is not a peer. */
   readonly checkUnicastSrc?: boolean;
   readonly unicastPeers?: readonly string[];
+  /** `unicast_peer { ADDR min_ttl N max_ttl M }`: with any bound set, only peers are accepted, within their TTLs. */
+  readonly unicastPeerTtl?: readonly { readonly address: string; readonly minTtl: number | null; readonly maxTtl: number | null }[];
 }
 
 export type Validation =
@@ -100,9 +102,14 @@ export function validateAdvert(pkt: ReceivedAdvert, view: ValidationView): Valid
   const mcastDst = isMulticast(pkt.dst);
   if (view.unicast && mcastDst) return drop('mcast_on_unicast');
   if (!view.unicast && !mcastDst) return drop('unicast_on_mcast');
-  if (view.unicast && view.checkUnicastSrc) {
+  const bounded = view.unicast && (view.unicastPeerTtl ?? []).some((p) => p.minTtl !== null || p.maxTtl !== null);
+  if (view.unicast && (view.checkUnicastSrc || bounded)) {
+    // keepalived row 25 (vrrp.c:1324-1362): source must be a peer; then its TTL must be within the peer's bounds.
     const src = canonicalAddress(pkt.src);
     if (!(view.unicastPeers ?? []).some((p) => canonicalAddress(p) === src)) return drop('unicast_src_err');
+    const peer = (view.unicastPeerTtl ?? []).find((p) => canonicalAddress(p.address) === src);
+    const ttl = pkt.ttl ?? 255;
+    if (peer && ((peer.minTtl !== null && ttl < peer.minTtl) || (peer.maxTtl !== null && ttl > peer.maxTtl))) return drop('ip_ttl_err');
   }
   // keepalived ≥ 2.3.3 rows 23-24: VIP mismatch is counted but accepted (dropping splits the brain during
   // rolling VIP changes). RFC 5798 §7.1 allows it: the check is a MAY for non-owners ... see test/rfc.

@@ -98,6 +98,14 @@ describe('vrrp/validate', () => {
     assert.equal(reason(validateAdvert(rx('v3-unicast'), { ...V3_UCAST, checkUnicastSrc: true })), 'accept');
     assert.equal(reason(validateAdvert(rx('v3-unicast'), { ...V3_UCAST, checkUnicastSrc: true, unicastPeers: ['10.99.0.9'] })), 'unicast_src_err');
   });
+  it('unicast_peer min_ttl/max_ttl: only peers, and only within their TTL bounds (keepalived row 25)', () => {
+    const pkt = rx('v3-unicast');
+    const src = pkt.src;
+    const bounded = (minTtl: number | null, maxTtl: number | null) => ({ ...V3_UCAST, unicastPeers: [src], unicastPeerTtl: [{ address: src, minTtl, maxTtl }] });
+    assert.equal(reason(validateAdvert(pkt, bounded(pkt.ttl ?? 255, null))), 'accept');
+    assert.equal(reason(validateAdvert(pkt, bounded(null, (pkt.ttl ?? 255) - 1))), 'ip_ttl_err');
+    assert.equal(reason(validateAdvert(pkt, { ...bounded(1, null), unicastPeers: ['10.99.0.9'], unicastPeerTtl: [{ address: '10.99.0.9', minTtl: 1, maxTtl: null }] })), 'unicast_src_err');
+  });
   it('VIP list or count mismatch is counted but ACCEPTED (keepalived ≥ 2.3.3)', () => {
     assert.deepEqual(validateAdvert(rx('v2-noauth'), { ...V2_NOAUTH, vips: ['10.99.0.200'] }),
       { accept: true, notes: ['addr_list_err'], legacyUnicastChecksum: false });
