@@ -96,6 +96,9 @@ export class Daemon {
         const up = ev.kind === 'new' && ev.link.up && ev.link.running;
         this.onLink(ev.link.ifindex, up);
       }),
+      this.o.os.watchAddresses((ev) => {
+        if (ev.kind === 'del') this.onAddressDeleted(ev.address.address);
+      }),
     );
     const started = this.build(planned, this.config, env.links);
     const ctl = this.control();
@@ -415,6 +418,23 @@ export class Daemon {
       snapshot: (n) => byName(n)?.instance.snapshot(),
       views: () => this.views(),
     };
+  }
+
+  /**
+   * A VIP removed behind our back while we are MASTER (an operator, a network script): put it back and announce
+   * it. keepalived leaves MASTER instead (keepalived_netlink.c:1230-1233), which makes the peer take over and
+   * then be preempted again; re-adding keeps the service up. `no_track` VIPs are left alone, as in keepalived.
+   */
+  private onAddressDeleted(address: string): void {
+    for (const m of this.managed.values()) {
+      if (m.instance.state !== 'MASTER') continue;
+      const cfgVip = [...m.cfg.vips, ...m.cfg.excludedVips].find((v) => v.address === address);
+      if (!cfgVip || cfgVip.noTrack) continue;
+      const vip = [...m.instance.params.vips, ...m.instance.params.excludedVips].find((v) => v.address === address);
+      if (!vip) continue;
+      this.o.logger.warn(`(${m.cfg.name}) VIP ${address} was removed by someone else while MASTER; adding it back`);
+      m.runner.enqueue([{ type: 'addVips', vips: [vip] }, { type: 'sendGarp', vips: [vip], count: 1 }], this.clock());
+    }
   }
 
   private onLink(ifindex: number, up: boolean): void {

@@ -95,6 +95,17 @@ describe('integration: vipd pair', function () {
     assert.ok(await waitFor(async () => /via 10\.1\.0\.254/.test(await route('d2')), 10_000), 'the route follows the VIP to d2');
   });
 
+  it('puts back a VIP removed behind its back while MASTER (but not a no_track one)', async () => {
+    agents.start('vipd', 'd1', pairConfig({ routerId: 'd1', priority: 150, version: 3, advertInt: 0.1, vips: [`${VIP}/24`, '10.1.0.101/24 no_track'] }));
+    assert.ok(await onlyHolder('d1'));
+    assert.ok(await waitFor(async () => (await holders(lab, ['d1'], '10.1.0.101')).length === 1, 3000));
+    await lab.ip('d1', 'addr', 'del', `${VIP}/24`, 'dev', 'eth0');
+    await lab.ip('d1', 'addr', 'del', '10.1.0.101/24', 'dev', 'eth0');
+    assert.ok(await waitFor(async () => (await holders(lab, ['d1'], VIP)).length === 1, 3000), 'tracked VIP re-added');
+    await sleep(500);
+    assert.deepEqual(await holders(lab, ['d1'], '10.1.0.101'), [], 'no_track VIP left alone');
+  });
+
   it('hands over on SIGTERM after skew time, well before the master-down timer (v2, 1 s adverts)', async () => {
     const d1 = agents.start('vipd', 'd1', conf('d1', 150, { version: 2, advertInt: 1 }));
     agents.start('vipd', 'd2', conf('d2', 100, { version: 2, advertInt: 1 }));
