@@ -1,0 +1,140 @@
+// Small helpers for daemon-level unit tests: configs through the real config reader (in-memory file), Daemons on
+// MemoryOs hosts sharing one MemorySegment, a log recorder and a polling wait. Real timers, VRRPv3 at 0.05 s.
+import assert from 'node:assert/strict';
+import { loadConfig } from '../../../src/config/index.js';
+import type { Config } from '../../../src/config/types.js';
+import { Daemon } from '../../../src/daemon/daemon.js';
+import type { Logger, LogLevel } from '../../../src/daemon/logger.js';
+import type { DaemonPlugin } from '../../../src/daemon/plugin.js';
+import { MemoryOs, MemorySegment, type MemoryLinkSpec } from './memoryOs.js';
+
+export function conf(text: string): Config {
+  const path = '/etc/vipd/test.conf';
+  const { config, diagnostics } = loadConfig(path, {
+    readFile: (p) => {
+      if (p !== path) throw new Error(`ENOENT ${p}`);
+      return text;
+    },
+  });
+  assert.ok(config, diagnostics.map((d) => d.message).join('\n'));
+  return config;
+}
+
+export interface InstanceOpts {
+  readonly name?: string;
+  readonly vrid?: number;
+  readonly priority: number;
+  readonly vips?: readonly string[];
+  readonly iface?: string;
+  readonly advertInt?: number;
+  readonly garpRepeat?: number;
+  /** Extra lines inside the vrrp_instance block. */
+  readonly extra?: string;
+}
+
+/** One VRRPv3 instance, second GARP burst off (garp_master_delay 0) so a takeover sends exactly one burst. */
+export function instanceText(o: InstanceOpts): string {
+  return `
+vrrp_instance ${o.name ?? 'VI_1'} {
+  state BACKUP
+  interface ${o.iface ?? 'eth0'}
+  virtual_router_id ${o.vrid ?? 51}
+  priority ${o.priority}
+  version 3
+  advert_int ${o.advertInt ?? 0.05}
+  garp_master_delay 0
+  garp_master_repeat ${o.garpRepeat ?? 3}
+  ${o.extra ?? ''}
+  virtual_ipaddress {
+    ${(o.vips ?? ['10.1.0.100/24']).join('\n    ')}
+  }
+}
+`;
+}
+
+export interface LogLine {
+  readonly level: LogLevel;
+  readonly message: string;
+}
+
+export function recordingLogger(lines: LogLine[], echo = process.env.VIPD_TEST_LOG === '1', tag = ''): Logger {
+  const log = (level: LogLevel, message: string): void => {
+    lines.push({ level, message });
+    if (echo) console.log(`  [${tag} ${performance.now().toFixed(1)}] ${level} ${message}`);
+  };
+  return {
+    log,
+    debug: (m) => log('debug', m),
+    info: (m) => log('info', m),
+    warn: (m) => log('warn', m),
+    error: (m) => log('error', m),
+  };
+}
+
+export interface Node {
+  readonly name: string;
+  readonly os: MemoryOs;
+  readonly daemon: Daemon;
+  readonly log: LogLine[];
+}
+
+/** Hosts d1, d2, … on 10.1.0.<n>/24 (eth0, ifindex 2); all nodes of one Cluster share its segment. */
+export class Cluster {
+  readonly segment = new MemorySegment();
+  private readonly nodes: Node[] = [];
+
+  host(name: string, octet: number, links?: readonly MemoryLinkSpec[]): MemoryOs {
+    return new MemoryOs({
+      host: name,
+      segment: this.segment,
+      links: links ?? [{ name: 'eth0', ifindex: 2, addresses: [`10.1.0.${octet}/24`, `fe80::${octet}/64`] }],
+    });
+  }
+
+  /** Build (not start) a daemon on a fresh host. */
+  node(name: string, octet: number, configText: string, plugins: readonly DaemonPlugin[] = []): Node {
+    const os = this.host(name, octet);
+    const log: LogLine[] = [];
+    const daemon = new Daemon({ config: conf(configText), os, logger: recordingLogger(log, undefined, name), version: 'test', plugins });
+    const n = { name, os, daemon, log };
+    this.nodes.push(n);
+    return n;
+  }
+
+  async start(name: string, octet: number, configText: string, plugins: readonly DaemonPlugin[] = []): Promise<Node> {
+    const n = this.node(name, octet, configText, plugins);
+    await n.daemon.start();
+    return n;
+  }
+
+  /** Stop every daemon still running (afterEach): no timer may outlive its test. */
+  async stopAll(): Promise<void> {
+    await Promise.all(this.nodes.splice(0).map((n) => (n.os.closed ? undefined : n.daemon.stop().catch(() => undefined))));
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Poll until `cond` holds; fails the test with `what` after `timeoutMs` (generous: no timing in pass/fail). */
+export async function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const until = performance.now() + timeoutMs;
+  while (!cond()) {
+    if (performance.now() > until) assert.fail(`timed out waiting for: ${what}`);
+    await sleep(5);
+  }
+}
+
+/** `name="value"` label matcher for one series of the Prometheus text. */
+export function metricValue(text: string, metric: string, labels: Readonly<Record<string, string>>): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(metric + '{')) continue;
+    const close = line.lastIndexOf('}');
+    const body = line.slice(metric.length + 1, close);
+    const have = new Map<string, string>();
+    for (const m of body.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) have.set(m[1]!, m[2]!);
+    if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) return Number(line.slice(close + 1).trim());
+  }
+  return undefined;
+}

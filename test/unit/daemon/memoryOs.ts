@@ -1,0 +1,404 @@
+// In-memory twin of DirectorOs (src/daemon/ports.ts) so that whole Daemons run without root (design.md habit 3:
+// memberlist's Transport + MockNetwork). Several MemoryOs hosts share one MemorySegment: their VRRP transports
+// exchange the real encoded packets (multicast to every other host's socket on that group, unicast to the host
+// whose socket is bound to the destination), never looped back to the sender (IP_MULTICAST_LOOP is 0 on the real
+// socket). Every OS touch of every host lands, in order, in the segment's shared trace, so tests can assert
+// cross-host orderings such as "the old master kept its VIPs until the new master's first advert".
+import { decodeIpv4Advert, decodeIpv6Advert, type DecodedAdvert } from '../../../src/vrrp/codec.js';
+import type { AddressEvent, AddressInfo, AddressSpec, LinkEvent, LinkInfo, RouteSpec } from '../../../src/net/rtnetlink.js';
+import type { FrameSender, VrrpPacketMeta, VrrpTransport } from '../../../src/net/types.js';
+import type { DirectorOs, VrrpSocketSpec } from '../../../src/daemon/ports.js';
+
+export type TraceRecord =
+  | { readonly kind: 'vrrp'; readonly host: string; readonly ifname: string; readonly dst: string; readonly packet: Buffer; readonly advert: DecodedAdvert | null }
+  | ({ readonly kind: 'addAddress' } & AddressRecord)
+  | ({ readonly kind: 'removeAddress' } & AddressRecord)
+  | { readonly kind: 'addRoute'; readonly host: string; readonly spec: RouteSpec }
+  | { readonly kind: 'removeRoute'; readonly host: string; readonly spec: RouteSpec }
+  | { readonly kind: 'frame'; readonly host: string; readonly ifname: string; readonly frame: Buffer; readonly target: string | null }
+  | { readonly kind: 'link'; readonly host: string; readonly ifname: string; readonly up: boolean };
+
+interface AddressRecord {
+  readonly host: string;
+  readonly ifindex: number;
+  readonly address: string;
+  readonly prefixLen: number;
+  /** 'added' / 'exists' / 'removed' / 'absent', as rtnetlink reports it. */
+  readonly result: string;
+}
+
+export type Traced<K extends TraceRecord['kind']> = Extract<TraceRecord, { kind: K }> & { readonly seq: number; readonly atMs: number };
+
+export interface MemoryLinkSpec {
+  readonly name: string;
+  readonly ifindex: number;
+  readonly mac?: string | null;
+  readonly mtu?: number;
+  /** Up and running (carrier) at start; default true. */
+  readonly up?: boolean;
+  /** Addresses of the interface itself, "10.1.0.1/24" or "fe80::1/64". */
+  readonly addresses?: readonly string[];
+}
+
+/** One broadcast domain. Packets are delivered on a later event-loop turn (setImmediate), like socket I/O. */
+export class MemorySegment {
+  readonly trace: (TraceRecord & { seq: number; atMs: number })[] = [];
+  /** Return true to drop a VRRP packet in flight (loss, partitions). */
+  dropRule: ((p: { from: string; to: string; packet: Buffer }) => boolean) | null = null;
+  private readonly sockets = new Set<MemoryVrrpTransport>();
+  private seq = 0;
+
+  record(r: TraceRecord): void {
+    this.trace.push({ ...r, seq: this.seq++, atMs: performance.now() });
+  }
+
+  /** Trace records of one kind (optionally one host), in order. */
+  of<K extends TraceRecord['kind']>(kind: K, host?: string): Traced<K>[] {
+    return this.trace.filter((r): r is Traced<K> => r.kind === kind && (host === undefined || r.host === host));
+  }
+
+  /** Decoded adverts a host sent (optionally one VRID), in order. */
+  adverts(host: string, vrid?: number): (Traced<'vrrp'> & { advert: DecodedAdvert })[] {
+    return this.of('vrrp', host).filter((r): r is Traced<'vrrp'> & { advert: DecodedAdvert } => r.advert !== null && (vrid === undefined || r.advert.vrid === vrid));
+  }
+
+  /** @internal */
+  attach(t: MemoryVrrpTransport): void {
+    this.sockets.add(t);
+  }
+
+  /** @internal */
+  detach(t: MemoryVrrpTransport): void {
+    this.sockets.delete(t);
+  }
+
+  /** @internal */
+  send(from: MemoryVrrpTransport, packet: Buffer, dst: string): void {
+    if (!from.host.carries(from.spec.ifname)) return;
+    for (const to of this.sockets) {
+      if (to.host === from.host || to.spec.family !== from.spec.family || !to.accepts(dst)) continue;
+      if (!to.host.carries(to.spec.ifname)) continue;
+      if (this.dropRule?.({ from: from.host.name, to: to.host.name, packet })) continue;
+      const copy = Buffer.from(packet);
+      const meta: VrrpPacketMeta = { ifindex: to.host.ifindexOf(to.spec.ifname), dst };
+      if (from.spec.family === 4 && copy.length >= 20) {
+        meta.src = `${copy[12]}.${copy[13]}.${copy[14]}.${copy[15]}`;
+        meta.hopLimit = copy[8]!;
+      } else {
+        meta.src = from.spec.src ?? '::';
+        meta.hopLimit = from.spec.unicast ? (from.spec.unicastTtl ?? 255) : 255;
+      }
+      setImmediate(() => to.deliver(copy, meta));
+    }
+  }
+}
+
+export interface MemoryOsOptions {
+  readonly host: string;
+  readonly segment: MemorySegment;
+  readonly links: readonly MemoryLinkSpec[];
+  /** IPv6 forwarding per interface (the NA R flag); default off. */
+  readonly ipv6Forwarding?: Readonly<Record<string, boolean>>;
+}
+
+/** What a host's rtnetlink would say, and a recorder of everything the daemon asked of it. */
+export class MemoryOs implements DirectorOs {
+  readonly name: string;
+  readonly segment: MemorySegment;
+  /** Awaited before each address add/remove is applied: make netlink slow or fail (throw) from a test. */
+  addressGate: ((op: 'add' | 'remove', spec: AddressSpec) => Promise<void> | void) | null = null;
+  /** Every VRRP socket the daemon opened, in order (closed ones included). */
+  readonly opened: MemoryVrrpTransport[] = [];
+  closed = false;
+  private readonly links = new Map<string, LinkInfo>();
+  private readonly own: AddressInfo[] = [];
+  private readonly added: AddressInfo[] = [];
+  private readonly routes: RouteSpec[] = [];
+  private readonly cutLinks = new Set<string>();
+  private readonly linkWatchers = new Set<(ev: LinkEvent) => void>();
+  private readonly addressWatchers = new Set<(ev: AddressEvent) => void>();
+
+  constructor(private readonly opts: MemoryOsOptions) {
+    this.name = opts.host;
+    this.segment = opts.segment;
+    for (const l of opts.links) {
+      const up = l.up ?? true;
+      this.links.set(l.name, {
+        ifindex: l.ifindex,
+        name: l.name,
+        mac: l.mac === undefined ? macFor(opts.host, l.ifindex) : l.mac,
+        up,
+        running: up,
+        lowerUp: up,
+        operState: up ? 'up' : 'down',
+        mtu: l.mtu ?? 1500,
+        flags: 0,
+        linkType: 1,
+      });
+      for (const a of l.addresses ?? []) this.own.push(addressInfo(l.ifindex, a));
+    }
+  }
+
+  // ---- DirectorOs -------------------------------------------------------------------------------------
+
+  async listLinks(): Promise<LinkInfo[]> {
+    return [...this.links.values()].map((l) => ({ ...l }));
+  }
+
+  async listAddresses(): Promise<AddressInfo[]> {
+    return [...this.own, ...this.added].map((a) => ({ ...a }));
+  }
+
+  async addAddress(spec: AddressSpec): Promise<'added' | 'exists'> {
+    await this.addressGate?.('add', spec);
+    const exists = this.added.some((a) => sameAddress(a, spec));
+    if (!exists) this.added.push(addressInfo(spec.ifindex, `${spec.address}/${spec.prefixLen}`, true));
+    const result = exists ? 'exists' : 'added';
+    this.segment.record({ kind: 'addAddress', host: this.name, ifindex: spec.ifindex, address: spec.address, prefixLen: spec.prefixLen, result });
+    if (!exists) this.emitAddress('new', spec);
+    return result;
+  }
+
+  async removeAddress(spec: AddressSpec): Promise<'removed' | 'absent'> {
+    await this.addressGate?.('remove', spec);
+    const i = this.added.findIndex((a) => sameAddress(a, spec));
+    if (i >= 0) this.added.splice(i, 1);
+    const result = i >= 0 ? 'removed' : 'absent';
+    this.segment.record({ kind: 'removeAddress', host: this.name, ifindex: spec.ifindex, address: spec.address, prefixLen: spec.prefixLen, result });
+    if (i >= 0) this.emitAddress('del', spec);
+    return result;
+  }
+
+  async addRoute(spec: RouteSpec): Promise<void> {
+    this.routes.push(spec);
+    this.segment.record({ kind: 'addRoute', host: this.name, spec });
+  }
+
+  async removeRoute(spec: RouteSpec): Promise<void> {
+    const i = this.routes.findIndex((r) => JSON.stringify(r) === JSON.stringify(spec));
+    if (i >= 0) this.routes.splice(i, 1);
+    this.segment.record({ kind: 'removeRoute', host: this.name, spec });
+  }
+
+  watchLinks(cb: (ev: LinkEvent) => void): () => void {
+    this.linkWatchers.add(cb);
+    return () => this.linkWatchers.delete(cb);
+  }
+
+  watchAddresses(cb: (ev: AddressEvent) => void): () => void {
+    this.addressWatchers.add(cb);
+    return () => this.addressWatchers.delete(cb);
+  }
+
+  openVrrp(spec: VrrpSocketSpec): VrrpTransport {
+    if (!this.links.has(spec.ifname)) throw Object.assign(new Error(`no such interface ${spec.ifname}`), { code: 'VIPD_ERR_NET' });
+    const t = new MemoryVrrpTransport(this, spec);
+    this.opened.push(t);
+    this.segment.attach(t);
+    return t;
+  }
+
+  openFrameSender(ifname: string): FrameSender {
+    const link = this.links.get(ifname);
+    if (!link) throw Object.assign(new Error(`no such interface ${ifname}`), { code: 'VIPD_ERR_NET' });
+    const segment = this.segment;
+    const host = this.name;
+    let closed = false;
+    return {
+      ifindex: link.ifindex,
+      send(frame: Buffer): void {
+        if (closed) throw Object.assign(new Error('frame sender closed'), { code: 'VIPD_ERR_CLOSED' });
+        segment.record({ kind: 'frame', host, ifname, frame: Buffer.from(frame), target: frameTarget(frame) });
+      },
+      close(): void {
+        closed = true;
+      },
+    };
+  }
+
+  ipv6Forwarding(ifname: string): boolean {
+    return this.opts.ipv6Forwarding?.[ifname] ?? false;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.opened) t.close();
+    this.linkWatchers.clear();
+    this.addressWatchers.clear();
+  }
+
+  // ---- test controls --------------------------------------------------------------------------------
+
+  /** Carrier up/down, reported to link watchers as rtnetlink would (RTM_NEWLINK). Traffic still flows unless cut(). */
+  setLink(ifname: string, up: boolean): void {
+    const l = this.links.get(ifname);
+    if (!l) throw new Error(`no such interface ${ifname}`);
+    const next: LinkInfo = { ...l, running: up, lowerUp: up, operState: up ? 'up' : 'lowerlayerdown' };
+    this.links.set(ifname, next);
+    this.segment.record({ kind: 'link', host: this.name, ifname, up });
+    for (const cb of [...this.linkWatchers]) cb({ kind: 'new', link: { ...next } });
+  }
+
+  /** Pull (or plug back) the cable as far as VRRP traffic goes: nothing in or out of this interface. */
+  cut(ifname: string, cut = true): void {
+    if (cut) this.cutLinks.add(ifname);
+    else this.cutLinks.delete(ifname);
+  }
+
+  /** Hand a raw packet to this host's VRRP sockets on `ifname` as if it had arrived (synchronously). */
+  inject(ifname: string, packet: Buffer, meta: VrrpPacketMeta = {}): void {
+    const v4 = packet.length >= 20 && packet[0]! >> 4 === 4;
+    const dst = meta.dst ?? (v4 ? `${packet[16]}.${packet[17]}.${packet[18]}.${packet[19]}` : undefined);
+    const full: VrrpPacketMeta = {
+      ifindex: this.ifindexOf(ifname),
+      ...(v4 ? { src: `${packet[12]}.${packet[13]}.${packet[14]}.${packet[15]}`, hopLimit: packet[8]! } : {}),
+      ...meta,
+      ...(dst !== undefined ? { dst } : {}),
+    };
+    const targets = this.opened.filter((t) => !t.isClosed && t.spec.ifname === ifname && (dst === undefined || t.accepts(dst)));
+    if (targets.length === 0) throw new Error(`${this.name}: no open VRRP socket on ${ifname} for ${dst ?? 'that packet'}`);
+    for (const t of targets) t.deliver(Buffer.from(packet), full);
+  }
+
+  /** Addresses the daemon added and has not removed, as "a.b.c.d/len" (optionally on one interface). */
+  vips(ifname?: string): string[] {
+    const ifindex = ifname === undefined ? undefined : this.ifindexOf(ifname);
+    return this.added.filter((a) => ifindex === undefined || a.ifindex === ifindex).map((a) => `${a.address}/${a.prefixLen}`);
+  }
+
+  installedRoutes(): readonly RouteSpec[] {
+    return [...this.routes];
+  }
+
+  /** VRRP sockets still open. */
+  openSockets(): MemoryVrrpTransport[] {
+    return this.opened.filter((t) => !t.isClosed);
+  }
+
+  /** @internal */
+  carries(ifname: string): boolean {
+    return !this.cutLinks.has(ifname) && !this.closed;
+  }
+
+  /** @internal */
+  ifindexOf(ifname: string): number {
+    const l = this.links.get(ifname);
+    if (!l) throw new Error(`no such interface ${ifname}`);
+    return l.ifindex;
+  }
+
+  /** @internal */
+  hasAddress(ifname: string, address: string): boolean {
+    const ifindex = this.links.get(ifname)?.ifindex;
+    return [...this.own, ...this.added].some((a) => a.ifindex === ifindex && a.address === address);
+  }
+
+  private emitAddress(kind: 'new' | 'del', spec: AddressSpec): void {
+    const address = addressInfo(spec.ifindex, `${spec.address}/${spec.prefixLen}`, true);
+    for (const cb of [...this.addressWatchers]) cb({ kind, address });
+  }
+}
+
+export class MemoryVrrpTransport implements VrrpTransport {
+  private handler: ((packet: Buffer, meta: VrrpPacketMeta) => void) | null = null;
+  private closed = false;
+  /** Packets handed to the handler (after delivery), for tests that check routing. */
+  received = 0;
+
+  constructor(
+    readonly host: MemoryOs,
+    readonly spec: VrrpSocketSpec,
+  ) {}
+
+  get family(): 4 | 6 {
+    return this.spec.family;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  send(packet: Buffer, dst: string): void {
+    if (this.closed) throw Object.assign(new Error('socket closed'), { code: 'VIPD_ERR_CLOSED' });
+    const advert = this.spec.family === 4 ? decodeIpv4Advert(packet) : decodeIpv6Advert(packet, { src: this.spec.src ?? '::', dst, hopLimit: 255 });
+    this.host.segment.record({
+      kind: 'vrrp',
+      host: this.host.name,
+      ifname: this.spec.ifname,
+      dst,
+      packet: Buffer.from(packet),
+      advert: 'ok' in advert ? advert.ok.advert : null,
+    });
+    this.host.segment.send(this, packet, dst);
+  }
+
+  onPacket(cb: (packet: Buffer, meta: VrrpPacketMeta) => void): void {
+    this.handler = cb;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.host.segment.detach(this);
+  }
+
+  /** @internal Would this socket receive a packet sent to `dst`? */
+  accepts(dst: string): boolean {
+    if (isMulticast(dst)) return !this.spec.unicast && this.spec.group === dst;
+    if (this.spec.unicast) return this.spec.src === dst;
+    // A multicast-mode raw socket also sees protocol-112 packets sent to one of the host's own addresses.
+    return this.host.hasAddress(this.spec.ifname, dst);
+  }
+
+  /** @internal */
+  deliver(packet: Buffer, meta: VrrpPacketMeta): void {
+    if (this.closed || !this.host.carries(this.spec.ifname)) return;
+    this.received++;
+    this.handler?.(packet, meta);
+  }
+}
+
+function isMulticast(address: string): boolean {
+  if (address.includes(':')) return address.toLowerCase().startsWith('ff');
+  const first = Number(address.split('.')[0]);
+  return first >= 224 && first <= 239;
+}
+
+function addressInfo(ifindex: number, cidr: string, secondary = false): AddressInfo {
+  const [address, len] = cidr.split('/') as [string, string | undefined];
+  const family = address.includes(':') ? 6 : 4;
+  const linkLocal = family === 6 && address.toLowerCase().startsWith('fe80');
+  return {
+    family,
+    ifindex,
+    address,
+    prefixLen: len === undefined ? (family === 4 ? 32 : 128) : Number(len),
+    secondary,
+    tentative: false,
+    flags: 0,
+    scope: linkLocal ? 253 : 0,
+  };
+}
+
+function sameAddress(a: AddressInfo, spec: AddressSpec): boolean {
+  return a.ifindex === spec.ifindex && a.address === spec.address && a.prefixLen === spec.prefixLen;
+}
+
+function macFor(host: string, ifindex: number): string {
+  let h = 0;
+  for (const c of host) h = (h * 31 + c.charCodeAt(0)) & 0xffff;
+  const hex = (n: number) => n.toString(16).padStart(2, '0');
+  return ['02', '00', hex(h >> 8), hex(h & 0xff), '00', hex(ifindex & 0xff)].join(':');
+}
+
+/** The address a GARP (ARP spa) or unsolicited NA (target) announces, or null for another frame. */
+export function frameTarget(frame: Buffer): string | null {
+  const ethertype = frame.length >= 14 ? frame.readUInt16BE(12) : 0;
+  if (ethertype === 0x0806 && frame.length >= 32) return [...frame.subarray(28, 32)].join('.');
+  if (ethertype === 0x86dd && frame.length >= 78) {
+    const words: string[] = [];
+    for (let i = 62; i < 78; i += 2) words.push(frame.readUInt16BE(i).toString(16));
+    return words.join(':');
+  }
+  return null;
+}
