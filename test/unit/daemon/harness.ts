@@ -6,7 +6,7 @@ import type { Config } from '../../../src/config/types.js';
 import { Daemon } from '../../../src/daemon/daemon.js';
 import type { Logger, LogLevel } from '../../../src/daemon/logger.js';
 import type { DaemonPlugin } from '../../../src/daemon/plugin.js';
-import { MemoryOs, MemorySegment, type MemoryLinkSpec } from './memoryOs.js';
+import { MemoryOs, MemorySegment, type MemoryOsOptions } from './memoryOs.js';
 
 export function conf(text: string): Config {
   const path = '/etc/vipd/test.conf';
@@ -83,17 +83,17 @@ export class Cluster {
   readonly segment = new MemorySegment();
   private readonly nodes: Node[] = [];
 
-  host(name: string, octet: number, links?: readonly MemoryLinkSpec[]): MemoryOs {
+  host(name: string, octet: number, opts: Partial<Omit<MemoryOsOptions, 'host' | 'segment'>> = {}): MemoryOs {
     return new MemoryOs({
       host: name,
       segment: this.segment,
-      links: links ?? [{ name: 'eth0', ifindex: 2, addresses: [`10.1.0.${octet}/24`, `fe80::${octet}/64`] }],
+      links: [{ name: 'eth0', ifindex: 2, addresses: [`10.1.0.${octet}/24`, `fe80::${octet}/64`] }],
+      ...opts,
     });
   }
 
-  /** Build (not start) a daemon on a fresh host. */
-  node(name: string, octet: number, configText: string, plugins: readonly DaemonPlugin[] = []): Node {
-    const os = this.host(name, octet);
+  /** Build (not start) a daemon on a fresh host (or on `os`, made with host()). */
+  node(name: string, octet: number, configText: string, plugins: readonly DaemonPlugin[] = [], os = this.host(name, octet)): Node {
     const log: LogLine[] = [];
     const daemon = new Daemon({ config: conf(configText), os, logger: recordingLogger(log, undefined, name), version: 'test', plugins });
     const n = { name, os, daemon, log };

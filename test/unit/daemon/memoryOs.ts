@@ -5,6 +5,7 @@
 // socket). Every OS touch of every host lands, in order, in the segment's shared trace, so tests can assert
 // cross-host orderings such as "the old master kept its VIPs until the new master's first advert".
 import { decodeIpv4Advert, decodeIpv6Advert, type DecodedAdvert } from '../../../src/vrrp/codec.js';
+import { formatIpv6 } from '../../../src/ip/address.js';
 import type { AddressEvent, AddressInfo, AddressSpec, LinkEvent, LinkInfo, RouteSpec } from '../../../src/net/rtnetlink.js';
 import type { FrameSender, VrrpPacketMeta, VrrpTransport } from '../../../src/net/types.js';
 import type { DirectorOs, VrrpSocketSpec } from '../../../src/daemon/ports.js';
@@ -395,10 +396,6 @@ function macFor(host: string, ifindex: number): string {
 export function frameTarget(frame: Buffer): string | null {
   const ethertype = frame.length >= 14 ? frame.readUInt16BE(12) : 0;
   if (ethertype === 0x0806 && frame.length >= 32) return [...frame.subarray(28, 32)].join('.');
-  if (ethertype === 0x86dd && frame.length >= 78) {
-    const words: string[] = [];
-    for (let i = 62; i < 78; i += 2) words.push(frame.readUInt16BE(i).toString(16));
-    return words.join(':');
-  }
+  if (ethertype === 0x86dd && frame.length >= 78) return formatIpv6(frame, 62);
   return null;
 }
