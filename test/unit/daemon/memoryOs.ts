@@ -230,11 +230,14 @@ export class MemoryOs implements DirectorOs {
 
   // ---- test controls --------------------------------------------------------------------------------
 
-  /** Carrier up/down, reported to link watchers as rtnetlink would (RTM_NEWLINK). Traffic still flows unless cut(). */
+  /**
+   * Carrier down, or up (and administratively up), reported to link watchers as rtnetlink would (RTM_NEWLINK).
+   * Traffic still flows unless cut(): the priority-0 advert of a FAULTing master stays observable.
+   */
   setLink(ifname: string, up: boolean): void {
     const l = this.links.get(ifname);
     if (!l) throw new Error(`no such interface ${ifname}`);
-    const next: LinkInfo = { ...l, running: up, lowerUp: up, operState: up ? 'up' : 'lowerlayerdown' };
+    const next: LinkInfo = { ...l, up: l.up || up, running: up, lowerUp: up, operState: up ? 'up' : 'lowerlayerdown' };
     this.links.set(ifname, next);
     this.segment.record({ kind: 'link', host: this.name, ifname, up });
     for (const cb of [...this.linkWatchers]) cb({ kind: 'new', link: { ...next } });
