@@ -39,6 +39,8 @@ export interface MemoryLinkSpec {
   readonly up?: boolean;
   /** Addresses of the interface itself, "10.1.0.1/24" or "fe80::1/64". */
   readonly addresses?: readonly string[];
+  /** Which wire of the segment it is plugged into: only links on the same LAN hear each other (default 'lan0'). */
+  readonly lan?: string;
 }
 
 /** One broadcast domain. Packets are delivered on a later event-loop turn (setImmediate), like socket I/O. */
@@ -78,6 +80,7 @@ export class MemorySegment {
     if (!from.host.carries(from.spec.ifname)) return;
     for (const to of this.sockets) {
       if (to.host === from.host || to.spec.family !== from.spec.family || !to.accepts(dst)) continue;
+      if (to.host.lanOf(to.spec.ifname) !== from.host.lanOf(from.spec.ifname)) continue;
       if (!to.host.carries(to.spec.ifname)) continue;
       if (this.dropRule?.({ from: from.host.name, to: to.host.name, packet })) continue;
       const copy = Buffer.from(packet);
@@ -112,6 +115,7 @@ export class MemoryOs implements DirectorOs {
   readonly opened: MemoryVrrpTransport[] = [];
   closed = false;
   private readonly links = new Map<string, LinkInfo>();
+  private readonly lans = new Map<string, string>();
   private readonly own: AddressInfo[] = [];
   private readonly added: AddressInfo[] = [];
   private readonly routes: RouteSpec[] = [];
@@ -136,6 +140,7 @@ export class MemoryOs implements DirectorOs {
         flags: 0,
         linkType: 1,
       });
+      this.lans.set(l.name, l.lan ?? 'lan0');
       for (const a of l.addresses ?? []) this.own.push(addressInfo(l.ifindex, a));
     }
   }
@@ -282,6 +287,11 @@ export class MemoryOs implements DirectorOs {
   /** @internal */
   carries(ifname: string): boolean {
     return !this.cutLinks.has(ifname) && !this.closed;
+  }
+
+  /** @internal */
+  lanOf(ifname: string): string {
+    return this.lans.get(ifname) ?? 'lan0';
   }
 
   /** @internal */
