@@ -55,4 +55,24 @@ describe('daemon (in-memory OS): sync group', function () {
     await waitFor('d1 MASTER for the group again', () => both(d1, 'MASTER') && both(d2, 'BACKUP') && d2.os.vips().length === 0);
     assert.equal(d1.os.vips().length, 2);
   });
+
+  it('stopping the master group resigns every member with priority 0 and the peer takes both', async () => {
+    const d1 = director('d1', 1, 200);
+    const d2 = director('d2', 2, 100);
+    await Promise.all([d1.daemon.start(), d2.daemon.start()]);
+    const both = (n: Node, s: string) => state(n, 'VI_1') === s && state(n, 'VI_2') === s;
+    await waitFor('d1 MASTER for the group', () => both(d1, 'MASTER') && d1.os.vips().length === 2);
+    const seg = cluster.segment;
+    const mark = seg.trace.length;
+    await d1.daemon.stop({ handover: true });
+    for (const vrid of [51, 52]) {
+      const zero = seg.adverts('d1', vrid).find((r) => r.seq >= mark && r.advert.priority === 0);
+      assert.ok(zero, `priority 0 on VRID ${vrid}: no member was dragged to BACKUP first`);
+      const successor = seg.adverts('d2', vrid).find((r) => r.seq >= mark);
+      const removed = seg.of('removeAddress', 'd1').find((r) => r.seq >= mark && r.result === 'removed' && r.ifindex === (vrid === 51 ? 2 : 3));
+      assert.ok(successor && removed && successor.seq < removed.seq, `VRID ${vrid}: handed over before the VIP went`);
+    }
+    assert.deepEqual(d1.os.vips(), []);
+    await waitFor('d2 MASTER for both', () => both(d2, 'MASTER') && d2.os.vips().length === 2);
+  });
 });
