@@ -235,8 +235,15 @@ export class InstanceRunner implements EffectSink {
       this.execute(effects, eventAtMs).catch((err: unknown) => this.o.logger.error(`(${this.name}) ${(err as Error).message ?? String(err)}`));
       return;
     }
+    // So do the adverts ahead of a batch's first VIP effect (a takeover's first advert; the priority 0 of a
+    // master that faults or stops, RFC 5798 §6.4.3): they precede this batch's VIPs either way, and a priority 0
+    // held behind a pending commit would cost the backup a Master_Down_Interval instead of the skew.
+    const firstVip = effects.findIndex((e) => e.type === 'addVips' || e.type === 'removeVips' || e.type === 'sendGarp');
+    const early = effects.filter((e, i) => e.type === 'sendAdvert' && i < firstVip);
+    if (early.length) this.execute(early, eventAtMs).catch((err: unknown) => this.o.logger.error(`(${this.name}) ${(err as Error).message ?? String(err)}`));
+    const rest = early.length ? effects.filter((e) => !early.includes(e)) : effects;
     this.queue = this.queue
-      .then(() => this.execute(effects, eventAtMs))
+      .then(() => this.execute(rest, eventAtMs))
       .catch((err: unknown) => this.o.logger.error(`(${this.name}) ${(err as Error).message ?? String(err)}`));
   }
 
