@@ -17,7 +17,9 @@ export type TraceRecord =
   | { readonly kind: 'addRoute'; readonly host: string; readonly spec: RouteSpec }
   | { readonly kind: 'removeRoute'; readonly host: string; readonly spec: RouteSpec }
   | { readonly kind: 'frame'; readonly host: string; readonly ifname: string; readonly frame: Buffer; readonly target: string | null }
-  | { readonly kind: 'link'; readonly host: string; readonly ifname: string; readonly up: boolean };
+  | { readonly kind: 'link'; readonly host: string; readonly ifname: string; readonly up: boolean }
+  /** Someone else (an operator, a script) deleted an address: see MemoryOs.deleteAddressBehindBack. */
+  | { readonly kind: 'foreignRemove'; readonly host: string; readonly ifname: string; readonly address: string };
 
 interface AddressRecord {
   readonly host: string;
@@ -246,6 +248,18 @@ export class MemoryOs implements DirectorOs {
     this.links.set(ifname, next);
     this.segment.record({ kind: 'link', host: this.name, ifname, up });
     for (const cb of [...this.linkWatchers]) cb({ kind: 'new', link: { ...next } });
+  }
+
+  /** `ip addr del` by someone else: the address goes and watchers hear RTM_DELADDR, as for the daemon's own removals. */
+  deleteAddressBehindBack(ifname: string, cidr: string): void {
+    const ifindex = this.ifindexOf(ifname);
+    const [address, len] = cidr.split('/') as [string, string];
+    const spec = { ifindex, address, prefixLen: Number(len) };
+    const i = this.added.findIndex((a) => sameAddress(a, spec));
+    if (i < 0) throw new Error(`${this.name}: ${cidr} is not on ${ifname}`);
+    this.added.splice(i, 1);
+    this.segment.record({ kind: 'foreignRemove', host: this.name, ifname, address });
+    this.emitAddress('del', spec);
   }
 
   /** Pull (or plug back) the cable as far as VRRP traffic goes: nothing in or out of this interface. */
