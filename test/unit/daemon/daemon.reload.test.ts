@@ -51,6 +51,17 @@ describe('daemon (in-memory OS): reload', function () {
     assert.equal(d1.os.openSockets().length, 1, 'same socket');
   });
 
+  it('in place: a BACKUP whose priority is raised above the master preempts it, without a restart', async () => {
+    const d1 = await cluster.start('d1', 1, instanceText({ priority: 200 }));
+    const d2 = await cluster.start('d2', 2, instanceText({ priority: 100 }));
+    await waitFor('d1 MASTER, d2 BACKUP', () => state(d1) === 'MASTER' && state(d2) === 'BACKUP');
+    const plan = await d2.daemon.reload(conf(instanceText({ priority: 250 })));
+    assert.deepEqual(plan.reconfigure, ['VI_1']);
+    await waitFor('d2 preempts', () => state(d2) === 'MASTER' && state(d1) === 'BACKUP' && d2.os.vips().length === 1);
+    assert.ok(cluster.segment.adverts('d2').every((r) => r.advert.priority === 250));
+    assert.deepEqual(d1.os.vips(), []);
+  });
+
   it('a changed VRID restarts the instance: priority 0 on the old VRID, VIPs down, then MASTER on the new one', async () => {
     const d1 = await cluster.start('d1', 1, instanceText({ priority: 100, vrid: 51 }));
     await waitFor('d1 MASTER on VRID 51', () => state(d1) === 'MASTER' && d1.os.vips().length === 1);
