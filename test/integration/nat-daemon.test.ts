@@ -87,11 +87,16 @@ describe('integration: NAT directors keep every TCP session across failovers (vi
   }
 
   /** Every connection alive, nothing stalled, every echo in order. */
-  async function assertAllAlive(client: LineProc, when: string): Promise<Report> {
-    await sleep(2500); // longer than the client's 2 s stall window, so a stalled flow would show
+  async function assertAllAlive(client: LineProc, when: string, logs: () => string = () => ''): Promise<Report> {
+    // A link cut is a ~3.4 s outage with the example's 1 s adverts; TCP retransmits with exponential backoff
+    // (0.2, 0.6, 1.4, 3.0, 6.2 s after the loss), so some flows only resume ~6.2 s after the cut. Wait past that,
+    // plus the client's 2 s stall window, so a flow that is really dead shows as stalled or closed.
+    await sleep(5000);
     client.write('report');
     const r = JSON.parse(await client.nextLine()) as Report;
-    assert.deepEqual({ closed: r.closed, stalled: r.stalled, outOfOrder: r.outOfOrder }, { closed: 0, stalled: 0, outOfOrder: 0 }, `${when}: ${JSON.stringify(r)}`);
+    const neigh = async (h: string) => `${h}: ${(await lab.ip(h, 'neigh', 'show')).stdout.trim()}`;
+    const tables = r.stalled || r.closed ? (await Promise.all(['c1', 'r1', 'r2'].map(neigh))).join('\n') + '\n' : '';
+    assert.deepEqual({ closed: r.closed, stalled: r.stalled, outOfOrder: r.outOfOrder }, { closed: 0, stalled: 0, outOfOrder: 0 }, `${when}: ${JSON.stringify(r)}\n${tables}${logs().slice(-4000)}`);
     return r;
   }
 
@@ -107,7 +112,7 @@ describe('integration: NAT directors keep every TCP session across failovers (vi
     await lab.setPort('fr', 'd1', false);
     await lab.setPort('bk', 'd1', false);
     assert.ok(await movedTo('d2'), d2.output().slice(-2000));
-    await assertAllAlive(client, 'after the link cut');
+    await assertAllAlive(client, 'after the link cut', () => d2.output());
     assert.match(d2.output(), /committed \d+ connections in [\d.]+ ms before adding the VIPs/);
 
     // (c) d1 comes back: it holds preemption until its cache is in sync, then preempts.
