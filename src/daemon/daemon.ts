@@ -40,6 +40,8 @@ interface Managed {
   readonly instance: VrrpInstance;
   readonly runner: InstanceRunner;
   readonly link: LinkInfo;
+  /** Where the VIPs live: the VMAC with use_vmac, else the instance's interface. */
+  readonly vipLink: LinkInfo;
   readonly driver: UnitDriver;
   readonly transportKey: string;
 }
@@ -97,7 +99,7 @@ export class Daemon {
         this.onLink(ev.link.ifindex, up);
       }),
       this.o.os.watchAddresses((ev) => {
-        if (ev.kind === 'del') this.onAddressDeleted(ev.address.address);
+        if (ev.kind === 'del') this.onAddressDeleted(ev.address.address, ev.address.ifindex);
       }),
     );
     const started = this.build(planned, this.config, env.links);
@@ -290,7 +292,7 @@ export class Daemon {
       });
       // Open the GARP/NA socket now: a missing capability shows at start-up, and the first takeover pays nothing.
       if (vipLink.mac) this.frameSender(vipLink.name);
-      const m: Managed = { cfg, instance, runner, link, driver, transportKey: key };
+      const m: Managed = { cfg, instance, runner, link, vipLink, driver, transportKey: key };
       this.managed.set(cfg.name, m);
       const list = shared.byVrid.get(cfg.vrid) ?? [];
       list.push(m);
@@ -425,13 +427,14 @@ export class Daemon {
    * it. keepalived leaves MASTER instead (keepalived_netlink.c:1230-1233), which makes the peer take over and
    * then be preempted again; re-adding keeps the service up. `no_track` VIPs are left alone, as in keepalived.
    */
-  private onAddressDeleted(address: string): void {
+  private onAddressDeleted(address: string, ifindex: number): void {
     for (const m of this.managed.values()) {
       if (m.instance.state !== 'MASTER') continue;
       const cfgVip = [...m.cfg.vips, ...m.cfg.excludedVips].find((v) => v.address === address);
       if (!cfgVip || cfgVip.noTrack) continue;
       const vip = [...m.instance.params.vips, ...m.instance.params.excludedVips].find((v) => v.address === address);
-      if (!vip) continue;
+      // The same address elsewhere (another interface) is not ours to put back.
+      if (!vip || this.addressSpec(vip, m.vipLink, this.links).ifindex !== ifindex) continue;
       this.o.logger.warn(`(${m.cfg.name}) VIP ${address} was removed by someone else while MASTER; adding it back`);
       m.runner.enqueue([{ type: 'addVips', vips: [vip] }, { type: 'sendGarp', vips: [vip], count: 1 }], this.clock());
     }
