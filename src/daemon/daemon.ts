@@ -4,9 +4,7 @@ import { hostname } from 'node:os';
 import type { Config, VrrpInstanceConfig } from '../config/types.js';
 import type { LinkInfo, AddressInfo } from '../net/rtnetlink.js';
 import { primaryIpv4, linkLocalIpv6 } from '../net/rtnetlink.js';
-import type { FrameSender, VrrpPacketMeta, VrrpTransport } from '../net/types.js';
-import { buildGratuitousArp, buildUnsolicitedNa } from '../net/arp.js';
-import { parseMac } from '../ip/address.js';
+import type { VrrpPacketMeta, VrrpTransport } from '../net/types.js';
 import { VrrpInstance } from '../vrrp/instance.js';
 import { DROP_REASONS } from '../vrrp/drops.js';
 import type { Vip, VrrpState } from '../vrrp/types.js';
@@ -20,6 +18,8 @@ import { UnitDriver, groupUnit, soloUnit } from './unitDriver.js';
 import { VrrpSyncGroup } from '../vrrp/syncGroup.js';
 import { advertRoute, instanceParams, maxAdvertisedVips, routeSpecs, sourceAddressFor, validationView } from './instanceParams.js';
 import { VipdError } from './errors.js';
+import { Announcer } from './announcer.js';
+import { instanceView } from './instanceView.js';
 import { planReload, type ReloadPlan } from './reloadPlan.js';
 import { DaemonVmacs } from './vmac.js';
 
@@ -61,8 +61,7 @@ export class Daemon {
   private readonly managed = new Map<string, Managed>();
   private config: Config;
   private readonly transports = new Map<string, { transport: VrrpTransport; byVrid: Map<number, Managed[]> }>();
-  private readonly frameSenders = new Map<string, FrameSender>();
-  private readonly forwarding = new Map<string, { on: boolean; atMs: number }>();
+  private readonly announcer: Announcer;
   private readonly unwatch: (() => void)[] = [];
   private readonly clock: () => number;
   private readonly linkUp = new Map<number, boolean>();
@@ -73,6 +72,7 @@ export class Daemon {
   constructor(private readonly o: DaemonOptions) {
     this.clock = o.clock ?? (() => performance.now());
     this.config = o.config;
+    this.announcer = new Announcer(o.os, o.logger, this.clock);
     this.vmacs = new DaemonVmacs(o.os.vmac, o.logger);
     this.metrics = createVipdMetrics({
       instances: () => this.views(),
@@ -176,8 +176,7 @@ export class Daemon {
     for (const u of this.unwatch.splice(0)) u();
     // keepalived deletes its VMACs on exit (vrrp.c:2638-2644); the VIPs on them are already gone.
     await this.vmacs.releaseExcept([]);
-    for (const s of this.frameSenders.values()) s.close();
-    this.frameSenders.clear();
+    this.announcer.closeAll();
     this.o.os.close();
   }
 
@@ -281,7 +280,7 @@ export class Daemon {
           sendPacket: (packet, dst) => transport.send(packet, dst),
           addVip: (vip) => this.o.os.addAddress(this.addressSpec(vip, vipLink, links)).then(() => undefined),
           removeVip: (vip) => this.o.os.removeAddress(this.addressSpec(vip, vipLink, links)).then(() => undefined),
-          announce: (vips, count) => this.announce(vips, count, vipLink, links),
+          announce: (vips, count) => this.announcer.announce(vips, count, vipLink, links),
           ...(routes.length
             ? {
                 addRoutes: async () => void (await Promise.all(routes.map((r) => this.o.os.addRoute(r)))),
@@ -291,7 +290,7 @@ export class Daemon {
         },
       });
       // Open the GARP/NA socket now: a missing capability shows at start-up, and the first takeover pays nothing.
-      if (vipLink.mac) this.frameSender(vipLink.name);
+      if (vipLink.mac) this.announcer.open(vipLink.name);
       const m: Managed = { cfg, instance, runner, link, vipLink, driver, transportKey: key };
       this.managed.set(cfg.name, m);
       const list = shared.byVrid.get(cfg.vrid) ?? [];
@@ -336,28 +335,7 @@ export class Daemon {
   views(): InstanceView[] {
     const nowMono = this.clock();
     const nowWall = Date.now();
-    return [...this.managed.values()].map(({ cfg, instance }) => {
-      const s = instance.snapshot();
-      return {
-        name: cfg.name,
-        ifname: cfg.interface,
-        vrid: cfg.vrid,
-        state: s.state,
-        basePriority: s.basePriority,
-        effectivePriority: s.effectivePriority,
-        masterAddress: s.state === 'MASTER' ? instance.params.sourceAddress : s.masterAddress,
-        masterPriority: s.masterPriority,
-        vips: cfg.vips.map((v) => ({ address: `${v.address}/${v.prefixLength}`, ...(v.dev ? { ifname: v.dev } : {}) })),
-        lastTransition: s.lastTransition
-          ? { from: s.lastTransition.from, to: s.lastTransition.to, reason: s.lastTransition.reason, atMs: nowWall - (nowMono - s.lastTransition.atMs) }
-          : null,
-        version: cfg.version,
-        family: cfg.family,
-        advertIntMs: s.advertIntMs,
-        masterAdvertIntMs: s.masterAdverIntMs,
-        syncGroup: cfg.syncGroup,
-      };
-    });
+    return [...this.managed.values()].map(({ cfg, instance }) => instanceView(cfg, instance, nowMono, nowWall));
   }
 
   states(): Record<string, VrrpState> {
@@ -473,8 +451,7 @@ export class Daemon {
 
   /** A deleted VMAC takes its AF_PACKET socket's interface with it. */
   private closeFrameSender(ifname: string): void {
-    this.frameSenders.get(ifname)?.close();
-    this.frameSenders.delete(ifname);
+    this.announcer.close(ifname);
   }
 
   private addressSpec(vip: Vip, link: LinkInfo, links: readonly LinkInfo[]) {
@@ -489,55 +466,7 @@ export class Daemon {
     };
   }
 
-  /**
-   * `count` rounds of one GARP/NA per VIP (keepalived vrrp_send_link_update). Frames are built once per call; a
-   * failing frame is logged and the others still go out.
-   */
-  private announce(vips: readonly Vip[], count: number, link: LinkInfo, links: readonly LinkInfo[]): number {
-    const frames: { sender: FrameSender; frame: Buffer; vip: string }[] = [];
-    for (const vip of vips) {
-      const out = vip.dev ? (links.find((l) => l.name === vip.dev) ?? link) : link;
-      const mac = out.mac ? parseMac(out.mac) : null;
-      if (!mac) continue; // no link-layer address (e.g. a tunnel): nothing to announce, like IFF_NOARP
-      const sender = this.frameSender(out.name);
-      const frame =
-        vip.family === 4 ? buildGratuitousArp(mac, vip.address) : buildUnsolicitedNa(mac, vip.address, { router: this.routerFlag(out.name) });
-      frames.push({ sender, frame, vip: vip.address });
-    }
-    let sent = 0;
-    let lastError: unknown = null;
-    for (let i = 0; i < count; i++) {
-      for (const f of frames) {
-        try {
-          f.sender.send(f.frame);
-          sent++;
-        } catch (err) {
-          lastError = err;
-        }
-      }
-    }
-    if (lastError) this.o.logger.warn(`some gratuitous ARP/NA frames were not sent: ${(lastError as Error).message}`);
-    return sent;
-  }
 
-  private frameSender(ifname: string): FrameSender {
-    let sender = this.frameSenders.get(ifname);
-    if (!sender) {
-      sender = this.o.os.openFrameSender(ifname);
-      this.frameSenders.set(ifname, sender);
-    }
-    return sender;
-  }
-
-  /** NA Router flag = IPv6 forwarding on the interface, re-read at most every 5 s like keepalived (not per frame). */
-  private routerFlag(ifname: string): boolean {
-    const now = this.clock();
-    const cached = this.forwarding.get(ifname);
-    if (cached && now - cached.atMs < 5000) return cached.on;
-    const on = this.o.os.ipv6Forwarding(ifname);
-    this.forwarding.set(ifname, { on, atMs: now });
-    return on;
-  }
 }
 
 function facts(link: LinkInfo, addresses: readonly AddressInfo[]) {

@@ -16,7 +16,7 @@ import {
   readAttrU8,
   type NlAttr,
 } from './nlattr.js';
-import { readI32Host, readU16Host, readU32Host, writeI32Host, writeU16Host, writeU32Host } from './sockaddr.js';
+import { readI32Host, readU16Host, readU32Host, writeI32Host, writeU32Host } from './sockaddr.js';
 import { invalidAddress } from './errors.js';
 
 export const IFINFOMSG_LEN = 16;

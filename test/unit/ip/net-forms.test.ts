@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import {
-  formatAddress as formatIp,
   formatIpv4,
   formatIpv6,
   formatMac,
