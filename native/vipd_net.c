@@ -234,6 +234,167 @@ static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* recvmmsg(fd, maxMsgs, maxLen, controlLen) -> [{data, addr, control, flags}, ...]: up to maxMsgs queued
+ * datagrams in one system call ([] when nothing is queued). An error after some datagrams were read is
+ * reported by the next call (recvmmsg(2)); an error before any is thrown. The receive area is scratch memory
+ * owned by this addon instance and reused across calls, so a burst costs one copy per datagram, not one
+ * allocation of maxLen per datagram. */
+typedef struct {
+  size_t cap;
+  char *mem;
+} scratch_t;
+
+static void scratch_free(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  scratch_t *s = data;
+  free(s->mem);
+  free(s);
+}
+
+static char *scratch_get(napi_env env, size_t need) {
+  scratch_t *s = NULL;
+  if (napi_get_instance_data(env, (void **)&s) != napi_ok) return NULL;
+  if (!s) {
+    s = calloc(1, sizeof *s);
+    if (!s || napi_set_instance_data(env, s, scratch_free, NULL) != napi_ok) {
+      free(s);
+      return NULL;
+    }
+  }
+  if (s->cap < need) {
+    char *m = realloc(s->mem, need);
+    if (!m) return NULL;
+    s->mem = m;
+    s->cap = need;
+  }
+  return s->mem;
+}
+
+static napi_value js_recvmmsg(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int32_t fd, count, max, ctlmax;
+  if (!get_args(env, info, 4, argv) || !get_i32(env, argv[0], &fd) || !get_i32(env, argv[1], &count) ||
+      !get_i32(env, argv[2], &max) || !get_i32(env, argv[3], &ctlmax))
+    return NULL;
+  if (count <= 0) count = 1;
+  if (count > 1024) count = 1024;
+  if (max <= 0 || max > 1 << 20) max = 65536;
+  if (ctlmax < 0 || ctlmax > 65536) ctlmax = 0;
+  /* Bound the scratch area (64 MiB): fewer messages per call rather than a huge allocation. */
+  size_t per = sizeof(struct mmsghdr) + sizeof(struct iovec) + sizeof(struct sockaddr_storage) + (size_t)max +
+               (size_t)ctlmax;
+  if ((size_t)count * per > (size_t)64 << 20) count = (int32_t)(((size_t)64 << 20) / per);
+  if (count < 1) count = 1;
+  char *mem = scratch_get(env, (size_t)count * per);
+  if (!mem) return throw_errno(env, "recvmmsg", ENOMEM);
+  struct mmsghdr *vec = (struct mmsghdr *)mem;
+  struct iovec *iov = (struct iovec *)(vec + count);
+  struct sockaddr_storage *ss = (struct sockaddr_storage *)(iov + count);
+  char *data = (char *)(ss + count);
+  char *ctl = data + (size_t)count * (size_t)max;
+  memset(vec, 0, sizeof(struct mmsghdr) * (size_t)count);
+  for (int i = 0; i < count; i++) {
+    iov[i].iov_base = data + (size_t)i * (size_t)max;
+    iov[i].iov_len = (size_t)max;
+    vec[i].msg_hdr.msg_name = &ss[i];
+    vec[i].msg_hdr.msg_namelen = sizeof ss[i];
+    vec[i].msg_hdr.msg_iov = &iov[i];
+    vec[i].msg_hdr.msg_iovlen = 1;
+    vec[i].msg_hdr.msg_control = ctlmax ? ctl + (size_t)i * (size_t)ctlmax : NULL;
+    vec[i].msg_hdr.msg_controllen = (size_t)ctlmax;
+  }
+  int n = recvmmsg(fd, vec, (unsigned)count, MSG_DONTWAIT, NULL);
+  napi_value arr;
+  if (n < 0) {
+    int e = errno;
+    if (e == EAGAIN || e == EWOULDBLOCK) {
+      CHECK(napi_create_array_with_length(env, 0, &arr));
+      return arr;
+    }
+    return throw_errno(env, "recvmmsg", e);
+  }
+  CHECK(napi_create_array_with_length(env, (size_t)n, &arr));
+  napi_value empty = NULL;
+  void *dst;
+  for (int i = 0; i < n; i++) {
+    struct msghdr *m = &vec[i].msg_hdr;
+    size_t got = vec[i].msg_len > (unsigned)max ? (size_t)max : vec[i].msg_len;
+    napi_value out, d, a, c, f;
+    CHECK(napi_create_object(env, &out));
+    CHECK(napi_create_buffer_copy(env, got, iov[i].iov_base, &dst, &d));
+    if ((m->msg_namelen == 0 || m->msg_controllen == 0) && !empty) CHECK(napi_create_buffer(env, 0, &dst, &empty));
+    if (m->msg_namelen) CHECK(napi_create_buffer_copy(env, m->msg_namelen, &ss[i], &dst, &a));
+    else a = empty;
+    if (m->msg_controllen) CHECK(napi_create_buffer_copy(env, m->msg_controllen, m->msg_control, &dst, &c));
+    else c = empty;
+    CHECK(napi_create_int32(env, m->msg_flags, &f));
+    napi_property_descriptor props[] = {
+        {"data", NULL, NULL, NULL, NULL, d, napi_default_jsproperty, NULL},
+        {"addr", NULL, NULL, NULL, NULL, a, napi_default_jsproperty, NULL},
+        {"control", NULL, NULL, NULL, NULL, c, napi_default_jsproperty, NULL},
+        {"flags", NULL, NULL, NULL, NULL, f, napi_default_jsproperty, NULL},
+    };
+    CHECK(napi_define_properties(env, out, 4, props));
+    CHECK(napi_set_element(env, arr, (uint32_t)i, out));
+  }
+  return arr;
+}
+
+/* recvmmsgInto(fd, buf: Buffer, slotLen, info: Int32Array) -> count: like recvmmsg, but datagram i is received
+ * straight into buf[i*slotLen, (i+1)*slotLen) and info[2i] = its length (capped at slotLen), info[2i+1] = its
+ * msg_flags (MSG_TRUNC …). Up to min(buf.length / slotLen, info.length / 2) datagrams; 0 when nothing is queued.
+ * No sender address, no ancillary data and no allocation: for high-rate sockets (netlink events) whose caller
+ * parses each datagram before the next call reuses the memory. */
+static napi_value js_recvmmsg_into(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int32_t fd, slot;
+  void *buf, *meta;
+  size_t buflen, metalen;
+  napi_typedarray_type mtype;
+  napi_value mab;
+  size_t moff;
+  if (!get_args(env, info, 4, argv) || !get_i32(env, argv[0], &fd) || !get_opt_buffer(env, argv[1], &buf, &buflen) ||
+      !get_i32(env, argv[2], &slot))
+    return NULL;
+  if (napi_get_typedarray_info(env, argv[3], &mtype, &metalen, &meta, &mab, &moff) != napi_ok || mtype != napi_int32_array) {
+    napi_throw_type_error(env, "EINVAL", "vipd_net: recvmmsgInto expects an Int32Array for the lengths");
+    return NULL;
+  }
+  if (slot <= 0 || buf == NULL) {
+    napi_throw_type_error(env, "EINVAL", "vipd_net: recvmmsgInto needs a buffer and a positive slot length");
+    return NULL;
+  }
+  size_t count = buflen / (size_t)slot;
+  if (count > metalen / 2) count = metalen / 2;
+  if (count > 1024) count = 1024;
+  if (count == 0) return make_i32(env, 0);
+  size_t need = count * (sizeof(struct mmsghdr) + sizeof(struct iovec));
+  char *mem = scratch_get(env, need);
+  if (!mem) return throw_errno(env, "recvmmsg", ENOMEM);
+  struct mmsghdr *vec = (struct mmsghdr *)mem;
+  struct iovec *iov = (struct iovec *)(vec + count);
+  memset(vec, 0, sizeof(struct mmsghdr) * count);
+  for (size_t i = 0; i < count; i++) {
+    iov[i].iov_base = (char *)buf + i * (size_t)slot;
+    iov[i].iov_len = (size_t)slot;
+    vec[i].msg_hdr.msg_iov = &iov[i];
+    vec[i].msg_hdr.msg_iovlen = 1;
+  }
+  int n = recvmmsg(fd, vec, (unsigned)count, MSG_DONTWAIT, NULL);
+  if (n < 0) {
+    int e = errno;
+    if (e == EAGAIN || e == EWOULDBLOCK) return make_i32(env, 0);
+    return throw_errno(env, "recvmmsg", e);
+  }
+  int32_t *m = meta;
+  for (int i = 0; i < n; i++) {
+    m[2 * i] = vec[i].msg_len > (unsigned)slot ? slot : (int32_t)vec[i].msg_len;
+    m[2 * i + 1] = vec[i].msg_hdr.msg_flags;
+  }
+  return make_i32(env, n);
+}
+
 /* ifNameToIndex(name) -> index (0 when there is no such interface) */
 static napi_value js_if_nametoindex(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -273,6 +434,7 @@ typedef struct {
   uv_poll_t handle;
   napi_env env;
   napi_ref callback;
+  napi_async_context async;
   int stopped;
 } poller_t;
 
@@ -289,7 +451,10 @@ static void poll_cb(uv_poll_t *h, int status, int events) {
   napi_get_reference_value(env, p->callback, &cb);
   napi_get_global(env, &global);
   napi_create_int32(env, status, &arg);
-  if (napi_call_function(env, global, cb, 1, &arg, &result) == napi_pending_exception) {
+  /* napi_make_callback, not napi_call_function: like every Node handle callback, it runs the microtask and
+   * nextTick queues when it returns, so promises settled by the readiness handler continue at once instead of
+   * waiting for some unrelated callback to drain the queues. */
+  if (napi_make_callback(env, p->async, global, cb, 1, &arg, &result) == napi_pending_exception) {
     napi_value err;
     napi_get_and_clear_last_exception(env, &err);
     napi_fatal_exception(env, err);
@@ -315,15 +480,25 @@ static napi_value js_poll_start(napi_env env, napi_callback_info info) {
   p->env = env;
   p->handle.data = p;
   CHECK(napi_create_reference(env, argv[1], 1, &p->callback));
+  napi_value resource_name;
+  CHECK(napi_create_string_utf8(env, "vipd_net.poll", NAPI_AUTO_LENGTH, &resource_name));
+  if (napi_async_init(env, NULL, resource_name, &p->async) != napi_ok) {
+    napi_delete_reference(env, p->callback);
+    free(p);
+    napi_throw_error(env, "EINTERNAL", "vipd_net: napi_async_init failed");
+    return NULL;
+  }
   int rc = uv_poll_init(loop, &p->handle, fd);
   if (rc < 0) {
     napi_delete_reference(env, p->callback);
+    napi_async_destroy(env, p->async);
     free(p);
     return throw_errno(env, "uv_poll_init", -rc);
   }
   rc = uv_poll_start(&p->handle, UV_READABLE, poll_cb);
   if (rc < 0) {
     napi_delete_reference(env, p->callback);
+    napi_async_destroy(env, p->async);
     uv_close((uv_handle_t *)&p->handle, poll_closed);
     return throw_errno(env, "uv_poll_start", -rc);
   }
@@ -342,6 +517,7 @@ static napi_value js_poll_stop(napi_env env, napi_callback_info info) {
   p->stopped = 1;
   uv_poll_stop(&p->handle);
   napi_delete_reference(env, p->callback);
+  napi_async_destroy(env, p->async);
   uv_close((uv_handle_t *)&p->handle, poll_closed);
   return NULL;
 }
@@ -371,6 +547,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"bind", NULL, js_bind, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendmsg", NULL, js_sendmsg, NULL, NULL, NULL, napi_enumerable, NULL},
       {"recvmsg", NULL, js_recvmsg, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"recvmmsg", NULL, js_recvmmsg, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"recvmmsgInto", NULL, js_recvmmsg_into, NULL, NULL, NULL, napi_enumerable, NULL},
       {"ifNameToIndex", NULL, js_if_nametoindex, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pollStart", NULL, js_poll_start, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pollStop", NULL, js_poll_stop, NULL, NULL, NULL, napi_enumerable, NULL},

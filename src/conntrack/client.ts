@@ -1,31 +1,38 @@
-// ctnetlink client over the vipd_net addon: full dump, event subscription, pipelined create/update/delete.
-// Two sockets: one for requests (ACKs and dumps, matched by sequence number) and one joined to the conntrack
-// event groups, so a flood of events never delays the ACKs of a commit. Spawns nothing: no `conntrack` binary.
+// ctnetlink client on the generic netlink socket (src/net/netlink.ts): full dump, event subscription, batched
+// create/update/delete. Two sockets: one for requests (ACKs and dumps, matched by sequence number) and one joined
+// to the conntrack event groups, so a flood of events never delays the replies of a commit. Spawns nothing: no
+// `conntrack` binary.
 import * as C from './constants.js';
-import { decodeConntrack, newDecodeScratch, encodeCreate, encodeDelete, encodeDumpRequest, encodeSetTimeout, encodeUpdate, type DecodedConntrack } from './codec.js';
-import { nlmsg, splitMessages, type NlMsg } from './nlattr.js';
-import { NlWriter } from './writer.js';
+import * as N from '../net/constants.js';
+import { errnoName } from '../net/netlinkMsg.js';
+import { NlWriter } from '../net/nlattr.js';
+import { NetlinkSocket } from '../net/netlink.js';
+import type { VipdNetError } from '../net/errors.js';
+import type { NativeNet } from '../net/native.js';
+import {
+  decodeConntrack,
+  encodeCreate,
+  encodeDelete,
+  encodeDumpRequest,
+  encodeSetTimeout,
+  encodeUpdate,
+  newDecodeScratch,
+  type DecodedConntrack,
+} from './codec.js';
 import { entryKey, type ConntrackEntry, type IpFamily } from './types.js';
-import { nativeNet, type NativeNet, type PollHandle } from '../net/native.js';
 
 const EEXIST = 17;
-/**
- * Receive buffer per recvmsg: larger than any netlink skb the kernel builds for dumps/events (≤ 32 KB), small
- * enough for the addon's per-call allocation to stay off mmap.
- */
-const RECV_BYTES = 64 * 1024;
-/** Requests coalesced into one sendmsg: nfnetlink processes every message of the datagram in turn. */
-const SEND_BATCH_BYTES = 60 * 1024;
-const ERRNO_NAMES: Record<number, string> = {
-  1: 'EPERM', 2: 'ENOENT', 16: 'EBUSY', 17: 'EEXIST', 22: 'EINVAL', 95: 'EOPNOTSUPP', 105: 'ENOBUFS', 11: 'EAGAIN',
-};
+const EVENT_GROUPS = [C.NFNLGRP_CONNTRACK_NEW, C.NFNLGRP_CONNTRACK_UPDATE, C.NFNLGRP_CONNTRACK_DESTROY];
 
 export class CtNetlinkError extends Error {
-  constructor(readonly errno: number, what: string) {
-    super(`ctnetlink ${what}: ${ERRNO_NAMES[errno] ?? `errno ${errno}`}`);
+  constructor(
+    readonly errno: number,
+    what: string,
+  ) {
+    super(`ctnetlink ${what}: ${errnoName(errno)}`);
   }
   get code(): string {
-    return ERRNO_NAMES[this.errno] ?? `E${this.errno}`;
+    return errnoName(this.errno);
   }
 }
 
@@ -60,7 +67,7 @@ export interface ConntrackPort {
    * so that the commit at takeover only sends bytes.
    */
   prepare?(entries: Iterable<ConntrackEntry>): void;
-  /** Optional: stop reading events while a commit runs (the caller resyncs from a dump afterwards). */
+  /** Optional: stop receiving events while a commit runs (the caller resyncs from a dump afterwards). */
   pauseEvents?(paused: boolean): void;
   /** Event counters, when the port has them. */
   readonly stats?: { overruns: number; eventsReceived: number; eventsDropped: number };
@@ -74,300 +81,128 @@ export interface CtNetlinkOptions {
   eventRcvbufBytes?: number;
   /** Upper bound for doubling the event buffer after overruns (default 256 MB). */
   eventRcvbufMaxBytes?: number;
-  /** Request socket receive buffer: must hold the ACKs of `window` requests. */
+  /** Request socket receive buffer: must hold the error replies of `window` requests. */
   requestRcvbufBytes?: number;
-  /** Requests in flight during commit (bounded so ACKs never overflow the receive buffer). */
+  /** Requests per ACK-less batch (bounded so error replies never overflow the receive buffer). */
   window?: number;
-  /** Messages handled per readable callback before yielding to the event loop. */
+  /** Event datagrams read per readiness event before yielding to the event loop. */
   drainBatch?: number;
+  /** Event datagrams per recvmmsg call. */
+  eventRecvBatch?: number;
+  /** Per-request/batch timeout (default 30 s: a dump of a million entries takes a while). */
+  timeoutMs?: number;
   native?: NativeNet;
 }
 
-interface Pending {
-  resolve(v: number): void;
-  dump?: { entries: ConntrackEntry[]; resolve(v: ConntrackEntry[]): void; reject(e: Error): void };
-}
-
-function sockaddrNl(groups = 0): Buffer {
-  const b = Buffer.alloc(12);
-  b.writeUInt16LE(C.AF_NETLINK, 0);
-  b.writeUInt32LE(groups, 8);
-  return b;
+/** nfgenmsg of a dump request, for NetlinkSocket.requestEach (which writes the nlmsghdr itself). */
+function dumpPayload(family: IpFamily | 0): Buffer {
+  return encodeDumpRequest(0, family).subarray(16);
 }
 
 export class CtNetlink implements ConntrackPort {
-  private readonly n: NativeNet;
-  private readonly reqFd: number;
-  private reqPoll: PollHandle;
-  private evFd = -1;
-  private evRcvbuf = 0;
-  private overrunPending = false;
-  private evPoll: PollHandle | null = null;
-  private seq = Math.floor(Math.random() * 0x7fffffff);
-  private readonly pending = new Map<number, Pending>();
+  private readonly req: NetlinkSocket;
+  private ev: NetlinkSocket | null = null;
   private dumpChain: Promise<unknown> = Promise.resolve();
-  private readonly outbox: Array<{ seq: number; buf: Buffer }> = [];
   private readonly writer = new NlWriter();
   private readonly scratch = newDecodeScratch();
   private readonly prepared = new WeakMap<ConntrackEntry, Buffer>();
-  private handlers: CtEventHandlers | null = null;
   private readonly window: number;
-  private readonly drainBatch: number;
+  private eventsPaused = false;
   private closed = false;
   /** Counters for metrics/tests. */
   readonly stats = { overruns: 0, eventsReceived: 0, eventsDropped: 0 };
 
   constructor(private readonly opts: CtNetlinkOptions = {}) {
-    this.n = opts.native ?? nativeNet();
     this.window = opts.window ?? 1024;
-    this.drainBatch = opts.drainBatch ?? 256;
-    this.reqFd = this.openSocket(opts.requestRcvbufBytes ?? 4 << 20);
-    this.n.setsockopt(this.reqFd, C.SOL_NETLINK, C.NETLINK_CAP_ACK, 1); // ACKs without the echoed request
-    this.reqPoll = this.startRequestPoll();
-  }
-
-  private openSocket(rcvbuf: number): number {
-    const fd = this.n.socket(C.AF_NETLINK, C.SOCK_RAW, C.NETLINK_NETFILTER);
-    try {
-      this.n.setsockopt(fd, C.SOL_SOCKET, C.SO_RCVBUFFORCE, rcvbuf);
-    } catch {
-      this.n.setsockopt(fd, C.SOL_SOCKET, C.SO_RCVBUF, rcvbuf);
-    }
-    this.n.bind(fd, sockaddrNl());
-    return fd;
+    this.req = new NetlinkSocket(N.NETLINK_NETFILTER, {
+      native: opts.native,
+      rcvbufBytes: opts.requestRcvbufBytes ?? 4 << 20,
+      timeoutMs: opts.timeoutMs ?? 30_000,
+      // Dump datagrams are up to 32 KB (netlink sizes them after our largest read buffer).
+      recvBytes: 64 * 1024,
+      recvBatch: 8,
+    });
   }
 
   subscribe(handlers: CtEventHandlers): void {
-    if (this.evFd >= 0) throw new Error('ctnetlink: already subscribed');
-    this.evRcvbuf = this.opts.eventRcvbufBytes ?? 64 << 20;
-    this.evFd = this.openSocket(this.evRcvbuf);
-    for (const g of [C.NFNLGRP_CONNTRACK_NEW, C.NFNLGRP_CONNTRACK_UPDATE, C.NFNLGRP_CONNTRACK_DESTROY]) {
-      this.n.setsockopt(this.evFd, C.SOL_NETLINK, C.NETLINK_ADD_MEMBERSHIP, g);
-    }
-    this.handlers = handlers;
-    this.startEventPoll(handlers);
-  }
-
-  /**
-   * libuv stops a poll handle when the socket reports POLLERR (uv__poll_io → UV_EBADF), and an event overrun
-   * sets exactly that (sk_err = ENOBUFS). Without a restart the subscription would go silent after the
-   * first overrun, so an error status re-arms the poll and lets drainEvents() consume the error.
-   */
-  private startEventPoll(h: CtEventHandlers): void {
-    this.evPoll = this.n.pollStart(this.evFd, (status) => {
-      if (status < 0 && !this.closed) {
-        if (this.evPoll) this.n.pollStop(this.evPoll);
-        this.evPoll = null;
-        this.startEventPoll(h);
-      }
-      this.drainEvents(h);
+    if (this.ev) throw new Error('ctnetlink: already subscribed');
+    const ev = new NetlinkSocket(N.NETLINK_NETFILTER, {
+      native: this.opts.native,
+      groups: EVENT_GROUPS,
+      rcvbufBytes: this.opts.eventRcvbufBytes ?? 64 << 20,
+      rcvbufMaxBytes: this.opts.eventRcvbufMaxBytes ?? 256 << 20,
+      // One event per datagram, a few hundred bytes each: small slots, many per system call.
+      recvBytes: 8192,
+      recvBatch: this.opts.eventRecvBatch ?? 64,
+      maxPerEvent: this.opts.drainBatch ?? 1024,
+      reuseBuffer: true, // decodeConntrack copies what it keeps
     });
-  }
-
-  private drainEvents(h: CtEventHandlers): void {
-    for (let i = 0; i < this.drainBatch && !this.closed; i++) {
-      let r;
-      try {
-        r = this.n.recvmsg(this.evFd, RECV_BYTES, 0);
-      } catch (err) {
-        if ((err as { code?: string }).code === 'ENOBUFS') {
-          // The kernel could not queue events for us: some are lost. conntrackd's NetlinkOverrunResync.
-          // The kernel reports ENOBUFS once, then drops events silently until our queue has been emptied
-          // (netlink_overrun / NETLINK_S_CONGESTED). So the caller is told only when the queue is empty: a dump
-          // taken from then on covers everything lost, and a later loss raises a fresh ENOBUFS.
-          this.stats.overruns++;
-          this.growEventBuffer();
-          this.overrunPending = true;
-          continue;
-        }
-        throw err;
-      }
-      if (!r) {
-        if (this.overrunPending) {
-          this.overrunPending = false;
-          h.onOverrun();
-        }
+    this.ev = ev;
+    ev.onEvent((m) => {
+      const d = decodeConntrack(m, this.scratch);
+      if ('drop' in d) {
+        this.stats.eventsDropped++;
         return;
       }
-      for (const m of splitMessages(r.data)) {
-        const d = decodeConntrack(m, this.scratch);
-        if ('drop' in d) {
-          this.stats.eventsDropped++;
-          continue;
-        }
-        this.stats.eventsReceived++;
-        h.onEvent(d);
-      }
-    }
-  }
-
-  /** Double the event socket's buffer after an overrun, up to a bound (conntrackd NetlinkBufferSizeMaxGrowth). */
-  private growEventBuffer(): void {
-    const max = this.opts.eventRcvbufMaxBytes ?? 256 << 20;
-    if (this.evRcvbuf >= max) return;
-    this.evRcvbuf = Math.min(max, this.evRcvbuf * 2);
-    try {
-      this.n.setsockopt(this.evFd, C.SOL_SOCKET, C.SO_RCVBUFFORCE, this.evRcvbuf);
-    } catch {
-      /* not privileged: stay at the current size */
-    }
-  }
-
-  private startRequestPoll(): PollHandle {
-    const h = this.n.pollStart(this.reqFd, (status) => {
-      if (status < 0 && !this.closed) {
-        // See startEventPoll: re-arm after POLLERR (e.g. ENOBUFS when ACKs overflowed).
-        this.n.pollStop(this.reqPoll);
-        this.reqPoll = this.startRequestPoll();
-      }
-      this.drainRequests();
+      this.stats.eventsReceived++;
+      handlers.onEvent(d);
     });
-    this.n.pollRef(h, this.pending.size > 0);
-    return h;
-  }
-
-  private drainRequests(): void {
-    for (let i = 0; i < this.drainBatch && !this.closed; i++) {
-      let r;
-      try {
-        r = this.n.recvmsg(this.reqFd, RECV_BYTES, 0);
-      } catch (err) {
-        // Lost replies: whoever waits on them would wait forever, so fail them all.
-        if ((err as { code?: string }).code !== 'ENOBUFS') throw err;
-        for (const [seq, p] of this.pending) {
-          this.pending.delete(seq);
-          if (p.dump) p.dump.reject(new CtNetlinkError(105, 'dump'));
-          else p.resolve(105);
-        }
-        continue;
-      }
-      if (!r) return;
-      for (const m of splitMessages(r.data)) this.onReply(m);
-    }
-  }
-
-  private onReply(m: NlMsg): void {
-    const p = this.pending.get(m.seq);
-    if (!p) return;
-    if (m.type === C.NLMSG_ERROR) {
-      const err = m.payload.length >= 4 ? -m.payload.readInt32LE(0) : 22;
-      this.pending.delete(m.seq);
-      if (p.dump) p.dump.reject(new CtNetlinkError(err, 'dump'));
-      else p.resolve(err);
-      return;
-    }
-    if (!p.dump) return;
-    if (m.type === C.NLMSG_DONE) {
-      this.pending.delete(m.seq);
-      p.dump.resolve(p.dump.entries);
-      return;
-    }
-    const d = decodeConntrack(m, this.scratch);
-    if (!('drop' in d)) p.dump.entries.push(d.entry);
-  }
-
-  private nextSeq(): number {
-    this.seq = (this.seq + 1) >>> 0 || 1;
-    return this.seq;
-  }
-
-  private send(buf: Buffer): void {
-    const dst = sockaddrNl();
-    if (this.n.sendmsg(this.reqFd, buf, dst, null, 0) < 0) throw new CtNetlinkError(11, 'send');
-  }
-
-  /** Send one request and resolve with its errno (0 = ACK). Requests made in one turn share a sendmsg. */
-  private request(build: (seq: number) => Buffer, before: Buffer[] = []): Promise<number> {
-    const seq = this.nextSeq();
-    return new Promise<number>((resolve) => {
-      this.pending.set(seq, { resolve });
-      this.n.pollRef(this.reqPoll, true);
-      for (const b of before) this.outbox.push({ seq: b.readUInt32LE(8), buf: b });
-      this.outbox.push({ seq, buf: build(seq) });
-      if (this.outbox.length === before.length + 1) queueMicrotask(() => this.flushOutbox());
-    }).finally(() => {
-      if (this.pending.size === 0 && !this.closed) this.n.pollRef(this.reqPoll, false);
+    // The socket reports an overrun once its queue has drained (see NetlinkSocket.noteOverrun): a dump taken
+    // from then on covers everything lost (conntrackd's NetlinkOverrunResync).
+    ev.onError((err: VipdNetError) => {
+      if (err.code !== 'VIPD_ERR_NETLINK_OVERRUN') return;
+      this.stats.overruns = ev.overruns;
+      handlers.onOverrun();
     });
-  }
-
-  private flushOutbox(): void {
-    const items = this.outbox.splice(0);
-    for (let i = 0; i < items.length; ) {
-      let bytes = 0;
-      let j = i;
-      while (j < items.length && (j === i || bytes + items[j]!.buf.length <= SEND_BATCH_BYTES)) bytes += items[j++]!.buf.length;
-      const chunk = items.slice(i, j);
-      try {
-        this.send(chunk.length === 1 ? chunk[0]!.buf : Buffer.concat(chunk.map((c) => c.buf), bytes));
-      } catch (err) {
-        for (const c of chunk) {
-          const p = this.pending.get(c.seq);
-          this.pending.delete(c.seq);
-          p?.resolve((err as { errno?: number }).errno ?? 11);
-        }
-      }
-      i = j;
-    }
   }
 
   dump(family: IpFamily | 0 = 0): Promise<ConntrackEntry[]> {
     // The kernel runs one dump per socket at a time (EBUSY otherwise), so dumps are serialised.
-    const run = (): Promise<ConntrackEntry[]> => {
-      const seq = this.nextSeq();
-      return new Promise<ConntrackEntry[]>((resolve, reject) => {
-        this.pending.set(seq, { resolve: () => undefined, dump: { entries: [], resolve, reject } });
-        this.n.pollRef(this.reqPoll, true);
-        this.send(encodeDumpRequest(seq, family));
-      }).finally(() => {
-        if (this.pending.size === 0 && !this.closed) this.n.pollRef(this.reqPoll, false);
-      });
+    const run = async (): Promise<ConntrackEntry[]> => {
+      const entries: ConntrackEntry[] = [];
+      const type = (C.NFNL_SUBSYS_CTNETLINK << 8) | C.IPCTNL_MSG_CT_GET;
+      await this.req
+        .requestEach({ type, payload: dumpPayload(family) }, (m) => {
+          const d = decodeConntrack(m, this.scratch);
+          if (!('drop' in d)) entries.push(d.entry);
+        })
+        .catch((err: VipdNetError) => {
+          throw new CtNetlinkError(errnoOf(err), `dump (${err.message})`);
+        });
+      return entries;
     };
     const p = this.dumpChain.then(run, run);
     this.dumpChain = p.catch(() => undefined);
     return p;
   }
 
-  /**
-   * Send many requests with a single ACK: each message goes without NLM_F_ACK (the kernel then answers only
-   * failures), followed by an NLMSG_NOOP with NLM_F_ACK as a barrier. Netlink processes a socket's requests in
-   * order, so when the barrier is acknowledged every earlier request without an error has succeeded. This
-   * halves the syscalls and avoids 100,000 ACK messages at a takeover commit.
-   */
-  private async batch(msgs: Buffer[]): Promise<number[]> {
-    const results = new Array<number>(msgs.length).fill(0);
-    const seqs: number[] = [];
-    const bufs: Buffer[] = [];
-    for (let i = 0; i < msgs.length; i++) {
-      const m = msgs[i]!;
-      m.writeUInt16LE(m.readUInt16LE(6) & ~C.NLM_F_ACK, 6);
-      const seq = m.readUInt32LE(8);
-      seqs.push(seq);
-      this.pending.set(seq, { resolve: (err) => (results[i] = err) });
-      bufs.push(m);
-    }
-    try {
-      const barrier = await this.request((seq) => nlmsg(C.NLMSG_NOOP, C.NLM_F_REQUEST | C.NLM_F_ACK, seq, Buffer.alloc(0)), bufs);
-      if (barrier !== 0) for (let i = 0; i < results.length; i++) if (results[i] === 0 && this.pending.has(seqs[i]!)) results[i] = barrier;
-    } finally {
-      for (const s of seqs) this.pending.delete(s);
-    }
-    return results;
-  }
-
+  /** Send `build(e)` for every entry in ACK-less batches of `window`; report each entry's errno. */
   private async chunked(
     entries: Iterable<ConntrackEntry>,
-    build: (e: ConntrackEntry, seq: number) => Buffer,
+    build: (e: ConntrackEntry) => Buffer,
     onResult: (e: ConntrackEntry, errno: number) => void,
   ): Promise<void> {
     let chunk: ConntrackEntry[] = [];
+    let msgs: Buffer[] = [];
     const flush = async (): Promise<void> => {
-      const msgs = chunk.map((e) => build(e, this.nextSeq()));
-      const res = await this.batch(msgs);
-      chunk.forEach((e, i) => onResult(e, res[i]!));
+      const items = chunk;
+      const out = msgs;
       chunk = [];
+      msgs = [];
+      let res: Int32Array;
+      try {
+        res = await this.req.sendBatch(out);
+      } catch (err) {
+        // Unknown outcome (replies lost, timeout, closed): count the whole batch as failed with that reason.
+        const errno = errnoOf(err);
+        for (const e of items) onResult(e, errno);
+        return;
+      }
+      for (let i = 0; i < items.length; i++) onResult(items[i]!, res[i]!);
     };
     for (const e of entries) {
       chunk.push(e);
+      msgs.push(build(e));
       if (chunk.length >= this.window) await flush();
     }
     if (chunk.length) await flush();
@@ -379,7 +214,7 @@ export class CtNetlink implements ConntrackPort {
       return;
     }
     res.failed++;
-    const name = ERRNO_NAMES[errno] ?? `E${errno}`;
+    const name = errnoName(errno);
     res.errors[name] = (res.errors[name] ?? 0) + 1;
   }
 
@@ -387,36 +222,40 @@ export class CtNetlink implements ConntrackPort {
     for (const e of entries) if (!this.prepared.has(e)) this.prepared.set(e, encodeCreate(e, 0, {}, this.writer));
   }
 
+  /**
+   * Leaving the event groups (rather than only not reading) means the kernel does not even build the events of
+   * our own commit: nf_conntrack_eventmask_report() skips groups without listeners. Falls back to not reading
+   * when the membership cannot change.
+   */
   pauseEvents(paused: boolean): void {
-    if (!this.handlers || this.closed) return;
-    if (paused && this.evPoll) {
-      this.n.pollStop(this.evPoll);
-      this.evPoll = null;
-    } else if (!paused && !this.evPoll) {
-      this.startEventPoll(this.handlers);
+    const ev = this.ev;
+    if (!ev || this.closed || paused === this.eventsPaused) return;
+    this.eventsPaused = paused;
+    try {
+      for (const g of EVENT_GROUPS) {
+        if (paused) ev.leaveGroup(g);
+        else ev.joinGroup(g);
+      }
+    } catch {
+      ev.pauseReading(paused);
     }
   }
 
   async commit(entries: Iterable<ConntrackEntry>, opts: { timeoutS?: number } = {}): Promise<CommitResult> {
     const res: CommitResult = { created: 0, updated: 0, failed: 0, errors: {} };
     const existing: ConntrackEntry[] = [];
-    const build = (e: ConntrackEntry, seq: number): Buffer => {
+    const build = (e: ConntrackEntry): Buffer => {
       const pre = opts.timeoutS === undefined ? this.prepared.get(e) : undefined;
-      if (!pre) return encodeCreate(e, seq, { timeoutS: opts.timeoutS }, this.writer);
+      if (!pre) return encodeCreate(e, 0, { timeoutS: opts.timeoutS }, this.writer);
       this.prepared.delete(e);
-      pre.writeUInt32LE(seq, 8);
       return pre;
     };
-    await this.chunked(
-      entries,
-      build,
-      (e, err) => (err === EEXIST ? existing.push(e) : CtNetlink.count(res, err, 'created')),
-    );
+    await this.chunked(entries, build, (e, err) => (err === EEXIST ? existing.push(e) : CtNetlink.count(res, err, 'created')));
     // Already known to this kernel (e.g. the flow reached us before): refresh without NAT attributes, which
     // the kernel refuses on existing entries.
     await this.chunked(
       existing,
-      (e, seq) => encodeUpdate(e, seq, opts.timeoutS ?? e.timeoutS, this.writer),
+      (e) => encodeUpdate(e, 0, opts.timeoutS ?? e.timeoutS, this.writer),
       (_e, err) => CtNetlink.count(res, err, 'updated'),
     );
     return res;
@@ -424,13 +263,13 @@ export class CtNetlink implements ConntrackPort {
 
   async setTimeouts(entries: Iterable<ConntrackEntry>, timeoutS: number): Promise<CommitResult> {
     const res: CommitResult = { created: 0, updated: 0, failed: 0, errors: {} };
-    await this.chunked(entries, (e, seq) => encodeSetTimeout(e, seq, timeoutS, this.writer), (_e, err) => CtNetlink.count(res, err, 'updated'));
+    await this.chunked(entries, (e) => encodeSetTimeout(e, 0, timeoutS, this.writer), (_e, err) => CtNetlink.count(res, err, 'updated'));
     return res;
   }
 
   async delete(entries: Iterable<ConntrackEntry>): Promise<CommitResult> {
     const res: CommitResult = { created: 0, updated: 0, failed: 0, errors: {} };
-    await this.chunked(entries, (e, seq) => encodeDelete(e, seq, this.writer), (_e, err) => CtNetlink.count(res, err, 'updated'));
+    await this.chunked(entries, (e) => encodeDelete(e, 0, this.writer), (_e, err) => CtNetlink.count(res, err, 'updated'));
     return res;
   }
 
@@ -444,14 +283,23 @@ export class CtNetlink implements ConntrackPort {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.n.pollStop(this.reqPoll);
-    this.n.close(this.reqFd);
-    if (this.evPoll) this.n.pollStop(this.evPoll);
-    if (this.evFd >= 0) this.n.close(this.evFd);
-    for (const p of this.pending.values()) {
-      if (p.dump) p.dump.reject(new Error('ctnetlink: closed'));
-      else p.resolve(9);
-    }
-    this.pending.clear();
+    this.req.close();
+    this.ev?.close();
+  }
+}
+
+/** errno for a failed batch: the kernel's, or ENOBUFS (replies lost), ETIMEDOUT, EBADF (socket closed). */
+function errnoOf(err: unknown): number {
+  const e = err as Partial<VipdNetError>;
+  if (typeof e.errno === 'number' && e.errno > 0) return e.errno;
+  switch (e.code) {
+    case 'VIPD_ERR_NETLINK_OVERRUN':
+      return N.ENOBUFS;
+    case 'VIPD_ERR_NETLINK_TIMEOUT':
+      return 110;
+    case 'VIPD_ERR_CLOSED':
+      return 9;
+    default:
+      return N.EINVAL;
   }
 }

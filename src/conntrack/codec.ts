@@ -4,9 +4,11 @@
 // protoinfo, mark, and NAT set up through CTA_NAT_SRC/CTA_NAT_DST (the kernel refuses NAT attributes when
 // the entry already exists, ctnetlink_change_conntrack() → EOPNOTSUPP, so updates leave them out).
 import * as C from './constants.js';
+import * as N from '../net/constants.js';
 import { formatAddress as addrToString, parseAddress as parseAddr } from '../ip/address.js';
-import type { NlMsg } from './nlattr.js';
-import { ipv4Bytes, NlWriter } from './writer.js';
+import type { NetlinkMessage } from '../net/netlinkMsg.js';
+import { NlWriter } from '../net/nlattr.js';
+import { readU16Host } from '../net/sockaddr.js';
 import { invertTuple, natOf, type ConntrackEntry, type CtTuple, type Drop, type IpFamily } from './types.js';
 
 export type CtEventKind = 'new' | 'update' | 'destroy';
@@ -26,9 +28,9 @@ function indexAttrs(buf: Buffer, start: number, end: number, idx: Int32Array): b
   idx.fill(-1);
   let off = start;
   while (off + 4 <= end) {
-    const len = buf.readUInt16LE(off);
+    const len = readU16Host(buf, off);
     if (len < 4 || off + len > end) return false;
-    const t = buf.readUInt16LE(off + 2) & C.NLA_TYPE_MASK;
+    const t = readU16Host(buf, off + 2) & N.NLA_TYPE_MASK;
     if (2 * t + 1 < idx.length) {
       idx[2 * t] = off + 4;
       idx[2 * t + 1] = len - 4;
@@ -74,7 +76,7 @@ function decodeTuple(buf: Buffer, start: number, len: number, family: IpFamily, 
   const r16 = (t: number): number => (pa[2 * t + 1]! >= 2 ? buf.readUInt16BE(pa[2 * t]!) : 0);
   const r8 = (t: number): number => (pa[2 * t + 1]! >= 1 ? buf[pa[2 * t]!]! : 0);
   const proto = buf[pa[2 * C.CTA_PROTO_NUM]!]!;
-  const icmp6 = proto === C.IPPROTO_ICMPV6;
+  const icmp6 = proto === N.IPPROTO_ICMPV6;
   return {
     src: addrToString(buf, family, ip[2 * ts]!),
     dst: addrToString(buf, family, ip[2 * td]!),
@@ -91,14 +93,14 @@ function decodeTuple(buf: Buffer, start: number, len: number, family: IpFamily, 
  * Decode one ctnetlink conntrack message (a dump reply or a multicast event). Never throws.
  * Events: IPCTNL_MSG_CT_NEW with NLM_F_CREATE is a new entry, without it an update; CT_DELETE is a destroy.
  */
-export function decodeConntrack(msg: NlMsg, sc: DecodeScratch = newDecodeScratch()): DecodedConntrack | Drop {
+export function decodeConntrack(msg: Pick<NetlinkMessage, 'type' | 'flags' | 'payload'>, sc: DecodeScratch = newDecodeScratch()): DecodedConntrack | Drop {
   if (msg.type >> 8 !== C.NFNL_SUBSYS_CTNETLINK) return { drop: 'not-ctnetlink' };
   const sub = msg.type & 0xff;
   if (sub !== C.IPCTNL_MSG_CT_NEW && sub !== C.IPCTNL_MSG_CT_DELETE) return { drop: 'not-conntrack' };
   const buf = msg.payload;
   if (buf.length < C.NFGENMSG_LEN) return { drop: 'truncated' };
   const af = buf[0];
-  const family: IpFamily | null = af === C.AF_INET ? 4 : af === C.AF_INET6 ? 6 : null;
+  const family: IpFamily | null = af === N.AF_INET ? 4 : af === N.AF_INET6 ? 6 : null;
   if (family === null) return { drop: 'unsupported-family' };
   const a = sc.top;
   if (!indexAttrs(buf, C.NFGENMSG_LEN, buf.length, a)) return { drop: 'bad-attributes' };
@@ -132,7 +134,7 @@ export function decodeConntrack(msg: NlMsg, sc: DecodeScratch = newDecodeScratch
     }
   }
   const kind: CtEventKind =
-    sub === C.IPCTNL_MSG_CT_DELETE ? 'destroy' : msg.flags & C.NLM_F_CREATE ? 'new' : 'update';
+    sub === C.IPCTNL_MSG_CT_DELETE ? 'destroy' : msg.flags & N.NLM_F_CREATE ? 'new' : 'update';
   return {
     kind,
     entry: {
@@ -148,6 +150,31 @@ export function decodeConntrack(msg: NlMsg, sc: DecodeScratch = newDecodeScratch
   };
 }
 
+/** Fast IPv4 text → 4 bytes (the common case); null when not a dotted quad, so callers fall back. */
+export function ipv4Bytes(text: string): number[] | null {
+  const out = [0, 0, 0, 0];
+  let part = 0;
+  let digits = 0;
+  let v = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || part === 3) return null;
+      out[part++] = v;
+      v = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      v = v * 10 + (c - 48);
+      digits++;
+    } else {
+      return null;
+    }
+  }
+  if (part !== 3 || digits === 0 || v > 255 || out.some((x) => x > 255)) return null;
+  out[3] = v;
+  return out;
+}
+
 function addrBytes(text: string, family: IpFamily): ArrayLike<number> {
   return (family === 4 ? ipv4Bytes(text) : null) ?? parseAddr(text) ?? new Uint8Array(family === 4 ? 4 : 16);
 }
@@ -160,11 +187,11 @@ function writeTuple(w: NlWriter, type: number, t: CtTuple, family: IpFamily): vo
   w.close(ip);
   const p = w.open(C.CTA_TUPLE_PROTO);
   w.u8(C.CTA_PROTO_NUM, t.proto);
-  if (t.proto === C.IPPROTO_ICMP) {
+  if (t.proto === N.IPPROTO_ICMP) {
     w.be16(C.CTA_PROTO_ICMP_ID, t.icmpId);
     w.u8(C.CTA_PROTO_ICMP_TYPE, t.icmpType);
     w.u8(C.CTA_PROTO_ICMP_CODE, t.icmpCode);
-  } else if (t.proto === C.IPPROTO_ICMPV6) {
+  } else if (t.proto === N.IPPROTO_ICMPV6) {
     w.be16(C.CTA_PROTO_ICMPV6_ID, t.icmpId);
     w.u8(C.CTA_PROTO_ICMPV6_TYPE, t.icmpType);
     w.u8(C.CTA_PROTO_ICMPV6_CODE, t.icmpCode);
@@ -181,7 +208,7 @@ function writeNat(w: NlWriter, type: number, family: IpFamily, addr: string, por
   const nat = w.open(type);
   w.bytes(family === 4 ? C.CTA_NAT_V4_MINIP : C.CTA_NAT_V6_MINIP, a);
   w.bytes(family === 4 ? C.CTA_NAT_V4_MAXIP : C.CTA_NAT_V6_MAXIP, a);
-  if (proto !== C.IPPROTO_ICMP && proto !== C.IPPROTO_ICMPV6 && port !== 0) {
+  if (proto !== N.IPPROTO_ICMP && proto !== N.IPPROTO_ICMPV6 && port !== 0) {
     const p = w.open(C.CTA_NAT_PROTO);
     w.be16(C.CTA_PROTONAT_PORT_MIN, port);
     w.be16(C.CTA_PROTONAT_PORT_MAX, port);
@@ -223,7 +250,7 @@ function writeCommon(w: NlWriter, e: ConntrackEntry, timeoutS: number): void {
 
 function begin(w: NlWriter, msg: number, flags: number, seq: number, family: IpFamily | 0): void {
   w.begin(ctType(msg), flags, seq);
-  w.raw([family === 4 ? C.AF_INET : family === 6 ? C.AF_INET6 : 0, C.NFNETLINK_V0, 0, 0]);
+  w.raw([family === 4 ? N.AF_INET : family === 6 ? N.AF_INET6 : 0, C.NFNETLINK_V0, 0, 0]);
 }
 
 export interface CreateOptions {
@@ -240,7 +267,7 @@ export interface CreateOptions {
  */
 export function encodeCreate(e: ConntrackEntry, seq: number, opts: CreateOptions = {}, w = new NlWriter()): Buffer {
   const nat = natOf(e);
-  const flags = C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | (opts.exclusive === false ? 0 : C.NLM_F_EXCL);
+  const flags = N.NLM_F_REQUEST | N.NLM_F_ACK | N.NLM_F_CREATE | (opts.exclusive === false ? 0 : N.NLM_F_EXCL);
   begin(w, C.IPCTNL_MSG_CT_NEW, flags, seq, e.family);
   writeTuple(w, C.CTA_TUPLE_ORIG, e.orig, e.family);
   writeTuple(w, C.CTA_TUPLE_REPLY, invertTuple(e.orig), e.family);
@@ -253,7 +280,7 @@ export function encodeCreate(e: ConntrackEntry, seq: number, opts: CreateOptions
 
 /** IPCTNL_MSG_CT_NEW without NLM_F_CREATE: refresh status/timeout/mark/TCP state of an existing entry. */
 export function encodeUpdate(e: ConntrackEntry, seq: number, timeoutS = e.timeoutS, w = new NlWriter()): Buffer {
-  begin(w, C.IPCTNL_MSG_CT_NEW, C.NLM_F_REQUEST | C.NLM_F_ACK, seq, e.family);
+  begin(w, C.IPCTNL_MSG_CT_NEW, N.NLM_F_REQUEST | N.NLM_F_ACK, seq, e.family);
   writeTuple(w, C.CTA_TUPLE_ORIG, e.orig, e.family);
   writeCommon(w, e, timeoutS);
   if (e.zone) w.be16(C.CTA_ZONE, e.zone);
@@ -262,7 +289,7 @@ export function encodeUpdate(e: ConntrackEntry, seq: number, timeoutS = e.timeou
 
 /** Only the timeout of an existing entry (conntrackd -t: let stale entries expire soon). */
 export function encodeSetTimeout(e: ConntrackEntry, seq: number, timeoutS: number, w = new NlWriter()): Buffer {
-  begin(w, C.IPCTNL_MSG_CT_NEW, C.NLM_F_REQUEST | C.NLM_F_ACK, seq, e.family);
+  begin(w, C.IPCTNL_MSG_CT_NEW, N.NLM_F_REQUEST | N.NLM_F_ACK, seq, e.family);
   writeTuple(w, C.CTA_TUPLE_ORIG, e.orig, e.family);
   w.be32(C.CTA_TIMEOUT, timeoutS);
   if (e.zone) w.be16(C.CTA_ZONE, e.zone);
@@ -270,7 +297,7 @@ export function encodeSetTimeout(e: ConntrackEntry, seq: number, timeoutS: numbe
 }
 
 export function encodeDelete(e: Pick<ConntrackEntry, 'family' | 'orig' | 'zone'>, seq: number, w = new NlWriter()): Buffer {
-  begin(w, C.IPCTNL_MSG_CT_DELETE, C.NLM_F_REQUEST | C.NLM_F_ACK, seq, e.family);
+  begin(w, C.IPCTNL_MSG_CT_DELETE, N.NLM_F_REQUEST | N.NLM_F_ACK, seq, e.family);
   writeTuple(w, C.CTA_TUPLE_ORIG, e.orig, e.family);
   if (e.zone) w.be16(C.CTA_ZONE, e.zone);
   return w.finish();
@@ -279,6 +306,6 @@ export function encodeDelete(e: Pick<ConntrackEntry, 'family' | 'orig' | 'zone'>
 /** Full table dump (family 0 = both IPv4 and IPv6). */
 export function encodeDumpRequest(seq: number, family: IpFamily | 0 = 0): Buffer {
   const w = new NlWriter(32);
-  begin(w, C.IPCTNL_MSG_CT_GET, C.NLM_F_REQUEST | C.NLM_F_DUMP, seq, family);
+  begin(w, C.IPCTNL_MSG_CT_GET, N.NLM_F_REQUEST | N.NLM_F_DUMP, seq, family);
   return w.finish();
 }

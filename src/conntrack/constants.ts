@@ -1,33 +1,8 @@
 // ctnetlink numbers, from the kernel UAPI headers: include/uapi/linux/netfilter/nfnetlink.h,
-// nfnetlink_conntrack.h, nf_conntrack_common.h, nf_conntrack_tcp.h and include/uapi/linux/netlink.h.
+// nfnetlink_conntrack.h, nf_conntrack_common.h and nf_conntrack_tcp.h.
 // They are ABI: the kernel never renumbers them.
 
-export const AF_NETLINK = 16;
-export const SOCK_RAW = 3;
-export const NETLINK_NETFILTER = 12;
-export const SOL_SOCKET = 1;
-export const SO_SNDBUF = 7;
-export const SO_RCVBUF = 8;
-export const SO_RCVBUFFORCE = 33;
-export const SOL_NETLINK = 270;
-export const NETLINK_ADD_MEMBERSHIP = 1;
-export const NETLINK_CAP_ACK = 10;
-export const NETLINK_EXT_ACK = 11;
-
-// nlmsghdr (netlink.h)
-export const NLMSG_HDRLEN = 16;
-export const NLMSG_NOOP = 1;
-export const NLMSG_ERROR = 2;
-export const NLMSG_DONE = 3;
-export const NLMSG_OVERRUN = 4;
-export const NLM_F_REQUEST = 0x1;
-export const NLM_F_MULTI = 0x2;
-export const NLM_F_ACK = 0x4;
-export const NLM_F_DUMP = 0x300;
-export const NLM_F_EXCL = 0x200;
-export const NLM_F_CREATE = 0x400;
-export const NLA_F_NESTED = 0x8000;
-export const NLA_TYPE_MASK = 0x3fff;
+// Generic netlink and socket numbers (NLM_F_*, NLMSG_*, AF_*, IPPROTO_*) live in src/net/constants.ts.
 
 // nfnetlink.h: nfgenmsg follows nlmsghdr; message type is (subsystem << 8) | message.
 export const NFGENMSG_LEN = 4;
@@ -116,9 +91,3 @@ export const TCP_STATE_NAMES = [
   'SYN_SENT2',
 ] as const;
 
-export const IPPROTO_ICMP = 1;
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
-export const IPPROTO_ICMPV6 = 58;
-export const AF_INET = 2;
-export const AF_INET6 = 10;

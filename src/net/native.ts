@@ -26,6 +26,18 @@ export interface NativeNet {
   sendmsg(fd: number, data: Buffer, sockaddr: Buffer | null, control: Buffer | null, flags: number): number;
   /** Returns null when nothing is queued. */
   recvmsg(fd: number, maxLen: number, controlLen: number): RecvResult | null;
+  /**
+   * recvmmsg(2): up to maxMsgs queued datagrams in one system call, [] when nothing is queued. An error after
+   * some datagrams were read is reported by the next call. Optional so that test twins may omit it (callers
+   * fall back to recvmsg).
+   */
+  recvmmsg?(fd: number, maxMsgs: number, maxLen: number, controlLen: number): RecvResult[];
+  /**
+   * recvmmsg(2) without allocation: datagram i lands in buf[i*slotLen, (i+1)*slotLen), info[2i] = its length
+   * (capped at slotLen), info[2i+1] = its msg_flags. Returns how many (0 when nothing is queued). No sender
+   * address or ancillary data. Optional like recvmmsg.
+   */
+  recvmmsgInto?(fd: number, buf: Buffer, slotLen: number, info: Int32Array): number;
   ifNameToIndex(name: string): number;
   pollStart(fd: number, onReadable: (status: number) => void): PollHandle;
   pollStop(handle: PollHandle): void;

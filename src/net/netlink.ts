@@ -9,7 +9,7 @@
 import { nativeNet, type NativeNet, type RecvResult } from './native.js';
 import * as C from './constants.js';
 import { CAP_NET_ADMIN_MESSAGE, VipdNetError, fromSyscall } from './errors.js';
-import { readI32Host, sockaddrNl } from './sockaddr.js';
+import { readI32Host, readU16Host, sockaddrNl, writeU16Host, writeU32Host } from './sockaddr.js';
 import { PolledReader, openSocket } from './socketBase.js';
 import {
   encodeNlmsg,
@@ -27,6 +27,22 @@ export interface NetlinkOptions {
   groups?: readonly number[];
   /** Receive buffer; event sockets should be large so bursts do not overflow (ENOBUFS). Default 1 MiB. */
   rcvbufBytes?: number;
+  /**
+   * After an overrun, double the receive buffer up to this (conntrackd's NetlinkBufferSizeMaxGrowth). Default:
+   * rcvbufBytes (no growth).
+   */
+  rcvbufMaxBytes?: number;
+  /** Bytes per received datagram (default 256 KiB; event sockets can use less: one event per datagram). */
+  recvBytes?: number;
+  /** Datagrams per recvmmsg call (default 1). Event sockets that see bursts should read in batches. */
+  recvBatch?: number;
+  /** Datagrams read per readiness event before yielding to the event loop (default 256). */
+  maxPerEvent?: number;
+  /**
+   * Read batches into one reused buffer (see ReaderOptions.reuseBuffer): event payloads are then valid only
+   * during the onEvent callback. For high-rate event sockets whose handler decodes at once.
+   */
+  reuseBuffer?: boolean;
   /** Per-request timeout, default 5000 ms. */
   timeoutMs?: number;
   native?: NativeNet;
@@ -42,13 +58,26 @@ export interface NetlinkRequest {
 interface Pending {
   dump: boolean;
   messages: NetlinkMessage[];
+  /** Streaming dumps hand each message here instead of collecting them. */
+  each: ((m: NetlinkMessage) => void) | null;
   resolve: (m: NetlinkMessage[]) => void;
   reject: (e: VipdNetError) => void;
   timer: NodeJS.Timeout;
 }
 
+/** An ACK-less batch in flight: requests firstSeq … firstSeq+count-1, then a barrier with seq firstSeq+count. */
+interface PendingBatch {
+  firstSeq: number;
+  count: number;
+  /** errno per request (0 = no error reported). */
+  results: Int32Array;
+  resolve: (r: Int32Array) => void;
+  reject: (e: VipdNetError) => void;
+  timer: NodeJS.Timeout;
+}
+
 /** Max bytes per sendmsg when batching requests; far below the default netlink send buffer. */
-const BATCH_BYTES = 32 * 1024;
+const BATCH_BYTES = 60 * 1024;
 const RECV_BYTES = 256 * 1024;
 
 export class NetlinkSocket {
@@ -56,9 +85,16 @@ export class NetlinkSocket {
   private readonly fd: number;
   private readonly reader: PolledReader;
   private readonly pending = new Map<number, Pending>();
+  private readonly batches = new Set<PendingBatch>();
   private readonly timeoutMs: number;
   private nextSeq: number;
   private joinedGroups = 0;
+  private rcvbuf: number;
+  private readonly rcvbufMax: number;
+  private overrunPending = false;
+  private readingPaused = false;
+  /** Overruns seen (ENOBUFS or truncated/overrun messages), for counters. */
+  overruns = 0;
   private eventHandler: ((msg: NetlinkMessage) => void) | null = null;
   private errorHandler: ((err: VipdNetError) => void) | null = null;
   private closed = false;
@@ -69,12 +105,14 @@ export class NetlinkSocket {
   ) {
     this.net = opts.native ?? nativeNet();
     this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.rcvbuf = opts.rcvbufBytes ?? 1024 * 1024;
+    this.rcvbufMax = Math.max(this.rcvbuf, opts.rcvbufMaxBytes ?? this.rcvbuf);
     // Start somewhere arbitrary so replies meant for an earlier socket instance can never match.
     this.nextSeq = (Math.floor(Math.random() * 0x7fffffff) >>> 0) || 1;
     const net = this.net;
     const ctx = { what: `open netlink socket (protocol ${protocol})`, capability: 'admin' as const };
     this.fd = openSocket(net, C.AF_NETLINK, C.SOCK_RAW, protocol, ctx, (fd) => {
-      const rcvbuf = opts.rcvbufBytes ?? 1024 * 1024;
+      const rcvbuf = this.rcvbuf;
       try {
         net.setsockopt(fd, C.SOL_SOCKET, C.SO_RCVBUFFORCE, rcvbuf);
       } catch {
@@ -92,14 +130,46 @@ export class NetlinkSocket {
       for (const g of opts.groups ?? []) net.setsockopt(fd, C.SOL_NETLINK, C.NETLINK_ADD_MEMBERSHIP, g);
     });
     this.joinedGroups = opts.groups?.length ?? 0;
-    this.reader = new PolledReader(net, this.fd, {
-      maxLen: RECV_BYTES,
-      controlLen: 0,
-      onMessage: (m) => this.onDatagram(m),
-      onError: (err) => this.onReceiveError(err),
-    });
-    this.reader.start();
-    this.updateRef();
+    try {
+      this.reader = new PolledReader(net, this.fd, {
+        maxLen: opts.recvBytes ?? RECV_BYTES,
+        controlLen: 0,
+        batch: opts.recvBatch ?? 1,
+        maxPerEvent: opts.maxPerEvent,
+        reuseBuffer: opts.reuseBuffer,
+        onMessage: (m) => this.onDatagram(m),
+        onError: (err) => this.onReceiveError(err),
+        onIdle: () => this.onIdle(),
+      });
+      this.reader.start();
+      this.updateRef();
+    } catch (err) {
+      // Do not leak the socket when polling cannot start.
+      try {
+        net.close(this.fd);
+      } catch {
+        /* nothing to do */
+      }
+      throw fromSyscall(err, `watch netlink socket (protocol ${protocol})`, { capability: 'admin' });
+    }
+  }
+
+  /** Leave a multicast group (NETLINK_DROP_MEMBERSHIP): the kernel stops building events for us. */
+  leaveGroup(group: number): void {
+    try {
+      this.net.setsockopt(this.fd, C.SOL_NETLINK, C.NETLINK_DROP_MEMBERSHIP, group);
+    } catch (err) {
+      throw fromSyscall(err, `leave netlink group ${group}`, { capability: 'admin' });
+    }
+    this.joinedGroups = Math.max(0, this.joinedGroups - 1);
+  }
+
+  /** Stop (true) or resume (false) reading; what arrives meanwhile stays queued in the socket (or overruns). */
+  pauseReading(paused: boolean): void {
+    if (this.closed || paused === this.readingPaused) return;
+    this.readingPaused = paused;
+    if (paused) this.reader.stop();
+    else this.reader.start();
   }
 
   /** Join a multicast group after opening (NETLINK_ADD_MEMBERSHIP). */
@@ -133,6 +203,80 @@ export class NetlinkSocket {
       const first = r[0]!;
       if (first instanceof VipdNetError) throw first;
       return first;
+    });
+  }
+
+  /**
+   * A dump (NLM_F_DUMP added) whose reply messages are handed to `each` as they arrive instead of being
+   * collected: a 100,000-entry table is decoded while it streams in. Resolves at NLMSG_DONE.
+   */
+  requestEach(req: NetlinkRequest, each: (msg: NetlinkMessage) => void): Promise<void> {
+    if (this.closed) return Promise.reject(new VipdNetError('VIPD_ERR_CLOSED', 'netlink socket is closed'));
+    const seq = this.takeSeq();
+    const flags = C.NLM_F_REQUEST | C.NLM_F_DUMP | (req.flags ?? 0);
+    const wait = this.expect(seq, true, each);
+    try {
+      this.sendRaw(encodeNlmsg({ type: req.type, flags, seq }, req.payload));
+    } catch (err) {
+      const p = this.pending.get(seq);
+      const e = err instanceof VipdNetError ? err : fromSyscall(err, 'netlink send', { capability: 'admin' });
+      if (p) this.finish(seq, p, e);
+    }
+    return wait.then(() => undefined);
+  }
+
+  /**
+   * Many requests with one acknowledgement: each message goes without NLM_F_ACK, so the kernel answers only
+   * failures, and an NLMSG_NOOP with NLM_F_ACK follows as a barrier. Netlink processes one socket's requests in
+   * order, so when the barrier is acknowledged every earlier request without an error has succeeded. This saves
+   * one ACK message (and its receive-buffer space) per request; a 100,000-entry conntrack commit needs no more
+   * than a few hundred sendmsg calls.
+   *
+   * `messages` are complete netlink messages (header included, e.g. built with NlWriter); this call stamps
+   * their sequence numbers and clears NLM_F_ACK in place. Resolves with one errno per message (0 = success).
+   * Rejects only when the socket is closed, sending fails, the barrier times out, or replies were lost
+   * (VIPD_ERR_NETLINK_OVERRUN: the outcome of the batch is unknown).
+   */
+  sendBatch(messages: readonly Buffer[]): Promise<Int32Array> {
+    if (this.closed) return Promise.reject(new VipdNetError('VIPD_ERR_CLOSED', 'netlink socket is closed'));
+    const count = messages.length;
+    // Contiguous sequence numbers so that replies are matched by range, not by a map entry per request.
+    if (this.nextSeq + count + 1 > 0xffffffff) this.nextSeq = 1;
+    const firstSeq = this.nextSeq;
+    this.nextSeq += count + 1;
+    const barrierSeq = firstSeq + count;
+    return new Promise<Int32Array>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.batches.delete(b);
+        this.updateRef();
+        reject(new VipdNetError('VIPD_ERR_NETLINK_TIMEOUT', `netlink batch of ${count} got no answer in ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      const b: PendingBatch = { firstSeq, count, results: new Int32Array(count), resolve, reject, timer };
+      this.batches.add(b);
+      this.updateRef();
+      try {
+        let chunk: Buffer[] = [];
+        let bytes = 0;
+        for (let i = 0; i < count; i++) {
+          const m = messages[i]!;
+          writeU16Host(m, readU16Host(m, 6) & ~C.NLM_F_ACK, 6);
+          writeU32Host(m, firstSeq + i, 8);
+          if (bytes + m.length > BATCH_BYTES && chunk.length) {
+            this.sendRaw(chunk.length === 1 ? chunk[0]! : Buffer.concat(chunk, bytes));
+            chunk = [];
+            bytes = 0;
+          }
+          chunk.push(m);
+          bytes += m.length;
+        }
+        chunk.push(encodeNlmsg({ type: C.NLMSG_NOOP, flags: C.NLM_F_REQUEST | C.NLM_F_ACK, seq: barrierSeq }));
+        this.sendRaw(Buffer.concat(chunk));
+      } catch (err) {
+        clearTimeout(timer);
+        this.batches.delete(b);
+        this.updateRef();
+        reject(err instanceof VipdNetError ? err : fromSyscall(err, 'netlink send', { capability: 'admin' }));
+      }
     });
   }
 
@@ -194,6 +338,15 @@ export class NetlinkSocket {
       p.reject(err);
     }
     this.pending.clear();
+    this.failBatches(err);
+  }
+
+  private failBatches(err: VipdNetError): void {
+    for (const b of this.batches) {
+      clearTimeout(b.timer);
+      b.reject(err);
+    }
+    this.batches.clear();
   }
 
   private takeSeq(): number {
@@ -202,7 +355,7 @@ export class NetlinkSocket {
     return s;
   }
 
-  private expect(seq: number, dump: boolean): Promise<NetlinkMessage[]> {
+  private expect(seq: number, dump: boolean, each: ((m: NetlinkMessage) => void) | null = null): Promise<NetlinkMessage[]> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(seq);
@@ -210,7 +363,7 @@ export class NetlinkSocket {
         const text = `netlink request seq ${seq} got no answer in ${this.timeoutMs} ms`;
         reject(new VipdNetError('VIPD_ERR_NETLINK_TIMEOUT', text));
       }, this.timeoutMs);
-      this.pending.set(seq, { dump, messages: [], resolve, reject, timer });
+      this.pending.set(seq, { dump, messages: [], each, resolve, reject, timer });
       this.updateRef();
     });
   }
@@ -227,15 +380,16 @@ export class NetlinkSocket {
 
   private onDatagram(m: RecvResult): void {
     if ((m.flags & C.MSG_TRUNC) !== 0) {
-      this.errorHandler?.(new VipdNetError('VIPD_ERR_NETLINK_OVERRUN', 'netlink message truncated: events lost'));
+      this.noteOverrun();
       return;
     }
     for (const msg of parseNlmsgs(m.data)) {
       if (msg.type === C.NLMSG_NOOP) continue;
       if (msg.type === C.NLMSG_OVERRUN) {
-        this.errorHandler?.(new VipdNetError('VIPD_ERR_NETLINK_OVERRUN', 'netlink overrun: events lost'));
+        this.noteOverrun();
         continue;
       }
+      if (this.batches.size > 0 && msg.type === C.NLMSG_ERROR && this.onBatchReply(msg)) continue;
       const p = this.pending.get(msg.seq);
       const isReplyShape =
         msg.type === C.NLMSG_ERROR || msg.type === C.NLMSG_DONE || (msg.flags & C.NLM_F_MULTI) !== 0;
@@ -257,7 +411,29 @@ export class NetlinkSocket {
       this.finish(seq, p, code < 0 ? netlinkError({ error: code, request: null }) : null);
       return;
     }
-    p.messages.push(msg);
+    if (p.each) p.each(msg);
+    else p.messages.push(msg);
+  }
+
+  /** An error or ACK for a request of an ACK-less batch, or its barrier. */
+  private onBatchReply(msg: NetlinkMessage): boolean {
+    for (const b of this.batches) {
+      const i = msg.seq - b.firstSeq;
+      if (i < 0 || i > b.count) continue;
+      const e = parseNlmsgerr(msg);
+      const errno = e ? -e.error : C.EINVAL;
+      if (i < b.count) {
+        b.results[i] = errno;
+        return true;
+      }
+      clearTimeout(b.timer);
+      this.batches.delete(b);
+      this.updateRef();
+      if (errno === 0) b.resolve(b.results);
+      else b.reject(netlinkError(e));
+      return true;
+    }
+    return false;
   }
 
   private finish(seq: number, p: Pending, err: VipdNetError | null): void {
@@ -272,16 +448,52 @@ export class NetlinkSocket {
     const code = (err as { code?: unknown }).code;
     if (code === 'ENOBUFS') {
       // The kernel dropped messages because our receive buffer was full (netlink(7), ENOBUFS).
-      const text = 'netlink receive buffer overrun: events lost';
-      this.errorHandler?.(new VipdNetError('VIPD_ERR_NETLINK_OVERRUN', text, { sysCode: 'ENOBUFS', cause: err }));
+      this.noteOverrun();
       return;
     }
+    if (code === 'EPOLL') return; // POLLERR: the reader re-armed its poll; the socket error itself follows.
     this.errorHandler?.(fromSyscall(err, 'netlink receive', { capability: 'admin' }));
+  }
+
+  /**
+   * Messages were lost. Replies to our requests may be among them, so pending requests fail now (waiting would
+   * only end in a timeout). Listeners hear about it once the queue has drained (onIdle): the kernel reports
+   * ENOBUFS once and then drops silently until the queue is emptied (netlink_overrun, NETLINK_S_CONGESTED), so
+   * a re-list started after the drain covers everything lost. conntrackd's NetlinkOverrunResync does the same.
+   */
+  private noteOverrun(): void {
+    this.overruns++;
+    this.overrunPending = true;
+    this.growReceiveBuffer();
+    if (this.pending.size > 0 || this.batches.size > 0) {
+      const err = new VipdNetError('VIPD_ERR_NETLINK_OVERRUN', 'netlink receive buffer overrun: replies lost');
+      for (const [seq, p] of this.pending) this.finish(seq, p, err);
+      this.failBatches(err);
+      this.updateRef();
+    }
+  }
+
+  private onIdle(): void {
+    if (!this.overrunPending) return;
+    this.overrunPending = false;
+    const text = 'netlink receive buffer overrun: events lost';
+    this.errorHandler?.(new VipdNetError('VIPD_ERR_NETLINK_OVERRUN', text, { sysCode: 'ENOBUFS' }));
+  }
+
+  /** Double the receive buffer after an overrun, up to rcvbufMaxBytes (conntrackd NetlinkBufferSizeMaxGrowth). */
+  private growReceiveBuffer(): void {
+    if (this.rcvbuf >= this.rcvbufMax) return;
+    this.rcvbuf = Math.min(this.rcvbufMax, this.rcvbuf * 2);
+    try {
+      this.net.setsockopt(this.fd, C.SOL_SOCKET, C.SO_RCVBUFFORCE, this.rcvbuf);
+    } catch {
+      /* not privileged: stay at the current size */
+    }
   }
 
   /** Keep the process alive while requests are pending or an event handler is registered. */
   private updateRef(): void {
-    if (!this.closed) this.reader.setRef(this.pending.size > 0 || this.eventHandler !== null);
+    if (!this.closed) this.reader.setRef(this.pending.size > 0 || this.batches.size > 0 || this.eventHandler !== null);
   }
 }
 

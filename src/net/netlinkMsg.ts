@@ -90,15 +90,20 @@ const ERRNO_NAMES: Record<number, string> = {
   1: 'EPERM',
   2: 'ENOENT',
   3: 'ESRCH',
+  9: 'EBADF',
+  11: 'EAGAIN',
+  12: 'ENOMEM',
   13: 'EACCES',
   16: 'EBUSY',
   17: 'EEXIST',
   19: 'ENODEV',
   22: 'EINVAL',
   93: 'EPROTONOSUPPORT',
+  34: 'ERANGE',
   95: 'EOPNOTSUPP',
   99: 'EADDRNOTAVAIL',
   105: 'ENOBUFS',
+  110: 'ETIMEDOUT',
 };
 
 export function errnoName(errno: number): string {

@@ -4,6 +4,8 @@
 // Decoding never throws: a malformed attribute ends the list.
 import { NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_TYPE_MASK } from './constants.js';
 import { readU16Host, readU32Host, writeU16Host, writeU32Host } from './sockaddr.js';
+/** sizeof(struct nlmsghdr); netlinkMsg.ts has the same constant (not imported: it imports this module). */
+const NLMSG_HDRLEN = 16;
 
 export const NLA_HDRLEN = 4;
 export const NLA_ALIGNTO = 4;
@@ -125,4 +127,100 @@ export function readAttrString(v: Buffer | undefined): string | undefined {
   if (!v) return undefined;
   const nul = v.indexOf(0);
   return v.subarray(0, nul === -1 ? v.length : nul).toString('utf8');
+}
+
+/**
+ * A netlink message writer over one reusable buffer: nested attributes are opened and closed in place, so a
+ * message costs a handful of writes instead of dozens of small Buffer allocations (encodeAttrs). Used where
+ * messages are built by the hundred thousand (the conntrack commit at takeover is on the failover path).
+ * Values are written as given: big-endian helpers for netfilter attributes, host order for headers.
+ */
+export class NlWriter {
+  private buf: Buffer;
+  private off = 0;
+
+  constructor(capacity = 512) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  private ensure(n: number): void {
+    if (this.off + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.off + n));
+    this.buf.copy(next, 0, 0, this.off);
+    this.buf = next;
+  }
+
+  /** Start a message (nlmsghdr); finish() fills in the length. */
+  begin(type: number, flags: number, seq: number): void {
+    this.off = 0;
+    this.ensure(NLMSG_HDRLEN);
+    writeU32Host(this.buf, 0, 0);
+    writeU16Host(this.buf, type, 4);
+    writeU16Host(this.buf, flags, 6);
+    writeU32Host(this.buf, seq >>> 0, 8);
+    writeU32Host(this.buf, 0, 12);
+    this.off = NLMSG_HDRLEN;
+  }
+
+  /** Bytes written as they are (a family header such as nfgenmsg). */
+  raw(bytes: ArrayLike<number>): void {
+    this.ensure(bytes.length);
+    for (let i = 0; i < bytes.length; i++) this.buf[this.off++] = bytes[i]!;
+  }
+
+  /** Open a nested attribute; returns the offset to pass to close(). */
+  open(type: number): number {
+    this.ensure(NLA_HDRLEN);
+    const at = this.off;
+    writeU16Host(this.buf, (type & NLA_TYPE_MASK) | NLA_F_NESTED, at + 2);
+    this.off += NLA_HDRLEN;
+    return at;
+  }
+
+  close(at: number): void {
+    writeU16Host(this.buf, this.off - at, at);
+  }
+
+  private head(type: number, len: number): void {
+    this.ensure(NLA_HDRLEN + nlaAlign(len));
+    writeU16Host(this.buf, NLA_HDRLEN + len, this.off);
+    writeU16Host(this.buf, type, this.off + 2);
+    this.off += NLA_HDRLEN;
+  }
+
+  private pad(len: number): void {
+    for (let p = len; p & 3; p++) this.buf[this.off++] = 0;
+  }
+
+  u8(type: number, v: number): void {
+    this.head(type, 1);
+    this.buf[this.off++] = v & 0xff;
+    this.pad(1);
+  }
+
+  be16(type: number, v: number): void {
+    this.head(type, 2);
+    this.buf.writeUInt16BE(v & 0xffff, this.off);
+    this.off += 2;
+    this.pad(2);
+  }
+
+  be32(type: number, v: number): void {
+    this.head(type, 4);
+    this.buf.writeUInt32BE(v >>> 0, this.off);
+    this.off += 4;
+  }
+
+  /** Raw value bytes, or `len` bytes of `src` starting at `srcOff` (copying straight from a received record). */
+  bytes(type: number, b: ArrayLike<number>, srcOff = 0, len = b.length - srcOff): void {
+    this.head(type, len);
+    for (let i = 0; i < len; i++) this.buf[this.off++] = b[srcOff + i]!;
+    this.pad(len);
+  }
+
+  /** Complete the message and return a copy of it. */
+  finish(): Buffer {
+    writeU32Host(this.buf, this.off, 0);
+    return Buffer.from(this.buf.subarray(0, this.off));
+  }
 }

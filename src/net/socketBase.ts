@@ -51,29 +51,68 @@ export interface ReaderOptions {
   controlLen: number;
   onMessage: (msg: RecvResult) => void;
   onError: (err: unknown) => void;
+  /**
+   * Datagrams per system call (recvmmsg) when the addon has it; 1 = recvmsg. Sockets that receive bursts of
+   * small datagrams (netlink events, sync traffic) gain most.
+   */
+  batch?: number;
+  /**
+   * Datagrams read per readiness event before yielding to the event loop (default 256). The rest is read on
+   * setImmediate, so a flood on one socket cannot keep the loop in this drain while timers (VRRP adverts) wait.
+   */
+  maxPerEvent?: number;
+  /** Called after every drain that emptied the socket's queue (e.g. to report an overrun only then). */
+  onIdle?: () => void;
+  /**
+   * Receive batches into one buffer reused across reads (recvmmsgInto): no allocation per datagram, but
+   * `msg.data` is valid only during onMessage, and `addr`/`control` are empty. For sockets whose handler parses
+   * each datagram at once (netlink events). Needs batch > 1 and controlLen 0.
+   */
+  reuseBuffer?: boolean;
 }
 
-/** Watches one fd with libuv and drains it on every readiness callback. Not started until start(). */
+const EMPTY = Buffer.alloc(0);
+
+/** After this many poll errors in a row with nothing read between them, re-arm with a delay (no busy loop). */
+const POLL_ERROR_BURST = 8;
+const POLL_ERROR_BACKOFF_MS = 100;
+
+/**
+ * Watches one fd with libuv and drains it on every readiness callback. Not started until start().
+ *
+ * libuv stops a poll handle for good when the socket reports POLLERR (uv__poll_io: the callback gets UV_EBADF
+ * and the watcher is stopped), which is exactly what a netlink receive-buffer overrun (sk_err = ENOBUFS) or an
+ * ICMP error on a connected UDP socket raises. So an error status is reported to onError and the poll is
+ * re-armed, and the drain that follows consumes the pending socket error through recvmsg.
+ */
 export class PolledReader {
   private handle: PollHandle | null = null;
   private referenced = true;
+  private drainScheduled = false;
+  private pollErrorsInRow = 0;
+  private rearmTimer: NodeJS.Timeout | null = null;
+  private readonly batch: number;
+  private readonly maxPerEvent: number;
+  private rx: { buf: Buffer; info: Int32Array } | null = null;
 
   constructor(
     private readonly net: NativeNet,
     private readonly fd: number,
     private readonly opts: ReaderOptions,
-  ) {}
+  ) {
+    this.batch = Math.max(1, Math.min(opts.batch ?? 1, 1024));
+    this.maxPerEvent = Math.max(1, opts.maxPerEvent ?? 256);
+  }
 
   get running(): boolean {
-    return this.handle !== null;
+    return this.handle !== null || this.rearmTimer !== null;
   }
 
   start(): void {
-    if (this.handle) return;
-    this.handle = this.net.pollStart(this.fd, (status) => this.onReadable(status));
-    this.net.pollRef(this.handle, this.referenced);
+    if (this.handle || this.rearmTimer) return;
+    this.arm();
     // Data may already be queued (poll only reports edges we have not consumed; be safe and drain now).
-    queueMicrotask(() => this.drain());
+    this.scheduleDrain(true);
   }
 
   /** Whether a watched idle socket keeps the process alive. */
@@ -83,31 +122,105 @@ export class PolledReader {
   }
 
   stop(): void {
+    if (this.rearmTimer) clearTimeout(this.rearmTimer);
+    this.rearmTimer = null;
     if (!this.handle) return;
     this.net.pollStop(this.handle);
     this.handle = null;
   }
 
+  private arm(): void {
+    this.handle = this.net.pollStart(this.fd, (status) => this.onReadable(status));
+    this.net.pollRef(this.handle, this.referenced);
+  }
+
   private onReadable(status: number): void {
     if (status < 0) {
-      this.opts.onError(Object.assign(new Error(`poll failed (${status})`), { code: 'EPOLL', errno: -status }));
-      return;
+      // The handle is stopped by libuv now; report, re-arm, then drain (which reads the socket error).
+      const err = Object.assign(new Error(`poll failed (${status}); polling re-armed`), { code: 'EPOLL', errno: -status });
+      if (this.handle) this.net.pollStop(this.handle);
+      this.handle = null;
+      this.opts.onError(err);
+      if (++this.pollErrorsInRow > POLL_ERROR_BURST) {
+        // Something keeps failing without anything to read: do not spin, look again a little later.
+        this.pollErrorsInRow = 0;
+        this.rearmTimer = setTimeout(() => {
+          this.rearmTimer = null;
+          this.arm();
+          this.drain();
+        }, POLL_ERROR_BACKOFF_MS);
+        if (!this.referenced) this.rearmTimer.unref();
+        return;
+      }
+      this.arm();
     }
     this.drain();
   }
 
+  private scheduleDrain(microtask = false): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    const run = (): void => {
+      this.drainScheduled = false;
+      if (this.handle) this.drain();
+    };
+    if (microtask) queueMicrotask(run);
+    else setImmediate(run);
+  }
+
+  private receiveInto(max: number): RecvResult[] | null {
+    if (!this.rx) this.rx = { buf: Buffer.allocUnsafe(this.batch * this.opts.maxLen), info: new Int32Array(2 * this.batch) };
+    const { buf, info } = this.rx;
+    const slot = this.opts.maxLen;
+    const n = this.net.recvmmsgInto!(this.fd, max < this.batch ? buf.subarray(0, max * slot) : buf, slot, info);
+    if (n === 0) return null;
+    const out = new Array<RecvResult>(n);
+    for (let i = 0; i < n; i++) {
+      out[i] = { data: buf.subarray(i * slot, i * slot + info[2 * i]!), addr: EMPTY, control: EMPTY, flags: info[2 * i + 1]! };
+    }
+    return out;
+  }
+
   private drain(): void {
+    let read = 0;
+    let lastWasError = false;
     while (this.handle) {
-      let msg: RecvResult | null;
-      try {
-        msg = this.net.recvmsg(this.fd, this.opts.maxLen, this.opts.controlLen);
-      } catch (err) {
-        // One error per readiness event; if data is still queued, libuv reports readable again.
-        this.opts.onError(err);
+      if (read >= this.maxPerEvent) {
+        // Fairness: yield to timers and other sockets; continue on the next loop turn.
+        this.scheduleDrain();
         return;
       }
-      if (msg === null) return;
-      this.opts.onMessage(msg);
+      let msgs: RecvResult[] | null;
+      try {
+        if (this.batch > 1 && this.opts.reuseBuffer && this.opts.controlLen === 0 && this.net.recvmmsgInto) {
+          msgs = this.receiveInto(Math.min(this.batch, this.maxPerEvent - read));
+        } else if (this.batch > 1 && this.net.recvmmsg) {
+          msgs = this.net.recvmmsg(this.fd, Math.min(this.batch, this.maxPerEvent - read), this.opts.maxLen, this.opts.controlLen);
+          if (msgs.length === 0) msgs = null;
+        } else {
+          const m = this.net.recvmsg(this.fd, this.opts.maxLen, this.opts.controlLen);
+          msgs = m ? [m] : null;
+        }
+      } catch (err) {
+        this.opts.onError(err);
+        // A socket error (e.g. ENOBUFS after an overrun) is returned once and cleared: read on after it. Two in a
+        // row mean the socket itself fails; stop here (libuv reports readable again if data is queued).
+        if (lastWasError) return;
+        lastWasError = true;
+        read++;
+        continue;
+      }
+      lastWasError = false;
+      if (msgs === null) {
+        this.opts.onIdle?.();
+        return;
+      }
+      this.pollErrorsInRow = 0;
+      read += msgs.length;
+      for (const m of msgs) {
+        this.opts.onMessage(m);
+        if (!this.handle) return; // stopped by a handler
+      }
     }
   }
 }

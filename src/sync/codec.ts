@@ -12,7 +12,7 @@
 // authenticated; decode() verifies the MAC in constant time before looking at the payload and never throws.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { formatAddress as addrToString, parseAddress as parseAddr } from '../ip/address.js';
-import { ipv4Bytes } from '../conntrack/writer.js';
+import { ipv4Bytes } from '../conntrack/codec.js';
 import type { ConntrackEntry, Drop, IpFamily } from '../conntrack/types.js';
 
 export const SYNC_VERSION = 1;

@@ -2,7 +2,7 @@
 // the ACK-less batched commit (errors only, NOOP barrier, EEXIST → update without NAT).
 import assert from 'node:assert/strict';
 import { CtNetlink } from '../../../src/conntrack/client.js';
-import { splitMessages } from '../../../src/conntrack/nlattr.js';
+import { parseNlmsgs as splitMessages } from '../../../src/net/netlinkMsg.js';
 import type { NativeNet, PollHandle, RecvResult } from '../../../src/net/native.js';
 import type { ConntrackEntry } from '../../../src/conntrack/types.js';
 
@@ -109,7 +109,7 @@ describe('conntrack client (fake addon)', () => {
         else if (m.type === 0x0100 && m.flags & 0x400 && m.seq % 3 === 0) fake.push(reqFd, errorMsg(m.seq, 17)); // EEXIST
         assert.equal(m.type === 1 || (m.flags & 0x4) === 0, true, 'no per-request ACK');
       }
-      setImmediate(() => fake.activePolls(reqFd)[0]!.cb(0));
+      setImmediate(() => fake.activePolls(reqFd)[0]?.cb(0));
     };
     const res = await ct.commit([1, 2, 3, 4, 5, 6, 7, 8, 9].map(entry));
     const creates = fake.sent.flatMap((b) => splitMessages(b)).filter((m) => m.type === 0x0100 && m.flags & 0x400);

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { decodeConntrack, encodeCreate, encodeDelete, encodeDumpRequest, encodeUpdate } from '../../../src/conntrack/codec.js';
-import { parseAttrs, splitMessages } from '../../../src/conntrack/nlattr.js';
+import { parseNlmsgs as splitMessages } from '../../../src/net/netlinkMsg.js';
+import { attrMap, decodeAttrs } from '../../../src/net/nlattr.js';
+
+const parseAttrs = (b: Buffer): Map<number, Buffer> => attrMap(decodeAttrs(b));
 import { natOf, type ConntrackEntry } from '../../../src/conntrack/types.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/#[^\n]*/g, '').replace(/\s+/g, ''), 'hex');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { NetlinkSocket } from '../../../src/net/netlink.js';
 import { parseNlmsgerr, parseNlmsgs } from '../../../src/net/netlinkMsg.js';
-import { FakeNative } from './fakeNative.js';
+import { FakeNative, sysError } from './fakeNative.js';
 
 // Little-endian nlmsghdr: len(4) type(2) flags(2) seq(4) pid(4).
 function hdr(len: number, type: number, flags: number, seq: number, pid = 0): string {
@@ -144,5 +144,84 @@ describe('net/netlink', () => {
     const p = s.request({ type: 20 });
     s.close();
     await assert.rejects(p, { code: 'VIPD_ERR_CLOSED' });
+  });
+});
+
+describe('net/netlink batches, streaming dumps and overruns', () => {
+  const rx = (net: FakeNative, data: Buffer, flags = 0): void =>
+    net.deliver(FD, { data, addr: Buffer.alloc(12), control: Buffer.alloc(0), flags });
+
+  it('sendBatch: requests without NLM_F_ACK, one NOOP|ACK barrier, errors reported per request', async () => {
+    const net = new FakeNative();
+    const s = open(net);
+    const reqs = [0, 1, 2].map(() => msg(0x100, 0x405, 0, '02000000'));
+    const p = s.sendBatch(reqs);
+    assert.equal(net.sent.length, 1, 'one datagram');
+    const sent = parseNlmsgs(net.sent[0]!.data);
+    assert.equal(sent.length, 4);
+    for (const m of sent.slice(0, 3)) assert.equal(m.flags & 0x4, 0, 'no per-request ACK');
+    assert.deepEqual([sent[3]!.type, sent[3]!.flags], [1, 0x5], 'NOOP barrier with REQUEST|ACK');
+    assert.deepEqual(sent.map((m) => m.seq - sent[0]!.seq), [0, 1, 2, 3], 'consecutive sequence numbers');
+    rx(net, Buffer.concat([ack(sent[1]!.seq, -17), ack(sent[3]!.seq)]));
+    assert.deepEqual([...(await p)], [0, 17, 0]);
+    s.close();
+  });
+
+  it('sendBatch rejects when the barrier fails', async () => {
+    const net = new FakeNative();
+    const s = open(net);
+    const p = s.sendBatch([msg(0x100, 0x405, 0, '02000000')]);
+    const sent = parseNlmsgs(net.sent[0]!.data);
+    rx(net, ack(sent[1]!.seq, -22));
+    await assert.rejects(p, { code: 'VIPD_ERR_NETLINK', sysCode: 'EINVAL' });
+    s.close();
+  });
+
+  it('requestEach hands dump messages over as they arrive', async () => {
+    const net = new FakeNative();
+    const s = open(net);
+    const seen: string[] = [];
+    const p = s.requestEach({ type: 0x101, payload: Buffer.alloc(4) }, (m) => seen.push(m.payload.toString('hex')));
+    const seq = lastSeq(net);
+    assert.equal(net.sent[0]!.data.readUInt16LE(6), 0x301);
+    rx(net, msg(0x100, 2, seq, 'aa'));
+    assert.deepEqual(seen, ['aa'], 'before the dump is done');
+    rx(net, Buffer.concat([msg(0x100, 2, seq, 'bb'), msg(3, 2, seq, i32(0))]));
+    await p;
+    assert.deepEqual(seen, ['aa', 'bb']);
+    s.close();
+  });
+
+  it('reports an event overrun once the queue has drained, after the events still queued; grows the buffer', () => {
+    class OverrunNative extends FakeNative {
+      steps: Array<Buffer | Error> = [];
+      override recvmsg(): import('../../../src/net/native.js').RecvResult | null {
+        const st = this.steps.shift();
+        if (st instanceof Error) throw st;
+        return st ? { data: st, addr: Buffer.alloc(12), control: Buffer.alloc(0), flags: 0 } : null;
+      }
+    }
+    const net = new OverrunNative();
+    const s = new NetlinkSocket(12, { native: net, groups: [1], rcvbufBytes: 1 << 20, rcvbufMaxBytes: 4 << 20 });
+    const log: string[] = [];
+    s.onEvent((m) => log.push(`event ${m.type}`));
+    s.onError((e) => log.push(e.code));
+    net.steps.push(Object.assign(new Error('ENOBUFS'), { code: 'ENOBUFS', errno: 105 }), msg(0x100, 0, 0, '02000000'));
+    net.pollers.get(FD)!(-9);
+    assert.deepEqual(log, ['event 256', 'VIPD_ERR_NETLINK_OVERRUN']);
+    assert.equal(s.overruns, 1);
+    const rcvbufs = net.calls.filter((c) => c.fn === 'setsockopt' && c.args[1] === 1 && c.args[2] === 33).map((c) => c.args[3]);
+    assert.deepEqual(rcvbufs, [1 << 20, 2 << 20]);
+    assert.ok(net.pollers.get(FD), 'still polling after POLLERR');
+    s.leaveGroup(1);
+    assert.ok(net.calls.some((c) => c.fn === 'setsockopt' && c.args[1] === 270 && c.args[2] === 2 && c.args[3] === 1), 'DROP_MEMBERSHIP');
+    s.close();
+  });
+
+  it('closes the socket when polling cannot start', () => {
+    const net = new FakeNative();
+    net.failOn = { match: (c) => c.fn === 'pollStart', error: sysError('ENOMEM', 12, 'uv_poll_init') };
+    assert.throws(() => open(net));
+    assert.ok(net.closed.has(FD), 'fd closed');
   });
 });

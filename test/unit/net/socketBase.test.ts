@@ -1,0 +1,132 @@
+// PolledReader on the recording twin of the addon: re-arming after POLLERR (libuv stops a poll handle for good
+// when the socket reports an error), the per-readiness cap that keeps a flood from holding the event loop, and
+// the batched reads (recvmmsg, recvmmsgInto).
+import assert from 'node:assert/strict';
+import { PolledReader } from '../../../src/net/socketBase.js';
+import type { RecvResult } from '../../../src/net/native.js';
+import { FakeNative, sysError } from './fakeNative.js';
+
+const FD = 10;
+const dgram = (n: number): RecvResult => ({ data: Buffer.from([n]), addr: Buffer.alloc(0), control: Buffer.alloc(0), flags: 0 });
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** FakeNative whose recvmsg can also throw queued errors (a pending socket error such as ENOBUFS). */
+class ErrNative extends FakeNative {
+  readonly steps: Array<RecvResult | Error> = [];
+  override recvmsg(): RecvResult | null {
+    const s = this.steps.shift();
+    if (s instanceof Error) throw s;
+    return s ?? null;
+  }
+}
+
+describe('net/socketBase PolledReader', () => {
+  it('re-arms the poll after POLLERR, reports it, and reads the socket error and the data after it', async () => {
+    const net = new ErrNative();
+    const got: number[] = [];
+    const errors: string[] = [];
+    const r = new PolledReader(net, FD, {
+      maxLen: 64,
+      controlLen: 0,
+      onMessage: (m) => got.push(m.data[0]!),
+      onError: (e) => errors.push((e as { code: string }).code),
+    });
+    r.start();
+    await tick();
+    assert.equal(net.calls.filter((c) => c.fn === 'pollStart').length, 1);
+    net.steps.push(sysError('ENOBUFS', 105, 'recvmsg'), dgram(1), dgram(2));
+    net.pollers.get(FD)!(-9); // libuv: UV_EBADF after POLLERR; the handle is stopped
+    assert.deepEqual(errors, ['EPOLL', 'ENOBUFS']);
+    assert.deepEqual(got, [1, 2], 'data queued after the error is read in the same pass');
+    assert.equal(net.calls.filter((c) => c.fn === 'pollStop').length, 1, 'the dead handle is closed');
+    assert.equal(net.calls.filter((c) => c.fn === 'pollStart').length, 2, 'a fresh poll watches the fd');
+    assert.ok(net.pollers.get(FD), 'polling again');
+    net.steps.push(dgram(3));
+    net.pollers.get(FD)!(0);
+    assert.deepEqual(got, [1, 2, 3], 'still receiving after the overrun');
+    r.stop();
+  });
+
+  it('does not spin on a socket that keeps failing: two errors in a row end the pass', () => {
+    const net = new ErrNative();
+    const errors: string[] = [];
+    const r = new PolledReader(net, FD, { maxLen: 64, controlLen: 0, onMessage: () => undefined, onError: (e) => errors.push((e as { code: string }).code) });
+    r.start();
+    net.steps.push(sysError('EBADF', 9, 'recvmsg'), sysError('EBADF', 9, 'recvmsg'), sysError('EBADF', 9, 'recvmsg'));
+    net.pollers.get(FD)!(0);
+    assert.deepEqual(errors, ['EBADF', 'EBADF']);
+    r.stop();
+  });
+
+  it('reads at most maxPerEvent datagrams per readiness event and continues on the next loop turn', async () => {
+    const net = new FakeNative();
+    const got: number[] = [];
+    let idle = 0;
+    const r = new PolledReader(net, FD, {
+      maxLen: 64,
+      controlLen: 0,
+      maxPerEvent: 3,
+      onMessage: (m) => got.push(m.data[0]!),
+      onError: () => assert.fail('no error expected'),
+      onIdle: () => idle++,
+    });
+    r.start();
+    await tick();
+    for (let i = 0; i < 10; i++) net.queues.set(FD, [...(net.queues.get(FD) ?? []), dgram(i)]);
+    net.pollers.get(FD)!(0);
+    assert.deepEqual(got, [0, 1, 2], 'capped: the event loop gets a turn');
+    let timerRan = false;
+    setImmediate(() => (timerRan = true));
+    for (let i = 0; i < 5 && got.length < 10; i++) await tick();
+    assert.equal(timerRan, true);
+    assert.deepEqual(got, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.ok(idle >= 1, 'onIdle once the queue is empty');
+    r.stop();
+  });
+
+  it('reads in batches with recvmmsg when the addon has it', async () => {
+    const net = new FakeNative();
+    const asked: number[] = [];
+    const queued = [1, 2, 3, 4, 5].map(dgram);
+    Object.assign(net, {
+      recvmmsg: (_fd: number, max: number) => {
+        asked.push(max);
+        return queued.splice(0, max);
+      },
+    });
+    const got: number[] = [];
+    const r = new PolledReader(net, FD, { maxLen: 64, controlLen: 0, batch: 2, onMessage: (m) => got.push(m.data[0]!), onError: () => undefined });
+    r.start();
+    await tick();
+    assert.deepEqual(got, [1, 2, 3, 4, 5]);
+    assert.deepEqual(asked, [2, 2, 2, 2]);
+    r.stop();
+  });
+
+  it('reuses one receive buffer with recvmmsgInto (lengths and flags from the info array)', async () => {
+    const net = new FakeNative();
+    let calls = 0;
+    Object.assign(net, {
+      recvmmsgInto: (_fd: number, buf: Buffer, slot: number, info: Int32Array) => {
+        if (calls++ > 0) return 0;
+        buf.write('abc', 0);
+        buf.write('de', slot);
+        info.set([3, 0, 2, 0x20]);
+        return 2;
+      },
+    });
+    const got: Array<[string, number]> = [];
+    const r = new PolledReader(net, FD, {
+      maxLen: 16,
+      controlLen: 0,
+      batch: 4,
+      reuseBuffer: true,
+      onMessage: (m) => got.push([m.data.toString(), m.flags]),
+      onError: () => undefined,
+    });
+    r.start();
+    await tick();
+    assert.deepEqual(got, [['abc', 0], ['de', 0x20]]);
+    r.stop();
+  });
+});
