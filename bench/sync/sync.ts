@@ -131,10 +131,16 @@ async function run(system: System, n: number, idx: number): Promise<Result> {
     const floodRes = JSON.parse(await flood.nextLine(600_000)) as { inserted: number; ms: number };
     let replicateMs = NaN;
     const deadline = Date.now() + BUDGET_S * 1000;
+    const trace: string[] = [];
     for (;;) {
       const got = await external(lab, system, d2, confs['d2'] ?? '');
+      if (process.env['BENCH_TRACE'] && d1) {
+        const s1 = await d1.request<SyncSnapshot>('snapshot');
+        trace.push(`${(performance.now() - t0).toFixed(0)} ms: d1 internal ${s1.internalEntries} kernel events ${s1.kernelEvents} sent ${s1.messagesSent}; d2 external ${got}`);
+      }
       if (got >= n) {
         replicateMs = performance.now() - t0;
+        if (trace.length) process.stderr.write(`  trace:\n    ${trace.join('\n    ')}\n`);
         if (d1 && d2 && process.env['BENCH_DEBUG']) {
           const pick = (x: SyncSnapshot) => ({ sent: x.messagesSent, lost: x.messagesLost, resent: x.messagesResent, bulksSent: x.bulksSent, bulksReceived: x.bulksReceived, overruns: x.kernelOverruns, drops: x.drops });
           process.stderr.write(`  d1 ${JSON.stringify(pick(await d1.request<SyncSnapshot>('snapshot')))}\n  d2 ${JSON.stringify(pick(await d2.request<SyncSnapshot>('snapshot')))}\n`);

@@ -48,6 +48,8 @@ export type SyncEvent =
   | { type: 'start' }
   /** A change in this node's kernel table (already filtered). */
   | { type: 'local'; op: 'upsert' | 'delete'; entry: ConntrackEntry }
+  /** Several changes at once, in kernel order (the shell batches what one socket read delivered). */
+  | { type: 'localMany'; changes: ReadonlyArray<{ op: 'upsert' | 'delete'; entry: ConntrackEntry }> }
   /** A fresh kernel dump (after becoming master or an event overrun): the internal cache becomes exactly this. */
   | { type: 'localReset'; entries: Iterable<ConntrackEntry> }
   /** A message that passed decodeMessage() (MAC verified). */
@@ -166,6 +168,9 @@ export class SyncProtocol {
         break;
       case 'local':
         this.onLocal(ev.op, ev.entry, nowMs, out);
+        break;
+      case 'localMany':
+        for (const c of ev.changes) this.onLocal(c.op, c.entry, nowMs, out);
         break;
       case 'localReset':
         this.onLocalReset(ev.entries, nowMs, out);

@@ -106,6 +106,7 @@ export class ConnSync implements ConnSyncService {
   private demotion: { timer: NodeJS.Timeout; owned: ConntrackEntry[] } | null = null;
   private readonly log: (line: string) => void;
   private toPrepare: ConntrackEntry[] = [];
+  private localQueue: Array<{ op: 'upsert' | 'delete'; entry: ConntrackEntry }> = [];
   private prepareScheduled = false;
   /** Event journals of dumps in progress (see resyncFromKernel). */
   private readonly journals = new Set<Array<{ op: 'upsert' | 'delete'; entry: ConntrackEntry }>>();
@@ -133,13 +134,22 @@ export class ConnSync implements ConnSyncService {
         if (!isReplicated(this.o.filter, ev.entry)) return;
         const op = ev.kind === 'destroy' ? 'delete' : 'upsert';
         for (const j of this.journals) j.push({ op, entry: ev.entry });
-        this.feed({ type: 'local', op, entry: ev.entry });
+        // Events come in bursts (one socket read delivers many): hand the core one batch per burst, so the
+        // per-event cost is the change itself, not a clock read, an effects array and a timer check each.
+        if (this.localQueue.push({ op, entry: ev.entry }) === 1) queueMicrotask(() => this.flushLocal());
       },
       onOverrun: () => this.scheduleOverrunDump(),
     });
     await this.resyncFromKernel();
     await this.o.channel.start((data) => this.onDatagram(data));
     this.feed({ type: 'start' });
+  }
+
+  private flushLocal(): void {
+    const changes = this.localQueue;
+    if (changes.length === 0) return;
+    this.localQueue = [];
+    this.feed({ type: 'localMany', changes });
   }
 
   private onDatagram(data: Buffer): void {
@@ -214,6 +224,8 @@ export class ConnSync implements ConnSyncService {
 
   private feed(ev: SyncEvent): void {
     if (this.stopped) return;
+    // Kernel changes still queued happened before whatever this is: the core sees them first.
+    if (ev.type !== 'localMany' && this.localQueue.length > 0) this.flushLocal();
     this.execute(this.core.handle(ev, this.clock()));
     this.arm();
   }
