@@ -11,7 +11,7 @@ import type { VipdNetError } from '../net/errors.js';
 import type { NativeNet } from '../net/native.js';
 import {
   decodeConntrack,
-  encodeCreate,
+  decodeConntrackAt,
   encodeDelete,
   encodeDumpRequest,
   encodeSetTimeout,
@@ -19,9 +19,16 @@ import {
   newDecodeScratch,
   type DecodedConntrack,
 } from './codec.js';
+import { CreateEncoder } from './createEncoder.js';
 import { entryKey, type ConntrackEntry, type IpFamily } from './types.js';
 
 const EEXIST = 17;
+/**
+ * A prepared create message rides on the entry object itself (it dies with it). A WeakMap of 100,000 entries
+ * made every full GC walk its ephemeron table; a property costs nothing extra.
+ */
+const PREPARED = Symbol('vipd.ctnetlink.preparedCreate');
+type Preparable = ConntrackEntry & { [PREPARED]?: Buffer };
 const EVENT_GROUPS = [C.NFNLGRP_CONNTRACK_NEW, C.NFNLGRP_CONNTRACK_UPDATE, C.NFNLGRP_CONNTRACK_DESTROY];
 
 export class CtNetlinkError extends Error {
@@ -104,8 +111,8 @@ export class CtNetlink implements ConntrackPort {
   private ev: NetlinkSocket | null = null;
   private dumpChain: Promise<unknown> = Promise.resolve();
   private readonly writer = new NlWriter();
+  private readonly creates = new CreateEncoder();
   private readonly scratch = newDecodeScratch();
-  private readonly prepared = new WeakMap<ConntrackEntry, Buffer>();
   private readonly window: number;
   private eventsPaused = false;
   private closed = false;
@@ -138,8 +145,8 @@ export class CtNetlink implements ConntrackPort {
       reuseBuffer: true, // decodeConntrack copies what it keeps
     });
     this.ev = ev;
-    ev.onEvent((m) => {
-      const d = decodeConntrack(m, this.scratch);
+    ev.onEventRaw((buf, start, end, type, flags) => {
+      const d = decodeConntrackAt(buf, start, end, type, flags, this.scratch);
       if ('drop' in d) {
         this.stats.eventsDropped++;
         return;
@@ -219,7 +226,7 @@ export class CtNetlink implements ConntrackPort {
   }
 
   prepare(entries: Iterable<ConntrackEntry>): void {
-    for (const e of entries) if (!this.prepared.has(e)) this.prepared.set(e, encodeCreate(e, 0, {}, this.writer));
+    for (const e of entries as Iterable<Preparable>) if (!e[PREPARED]) e[PREPARED] = this.creates.encode(e);
   }
 
   /**
@@ -244,10 +251,10 @@ export class CtNetlink implements ConntrackPort {
   async commit(entries: Iterable<ConntrackEntry>, opts: { timeoutS?: number } = {}): Promise<CommitResult> {
     const res: CommitResult = { created: 0, updated: 0, failed: 0, errors: {} };
     const existing: ConntrackEntry[] = [];
-    const build = (e: ConntrackEntry): Buffer => {
-      const pre = opts.timeoutS === undefined ? this.prepared.get(e) : undefined;
-      if (!pre) return encodeCreate(e, 0, { timeoutS: opts.timeoutS }, this.writer);
-      this.prepared.delete(e);
+    const build = (e: Preparable): Buffer => {
+      const pre = opts.timeoutS === undefined ? e[PREPARED] : undefined;
+      if (!pre) return this.creates.encode(e, { timeoutS: opts.timeoutS });
+      e[PREPARED] = undefined; // sendBatch stamps the message in place: use it once
       return pre;
     };
     await this.chunked(entries, build, (e, err) => (err === EEXIST ? existing.push(e) : CtNetlink.count(res, err, 'created')));

@@ -94,16 +94,20 @@ function decodeTuple(buf: Buffer, start: number, len: number, family: IpFamily, 
  * Events: IPCTNL_MSG_CT_NEW with NLM_F_CREATE is a new entry, without it an update; CT_DELETE is a destroy.
  */
 export function decodeConntrack(msg: Pick<NetlinkMessage, 'type' | 'flags' | 'payload'>, sc: DecodeScratch = newDecodeScratch()): DecodedConntrack | Drop {
-  if (msg.type >> 8 !== C.NFNL_SUBSYS_CTNETLINK) return { drop: 'not-ctnetlink' };
-  const sub = msg.type & 0xff;
+  return decodeConntrackAt(msg.payload, 0, msg.payload.length, msg.type, msg.flags, sc);
+}
+
+/** decodeConntrack on a message payload in place: buf[start, end) (no subarray per kernel event). */
+export function decodeConntrackAt(buf: Buffer, start: number, end: number, type: number, flags: number, sc: DecodeScratch): DecodedConntrack | Drop {
+  if (type >> 8 !== C.NFNL_SUBSYS_CTNETLINK) return { drop: 'not-ctnetlink' };
+  const sub = type & 0xff;
   if (sub !== C.IPCTNL_MSG_CT_NEW && sub !== C.IPCTNL_MSG_CT_DELETE) return { drop: 'not-conntrack' };
-  const buf = msg.payload;
-  if (buf.length < C.NFGENMSG_LEN) return { drop: 'truncated' };
-  const af = buf[0];
+  if (end - start < C.NFGENMSG_LEN) return { drop: 'truncated' };
+  const af = buf[start];
   const family: IpFamily | null = af === N.AF_INET ? 4 : af === N.AF_INET6 ? 6 : null;
   if (family === null) return { drop: 'unsupported-family' };
   const a = sc.top;
-  if (!indexAttrs(buf, C.NFGENMSG_LEN, buf.length, a)) return { drop: 'bad-attributes' };
+  if (!indexAttrs(buf, start + C.NFGENMSG_LEN, end, a)) return { drop: 'bad-attributes' };
   if (a[2 * C.CTA_TUPLE_ORIG + 1]! < 0) return { drop: 'no-orig-tuple' };
   const orig = decodeTuple(buf, a[2 * C.CTA_TUPLE_ORIG]!, a[2 * C.CTA_TUPLE_ORIG + 1]!, family, sc);
   if ('drop' in orig) return orig;
@@ -134,7 +138,7 @@ export function decodeConntrack(msg: Pick<NetlinkMessage, 'type' | 'flags' | 'pa
     }
   }
   const kind: CtEventKind =
-    sub === C.IPCTNL_MSG_CT_DELETE ? 'destroy' : msg.flags & N.NLM_F_CREATE ? 'new' : 'update';
+    sub === C.IPCTNL_MSG_CT_DELETE ? 'destroy' : flags & N.NLM_F_CREATE ? 'new' : 'update';
   return {
     kind,
     entry: {
@@ -150,40 +154,57 @@ export function decodeConntrack(msg: Pick<NetlinkMessage, 'type' | 'flags' | 'pa
   };
 }
 
-/** Fast IPv4 text → 4 bytes (the common case); null when not a dotted quad, so callers fall back. */
-export function ipv4Bytes(text: string): number[] | null {
-  const out = [0, 0, 0, 0];
+/** Dotted-quad text straight into out[at, at+4) (no allocation); false when the text is not one. */
+export function writeIpv4(text: string, out: Uint8Array, at: number): boolean {
   let part = 0;
   let digits = 0;
   let v = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 46) {
-      if (digits === 0 || part === 3) return null;
-      out[part++] = v;
+      if (digits === 0 || part === 3 || v > 255) return false;
+      out[at + part++] = v;
       v = 0;
       digits = 0;
     } else if (c >= 48 && c <= 57 && digits < 3) {
       v = v * 10 + (c - 48);
       digits++;
     } else {
-      return null;
+      return false;
     }
   }
-  if (part !== 3 || digits === 0 || v > 255 || out.some((x) => x > 255)) return null;
-  out[3] = v;
-  return out;
+  if (part !== 3 || digits === 0 || v > 255) return false;
+  out[at + 3] = v;
+  return true;
 }
 
-function addrBytes(text: string, family: IpFamily): ArrayLike<number> {
-  return (family === 4 ? ipv4Bytes(text) : null) ?? parseAddr(text) ?? new Uint8Array(family === 4 ? 4 : 16);
+function addrBytes(text: string, family: IpFamily): Uint8Array {
+  if (family === 4) {
+    const b = new Uint8Array(4);
+    if (writeIpv4(text, b, 0)) return b;
+  }
+  return parseAddr(text) ?? new Uint8Array(family === 4 ? 4 : 16);
 }
 
-function writeTuple(w: NlWriter, type: number, t: CtTuple, family: IpFamily): void {
+/**
+ * What the entry encoders write through: NlWriter, or a sink that only records (CreateEncoder's template) or
+ * only patches values at recorded offsets (its fast path). Calls must come in the same order for one shape.
+ */
+export interface AttrSink {
+  open(type: number): number;
+  close(at: number): void;
+  u8(type: number, v: number): void;
+  be16(type: number, v: number): void;
+  be32(type: number, v: number): void;
+  bytes(type: number, b: ArrayLike<number>): void;
+}
+
+/** A tuple; the addresses may be given as bytes (parsed once per entry: the reply tuple reuses them). */
+function writeTuple(w: AttrSink, type: number, t: CtTuple, family: IpFamily, src = addrBytes(t.src, family), dst = addrBytes(t.dst, family)): void {
   const outer = w.open(type);
   const ip = w.open(C.CTA_TUPLE_IP);
-  w.bytes(family === 4 ? C.CTA_IP_V4_SRC : C.CTA_IP_V6_SRC, addrBytes(t.src, family));
-  w.bytes(family === 4 ? C.CTA_IP_V4_DST : C.CTA_IP_V6_DST, addrBytes(t.dst, family));
+  w.bytes(family === 4 ? C.CTA_IP_V4_SRC : C.CTA_IP_V6_SRC, src);
+  w.bytes(family === 4 ? C.CTA_IP_V4_DST : C.CTA_IP_V6_DST, dst);
   w.close(ip);
   const p = w.open(C.CTA_TUPLE_PROTO);
   w.u8(C.CTA_PROTO_NUM, t.proto);
@@ -203,7 +224,7 @@ function writeTuple(w: NlWriter, type: number, t: CtTuple, family: IpFamily): vo
   w.close(outer);
 }
 
-function writeNat(w: NlWriter, type: number, family: IpFamily, addr: string, port: number, proto: number): void {
+function writeNat(w: AttrSink, type: number, family: IpFamily, addr: string, port: number, proto: number): void {
   const a = addrBytes(addr, family);
   const nat = w.open(type);
   w.bytes(family === 4 ? C.CTA_NAT_V4_MINIP : C.CTA_NAT_V6_MINIP, a);
@@ -228,7 +249,7 @@ function tcpFlags(state: number): number {
   return f;
 }
 
-function writeCommon(w: NlWriter, e: ConntrackEntry, timeoutS: number): void {
+function writeCommon(w: AttrSink, e: ConntrackEntry, timeoutS: number): void {
   // IPS_EXPECTED cannot be set from user space (nf_ct_change_status_common → EBUSY); NAT bits are derived by
   // the kernel from CTA_NAT_*, and the remaining unchangeable bits are ignored by __nf_ct_change_status().
   w.be32(C.CTA_STATUS, e.status & (C.IPS_SEEN_REPLY | C.IPS_ASSURED | C.IPS_CONFIRMED));
@@ -266,16 +287,29 @@ export interface CreateOptions {
  * sets IPS_DST_NAT/IPS_SRC_NAT, which is what makes the NAT hooks translate the flow's packets.
  */
 export function encodeCreate(e: ConntrackEntry, seq: number, opts: CreateOptions = {}, w = new NlWriter()): Buffer {
-  const nat = natOf(e);
-  const flags = N.NLM_F_REQUEST | N.NLM_F_ACK | N.NLM_F_CREATE | (opts.exclusive === false ? 0 : N.NLM_F_EXCL);
-  begin(w, C.IPCTNL_MSG_CT_NEW, flags, seq, e.family);
-  writeTuple(w, C.CTA_TUPLE_ORIG, e.orig, e.family);
-  writeTuple(w, C.CTA_TUPLE_REPLY, invertTuple(e.orig), e.family);
-  writeCommon(w, e, opts.timeoutS ?? e.timeoutS);
+  begin(w, C.IPCTNL_MSG_CT_NEW, createFlags(opts), seq, e.family);
+  writeCreateBody(w, e, natOf(e), opts.timeoutS ?? e.timeoutS);
+  return w.finish();
+}
+
+export function createFlags(opts: CreateOptions): number {
+  return N.NLM_F_REQUEST | N.NLM_F_ACK | N.NLM_F_CREATE | (opts.exclusive === false ? 0 : N.NLM_F_EXCL);
+}
+
+/** Everything after nfgenmsg of a create message (see encodeCreate). */
+export function writeCreateBody(w: AttrSink, e: ConntrackEntry, nat: ReturnType<typeof natOf>, timeoutS: number): void {
+  const src = addrBytes(e.orig.src, e.family);
+  const dst = addrBytes(e.orig.dst, e.family);
+  writeTuple(w, C.CTA_TUPLE_ORIG, e.orig, e.family, src, dst);
+  writeTuple(w, C.CTA_TUPLE_REPLY, invertTuple(e.orig), e.family, dst, src);
+  writeCommon(w, e, timeoutS);
   if (nat.dst) writeNat(w, C.CTA_NAT_DST, e.family, nat.dst.addr, nat.dst.port, e.orig.proto);
   if (nat.src) writeNat(w, C.CTA_NAT_SRC, e.family, nat.src.addr, nat.src.port, e.orig.proto);
   if (e.zone) w.be16(C.CTA_ZONE, e.zone);
-  return w.finish();
+}
+
+export function beginCreate(w: NlWriter, e: ConntrackEntry, opts: CreateOptions): void {
+  begin(w, C.IPCTNL_MSG_CT_NEW, createFlags(opts), 0, e.family);
 }
 
 /** IPCTNL_MSG_CT_NEW without NLM_F_CREATE: refresh status/timeout/mark/TCP state of an existing entry. */

@@ -150,6 +150,11 @@ export class NlWriter {
     this.buf = next;
   }
 
+  /** Bytes written so far in the current message. */
+  get length(): number {
+    return this.off;
+  }
+
   /** Start a message (nlmsghdr); finish() fills in the length. */
   begin(type: number, flags: number, seq: number): void {
     this.off = 0;

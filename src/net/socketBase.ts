@@ -69,9 +69,16 @@ export interface ReaderOptions {
    * each datagram at once (netlink events). Needs batch > 1 and controlLen 0.
    */
   reuseBuffer?: boolean;
+  /**
+   * With reuseBuffer: called instead of onMessage with the datagram's place in the shared buffer, so not even a
+   * RecvResult or a subarray is allocated per datagram.
+   */
+  onData?: (buf: Buffer, start: number, end: number, flags: number) => void;
 }
 
 const EMPTY = Buffer.alloc(0);
+/** receiveInto() handed the datagrams to onData itself. */
+const RAW_DELIVERED: RecvResult[] = [];
 
 /** After this many poll errors in a row with nothing read between them, re-arm with a delay (no busy loop). */
 const POLL_ERROR_BURST = 8;
@@ -94,6 +101,7 @@ export class PolledReader {
   private readonly batch: number;
   private readonly maxPerEvent: number;
   private rx: { buf: Buffer; info: Int32Array } | null = null;
+  private rawDelivered = 0;
 
   constructor(
     private readonly net: NativeNet,
@@ -174,6 +182,12 @@ export class PolledReader {
     const slot = this.opts.maxLen;
     const n = this.net.recvmmsgInto!(this.fd, max < this.batch ? buf.subarray(0, max * slot) : buf, slot, info);
     if (n === 0) return null;
+    const onData = this.opts.onData;
+    if (onData) {
+      this.rawDelivered = n;
+      for (let i = 0; i < n && this.handle; i++) onData(buf, i * slot, i * slot + info[2 * i]!, info[2 * i + 1]!);
+      return RAW_DELIVERED;
+    }
     const out = new Array<RecvResult>(n);
     for (let i = 0; i < n; i++) {
       out[i] = { data: buf.subarray(i * slot, i * slot + info[2 * i]!), addr: EMPTY, control: EMPTY, flags: info[2 * i + 1]! };
@@ -211,6 +225,12 @@ export class PolledReader {
         continue;
       }
       lastWasError = false;
+      if (msgs === RAW_DELIVERED) {
+        read += this.rawDelivered;
+        this.pollErrorsInRow = 0;
+        if (!this.handle) return;
+        continue;
+      }
       if (msgs === null) {
         this.opts.onIdle?.();
         return;

@@ -12,7 +12,7 @@
 // authenticated; decode() verifies the MAC in constant time before looking at the payload and never throws.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { formatAddress as addrToString, parseAddress as parseAddr } from '../ip/address.js';
-import { ipv4Bytes } from '../conntrack/codec.js';
+import { writeIpv4 } from '../conntrack/codec.js';
 import type { ConntrackEntry, Drop, IpFamily } from '../conntrack/types.js';
 
 export const SYNC_VERSION = 1;
@@ -92,21 +92,19 @@ function writeRecord(r: SyncRecord, out: Buffer, off: number): number {
   out[off + 30] = e.orig.icmpType;
   out[off + 31] = e.orig.icmpCode;
   const alen = e.family === 4 ? 4 : 16;
-  let a = off + RECORD_FIXED;
-  for (const text of [e.orig.src, e.orig.dst, e.reply.src, e.reply.dst]) {
-    const v4 = alen === 4 ? ipv4Bytes(text) : null;
-    if (v4) {
-      out[a] = v4[0]!;
-      out[a + 1] = v4[1]!;
-      out[a + 2] = v4[2]!;
-      out[a + 3] = v4[3]!;
-    } else {
-      const b = parseAddr(text);
-      if (b && b.length === alen) b.copy(out, a);
-    }
-    a += alen;
-  }
-  return a - off;
+  const a = off + RECORD_FIXED;
+  writeAddr(e.orig.src, alen, out, a);
+  writeAddr(e.orig.dst, alen, out, a + alen);
+  writeAddr(e.reply.src, alen, out, a + 2 * alen);
+  writeAddr(e.reply.dst, alen, out, a + 3 * alen);
+  return RECORD_FIXED + 4 * alen;
+}
+
+function writeAddr(text: string, alen: number, out: Buffer, at: number): void {
+  if (alen === 4 && writeIpv4(text, out, at)) return;
+  const b = parseAddr(text);
+  if (b && b.length === alen) b.copy(out, at);
+  else out.fill(0, at, at + alen);
 }
 
 function readRecord(buf: Buffer, off: number): { rec: SyncRecord; len: number } | Drop {

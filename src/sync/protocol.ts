@@ -49,7 +49,7 @@ export type SyncEvent =
   /** A change in this node's kernel table (already filtered). */
   | { type: 'local'; op: 'upsert' | 'delete'; entry: ConntrackEntry }
   /** Several changes at once, in kernel order (the shell batches what one socket read delivered). */
-  | { type: 'localMany'; changes: ReadonlyArray<{ op: 'upsert' | 'delete'; entry: ConntrackEntry }> }
+  | { type: 'localMany'; changes: readonly SyncRecord[] }
   /** A fresh kernel dump (after becoming master or an event overrun): the internal cache becomes exactly this. */
   | { type: 'localReset'; entries: Iterable<ConntrackEntry> }
   /** A message that passed decodeMessage() (MAC verified). */
@@ -170,7 +170,7 @@ export class SyncProtocol {
         this.onLocal(ev.op, ev.entry, nowMs, out);
         break;
       case 'localMany':
-        for (const c of ev.changes) this.onLocal(c.op, c.entry, nowMs, out);
+        for (const c of ev.changes) this.onLocal(c.op, c.entry, nowMs, out, c);
         break;
       case 'localReset':
         this.onLocalReset(ev.entries, nowMs, out);
@@ -260,13 +260,13 @@ export class SyncProtocol {
     out.push({ type: 'send', msg: this.stamp(body, seq) });
   }
 
-  private onLocal(op: 'upsert' | 'delete', entry: ConntrackEntry, nowMs: number, out: SyncEffect[]): void {
+  private onLocal(op: 'upsert' | 'delete', entry: ConntrackEntry, nowMs: number, out: SyncEffect[], rec?: SyncRecord): void {
     if (op === 'upsert') this.internal.upsert(entry);
     else this.internal.delete(entry);
     if (this.role !== 'master') return;
     const len = recordLen(entry.family);
     if (this.batchBytes + len + HEADER_BYTES > this.cfg.maxDatagramBytes) this.flushBatch(out);
-    this.batch.push({ op, entry });
+    this.batch.push(rec ?? { op, entry });
     this.batchBytes += len;
     if (this.batchDeadline === null) this.batchDeadline = nowMs + this.cfg.flushDelayMs;
   }

@@ -15,6 +15,11 @@ import { ConnTable } from './table.js';
 import { SyncProtocol, type SyncEffect, type SyncEvent, type SyncProtocolConfig } from './protocol.js';
 import type { SyncTransport } from './channel.js';
 
+/** Background encoding of received entries (see schedulePrepare). */
+const PREPARE_QUIET_MS = 10;
+const PREPARE_BUSY_SLICE = 256;
+const PREPARE_QUIET_SLICE = 2048;
+
 export interface ConnSyncService {
   start(): Promise<void>;
   /** Commit the external cache to the kernel; call BEFORE adding VIPs / sending GARP. */
@@ -108,6 +113,7 @@ export class ConnSync implements ConnSyncService {
   private toPrepare: ConntrackEntry[] = [];
   private localQueue: Array<{ op: 'upsert' | 'delete'; entry: ConntrackEntry }> = [];
   private prepareScheduled = false;
+  private lastDatagramAtMs = -Infinity;
   /** Event journals of dumps in progress (see resyncFromKernel). */
   private readonly journals = new Set<Array<{ op: 'upsert' | 'delete'; entry: ConntrackEntry }>>();
 
@@ -159,6 +165,7 @@ export class ConnSync implements ConnSyncService {
       this.codecDrops[m.drop] = (this.codecDrops[m.drop] ?? 0) + 1;
       return;
     }
+    this.lastDatagramAtMs = this.clock();
     if (m.type === 'data') {
       // Defence in depth: a peer with a wider filter must not push flows we were told not to own.
       const records = m.records.filter((r) => isReplicated(this.o.filter, r.entry));
@@ -172,17 +179,25 @@ export class ConnSync implements ConnSyncService {
     this.feed({ type: 'received', msg: m });
   }
 
-  /** Encode create messages for received entries in the background, in slices, off the takeover path. */
+  /**
+   * Encode create messages for received entries in the background, off the takeover path. While the stream is
+   * busy (a datagram within the last PREPARE_QUIET_MS) only a small slice runs per PREPARE_QUIET_MS, so the
+   * encoding does not compete with receiving; once the link is quiet it runs in large slices per loop turn.
+   */
   private schedulePrepare(): void {
     if (this.prepareScheduled) return;
     this.prepareScheduled = true;
-    setImmediate(() => {
+    const busy = this.clock() - this.lastDatagramAtMs < PREPARE_QUIET_MS;
+    const run = (): void => {
       this.prepareScheduled = false;
       if (this.stopped) return;
-      const slice = this.toPrepare.splice(0, 2048).filter((e) => this.core.external.get(e) === e);
-      this.o.conntrack.prepare?.(slice);
+      const stillBusy = this.clock() - this.lastDatagramAtMs < PREPARE_QUIET_MS;
+      // Entries superseded meanwhile are encoded too (rare); their message is dropped with them.
+      this.o.conntrack.prepare?.(this.toPrepare.splice(0, stillBusy ? PREPARE_BUSY_SLICE : PREPARE_QUIET_SLICE));
       if (this.toPrepare.length) this.schedulePrepare();
-    });
+    };
+    if (busy) setTimeout(run, PREPARE_QUIET_MS).unref();
+    else setImmediate(run);
   }
 
   private scheduleOverrunDump(): void {
