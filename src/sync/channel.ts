@@ -1,15 +1,20 @@
-// UDP transport of the sync protocol, on dgram-as-promised: IPv4/IPv6 multicast on one interface (default) or
-// unicast to a list of peers. It moves opaque datagrams; the codec and the protocol live elsewhere.
-// Multicast reception is bound to the group address, not the wildcard, so datagrams for the group arriving on
-// another interface are not accepted (conntrackd learnt this the hard way: netfilter bugzilla #1819).
-import { networkInterfaces } from 'node:os';
+// UDP transport of the sync protocol: IPv4/IPv6 multicast on one interface (default) or unicast to a list of
+// peers. It moves opaque datagrams; the codec and the protocol live elsewhere.
+//
+// Sending goes through dgram-as-promised. Receiving uses a socket of the vipd_net addon: Node's dgram can neither
+// lift the receive buffer above net.core.rmem_max (SO_RCVBUFFORCE; conntrackd uses 8 MB for the same reason and
+// a bulk of 100,000 entries is ~4,000 datagrams arriving at once) nor read a burst in one system call, and the
+// only way to reach its fd is a private field (DEP0112). Multicast reception is bound to the group address, not
+// the wildcard, so datagrams for the group arriving on another interface are not accepted (conntrackd learnt
+// this the hard way: netfilter bugzilla #1819).
 import { isIPv6 } from 'node:net';
 import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
-import { nativeNet } from '../net/native.js';
-
-const SOL_SOCKET = 1;
-const SO_SNDBUFFORCE = 32;
-const SO_RCVBUFFORCE = 33;
+import * as C from '../net/constants.js';
+import { nativeNet, type NativeNet } from '../net/native.js';
+import { openRtnetlink } from '../net/rtnetlink.js';
+import { primaryIpv4 } from '../net/rtnlCodec.js';
+import { ipMreqn, ipv6Mreq, parseSockaddr, sockaddrIn, sockaddrIn6 } from '../net/sockaddr.js';
+import { PolledReader, openSocket } from '../net/socketBase.js';
 
 export interface SyncTransport {
   start(onDatagram: (data: Buffer, from: string) => void): Promise<void>;
@@ -27,81 +32,135 @@ export interface UdpChannelOptions {
   mcastGroup: string | null;
   peers: readonly string[];
   port: number;
-  sourceAddress?: string | null;
+  /**
+   * Source address of our datagrams (config `source_address`). Required: use resolveSourceAddress() for the
+   * interface's primary address when the config leaves it out.
+   */
+  sourceAddress: string;
   ttl?: number;
-  /** Socket buffers; conntrackd's example config uses 1249280 and says the ~100 KB default is too small. */
+  /** Receive buffer (SO_RCVBUFFORCE as root, else SO_RCVBUF capped by rmem_max). Default 8 MB. */
   rcvbufBytes?: number;
+  /** Send buffer (SO_SNDBUF through dgram, capped by wmem_max). Default 4 MB. */
   sndbufBytes?: number;
   /** Datagrams handed to the kernel per event-loop turn, so a bulk does not starve everything else. */
   burst?: number;
+  native?: NativeNet;
 }
 
-/** The interface's first address of the wanted family (its primary address, not a VIP added later). */
-export function interfaceAddress(ifname: string, family: 4 | 6): string | null {
-  const list = networkInterfaces()[ifname] ?? [];
-  const a = list.find((x) => (family === 4 ? x.family === 'IPv4' : x.family === 'IPv6' && x.scopeid === 0));
-  return a ? a.address : null;
-}
-
-function forceBuffer(s: SocketAsPromised, opt: number, bytes: number, fallback: () => void): void {
-  // Node only sets SO_RCVBUF/SO_SNDBUF, capped by net.core.rmem_max; as root, *FORCE lifts the cap.
-  const fd = (s.socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+/**
+ * The source address for a sync block without `source_address`: the interface's primary IPv4 address (not a
+ * secondary one, which is what a VIP in the interface's subnet is), as keepalived picks its VRRP source; for
+ * IPv6 the first global non-tentative address, else the link-local one. Asks the kernel (rtnetlink) rather than
+ * os.networkInterfaces(), which does not tell primary and secondary (VIP) addresses apart.
+ */
+export async function resolveSourceAddress(ifname: string, family: 4 | 6, native?: NativeNet): Promise<string> {
+  const net = native ?? nativeNet();
+  const ifindex = ifname.length > 15 ? 0 : net.ifNameToIndex(ifname);
+  if (ifindex === 0) throw new Error(`sync: no interface ${ifname}`);
+  const rtnl = openRtnetlink({ native: net });
   try {
-    if (typeof fd !== 'number' || fd < 0) throw new Error('no fd');
-    nativeNet().setsockopt(fd, SOL_SOCKET, opt, bytes);
-  } catch {
-    try {
-      fallback();
-    } catch {
-      /* keep the default */
+    const addrs = await rtnl.listAddresses(family);
+    let found: string | null;
+    if (family === 4) {
+      found = primaryIpv4(addrs, ifindex);
+    } else {
+      const own = addrs.filter((a) => a.family === 6 && a.ifindex === ifindex && !a.tentative);
+      found = (own.find((a) => a.scope === C.RT_SCOPE_UNIVERSE) ?? own.find((a) => a.scope === C.RT_SCOPE_LINK))?.address ?? null;
     }
+    if (!found) throw new Error(`sync: interface ${ifname} has no IPv${family} address (set source_address)`);
+    return found;
+  } finally {
+    rtnl.close();
   }
 }
 
 export class UdpSyncChannel implements SyncTransport {
-  private rx: SocketAsPromised | null = null;
+  private rxFd = -1;
+  private reader: PolledReader | null = null;
   private tx: SocketAsPromised | null = null;
   private readonly queue: Buffer[] = [];
   private draining = false;
   private closed = false;
-  readonly stats = { sent: 0, sendErrors: 0, received: 0 };
+  readonly stats = { sent: 0, sendErrors: 0, received: 0, receiveErrors: 0 };
   readonly localAddress: string;
   private readonly v6: boolean;
+  private readonly net: NativeNet;
 
   constructor(private readonly o: UdpChannelOptions) {
     this.v6 = o.mcastGroup ? isIPv6(o.mcastGroup) : o.peers.some((p) => isIPv6(p));
-    const local = o.sourceAddress ?? interfaceAddress(o.interface, this.v6 ? 6 : 4);
-    if (!local) throw new Error(`sync: interface ${o.interface} has no IPv${this.v6 ? 6 : 4} address`);
-    this.localAddress = local;
+    if (!o.sourceAddress) throw new Error(`sync: no source address for ${o.interface} (set source_address)`);
+    if (isIPv6(o.sourceAddress) !== this.v6) {
+      throw new Error(`sync: source address ${o.sourceAddress} is not IPv${this.v6 ? 6 : 4} like the ${o.mcastGroup ? 'group' : 'peers'}`);
+    }
+    this.localAddress = o.sourceAddress;
+    this.net = o.native ?? nativeNet();
   }
 
   async start(onDatagram: (data: Buffer, from: string) => void): Promise<void> {
+    this.openReceiver(onDatagram);
     const type = this.v6 ? 'udp6' : 'udp4';
-    const onMessage = (msg: Buffer, rinfo: { address: string }): void => {
-      this.stats.received++;
-      onDatagram(msg, rinfo.address);
-    };
-    const rcv = this.o.rcvbufBytes ?? 8 << 20;
     const snd = this.o.sndbufBytes ?? 4 << 20;
-    if (this.o.mcastGroup) {
-      // Permanent 'message' listener (the constructor callback): recv() would miss datagrams between awaits.
-      this.rx = DgramAsPromised.createSocket({ type, reuseAddr: true }, onMessage);
-      await this.rx.bind(this.o.port, this.o.mcastGroup);
-      const mif = this.v6 ? `::%${this.o.interface}` : this.localAddress;
-      this.rx.addMembership(this.o.mcastGroup, mif);
-      forceBuffer(this.rx, SO_RCVBUFFORCE, rcv, () => this.rx!.setRecvBufferSize(rcv));
+    try {
       this.tx = DgramAsPromised.createSocket({ type, reuseAddr: true });
       await this.tx.bind(0, this.localAddress);
-      this.tx.setMulticastInterface(mif);
-      this.tx.setMulticastTTL(this.o.ttl ?? 1);
-      this.tx.setMulticastLoopback(false);
-    } else {
-      this.rx = DgramAsPromised.createSocket({ type, reuseAddr: true }, onMessage);
-      await this.rx.bind(this.o.port, this.localAddress);
-      forceBuffer(this.rx, SO_RCVBUFFORCE, rcv, () => this.rx!.setRecvBufferSize(rcv));
-      this.tx = this.rx;
+      if (this.o.mcastGroup) {
+        this.tx.setMulticastInterface(this.v6 ? `::%${this.o.interface}` : this.localAddress);
+        this.tx.setMulticastTTL(this.o.ttl ?? 1);
+        this.tx.setMulticastLoopback(false);
+      }
+      try {
+        this.tx.setSendBufferSize(snd);
+      } catch {
+        /* keep the default: sending is paced anyway */
+      }
+    } catch (err) {
+      await this.close();
+      throw err;
     }
-    forceBuffer(this.tx, SO_SNDBUFFORCE, snd, () => this.tx!.setSendBufferSize(snd));
+  }
+
+  /** The addon socket that receives: group (or our unicast address) and port, large buffer, batched reads. */
+  private openReceiver(onDatagram: (data: Buffer, from: string) => void): void {
+    const net = this.net;
+    const { interface: ifname, mcastGroup: group, port } = this.o;
+    const ifindex = ifname.length > 15 ? 0 : net.ifNameToIndex(ifname);
+    const rcv = this.o.rcvbufBytes ?? 8 << 20;
+    const ctx = { what: `open sync socket on ${ifname}`, ifname, address: group ?? this.localAddress };
+    this.rxFd = openSocket(net, this.v6 ? C.AF_INET6 : C.AF_INET, C.SOCK_DGRAM, 0, ctx, (fd) => {
+      net.setsockopt(fd, C.SOL_SOCKET, C.SO_REUSEADDR, 1);
+      try {
+        net.setsockopt(fd, C.SOL_SOCKET, C.SO_RCVBUFFORCE, rcv);
+      } catch {
+        net.setsockopt(fd, C.SOL_SOCKET, C.SO_RCVBUF, rcv); // capped by net.core.rmem_max without CAP_NET_ADMIN
+      }
+      if (this.v6) {
+        net.setsockopt(fd, C.SOL_IPV6, C.IPV6_V6ONLY, 1);
+        net.bind(fd, sockaddrIn6(group ?? this.localAddress, port, ifindex));
+        if (group) {
+          net.setsockopt(fd, C.SOL_IPV6, C.IPV6_ADD_MEMBERSHIP, ipv6Mreq(group, ifindex));
+          net.setsockopt(fd, C.SOL_IPV6, C.IPV6_MULTICAST_ALL, 0);
+        }
+      } else {
+        net.bind(fd, sockaddrIn(group ?? this.localAddress, port));
+        if (group) {
+          net.setsockopt(fd, C.SOL_IP, C.IP_ADD_MEMBERSHIP, ipMreqn(group, ifindex, this.localAddress));
+          net.setsockopt(fd, C.SOL_IP, C.IP_MULTICAST_ALL, 0);
+        }
+      }
+    });
+    this.reader = new PolledReader(net, this.rxFd, {
+      maxLen: 65536,
+      controlLen: 0,
+      batch: 64,
+      maxPerEvent: 512,
+      onMessage: (m) => {
+        this.stats.received++;
+        const a = parseSockaddr(m.addr);
+        onDatagram(m.data, a && (a.family === 'inet' || a.family === 'inet6') ? a.address : '');
+      },
+      onError: () => void this.stats.receiveErrors++,
+    });
+    this.reader.start();
   }
 
   send(data: Buffer): void {
@@ -136,7 +195,17 @@ export class UdpSyncChannel implements SyncTransport {
   async close(): Promise<void> {
     this.closed = true;
     this.queue.length = 0;
-    const socks = new Set([this.rx, this.tx].filter((s): s is SocketAsPromised => s !== null));
-    for (const s of socks) await s.close().catch(() => undefined);
+    this.reader?.stop();
+    this.reader = null;
+    if (this.rxFd >= 0) {
+      try {
+        this.net.close(this.rxFd);
+      } catch {
+        /* nothing to do */
+      }
+      this.rxFd = -1;
+    }
+    await this.tx?.close().catch(() => undefined);
+    this.tx = null;
   }
 }

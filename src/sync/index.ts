@@ -1,7 +1,8 @@
 // Composition of connection sync from a parsed `vipd_conntrack_sync` block: the one call the daemon needs.
 import type { ConntrackSyncConfig } from '../config/types.js';
 import { CtNetlink } from '../conntrack/client.js';
-import { UdpSyncChannel } from './channel.js';
+import { UdpSyncChannel, resolveSourceAddress } from './channel.js';
+import { isIPv6 } from 'node:net';
 import type { SyncFilter } from './filter.js';
 import { loadKeyFile } from './key.js';
 import { ConnSync, type ConnSyncOptions } from './service.js';
@@ -18,12 +19,17 @@ export interface OpenConnSyncExtras {
 /** Build (not start) the sync service for one config block: ctnetlink + UDP channel + key + filter. */
 export async function openConnSync(c: ConntrackSyncConfig, extras: OpenConnSyncExtras = {}): Promise<ConnSync> {
   const key = await loadKeyFile(c.keyFile);
+  const v6 = c.mcastGroup ? isIPv6(c.mcastGroup) : c.peers.some((p) => isIPv6(p));
+  // Without source_address: the interface's primary address from the kernel (never a VIP: those are
+  // secondary addresses or carry a label, and os.networkInterfaces() cannot tell them apart).
+  const sourceAddress = c.sourceAddress ?? (await resolveSourceAddress(c.interface, v6 ? 6 : 4));
+  if (!c.sourceAddress) extras.log?.(`conntrack sync: source address ${sourceAddress} (primary address of ${c.interface})`);
   const channel = new UdpSyncChannel({
     interface: c.interface,
     mcastGroup: c.mcastGroup,
     peers: c.peers,
     port: c.port,
-    sourceAddress: c.sourceAddress,
+    sourceAddress,
     ttl: c.ttl,
   });
   const conntrack = new CtNetlink();

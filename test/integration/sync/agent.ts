@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CtNetlink } from '../../../src/conntrack/client.js';
-import { UdpSyncChannel } from '../../../src/sync/channel.js';
+import { UdpSyncChannel, resolveSourceAddress } from '../../../src/sync/channel.js';
 import { INCLUDE_ALL, type SyncFilter } from '../../../src/sync/filter.js';
 import { ConnSync } from '../../../src/sync/service.js';
 
@@ -22,7 +22,13 @@ interface AgentConfig {
 const cfg = JSON.parse(process.argv[2] ?? '{}') as AgentConfig;
 const svc = new ConnSync({
   conntrack: new CtNetlink(),
-  channel: new UdpSyncChannel({ interface: cfg.interface, mcastGroup: cfg.mcastGroup, peers: cfg.peers, port: cfg.port, sourceAddress: cfg.sourceAddress }),
+  channel: new UdpSyncChannel({
+    interface: cfg.interface,
+    mcastGroup: cfg.mcastGroup,
+    peers: cfg.peers,
+    port: cfg.port,
+    sourceAddress: cfg.sourceAddress ?? (await resolveSourceAddress(cfg.interface, 4)),
+  }),
   key: Buffer.from(cfg.key, 'hex'),
   filter: { ...(cfg.filter ?? INCLUDE_ALL), syncPort: cfg.port },
   protocol: { noPeerGraceMs: 1500 },
