@@ -51,12 +51,16 @@ export type SyncBody =
   | { type: 'bulkBegin'; bulkId: number }
   /** Reliable: the resync is complete; receivers sweep what the bulk did not refresh. */
   | { type: 'bulkEnd'; bulkId: number; count: number }
-  /** Liveness; streamSeq carries the highest sequence sent so tail loss is noticed. */
-  | { type: 'keepalive'; role: 'master' | 'backup' }
+  /**
+   * Liveness; streamSeq carries the highest sequence sent so tail loss is noticed. wallDs: the sender's wall
+   * clock (deciseconds since 2024-01-01) when sent — receivers trust a sender only after a fresh one, so a
+   * recording replayed to a restarted receiver is refused (appended field: absent in a payload of one byte).
+   */
+  | { type: 'keepalive'; role: 'master' | 'backup'; wallDs?: number }
   /** Cumulative acknowledgement of a sender's stream (for lag metrics and "peer in sync"). */
   | { type: 'ack'; targetId: number; targetEpoch: number; upTo: number }
-  /** The sender took over as master and has committed its cache to its kernel. */
-  | { type: 'confirm'; committed: number };
+  /** The sender took over as master and has committed its cache to its kernel; wallDs as for keepalive. */
+  | { type: 'confirm'; committed: number; wallDs?: number };
 
 export type SyncMessage = SyncHeader & SyncBody;
 
@@ -154,12 +158,18 @@ function encodeBody(b: SyncBody): { type: number; payload: Buffer } {
       return { type: MsgType.BULK_BEGIN, payload: u32s(b.bulkId) };
     case 'bulkEnd':
       return { type: MsgType.BULK_END, payload: u32s(b.bulkId, b.count) };
-    case 'keepalive':
-      return { type: MsgType.KEEPALIVE, payload: Buffer.from([b.role === 'master' ? 1 : 2]) };
+    case 'keepalive': {
+      const role = b.role === 'master' ? 1 : 2;
+      if (b.wallDs === undefined) return { type: MsgType.KEEPALIVE, payload: Buffer.from([role]) };
+      const p = Buffer.alloc(5);
+      p[0] = role;
+      p.writeUInt32BE(b.wallDs >>> 0, 1);
+      return { type: MsgType.KEEPALIVE, payload: p };
+    }
     case 'ack':
       return { type: MsgType.ACK, payload: u32s(b.targetId, b.targetEpoch, b.upTo) };
     case 'confirm':
-      return { type: MsgType.CONFIRM, payload: u32s(b.committed) };
+      return { type: MsgType.CONFIRM, payload: b.wallDs === undefined ? u32s(b.committed) : u32s(b.committed, b.wallDs) };
   }
 }
 
@@ -214,11 +224,14 @@ function decodeBody(type: number, p: Buffer): SyncBody | Drop {
       return need(8) ? { type: 'bulkEnd', bulkId: p.readUInt32BE(0), count: p.readUInt32BE(4) } : { drop: 'bad-payload' };
     case MsgType.KEEPALIVE:
       if (!need(1) || (p[0] !== 1 && p[0] !== 2)) return { drop: 'bad-payload' };
-      return { type: 'keepalive', role: p[0] === 1 ? 'master' : 'backup' };
+      return need(5)
+        ? { type: 'keepalive', role: p[0] === 1 ? 'master' : 'backup', wallDs: p.readUInt32BE(1) }
+        : { type: 'keepalive', role: p[0] === 1 ? 'master' : 'backup' };
     case MsgType.ACK:
       return need(12) ? { type: 'ack', targetId: p.readUInt32BE(0), targetEpoch: p.readUInt32BE(4), upTo: p.readUInt32BE(8) } : { drop: 'bad-payload' };
     case MsgType.CONFIRM:
-      return need(4) ? { type: 'confirm', committed: p.readUInt32BE(0) } : { drop: 'bad-payload' };
+      if (!need(4)) return { drop: 'bad-payload' };
+      return need(8) ? { type: 'confirm', committed: p.readUInt32BE(0), wallDs: p.readUInt32BE(4) } : { type: 'confirm', committed: p.readUInt32BE(0) };
     default:
       return { drop: 'unknown-type' };
   }

@@ -42,6 +42,13 @@ export interface SyncProtocolConfig {
   /** With no master heard for this long after start, there is nothing to sync: resyncComplete() is true. */
   noPeerGraceMs?: number;
   ackIntervalMs?: number;
+  /**
+   * Wall clock = nowMs + wallOffsetMs (the shell sets Date.now() − its monotonic clock; the core reads no
+   * clock). Default: a fixed instant, so virtual-time tests agree across nodes.
+   */
+  wallOffsetMs?: number;
+  /** A keep-alive/CONFIRM whose wall stamp differs from ours by more than this is stale (a replay). */
+  maxClockSkewMs?: number;
 }
 
 export type SyncEvent =
@@ -106,6 +113,8 @@ interface Required_ {
   bulkCoalesceMs: number;
   noPeerGraceMs: number;
   ackIntervalMs: number;
+  wallOffsetMs: number;
+  maxClockSkewMs: number;
 }
 
 export const PROTOCOL_DEFAULTS: Required_ = {
@@ -123,10 +132,31 @@ export const PROTOCOL_DEFAULTS: Required_ = {
   bulkCoalesceMs: 20,
   noPeerGraceMs: 3000,
   ackIntervalMs: 500,
+  wallOffsetMs: Date.UTC(2025, 0, 1),
+  maxClockSkewMs: 120_000,
 };
+
+/** Wire wall-clock stamps: deciseconds since this instant (as the epoch). */
+const WALL_BASE_MS = Date.UTC(2024, 0, 1);
+
+/** Datagrams of a bulk sent per step (about 1,700 IPv4 entries, a few ms of encoding and signing). */
+const BULK_STEP_DATAGRAMS = 64;
 
 /** Header fields of a datagram before msgSeq/streamSeq are stamped. */
 const HEADER_BYTES = 24 + 32 + 2;
+
+/** Whether a fresh kernel view of an entry differs from what was streamed in a way a peer must learn. */
+export function changedState(old: ConntrackEntry, e: ConntrackEntry): boolean {
+  return (
+    old.status !== e.status ||
+    old.tcp?.state !== e.tcp?.state ||
+    old.mark !== e.mark ||
+    old.reply.src !== e.reply.src ||
+    old.reply.dst !== e.reply.dst ||
+    old.reply.srcPort !== e.reply.srcPort ||
+    old.reply.dstPort !== e.reply.dstPort
+  );
+}
 
 export class SyncProtocol {
   readonly internal = new ConnTable();
@@ -140,6 +170,9 @@ export class SyncProtocol {
   private batchBytes = 0;
   private batchDeadline: number | null = null;
   private bulkDeadline: number | null = null;
+  /** A bulk in progress: sent a slice per step so that no single call encodes the whole table. */
+  private bulk: { id: number; it: Iterator<ConntrackEntry>; count: number; stepAt: number } | null = null;
+  private bulkAgain = false;
   private keepaliveAt: number | null = null;
   private resyncAt: number | null = null;
   private startedAtMs: number | null = null;
@@ -195,6 +228,7 @@ export class SyncProtocol {
     };
     consider(this.batchDeadline);
     consider(this.bulkDeadline);
+    consider(this.bulk?.stepAt ?? null);
     consider(this.keepaliveAt);
     if (this.role === 'backup' && !this.syncedWithMaster()) consider(this.resyncAt);
     if (this.role === 'backup') {
@@ -243,6 +277,16 @@ export class SyncProtocol {
     return { senderId: this.base.nodeId, epoch: this.base.epoch, msgSeq: this.msgSeq, streamSeq, ...body } as SyncMessage;
   }
 
+  private wallDs(nowMs: number): number {
+    return Math.max(0, Math.floor((nowMs + this.cfg.wallOffsetMs - WALL_BASE_MS) / 100)) >>> 0;
+  }
+
+  /** Within maxClockSkewMs of our wall clock (u32 deciseconds; absent = an old peer or a forged short form). */
+  private fresh(wallDs: number | undefined, nowMs: number): boolean {
+    if (wallDs === undefined) return false;
+    return Math.abs(wallDs - this.wallDs(nowMs)) * 100 <= this.cfg.maxClockSkewMs;
+  }
+
   private sendControl(body: SyncBody, out: SyncEffect[]): void {
     this.counters.sent++;
     out.push({ type: 'send', msg: this.stamp(body, this.nextStreamSeq - 1) });
@@ -287,7 +331,7 @@ export class SyncProtocol {
     for (const e of gone) this.onLocal('delete', e, nowMs, out);
     for (const [k, e] of next) {
       const old = this.internal.getByKey(k);
-      if (!old || old.status !== e.status || old.tcp?.state !== e.tcp?.state || old.mark !== e.mark || old.reply.src !== e.reply.src || old.reply.dst !== e.reply.dst || old.reply.srcPort !== e.reply.srcPort || old.reply.dstPort !== e.reply.dstPort) {
+      if (!old || changedState(old, e)) {
         this.onLocal('upsert', e, nowMs, out);
       }
     }
@@ -303,32 +347,75 @@ export class SyncProtocol {
   }
 
   private scheduleBulk(nowMs: number): void {
+    if (this.bulk) {
+      this.bulkAgain = true; // one more after the running one: it may have passed what the asker misses
+      return;
+    }
     if (this.bulkDeadline === null) this.bulkDeadline = nowMs + this.cfg.bulkCoalesceMs;
   }
 
-  /** BULK_BEGIN, the whole internal cache as upserts, BULK_END — all reliable, all repairable by NACK. */
+  /**
+   * After the commit at takeover: the external cache becomes the internal one (conntrackd flushes both caches
+   * after `-c`, primary-backup.sh), in O(entries we held before) instead of a copy of 100,000 entries on the
+   * takeover path. The kernel dump that follows corrects whatever the commit did not create.
+   */
+  adoptExternal(): void {
+    this.internal.absorb(this.external);
+  }
+
+  /**
+   * BULK_BEGIN, the whole internal cache as upserts, BULK_END — all reliable, all repairable by NACK. Sent in
+   * steps of BULK_STEP_DATAGRAMS (nextDeadline() asks to be called again at once), so a 100,000-entry bulk never
+   * holds the event loop for the whole encode-and-sign. The cache is walked live: a change made meanwhile is
+   * either seen by the walk or streamed as an ordinary change after it; in stream order both end right.
+   */
   private sendBulk(nowMs: number, out: SyncEffect[]): void {
     this.bulkDeadline = null;
     this.flushBatch(out);
+    // A fresh wall stamp first: a receiver that has not verified us yet (it just started) accepts the bulk.
+    this.sendControl({ type: 'keepalive', role: this.role, wallDs: this.wallDs(nowMs) }, out);
+    this.keepaliveAt = nowMs + this.cfg.keepaliveMs;
     const bulkId = nowMs >>> 0;
     this.sendReliable({ type: 'bulkBegin', bulkId }, out);
+    this.bulk = { id: bulkId, it: this.internal.entries(), count: 0, stepAt: nowMs };
+    this.stepBulk(nowMs, out);
+  }
+
+  private stepBulk(nowMs: number, out: SyncEffect[]): void {
+    const b = this.bulk;
+    if (!b) return;
+    this.flushBatch(out); // changes made since the last step go first
     let records: SyncRecord[] = [];
     let bytes = 0;
-    let count = 0;
-    for (const entry of this.internal.entries()) {
+    let datagrams = 0;
+    for (;;) {
+      if (datagrams >= BULK_STEP_DATAGRAMS) {
+        if (records.length) this.sendReliable({ type: 'data', records }, out); // walked: must go out now
+        b.stepAt = nowMs;
+        return;
+      }
+      const n = b.it.next();
+      if (n.done) break;
+      const entry = n.value;
       const len = recordLen(entry.family);
       if (bytes + len + HEADER_BYTES > this.cfg.maxDatagramBytes) {
         this.sendReliable({ type: 'data', records }, out);
+        datagrams++;
         records = [];
         bytes = 0;
       }
       records.push({ op: 'upsert', entry });
       bytes += len;
-      count++;
+      b.count++;
     }
     if (records.length) this.sendReliable({ type: 'data', records }, out);
-    this.sendReliable({ type: 'bulkEnd', bulkId, count }, out);
+    this.sendReliable({ type: 'bulkEnd', bulkId: b.id, count: b.count }, out);
     this.counters.bulksSent++;
+    this.bulk = null;
+    if (this.bulkAgain) {
+      this.bulkAgain = false;
+      this.scheduleBulk(nowMs);
+    }
   }
 
   private onRole(role: 'master' | 'backup', committed: number, nowMs: number, out: SyncEffect[]): void {
@@ -336,13 +423,15 @@ export class SyncProtocol {
     this.role = role;
     if (role === 'master') {
       this.currentMaster = this.base.nodeId;
-      this.sendControl({ type: 'confirm', committed }, out);
+      this.sendControl({ type: 'confirm', committed, wallDs: this.wallDs(nowMs) }, out);
       this.scheduleBulk(nowMs);
     } else {
       this.batch = [];
       this.batchBytes = 0;
       this.batchDeadline = null;
       this.bulkDeadline = null;
+      this.bulk = null;
+      this.bulkAgain = false;
       if (this.currentMaster === this.base.nodeId) this.currentMaster = null;
       // What we held as master is not a peer's truth: rebuild from the new master's bulk.
       for (const r of this.receivers.values()) r.unsync();
@@ -381,6 +470,11 @@ export class SyncProtocol {
       this.receivers.set(msg.senderId, r);
     }
     if (!r.acceptMsgSeq(msg.msgSeq, this.cfg.replayWindow)) return this.drop('replay');
+    // A sender is trusted once a fresh wall stamp came from it (see ReceiverState.verified).
+    if ((msg.type === 'keepalive' || msg.type === 'confirm') && !this.fresh(msg.wallDs, nowMs)) return this.drop('stale-clock');
+    if (msg.type === 'keepalive' || msg.type === 'confirm') r.verified = true;
+    if (!r.verified && RELIABLE_TYPES.has(msg.type)) return this.drop('unverified-sender');
+
     this.counters.received++;
     r.lastHeardMs = nowMs;
 
@@ -463,9 +557,10 @@ export class SyncProtocol {
 
   private onTimers(nowMs: number, out: SyncEffect[]): void {
     if (this.batchDeadline !== null && nowMs >= this.batchDeadline) this.flushBatch(out);
+    if (this.bulk && nowMs >= this.bulk.stepAt) this.stepBulk(nowMs, out);
     if (this.bulkDeadline !== null && nowMs >= this.bulkDeadline && this.role === 'master') this.sendBulk(nowMs, out);
     if (this.keepaliveAt !== null && nowMs >= this.keepaliveAt) {
-      this.sendControl({ type: 'keepalive', role: this.role }, out);
+      this.sendControl({ type: 'keepalive', role: this.role, wallDs: this.wallDs(nowMs) }, out);
       this.keepaliveAt = nowMs + this.cfg.keepaliveMs;
     }
     for (const r of this.receivers.values()) {

@@ -33,6 +33,12 @@ export class ReceiverState {
   synced = false;
   /** Earliest time a new RESYNC_REQUEST to this sender may go out. */
   resyncAt = 0;
+  /**
+   * A keep-alive or CONFIRM with a fresh wall-clock stamp has come from this sender+epoch. Until then its
+   * stream and its CONFIRM are ignored: a receiver that restarted has no replay state, and a recording of an
+   * older session must not rebuild its cache or make it purge what it owns.
+   */
+  verified = false;
   /** 0 = not attached to the stream: everything but a BULK_BEGIN is ignored until one arrives. */
   private nextExpected = 0;
   /** Highest stream sequence known to exist (seen or announced by a keep-alive). */

@@ -8,17 +8,21 @@
 // (or confirmTimeoutMs), then rebuilds its external cache from the new master's bulk.
 import { performance } from 'node:perf_hooks';
 import type { CommitResult, ConntrackPort } from '../conntrack/client.js';
-import type { ConntrackEntry } from '../conntrack/types.js';
-import { decodeMessage, encodeMessage } from './codec.js';
+import { entryKey, type ConntrackEntry } from '../conntrack/types.js';
+import { decodeMessage, encodeMessage, type SyncRecord } from './codec.js';
 import { isReplicated, type SyncFilter } from './filter.js';
 import { ConnTable } from './table.js';
-import { SyncProtocol, type SyncEffect, type SyncEvent, type SyncProtocolConfig } from './protocol.js';
+import { SyncProtocol, changedState, type SyncEffect, type SyncEvent, type SyncProtocolConfig } from './protocol.js';
 import type { SyncTransport } from './channel.js';
 
 /** Background encoding of received entries (see schedulePrepare). */
 const PREPARE_QUIET_MS = 10;
 const PREPARE_BUSY_SLICE = 256;
 const PREPARE_QUIET_SLICE = 2048;
+/** Entries handled per event-loop turn when a kernel dump is applied. */
+const APPLY_SLICE = 4096;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export interface ConnSyncService {
   start(): Promise<void>;
@@ -111,11 +115,14 @@ export class ConnSync implements ConnSyncService {
   private demotion: { timer: NodeJS.Timeout; owned: ConntrackEntry[] } | null = null;
   private readonly log: (line: string) => void;
   private toPrepare: ConntrackEntry[] = [];
-  private localQueue: Array<{ op: 'upsert' | 'delete'; entry: ConntrackEntry }> = [];
+  private localQueue: SyncRecord[] = [];
+  private resyncChain: Promise<unknown> = Promise.resolve();
+  /** Keys changed by kernel events while a dump's view is being applied (see applyKernelView). */
+  private readonly touchedSets = new Set<Set<string>>();
   private prepareScheduled = false;
   private lastDatagramAtMs = -Infinity;
   /** Event journals of dumps in progress (see resyncFromKernel). */
-  private readonly journals = new Set<Array<{ op: 'upsert' | 'delete'; entry: ConntrackEntry }>>();
+  private readonly journals = new Set<SyncRecord[]>();
 
   constructor(private readonly o: ConnSyncOptions) {
     this.clock = o.clock ?? (() => performance.now());
@@ -124,6 +131,8 @@ export class ConnSync implements ConnSyncService {
       ...o.protocol,
       nodeId: o.nodeId ?? nodeIdFromAddress(o.channel.localAddress),
       epoch: o.epoch ?? defaultEpoch(),
+      // The core reads no clock: its wall clock is the monotonic one plus this offset (freshness of peers).
+      wallOffsetMs: o.protocol?.wallOffsetMs ?? Date.now() - this.clock(),
     });
   }
 
@@ -140,6 +149,7 @@ export class ConnSync implements ConnSyncService {
         if (!isReplicated(this.o.filter, ev.entry)) return;
         const op = ev.kind === 'destroy' ? 'delete' : 'upsert';
         for (const j of this.journals) j.push({ op, entry: ev.entry });
+        if (this.touchedSets.size) for (const t of this.touchedSets) t.add(entryKey(ev.entry));
         // Events come in bursts (one socket read delivers many): hand the core one batch per burst, so the
         // per-event cost is the change itself, not a clock read, an effects array and a timer check each.
         if (this.localQueue.push({ op, entry: ev.entry }) === 1) queueMicrotask(() => this.flushLocal());
@@ -215,10 +225,18 @@ export class ConnSync implements ConnSyncService {
   /**
    * Rebuild the internal cache from a full dump. Events that arrive while the dump runs are journaled and
    * applied on top: a dump walks the hash table while flows keep coming, so it can miss entries inserted into
-   * buckets it already visited, and it may return an entry that an event has since deleted.
+   * buckets it already visited, and it may return an entry that an event has since deleted. Serialised: an
+   * overrun during a takeover's dump queues a second one.
    */
-  private async resyncFromKernel(): Promise<void> {
-    const journal: Array<{ op: 'upsert' | 'delete'; entry: ConntrackEntry }> = [];
+  private resyncFromKernel(): Promise<void> {
+    const run = (): Promise<void> => this.resyncOnce();
+    const p = this.resyncChain.then(run, run);
+    this.resyncChain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async resyncOnce(): Promise<void> {
+    const journal: SyncRecord[] = [];
     this.journals.add(journal);
     let dumped: ConntrackEntry[];
     const t0 = this.clock();
@@ -227,14 +245,63 @@ export class ConnSync implements ConnSyncService {
     } finally {
       this.journals.delete(journal);
     }
-    this.log(`conntrack sync: kernel dump of ${dumped.length} entries in ${(this.clock() - t0).toFixed(0)} ms (${journal.length} events meanwhile)`);
-    const merged = new ConnTable();
-    for (const e of dumped) if (isReplicated(this.o.filter, e)) merged.upsert(e);
-    for (const j of journal) {
-      if (j.op === 'upsert') merged.upsert(j.entry);
-      else merged.delete(j.entry);
+    // From here on, events win over the dump: their keys are skipped when the view is applied.
+    const touched = new Set<string>();
+    this.touchedSets.add(touched);
+    try {
+      this.log(`conntrack sync: kernel dump of ${dumped.length} entries in ${(this.clock() - t0).toFixed(0)} ms (${journal.length} events meanwhile)`);
+      const view = new ConnTable();
+      for (let i = 0; i < dumped.length; i++) {
+        const e = dumped[i]!;
+        if (isReplicated(this.o.filter, e)) view.upsert(e);
+        if ((i + 1) % APPLY_SLICE === 0) await nextTurn();
+      }
+      for (const j of journal) {
+        if (j.op === 'upsert') view.upsert(j.entry);
+        else view.delete(j.entry);
+      }
+      await this.applyKernelView(view, touched);
+    } finally {
+      this.touchedSets.delete(touched);
     }
-    this.feed({ type: 'localReset', entries: merged.entries() });
+  }
+
+  /**
+   * Make the internal cache equal to a kernel view, in slices of APPLY_SLICE entries per event-loop turn (a
+   * 100,000-entry diff in one go would hold the loop for a VRRP advert interval and more). Only differences go
+   * to the core, as ordinary changes: as master they stream to the backups (after an event overrun that is the
+   * handful of lost events, not a bulk); as backup they only update the cache. Keys touched by an event since
+   * the dump are left alone: the event is newer than the view.
+   */
+  private async applyKernelView(view: ConnTable, touched: ReadonlySet<string>): Promise<void> {
+    const internal = this.core.internal;
+    const gone: SyncRecord[] = [];
+    let n = 0;
+    for (const [k, e] of internal.keyed()) {
+      if (!view.getByKey(k)) gone.push({ op: 'delete', entry: e });
+      if (++n % APPLY_SLICE === 0) await nextTurn();
+    }
+    for (let i = 0; i < gone.length; i += APPLY_SLICE) {
+      const slice = gone.slice(i, i + APPLY_SLICE).filter((r) => !touched.has(entryKey(r.entry)));
+      if (this.stopped) return;
+      if (slice.length) this.feed({ type: 'localMany', changes: slice });
+      await nextTurn();
+    }
+    let changes: SyncRecord[] = [];
+    n = 0;
+    for (const [k, e] of view.keyed()) {
+      if (!touched.has(k)) {
+        const old = internal.getByKey(k);
+        if (!old || changedState(old, e)) changes.push({ op: 'upsert', entry: e });
+      }
+      if (++n % APPLY_SLICE === 0) {
+        if (this.stopped) return;
+        if (changes.length) this.feed({ type: 'localMany', changes });
+        changes = [];
+        await nextTurn();
+      }
+    }
+    if (changes.length && !this.stopped) this.feed({ type: 'localMany', changes });
   }
 
   private feed(ev: SyncEvent): void {
@@ -284,13 +351,19 @@ export class ConnSync implements ConnSyncService {
       clearTimeout(this.demotion.timer);
       this.demotion = null;
     }
-    const entries = [...this.core.external.entries()].filter((e) => isReplicated(this.o.filter, e));
+    // Walked lazily while the commit runs: the port sends a window, awaits the kernel, takes the next, so
+    // filtering and encoding are spread over the commit's own round trips instead of one long loop before it.
+    const filter = this.o.filter;
+    const external = this.core.external;
+    function* replicated(): Generator<ConntrackEntry> {
+      for (const e of external.entries()) if (isReplicated(filter, e)) yield e;
+    }
     // Our own kernel reports every committed entry back as an event; reading 100,000 of them would compete
     // with the commit, and the dump right after the commit covers them anyway.
     this.o.conntrack.pauseEvents?.(true);
     let res: CommitResult;
     try {
-      res = await this.o.conntrack.commit(entries, { timeoutS: this.o.commitTimeoutS });
+      res = await this.o.conntrack.commit(replicated(), { timeoutS: this.o.commitTimeoutS });
     } finally {
       this.o.conntrack.pauseEvents?.(false);
     }
@@ -298,8 +371,10 @@ export class ConnSync implements ConnSyncService {
     this.lastCommit = { ...res, ms };
     const committed = res.created + res.updated;
     this.log(`conntrack sync: committed ${committed} entries in ${ms.toFixed(1)} ms` + (res.failed ? ` (${res.failed} failed: ${JSON.stringify(res.errors)})` : ''));
-    // The kernel now holds the committed flows: our stream (and the bulk to the backups) starts from it.
-    this.feed({ type: 'localReset', entries: [...this.core.internal.entries(), ...entries] });
+    // The kernel now holds the committed flows: our stream (and the bulk to the backups) starts from them. The
+    // external cache becomes the internal one in O(what we held before); the dump below corrects the rest.
+    this.flushLocal();
+    this.core.adoptExternal();
     this.feed({ type: 'role', role: 'master', committed });
     this.resyncFromKernel().catch((err) => this.log(`conntrack sync: dump after takeover failed: ${String(err)}`));
     return { committed, ms };

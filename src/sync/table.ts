@@ -12,7 +12,7 @@ interface Slot {
 }
 
 export class ConnTable {
-  private readonly slots = new Map<string, Slot>();
+  private slots = new Map<string, Slot>();
 
   get size(): number {
     return this.slots.size;
@@ -59,6 +59,18 @@ export class ConnTable {
 
   clear(): void {
     this.slots.clear();
+  }
+
+  /**
+   * Take over `other`'s entries in O(1) (other is left empty) and keep our own entries only where `other` has
+   * none for that key. Costs O(our size), not O(other's): at takeover the external cache (100,000 entries)
+   * becomes the table, and what we held before is usually small.
+   */
+  absorb(other: ConnTable): void {
+    const mine = this.slots;
+    this.slots = other.slots;
+    other.slots = new Map();
+    for (const [k, s] of mine) if (!this.slots.has(k)) this.slots.set(k, s);
   }
 
   /**

@@ -77,3 +77,20 @@ describe('sync codec', () => {
     assert.equal(recordsPerMessage(1400, 6), 13);
   });
 });
+
+describe('sync codec: wall-clock stamps appended to KEEPALIVE and CONFIRM', () => {
+  const KA_OLD = signed(hex(`01 06 0000 00000007 00000064 0000000b 00000003 0001 0000  01`));
+  const KA_NEW = signed(hex(`01 06 0000 00000007 00000064 0000000c 00000003 0005 0000  01 00bc614e`));
+  const CONFIRM = signed(hex(`01 08 0000 00000007 00000064 0000000d 00000003 0008 0000  000186a0 00bc614e`));
+
+  it('decodes the short (older) keep-alive without a stamp and the new one with it', () => {
+    assert.deepEqual(decodeMessage(KA_OLD, KEY), { senderId: 7, epoch: 100, msgSeq: 11, streamSeq: 3, type: 'keepalive', role: 'master' });
+    assert.deepEqual(decodeMessage(KA_NEW, KEY), { senderId: 7, epoch: 100, msgSeq: 12, streamSeq: 3, type: 'keepalive', role: 'master', wallDs: 12345678 });
+    assert.deepEqual(decodeMessage(CONFIRM, KEY), { senderId: 7, epoch: 100, msgSeq: 13, streamSeq: 3, type: 'confirm', committed: 100000, wallDs: 12345678 });
+  });
+
+  it('encodes them as assembled by hand', () => {
+    assert.deepEqual(encodeMessage({ senderId: 7, epoch: 100, msgSeq: 12, streamSeq: 3, type: 'keepalive', role: 'master', wallDs: 12345678 }, KEY), KA_NEW);
+    assert.deepEqual(encodeMessage({ senderId: 7, epoch: 100, msgSeq: 13, streamSeq: 3, type: 'confirm', committed: 100000, wallDs: 12345678 }, KEY), CONFIRM);
+  });
+});

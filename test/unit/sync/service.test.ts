@@ -77,4 +77,41 @@ describe('sync service (in-memory kernel and segment)', () => {
     assert.equal(a.svc.snapshot().externalEntries, 0);
     assert.ok((a.svc.snapshot().drops['bad-mac'] ?? 0) > 0);
   });
+
+  it('applies a large kernel dump in slices: the event loop keeps turning while 20,000 entries are loaded', async () => {
+    const seg = new MemorySegment();
+    const a = node(seg, '10.2.0.1');
+    stops.push(() => a.svc.stop());
+    for (let i = 0; i < 20_000; i++) a.kernel.table.set(`k${i}`, tcpEntry(i));
+    let turns = 0;
+    let done = false;
+    const spin = (): void => {
+      if (done) return;
+      turns++;
+      setImmediate(spin);
+    };
+    setImmediate(spin);
+    await a.svc.start();
+    done = true;
+    assert.equal(a.svc.snapshot().internalEntries, 20_000);
+    assert.ok(turns >= 5, `other callbacks ran ${turns} times while the dump was applied`);
+  });
+
+  it('takeover adopts the external cache and streams it in a stepped bulk to a joining backup', async () => {
+    const seg = new MemorySegment();
+    const a = node(seg, '10.2.0.1');
+    const b = node(seg, '10.2.0.2');
+    stops.push(() => a.svc.stop(), () => b.svc.stop());
+    for (let i = 0; i < 20_000; i++) a.kernel.traffic(tcpEntry(i));
+    await a.svc.start();
+    await a.svc.becomeMaster();
+    await b.svc.start();
+    await until(() => b.svc.resyncComplete() && b.svc.snapshot().externalEntries === 20_000, 10_000);
+    const r = await b.svc.becomeMaster();
+    assert.equal(r.committed, 20_000);
+    const snap = b.svc.snapshot();
+    assert.equal(snap.internalEntries, 20_000, 'the external cache became the internal one');
+    assert.equal(snap.externalEntries, 0);
+  });
 });
+
