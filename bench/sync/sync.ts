@@ -126,6 +126,10 @@ async function run(system: System, n: number, idx: number): Promise<Result> {
       await sleep(1500);
     }
     await sleep(1000);
+    if (d1 && d2 && process.env['VIPD_AGENT_PROF']) {
+      await d1.request('profStart');
+      await d2.request('profStart');
+    }
     const t0 = performance.now();
     const flood = new LineProc(lab.spawn('d1', [process.execPath, join(HERE, 'flood.js'), String(n), '0']));
     const floodRes = JSON.parse(await flood.nextLine(600_000)) as { inserted: number; ms: number };
@@ -157,6 +161,10 @@ async function run(system: System, n: number, idx: number): Promise<Result> {
         break;
       }
       await sleep(50);
+    }
+    if (d1 && d2 && process.env['VIPD_AGENT_PROF']) {
+      await d1.request('profStop');
+      await d2.request('profStop');
     }
     let commitMs: number;
     let committed: number;

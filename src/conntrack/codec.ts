@@ -8,7 +8,7 @@ import * as N from '../net/constants.js';
 import { formatAddress as addrToString, parseAddress as parseAddr } from '../ip/address.js';
 import type { NetlinkMessage } from '../net/netlinkMsg.js';
 import { NlWriter } from '../net/nlattr.js';
-import { readU16Host } from '../net/sockaddr.js';
+import { endianness } from 'node:os';
 import { invertTuple, natOf, type ConntrackEntry, type CtTuple, type Drop, type IpFamily } from './types.js';
 
 export type CtEventKind = 'new' | 'update' | 'destroy';
@@ -21,6 +21,12 @@ export interface DecodedConntrack {
 const ctType = (msg: number): number => (C.NFNL_SUBSYS_CTNETLINK << 8) | msg;
 
 /**
+ * nlattr header fields (host order) read inline: Buffer.readUInt16LE behind readU16Host is two calls with
+ * bounds checks, and attribute walks run a dozen times per kernel event. Callers check bounds themselves.
+ */
+const rd16: (b: Buffer, o: number) => number = endianness() === 'LE' ? (b, o) => b[o]! | (b[o + 1]! << 8) : (b, o) => (b[o]! << 8) | b[o + 1]!;
+
+/**
  * Index the nlattrs of buf[start, end) by type: idx[2t] = payload offset, idx[2t+1] = payload length (-1 when
  * absent). Types beyond the index are skipped. Offsets instead of subarrays: this runs for every kernel event.
  */
@@ -28,9 +34,9 @@ function indexAttrs(buf: Buffer, start: number, end: number, idx: Int32Array): b
   idx.fill(-1);
   let off = start;
   while (off + 4 <= end) {
-    const len = readU16Host(buf, off);
+    const len = rd16(buf, off);
     if (len < 4 || off + len > end) return false;
-    const t = readU16Host(buf, off + 2) & N.NLA_TYPE_MASK;
+    const t = rd16(buf, off + 2) & N.NLA_TYPE_MASK;
     if (2 * t + 1 < idx.length) {
       idx[2 * t] = off + 4;
       idx[2 * t + 1] = len - 4;
@@ -38,6 +44,16 @@ function indexAttrs(buf: Buffer, start: number, end: number, idx: Int32Array): b
     off += (len + 3) & ~3;
   }
   return true;
+}
+
+function attrU8(buf: Buffer, idx: Int32Array, t: number): number {
+  return idx[2 * t + 1]! >= 1 ? buf[idx[2 * t]!]! : 0;
+}
+
+function attrBe32(buf: Buffer, idx: Int32Array, t: number): number {
+  if (idx[2 * t + 1]! < 4) return 0;
+  const o = idx[2 * t]!;
+  return ((buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!) >>> 0;
 }
 
 /** Reusable index arrays for decodeConntrack (typed-array allocation per event would dominate its cost). */
@@ -48,6 +64,46 @@ export interface DecodeScratch {
   proto: Int32Array;
   pinfo: Int32Array;
   tcp: Int32Array;
+  names: AddressNames;
+  tcpInfos: TcpInfos;
+}
+
+/**
+ * Address text shared across entries: the VIP and the real servers appear in every entry, and within one entry
+ * the client is both the original source and the reply destination. One string per address instead of four
+ * new ones per entry means less to allocate and, above all, less for the GC to copy when 100,000 entries are
+ * kept. Bounded (cleared when full); owned by one decoder.
+ */
+export class AddressNames {
+  private readonly v4 = new Map<number, string>();
+  constructor(private readonly max = 8192) {}
+
+  text(buf: Uint8Array, family: IpFamily, off: number): string {
+    if (family !== 4) return addrToString(buf, family, off);
+    const k = ((buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!) >>> 0;
+    let s = this.v4.get(k);
+    if (s === undefined) {
+      if (this.v4.size >= this.max) this.v4.clear();
+      s = addrToString(buf, 4, off);
+      this.v4.set(k, s);
+    }
+    return s;
+  }
+}
+
+/** Shared, frozen TCP info objects: a table holds a handful of distinct (state, window scales) triples. */
+export class TcpInfos {
+  private readonly byKey = new Map<number, ConntrackEntry['tcp']>();
+
+  get(state: number, wscaleOrig: number, wscaleReply: number): NonNullable<ConntrackEntry['tcp']> {
+    const k = (state << 16) | (wscaleOrig << 8) | wscaleReply;
+    let t = this.byKey.get(k);
+    if (!t) {
+      t = Object.freeze({ state, wscaleOrig, wscaleReply });
+      if (this.byKey.size < 4096) this.byKey.set(k, t);
+    }
+    return t;
+  }
 }
 
 export function newDecodeScratch(): DecodeScratch {
@@ -58,34 +114,86 @@ export function newDecodeScratch(): DecodeScratch {
     proto: new Int32Array(20),
     pinfo: new Int32Array(4),
     tcp: new Int32Array(12),
+    names: new AddressNames(),
+    tcpInfos: new TcpInfos(),
   };
 }
 
+/**
+ * CTA_TUPLE_ORIG/REPLY: { CTA_TUPLE_IP { src, dst }, CTA_TUPLE_PROTO { num, ports | icmp id/type/code } }.
+ * Walked directly (no index arrays): this runs twice for every kernel event.
+ */
 function decodeTuple(buf: Buffer, start: number, len: number, family: IpFamily, sc: DecodeScratch): CtTuple | Drop {
-  const a = sc.tuple;
-  if (!indexAttrs(buf, start, start + len, a)) return { drop: 'bad-attributes' };
-  if (a[2 * C.CTA_TUPLE_IP + 1]! < 0 || a[2 * C.CTA_TUPLE_PROTO + 1]! < 0) return { drop: 'bad-tuple' };
-  const ip = sc.ip;
-  const pa = sc.proto;
-  if (!indexAttrs(buf, a[2 * C.CTA_TUPLE_IP]!, a[2 * C.CTA_TUPLE_IP]! + a[2 * C.CTA_TUPLE_IP + 1]!, ip)) return { drop: 'bad-attributes' };
-  if (!indexAttrs(buf, a[2 * C.CTA_TUPLE_PROTO]!, a[2 * C.CTA_TUPLE_PROTO]! + a[2 * C.CTA_TUPLE_PROTO + 1]!, pa)) return { drop: 'bad-attributes' };
+  const end = start + len;
   const alen = family === 4 ? 4 : 16;
   const ts = family === 4 ? C.CTA_IP_V4_SRC : C.CTA_IP_V6_SRC;
   const td = family === 4 ? C.CTA_IP_V4_DST : C.CTA_IP_V6_DST;
-  if (ip[2 * ts + 1]! < alen || ip[2 * td + 1]! < alen || pa[2 * C.CTA_PROTO_NUM + 1]! < 1) return { drop: 'bad-tuple' };
-  const r16 = (t: number): number => (pa[2 * t + 1]! >= 2 ? buf.readUInt16BE(pa[2 * t]!) : 0);
-  const r8 = (t: number): number => (pa[2 * t + 1]! >= 1 ? buf[pa[2 * t]!]! : 0);
-  const proto = buf[pa[2 * C.CTA_PROTO_NUM]!]!;
-  const icmp6 = proto === N.IPPROTO_ICMPV6;
+  let src = -1;
+  let dst = -1;
+  let proto = -1;
+  let srcPort = 0;
+  let dstPort = 0;
+  let icmpId = 0;
+  let icmpType = 0;
+  let icmpCode = 0;
+  let off = start;
+  while (off + 4 <= end) {
+    const alenTotal = rd16(buf, off);
+    if (alenTotal < 4 || off + alenTotal > end) return { drop: 'bad-attributes' };
+    const t = rd16(buf, off + 2) & N.NLA_TYPE_MASK;
+    const innerEnd = off + alenTotal;
+    let p = off + 4;
+    if (t === C.CTA_TUPLE_IP || t === C.CTA_TUPLE_PROTO) {
+      while (p + 4 <= innerEnd) {
+        const l = rd16(buf, p);
+        if (l < 4 || p + l > innerEnd) return { drop: 'bad-attributes' };
+        const it = rd16(buf, p + 2) & N.NLA_TYPE_MASK;
+        const v = p + 4;
+        const vlen = l - 4;
+        if (t === C.CTA_TUPLE_IP) {
+          if (it === ts && vlen >= alen) src = v;
+          else if (it === td && vlen >= alen) dst = v;
+        } else if (vlen >= 1) {
+          // Ports and ICMP ids are 16 bits, ICMP type/code 8 bits; the ICMPv6 variants have their own numbers.
+          switch (it) {
+            case C.CTA_PROTO_NUM:
+              proto = buf[v]!;
+              break;
+            case C.CTA_PROTO_SRC_PORT:
+              if (vlen >= 2) srcPort = (buf[v]! << 8) | buf[v + 1]!;
+              break;
+            case C.CTA_PROTO_DST_PORT:
+              if (vlen >= 2) dstPort = (buf[v]! << 8) | buf[v + 1]!;
+              break;
+            case C.CTA_PROTO_ICMP_ID:
+            case C.CTA_PROTO_ICMPV6_ID:
+              if (vlen >= 2) icmpId = (buf[v]! << 8) | buf[v + 1]!;
+              break;
+            case C.CTA_PROTO_ICMP_TYPE:
+            case C.CTA_PROTO_ICMPV6_TYPE:
+              icmpType = buf[v]!;
+              break;
+            case C.CTA_PROTO_ICMP_CODE:
+            case C.CTA_PROTO_ICMPV6_CODE:
+              icmpCode = buf[v]!;
+              break;
+          }
+        }
+        p += (l + 3) & ~3;
+      }
+    }
+    off += (alenTotal + 3) & ~3;
+  }
+  if (src < 0 || dst < 0 || proto < 0) return { drop: 'bad-tuple' };
   return {
-    src: addrToString(buf, family, ip[2 * ts]!),
-    dst: addrToString(buf, family, ip[2 * td]!),
+    src: sc.names.text(buf, family, src),
+    dst: sc.names.text(buf, family, dst),
     proto,
-    srcPort: r16(C.CTA_PROTO_SRC_PORT),
-    dstPort: r16(C.CTA_PROTO_DST_PORT),
-    icmpId: r16(icmp6 ? C.CTA_PROTO_ICMPV6_ID : C.CTA_PROTO_ICMP_ID),
-    icmpType: r8(icmp6 ? C.CTA_PROTO_ICMPV6_TYPE : C.CTA_PROTO_ICMP_TYPE),
-    icmpCode: r8(icmp6 ? C.CTA_PROTO_ICMPV6_CODE : C.CTA_PROTO_ICMP_CODE),
+    srcPort,
+    dstPort,
+    icmpId,
+    icmpType,
+    icmpCode,
   };
 }
 
@@ -119,7 +227,6 @@ export function decodeConntrackAt(buf: Buffer, start: number, end: number, type:
   } else {
     reply = invertTuple(orig);
   }
-  const b32 = (t: number): number => (a[2 * t + 1]! >= 4 ? buf.readUInt32BE(a[2 * t]!) : 0);
   let tcp: ConntrackEntry['tcp'] = null;
   if (a[2 * C.CTA_PROTOINFO + 1]! >= 0) {
     const pi = sc.pinfo;
@@ -129,12 +236,7 @@ export function decodeConntrackAt(buf: Buffer, start: number, end: number, type:
       pi[2 * C.CTA_PROTOINFO_TCP + 1]! >= 0 &&
       indexAttrs(buf, pi[2 * C.CTA_PROTOINFO_TCP]!, pi[2 * C.CTA_PROTOINFO_TCP]! + pi[2 * C.CTA_PROTOINFO_TCP + 1]!, ta)
     ) {
-      const b = (k: number): number => (ta[2 * k + 1]! >= 1 ? buf[ta[2 * k]!]! : 0);
-      tcp = {
-        state: b(C.CTA_PROTOINFO_TCP_STATE),
-        wscaleOrig: b(C.CTA_PROTOINFO_TCP_WSCALE_ORIGINAL),
-        wscaleReply: b(C.CTA_PROTOINFO_TCP_WSCALE_REPLY),
-      };
+      tcp = sc.tcpInfos.get(attrU8(buf, ta, C.CTA_PROTOINFO_TCP_STATE), attrU8(buf, ta, C.CTA_PROTOINFO_TCP_WSCALE_ORIGINAL), attrU8(buf, ta, C.CTA_PROTOINFO_TCP_WSCALE_REPLY));
     }
   }
   const kind: CtEventKind =
@@ -145,9 +247,9 @@ export function decodeConntrackAt(buf: Buffer, start: number, end: number, type:
       family,
       orig,
       reply,
-      status: b32(C.CTA_STATUS),
-      timeoutS: b32(C.CTA_TIMEOUT),
-      mark: b32(C.CTA_MARK),
+      status: attrBe32(buf, a, C.CTA_STATUS),
+      timeoutS: attrBe32(buf, a, C.CTA_TIMEOUT),
+      mark: attrBe32(buf, a, C.CTA_MARK),
       zone: a[2 * C.CTA_ZONE + 1]! >= 2 ? buf.readUInt16BE(a[2 * C.CTA_ZONE]!) : 0,
       tcp,
     },

@@ -12,7 +12,7 @@
 // authenticated; decode() verifies the MAC in constant time before looking at the payload and never throws.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { formatAddress as addrToString, parseAddress as parseAddr } from '../ip/address.js';
-import { writeIpv4 } from '../conntrack/codec.js';
+import { AddressNames, TcpInfos, writeIpv4 } from '../conntrack/codec.js';
 import type { ConntrackEntry, Drop, IpFamily } from '../conntrack/types.js';
 
 export const SYNC_VERSION = 1;
@@ -111,7 +111,17 @@ function writeAddr(text: string, alen: number, out: Buffer, at: number): void {
   else out.fill(0, at, at + alen);
 }
 
-function readRecord(buf: Buffer, off: number): { rec: SyncRecord; len: number } | Drop {
+/** Caches a receiver keeps across datagrams so that entries share address strings and TCP info objects. */
+export interface RecordScratch {
+  names: AddressNames;
+  tcpInfos: TcpInfos;
+}
+
+export function newRecordScratch(): RecordScratch {
+  return { names: new AddressNames(), tcpInfos: new TcpInfos() };
+}
+
+function readRecord(buf: Buffer, off: number, sc: RecordScratch | undefined): { rec: SyncRecord; len: number } | Drop {
   if (off + RECORD_FIXED > buf.length) return { drop: 'truncated-record' };
   const op = buf[off];
   const fam = buf[off + 1];
@@ -121,7 +131,7 @@ function readRecord(buf: Buffer, off: number): { rec: SyncRecord; len: number } 
   const len = recordLen(family);
   if (off + len > buf.length) return { drop: 'truncated-record' };
   const alen = family === 4 ? 4 : 16;
-  const a = (i: number): string => addrToString(buf, family, off + RECORD_FIXED + i * alen);
+  const a = (i: number): string => (sc ? sc.names.text(buf, family, off + RECORD_FIXED + i * alen) : addrToString(buf, family, off + RECORD_FIXED + i * alen));
   const proto = buf[off + 2]!;
   const tcpState = buf[off + 3]!;
   const icmpId = buf.readUInt16BE(off + 28);
@@ -135,7 +145,12 @@ function readRecord(buf: Buffer, off: number): { rec: SyncRecord; len: number } 
     timeoutS: buf.readUInt32BE(off + 8),
     mark: buf.readUInt32BE(off + 12),
     zone: buf.readUInt16BE(off + 16),
-    tcp: tcpState === NO_TCP ? null : { state: tcpState, wscaleOrig: buf[off + 18]!, wscaleReply: buf[off + 19]! },
+    tcp:
+      tcpState === NO_TCP
+        ? null
+        : sc
+          ? sc.tcpInfos.get(tcpState, buf[off + 18]!, buf[off + 19]!)
+          : { state: tcpState, wscaleOrig: buf[off + 18]!, wscaleReply: buf[off + 19]! },
   };
   return { rec: { op: op === OP_UPSERT ? 'upsert' : 'delete', entry }, len };
 }
@@ -184,21 +199,39 @@ export function mac(key: Buffer, data: Buffer): Buffer {
 }
 
 export function encodeMessage(m: SyncMessage, key: Buffer): Buffer {
-  const { type, payload } = encodeBody(m);
-  const out = Buffer.alloc(HEADER_LEN + payload.length + MAC_LEN);
+  let out: Buffer;
+  let payloadLen: number;
+  let type: number;
+  if (m.type === 'data') {
+    // The hot path (every change and every bulk datagram): records straight into the datagram, one allocation.
+    payloadLen = 2;
+    for (const r of m.records) payloadLen += recordLen(r.entry.family);
+    out = Buffer.allocUnsafe(HEADER_LEN + payloadLen + MAC_LEN);
+    out.writeUInt16BE(m.records.length, HEADER_LEN);
+    let off = HEADER_LEN + 2;
+    for (const r of m.records) off += writeRecord(r, out, off);
+    type = MsgType.DATA;
+  } else {
+    const body = encodeBody(m);
+    payloadLen = body.payload.length;
+    out = Buffer.allocUnsafe(HEADER_LEN + payloadLen + MAC_LEN);
+    body.payload.copy(out, HEADER_LEN);
+    type = body.type;
+  }
   out[0] = SYNC_VERSION;
   out[1] = type;
+  out.writeUInt16BE(0, 2);
   out.writeUInt32BE(m.senderId >>> 0, 4);
   out.writeUInt32BE(m.epoch >>> 0, 8);
   out.writeUInt32BE(m.msgSeq >>> 0, 12);
   out.writeUInt32BE(m.streamSeq >>> 0, 16);
-  out.writeUInt16BE(payload.length, 20);
-  payload.copy(out, HEADER_LEN);
-  mac(key, out.subarray(0, HEADER_LEN + payload.length)).copy(out, HEADER_LEN + payload.length);
+  out.writeUInt16BE(payloadLen, 20);
+  out.writeUInt16BE(0, 22);
+  createHmac('sha256', key).update(out.subarray(0, HEADER_LEN + payloadLen)).digest().copy(out, HEADER_LEN + payloadLen);
   return out;
 }
 
-function decodeBody(type: number, p: Buffer): SyncBody | Drop {
+function decodeBody(type: number, p: Buffer, sc: RecordScratch | undefined): SyncBody | Drop {
   const need = (n: number): boolean => p.length >= n;
   switch (type) {
     case MsgType.DATA: {
@@ -207,7 +240,7 @@ function decodeBody(type: number, p: Buffer): SyncBody | Drop {
       const records: SyncRecord[] = [];
       let off = 2;
       for (let i = 0; i < count; i++) {
-        const r = readRecord(p, off);
+        const r = readRecord(p, off, sc);
         if ('drop' in r) return r;
         records.push(r.rec);
         off += r.len;
@@ -241,14 +274,14 @@ function decodeBody(type: number, p: Buffer): SyncBody | Drop {
  * Verify and decode one datagram. Drop reasons: too-short, unsupported-version, bad-length, bad-mac,
  * unknown-type, bad-payload, truncated-record, bad-record-op, bad-record-family.
  */
-export function decodeMessage(buf: Buffer, key: Buffer): SyncMessage | Drop {
+export function decodeMessage(buf: Buffer, key: Buffer, sc?: RecordScratch): SyncMessage | Drop {
   if (buf.length < HEADER_LEN + MAC_LEN) return { drop: 'too-short' };
   if (buf[0] !== SYNC_VERSION) return { drop: 'unsupported-version' };
   const len = buf.readUInt16BE(20);
   if (HEADER_LEN + len + MAC_LEN !== buf.length) return { drop: 'bad-length' };
   const expected = mac(key, buf.subarray(0, HEADER_LEN + len));
   if (!timingSafeEqual(expected, buf.subarray(HEADER_LEN + len))) return { drop: 'bad-mac' };
-  const body = decodeBody(buf[1]!, buf.subarray(HEADER_LEN, HEADER_LEN + len));
+  const body = decodeBody(buf[1]!, buf.subarray(HEADER_LEN, HEADER_LEN + len), sc);
   if ('drop' in body) return body;
   return {
     senderId: buf.readUInt32BE(4),

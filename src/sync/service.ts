@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import type { CommitResult, ConntrackPort } from '../conntrack/client.js';
 import { entryKey, type ConntrackEntry } from '../conntrack/types.js';
-import { decodeMessage, encodeMessage, type SyncRecord } from './codec.js';
+import { decodeMessage, encodeMessage, newRecordScratch, type SyncRecord } from './codec.js';
 import { isReplicated, type SyncFilter } from './filter.js';
 import { ConnTable } from './table.js';
 import { SyncProtocol, changedState, type SyncEffect, type SyncEvent, type SyncProtocolConfig } from './protocol.js';
@@ -116,6 +116,7 @@ export class ConnSync implements ConnSyncService {
   private readonly log: (line: string) => void;
   private toPrepare: ConntrackEntry[] = [];
   private localQueue: SyncRecord[] = [];
+  private readonly recordScratch = newRecordScratch();
   private resyncChain: Promise<unknown> = Promise.resolve();
   /** Keys changed by kernel events while a dump's view is being applied (see applyKernelView). */
   private readonly touchedSets = new Set<Set<string>>();
@@ -170,7 +171,7 @@ export class ConnSync implements ConnSyncService {
 
   private onDatagram(data: Buffer): void {
     if (this.stopped) return;
-    const m = decodeMessage(data, this.o.key);
+    const m = decodeMessage(data, this.o.key, this.recordScratch);
     if ('drop' in m) {
       this.codecDrops[m.drop] = (this.codecDrops[m.drop] ?? 0) + 1;
       return;

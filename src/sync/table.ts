@@ -1,18 +1,15 @@
 // A pure connection cache keyed by the original tuple (+zone), like conntrackd's caches (peers.md §1.2).
 // Used twice: the *internal* cache (this node's kernel view, what a master streams and bulk-sends) and the
 // *external* cache (what peers sent us, kept out of the kernel until we become master).
+//
+// The map holds the entries themselves (no wrapper object per entry: at 100,000 entries every object kept is
+// one more for the GC to copy). Bulk mark-and-sweep keeps its marks in a side set that exists only during a bulk.
 import { entryKey, type ConntrackEntry } from '../conntrack/types.js';
 
-interface Slot {
-  entry: ConntrackEntry;
-  /** Sender that last wrote the entry (0 for the internal cache). */
-  origin: number;
-  /** Set by markOrigin() at a bulk start; cleared by a refresh; what is still marked at the bulk end is swept. */
-  stale: boolean;
-}
-
 export class ConnTable {
-  private slots = new Map<string, Slot>();
+  private slots = new Map<string, ConntrackEntry>();
+  /** Keys not refreshed since markAll(); null when no bulk is in progress. */
+  private stale: Set<string> | null = null;
 
   get size(): number {
     return this.slots.size;
@@ -20,45 +17,52 @@ export class ConnTable {
 
   /** Lookups by a precomputed entryKey(), for loops that would otherwise build the key several times. */
   getByKey(key: string): ConntrackEntry | undefined {
-    return this.slots.get(key)?.entry;
+    return this.slots.get(key);
   }
 
-  upsertByKey(key: string, entry: ConntrackEntry, origin = 0): void {
-    this.slots.set(key, { entry, origin, stale: false });
+  /** `origin` (the sender) is accepted for callers' clarity; the cache does not keep it. */
+  upsertByKey(key: string, entry: ConntrackEntry, _origin = 0): void {
+    this.slots.set(key, entry);
+    if (this.stale !== null) this.stale.delete(key);
   }
 
-  *keyed(): IterableIterator<[string, ConntrackEntry]> {
-    for (const [k, s] of this.slots) yield [k, s.entry];
+  keyed(): IterableIterator<[string, ConntrackEntry]> {
+    return this.slots.entries();
   }
 
   upsert(entry: ConntrackEntry, origin = 0): void {
-    this.slots.set(entryKey(entry), { entry, origin, stale: false });
+    this.upsertByKey(entryKey(entry), entry, origin);
   }
 
   delete(entry: Pick<ConntrackEntry, 'family' | 'orig' | 'zone'>): boolean {
-    return this.slots.delete(entryKey(entry));
+    const k = entryKey(entry);
+    if (this.stale !== null) this.stale.delete(k);
+    return this.slots.delete(k);
   }
 
   get(entry: Pick<ConntrackEntry, 'family' | 'orig' | 'zone'>): ConntrackEntry | undefined {
-    return this.slots.get(entryKey(entry))?.entry;
+    return this.slots.get(entryKey(entry));
   }
 
   has(entry: Pick<ConntrackEntry, 'family' | 'orig' | 'zone'>): boolean {
     return this.slots.has(entryKey(entry));
   }
 
-  *entries(): IterableIterator<ConntrackEntry> {
-    for (const s of this.slots.values()) yield s.entry;
+  /** Live: entries added while iterating are visited, deleted ones are not (Map iteration order). */
+  entries(): IterableIterator<ConntrackEntry> {
+    return this.slots.values();
   }
 
   /** Replace the whole content (after a kernel dump). */
-  replaceAll(entries: Iterable<ConntrackEntry>, origin = 0): void {
+  replaceAll(entries: Iterable<ConntrackEntry>): void {
     this.slots.clear();
-    for (const e of entries) this.upsert(e, origin);
+    this.stale = null;
+    for (const e of entries) this.upsert(e);
   }
 
   clear(): void {
     this.slots.clear();
+    this.stale = null;
   }
 
   /**
@@ -70,7 +74,9 @@ export class ConnTable {
     const mine = this.slots;
     this.slots = other.slots;
     other.slots = new Map();
-    for (const [k, s] of mine) if (!this.slots.has(k)) this.slots.set(k, s);
+    other.stale = null;
+    this.stale = null;
+    for (const [k, e] of mine) if (!this.slots.has(k)) this.slots.set(k, e);
   }
 
   /**
@@ -78,18 +84,16 @@ export class ConnTable {
    * sender: the current master's table is the whole truth, also about what a previous master sent us.
    */
   markAll(): void {
-    for (const s of this.slots.values()) s.stale = true;
+    this.stale = new Set(this.slots.keys());
   }
 
   /** Bulk resync ended: drop what the bulk did not refresh (the master no longer has it). Returns how many. */
   sweep(): number {
+    const stale = this.stale;
+    this.stale = null;
+    if (stale === null) return 0;
     let n = 0;
-    for (const [k, s] of this.slots) {
-      if (s.stale) {
-        this.slots.delete(k);
-        n++;
-      }
-    }
+    for (const k of stale) if (this.slots.delete(k)) n++;
     return n;
   }
 }

@@ -38,12 +38,12 @@ const svc = new ConnSync({
 
 const reply = (o: unknown): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
 
-// Benches: VIPD_AGENT_PROF=DIR writes a CPU profile there on the stop command.
+// Benches: VIPD_AGENT_PROF=DIR writes a CPU profile there between the profStart and profStop (or stop) commands.
 const profDir = process.env['VIPD_AGENT_PROF'];
 const profiler = profDir ? new (await import('node:inspector')).Session() : null;
 if (profiler) {
   profiler.connect();
-  profiler.post('Profiler.enable', () => profiler.post('Profiler.start'));
+  profiler.post('Profiler.enable');
 }
 const writeProfile = (): Promise<void> =>
   new Promise((resolve) => {
@@ -74,6 +74,15 @@ for await (const line of createInterface({ input: process.stdin })) {
         break;
       case 'resyncComplete':
         reply({ ok: true, result: svc.resyncComplete() });
+        break;
+      case 'profStart':
+        // Benches: profile only the window they measure (VIPD_AGENT_PROF=DIR).
+        profiler?.post('Profiler.start');
+        reply({ ok: true, result: profiler !== null });
+        break;
+      case 'profStop':
+        await writeProfile();
+        reply({ ok: true, result: null });
         break;
       case 'stop':
         await writeProfile();
