@@ -72,9 +72,13 @@ describe('integration: vipd pair', function () {
   });
 
   it('does not preempt with nopreempt', async () => {
+    // With nopreempt whoever becomes master first stays master, and the two start-up timers differ by only
+    // 20 ms at 0.1 s adverts: start d1 alone so the test does not depend on which process boots faster.
     agents.start('vipd', 'd1', conf('d1', 150, { nopreempt: true }));
-    agents.start('vipd', 'd2', conf('d2', 100, { nopreempt: true }));
     assert.ok(await onlyHolder('d1'));
+    agents.start('vipd', 'd2', conf('d2', 100, { nopreempt: true }));
+    await sleep(500);
+    assert.deepEqual(await holders(lab, HOSTS, VIP), ['d1']);
     await lab.setPort('sw', 'd1', false);
     assert.ok(await waitFor(async () => (await holders(lab, ['d2'], VIP)).length === 1, 10_000));
     await lab.setPort('sw', 'd1', true);
