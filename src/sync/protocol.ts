@@ -305,8 +305,8 @@ export class SyncProtocol {
   }
 
   private onLocal(op: 'upsert' | 'delete', entry: ConntrackEntry, nowMs: number, out: SyncEffect[], rec?: SyncRecord): void {
-    // Indexed later (ConnTable.defer): the shell settles the log when the burst is over; readers settle first.
-    this.internal.defer(op, entry);
+    if (op === 'upsert') this.internal.upsert(entry);
+    else this.internal.delete(entry);
     if (this.role !== 'master') return;
     const len = recordLen(entry.family);
     if (this.batchBytes + len + HEADER_BYTES > this.cfg.maxDatagramBytes) this.flushBatch(out);
@@ -385,7 +385,6 @@ export class SyncProtocol {
     const b = this.bulk;
     if (!b) return;
     this.flushBatch(out); // changes made since the last step go first
-    this.internal.settle(); // and the walk sees them (a deleted entry must not be resurrected by the bulk)
     let records: SyncRecord[] = [];
     let bytes = 0;
     let datagrams = 0;
@@ -523,7 +522,10 @@ export class SyncProtocol {
   private apply(r: ReceiverState, m: SyncMessage, nowMs: number, out: SyncEffect[]): void {
     switch (m.type) {
       case 'data':
-        for (const rec of m.records) this.external.defer(rec.op, rec.entry);
+        for (const rec of m.records) {
+          if (rec.op === 'upsert') this.external.upsert(rec.entry, r.id);
+          else this.external.delete(rec.entry);
+        }
         break;
       case 'bulkBegin':
         this.external.markAll();

@@ -22,11 +22,6 @@ const PREPARE_QUIET_SLICE = 2048;
 /** Entries handled per event-loop turn when a kernel dump is applied. */
 const APPLY_SLICE = 4096;
 
-/** Deferred internal-cache changes: applied after this long without kernel events, in slices of this size. */
-const SETTLE_QUIET_MS = 5;
-const SETTLE_SLICE = 8192;
-const SETTLE_MAX_DEFERRED = 262_144;
-
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export interface ConnSyncService {
@@ -122,8 +117,6 @@ export class ConnSync implements ConnSyncService {
   private toPrepare: ConntrackEntry[] = [];
   private localQueue: SyncRecord[] = [];
   private readonly recordScratch = newRecordScratch();
-  private settleTimer: NodeJS.Timeout | null = null;
-  private lastChangeAtMs = -Infinity;
   private resyncChain: Promise<unknown> = Promise.resolve();
   /** Keys changed by kernel events while a dump's view is being applied (see applyKernelView). */
   private readonly touchedSets = new Set<Set<string>>();
@@ -173,30 +166,7 @@ export class ConnSync implements ConnSyncService {
     const changes = this.localQueue;
     if (changes.length === 0) return;
     this.localQueue = [];
-    this.lastChangeAtMs = this.clock();
     this.feed({ type: 'localMany', changes });
-    this.scheduleSettle();
-  }
-
-  /**
-   * Index the internal cache's deferred changes (ConnTable.defer) once a burst of kernel events is over, or in
-   * slices while one goes on for long, so that streaming a burst is not slowed by bookkeeping and the log
-   * never grows without bound.
-   */
-  private scheduleSettle(): void {
-    const tables = [this.core.internal, this.core.external];
-    for (const t of tables) if (t.deferred >= SETTLE_MAX_DEFERRED) t.settle(SETTLE_SLICE);
-    if (this.settleTimer || tables.every((t) => t.deferred === 0)) return;
-    this.settleTimer = setTimeout(() => {
-      this.settleTimer = null;
-      if (this.stopped) return;
-      if (this.clock() - this.lastChangeAtMs < SETTLE_QUIET_MS) return this.scheduleSettle();
-      // Quiet: settle in slices, one per loop turn.
-      let left = 0;
-      for (const t of tables) left += t.settle(SETTLE_SLICE);
-      if (left > 0) this.scheduleSettle();
-    }, SETTLE_QUIET_MS);
-    this.settleTimer.unref();
   }
 
   private onDatagram(data: Buffer): void {
@@ -210,9 +180,7 @@ export class ConnSync implements ConnSyncService {
     if (m.type === 'data') {
       // Defence in depth: a peer with a wider filter must not push flows we were told not to own.
       const records = m.records.filter((r) => isReplicated(this.o.filter, r.entry));
-      this.lastChangeAtMs = this.clock();
       this.feed({ type: 'received', msg: { ...m, records } });
-      this.scheduleSettle();
       if (this.o.conntrack.prepare) {
         for (const r of records) if (r.op === 'upsert') this.toPrepare.push(r.entry);
         this.schedulePrepare();
@@ -475,7 +443,6 @@ export class ConnSync implements ConnSyncService {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.settleTimer) clearTimeout(this.settleTimer);
     if (this.overrunDump) clearTimeout(this.overrunDump);
     if (this.demotion) clearTimeout(this.demotion.timer);
     await this.o.channel.close();

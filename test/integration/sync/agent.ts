@@ -48,13 +48,6 @@ if (profiler) {
 const writeProfile = (): Promise<void> =>
   new Promise((resolve) => {
     if (!profiler || !profDir) return resolve();
-    if (process.env['VIPD_AGENT_HEAPPROF']) {
-      profiler.post('HeapProfiler.stopSampling', (err, res) => {
-        if (!err) writeFileSync(`${profDir}/agent-${process.pid}.heapprofile`, JSON.stringify(res.profile));
-        resolve();
-      });
-      return;
-    }
     profiler.post('Profiler.stop', (err, res) => {
       if (!err) writeFileSync(`${profDir}/agent-${process.pid}.cpuprofile`, JSON.stringify(res.profile));
       resolve();
@@ -83,10 +76,8 @@ for await (const line of createInterface({ input: process.stdin })) {
         reply({ ok: true, result: svc.resyncComplete() });
         break;
       case 'profStart':
-        // Benches: profile only the window they measure (VIPD_AGENT_PROF=DIR); VIPD_AGENT_HEAPPROF=1 samples
-        // allocations instead of CPU.
-        if (process.env['VIPD_AGENT_HEAPPROF']) profiler?.post('HeapProfiler.startSampling', { samplingInterval: 4096 });
-        else profiler?.post('Profiler.start');
+        // Benches: profile only the window they measure (VIPD_AGENT_PROF=DIR).
+        profiler?.post('Profiler.start');
         reply({ ok: true, result: profiler !== null });
         break;
       case 'profStop':

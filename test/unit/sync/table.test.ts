@@ -22,22 +22,4 @@ describe('sync table', () => {
     assert.equal(t.sweep(), 5);
     assert.deepEqual([...t.entries()].map((e) => e.orig.srcPort).sort(), [5, 6, 7, 8, 9, 10, 11].map((i) => 10000 + i));
   });
-
-  it('deferred changes apply in order, in slices, and before anything reads the table', () => {
-    const t = new ConnTable();
-    t.defer('upsert', tcpEntry(1, 1));
-    t.defer('upsert', tcpEntry(2));
-    t.defer('delete', tcpEntry(1));
-    t.defer('upsert', tcpEntry(1, 3));
-    assert.equal(t.deferred, 4);
-    assert.equal(t.settle(2), 2, 'two left after a slice of two');
-    assert.equal(t.get(tcpEntry(1))?.tcp?.state, 3, 'a read applies the rest first, in order');
-    assert.equal(t.deferred, 0);
-    assert.equal(t.size, 2);
-    t.markAll();
-    t.defer('upsert', tcpEntry(2));
-    assert.equal(t.sweep(), 1, 'a deferred refresh counts for the sweep');
-    assert.deepEqual([...t.entries()].map((e) => e.orig.srcPort), [10002]);
-  });
 });
-
