@@ -59,10 +59,16 @@ class PatchSink implements AttrSink {
     this.buf[this.offsets[this.i++]!] = v & 0xff;
   }
   be16(_t: number, v: number): void {
-    this.buf.writeUInt16BE(v & 0xffff, this.offsets[this.i++]!);
+    const o = this.offsets[this.i++]!;
+    this.buf[o] = (v >>> 8) & 0xff;
+    this.buf[o + 1] = v & 0xff;
   }
   be32(_t: number, v: number): void {
-    this.buf.writeUInt32BE(v >>> 0, this.offsets[this.i++]!);
+    const o = this.offsets[this.i++]!;
+    this.buf[o] = (v >>> 24) & 0xff;
+    this.buf[o + 1] = (v >>> 16) & 0xff;
+    this.buf[o + 2] = (v >>> 8) & 0xff;
+    this.buf[o + 3] = v & 0xff;
   }
   bytes(_t: number, b: ArrayLike<number>): void {
     let o = this.offsets[this.i++]!;

@@ -76,23 +76,38 @@ export function recordLen(family: IpFamily): number {
   return RECORD_FIXED + 4 * (family === 4 ? 4 : 16);
 }
 
+/** Big-endian stores without Buffer's method call and range check per field (28 fields per record). */
+function put16(out: Buffer, off: number, v: number): void {
+  out[off] = (v >>> 8) & 0xff;
+  out[off + 1] = v & 0xff;
+}
+
+function put32(out: Buffer, off: number, v: number): void {
+  out[off] = (v >>> 24) & 0xff;
+  out[off + 1] = (v >>> 16) & 0xff;
+  out[off + 2] = (v >>> 8) & 0xff;
+  out[off + 3] = v & 0xff;
+}
+
+/** The caller guarantees room for recordLen(family) bytes at off. */
 function writeRecord(r: SyncRecord, out: Buffer, off: number): number {
   const e = r.entry;
+  const tcp = e.tcp;
   out[off] = r.op === 'upsert' ? OP_UPSERT : OP_DELETE;
   out[off + 1] = e.family;
   out[off + 2] = e.orig.proto;
-  out[off + 3] = e.tcp ? e.tcp.state : NO_TCP;
-  out.writeUInt32BE(e.status >>> 0, off + 4);
-  out.writeUInt32BE(e.timeoutS >>> 0, off + 8);
-  out.writeUInt32BE(e.mark >>> 0, off + 12);
-  out.writeUInt16BE(e.zone, off + 16);
-  out[off + 18] = e.tcp?.wscaleOrig ?? 0;
-  out[off + 19] = e.tcp?.wscaleReply ?? 0;
-  out.writeUInt16BE(e.orig.srcPort, off + 20);
-  out.writeUInt16BE(e.orig.dstPort, off + 22);
-  out.writeUInt16BE(e.reply.srcPort, off + 24);
-  out.writeUInt16BE(e.reply.dstPort, off + 26);
-  out.writeUInt16BE(e.orig.icmpId, off + 28);
+  out[off + 3] = tcp ? tcp.state : NO_TCP;
+  put32(out, off + 4, e.status);
+  put32(out, off + 8, e.timeoutS);
+  put32(out, off + 12, e.mark);
+  put16(out, off + 16, e.zone);
+  out[off + 18] = tcp ? tcp.wscaleOrig : 0;
+  out[off + 19] = tcp ? tcp.wscaleReply : 0;
+  put16(out, off + 20, e.orig.srcPort);
+  put16(out, off + 22, e.orig.dstPort);
+  put16(out, off + 24, e.reply.srcPort);
+  put16(out, off + 26, e.reply.dstPort);
+  put16(out, off + 28, e.orig.icmpId);
   out[off + 30] = e.orig.icmpType;
   out[off + 31] = e.orig.icmpCode;
   const alen = e.family === 4 ? 4 : 16;
@@ -121,6 +136,14 @@ export function newRecordScratch(): RecordScratch {
   return { names: new AddressNames(), tcpInfos: new TcpInfos() };
 }
 
+function get16(b: Buffer, o: number): number {
+  return (b[o]! << 8) | b[o + 1]!;
+}
+
+function get32(b: Buffer, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
+
 function readRecord(buf: Buffer, off: number, sc: RecordScratch | undefined): { rec: SyncRecord; len: number } | Drop {
   if (off + RECORD_FIXED > buf.length) return { drop: 'truncated-record' };
   const op = buf[off];
@@ -134,17 +157,17 @@ function readRecord(buf: Buffer, off: number, sc: RecordScratch | undefined): { 
   const a = (i: number): string => (sc ? sc.names.text(buf, family, off + RECORD_FIXED + i * alen) : addrToString(buf, family, off + RECORD_FIXED + i * alen));
   const proto = buf[off + 2]!;
   const tcpState = buf[off + 3]!;
-  const icmpId = buf.readUInt16BE(off + 28);
+  const icmpId = get16(buf, off + 28);
   const icmpType = buf[off + 30]!;
   const icmpCode = buf[off + 31]!;
   const entry: ConntrackEntry = {
     family,
-    orig: { src: a(0), dst: a(1), proto, srcPort: buf.readUInt16BE(off + 20), dstPort: buf.readUInt16BE(off + 22), icmpId, icmpType, icmpCode },
-    reply: { src: a(2), dst: a(3), proto, srcPort: buf.readUInt16BE(off + 24), dstPort: buf.readUInt16BE(off + 26), icmpId, icmpType, icmpCode },
-    status: buf.readUInt32BE(off + 4),
-    timeoutS: buf.readUInt32BE(off + 8),
-    mark: buf.readUInt32BE(off + 12),
-    zone: buf.readUInt16BE(off + 16),
+    orig: { src: a(0), dst: a(1), proto, srcPort: get16(buf, off + 20), dstPort: get16(buf, off + 22), icmpId, icmpType, icmpCode },
+    reply: { src: a(2), dst: a(3), proto, srcPort: get16(buf, off + 24), dstPort: get16(buf, off + 26), icmpId, icmpType, icmpCode },
+    status: get32(buf, off + 4),
+    timeoutS: get32(buf, off + 8),
+    mark: get32(buf, off + 12),
+    zone: get16(buf, off + 16),
     tcp:
       tcpState === NO_TCP
         ? null
