@@ -1,8 +1,8 @@
 // Shared plumbing for namespace tests: root check with a printed reason, a per-test lab prefix, and
 // "never two holders" sampling.
 import type { Context } from 'mocha';
-import { Lab, labUnavailableReason } from '../../src/lab/netns.js';
-import { holders } from '../../src/lab/agents.js';
+import { Lab, buildPairLab, labUnavailableReason } from '../../src/lab/netns.js';
+import { AgentSet, holders } from '../../src/lab/agents.js';
 
 let counter = 0;
 
@@ -35,3 +35,25 @@ export async function maxHoldersDuring(lab: Lab, hosts: string[], vip: string, d
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * design.md's pair lab (switch, d1, d2, c1) for each test of the enclosing describe, with an AgentSet; both are
+ * torn down after the test, also when it fails. Use inside describe(): `const env = usePairLab('vp');`.
+ */
+export function usePairLab(tag: string, net = 1): { lab(): Lab; agents(): AgentSet } {
+  let lab: Lab | undefined;
+  let agents: AgentSet | undefined;
+  beforeEach(async function () {
+    requireLab(this);
+    lab = newLab(tag);
+    agents = new AgentSet(lab);
+    await buildPairLab(lab, net);
+  });
+  afterEach(async function () {
+    await agents?.destroy();
+    await lab?.destroy();
+    agents = undefined;
+    lab = undefined;
+  });
+  return { lab: () => lab!, agents: () => agents! };
+}

@@ -1,10 +1,10 @@
 // Issue 5 proof: after a failover (the master's link cut), /metrics on both directors shows the transition, the takeover latency
 // observation, the adverts and the new state; `vipd status` (run inside each namespace) shows the same.
 import assert from 'node:assert/strict';
-import { buildPairLab, type Lab } from '../../src/lab/netns.js';
+import type { Lab } from '../../src/lab/netns.js';
 import { AgentSet, holders, vipdBin, waitFor } from '../../src/lab/agents.js';
 import { pairConfig } from '../../src/lab/pairConfig.js';
-import { newLab, requireLab, sleep } from './labHelpers.js';
+import { sleep, usePairLab } from './labHelpers.js';
 
 const VIP = '10.1.0.100';
 const LISTEN = '127.0.0.1:9651';
@@ -20,19 +20,12 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 
 describe('integration: metrics and status after a failover', function () {
   this.timeout(60_000);
+  const env = usePairLab('mt');
   let lab: Lab;
   let agents: AgentSet;
-
-  beforeEach(async function () {
-    requireLab(this);
-    lab = newLab('mt');
-    agents = new AgentSet(lab);
-    await buildPairLab(lab, 1);
-  });
-
-  afterEach(async function () {
-    await agents?.destroy();
-    await lab?.destroy();
+  beforeEach(() => {
+    lab = env.lab();
+    agents = env.agents();
   });
 
   const metrics = async (host: string) =>

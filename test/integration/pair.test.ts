@@ -1,29 +1,22 @@
 // Two vipd agents in design.md's pair lab (d1 10.1.0.1, d2 10.1.0.2, client c1 10.1.0.10, VIP 10.1.0.100).
 import assert from 'node:assert/strict';
-import { buildPairLab, type Lab } from '../../src/lab/netns.js';
+import type { Lab } from '../../src/lab/netns.js';
 import { AgentSet, holders, linkMac, neighbourMac, waitFor } from '../../src/lab/agents.js';
 import { pairConfig, type PairConfigOptions } from '../../src/lab/pairConfig.js';
 import { startOutageProbe } from '../../src/lab/probe.js';
-import { maxHoldersDuring, newLab, requireLab, sleep } from './labHelpers.js';
+import { maxHoldersDuring, sleep, usePairLab } from './labHelpers.js';
 
 const VIP = '10.1.0.100';
 const HOSTS = ['d1', 'd2'];
 
 describe('integration: vipd pair', function () {
   this.timeout(60_000);
+  const env = usePairLab('vp');
   let lab: Lab;
   let agents: AgentSet;
-
-  beforeEach(async function () {
-    requireLab(this);
-    lab = newLab('vp');
-    agents = new AgentSet(lab);
-    await buildPairLab(lab, 1);
-  });
-
-  afterEach(async function () {
-    await agents?.destroy();
-    await lab?.destroy();
+  beforeEach(() => {
+    lab = env.lab();
+    agents = env.agents();
   });
 
   const conf = (routerId: string, priority: number, extra: Partial<PairConfigOptions> = {}) =>
@@ -132,19 +125,12 @@ describe('integration: vipd pair', function () {
 describe('integration: vipd pair over IPv6 (VRRPv3, ff02::12, unsolicited NA)', function () {
   this.timeout(60_000);
   const VIP6 = 'fd00:1::100';
+  const env = usePairLab('v6');
   let lab: Lab;
   let agents: AgentSet;
-
-  beforeEach(async function () {
-    requireLab(this);
-    lab = newLab('v6');
-    agents = new AgentSet(lab);
-    await buildPairLab(lab, 1);
-  });
-
-  afterEach(async function () {
-    await agents?.destroy();
-    await lab?.destroy();
+  beforeEach(() => {
+    lab = env.lab();
+    agents = env.agents();
   });
 
   it('elects one master and moves the IPv6 VIP on a link cut; the client neighbour entry follows', async () => {

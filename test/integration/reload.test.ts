@@ -1,29 +1,22 @@
 // SIGHUP: a running MASTER gets a new VIP without disturbing the existing one; a broken config is refused
 // and the running one keeps working; an added instance starts.
 import assert from 'node:assert/strict';
-import { buildPairLab, type Lab } from '../../src/lab/netns.js';
+import type { Lab } from '../../src/lab/netns.js';
 import { AgentSet, holders, waitFor } from '../../src/lab/agents.js';
 import { pairConfig } from '../../src/lab/pairConfig.js';
 import { startOutageProbe } from '../../src/lab/probe.js';
-import { maxHoldersDuring, newLab, requireLab, sleep } from './labHelpers.js';
+import { maxHoldersDuring, sleep, usePairLab } from './labHelpers.js';
 
 const HOSTS = ['d1', 'd2'];
 
 describe('integration: reload (SIGHUP)', function () {
   this.timeout(60_000);
+  const env = usePairLab('rl');
   let lab: Lab;
   let agents: AgentSet;
-
-  beforeEach(async function () {
-    requireLab(this);
-    lab = newLab('rl');
-    agents = new AgentSet(lab);
-    await buildPairLab(lab, 1);
-  });
-
-  afterEach(async function () {
-    await agents?.destroy();
-    await lab?.destroy();
+  beforeEach(() => {
+    lab = env.lab();
+    agents = env.agents();
   });
 
   const conf = (host: string, priority: number, vips: string[], extra = '') =>

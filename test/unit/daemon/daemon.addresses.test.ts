@@ -1,21 +1,16 @@
 // VIPs deleted behind the daemon's back (RTM_DELADDR from someone else) while MASTER are put back and announced;
 // no_track VIPs are left alone; the daemon's own removals (reload, leaving MASTER) are never undone.
 import assert from 'node:assert/strict';
-import { Cluster, conf, instanceText, sleep, waitFor, type Node } from './harness.js';
+import { Cluster, conf, instanceText, sleep, waitFor, state, useCluster } from './harness.js';
 
 const ADVERT_MS = 50;
-const state = (n: Node, instance = 'VI_1') => n.daemon.states()[instance];
 
 describe('daemon (in-memory OS): VIPs removed behind our back', function () {
   this.timeout(20_000);
+  const clusterOf = useCluster();
   let cluster: Cluster;
-
   beforeEach(() => {
-    cluster = new Cluster();
-  });
-
-  afterEach(async () => {
-    await cluster.stopAll();
+    cluster = clusterOf();
   });
 
   it('a MASTER puts a deleted VIP back and announces it; a no_track VIP is left alone', async () => {

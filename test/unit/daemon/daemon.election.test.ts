@@ -3,23 +3,18 @@
 // wait has a generous bound, no assertion depends on a timing figure.
 import assert from 'node:assert/strict';
 import type { DaemonPlugin } from '../../../src/daemon/plugin.js';
-import { Cluster, instanceText, sleep, waitFor, type Node } from './harness.js';
+import { Cluster, instanceText, sleep, waitFor, type Node, state, useCluster } from './harness.js';
 
 const VIP = '10.1.0.100';
 const ADVERT_MS = 50;
 
-const state = (n: Node, instance = 'VI_1') => n.daemon.states()[instance];
 
 describe('daemon (in-memory OS): election, failover, stop', function () {
   this.timeout(20_000);
+  const clusterOf = useCluster();
   let cluster: Cluster;
-
   beforeEach(() => {
-    cluster = new Cluster();
-  });
-
-  afterEach(async () => {
-    await cluster.stopAll();
+    cluster = clusterOf();
   });
 
   /** d1 (priority 200) and d2 (priority 100), started together; resolves once d1 is MASTER with its VIP. */

@@ -2,21 +2,16 @@
 // is down before start, a handover with nobody to hand over to, and plugins seeing transitions.
 import assert from 'node:assert/strict';
 import type { DaemonPlugin, TransitionEvent } from '../../../src/daemon/plugin.js';
-import { Cluster, conf, instanceText, sleep, waitFor, type Node } from './harness.js';
+import { Cluster, conf, instanceText, sleep, waitFor, type Node, state, useCluster } from './harness.js';
 
 const ADVERT_MS = 50;
-const state = (n: Node, instance = 'VI_1') => n.daemon.states()[instance];
 
 describe('daemon (in-memory OS): start-up, refusals, shutdown', function () {
   this.timeout(20_000);
+  const clusterOf = useCluster();
   let cluster: Cluster;
-
   beforeEach(() => {
-    cluster = new Cluster();
-  });
-
-  afterEach(async () => {
-    await cluster.stopAll();
+    cluster = clusterOf();
   });
 
   it('refuses to start when an interface does not exist, naming every problem, and opens nothing', async () => {

@@ -2,9 +2,8 @@
 // priority-0 advert of a master that faults or stops meanwhile (RFC 5798 §6.4.3) goes out at once.
 import assert from 'node:assert/strict';
 import type { DaemonPlugin } from '../../../src/daemon/plugin.js';
-import { Cluster, instanceText, waitFor, type Node } from './harness.js';
+import { Cluster, instanceText, waitFor, type Node, state } from './harness.js';
 
-const state = (n: Node, instance = 'VI_1') => n.daemon.states()[instance];
 
 describe('daemon (in-memory OS): releasing MASTER while a takeover commit is pending', function () {
   this.timeout(20_000);

@@ -1,21 +1,16 @@
 // Daemon.reload() on the in-memory OS: in place (no transition, the new VIP added, the peers told at once),
 // restart on a changed identity (VRID), and an instance added next to an in-place one on the same socket.
 import assert from 'node:assert/strict';
-import { Cluster, conf, instanceText, metricValue, sleep, waitFor, type Node } from './harness.js';
+import { Cluster, conf, instanceText, metricValue, sleep, waitFor, state, useCluster } from './harness.js';
 
 const ADVERT_MS = 50;
-const state = (n: Node, instance = 'VI_1') => n.daemon.states()[instance];
 
 describe('daemon (in-memory OS): reload', function () {
   this.timeout(20_000);
+  const clusterOf = useCluster();
   let cluster: Cluster;
-
   beforeEach(() => {
-    cluster = new Cluster();
-  });
-
-  afterEach(async () => {
-    await cluster.stopAll();
+    cluster = clusterOf();
   });
 
   it('in place: a VIP added to a MASTER goes up with its GARPs, the next advert lists it, no transition and no flap', async () => {

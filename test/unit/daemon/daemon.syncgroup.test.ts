@@ -1,9 +1,8 @@
 // A sync group across two interfaces (front and back LAN), run by the daemon's group unit driver: a fault on one
 // member's link takes the whole group to FAULT on that node, and the peer takes over both virtual routers.
 import assert from 'node:assert/strict';
-import { Cluster, instanceText, waitFor, type Node } from './harness.js';
+import { Cluster, instanceText, waitFor, type Node, state, useCluster } from './harness.js';
 
-const state = (n: Node, instance: string) => n.daemon.states()[instance];
 
 const group = (prio: number) =>
   `vrrp_sync_group G {\n  group {\n    VI_1\n    VI_2\n  }\n}\n` +
@@ -12,14 +11,10 @@ const group = (prio: number) =>
 
 describe('daemon (in-memory OS): sync group', function () {
   this.timeout(20_000);
+  const clusterOf = useCluster();
   let cluster: Cluster;
-
   beforeEach(() => {
-    cluster = new Cluster();
-  });
-
-  afterEach(async () => {
-    await cluster.stopAll();
+    cluster = clusterOf();
   });
 
   function director(name: string, octet: number, prio: number): Node {

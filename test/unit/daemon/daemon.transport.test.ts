@@ -1,22 +1,17 @@
 // Socket sharing and families on the in-memory OS: unicast peers (one VRID twice on one socket, told apart by
 // source, keepalived sched.c:1072-1113) with three daemons, and IPv6 with unsolicited NAs.
 import assert from 'node:assert/strict';
-import { Cluster, instanceText, sleep, waitFor, type Node } from './harness.js';
+import { Cluster, instanceText, sleep, waitFor, state, useCluster } from './harness.js';
 
-const state = (n: Node, instance = 'VI_1') => n.daemon.states()[instance];
 
 const unicast = (peers: string[]) => `unicast_peer {\n    ${peers.join('\n    ')}\n  }`;
 
 describe('daemon (in-memory OS): unicast and IPv6', function () {
   this.timeout(20_000);
+  const clusterOf = useCluster();
   let cluster: Cluster;
-
   beforeEach(() => {
-    cluster = new Cluster();
-  });
-
-  afterEach(async () => {
-    await cluster.stopAll();
+    cluster = clusterOf();
   });
 
   it('one VRID twice on one unicast socket, disjoint peers: each advert reaches the instance of its sender', async () => {

@@ -138,3 +138,18 @@ export function metricValue(text: string, metric: string, labels: Readonly<Recor
   }
   return undefined;
 }
+
+/** The state of one instance of a node. */
+export const state = (n: Node, instance = 'VI_1') => n.daemon.states()[instance];
+
+/** A fresh Cluster for each test of the enclosing describe, stopped after it (even when it fails). */
+export function useCluster(): () => Cluster {
+  let cluster: Cluster;
+  beforeEach(() => {
+    cluster = new Cluster();
+  });
+  afterEach(async () => {
+    await cluster.stopAll();
+  });
+  return () => cluster;
+}
