@@ -1,5 +1,8 @@
 // Shared plumbing for namespace tests: root check with a printed reason, a per-test lab prefix, and
 // "never two holders" sampling.
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Context } from 'mocha';
 import { Lab, buildPairLab, labUnavailableReason } from '../../src/lab/netns.js';
 import { AgentSet, holders } from '../../src/lab/agents.js';
@@ -56,4 +59,21 @@ export function usePairLab(tag: string, net = 1): { lab(): Lab; agents(): AgentS
     lab = undefined;
   });
   return { lab: () => lab!, agents: () => agents! };
+}
+
+/**
+ * A temp folder for check/notify scripts that pass keepalived's script security (root-owned, 0755), fresh for
+ * each test of the enclosing describe and removed after it.
+ */
+export function useScriptDir(tag: string): () => string {
+  let dir: string | undefined;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), `vipd-${tag}-`));
+    chmodSync(dir, 0o755);
+  });
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+  return () => dir!;
 }

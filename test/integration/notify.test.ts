@@ -2,39 +2,34 @@
 // order the transitions happened (vrrp_notify.c), including FAULT from a tracker and STOP on SIGTERM.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, type ReadStream } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createReadStream, readFileSync, rmSync, writeFileSync, existsSync, type ReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { buildPairLab, type Lab } from '../../src/lab/netns.js';
+import { type Lab } from '../../src/lab/netns.js';
 import { AgentSet, holders, waitFor } from '../../src/lab/agents.js';
 import { pairConfig } from '../../src/lab/pairConfig.js';
-import { newLab, requireLab } from './labHelpers.js';
+import { usePairLab, useScriptDir } from './labHelpers.js';
 
 const VIP = '10.1.0.100';
 const HOSTS = ['d1', 'd2'];
 
 describe('integration: notify scripts and notify_fifo', function () {
   this.timeout(60_000);
+  const env = usePairLab('nt');
+  const scriptDir = useScriptDir('nt');
   let lab: Lab;
   let agents: AgentSet;
   let dir: string;
   let reader: ReadStream | null = null;
 
-  beforeEach(async function () {
-    requireLab(this);
-    dir = mkdtempSync(join(tmpdir(), 'vipd-nt-'));
-    chmodSync(dir, 0o755);
-    lab = newLab('nt');
-    agents = new AgentSet(lab);
-    await buildPairLab(lab, 1);
+  beforeEach(() => {
+    lab = env.lab();
+    agents = env.agents();
+    dir = scriptDir();
   });
 
-  afterEach(async function () {
+  afterEach(() => {
     reader?.destroy();
     reader = null;
-    await agents?.destroy();
-    await lab?.destroy();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const onlyHolder = (host: string) => waitFor(async () => (await holders(lab, HOSTS, VIP)).join() === host, 10_000, 20);

@@ -2,37 +2,28 @@
 // running MASTER, an unchanged tracked script keeps its state across a reload (no re-init, no priority change,
 // no transition), and a notify script added by a reload runs on the next transition.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildPairLab, type Lab } from '../../src/lab/netns.js';
+import { type Lab } from '../../src/lab/netns.js';
 import { AgentSet, holders, waitFor } from '../../src/lab/agents.js';
 import { pairConfig } from '../../src/lab/pairConfig.js';
-import { maxHoldersDuring, newLab, requireLab, sleep } from './labHelpers.js';
+import { maxHoldersDuring, sleep, usePairLab, useScriptDir } from './labHelpers.js';
 
 const VIP = '10.1.0.100';
 const HOSTS = ['d1', 'd2'];
 
 describe('integration: reload (SIGHUP) of tracking and notify', function () {
   this.timeout(60_000);
+  const env = usePairLab('rp');
+  const scriptDir = useScriptDir('rlp');
   let lab: Lab;
   let agents: AgentSet;
   let dir: string;
 
-  beforeEach(async function () {
-    requireLab(this);
-    // Scripts must pass keepalived's checks: root-owned, 0755, in a 0755 root folder.
-    dir = mkdtempSync(join(tmpdir(), 'vipd-rlp-'));
-    chmodSync(dir, 0o755);
-    lab = newLab('rp');
-    agents = new AgentSet(lab);
-    await buildPairLab(lab, 1);
-  });
-
-  afterEach(async function () {
-    await agents?.destroy();
-    await lab?.destroy();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+  beforeEach(() => {
+    lab = env.lab();
+    agents = env.agents();
+    dir = scriptDir();
   });
 
   const conf = (host: string, priority: number, extra: string[] = [], head = '') =>

@@ -3,12 +3,11 @@
 // both come back together.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, createReadStream, mkdtempSync, rmSync, writeFileSync, type ReadStream } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createReadStream, rmSync, writeFileSync, type ReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { buildPairLab, type Lab } from '../../src/lab/netns.js';
+import { type Lab } from '../../src/lab/netns.js';
 import { AgentSet, holders, waitFor } from '../../src/lab/agents.js';
-import { newLab, requireLab } from './labHelpers.js';
+import { usePairLab, useScriptDir } from './labHelpers.js';
 
 const VIP1 = '10.1.0.100';
 const VIP2 = '10.1.0.101';
@@ -50,26 +49,22 @@ function config(routerId: string, priority: number, script: string | null, fifo:
 
 describe('integration: sync group with one tracked member', function () {
   this.timeout(60_000);
+  const env = usePairLab('sg');
+  const scriptDir = useScriptDir('sg');
   let lab: Lab;
   let agents: AgentSet;
   let dir: string;
   let reader: ReadStream | null = null;
 
-  beforeEach(async function () {
-    requireLab(this);
-    dir = mkdtempSync(join(tmpdir(), 'vipd-sg-'));
-    chmodSync(dir, 0o755);
-    lab = newLab('sg');
-    agents = new AgentSet(lab);
-    await buildPairLab(lab, 1);
+  beforeEach(() => {
+    lab = env.lab();
+    agents = env.agents();
+    dir = scriptDir();
   });
 
-  afterEach(async function () {
+  afterEach(() => {
     reader?.destroy();
     reader = null;
-    await agents?.destroy();
-    await lab?.destroy();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const both = (host: string) =>

@@ -1,13 +1,12 @@
 // Tracking in the pair lab (design.md): a vrrp_script whose result is a file toggle in a temp folder, and a
 // track_file, move the VIP between two vipd directors the way keepalived's weights and FAULT rules say.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildPairLab, type Lab } from '../../src/lab/netns.js';
+import { type Lab } from '../../src/lab/netns.js';
 import { AgentSet, holders, waitFor } from '../../src/lab/agents.js';
 import { pairConfig, type PairConfigOptions } from '../../src/lab/pairConfig.js';
-import { newLab, requireLab, sleep } from './labHelpers.js';
+import { sleep, usePairLab, useScriptDir } from './labHelpers.js';
 
 const VIP = '10.1.0.100';
 const HOSTS = ['d1', 'd2'];
@@ -22,23 +21,16 @@ function toggleScript(dir: string): { script: string; fail(): void; pass(): void
 
 describe('integration: tracking (vrrp_script, track_file) in a vipd pair', function () {
   this.timeout(60_000);
+  const env = usePairLab('tk');
+  const scriptDir = useScriptDir('trk');
   let lab: Lab;
   let agents: AgentSet;
   let dir: string;
 
-  beforeEach(async function () {
-    requireLab(this);
-    dir = mkdtempSync(join(tmpdir(), 'vipd-trk-'));
-    chmodSync(dir, 0o755);
-    lab = newLab('tk');
-    agents = new AgentSet(lab);
-    await buildPairLab(lab, 1);
-  });
-
-  afterEach(async function () {
-    await agents?.destroy();
-    await lab?.destroy();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+  beforeEach(() => {
+    lab = env.lab();
+    agents = env.agents();
+    dir = scriptDir();
   });
 
   const conf = (routerId: string, priority: number, extra: Partial<PairConfigOptions> = {}) =>
