@@ -1,7 +1,7 @@
 // Metric names in one place: docs/metrics.md and the Grafana dashboard are written against these.
 // keepalived_* names match mehdy/keepalived-exporter (internal/collector/collector.go fillMetrics) so its
 // dashboards and alert rules keep working; vipd_* are ours.
-import type { KeepalivedErrorCounter, KeepalivedStats } from './types.js';
+import type { KeepalivedStats } from './types.js';
 
 /** Labels the keepalived-exporter puts on every per-instance series. */
 export const INSTANCE_LABELS = ['iname', 'intf', 'vrid'] as const;
@@ -28,16 +28,6 @@ export const KEEPALIVED_COUNTER_NAMES: Readonly<Record<keyof KeepalivedStats, { 
   pri_zero_sent: { name: 'keepalived_priority_zero_sent_total', help: 'Priority zero sent' },
 };
 
-export const KEEPALIVED_ERROR_COUNTERS: readonly KeepalivedErrorCounter[] = [
-  'packet_len_err',
-  'advert_interval_err',
-  'ip_ttl_err',
-  'invalid_type_rcvd',
-  'addr_list_err',
-  'invalid_authtype',
-  'authtype_mismatch',
-  'auth_failure',
-];
 
 /** Takeover phases, each measured from the master-down timer firing (or the preemption decision). */
 export const TAKEOVER_PHASES = ['sync_committed', 'vips_installed', 'first_garp'] as const;
