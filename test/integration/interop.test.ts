@@ -2,23 +2,14 @@
 // without PASS authentication. While one side is MASTER the other stays BACKUP (never two holders), and the
 // VIP moves both ways on SIGTERM, on a returning higher priority, and on a link cut.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { buildPairLab, type Lab } from '../../src/lab/netns.js';
+import type { Lab } from '../../src/lab/netns.js';
 import { AgentSet, holders, waitFor, type AgentKind } from '../../src/lab/agents.js';
 import { pairConfig, type PairConfigOptions } from '../../src/lab/pairConfig.js';
-import { maxHoldersDuring, newLab, requireLab } from './labHelpers.js';
+import { maxHoldersDuring, requireLab, requireKeepalived, usePairLab } from './labHelpers.js';
 
 const VIP = '10.1.0.100';
 const HOSTS = ['d1', 'd2'];
 
-function keepalivedMissing(): string | null {
-  try {
-    execFileSync('keepalived', ['--version'], { stdio: 'pipe' });
-    return null;
-  } catch {
-    return 'keepalived is not installed (apt-get install keepalived)';
-  }
-}
 
 interface Variant {
   name: string;
@@ -45,27 +36,16 @@ const roles: [AgentKind, AgentKind][] = [
 
 describe('integration: interop with real keepalived', function () {
   this.timeout(90_000);
-  let lab: Lab;
-  let agents: AgentSet;
-
   before(function () {
     requireLab(this);
-    const missing = keepalivedMissing();
-    if (missing) {
-      console.log(`      skipped: ${missing}`);
-      this.skip();
-    }
+    requireKeepalived(this);
   });
-
-  beforeEach(async function () {
-    lab = newLab('ki');
-    agents = new AgentSet(lab);
-    await buildPairLab(lab, 1);
-  });
-
-  afterEach(async function () {
-    await agents?.destroy();
-    await lab?.destroy();
+  const env = usePairLab('ki');
+  let lab: Lab;
+  let agents: AgentSet;
+  beforeEach(() => {
+    lab = env.lab();
+    agents = env.agents();
   });
 
   for (const v of variants) {

@@ -1,5 +1,6 @@
 // Shared plumbing for namespace tests: root check with a printed reason, a per-test lab prefix, and
 // "never two holders" sampling.
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,4 +77,14 @@ export function useScriptDir(tag: string): () => string {
     dir = undefined;
   });
   return () => dir!;
+}
+
+/** Skip (with the reason printed) unless Debian's keepalived, the interop peer, is installed. */
+export function requireKeepalived(ctx: Context): void {
+  try {
+    execFileSync('keepalived', ['--version'], { stdio: 'pipe' });
+  } catch {
+    console.log('      skipped: keepalived is not installed (apt-get install keepalived)');
+    ctx.skip();
+  }
 }

@@ -2,12 +2,11 @@
 // the client's neighbour entry for the VIP is the virtual MAC and stays the same across a failover (issue 3).
 // Also against real keepalived 2.2.7 with use_vmac in both roles.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { buildPairLab, type Lab } from '../../src/lab/netns.js';
 import { AgentSet, holders, neighbourMac, waitFor, type AgentKind } from '../../src/lab/agents.js';
 import { pairConfig, type PairConfigOptions } from '../../src/lab/pairConfig.js';
 import { startOutageProbe } from '../../src/lab/probe.js';
-import { maxHoldersDuring, newLab, requireLab, sleep } from './labHelpers.js';
+import { maxHoldersDuring, newLab, requireLab, sleep, requireKeepalived, usePairLab } from './labHelpers.js';
 
 const VIP = '10.1.0.100';
 const VMAC = '00:00:5e:00:01:33';
@@ -36,14 +35,6 @@ async function vipInterface(lab: Lab, host: string, vip: string): Promise<string
   return rows.find((r) => (r.addr_info ?? []).some((a) => a.local === vip))?.ifname ?? null;
 }
 
-function keepalivedMissing(): string | null {
-  try {
-    execFileSync('keepalived', ['--version'], { stdio: 'pipe' });
-    return null;
-  } catch {
-    return 'keepalived is not installed';
-  }
-}
 
 describe('integration: use_vmac (virtual MAC on a private macvlan)', function () {
   this.timeout(60_000);
@@ -225,27 +216,16 @@ describe('integration: use_vmac (virtual MAC on a private macvlan)', function ()
 
 describe('integration: use_vmac interop with real keepalived', function () {
   this.timeout(60_000);
-  let lab: Lab;
-  let agents: AgentSet;
-
   before(function () {
     requireLab(this);
-    const missing = keepalivedMissing();
-    if (missing) {
-      console.log(`      skipped: ${missing}`);
-      this.skip();
-    }
+    requireKeepalived(this);
   });
-
-  beforeEach(async function () {
-    lab = newLab('vk');
-    agents = new AgentSet(lab);
-    await buildPairLab(lab, 1);
-  });
-
-  afterEach(async function () {
-    await agents?.destroy();
-    await lab?.destroy();
+  const env = usePairLab('vk');
+  let lab: Lab;
+  let agents: AgentSet;
+  beforeEach(() => {
+    lab = env.lab();
+    agents = env.agents();
   });
 
   const roles: [AgentKind, AgentKind][] = [
