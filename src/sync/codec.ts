@@ -11,9 +11,10 @@
 // drops it by name and keeps working. Unlike conntrackd's nethdr (peers.md §1.4), every message is
 // authenticated; decode() verifies the MAC in constant time before looking at the payload and never throws.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { formatAddress as addrToString, parseAddress as parseAddr } from '../ip/address.js';
-import { AddressNames, TcpInfos, writeIpv4 } from '../conntrack/codec.js';
+import { OP_DELETE, OP_UPSERT, readRecord, recordDrop, recordLen, recordLenAt, writeRecord, type RecordScratch } from '../conntrack/record.js';
 import type { ConntrackEntry, Drop, IpFamily } from '../conntrack/types.js';
+
+export { recordLen };
 
 export const SYNC_VERSION = 1;
 export const HEADER_LEN = 24;
@@ -41,8 +42,8 @@ export interface SyncHeader {
 export type SyncRecord = { op: 'upsert' | 'delete'; entry: ConntrackEntry };
 
 export type SyncBody =
-  /** Reliable: a batch of changes, applied in stream order. */
-  | { type: 'data'; records: SyncRecord[] }
+  /** Reliable: a batch of changes, applied in stream order: `count` records (src/conntrack/record.ts) in `bytes`. */
+  | { type: 'data'; count: number; bytes: Buffer }
   /** "Resend streamSeq from…to of sender targetId/targetEpoch." */
   | { type: 'nack'; targetId: number; targetEpoch: number; from: number; to: number }
   /** "Send me everything" (targetId 0: whoever is master). */
@@ -66,126 +67,32 @@ export type SyncMessage = SyncHeader & SyncBody;
 
 export const RELIABLE_TYPES: ReadonlySet<SyncBody['type']> = new Set(['data', 'bulkBegin', 'bulkEnd']);
 
-const OP_UPSERT = 1;
-const OP_DELETE = 2;
-const NO_TCP = 0xff;
-/** Fixed part of a record before the four addresses. */
-const RECORD_FIXED = 32;
-
-export function recordLen(family: IpFamily): number {
-  return RECORD_FIXED + 4 * (family === 4 ? 4 : 16);
+/** A DATA body from entry objects (tests, and the rare paths that hold objects). */
+export function dataBody(records: readonly SyncRecord[]): Extract<SyncBody, { type: 'data' }> {
+  let len = 0;
+  for (const r of records) len += recordLen(r.entry.family);
+  const bytes = Buffer.allocUnsafe(len);
+  let off = 0;
+  for (const r of records) off += writeRecord(r.op === 'upsert' ? OP_UPSERT : OP_DELETE, r.entry, bytes, off);
+  return { type: 'data', count: records.length, bytes };
 }
 
-/** Big-endian stores without Buffer's method call and range check per field (28 fields per record). */
-function put16(out: Buffer, off: number, v: number): void {
-  out[off] = (v >>> 8) & 0xff;
-  out[off + 1] = v & 0xff;
-}
-
-function put32(out: Buffer, off: number, v: number): void {
-  out[off] = (v >>> 24) & 0xff;
-  out[off + 1] = (v >>> 16) & 0xff;
-  out[off + 2] = (v >>> 8) & 0xff;
-  out[off + 3] = v & 0xff;
-}
-
-/** The caller guarantees room for recordLen(family) bytes at off. */
-function writeRecord(r: SyncRecord, out: Buffer, off: number): number {
-  const e = r.entry;
-  const tcp = e.tcp;
-  out[off] = r.op === 'upsert' ? OP_UPSERT : OP_DELETE;
-  out[off + 1] = e.family;
-  out[off + 2] = e.orig.proto;
-  out[off + 3] = tcp ? tcp.state : NO_TCP;
-  put32(out, off + 4, e.status);
-  put32(out, off + 8, e.timeoutS);
-  put32(out, off + 12, e.mark);
-  put16(out, off + 16, e.zone);
-  out[off + 18] = tcp ? tcp.wscaleOrig : 0;
-  out[off + 19] = tcp ? tcp.wscaleReply : 0;
-  put16(out, off + 20, e.orig.srcPort);
-  put16(out, off + 22, e.orig.dstPort);
-  put16(out, off + 24, e.reply.srcPort);
-  put16(out, off + 26, e.reply.dstPort);
-  put16(out, off + 28, e.orig.icmpId);
-  out[off + 30] = e.orig.icmpType;
-  out[off + 31] = e.orig.icmpCode;
-  const alen = e.family === 4 ? 4 : 16;
-  const a = off + RECORD_FIXED;
-  writeAddr(e.orig.src, alen, out, a);
-  writeAddr(e.orig.dst, alen, out, a + alen);
-  writeAddr(e.reply.src, alen, out, a + 2 * alen);
-  writeAddr(e.reply.dst, alen, out, a + 3 * alen);
-  return RECORD_FIXED + 4 * alen;
-}
-
-function writeAddr(text: string, alen: number, out: Buffer, at: number): void {
-  if (alen === 4 && writeIpv4(text, out, at)) return;
-  const b = parseAddr(text);
-  if (b && b.length === alen) b.copy(out, at);
-  else out.fill(0, at, at + alen);
-}
-
-/** Caches a receiver keeps across datagrams so that entries share address strings and TCP info objects. */
-export interface RecordScratch {
-  names: AddressNames;
-  tcpInfos: TcpInfos;
-}
-
-export function newRecordScratch(): RecordScratch {
-  return { names: new AddressNames(), tcpInfos: new TcpInfos() };
-}
-
-function get16(b: Buffer, o: number): number {
-  return (b[o]! << 8) | b[o + 1]!;
-}
-
-function get32(b: Buffer, o: number): number {
-  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-}
-
-function readRecord(buf: Buffer, off: number, sc: RecordScratch | undefined): { rec: SyncRecord; len: number } | Drop {
-  if (off + RECORD_FIXED > buf.length) return { drop: 'truncated-record' };
-  const op = buf[off];
-  const fam = buf[off + 1];
-  if (op !== OP_UPSERT && op !== OP_DELETE) return { drop: 'bad-record-op' };
-  if (fam !== 4 && fam !== 6) return { drop: 'bad-record-family' };
-  const family: IpFamily = fam;
-  const len = recordLen(family);
-  if (off + len > buf.length) return { drop: 'truncated-record' };
-  const alen = family === 4 ? 4 : 16;
-  const a = (i: number): string => (sc ? sc.names.text(buf, family, off + RECORD_FIXED + i * alen) : addrToString(buf, family, off + RECORD_FIXED + i * alen));
-  const proto = buf[off + 2]!;
-  const tcpState = buf[off + 3]!;
-  const icmpId = get16(buf, off + 28);
-  const icmpType = buf[off + 30]!;
-  const icmpCode = buf[off + 31]!;
-  const entry: ConntrackEntry = {
-    family,
-    orig: { src: a(0), dst: a(1), proto, srcPort: get16(buf, off + 20), dstPort: get16(buf, off + 22), icmpId, icmpType, icmpCode },
-    reply: { src: a(2), dst: a(3), proto, srcPort: get16(buf, off + 24), dstPort: get16(buf, off + 26), icmpId, icmpType, icmpCode },
-    status: get32(buf, off + 4),
-    timeoutS: get32(buf, off + 8),
-    mark: get32(buf, off + 12),
-    zone: get16(buf, off + 16),
-    tcp:
-      tcpState === NO_TCP
-        ? null
-        : sc
-          ? sc.tcpInfos.get(tcpState, buf[off + 18]!, buf[off + 19]!)
-          : { state: tcpState, wscaleOrig: buf[off + 18]!, wscaleReply: buf[off + 19]! },
-  };
-  return { rec: { op: op === OP_UPSERT ? 'upsert' : 'delete', entry }, len };
+/** The records of a DATA body as entry objects (tests, status dumps). */
+export function recordsOf(body: Extract<SyncBody, { type: 'data' }>, sc?: RecordScratch): SyncRecord[] {
+  const out: SyncRecord[] = [];
+  for (let off = 0, i = 0; i < body.count; i++) {
+    out.push({ op: body.bytes[off] === OP_DELETE ? 'delete' : 'upsert', entry: readRecord(body.bytes, off, sc) });
+    off += recordLenAt(body.bytes, off);
+  }
+  return out;
 }
 
 function encodeBody(b: SyncBody): { type: number; payload: Buffer } {
   switch (b.type) {
     case 'data': {
-      const size = 2 + b.records.reduce((n, r) => n + recordLen(r.entry.family), 0);
-      const p = Buffer.alloc(size);
-      p.writeUInt16BE(b.records.length, 0);
-      let off = 2;
-      for (const r of b.records) off += writeRecord(r, p, off);
+      const p = Buffer.allocUnsafe(2 + b.bytes.length);
+      p.writeUInt16BE(b.count, 0);
+      b.bytes.copy(p, 2);
       return { type: MsgType.DATA, payload: p };
     }
     case 'nack':
@@ -226,13 +133,11 @@ export function encodeMessage(m: SyncMessage, key: Buffer): Buffer {
   let payloadLen: number;
   let type: number;
   if (m.type === 'data') {
-    // The hot path (every change and every bulk datagram): records straight into the datagram, one allocation.
-    payloadLen = 2;
-    for (const r of m.records) payloadLen += recordLen(r.entry.family);
+    // The hot path (every change and every bulk datagram): the records are already bytes, one copy.
+    payloadLen = 2 + m.bytes.length;
     out = Buffer.allocUnsafe(HEADER_LEN + payloadLen + MAC_LEN);
-    out.writeUInt16BE(m.records.length, HEADER_LEN);
-    let off = HEADER_LEN + 2;
-    for (const r of m.records) off += writeRecord(r, out, off);
+    out.writeUInt16BE(m.count, HEADER_LEN);
+    m.bytes.copy(out, HEADER_LEN + 2);
     type = MsgType.DATA;
   } else {
     const body = encodeBody(m);
@@ -254,21 +159,20 @@ export function encodeMessage(m: SyncMessage, key: Buffer): Buffer {
   return out;
 }
 
-function decodeBody(type: number, p: Buffer, sc: RecordScratch | undefined): SyncBody | Drop {
+function decodeBody(type: number, p: Buffer): SyncBody | Drop {
   const need = (n: number): boolean => p.length >= n;
   switch (type) {
     case MsgType.DATA: {
       if (!need(2)) return { drop: 'bad-payload' };
       const count = p.readUInt16BE(0);
-      const records: SyncRecord[] = [];
+      // Validated here, kept as bytes: the caches store records, so nothing is decoded into objects.
       let off = 2;
       for (let i = 0; i < count; i++) {
-        const r = readRecord(p, off, sc);
-        if ('drop' in r) return r;
-        records.push(r.rec);
-        off += r.len;
+        const drop = recordDrop(p, off, p.length);
+        if (drop !== null) return { drop };
+        off += recordLenAt(p, off);
       }
-      return { type: 'data', records };
+      return { type: 'data', count, bytes: p.subarray(2, off) };
     }
     case MsgType.NACK:
       return need(16) ? { type: 'nack', targetId: p.readUInt32BE(0), targetEpoch: p.readUInt32BE(4), from: p.readUInt32BE(8), to: p.readUInt32BE(12) } : { drop: 'bad-payload' };
@@ -297,14 +201,14 @@ function decodeBody(type: number, p: Buffer, sc: RecordScratch | undefined): Syn
  * Verify and decode one datagram. Drop reasons: too-short, unsupported-version, bad-length, bad-mac,
  * unknown-type, bad-payload, truncated-record, bad-record-op, bad-record-family.
  */
-export function decodeMessage(buf: Buffer, key: Buffer, sc?: RecordScratch): SyncMessage | Drop {
+export function decodeMessage(buf: Buffer, key: Buffer): SyncMessage | Drop {
   if (buf.length < HEADER_LEN + MAC_LEN) return { drop: 'too-short' };
   if (buf[0] !== SYNC_VERSION) return { drop: 'unsupported-version' };
   const len = buf.readUInt16BE(20);
   if (HEADER_LEN + len + MAC_LEN !== buf.length) return { drop: 'bad-length' };
   const expected = mac(key, buf.subarray(0, HEADER_LEN + len));
   if (!timingSafeEqual(expected, buf.subarray(HEADER_LEN + len))) return { drop: 'bad-mac' };
-  const body = decodeBody(buf[1]!, buf.subarray(HEADER_LEN, HEADER_LEN + len), sc);
+  const body = decodeBody(buf[1]!, buf.subarray(HEADER_LEN, HEADER_LEN + len));
   if ('drop' in body) return body;
   return {
     senderId: buf.readUInt32BE(4),

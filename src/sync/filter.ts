@@ -3,7 +3,8 @@
 // An address matches when the original source or destination lies in the prefix; a port range matches when
 // either original port lies in it (docs/configuration.md §5).
 // Built in, before any rule: loopback flows and the sync channel's own datagrams are never replicated.
-import { inCidr } from '../ip/address.js';
+import { parseAddress } from '../ip/address.js';
+import { get16, OP_UPSERT, RECORD_FIXED, RECORD_MAX, writeRecord } from '../conntrack/record.js';
 import type { ConntrackEntry } from '../conntrack/types.js';
 
 const PROTO_NUMBERS: Record<string, number> = { icmp: 1, tcp: 6, udp: 17, dccp: 33, gre: 47, icmpv6: 58, sctp: 132 };
@@ -24,29 +25,79 @@ export interface SyncFilter {
   readonly syncPort?: number;
 }
 
-function ruleMatches(r: SyncFilterRule, e: ConntrackEntry): boolean {
-  if (r.protocol !== null && PROTO_NUMBERS[r.protocol] !== e.orig.proto) return false;
-  if (r.portMin !== null && r.portMax !== null) {
-    const inRange = (p: number): boolean => p >= r.portMin! && p <= r.portMax!;
-    if (!inRange(e.orig.dstPort) && !inRange(e.orig.srcPort)) return false;
+/** A rule with its prefix parsed once: the filter runs on every kernel event and every received record. */
+interface CompiledRule {
+  readonly include: boolean;
+  readonly proto: number | null;
+  readonly portMin: number | null;
+  readonly portMax: number | null;
+  readonly net: Uint8Array | null;
+  readonly prefixLength: number;
+}
+
+const compiledRules = new WeakMap<SyncFilter, CompiledRule[]>();
+
+function compile(f: SyncFilter): CompiledRule[] {
+  let c = compiledRules.get(f);
+  if (!c) {
+    c = f.rules.map((r) => ({
+      include: r.action === 'include',
+      // An unknown protocol name matches nothing (validation refuses it before a filter is built).
+      proto: r.protocol === null ? null : (PROTO_NUMBERS[r.protocol] ?? -1),
+      portMin: r.portMin,
+      portMax: r.portMax,
+      net: r.address ? (parseAddress(r.address.network) ?? new Uint8Array(0)) : null,
+      prefixLength: r.address?.prefixLength ?? 0,
+    }));
+    compiledRules.set(f, c);
   }
-  if (r.address) {
-    const cidr = `${r.address.network}/${r.address.prefixLength}`;
-    if (!inCidr(e.orig.src, cidr) && !inCidr(e.orig.dst, cidr)) return false;
+  return c;
+}
+
+function inPrefix(b: Uint8Array, at: number, alen: number, net: Uint8Array, bits: number): boolean {
+  if (net.length !== alen) return false;
+  for (let i = 0; i < alen && bits > 0; i++, bits -= 8) {
+    const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
+    if ((b[at + i]! & mask) !== (net[i]! & mask)) return false;
   }
   return true;
 }
 
-/** Canonical text makes loopback a prefix test (no parsing on the per-event path). */
-function isLoopback(addr: string): boolean {
-  return addr.startsWith('127.') || addr === '::1';
+function isLoopback(b: Uint8Array, at: number, alen: number): boolean {
+  if (alen === 4) return b[at] === 127;
+  for (let i = 0; i < 15; i++) if (b[at + i] !== 0) return false;
+  return b[at + 15] === 1;
 }
 
-export function isReplicated(f: SyncFilter, e: ConntrackEntry): boolean {
-  if (e.orig.src === e.orig.dst || isLoopback(e.orig.src) || isLoopback(e.orig.dst)) return false;
-  if (f.syncPort !== undefined && e.orig.proto === 17 && (e.orig.dstPort === f.syncPort || e.orig.srcPort === f.syncPort)) return false;
-  for (const r of f.rules) if (ruleMatches(r, e)) return r.action === 'include';
+/** The filter on a compact record (src/conntrack/record.ts) at b[off…]: no object, no text. */
+export function isReplicatedRecord(f: SyncFilter, b: Uint8Array, off: number): boolean {
+  const alen = b[off + 1] === 4 ? 4 : 16;
+  const src = off + RECORD_FIXED;
+  const dst = src + alen;
+  let same = true;
+  for (let i = 0; i < alen && same; i++) same = b[src + i] === b[dst + i];
+  if (same || isLoopback(b, src, alen) || isLoopback(b, dst, alen)) return false;
+  const proto = b[off + 2]!;
+  const sport = get16(b, off + 20);
+  const dport = get16(b, off + 22);
+  if (f.syncPort !== undefined && proto === 17 && (dport === f.syncPort || sport === f.syncPort)) return false;
+  for (const r of compile(f)) {
+    if (r.proto !== null && r.proto !== proto) continue;
+    if (r.portMin !== null && r.portMax !== null) {
+      const inRange = (p: number): boolean => p >= r.portMin! && p <= r.portMax!;
+      if (!inRange(dport) && !inRange(sport)) continue;
+    }
+    if (r.net && !inPrefix(b, src, alen, r.net, r.prefixLength) && !inPrefix(b, dst, alen, r.net, r.prefixLength)) continue;
+    return r.include;
+  }
   return f.default === 'include';
+}
+
+const scratch = Buffer.alloc(RECORD_MAX);
+
+export function isReplicated(f: SyncFilter, e: ConntrackEntry): boolean {
+  writeRecord(OP_UPSERT, e, scratch, 0);
+  return isReplicatedRecord(f, scratch, 0);
 }
 
 export const INCLUDE_ALL: SyncFilter = { rules: [], default: 'include' };

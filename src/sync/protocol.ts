@@ -7,9 +7,10 @@
 // repaired jumps to the next BULK_BEGIN and mark-and-sweeps its cache), a sender that no longer holds a NACKed
 // range answers with a bulk instead of losing the entries for good, and every message has a per-message msgSeq
 // checked against a replay window (the MAC is checked by the codec before this core sees anything).
-import { entryKey, type ConntrackEntry } from '../conntrack/types.js';
-import { recordLen, RELIABLE_TYPES, type SyncBody, type SyncMessage, type SyncRecord } from './codec.js';
-import { ConnTable } from './table.js';
+import type { ConntrackEntry } from '../conntrack/types.js';
+import { OP_DELETE, OP_UPSERT, RECORD_MAX, recordLenAt, sameState, writeRecord } from '../conntrack/record.js';
+import { RELIABLE_TYPES, type SyncBody, type SyncMessage, type SyncRecord } from './codec.js';
+import { ConnTable, SLOT } from './table.js';
 import { ReceiverState } from './receiver.js';
 
 export interface SyncProtocolConfig {
@@ -57,6 +58,8 @@ export type SyncEvent =
   | { type: 'local'; op: 'upsert' | 'delete'; entry: ConntrackEntry }
   /** Several changes at once, in kernel order (the shell batches what one socket read delivered). */
   | { type: 'localMany'; changes: readonly SyncRecord[] }
+  /** The same as compact records (src/conntrack/record.ts), as the kernel port reads them: no objects. */
+  | { type: 'localRecords'; count: number; bytes: Uint8Array }
   /** A fresh kernel dump (after becoming master or an event overrun): the internal cache becomes exactly this. */
   | { type: 'localReset'; entries: Iterable<ConntrackEntry> }
   /** A message that passed decodeMessage() (MAC verified). */
@@ -145,17 +148,34 @@ const BULK_STEP_DATAGRAMS = 64;
 /** Header fields of a datagram before msgSeq/streamSeq are stamped. */
 const HEADER_BYTES = 24 + 32 + 2;
 
-/** Whether a fresh kernel view of an entry differs from what was streamed in a way a peer must learn. */
-export function changedState(old: ConntrackEntry, e: ConntrackEntry): boolean {
-  return (
-    old.status !== e.status ||
-    old.tcp?.state !== e.tcp?.state ||
-    old.mark !== e.mark ||
-    old.reply.src !== e.reply.src ||
-    old.reply.dst !== e.reply.dst ||
-    old.reply.srcPort !== e.reply.srcPort ||
-    old.reply.dstPort !== e.reply.dstPort
-  );
+/** Records being gathered into one DATA datagram. */
+class RecordBatch {
+  bytes: Buffer;
+  len = 0;
+  count = 0;
+  readonly capacity: number;
+  constructor(maxBytes: number) {
+    this.capacity = Math.max(RECORD_MAX, maxBytes); // one record always fits, whatever the datagram budget
+    this.bytes = Buffer.allocUnsafe(this.capacity);
+  }
+  fits(len: number): boolean {
+    return this.len + len <= this.capacity;
+  }
+  add(src: Uint8Array, off: number, len: number, op: number): void {
+    this.bytes.set(src.subarray(off, off + len), this.len);
+    this.bytes[this.len] = op;
+    this.len += len;
+    this.count++;
+  }
+  /** The DATA body of what was added (an exact-size copy: it may sit in the resend queue), and reset. */
+  take(): SyncBody {
+    const bytes = Buffer.allocUnsafe(this.len);
+    this.bytes.copy(bytes, 0, 0, this.len);
+    const body: SyncBody = { type: 'data', count: this.count, bytes };
+    this.len = 0;
+    this.count = 0;
+    return body;
+  }
 }
 
 export class SyncProtocol {
@@ -166,12 +186,13 @@ export class SyncProtocol {
   private msgSeq = 0;
   private nextStreamSeq = 1;
   private readonly resendQueue = new Map<number, SyncBody>();
-  private batch: SyncRecord[] = [];
-  private batchBytes = 0;
+  private readonly batch: RecordBatch;
   private batchDeadline: number | null = null;
   private bulkDeadline: number | null = null;
-  /** A bulk in progress: sent a slice per step so that no single call encodes the whole table. */
-  private bulk: { id: number; it: Iterator<ConntrackEntry>; count: number; stepAt: number } | null = null;
+  /** A bulk in progress: sent a slice per step so that no single call copies the whole table; `slot` is the walk. */
+  private bulk: { id: number; slot: number; count: number; stepAt: number; out: RecordBatch } | null = null;
+  /** One record written from an entry object. */
+  private readonly scratch = Buffer.alloc(RECORD_MAX);
   private bulkAgain = false;
   private keepaliveAt: number | null = null;
   private resyncAt: number | null = null;
@@ -185,6 +206,7 @@ export class SyncProtocol {
 
   constructor(private readonly base: SyncProtocolConfig) {
     this.cfg = { ...PROTOCOL_DEFAULTS, ...Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) } as Required_;
+    this.batch = new RecordBatch(this.cfg.maxDatagramBytes - HEADER_BYTES);
   }
 
   get nodeId(): number {
@@ -203,7 +225,10 @@ export class SyncProtocol {
         this.onLocal(ev.op, ev.entry, nowMs, out);
         break;
       case 'localMany':
-        for (const c of ev.changes) this.onLocal(c.op, c.entry, nowMs, out, c);
+        for (const c of ev.changes) this.onLocal(c.op, c.entry, nowMs, out);
+        break;
+      case 'localRecords':
+        for (let i = 0, off = 0; i < ev.count; i++) off += this.onLocalRecord(ev.bytes, off, nowMs, out);
         break;
       case 'localReset':
         this.onLocalReset(ev.entries, nowMs, out);
@@ -304,15 +329,22 @@ export class SyncProtocol {
     out.push({ type: 'send', msg: this.stamp(body, seq) });
   }
 
-  private onLocal(op: 'upsert' | 'delete', entry: ConntrackEntry, nowMs: number, out: SyncEffect[], rec?: SyncRecord): void {
-    if (op === 'upsert') this.internal.upsert(entry);
-    else this.internal.delete(entry);
-    if (this.role !== 'master') return;
-    const len = recordLen(entry.family);
-    if (this.batchBytes + len + HEADER_BYTES > this.cfg.maxDatagramBytes) this.flushBatch(out);
-    this.batch.push(rec ?? { op, entry });
-    this.batchBytes += len;
+  private onLocal(op: 'upsert' | 'delete', entry: ConntrackEntry, nowMs: number, out: SyncEffect[]): void {
+    writeRecord(op === 'upsert' ? OP_UPSERT : OP_DELETE, entry, this.scratch, 0);
+    this.onLocalRecord(this.scratch, 0, nowMs, out);
+  }
+
+  /** One change as a record at buf[off…] (its op byte says upsert or delete); returns the record's length. */
+  private onLocalRecord(buf: Uint8Array, off: number, nowMs: number, out: SyncEffect[]): number {
+    const op = buf[off]!;
+    const len = recordLenAt(buf, off);
+    if (op === OP_DELETE) this.internal.deleteRecord(buf, off);
+    else this.internal.upsertRecord(buf, off);
+    if (this.role !== 'master') return len;
+    if (this.batch.count > 0 && !this.batch.fits(len)) this.flushBatch(out);
+    this.batch.add(buf, off, len, op);
     if (this.batchDeadline === null) this.batchDeadline = nowMs + this.cfg.flushDelayMs;
+    return len;
   }
 
   /**
@@ -324,26 +356,27 @@ export class SyncProtocol {
       this.internal.replaceAll(entries);
       return;
     }
-    const next = new Map<string, ConntrackEntry>();
-    for (const e of entries) next.set(entryKey(e), e);
-    const gone: ConntrackEntry[] = [];
-    for (const [k, e] of this.internal.keyed()) if (!next.has(k)) gone.push(e);
-    for (const e of gone) this.onLocal('delete', e, nowMs, out);
-    for (const [k, e] of next) {
-      const old = this.internal.getByKey(k);
-      if (!old || changedState(old, e)) {
-        this.onLocal('upsert', e, nowMs, out);
-      }
+    const next = new ConnTable();
+    for (const e of entries) next.upsert(e);
+    const internal = this.internal;
+    for (let s = 0; s < internal.slotLimit; s++) {
+      if (!internal.live(s) || next.find(internal.buffer, s * SLOT) !== -1) continue;
+      internal.buffer.copy(this.scratch, 0, s * SLOT, s * SLOT + SLOT);
+      this.scratch[0] = OP_DELETE;
+      this.onLocalRecord(this.scratch, 0, nowMs, out);
+    }
+    const nb = next.buffer;
+    for (let s = 0; s < next.slotLimit; s++) {
+      if (!next.live(s)) continue;
+      const old = internal.find(nb, s * SLOT);
+      if (old === -1 || !sameState(internal.buffer, old * SLOT, nb, s * SLOT)) this.onLocalRecord(nb, s * SLOT, nowMs, out);
     }
   }
 
   private flushBatch(out: SyncEffect[]): void {
     this.batchDeadline = null;
-    if (this.batch.length === 0) return;
-    const records = this.batch;
-    this.batch = [];
-    this.batchBytes = 0;
-    this.sendReliable({ type: 'data', records }, out);
+    if (this.batch.count === 0) return;
+    this.sendReliable(this.batch.take(), out);
   }
 
   private scheduleBulk(nowMs: number): void {
@@ -377,7 +410,7 @@ export class SyncProtocol {
     this.keepaliveAt = nowMs + this.cfg.keepaliveMs;
     const bulkId = nowMs >>> 0;
     this.sendReliable({ type: 'bulkBegin', bulkId }, out);
-    this.bulk = { id: bulkId, it: this.internal.entries(), count: 0, stepAt: nowMs };
+    this.bulk = { id: bulkId, slot: 0, count: 0, stepAt: nowMs, out: new RecordBatch(this.cfg.maxDatagramBytes - HEADER_BYTES) };
     this.stepBulk(nowMs, out);
   }
 
@@ -385,30 +418,23 @@ export class SyncProtocol {
     const b = this.bulk;
     if (!b) return;
     this.flushBatch(out); // changes made since the last step go first
-    let records: SyncRecord[] = [];
-    let bytes = 0;
+    const t = this.internal;
     let datagrams = 0;
-    for (;;) {
-      if (datagrams >= BULK_STEP_DATAGRAMS) {
-        if (records.length) this.sendReliable({ type: 'data', records }, out); // walked: must go out now
-        b.stepAt = nowMs;
-        return;
+    for (; b.slot < t.slotLimit; b.slot++) {
+      if (!t.live(b.slot)) continue;
+      const off = b.slot * SLOT;
+      const len = recordLenAt(t.buffer, off);
+      if (b.out.count > 0 && !b.out.fits(len)) {
+        this.sendReliable(b.out.take(), out);
+        if (++datagrams >= BULK_STEP_DATAGRAMS) {
+          b.stepAt = nowMs;
+          return;
+        }
       }
-      const n = b.it.next();
-      if (n.done) break;
-      const entry = n.value;
-      const len = recordLen(entry.family);
-      if (bytes + len + HEADER_BYTES > this.cfg.maxDatagramBytes) {
-        this.sendReliable({ type: 'data', records }, out);
-        datagrams++;
-        records = [];
-        bytes = 0;
-      }
-      records.push({ op: 'upsert', entry });
-      bytes += len;
+      b.out.add(t.buffer, off, len, OP_UPSERT);
       b.count++;
     }
-    if (records.length) this.sendReliable({ type: 'data', records }, out);
+    if (b.out.count) this.sendReliable(b.out.take(), out);
     this.sendReliable({ type: 'bulkEnd', bulkId: b.id, count: b.count }, out);
     this.counters.bulksSent++;
     this.bulk = null;
@@ -426,8 +452,7 @@ export class SyncProtocol {
       this.sendControl({ type: 'confirm', committed, wallDs: this.wallDs(nowMs) }, out);
       this.scheduleBulk(nowMs);
     } else {
-      this.batch = [];
-      this.batchBytes = 0;
+      this.batch.take();
       this.batchDeadline = null;
       this.bulkDeadline = null;
       this.bulk = null;
@@ -522,9 +547,10 @@ export class SyncProtocol {
   private apply(r: ReceiverState, m: SyncMessage, nowMs: number, out: SyncEffect[]): void {
     switch (m.type) {
       case 'data':
-        for (const rec of m.records) {
-          if (rec.op === 'upsert') this.external.upsert(rec.entry, r.id);
-          else this.external.delete(rec.entry);
+        for (let i = 0, off = 0; i < m.count; i++) {
+          if (m.bytes[off] === OP_DELETE) this.external.deleteRecord(m.bytes, off);
+          else this.external.upsertRecord(m.bytes, off);
+          off += recordLenAt(m.bytes, off);
         }
         break;
       case 'bulkBegin':

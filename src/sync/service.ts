@@ -9,16 +9,13 @@
 import { performance } from 'node:perf_hooks';
 import type { CommitResult, ConntrackPort } from '../conntrack/client.js';
 import { entryKey, type ConntrackEntry } from '../conntrack/types.js';
-import { decodeMessage, encodeMessage, newRecordScratch, type SyncRecord } from './codec.js';
-import { isReplicated, type SyncFilter } from './filter.js';
-import { ConnTable } from './table.js';
-import { SyncProtocol, changedState, type SyncEffect, type SyncEvent, type SyncProtocolConfig } from './protocol.js';
+import { recordLenAt, sameState } from '../conntrack/record.js';
+import { decodeMessage, encodeMessage, type SyncMessage, type SyncRecord } from './codec.js';
+import { isReplicated, isReplicatedRecord, type SyncFilter } from './filter.js';
+import { ConnTable, SLOT } from './table.js';
+import { SyncProtocol, type SyncEffect, type SyncEvent, type SyncProtocolConfig } from './protocol.js';
 import type { SyncTransport } from './channel.js';
 
-/** Background encoding of received entries (see schedulePrepare). */
-const PREPARE_QUIET_MS = 10;
-const PREPARE_BUSY_SLICE = 256;
-const PREPARE_QUIET_SLICE = 2048;
 /** Entries handled per event-loop turn when a kernel dump is applied. */
 const APPLY_SLICE = 4096;
 
@@ -114,14 +111,10 @@ export class ConnSync implements ConnSyncService {
   private kernelOverruns = 0;
   private demotion: { timer: NodeJS.Timeout; owned: ConntrackEntry[] } | null = null;
   private readonly log: (line: string) => void;
-  private toPrepare: ConntrackEntry[] = [];
   private localQueue: SyncRecord[] = [];
-  private readonly recordScratch = newRecordScratch();
   private resyncChain: Promise<unknown> = Promise.resolve();
   /** Keys changed by kernel events while a dump's view is being applied (see applyKernelView). */
   private readonly touchedSets = new Set<Set<string>>();
-  private prepareScheduled = false;
-  private lastDatagramAtMs = -Infinity;
   /** Event journals of dumps in progress (see resyncFromKernel). */
   private readonly journals = new Set<SyncRecord[]>();
 
@@ -171,44 +164,28 @@ export class ConnSync implements ConnSyncService {
 
   private onDatagram(data: Buffer): void {
     if (this.stopped) return;
-    const m = decodeMessage(data, this.o.key, this.recordScratch);
+    const m = decodeMessage(data, this.o.key);
     if ('drop' in m) {
       this.codecDrops[m.drop] = (this.codecDrops[m.drop] ?? 0) + 1;
       return;
     }
-    this.lastDatagramAtMs = this.clock();
-    if (m.type === 'data') {
-      // Defence in depth: a peer with a wider filter must not push flows we were told not to own.
-      const records = m.records.filter((r) => isReplicated(this.o.filter, r.entry));
-      this.feed({ type: 'received', msg: { ...m, records } });
-      if (this.o.conntrack.prepare) {
-        for (const r of records) if (r.op === 'upsert') this.toPrepare.push(r.entry);
-        this.schedulePrepare();
-      }
-      return;
-    }
-    this.feed({ type: 'received', msg: m });
+    // Defence in depth: a peer with a wider filter must not push flows we were told not to own.
+    this.feed({ type: 'received', msg: m.type === 'data' ? this.keepReplicated(m) : m });
   }
 
-  /**
-   * Encode create messages for received entries in the background, off the takeover path. While the stream is
-   * busy (a datagram within the last PREPARE_QUIET_MS) only a small slice runs per PREPARE_QUIET_MS, so the
-   * encoding does not compete with receiving; once the link is quiet it runs in large slices per loop turn.
-   */
-  private schedulePrepare(): void {
-    if (this.prepareScheduled) return;
-    this.prepareScheduled = true;
-    const busy = this.clock() - this.lastDatagramAtMs < PREPARE_QUIET_MS;
-    const run = (): void => {
-      this.prepareScheduled = false;
-      if (this.stopped) return;
-      const stillBusy = this.clock() - this.lastDatagramAtMs < PREPARE_QUIET_MS;
-      // Entries superseded meanwhile are encoded too (rare); their message is dropped with them.
-      this.o.conntrack.prepare?.(this.toPrepare.splice(0, stillBusy ? PREPARE_BUSY_SLICE : PREPARE_QUIET_SLICE));
-      if (this.toPrepare.length) this.schedulePrepare();
-    };
-    if (busy) setTimeout(run, PREPARE_QUIET_MS).unref();
-    else setImmediate(run);
+  /** The DATA message itself when every record passes our filter (the usual case), else a filtered copy. */
+  private keepReplicated(m: Extract<SyncMessage, { type: 'data' }>): SyncMessage {
+    const keep: number[] = [];
+    let all = true;
+    for (let i = 0, off = 0; i < m.count; i++) {
+      const len = recordLenAt(m.bytes, off);
+      if (isReplicatedRecord(this.o.filter, m.bytes, off)) keep.push(off, len);
+      else all = false;
+      off += len;
+    }
+    if (all) return m;
+    const bytes = Buffer.concat(Array.from({ length: keep.length / 2 }, (_, k) => m.bytes.subarray(keep[2 * k]!, keep[2 * k]! + keep[2 * k + 1]!)));
+    return { ...m, count: keep.length / 2, bytes };
   }
 
   private scheduleOverrunDump(): void {
@@ -277,10 +254,9 @@ export class ConnSync implements ConnSyncService {
   private async applyKernelView(view: ConnTable, touched: ReadonlySet<string>): Promise<void> {
     const internal = this.core.internal;
     const gone: SyncRecord[] = [];
-    let n = 0;
-    for (const [k, e] of internal.keyed()) {
-      if (!view.getByKey(k)) gone.push({ op: 'delete', entry: e });
-      if (++n % APPLY_SLICE === 0) await nextTurn();
+    for (let s = 0; s < internal.slotLimit; s++) {
+      if (internal.live(s) && view.find(internal.buffer, s * SLOT) === -1) gone.push({ op: 'delete', entry: internal.entryAt(s) });
+      if ((s + 1) % APPLY_SLICE === 0) await nextTurn();
     }
     for (let i = 0; i < gone.length; i += APPLY_SLICE) {
       const slice = gone.slice(i, i + APPLY_SLICE).filter((r) => !touched.has(entryKey(r.entry)));
@@ -289,13 +265,16 @@ export class ConnSync implements ConnSyncService {
       await nextTurn();
     }
     let changes: SyncRecord[] = [];
-    n = 0;
-    for (const [k, e] of view.keyed()) {
-      if (!touched.has(k)) {
-        const old = internal.getByKey(k);
-        if (!old || changedState(old, e)) changes.push({ op: 'upsert', entry: e });
+    const vb = view.buffer;
+    for (let s = 0; s < view.slotLimit; s++) {
+      if (view.live(s)) {
+        const old = internal.find(vb, s * SLOT);
+        if (old === -1 || !sameState(internal.buffer, old * SLOT, vb, s * SLOT)) {
+          const e = view.entryAt(s);
+          if (!touched.has(entryKey(e))) changes.push({ op: 'upsert', entry: e });
+        }
       }
-      if (++n % APPLY_SLICE === 0) {
+      if ((s + 1) % APPLY_SLICE === 0) {
         if (this.stopped) return;
         if (changes.length) this.feed({ type: 'localMany', changes });
         changes = [];
@@ -357,7 +336,9 @@ export class ConnSync implements ConnSyncService {
     const filter = this.o.filter;
     const external = this.core.external;
     function* replicated(): Generator<ConntrackEntry> {
-      for (const e of external.entries()) if (isReplicated(filter, e)) yield e;
+      for (let s = 0; s < external.slotLimit; s++) {
+        if (external.live(s) && isReplicatedRecord(filter, external.buffer, s * SLOT)) yield external.entryAt(s);
+      }
     }
     // Our own kernel reports every committed entry back as an event; reading 100,000 of them would compete
     // with the commit, and the dump right after the commit covers them anyway.

@@ -1,68 +1,209 @@
-// A pure connection cache keyed by the original tuple (+zone), like conntrackd's caches (peers.md §1.2).
-// Used twice: the *internal* cache (this node's kernel view, what a master streams and bulk-sends) and the
-// *external* cache (what peers sent us, kept out of the kernel until we become master).
+// A connection cache keyed by the original tuple (+zone), like conntrackd's caches (peers.md §1.2). Used twice:
+// the *internal* cache (this node's kernel view, what a master streams and bulk-sends) and the *external* cache
+// (what peers sent us, kept out of the kernel until we become master).
 //
-// The map holds the entries themselves (no wrapper object per entry: at 100,000 entries every object kept is
-// one more for the GC to copy). Bulk mark-and-sweep keeps its marks in a side set that exists only during a bulk.
+// Entries are kept as compact records (src/conntrack/record.ts) in fixed slots of one growing slab, indexed by
+// a chained hash table in typed arrays: no object, string or Map entry per connection. An upsert is a hash, a
+// probe and a 48-byte copy; a bulk or a datagram copies the slot bytes out unchanged. The GC sees a few large
+// buffers whatever the table holds (at 100,000 entries an object per entry was the largest single cost of
+// replication, on the master and on the backups).
+//
+// Slots are never moved (growth copies the slab to a larger one at the same indices), so a walk by slot index
+// is stable: it visits every entry present for the whole walk once, which is what a bulk needs (see
+// protocol.ts sendBulk).
 import { entryKey, type ConntrackEntry } from '../conntrack/types.js';
+import { keyHash, OP_UPSERT, readRecord, RECORD_MAX, recordLenAt, sameKey, writeRecord, type RecordScratch } from '../conntrack/record.js';
+
+/** Bytes per slot: every record fits (IPv4 records use the first 48). */
+export const SLOT = RECORD_MAX;
+const INITIAL_SLOTS = 1024;
 
 export class ConnTable {
-  private slots = new Map<string, ConntrackEntry>();
-  /** Keys not refreshed since markAll(); null when no bulk is in progress. */
-  private stale: Set<string> | null = null;
+  private slab = Buffer.alloc(INITIAL_SLOTS * SLOT);
+  /** Per slot: next slot in its bucket chain or in the free list; -1 ends a chain. */
+  private next = new Int32Array(INITIAL_SLOTS).fill(-1);
+  private hashes = new Uint32Array(INITIAL_SLOTS);
+  /** Per slot: 1 while a bulk is in progress and the slot was not refreshed since markAll(). */
+  private stale = new Uint8Array(INITIAL_SLOTS);
+  private staleCount = 0;
+  private marking = false;
+  private heads = new Int32Array(2 * INITIAL_SLOTS).fill(-1);
+  private mask = 2 * INITIAL_SLOTS - 1;
+  /** Slots in use or freed are below this; above it the slab is untouched. */
+  private highWater = 0;
+  private freeHead = -1;
+  private count = 0;
+  private readonly scratch = Buffer.alloc(RECORD_MAX);
 
   get size(): number {
-    return this.slots.size;
+    return this.count;
   }
 
-  /** Lookups by a precomputed entryKey(), for loops that would otherwise build the key several times. */
-  getByKey(key: string): ConntrackEntry | undefined {
-    return this.slots.get(key);
+  /** The slab: slot s is at s * SLOT. Read it again after any upsert (growth replaces it). */
+  get buffer(): Buffer {
+    return this.slab;
   }
 
-  /** `origin` (the sender) is accepted for callers' clarity; the cache does not keep it. */
-  upsertByKey(key: string, entry: ConntrackEntry, _origin = 0): void {
-    this.slots.set(key, entry);
-    if (this.stale !== null) this.stale.delete(key);
+  /** Number of slot indices a walk must cover (slot < slotLimit). */
+  get slotLimit(): number {
+    return this.highWater;
   }
 
-  keyed(): IterableIterator<[string, ConntrackEntry]> {
-    return this.slots.entries();
+  /** Whether slot s holds an entry (a freed slot has family 0). */
+  live(s: number): boolean {
+    return this.slab[s * SLOT + 1] !== 0;
   }
 
-  upsert(entry: ConntrackEntry, origin = 0): void {
-    this.upsertByKey(entryKey(entry), entry, origin);
+  /** Slot of the entry with the key of the record at buf[off…], or -1. */
+  find(buf: Uint8Array, off: number): number {
+    return this.findHashed(buf, off, keyHash(buf, off));
   }
 
-  delete(entry: Pick<ConntrackEntry, 'family' | 'orig' | 'zone'>): boolean {
-    const k = entryKey(entry);
-    if (this.stale !== null) this.stale.delete(k);
-    return this.slots.delete(k);
+  private findHashed(buf: Uint8Array, off: number, h: number): number {
+    const slab = this.slab;
+    for (let s = this.heads[h & this.mask]!; s !== -1; s = this.next[s]!) {
+      if (this.hashes[s] === h && sameKey(slab, s * SLOT, buf, off)) return s;
+    }
+    return -1;
   }
 
-  get(entry: Pick<ConntrackEntry, 'family' | 'orig' | 'zone'>): ConntrackEntry | undefined {
-    return this.slots.get(entryKey(entry));
+  /** Insert or replace by the record at buf[off…] (its op byte is ignored; stored as upsert). Returns the slot. */
+  upsertRecord(buf: Uint8Array, off: number): number {
+    const len = recordLenAt(buf, off);
+    const h = keyHash(buf, off);
+    let s = this.findHashed(buf, off, h);
+    if (s === -1) {
+      s = this.allocSlot();
+      this.hashes[s] = h;
+      const b = h & this.mask;
+      this.next[s] = this.heads[b]!;
+      this.heads[b] = s;
+      this.count++;
+    } else if (this.stale[s]) {
+      this.stale[s] = 0;
+      this.staleCount--;
+    }
+    const at = s * SLOT;
+    this.slab.set(buf.subarray(off, off + len), at);
+    this.slab[at] = OP_UPSERT;
+    return s;
   }
 
-  has(entry: Pick<ConntrackEntry, 'family' | 'orig' | 'zone'>): boolean {
-    return this.slots.has(entryKey(entry));
+  /** Remove the entry with the key of the record at buf[off…]. */
+  deleteRecord(buf: Uint8Array, off: number): boolean {
+    const h = keyHash(buf, off);
+    const b = h & this.mask;
+    let prev = -1;
+    for (let s = this.heads[b]!; s !== -1; prev = s, s = this.next[s]!) {
+      if (this.hashes[s] !== h || !sameKey(this.slab, s * SLOT, buf, off)) continue;
+      if (prev === -1) this.heads[b] = this.next[s]!;
+      else this.next[prev] = this.next[s]!;
+      this.freeSlot(s);
+      return true;
+    }
+    return false;
   }
 
-  /** Live: entries added while iterating are visited, deleted ones are not (Map iteration order). */
-  entries(): IterableIterator<ConntrackEntry> {
-    return this.slots.values();
+  private freeSlot(s: number): void {
+    if (this.stale[s]) {
+      this.stale[s] = 0;
+      this.staleCount--;
+    }
+    this.slab[s * SLOT + 1] = 0;
+    this.next[s] = this.freeHead;
+    this.freeHead = s;
+    this.count--;
   }
 
-  /** Replace the whole content (after a kernel dump). */
+  private allocSlot(): number {
+    if (this.freeHead !== -1) {
+      const s = this.freeHead;
+      this.freeHead = this.next[s]!;
+      return s;
+    }
+    if (this.highWater * SLOT >= this.slab.length) this.grow();
+    return this.highWater++;
+  }
+
+  private grow(): void {
+    const cap = (this.slab.length / SLOT) * 2;
+    const slab = Buffer.alloc(cap * SLOT);
+    this.slab.copy(slab);
+    this.slab = slab;
+    const next = new Int32Array(cap).fill(-1);
+    next.set(this.next);
+    this.next = next;
+    const hashes = new Uint32Array(cap);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
+    const stale = new Uint8Array(cap);
+    stale.set(this.stale);
+    this.stale = stale;
+    // Rehash the live slots into twice as many buckets; the free list keeps its links.
+    this.heads = new Int32Array(2 * cap).fill(-1);
+    this.mask = 2 * cap - 1;
+    for (let s = 0; s < this.highWater; s++) {
+      if (!this.live(s)) continue;
+      const b = this.hashes[s]! & this.mask;
+      this.next[s] = this.heads[b]!;
+      this.heads[b] = s;
+    }
+  }
+
+  // ------------------------------------------------------------ entry-object API (tests, rare paths)
+
+  upsert(entry: ConntrackEntry, _origin = 0): void {
+    writeRecord(OP_UPSERT, entry, this.scratch, 0);
+    this.upsertRecord(this.scratch, 0);
+  }
+
+  delete(entry: ConntrackEntry): boolean {
+    writeRecord(OP_UPSERT, entry, this.scratch, 0);
+    return this.deleteRecord(this.scratch, 0);
+  }
+
+  get(entry: ConntrackEntry): ConntrackEntry | undefined {
+    writeRecord(OP_UPSERT, entry, this.scratch, 0);
+    const s = this.find(this.scratch, 0);
+    return s === -1 ? undefined : readRecord(this.slab, s * SLOT);
+  }
+
+  has(entry: ConntrackEntry): boolean {
+    writeRecord(OP_UPSERT, entry, this.scratch, 0);
+    return this.find(this.scratch, 0) !== -1;
+  }
+
+  /** The entry in slot s as an object. */
+  entryAt(s: number, sc?: RecordScratch): ConntrackEntry {
+    return readRecord(this.slab, s * SLOT, sc);
+  }
+
+  /** Live walk by slot (see the file comment), materialising each entry. */
+  *entries(sc?: RecordScratch): IterableIterator<ConntrackEntry> {
+    for (let s = 0; s < this.highWater; s++) if (this.live(s)) yield this.entryAt(s, sc);
+  }
+
+  /** Entry keys (entryKey) of every entry, for comparisons in tests. */
+  keys(): string[] {
+    return [...this.entries()].map(entryKey);
+  }
+
+  /** Replace the whole content. */
   replaceAll(entries: Iterable<ConntrackEntry>): void {
-    this.slots.clear();
-    this.stale = null;
+    this.clear();
     for (const e of entries) this.upsert(e);
   }
 
   clear(): void {
-    this.slots.clear();
-    this.stale = null;
+    this.slab.fill(0, 0, this.highWater * SLOT);
+    this.next.fill(-1);
+    this.heads.fill(-1);
+    this.stale.fill(0);
+    this.staleCount = 0;
+    this.marking = false;
+    this.highWater = 0;
+    this.freeHead = -1;
+    this.count = 0;
   }
 
   /**
@@ -71,12 +212,25 @@ export class ConnTable {
    * becomes the table, and what we held before is usually small.
    */
   absorb(other: ConnTable): void {
-    const mine = this.slots;
-    this.slots = other.slots;
-    other.slots = new Map();
-    other.stale = null;
-    this.stale = null;
-    for (const [k, e] of mine) if (!this.slots.has(k)) this.slots.set(k, e);
+    const mine = new ConnTable();
+    mine.swapWith(this);
+    this.swapWith(other);
+    this.marking = false;
+    this.stale.fill(0);
+    this.staleCount = 0;
+    const buf = mine.slab;
+    for (let s = 0; s < mine.highWater; s++) {
+      if (mine.live(s) && this.find(buf, s * SLOT) === -1) this.upsertRecord(buf, s * SLOT);
+    }
+  }
+
+  private swapWith(o: ConnTable): void {
+    const fields = ['slab', 'next', 'hashes', 'stale', 'staleCount', 'marking', 'heads', 'mask', 'highWater', 'freeHead', 'count'] as const;
+    for (const f of fields) {
+      const t = this[f];
+      (this as unknown as Record<string, unknown>)[f] = o[f];
+      (o as unknown as Record<string, unknown>)[f] = t;
+    }
   }
 
   /**
@@ -84,16 +238,25 @@ export class ConnTable {
    * sender: the current master's table is the whole truth, also about what a previous master sent us.
    */
   markAll(): void {
-    this.stale = new Set(this.slots.keys());
+    this.marking = true;
+    this.staleCount = 0;
+    for (let s = 0; s < this.highWater; s++) {
+      const st = this.live(s) ? 1 : 0;
+      this.stale[s] = st;
+      this.staleCount += st;
+    }
   }
 
   /** Bulk resync ended: drop what the bulk did not refresh (the master no longer has it). Returns how many. */
   sweep(): number {
-    const stale = this.stale;
-    this.stale = null;
-    if (stale === null) return 0;
+    if (!this.marking) return 0;
+    this.marking = false;
     let n = 0;
-    for (const k of stale) if (this.slots.delete(k)) n++;
+    for (let s = 0; s < this.highWater && this.staleCount > 0; s++) {
+      if (this.stale[s] && this.deleteRecord(this.slab, s * SLOT)) n++;
+    }
+    this.stale.fill(0);
+    this.staleCount = 0;
     return n;
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { decodeMessage, encodeMessage, recordsPerMessage } from '../../../src/sync/codec.js';
+import { decodeMessage, encodeMessage, recordsOf, recordsPerMessage } from '../../../src/sync/codec.js';
 
 const KEY = Buffer.from('k'.repeat(32));
 const hex = (s: string): Buffer => Buffer.from(s.replace(/#[^\n]*/g, '').replace(/\s+/g, ''), 'hex');
@@ -36,8 +36,8 @@ describe('sync codec', () => {
   it('decodes a hand-assembled DATA record with a DNAT binding', () => {
     const m = decodeMessage(DATA, KEY);
     assert.ok(!('drop' in m) && m.type === 'data');
-    assert.equal(m.records.length, 1);
-    const r = m.records[0]!;
+    assert.equal(m.count, 1);
+    const r = recordsOf(m)[0]!;
     assert.equal(r.op, 'upsert');
     assert.deepEqual(r.entry.orig, { src: '10.1.0.10', dst: '10.1.0.100', proto: 6, srcPort: 40000, dstPort: 80, icmpId: 0, icmpType: 0, icmpCode: 0 });
     assert.equal(r.entry.reply.src, '10.2.0.11');

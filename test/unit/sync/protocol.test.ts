@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { decodeMessage, encodeMessage } from '../../../src/sync/codec.js';
+import { dataBody, decodeMessage, encodeMessage } from '../../../src/sync/codec.js';
 import { KEY, keysOf, Sim, tcpEntry } from './sim.js';
 
 const M = 1; // master node id
@@ -119,7 +119,7 @@ describe('sync protocol', () => {
     const b = sim.nodes.get(B)!;
     const before = keysOf(b.external.entries());
     const forged = encodeMessage(
-      { senderId: M, epoch: 100, msgSeq: 999999, streamSeq: 999, type: 'data', records: [{ op: 'delete', entry: tcpEntry(1) }] },
+      { senderId: M, epoch: 100, msgSeq: 999999, streamSeq: 999, ...dataBody([{ op: 'delete', entry: tcpEntry(1) }]) },
       Buffer.alloc(32, 7),
     );
     sim.inject(B, forged);
@@ -156,7 +156,7 @@ describe('sync protocol', () => {
     const sim = pair();
     sim.run(2000);
     const old = encodeMessage(
-      { senderId: M, epoch: 99, msgSeq: 1_000_000, streamSeq: 1, type: 'data', records: [{ op: 'upsert', entry: tcpEntry(77) }] },
+      { senderId: M, epoch: 99, msgSeq: 1_000_000, streamSeq: 1, ...dataBody([{ op: 'upsert', entry: tcpEntry(77) }]) },
       KEY,
     );
     sim.inject(B, old);
