@@ -20,15 +20,10 @@ import {
   type DecodedConntrack,
 } from './codec.js';
 import { CreateEncoder } from './createEncoder.js';
+import { readRecord, recordLenAt } from './record.js';
 import { entryKey, type ConntrackEntry, type IpFamily } from './types.js';
 
 const EEXIST = 17;
-/**
- * A prepared create message rides on the entry object itself (it dies with it). A WeakMap of 100,000 entries
- * made every full GC walk its ephemeron table; a property costs nothing extra.
- */
-const PREPARED = Symbol('vipd.ctnetlink.preparedCreate');
-type Preparable = ConntrackEntry & { [PREPARED]?: Buffer };
 const EVENT_GROUPS = [C.NFNLGRP_CONNTRACK_NEW, C.NFNLGRP_CONNTRACK_UPDATE, C.NFNLGRP_CONNTRACK_DESTROY];
 
 export class CtNetlinkError extends Error {
@@ -65,19 +60,25 @@ export interface ConntrackPort {
   dump(family?: IpFamily | 0): Promise<ConntrackEntry[]>;
   /** Create each entry, or update it when it exists. */
   commit(entries: Iterable<ConntrackEntry>, opts?: { timeoutS?: number }): Promise<CommitResult>;
+  /** The same for compact records read in place from a store (the sync cache at takeover): no object per entry. */
+  commitRecords(store: RecordStore, refs: Iterable<number>, opts?: { timeoutS?: number }): Promise<CommitResult>;
   setTimeouts(entries: Iterable<ConntrackEntry>, timeoutS: number): Promise<CommitResult>;
   delete(entries: Iterable<ConntrackEntry>): Promise<CommitResult>;
   subscribe(handlers: CtEventHandlers): void;
   close(): void;
-  /**
-   * Optional: encode the create messages of these entries ahead of time (a backup does it as entries arrive),
-   * so that the commit at takeover only sends bytes.
-   */
-  prepare?(entries: Iterable<ConntrackEntry>): void;
   /** Optional: stop receiving events while a commit runs (the caller resyncs from a dump afterwards). */
   pauseEvents?(paused: boolean): void;
   /** Event counters, when the port has them. */
   readonly stats?: { overruns: number; eventsReceived: number; eventsDropped: number };
+}
+
+/**
+ * Compact records (src/conntrack/record.ts) addressed by reference, e.g. the sync cache's slots. The buffer is
+ * read again for every record: the store may grow (and replace it) while a commit waits for the kernel.
+ */
+export interface RecordStore {
+  readonly buffer: Uint8Array;
+  offsetOf(ref: number): number;
 }
 
 export interface CtNetlinkOptions {
@@ -183,13 +184,9 @@ export class CtNetlink implements ConntrackPort {
     return p;
   }
 
-  /** Send `build(e)` for every entry in ACK-less batches of `window`; report each entry's errno. */
-  private async chunked(
-    entries: Iterable<ConntrackEntry>,
-    build: (e: ConntrackEntry) => Buffer,
-    onResult: (e: ConntrackEntry, errno: number) => void,
-  ): Promise<void> {
-    let chunk: ConntrackEntry[] = [];
+  /** Send `build(e)` for every item in ACK-less batches of `window`; report each item's errno. */
+  private async chunked<T>(entries: Iterable<T>, build: (e: T) => Buffer, onResult: (e: T, errno: number) => void): Promise<void> {
+    let chunk: T[] = [];
     let msgs: Buffer[] = [];
     const flush = async (): Promise<void> => {
       const items = chunk;
@@ -225,10 +222,6 @@ export class CtNetlink implements ConntrackPort {
     res.errors[name] = (res.errors[name] ?? 0) + 1;
   }
 
-  prepare(entries: Iterable<ConntrackEntry>): void {
-    for (const e of entries as Iterable<Preparable>) if (!e[PREPARED]) e[PREPARED] = this.creates.encode(e);
-  }
-
   /**
    * Leaving the event groups (rather than only not reading) means the kernel does not even build the events of
    * our own commit: nf_conntrack_eventmask_report() skips groups without listeners. Falls back to not reading
@@ -251,12 +244,7 @@ export class CtNetlink implements ConntrackPort {
   async commit(entries: Iterable<ConntrackEntry>, opts: { timeoutS?: number } = {}): Promise<CommitResult> {
     const res: CommitResult = { created: 0, updated: 0, failed: 0, errors: {} };
     const existing: ConntrackEntry[] = [];
-    const build = (e: Preparable): Buffer => {
-      const pre = opts.timeoutS === undefined ? e[PREPARED] : undefined;
-      if (!pre) return this.creates.encode(e, { timeoutS: opts.timeoutS });
-      e[PREPARED] = undefined; // sendBatch stamps the message in place: use it once
-      return pre;
-    };
+    const build = (e: ConntrackEntry): Buffer => this.creates.encode(e, { timeoutS: opts.timeoutS });
     await this.chunked(entries, build, (e, err) => (err === EEXIST ? existing.push(e) : CtNetlink.count(res, err, 'created')));
     // Already known to this kernel (e.g. the flow reached us before): refresh without NAT attributes, which
     // the kernel refuses on existing entries.
@@ -264,6 +252,29 @@ export class CtNetlink implements ConntrackPort {
       existing,
       (e) => encodeUpdate(e, 0, opts.timeoutS ?? e.timeoutS, this.writer),
       (_e, err) => CtNetlink.count(res, err, 'updated'),
+    );
+    return res;
+  }
+
+  async commitRecords(store: RecordStore, refs: Iterable<number>, opts: { timeoutS?: number } = {}): Promise<CommitResult> {
+    const res: CommitResult = { created: 0, updated: 0, failed: 0, errors: {} };
+    const existing: number[] = [];
+    const create = { timeoutS: opts.timeoutS };
+    await this.chunked(
+      refs,
+      (ref) => this.creates.encodeRecord(store.buffer, store.offsetOf(ref), create),
+      (ref, err) => (err === EEXIST ? existing.push(ref) : CtNetlink.count(res, err, 'created')),
+    );
+    // As in commit(): entries this kernel already holds are refreshed without NAT attributes. A record the store
+    // dropped meanwhile (its family byte cleared) is skipped.
+    const stillThere = existing.filter((ref) => recordLenAt(store.buffer, store.offsetOf(ref)) !== 0);
+    await this.chunked(
+      stillThere,
+      (ref) => {
+        const e = readRecord(store.buffer, store.offsetOf(ref));
+        return encodeUpdate(e, 0, opts.timeoutS ?? e.timeoutS, this.writer);
+      },
+      (_ref, err) => CtNetlink.count(res, err, 'updated'),
     );
     return res;
   }

@@ -345,7 +345,7 @@ function writeNat(w: AttrSink, type: number, family: IpFamily, addr: string, por
  * tracking is relaxed (BE_LIBERAL): the sequence windows are not replicated, so the new master must not judge
  * in-flight segments against windows it never saw. CLOSE_INIT marks entries already closing.
  */
-function tcpFlags(state: number): number {
+export function tcpFlags(state: number): number {
   let f = C.IP_CT_TCP_FLAG_SACK_PERM | C.IP_CT_TCP_FLAG_BE_LIBERAL;
   if (state >= C.TCP_CONNTRACK_TIME_WAIT) f |= C.IP_CT_TCP_FLAG_CLOSE_INIT;
   return f;

@@ -335,9 +335,9 @@ export class ConnSync implements ConnSyncService {
     // filtering and encoding are spread over the commit's own round trips instead of one long loop before it.
     const filter = this.o.filter;
     const external = this.core.external;
-    function* replicated(): Generator<ConntrackEntry> {
+    function* replicated(): Generator<number> {
       for (let s = 0; s < external.slotLimit; s++) {
-        if (external.live(s) && isReplicatedRecord(filter, external.buffer, s * SLOT)) yield external.entryAt(s);
+        if (external.live(s) && isReplicatedRecord(filter, external.buffer, s * SLOT)) yield s;
       }
     }
     // Our own kernel reports every committed entry back as an event; reading 100,000 of them would compete
@@ -345,7 +345,7 @@ export class ConnSync implements ConnSyncService {
     this.o.conntrack.pauseEvents?.(true);
     let res: CommitResult;
     try {
-      res = await this.o.conntrack.commit(replicated(), { timeoutS: this.o.commitTimeoutS });
+      res = await this.o.conntrack.commitRecords(external, replicated(), { timeoutS: this.o.commitTimeoutS });
     } finally {
       this.o.conntrack.pauseEvents?.(false);
     }

@@ -11,6 +11,7 @@
 // Slots are never moved (growth copies the slab to a larger one at the same indices), so a walk by slot index
 // is stable: it visits every entry present for the whole walk once, which is what a bulk needs (see
 // protocol.ts sendBulk).
+import type { RecordStore } from '../conntrack/client.js';
 import { entryKey, type ConntrackEntry } from '../conntrack/types.js';
 import { keyHash, OP_UPSERT, readRecord, RECORD_MAX, recordLenAt, sameKey, writeRecord, type RecordScratch } from '../conntrack/record.js';
 
@@ -18,7 +19,7 @@ import { keyHash, OP_UPSERT, readRecord, RECORD_MAX, recordLenAt, sameKey, write
 export const SLOT = RECORD_MAX;
 const INITIAL_SLOTS = 1024;
 
-export class ConnTable {
+export class ConnTable implements RecordStore {
   private slab = Buffer.alloc(INITIAL_SLOTS * SLOT);
   /** Per slot: next slot in its bucket chain or in the free list; -1 ends a chain. */
   private next = new Int32Array(INITIAL_SLOTS).fill(-1);
@@ -42,6 +43,11 @@ export class ConnTable {
   /** The slab: slot s is at s * SLOT. Read it again after any upsert (growth replaces it). */
   get buffer(): Buffer {
     return this.slab;
+  }
+
+  /** Byte offset of slot s in buffer (RecordStore: the port commits slots in place). */
+  offsetOf(s: number): number {
+    return s * SLOT;
   }
 
   /** Number of slot indices a walk must cover (slot < slotLimit). */

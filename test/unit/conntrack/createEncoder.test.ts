@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { encodeCreate } from '../../../src/conntrack/codec.js';
 import { CreateEncoder } from '../../../src/conntrack/createEncoder.js';
+import { OP_UPSERT, RECORD_MAX, writeRecord } from '../../../src/conntrack/record.js';
 import type { ConntrackEntry, CtTuple } from '../../../src/conntrack/types.js';
 
 const t = (src: string, dst: string, proto: number, sp: number, dp: number, icmp: [number, number, number] = [0, 0, 0]): CtTuple => ({
@@ -32,6 +33,19 @@ describe('conntrack CreateEncoder (templates)', () => {
       for (const e of variants(i)) {
         for (const opts of [{}, { timeoutS: 600 }, { exclusive: false }]) {
           assert.deepEqual(enc.encode(e, opts).toString('hex'), encodeCreate(e, 0, opts).toString('hex'), `entry ${i} ${JSON.stringify(e.orig)} ${JSON.stringify(opts)}`);
+        }
+      }
+    }
+  });
+
+  it('encodes compact records byte for byte like encodeCreate of the same entry, for every shape', () => {
+    const enc = new CreateEncoder();
+    const rec = Buffer.alloc(RECORD_MAX + 7);
+    for (let i = 1; i <= 40; i++) {
+      for (const e of variants(i)) {
+        writeRecord(OP_UPSERT, e, rec, 7); // at an offset: the sync cache's slots are not at 0
+        for (const opts of [{}, { timeoutS: 600 }, { exclusive: false }]) {
+          assert.deepEqual(enc.encodeRecord(rec, 7, opts).toString('hex'), encodeCreate(e, 0, opts).toString('hex'), `entry ${i} ${JSON.stringify(e.orig)} ${JSON.stringify(opts)}`);
         }
       }
     }

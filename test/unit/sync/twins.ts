@@ -1,5 +1,6 @@
 // In-memory twins of the sync service's ports: a kernel conntrack table and a broadcast UDP segment.
-import type { CommitResult, ConntrackPort, CtEventHandlers } from '../../../src/conntrack/client.js';
+import type { CommitResult, ConntrackPort, CtEventHandlers, RecordStore } from '../../../src/conntrack/client.js';
+import { readRecord } from '../../../src/conntrack/record.js';
 import { entryKey, type ConntrackEntry } from '../../../src/conntrack/types.js';
 import type { SyncTransport } from '../../../src/sync/channel.js';
 
@@ -26,6 +27,11 @@ export class MemoryKernel implements ConntrackPort {
     }
     this.log.push(`commit ${r.created + r.updated}`);
     return r;
+  }
+  async commitRecords(store: RecordStore, refs: Iterable<number>): Promise<CommitResult> {
+    const entries: ConntrackEntry[] = [];
+    for (const ref of refs) entries.push(readRecord(store.buffer, store.offsetOf(ref)));
+    return this.commit(entries);
   }
   async setTimeouts(entries: Iterable<ConntrackEntry>, timeoutS: number): Promise<CommitResult> {
     let n = 0;
