@@ -11,19 +11,20 @@ import type { VipdNetError } from '../net/errors.js';
 import type { NativeNet } from '../net/native.js';
 import {
   decodeConntrack,
-  decodeConntrackAt,
+  decodeConntrackRecord,
   encodeDelete,
   encodeDumpRequest,
   encodeSetTimeout,
   encodeUpdate,
   newDecodeScratch,
-  type DecodedConntrack,
+  type CtEventKind,
 } from './codec.js';
 import { CreateEncoder } from './createEncoder.js';
-import { readRecord, recordLenAt } from './record.js';
+import { readRecord, RECORD_MAX, recordLenAt } from './record.js';
 import { entryKey, type ConntrackEntry, type IpFamily } from './types.js';
 
 const EEXIST = 17;
+const EVENT_KINDS: readonly CtEventKind[] = ['new', 'update', 'destroy'];
 const EVENT_GROUPS = [C.NFNLGRP_CONNTRACK_NEW, C.NFNLGRP_CONNTRACK_UPDATE, C.NFNLGRP_CONNTRACK_DESTROY];
 
 export class CtNetlinkError extends Error {
@@ -47,7 +48,11 @@ export interface CommitResult {
 }
 
 export interface CtEventHandlers {
-  onEvent(ev: DecodedConntrack): void;
+  /**
+   * One change as a compact record at rec[off…] (src/conntrack/record.ts; op byte: delete for a destroy). The
+   * bytes are valid only during the call: the handler copies what it keeps (no object per kernel event).
+   */
+  onRecord(kind: CtEventKind, rec: Uint8Array, off: number): void;
   /**
    * The kernel dropped events (ENOBUFS on the event socket): the caller should resync with a dump. Called once
    * the event queue has drained, so that the dump starts after the congestion ended.
@@ -146,14 +151,15 @@ export class CtNetlink implements ConntrackPort {
       reuseBuffer: true, // decodeConntrack copies what it keeps
     });
     this.ev = ev;
+    const rec = new Uint8Array(RECORD_MAX);
     ev.onEventRaw((buf, start, end, type, flags) => {
-      const d = decodeConntrackAt(buf, start, end, type, flags, this.scratch);
-      if ('drop' in d) {
+      const kind = decodeConntrackRecord(buf, start, end, type, flags, this.scratch, rec, 0);
+      if (typeof kind === 'string') {
         this.stats.eventsDropped++;
         return;
       }
       this.stats.eventsReceived++;
-      handlers.onEvent(d);
+      handlers.onRecord(EVENT_KINDS[kind]!, rec, 0);
     });
     // The socket reports an overrun once its queue has drained (see NetlinkSocket.noteOverrun): a dump taken
     // from then on covers everything lost (conntrackd's NetlinkOverrunResync).

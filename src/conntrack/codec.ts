@@ -9,6 +9,7 @@ import { formatAddress as addrToString, parseAddress as parseAddr } from '../ip/
 import type { NetlinkMessage } from '../net/netlinkMsg.js';
 import { NlWriter } from '../net/nlattr.js';
 import { endianness } from 'node:os';
+import { get16, NO_TCP, writeIpv4, OP_DELETE, OP_UPSERT, put16, put32, readRecord, RECORD_FIXED, RECORD_MAX } from './record.js';
 import { invertTuple, natOf, type ConntrackEntry, type CtTuple, type Drop, type IpFamily } from './types.js';
 
 export type CtEventKind = 'new' | 'update' | 'destroy';
@@ -66,6 +67,8 @@ export interface DecodeScratch {
   tcp: Int32Array;
   names: AddressNames;
   tcpInfos: TcpInfos;
+  /** The record decodeConntrackAt() decodes into before building the entry. */
+  record: Uint8Array;
 }
 
 /**
@@ -116,66 +119,72 @@ export function newDecodeScratch(): DecodeScratch {
     tcp: new Int32Array(12),
     names: new AddressNames(),
     tcpInfos: new TcpInfos(),
+    record: new Uint8Array(RECORD_MAX),
   };
 }
 
 /**
- * CTA_TUPLE_ORIG/REPLY: { CTA_TUPLE_IP { src, dst }, CTA_TUPLE_PROTO { num, ports | icmp id/type/code } }.
- * Walked directly (no index arrays): this runs twice for every kernel event.
+ * CTA_TUPLE_ORIG/REPLY: { CTA_TUPLE_IP { src, dst }, CTA_TUPLE_PROTO { num, ports | icmp id/type/code } }, walked
+ * directly (no index arrays: this runs twice for every kernel event) into the compact record at rec[ro…]
+ * (record.ts): addresses at addrAt (source) and addrAt + alen (destination), ports at portAt and portAt + 2.
+ * The original tuple also fills the protocol and ICMP fields; the reply's ICMP fields are not kept (the record
+ * has one set: the kernel derives the reply's from the original). Returns a drop reason or null.
  */
-function decodeTuple(buf: Buffer, start: number, len: number, family: IpFamily, sc: DecodeScratch): CtTuple | Drop {
+function decodeTupleInto(buf: Buffer, start: number, len: number, alen: number, rec: Uint8Array, ro: number, addrAt: number, portAt: number, orig: boolean): string | null {
   const end = start + len;
-  const alen = family === 4 ? 4 : 16;
-  const ts = family === 4 ? C.CTA_IP_V4_SRC : C.CTA_IP_V6_SRC;
-  const td = family === 4 ? C.CTA_IP_V4_DST : C.CTA_IP_V6_DST;
-  let src = -1;
-  let dst = -1;
-  let proto = -1;
-  let srcPort = 0;
-  let dstPort = 0;
-  let icmpId = 0;
-  let icmpType = 0;
-  let icmpCode = 0;
+  const ts = alen === 4 ? C.CTA_IP_V4_SRC : C.CTA_IP_V6_SRC;
+  const td = alen === 4 ? C.CTA_IP_V4_DST : C.CTA_IP_V6_DST;
+  let found = 0; // bits: 1 source, 2 destination, 4 protocol
+  rec[ro + portAt] = rec[ro + portAt + 1] = rec[ro + portAt + 2] = rec[ro + portAt + 3] = 0;
   let off = start;
   while (off + 4 <= end) {
     const alenTotal = rd16(buf, off);
-    if (alenTotal < 4 || off + alenTotal > end) return { drop: 'bad-attributes' };
+    if (alenTotal < 4 || off + alenTotal > end) return 'bad-attributes';
     const t = rd16(buf, off + 2) & N.NLA_TYPE_MASK;
     const innerEnd = off + alenTotal;
     let p = off + 4;
     if (t === C.CTA_TUPLE_IP || t === C.CTA_TUPLE_PROTO) {
       while (p + 4 <= innerEnd) {
         const l = rd16(buf, p);
-        if (l < 4 || p + l > innerEnd) return { drop: 'bad-attributes' };
+        if (l < 4 || p + l > innerEnd) return 'bad-attributes';
         const it = rd16(buf, p + 2) & N.NLA_TYPE_MASK;
         const v = p + 4;
         const vlen = l - 4;
         if (t === C.CTA_TUPLE_IP) {
-          if (it === ts && vlen >= alen) src = v;
-          else if (it === td && vlen >= alen) dst = v;
+          const at = it === ts ? addrAt : it === td ? addrAt + alen : -1;
+          if (at >= 0 && vlen >= alen) {
+            for (let k = 0; k < alen; k++) rec[ro + at + k] = buf[v + k]!;
+            found |= at === addrAt ? 1 : 2;
+          }
         } else if (vlen >= 1) {
           // Ports and ICMP ids are 16 bits, ICMP type/code 8 bits; the ICMPv6 variants have their own numbers.
           switch (it) {
             case C.CTA_PROTO_NUM:
-              proto = buf[v]!;
+              if (orig) rec[ro + 2] = buf[v]!;
+              found |= 4;
               break;
             case C.CTA_PROTO_SRC_PORT:
-              if (vlen >= 2) srcPort = (buf[v]! << 8) | buf[v + 1]!;
-              break;
             case C.CTA_PROTO_DST_PORT:
-              if (vlen >= 2) dstPort = (buf[v]! << 8) | buf[v + 1]!;
+              if (vlen >= 2) {
+                const at = ro + portAt + (it === C.CTA_PROTO_SRC_PORT ? 0 : 2);
+                rec[at] = buf[v]!;
+                rec[at + 1] = buf[v + 1]!;
+              }
               break;
             case C.CTA_PROTO_ICMP_ID:
             case C.CTA_PROTO_ICMPV6_ID:
-              if (vlen >= 2) icmpId = (buf[v]! << 8) | buf[v + 1]!;
+              if (orig && vlen >= 2) {
+                rec[ro + 28] = buf[v]!;
+                rec[ro + 29] = buf[v + 1]!;
+              }
               break;
             case C.CTA_PROTO_ICMP_TYPE:
             case C.CTA_PROTO_ICMPV6_TYPE:
-              icmpType = buf[v]!;
+              if (orig) rec[ro + 30] = buf[v]!;
               break;
             case C.CTA_PROTO_ICMP_CODE:
             case C.CTA_PROTO_ICMPV6_CODE:
-              icmpCode = buf[v]!;
+              if (orig) rec[ro + 31] = buf[v]!;
               break;
           }
         }
@@ -184,18 +193,13 @@ function decodeTuple(buf: Buffer, start: number, len: number, family: IpFamily, 
     }
     off += (alenTotal + 3) & ~3;
   }
-  if (src < 0 || dst < 0 || proto < 0) return { drop: 'bad-tuple' };
-  return {
-    src: sc.names.text(buf, family, src),
-    dst: sc.names.text(buf, family, dst),
-    proto,
-    srcPort,
-    dstPort,
-    icmpId,
-    icmpType,
-    icmpCode,
-  };
+  return found === 7 ? null : 'bad-tuple';
 }
+
+const KIND_NEW = 0;
+const KIND_UPDATE = 1;
+const KIND_DESTROY = 2;
+const KINDS: readonly CtEventKind[] = ['new', 'update', 'destroy'];
 
 /**
  * Decode one ctnetlink conntrack message (a dump reply or a multicast event). Never throws.
@@ -207,27 +211,48 @@ export function decodeConntrack(msg: Pick<NetlinkMessage, 'type' | 'flags' | 'pa
 
 /** decodeConntrack on a message payload in place: buf[start, end) (no subarray per kernel event). */
 export function decodeConntrackAt(buf: Buffer, start: number, end: number, type: number, flags: number, sc: DecodeScratch): DecodedConntrack | Drop {
-  if (type >> 8 !== C.NFNL_SUBSYS_CTNETLINK) return { drop: 'not-ctnetlink' };
+  const kind = decodeConntrackRecord(buf, start, end, type, flags, sc, sc.record, 0);
+  if (typeof kind === 'string') return { drop: kind };
+  return { kind: KINDS[kind]!, entry: readRecord(sc.record, 0, sc) };
+}
+
+/**
+ * The message at buf[start, end) as a compact record at rec[ro…] (record.ts; op byte: delete for a destroy),
+ * without building an object: the master's path from a kernel event to the sync cache and the wire.
+ * Returns 0 new, 1 update, 2 destroy, or a drop reason.
+ */
+export function decodeConntrackRecord(buf: Buffer, start: number, end: number, type: number, flags: number, sc: DecodeScratch, rec: Uint8Array, ro: number): number | string {
+  if (type >> 8 !== C.NFNL_SUBSYS_CTNETLINK) return 'not-ctnetlink';
   const sub = type & 0xff;
-  if (sub !== C.IPCTNL_MSG_CT_NEW && sub !== C.IPCTNL_MSG_CT_DELETE) return { drop: 'not-conntrack' };
-  if (end - start < C.NFGENMSG_LEN) return { drop: 'truncated' };
+  if (sub !== C.IPCTNL_MSG_CT_NEW && sub !== C.IPCTNL_MSG_CT_DELETE) return 'not-conntrack';
+  if (end - start < C.NFGENMSG_LEN) return 'truncated';
   const af = buf[start];
   const family: IpFamily | null = af === N.AF_INET ? 4 : af === N.AF_INET6 ? 6 : null;
-  if (family === null) return { drop: 'unsupported-family' };
+  if (family === null) return 'unsupported-family';
   const a = sc.top;
-  if (!indexAttrs(buf, start + C.NFGENMSG_LEN, end, a)) return { drop: 'bad-attributes' };
-  if (a[2 * C.CTA_TUPLE_ORIG + 1]! < 0) return { drop: 'no-orig-tuple' };
-  const orig = decodeTuple(buf, a[2 * C.CTA_TUPLE_ORIG]!, a[2 * C.CTA_TUPLE_ORIG + 1]!, family, sc);
-  if ('drop' in orig) return orig;
-  let reply: CtTuple;
+  if (!indexAttrs(buf, start + C.NFGENMSG_LEN, end, a)) return 'bad-attributes';
+  if (a[2 * C.CTA_TUPLE_ORIG + 1]! < 0) return 'no-orig-tuple';
+  const alen = family === 4 ? 4 : 16;
+  const kind = sub === C.IPCTNL_MSG_CT_DELETE ? KIND_DESTROY : flags & N.NLM_F_CREATE ? KIND_NEW : KIND_UPDATE;
+  rec[ro] = kind === KIND_DESTROY ? OP_DELETE : OP_UPSERT;
+  rec[ro + 1] = family;
+  put32(rec, ro + 28, 0); // ICMP fields, when the tuple has none
+  const origDrop = decodeTupleInto(buf, a[2 * C.CTA_TUPLE_ORIG]!, a[2 * C.CTA_TUPLE_ORIG + 1]!, alen, rec, ro, RECORD_FIXED, 20, true);
+  if (origDrop !== null) return origDrop;
   if (a[2 * C.CTA_TUPLE_REPLY + 1]! >= 0) {
-    const rr = decodeTuple(buf, a[2 * C.CTA_TUPLE_REPLY]!, a[2 * C.CTA_TUPLE_REPLY + 1]!, family, sc);
-    if ('drop' in rr) return rr;
-    reply = rr;
+    const replyDrop = decodeTupleInto(buf, a[2 * C.CTA_TUPLE_REPLY]!, a[2 * C.CTA_TUPLE_REPLY + 1]!, alen, rec, ro, RECORD_FIXED + 2 * alen, 24, false);
+    if (replyDrop !== null) return replyDrop;
   } else {
-    reply = invertTuple(orig);
+    // No reply tuple (a DESTROY may carry only the original): the inverse of the original.
+    for (let k = 0; k < alen; k++) {
+      rec[ro + RECORD_FIXED + 2 * alen + k] = rec[ro + RECORD_FIXED + alen + k]!;
+      rec[ro + RECORD_FIXED + 3 * alen + k] = rec[ro + RECORD_FIXED + k]!;
+    }
+    put16(rec, ro + 24, get16(rec, ro + 22));
+    put16(rec, ro + 26, get16(rec, ro + 20));
   }
-  let tcp: ConntrackEntry['tcp'] = null;
+  rec[ro + 3] = NO_TCP;
+  rec[ro + 18] = rec[ro + 19] = 0;
   if (a[2 * C.CTA_PROTOINFO + 1]! >= 0) {
     const pi = sc.pinfo;
     const ta = sc.tcp;
@@ -236,48 +261,16 @@ export function decodeConntrackAt(buf: Buffer, start: number, end: number, type:
       pi[2 * C.CTA_PROTOINFO_TCP + 1]! >= 0 &&
       indexAttrs(buf, pi[2 * C.CTA_PROTOINFO_TCP]!, pi[2 * C.CTA_PROTOINFO_TCP]! + pi[2 * C.CTA_PROTOINFO_TCP + 1]!, ta)
     ) {
-      tcp = sc.tcpInfos.get(attrU8(buf, ta, C.CTA_PROTOINFO_TCP_STATE), attrU8(buf, ta, C.CTA_PROTOINFO_TCP_WSCALE_ORIGINAL), attrU8(buf, ta, C.CTA_PROTOINFO_TCP_WSCALE_REPLY));
+      rec[ro + 3] = attrU8(buf, ta, C.CTA_PROTOINFO_TCP_STATE);
+      rec[ro + 18] = attrU8(buf, ta, C.CTA_PROTOINFO_TCP_WSCALE_ORIGINAL);
+      rec[ro + 19] = attrU8(buf, ta, C.CTA_PROTOINFO_TCP_WSCALE_REPLY);
     }
   }
-  const kind: CtEventKind =
-    sub === C.IPCTNL_MSG_CT_DELETE ? 'destroy' : flags & N.NLM_F_CREATE ? 'new' : 'update';
-  return {
-    kind,
-    entry: {
-      family,
-      orig,
-      reply,
-      status: attrBe32(buf, a, C.CTA_STATUS),
-      timeoutS: attrBe32(buf, a, C.CTA_TIMEOUT),
-      mark: attrBe32(buf, a, C.CTA_MARK),
-      zone: a[2 * C.CTA_ZONE + 1]! >= 2 ? buf.readUInt16BE(a[2 * C.CTA_ZONE]!) : 0,
-      tcp,
-    },
-  };
-}
-
-/** Dotted-quad text straight into out[at, at+4) (no allocation); false when the text is not one. */
-export function writeIpv4(text: string, out: Uint8Array, at: number): boolean {
-  let part = 0;
-  let digits = 0;
-  let v = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || part === 3 || v > 255) return false;
-      out[at + part++] = v;
-      v = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      v = v * 10 + (c - 48);
-      digits++;
-    } else {
-      return false;
-    }
-  }
-  if (part !== 3 || digits === 0 || v > 255) return false;
-  out[at + 3] = v;
-  return true;
+  put32(rec, ro + 4, attrBe32(buf, a, C.CTA_STATUS));
+  put32(rec, ro + 8, attrBe32(buf, a, C.CTA_TIMEOUT));
+  put32(rec, ro + 12, attrBe32(buf, a, C.CTA_MARK));
+  put16(rec, ro + 16, a[2 * C.CTA_ZONE + 1]! >= 2 ? buf.readUInt16BE(a[2 * C.CTA_ZONE]!) : 0);
+  return kind;
 }
 
 function addrBytes(text: string, family: IpFamily): Uint8Array {

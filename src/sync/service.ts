@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import type { CommitResult, ConntrackPort } from '../conntrack/client.js';
 import { entryKey, type ConntrackEntry } from '../conntrack/types.js';
-import { recordLenAt, sameState } from '../conntrack/record.js';
+import { OP_DELETE, readRecord, RECORD_MAX, recordLenAt, sameState } from '../conntrack/record.js';
 import { decodeMessage, encodeMessage, type SyncMessage, type SyncRecord } from './codec.js';
 import { isReplicated, isReplicatedRecord, type SyncFilter } from './filter.js';
 import { ConnTable, SLOT } from './table.js';
@@ -111,7 +111,10 @@ export class ConnSync implements ConnSyncService {
   private kernelOverruns = 0;
   private demotion: { timer: NodeJS.Timeout; owned: ConntrackEntry[] } | null = null;
   private readonly log: (line: string) => void;
-  private localQueue: SyncRecord[] = [];
+  /** Kernel changes of the current burst, as records (see start()). */
+  private local = Buffer.alloc(64 * RECORD_MAX);
+  private localLen = 0;
+  private localCount = 0;
   private resyncChain: Promise<unknown> = Promise.resolve();
   /** Keys changed by kernel events while a dump's view is being applied (see applyKernelView). */
   private readonly touchedSets = new Set<Set<string>>();
@@ -139,14 +142,20 @@ export class ConnSync implements ConnSyncService {
     if (this.started) return;
     this.started = true;
     this.o.conntrack.subscribe({
-      onEvent: (ev) => {
-        if (!isReplicated(this.o.filter, ev.entry)) return;
-        const op = ev.kind === 'destroy' ? 'delete' : 'upsert';
-        for (const j of this.journals) j.push({ op, entry: ev.entry });
-        if (this.touchedSets.size) for (const t of this.touchedSets) t.add(entryKey(ev.entry));
-        // Events come in bursts (one socket read delivers many): hand the core one batch per burst, so the
-        // per-event cost is the change itself, not a clock read, an effects array and a timer check each.
-        if (this.localQueue.push({ op, entry: ev.entry }) === 1) queueMicrotask(() => this.flushLocal());
+      onRecord: (_kind, rec, off) => {
+        if (!isReplicatedRecord(this.o.filter, rec, off)) return;
+        if (this.journals.size || this.touchedSets.size) this.noteDuringDump(rec, off);
+        // Events come in bursts (one socket read delivers many): hand the core one batch of records per burst,
+        // so the per-event cost is the change itself (a copy), not an object, a clock read and a timer check.
+        const len = recordLenAt(rec, off);
+        if (this.localLen + len > this.local.length) {
+          const bigger = Buffer.alloc(this.local.length * 2);
+          this.local.copy(bigger, 0, 0, this.localLen);
+          this.local = bigger;
+        }
+        this.local.set(rec.subarray(off, off + len), this.localLen);
+        this.localLen += len;
+        if (this.localCount++ === 0) queueMicrotask(() => this.flushLocal());
       },
       onOverrun: () => this.scheduleOverrunDump(),
     });
@@ -155,11 +164,21 @@ export class ConnSync implements ConnSyncService {
     this.feed({ type: 'start' });
   }
 
+  /** A dump is running: its journal and touched-key sets need the change as an object (rare, see resyncOnce). */
+  private noteDuringDump(rec: Uint8Array, off: number): void {
+    const entry = readRecord(rec, off);
+    const op = rec[off] === OP_DELETE ? 'delete' : 'upsert';
+    for (const j of this.journals) j.push({ op, entry });
+    if (this.touchedSets.size) for (const t of this.touchedSets) t.add(entryKey(entry));
+  }
+
   private flushLocal(): void {
-    const changes = this.localQueue;
-    if (changes.length === 0) return;
-    this.localQueue = [];
-    this.feed({ type: 'localMany', changes });
+    if (this.localCount === 0) return;
+    // The core copies each record out before returning, so the burst buffer is reused.
+    const ev: SyncEvent = { type: 'localRecords', count: this.localCount, bytes: this.local.subarray(0, this.localLen) };
+    this.localCount = 0;
+    this.localLen = 0;
+    this.feed(ev);
   }
 
   private onDatagram(data: Buffer): void {
@@ -287,7 +306,7 @@ export class ConnSync implements ConnSyncService {
   private feed(ev: SyncEvent): void {
     if (this.stopped) return;
     // Kernel changes still queued happened before whatever this is: the core sees them first.
-    if (ev.type !== 'localMany' && this.localQueue.length > 0) this.flushLocal();
+    if (ev.type !== 'localRecords' && this.localCount > 0) this.flushLocal();
     this.execute(this.core.handle(ev, this.clock()));
     this.arm();
   }

@@ -1,6 +1,7 @@
 // CtNetlink against a fake addon: poll re-arming after POLLERR, overrun reporting once the queue drained, and
 // the ACK-less batched commit (errors only, NOOP barrier, EEXIST → update without NAT).
 import assert from 'node:assert/strict';
+import { readRecord } from '../../../src/conntrack/record.js';
 import { CtNetlink } from '../../../src/conntrack/client.js';
 import { parseNlmsgs as splitMessages } from '../../../src/net/netlinkMsg.js';
 import type { NativeNet, PollHandle, RecvResult } from '../../../src/net/native.js';
@@ -84,7 +85,7 @@ describe('conntrack client (fake addon)', () => {
     const ct = new CtNetlink({ native: fake.api() });
     const events: string[] = [];
     let overruns = 0;
-    ct.subscribe({ onEvent: (ev) => events.push(`${ev.kind} ${ev.entry.orig.src}`), onOverrun: () => overruns++ });
+    ct.subscribe({ onRecord: (kind, rec, off) => events.push(`${kind} ${readRecord(rec, off).orig.src}`), onOverrun: () => overruns++ });
     const evFd = 11;
     const [poll] = fake.activePolls(evFd);
     assert.ok(poll);

@@ -1,6 +1,6 @@
 // In-memory twins of the sync service's ports: a kernel conntrack table and a broadcast UDP segment.
 import type { CommitResult, ConntrackPort, CtEventHandlers, RecordStore } from '../../../src/conntrack/client.js';
-import { readRecord } from '../../../src/conntrack/record.js';
+import { OP_DELETE, OP_UPSERT, readRecord, RECORD_MAX, writeRecord } from '../../../src/conntrack/record.js';
 import { entryKey, type ConntrackEntry } from '../../../src/conntrack/types.js';
 import type { SyncTransport } from '../../../src/sync/channel.js';
 
@@ -8,12 +8,14 @@ export class MemoryKernel implements ConntrackPort {
   readonly table = new Map<string, ConntrackEntry>();
   readonly log: string[] = [];
   private handlers: CtEventHandlers | null = null;
+  private readonly rec = Buffer.alloc(RECORD_MAX);
 
   /** A flow appears/changes in this kernel (as if packets went through it). */
   traffic(e: ConntrackEntry, kind: 'new' | 'update' | 'destroy' = 'new'): void {
     if (kind === 'destroy') this.table.delete(entryKey(e));
     else this.table.set(entryKey(e), e);
-    this.handlers?.onEvent({ kind, entry: e });
+    writeRecord(kind === 'destroy' ? OP_DELETE : OP_UPSERT, e, this.rec, 0);
+    this.handlers?.onRecord(kind, this.rec, 0);
   }
   async dump(): Promise<ConntrackEntry[]> {
     return [...this.table.values()];
