@@ -1,9 +1,10 @@
 // bench/sync: vipd connection sync vs conntrackd (Debian, FT-FW over multicast) in the same two-director lab.
 // For each system: a flood of N new entries in the master's kernel; measured: entries replicated per second
 // (N / time until the backup's external cache holds all N) and the commit time of those N entries into the
-// backup's kernel at takeover (vipd: becomeMaster(); conntrackd: `conntrackd -c`). Prints a table and ratios.
+// backup's kernel at takeover (vipd: becomeMaster(); conntrackd: `conntrackd -c`), and the CPU each daemon used.
+// Prints a table of medians over the rounds, with ratios.
 //
-//   sudo node dist/bench/sync/sync.js [--entries 100000] [--systems vipd,conntrackd]
+//   sudo node dist/bench/sync/sync.js [--entries 100000] [--systems vipd,conntrackd] [--rounds 1]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { endianness, tmpdir } from 'node:os';
@@ -19,6 +20,9 @@ const KEY = 'a3f1c2d4e5b60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
 type System = 'vipd' | 'conntrackd';
 
 interface Result {
+  /** CPU seconds (user + system) the master's and the backup's daemon used from the flood's start to completion. */
+  masterCpuS: number;
+  backupCpuS: number;
   floodMs: number;
   replicateMs: number;
   perSecond: number;
@@ -128,6 +132,18 @@ async function external(system: System, d2: LineProc | null, ctlPath: string): P
   return m ? Number(m[1]) : 0;
 }
 
+/** utime + stime of a process in seconds (/proc/PID/stat fields 14 and 15, clock ticks of 1/100 s). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // fields 14/15 counted from after the command name
+  } catch {
+    return NaN;
+  }
+}
+
 async function run(system: System, n: number, idx: number): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), 'vipd-bench-sync-'));
   const lab = new Lab(`bs${process.pid % 100}${idx}`);
@@ -136,6 +152,7 @@ async function run(system: System, n: number, idx: number): Promise<Result> {
     let d1: LineProc | null = null;
     let d2: LineProc | null = null;
     const confs: Record<string, string> = {};
+    const pids: Array<number | undefined> = [];
     if (system === 'vipd') {
       const agent = join(HERE, '../../test/integration/sync/agent.js');
       const cfg = (n: number) => JSON.stringify({ key: KEY, interface: 'eth0', sourceAddress: `10.78.0.${n}`, mcastGroup: '225.0.0.51', peers: [], port: 3781 });
@@ -144,10 +161,11 @@ async function run(system: System, n: number, idx: number): Promise<Result> {
       await d1.nextLine();
       await d2.nextLine();
       await d1.request('becomeMaster');
+      pids.push(d1.child.pid, d2.child.pid);
     } else {
       for (const [h, a] of [['d1', '10.78.0.1'], ['d2', '10.78.0.2']] as const) {
         confs[h] = conntrackdConf(dir, h, a);
-        lab.spawn(h, ['conntrackd', '-C', confs[h]!]);
+        pids.push(lab.spawn(h, ['conntrackd', '-C', confs[h]!]).pid);
       }
       await sleep(1500);
     }
@@ -156,10 +174,12 @@ async function run(system: System, n: number, idx: number): Promise<Result> {
       await d1.request('profStart');
       await d2.request('profStart');
     }
+    const cpu0 = pids.map(cpuSeconds);
     const t0 = performance.now();
     const flood = new LineProc(lab.spawn('d1', [process.execPath, join(HERE, 'flood.js'), String(n), '0']));
     const floodRes = JSON.parse(await flood.nextLine(600_000)) as { inserted: number; ms: number };
     let replicateMs = NaN;
+    const cpu: number[] = [];
     const deadline = Date.now() + BUDGET_S * 1000;
     const trace: string[] = [];
     for (;;) {
@@ -170,6 +190,7 @@ async function run(system: System, n: number, idx: number): Promise<Result> {
       }
       if (got >= n) {
         replicateMs = performance.now() - t0;
+        cpu.push(...pids.map((p, k) => cpuSeconds(p) - cpu0[k]!));
         if (trace.length) process.stderr.write(`  trace:\n    ${trace.join('\n    ')}\n`);
         if (d1 && d2 && process.env['BENCH_DEBUG']) {
           const pick = (x: SyncSnapshot) => ({ sent: x.messagesSent, lost: x.messagesLost, resent: x.messagesResent, bulksSent: x.bulksSent, bulksReceived: x.bulksReceived, overruns: x.kernelOverruns, drops: x.drops });
@@ -224,7 +245,7 @@ async function run(system: System, n: number, idx: number): Promise<Result> {
       await d1.request('stop').catch(() => undefined);
       await d2.request('stop').catch(() => undefined);
     }
-    return { floodMs: floodRes.ms, replicateMs, perSecond: n / (replicateMs / 1000), commitMs, committed };
+    return { masterCpuS: cpu[0] ?? NaN, backupCpuS: cpu[1] ?? NaN, floodMs: floodRes.ms, replicateMs, perSecond: n / (replicateMs / 1000), commitMs, committed };
   } finally {
     await lab.destroy();
     rmSync(dir, { recursive: true, force: true });
@@ -238,22 +259,40 @@ if (why) {
 }
 const n = Number(arg('entries', '100000'));
 const systems = arg('systems', 'vipd,conntrackd').split(',') as System[];
-const results = new Map<System, Result>();
-let i = 0;
-for (const s of systems) {
-  process.stderr.write(`running ${s} with ${n} entries…\n`);
-  results.set(s, await run(s, n, i++));
+// Rounds alternate the order (A B, B A, …) so that neither system always runs first on a fresh machine or second
+// right after the other's lab was torn down; the table shows medians, the per-round ratios follow it.
+const rounds = Math.max(1, Number(arg('rounds', '1')));
+const results = new Map<System, Result[]>(systems.map((s) => [s, []]));
+let labIndex = 0;
+for (let r = 0; r < rounds; r++) {
+  for (const s of r % 2 === 0 ? systems : [...systems].reverse()) {
+    process.stderr.write(`round ${r + 1}/${rounds}: ${s} with ${n} entries…\n`);
+    results.get(s)!.push(await run(s, n, labIndex++ % 10));
+  }
 }
+const median = (xs: number[]): number => {
+  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+};
 const fmt = (v: number, d = 1): string => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
-console.log(`\nbench/sync: ${n} new DNAT entries flooded into the master's kernel (ctnetlink inserts, ${n} NEW events)\n`);
-console.log('| metric | ' + systems.join(' | ') + (systems.length === 2 ? ' | vipd vs conntrackd (>1: vipd better) |' : ' |'));
-console.log('|---|' + systems.map(() => '---|').join('') + (systems.length === 2 ? '---|' : ''));
+const paired = systems.length === 2 && systems.includes('vipd') && systems.includes('conntrackd');
+console.log(`\nbench/sync: ${n} new DNAT entries flooded into the master's kernel (ctnetlink inserts, ${n} NEW events)` + (rounds > 1 ? `; medians of ${rounds} rounds` : '') + '\n');
+console.log('| metric | ' + systems.join(' | ') + (paired ? ' | vipd vs conntrackd (>1: vipd better) |' : ' |'));
+console.log('|---|' + systems.map(() => '---|').join('') + (paired ? '---|' : ''));
+const perRound: string[] = [];
 const row = (name: string, pick: (r: Result) => number, d: number, higherBetter: boolean): void => {
-  const vals = systems.map((s) => pick(results.get(s)!));
+  const vals = systems.map((s) => median(results.get(s)!.map(pick)));
   let ratio = '';
-  if (systems.length === 2) {
-    const [a, b] = [vals[systems.indexOf('vipd')]!, vals[systems.indexOf('conntrackd')]!];
-    ratio = ` ${fmt(higherBetter ? a / b : b / a, 2)}× |`;
+  if (paired) {
+    const ratioOf = (a: number, b: number): number => (higherBetter ? a / b : b / a);
+    ratio = ` ${fmt(ratioOf(vals[systems.indexOf('vipd')]!, vals[systems.indexOf('conntrackd')]!), 2)}× |`;
+    if (rounds > 1) {
+      const v = results.get('vipd')!;
+      const c = results.get('conntrackd')!;
+      perRound.push(`${name}: ${v.map((x, k) => fmt(ratioOf(pick(x), pick(c[k]!)), 2) + '×').join(', ')}`);
+    }
   }
   console.log(`| ${name} | ${vals.map((v) => fmt(v, d)).join(' | ')} |${ratio}`);
 };
@@ -262,3 +301,6 @@ row('time until the backup holds all N (s)', (r) => r.replicateMs / 1000, 2, fal
 row(`commit time for N entries at takeover (s)`, (r) => r.commitMs / 1000, 3, false);
 row('entries in the backup kernel after commit', (r) => r.committed, 0, true);
 row('flood duration on the master (s)', (r) => r.floodMs / 1000, 2, false);
+row('CPU used by the master daemon until then (s)', (r) => r.masterCpuS, 2, false);
+row('CPU used by the backup daemon until then (s)', (r) => r.backupCpuS, 2, false);
+if (perRound.length) console.log(`\nvipd vs conntrackd per round:\n${perRound.map((l) => `- ${l}`).join('\n')}`);

@@ -77,12 +77,9 @@ export interface ConntrackPort {
   readonly stats?: { overruns: number; eventsReceived: number; eventsDropped: number };
 }
 
-/**
- * Compact records (src/conntrack/record.ts) addressed by reference, e.g. the sync cache's slots. The buffer is
- * read again for every record: the store may grow (and replace it) while a commit waits for the kernel.
- */
+/** Compact records (src/conntrack/record.ts) addressed by reference, e.g. the sync cache's slots. */
 export interface RecordStore {
-  readonly buffer: Uint8Array;
+  bufferOf(ref: number): Uint8Array;
   offsetOf(ref: number): number;
 }
 
@@ -268,16 +265,16 @@ export class CtNetlink implements ConntrackPort {
     const create = { timeoutS: opts.timeoutS };
     await this.chunked(
       refs,
-      (ref) => this.creates.encodeRecord(store.buffer, store.offsetOf(ref), create),
+      (ref) => this.creates.encodeRecord(store.bufferOf(ref), store.offsetOf(ref), create),
       (ref, err) => (err === EEXIST ? existing.push(ref) : CtNetlink.count(res, err, 'created')),
     );
     // As in commit(): entries this kernel already holds are refreshed without NAT attributes. A record the store
     // dropped meanwhile (its family byte cleared) is skipped.
-    const stillThere = existing.filter((ref) => recordLenAt(store.buffer, store.offsetOf(ref)) !== 0);
+    const stillThere = existing.filter((ref) => recordLenAt(store.bufferOf(ref), store.offsetOf(ref)) !== 0);
     await this.chunked(
       stillThere,
       (ref) => {
-        const e = readRecord(store.buffer, store.offsetOf(ref));
+        const e = readRecord(store.bufferOf(ref), store.offsetOf(ref));
         return encodeUpdate(e, 0, opts.timeoutS ?? e.timeoutS, this.writer);
       },
       (_ref, err) => CtNetlink.count(res, err, 'updated'),

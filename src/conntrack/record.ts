@@ -28,6 +28,11 @@ export function recordLen(family: IpFamily): number {
   return RECORD_FIXED + 4 * (family === 4 ? 4 : 16);
 }
 
+/** Copy len bytes of a record (a loop: for 48 bytes cheaper than a subarray view plus set()). */
+export function copyRecord(src: Uint8Array, from: number, dst: Uint8Array, to: number, len: number): void {
+  for (let i = 0; i < len; i++) dst[to + i] = src[from + i]!;
+}
+
 /** Length of the record at off from its family byte; 0 when the family is not 4 or 6. */
 export function recordLenAt(buf: Uint8Array, off: number): number {
   const f = buf[off + 1];

@@ -8,9 +8,9 @@
 // range answers with a bulk instead of losing the entries for good, and every message has a per-message msgSeq
 // checked against a replay window (the MAC is checked by the codec before this core sees anything).
 import type { ConntrackEntry } from '../conntrack/types.js';
-import { OP_DELETE, OP_UPSERT, RECORD_MAX, recordLenAt, sameState, writeRecord } from '../conntrack/record.js';
+import { copyRecord, OP_DELETE, OP_UPSERT, RECORD_MAX, recordLenAt, sameState, writeRecord } from '../conntrack/record.js';
 import { RELIABLE_TYPES, type SyncBody, type SyncMessage, type SyncRecord } from './codec.js';
-import { ConnTable, SLOT } from './table.js';
+import { ConnTable } from './table.js';
 import { ReceiverState } from './receiver.js';
 
 export interface SyncProtocolConfig {
@@ -162,7 +162,7 @@ class RecordBatch {
     return this.len + len <= this.capacity;
   }
   add(src: Uint8Array, off: number, len: number, op: number): void {
-    this.bytes.set(src.subarray(off, off + len), this.len);
+    copyRecord(src, off, this.bytes, this.len, len);
     this.bytes[this.len] = op;
     this.len += len;
     this.count++;
@@ -360,16 +360,16 @@ export class SyncProtocol {
     for (const e of entries) next.upsert(e);
     const internal = this.internal;
     for (let s = 0; s < internal.slotLimit; s++) {
-      if (!internal.live(s) || next.find(internal.buffer, s * SLOT) !== -1) continue;
-      internal.buffer.copy(this.scratch, 0, s * SLOT, s * SLOT + SLOT);
+      if (!internal.live(s) || next.find(internal.bufferOf(s), internal.offsetOf(s)) !== -1) continue;
+      copyRecord(internal.bufferOf(s), internal.offsetOf(s), this.scratch, 0, RECORD_MAX);
       this.scratch[0] = OP_DELETE;
       this.onLocalRecord(this.scratch, 0, nowMs, out);
     }
-    const nb = next.buffer;
     for (let s = 0; s < next.slotLimit; s++) {
       if (!next.live(s)) continue;
-      const old = internal.find(nb, s * SLOT);
-      if (old === -1 || !sameState(internal.buffer, old * SLOT, nb, s * SLOT)) this.onLocalRecord(nb, s * SLOT, nowMs, out);
+      const [nb, no] = [next.bufferOf(s), next.offsetOf(s)];
+      const old = internal.find(nb, no);
+      if (old === -1 || !sameState(internal.bufferOf(old), internal.offsetOf(old), nb, no)) this.onLocalRecord(nb, no, nowMs, out);
     }
   }
 
@@ -422,8 +422,9 @@ export class SyncProtocol {
     let datagrams = 0;
     for (; b.slot < t.slotLimit; b.slot++) {
       if (!t.live(b.slot)) continue;
-      const off = b.slot * SLOT;
-      const len = recordLenAt(t.buffer, off);
+      const buf = t.bufferOf(b.slot);
+      const off = t.offsetOf(b.slot);
+      const len = recordLenAt(buf, off);
       if (b.out.count > 0 && !b.out.fits(len)) {
         this.sendReliable(b.out.take(), out);
         if (++datagrams >= BULK_STEP_DATAGRAMS) {
@@ -431,7 +432,7 @@ export class SyncProtocol {
           return;
         }
       }
-      b.out.add(t.buffer, off, len, OP_UPSERT);
+      b.out.add(buf, off, len, OP_UPSERT);
       b.count++;
     }
     if (b.out.count) this.sendReliable(b.out.take(), out);

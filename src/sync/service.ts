@@ -9,10 +9,10 @@
 import { performance } from 'node:perf_hooks';
 import type { CommitResult, ConntrackPort } from '../conntrack/client.js';
 import { entryKey, type ConntrackEntry } from '../conntrack/types.js';
-import { OP_DELETE, readRecord, RECORD_MAX, recordLenAt, sameState } from '../conntrack/record.js';
+import { copyRecord, OP_DELETE, readRecord, RECORD_MAX, recordLenAt, sameState } from '../conntrack/record.js';
 import { decodeMessage, encodeMessage, type SyncMessage, type SyncRecord } from './codec.js';
 import { isReplicated, isReplicatedRecord, type SyncFilter } from './filter.js';
-import { ConnTable, SLOT } from './table.js';
+import { ConnTable } from './table.js';
 import { SyncProtocol, type SyncEffect, type SyncEvent, type SyncProtocolConfig } from './protocol.js';
 import type { SyncTransport } from './channel.js';
 
@@ -153,7 +153,7 @@ export class ConnSync implements ConnSyncService {
           this.local.copy(bigger, 0, 0, this.localLen);
           this.local = bigger;
         }
-        this.local.set(rec.subarray(off, off + len), this.localLen);
+        copyRecord(rec, off, this.local, this.localLen, len);
         this.localLen += len;
         if (this.localCount++ === 0) queueMicrotask(() => this.flushLocal());
       },
@@ -274,7 +274,7 @@ export class ConnSync implements ConnSyncService {
     const internal = this.core.internal;
     const gone: SyncRecord[] = [];
     for (let s = 0; s < internal.slotLimit; s++) {
-      if (internal.live(s) && view.find(internal.buffer, s * SLOT) === -1) gone.push({ op: 'delete', entry: internal.entryAt(s) });
+      if (internal.live(s) && view.find(internal.bufferOf(s), internal.offsetOf(s)) === -1) gone.push({ op: 'delete', entry: internal.entryAt(s) });
       if ((s + 1) % APPLY_SLICE === 0) await nextTurn();
     }
     for (let i = 0; i < gone.length; i += APPLY_SLICE) {
@@ -284,11 +284,11 @@ export class ConnSync implements ConnSyncService {
       await nextTurn();
     }
     let changes: SyncRecord[] = [];
-    const vb = view.buffer;
     for (let s = 0; s < view.slotLimit; s++) {
       if (view.live(s)) {
-        const old = internal.find(vb, s * SLOT);
-        if (old === -1 || !sameState(internal.buffer, old * SLOT, vb, s * SLOT)) {
+        const [vb, vo] = [view.bufferOf(s), view.offsetOf(s)];
+        const old = internal.find(vb, vo);
+        if (old === -1 || !sameState(internal.bufferOf(old), internal.offsetOf(old), vb, vo)) {
           const e = view.entryAt(s);
           if (!touched.has(entryKey(e))) changes.push({ op: 'upsert', entry: e });
         }
@@ -356,7 +356,7 @@ export class ConnSync implements ConnSyncService {
     const external = this.core.external;
     function* replicated(): Generator<number> {
       for (let s = 0; s < external.slotLimit; s++) {
-        if (external.live(s) && isReplicatedRecord(filter, external.buffer, s * SLOT)) yield s;
+        if (external.live(s) && isReplicatedRecord(filter, external.bufferOf(s), external.offsetOf(s))) yield s;
       }
     }
     // Our own kernel reports every committed entry back as an event; reading 100,000 of them would compete

@@ -8,19 +8,23 @@
 // buffers whatever the table holds (at 100,000 entries an object per entry was the largest single cost of
 // replication, on the master and on the backups).
 //
-// Slots are never moved (growth copies the slab to a larger one at the same indices), so a walk by slot index
-// is stable: it visits every entry present for the whole walk once, which is what a bulk needs (see
-// protocol.ts sendBulk).
+// The slab is a list of fixed chunks: growing adds a chunk and never copies records. Slots are never moved, so a
+// walk by slot index is stable: it visits every entry present for the whole walk once, which is what a bulk
+// needs (see protocol.ts sendBulk).
 import type { RecordStore } from '../conntrack/client.js';
 import { entryKey, type ConntrackEntry } from '../conntrack/types.js';
-import { keyHash, OP_UPSERT, readRecord, RECORD_MAX, recordLenAt, sameKey, writeRecord, type RecordScratch } from '../conntrack/record.js';
+import { copyRecord, keyHash, OP_UPSERT, readRecord, RECORD_MAX, recordLenAt, sameKey, writeRecord, type RecordScratch } from '../conntrack/record.js';
 
 /** Bytes per slot: every record fits (IPv4 records use the first 48). */
-export const SLOT = RECORD_MAX;
-const INITIAL_SLOTS = 1024;
+const SLOT = RECORD_MAX;
+/** Slots per chunk (a power of two: slot → chunk is a shift). 384 KB per chunk. */
+const CHUNK_BITS = 12;
+const CHUNK_SLOTS = 1 << CHUNK_BITS;
+const INITIAL_SLOTS = CHUNK_SLOTS;
 
 export class ConnTable implements RecordStore {
-  private slab = Buffer.alloc(INITIAL_SLOTS * SLOT);
+  private chunks: Buffer[] = [Buffer.alloc(CHUNK_SLOTS * SLOT)];
+  private capacity = INITIAL_SLOTS;
   /** Per slot: next slot in its bucket chain or in the free list; -1 ends a chain. */
   private next = new Int32Array(INITIAL_SLOTS).fill(-1);
   private hashes = new Uint32Array(INITIAL_SLOTS);
@@ -40,14 +44,14 @@ export class ConnTable implements RecordStore {
     return this.count;
   }
 
-  /** The slab: slot s is at s * SLOT. Read it again after any upsert (growth replaces it). */
-  get buffer(): Buffer {
-    return this.slab;
+  /** The chunk that holds slot s (RecordStore: the port commits slots in place). */
+  bufferOf(s: number): Buffer {
+    return this.chunks[s >>> CHUNK_BITS]!;
   }
 
-  /** Byte offset of slot s in buffer (RecordStore: the port commits slots in place). */
+  /** Byte offset of slot s in bufferOf(s). */
   offsetOf(s: number): number {
-    return s * SLOT;
+    return (s & (CHUNK_SLOTS - 1)) * SLOT;
   }
 
   /** Number of slot indices a walk must cover (slot < slotLimit). */
@@ -57,7 +61,7 @@ export class ConnTable implements RecordStore {
 
   /** Whether slot s holds an entry (a freed slot has family 0). */
   live(s: number): boolean {
-    return this.slab[s * SLOT + 1] !== 0;
+    return this.chunks[s >>> CHUNK_BITS]![(s & (CHUNK_SLOTS - 1)) * SLOT + 1] !== 0;
   }
 
   /** Slot of the entry with the key of the record at buf[off…], or -1. */
@@ -66,9 +70,8 @@ export class ConnTable implements RecordStore {
   }
 
   private findHashed(buf: Uint8Array, off: number, h: number): number {
-    const slab = this.slab;
     for (let s = this.heads[h & this.mask]!; s !== -1; s = this.next[s]!) {
-      if (this.hashes[s] === h && sameKey(slab, s * SLOT, buf, off)) return s;
+      if (this.hashes[s] === h && sameKey(this.bufferOf(s), this.offsetOf(s), buf, off)) return s;
     }
     return -1;
   }
@@ -89,9 +92,10 @@ export class ConnTable implements RecordStore {
       this.stale[s] = 0;
       this.staleCount--;
     }
-    const at = s * SLOT;
-    this.slab.set(buf.subarray(off, off + len), at);
-    this.slab[at] = OP_UPSERT;
+    const chunk = this.bufferOf(s);
+    const at = this.offsetOf(s);
+    copyRecord(buf, off, chunk, at, len);
+    chunk[at] = OP_UPSERT;
     return s;
   }
 
@@ -101,7 +105,7 @@ export class ConnTable implements RecordStore {
     const b = h & this.mask;
     let prev = -1;
     for (let s = this.heads[b]!; s !== -1; prev = s, s = this.next[s]!) {
-      if (this.hashes[s] !== h || !sameKey(this.slab, s * SLOT, buf, off)) continue;
+      if (this.hashes[s] !== h || !sameKey(this.bufferOf(s), this.offsetOf(s), buf, off)) continue;
       if (prev === -1) this.heads[b] = this.next[s]!;
       else this.next[prev] = this.next[s]!;
       this.freeSlot(s);
@@ -115,7 +119,7 @@ export class ConnTable implements RecordStore {
       this.stale[s] = 0;
       this.staleCount--;
     }
-    this.slab[s * SLOT + 1] = 0;
+    this.bufferOf(s)[this.offsetOf(s) + 1] = 0;
     this.next[s] = this.freeHead;
     this.freeHead = s;
     this.count--;
@@ -127,15 +131,15 @@ export class ConnTable implements RecordStore {
       this.freeHead = this.next[s]!;
       return s;
     }
-    if (this.highWater * SLOT >= this.slab.length) this.grow();
+    if (this.highWater >= this.capacity) this.grow();
     return this.highWater++;
   }
 
+  /** Twice the slots: new chunks (records stay where they are), larger index arrays, a rehash of the buckets. */
   private grow(): void {
-    const cap = (this.slab.length / SLOT) * 2;
-    const slab = Buffer.alloc(cap * SLOT);
-    this.slab.copy(slab);
-    this.slab = slab;
+    const cap = this.capacity * 2;
+    while (this.chunks.length * CHUNK_SLOTS < cap) this.chunks.push(Buffer.alloc(CHUNK_SLOTS * SLOT));
+    this.capacity = cap;
     const next = new Int32Array(cap).fill(-1);
     next.set(this.next);
     this.next = next;
@@ -171,7 +175,7 @@ export class ConnTable implements RecordStore {
   get(entry: ConntrackEntry): ConntrackEntry | undefined {
     writeRecord(OP_UPSERT, entry, this.scratch, 0);
     const s = this.find(this.scratch, 0);
-    return s === -1 ? undefined : readRecord(this.slab, s * SLOT);
+    return s === -1 ? undefined : this.entryAt(s);
   }
 
   has(entry: ConntrackEntry): boolean {
@@ -181,7 +185,7 @@ export class ConnTable implements RecordStore {
 
   /** The entry in slot s as an object. */
   entryAt(s: number, sc?: RecordScratch): ConntrackEntry {
-    return readRecord(this.slab, s * SLOT, sc);
+    return readRecord(this.bufferOf(s), this.offsetOf(s), sc);
   }
 
   /** Live walk by slot (see the file comment), materialising each entry. */
@@ -201,7 +205,7 @@ export class ConnTable implements RecordStore {
   }
 
   clear(): void {
-    this.slab.fill(0, 0, this.highWater * SLOT);
+    for (const c of this.chunks) c.fill(0);
     this.next.fill(-1);
     this.heads.fill(-1);
     this.stale.fill(0);
@@ -224,14 +228,13 @@ export class ConnTable implements RecordStore {
     this.marking = false;
     this.stale.fill(0);
     this.staleCount = 0;
-    const buf = mine.slab;
     for (let s = 0; s < mine.highWater; s++) {
-      if (mine.live(s) && this.find(buf, s * SLOT) === -1) this.upsertRecord(buf, s * SLOT);
+      if (mine.live(s) && this.find(mine.bufferOf(s), mine.offsetOf(s)) === -1) this.upsertRecord(mine.bufferOf(s), mine.offsetOf(s));
     }
   }
 
   private swapWith(o: ConnTable): void {
-    const fields = ['slab', 'next', 'hashes', 'stale', 'staleCount', 'marking', 'heads', 'mask', 'highWater', 'freeHead', 'count'] as const;
+    const fields = ['chunks', 'capacity', 'next', 'hashes', 'stale', 'staleCount', 'marking', 'heads', 'mask', 'highWater', 'freeHead', 'count'] as const;
     for (const f of fields) {
       const t = this[f];
       (this as unknown as Record<string, unknown>)[f] = o[f];
@@ -259,7 +262,7 @@ export class ConnTable implements RecordStore {
     this.marking = false;
     let n = 0;
     for (let s = 0; s < this.highWater && this.staleCount > 0; s++) {
-      if (this.stale[s] && this.deleteRecord(this.slab, s * SLOT)) n++;
+      if (this.stale[s] && this.deleteRecord(this.bufferOf(s), this.offsetOf(s))) n++;
     }
     this.stale.fill(0);
     this.staleCount = 0;

@@ -23,3 +23,48 @@ describe('sync table', () => {
     assert.deepEqual([...t.entries()].map((e) => e.orig.srcPort).sort(), [5, 6, 7, 8, 9, 10, 11].map((i) => 10000 + i));
   });
 });
+
+describe('sync table (slab and index)', () => {
+  it('grows across many chunks, deletes, reuses freed slots, and finds every entry by key', () => {
+    const t = new ConnTable();
+    const n = 20_000; // several chunks and several index rehashes
+    for (let i = 0; i < n; i++) t.upsert(tcpEntry(i));
+    assert.equal(t.size, n);
+    for (let i = 0; i < n; i += 2) assert.equal(t.delete(tcpEntry(i)), true);
+    assert.equal(t.size, n / 2);
+    const limit = t.slotLimit;
+    for (let i = 0; i < n; i += 2) t.upsert(tcpEntry(n + i)); // fills the freed slots first
+    assert.equal(t.slotLimit, limit, 'freed slots were reused before new ones');
+    for (let i = 1; i < n; i += 2) assert.equal(t.has(tcpEntry(i)), true, `entry ${i}`);
+    for (let i = 0; i < n; i += 2) {
+      assert.equal(t.has(tcpEntry(i)), false, `deleted ${i}`);
+      assert.equal(t.has(tcpEntry(n + i)), true, `new ${n + i}`);
+    }
+  });
+
+  it('absorb takes the other table whole and keeps only our entries it lacks', () => {
+    const a = new ConnTable();
+    const b = new ConnTable();
+    for (let i = 0; i < 10; i++) a.upsert(tcpEntry(i, 1));
+    for (let i = 5; i < 5000; i++) b.upsert(tcpEntry(i, 3));
+    a.absorb(b);
+    assert.equal(b.size, 0);
+    assert.equal(a.size, 5000);
+    assert.equal(a.get(tcpEntry(2))?.tcp?.state, 1, 'ours, absent from the other');
+    assert.equal(a.get(tcpEntry(7))?.tcp?.state, 3, 'the other wins where both have it');
+  });
+
+  it('a walk by slot sees every entry that stays for the whole walk, whatever is added or removed meanwhile', () => {
+    const t = new ConnTable();
+    for (let i = 0; i < 6000; i++) t.upsert(tcpEntry(i));
+    const seen = new Set<number>();
+    for (let s = 0, k = 0; s < t.slotLimit; s++, k++) {
+      if (t.live(s)) seen.add(t.entryAt(s).orig.srcPort - 10000);
+      if (k % 100 === 0) {
+        t.delete(tcpEntry(5999 - k / 100)); // removes entries the walk has not reached yet
+        t.upsert(tcpEntry(100_000 + k)); // may land in a freed slot behind the walk
+      }
+    }
+    for (let i = 0; i < 5900; i++) assert.ok(seen.has(i), `entry ${i} present throughout was visited`);
+  });
+});

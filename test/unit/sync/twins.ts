@@ -32,7 +32,7 @@ export class MemoryKernel implements ConntrackPort {
   }
   async commitRecords(store: RecordStore, refs: Iterable<number>): Promise<CommitResult> {
     const entries: ConntrackEntry[] = [];
-    for (const ref of refs) entries.push(readRecord(store.buffer, store.offsetOf(ref)));
+    for (const ref of refs) entries.push(readRecord(store.bufferOf(ref), store.offsetOf(ref)));
     return this.commit(entries);
   }
   async setTimeouts(entries: Iterable<ConntrackEntry>, timeoutS: number): Promise<CommitResult> {
