@@ -1,6 +1,7 @@
 // Load generator for bench/sync: inserts N distinct DNATed TCP entries into this namespace's conntrack table
 // through ctnetlink as fast as the kernel takes them (each insert raises a NEW event, as a real new flow does),
 // then prints {"inserted": n, "ms": t}. Run inside a lab namespace: node dist/bench/sync/flood.js N BASE_INDEX
+// With a third argument `delete` it deletes those entries instead (the bench's warm-up cleans up after itself).
 import { CtNetlink } from '../../src/conntrack/client.js';
 import type { ConntrackEntry } from '../../src/conntrack/types.js';
 
@@ -29,6 +30,6 @@ function* entries(): Generator<ConntrackEntry> {
 
 const ct = new CtNetlink();
 const t0 = performance.now();
-const r = await ct.commit(entries());
+const r = process.argv[4] === 'delete' ? await ct.delete(entries()) : await ct.commit(entries());
 process.stdout.write(`${JSON.stringify({ inserted: r.created + r.updated, failed: r.failed, errors: r.errors, ms: performance.now() - t0 })}\n`);
 ct.close();

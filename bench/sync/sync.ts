@@ -4,7 +4,7 @@
 // backup's kernel at takeover (vipd: becomeMaster(); conntrackd: `conntrackd -c`), and the CPU each daemon used.
 // Prints a table of medians over the rounds, with ratios.
 //
-//   sudo node dist/bench/sync/sync.js [--entries 100000] [--systems vipd,conntrackd] [--rounds 1]
+//   sudo node dist/bench/sync/sync.js [--entries 100000] [--systems vipd,conntrackd] [--rounds 1] [--warmup 20000]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { endianness, tmpdir } from 'node:os';
@@ -20,6 +20,8 @@ const KEY = 'a3f1c2d4e5b60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
 type System = 'vipd' | 'conntrackd';
 
 interface Result {
+  /** From the flood's last insert acknowledged to the backup holding all N (0 when it was done by then). */
+  lagMs: number;
   /** CPU seconds (user + system) the master's and the backup's daemon used from the flood's start to completion. */
   masterCpuS: number;
   backupCpuS: number;
@@ -144,7 +146,10 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
-async function run(system: System, n: number, idx: number): Promise<Result> {
+/** Warm-up entries are numbered from here: other clients (10.101.x.x) than the measured flood's (10.100.x.x). */
+const WARMUP_BASE = 1 << 24;
+
+async function run(system: System, n: number, idx: number, warmup: number): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), 'vipd-bench-sync-'));
   const lab = new Lab(`bs${process.pid % 100}${idx}`);
   try {
@@ -170,6 +175,30 @@ async function run(system: System, n: number, idx: number): Promise<Result> {
       await sleep(1500);
     }
     await sleep(1000);
+    if (warmup > 0) {
+      // The same warm-up for both systems: a flood of `warmup` other entries, replicated, then deleted again
+      // (replicated too), so the measured flood meets daemons in their steady state. For vipd that means
+      // compiled hot paths: V8 compiles them during the first thousands of events, which a director that has
+      // run for a while did long ago. `--warmup 0` measures cold daemons.
+      const ctl = join(dir, 'd2.ctl');
+      const base = await external(system, d2, ctl);
+      const floodOnce = async (mode: string): Promise<void> => {
+        const p = new LineProc(lab.spawn('d1', [process.execPath, join(HERE, 'flood.js'), String(warmup), String(WARMUP_BASE), mode]));
+        await p.nextLine(600_000);
+      };
+      const waitFor = async (what: string, done: (got: number) => boolean): Promise<void> => {
+        for (const end = Date.now() + BUDGET_S * 1000; ; await sleep(POLL_MS)) {
+          const got = await external(system, d2, ctl);
+          if (done(got)) return;
+          if (Date.now() > end) throw new Error(`${system}: warm-up ${what} not replicated (backup holds ${got})`);
+        }
+      };
+      await floodOnce('insert');
+      await waitFor('inserts', (got) => got >= base + warmup);
+      await floodOnce('delete');
+      await waitFor('deletes', (got) => got <= base);
+      await sleep(500);
+    }
     if (d1 && d2 && process.env['VIPD_AGENT_PROF']) {
       await d1.request('profStart');
       await d2.request('profStart');
@@ -178,6 +207,7 @@ async function run(system: System, n: number, idx: number): Promise<Result> {
     const t0 = performance.now();
     const flood = new LineProc(lab.spawn('d1', [process.execPath, join(HERE, 'flood.js'), String(n), '0']));
     const floodRes = JSON.parse(await flood.nextLine(600_000)) as { inserted: number; ms: number };
+    const floodEndMs = performance.now() - t0;
     let replicateMs = NaN;
     const cpu: number[] = [];
     const deadline = Date.now() + BUDGET_S * 1000;
@@ -245,7 +275,7 @@ async function run(system: System, n: number, idx: number): Promise<Result> {
       await d1.request('stop').catch(() => undefined);
       await d2.request('stop').catch(() => undefined);
     }
-    return { masterCpuS: cpu[0] ?? NaN, backupCpuS: cpu[1] ?? NaN, floodMs: floodRes.ms, replicateMs, perSecond: n / (replicateMs / 1000), commitMs, committed };
+    return { lagMs: Math.max(0, replicateMs - floodEndMs), masterCpuS: cpu[0] ?? NaN, backupCpuS: cpu[1] ?? NaN, floodMs: floodRes.ms, replicateMs, perSecond: n / (replicateMs / 1000), commitMs, committed };
   } finally {
     await lab.destroy();
     rmSync(dir, { recursive: true, force: true });
@@ -262,12 +292,13 @@ const systems = arg('systems', 'vipd,conntrackd').split(',') as System[];
 // Rounds alternate the order (A B, B A, …) so that neither system always runs first on a fresh machine or second
 // right after the other's lab was torn down; the table shows medians, the per-round ratios follow it.
 const rounds = Math.max(1, Number(arg('rounds', '1')));
+const warmup = Math.max(0, Number(arg('warmup', '20000')));
 const results = new Map<System, Result[]>(systems.map((s) => [s, []]));
 let labIndex = 0;
 for (let r = 0; r < rounds; r++) {
   for (const s of r % 2 === 0 ? systems : [...systems].reverse()) {
     process.stderr.write(`round ${r + 1}/${rounds}: ${s} with ${n} entries…\n`);
-    results.get(s)!.push(await run(s, n, labIndex++ % 10));
+    results.get(s)!.push(await run(s, n, labIndex++ % 10, warmup));
   }
 }
 const median = (xs: number[]): number => {
@@ -278,7 +309,12 @@ const median = (xs: number[]): number => {
 };
 const fmt = (v: number, d = 1): string => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
 const paired = systems.length === 2 && systems.includes('vipd') && systems.includes('conntrackd');
-console.log(`\nbench/sync: ${n} new DNAT entries flooded into the master's kernel (ctnetlink inserts, ${n} NEW events)` + (rounds > 1 ? `; medians of ${rounds} rounds` : '') + '\n');
+console.log(
+  `\nbench/sync: ${n} new DNAT entries flooded into the master's kernel (ctnetlink inserts, ${n} NEW events)` +
+    (warmup > 0 ? ` after a warm-up of ${warmup} entries inserted and deleted` : ', cold daemons (no warm-up)') +
+    (rounds > 1 ? `; medians of ${rounds} rounds` : '') +
+    '\n',
+);
 console.log('| metric | ' + systems.join(' | ') + (paired ? ' | vipd vs conntrackd (>1: vipd better) |' : ' |'));
 console.log('|---|' + systems.map(() => '---|').join('') + (paired ? '---|' : ''));
 const perRound: string[] = [];
@@ -301,6 +337,8 @@ row('time until the backup holds all N (s)', (r) => r.replicateMs / 1000, 2, fal
 row(`commit time for N entries at takeover (s)`, (r) => r.commitMs / 1000, 3, false);
 row('entries in the backup kernel after commit', (r) => r.committed, 0, true);
 row('flood duration on the master (s)', (r) => r.floodMs / 1000, 2, false);
+row('backup complete after the flood ended (ms)', (r) => r.lagMs, 0, false);
 row('CPU used by the master daemon until then (s)', (r) => r.masterCpuS, 2, false);
 row('CPU used by the backup daemon until then (s)', (r) => r.backupCpuS, 2, false);
+row('CPU of both daemons per 100,000 entries replicated (s)', (r) => ((r.masterCpuS + r.backupCpuS) * 100_000) / n, 2, false);
 if (perRound.length) console.log(`\nvipd vs conntrackd per round:\n${perRound.map((l) => `- ${l}`).join('\n')}`);

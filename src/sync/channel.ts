@@ -74,6 +74,28 @@ export async function resolveSourceAddress(ifname: string, family: 4 | 6, native
   }
 }
 
+/**
+ * The UDP payload that fits one frame of the sync interface: its MTU less the IP and UDP headers (conntrackd sizes
+ * its messages the same way). On a jumbo-frame sync link a datagram then carries six times the records, and the
+ * per-datagram cost (a system call, a pass through both stacks, an HMAC) is paid six times less often. Null
+ * when the interface or its MTU cannot be read (the protocol default applies).
+ */
+export async function datagramBudget(ifname: string, family: 4 | 6, native?: NativeNet): Promise<number | null> {
+  const rtnl = openRtnetlink({ native: native ?? nativeNet() });
+  try {
+    const mtu = (await rtnl.linkByName(ifname))?.mtu ?? null;
+    if (mtu === null) return null;
+    return Math.min(MAX_UDP_PAYLOAD, mtu - (family === 4 ? 20 : 40) - 8);
+  } catch {
+    return null;
+  } finally {
+    rtnl.close();
+  }
+}
+
+/** The most a datagram of ours may carry (the receive buffer below is 64 KiB). */
+const MAX_UDP_PAYLOAD = 65_000;
+
 export class UdpSyncChannel implements SyncTransport {
   private rxFd = -1;
   private reader: PolledReader | null = null;

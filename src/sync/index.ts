@@ -1,7 +1,7 @@
 // Composition of connection sync from a parsed `vipd_conntrack_sync` block: the one call the daemon needs.
 import type { ConntrackSyncConfig } from '../config/types.js';
 import { CtNetlink } from '../conntrack/client.js';
-import { UdpSyncChannel, resolveSourceAddress } from './channel.js';
+import { UdpSyncChannel, datagramBudget, resolveSourceAddress } from './channel.js';
 import { isIPv6 } from 'node:net';
 import type { SyncFilter } from './filter.js';
 import { loadKeyFile } from './key.js';
@@ -33,8 +33,10 @@ export async function openConnSync(c: ConntrackSyncConfig, extras: OpenConnSyncE
     ttl: c.ttl,
   });
   const conntrack = new CtNetlink();
+  const budget = await datagramBudget(c.interface, v6 ? 6 : 4);
   return new ConnSync({
     ...extras.tune,
+    protocol: { ...(budget ? { maxDatagramBytes: budget } : {}), ...extras.tune?.protocol },
     conntrack,
     channel,
     key,

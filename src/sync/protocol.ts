@@ -58,7 +58,10 @@ export type SyncEvent =
   | { type: 'local'; op: 'upsert' | 'delete'; entry: ConntrackEntry }
   /** Several changes at once, in kernel order (the shell batches what one socket read delivered). */
   | { type: 'localMany'; changes: readonly SyncRecord[] }
-  /** The same as compact records (src/conntrack/record.ts), as the kernel port reads them: no objects. */
+  /**
+   * The same as compact records (src/conntrack/record.ts), as the kernel port reads them (no objects): one burst
+   * of events, sent without waiting for more (see handle()).
+   */
   | { type: 'localRecords'; count: number; bytes: Uint8Array }
   /** A fresh kernel dump (after becoming master or an event overrun): the internal cache becomes exactly this. */
   | { type: 'localReset'; entries: Iterable<ConntrackEntry> }
@@ -229,6 +232,9 @@ export class SyncProtocol {
         break;
       case 'localRecords':
         for (let i = 0, off = 0; i < ev.count; i++) off += this.onLocalRecord(ev.bytes, off, nowMs, out);
+        // A burst read from the kernel goes out whole, its last datagram too: waiting flushDelayMs for more would
+        // only leave those changes unreplicated for longer (conntrackd also flushes at the end of each loop).
+        if (this.role === 'master') this.flushBatch(out);
         break;
       case 'localReset':
         this.onLocalReset(ev.entries, nowMs, out);

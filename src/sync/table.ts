@@ -23,7 +23,7 @@ const CHUNK_SLOTS = 1 << CHUNK_BITS;
 const INITIAL_SLOTS = CHUNK_SLOTS;
 
 export class ConnTable implements RecordStore {
-  private chunks: Buffer[] = [Buffer.alloc(CHUNK_SLOTS * SLOT)];
+  private chunks: Buffer[] = Array.from({ length: INITIAL_SLOTS / CHUNK_SLOTS }, () => Buffer.alloc(CHUNK_SLOTS * SLOT));
   private capacity = INITIAL_SLOTS;
   /** Per slot: next slot in its bucket chain or in the free list; -1 ends a chain. */
   private next = new Int32Array(INITIAL_SLOTS).fill(-1);

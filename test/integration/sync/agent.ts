@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CtNetlink } from '../../../src/conntrack/client.js';
-import { UdpSyncChannel, resolveSourceAddress } from '../../../src/sync/channel.js';
+import { UdpSyncChannel, datagramBudget, resolveSourceAddress } from '../../../src/sync/channel.js';
 import { INCLUDE_ALL, type SyncFilter } from '../../../src/sync/filter.js';
 import { ConnSync } from '../../../src/sync/service.js';
 
@@ -31,7 +31,7 @@ const svc = new ConnSync({
   }),
   key: Buffer.from(cfg.key, 'hex'),
   filter: { ...(cfg.filter ?? INCLUDE_ALL), syncPort: cfg.port },
-  protocol: { noPeerGraceMs: 1500 },
+  protocol: { noPeerGraceMs: 1500, maxDatagramBytes: (await datagramBudget(cfg.interface, 4)) ?? undefined },
   confirmTimeoutMs: 3000,
   log: (l) => process.stderr.write(`${Math.round(performance.now())} ${l}\n`),
 });
