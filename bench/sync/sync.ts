@@ -4,7 +4,7 @@
 // backup's kernel at takeover (vipd: becomeMaster(); conntrackd: `conntrackd -c`), and the CPU each daemon used.
 // Prints a table of medians over the rounds, with ratios.
 //
-//   sudo node dist/bench/sync/sync.js [--entries 100000] [--systems vipd,conntrackd] [--rounds 1] [--warmup 20000]
+//   sudo node dist/bench/sync/sync.js [--entries 100000] [--systems vipd,conntrackd] [--rounds 1] [--warmup 20000] [--pin]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { endianness, tmpdir } from 'node:os';
@@ -146,6 +146,15 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/**
+ * --pin: the flood alone on CPU 0, both daemons together on CPU 1 (taskset keeps the pid: it execs). Unpinned,
+ * the three share both CPUs and the flood's speed bounds what either system can show (both keep up with it);
+ * pinned, the flood is not slowed by the daemons and the daemons' own capacity on one CPU is what is measured.
+ */
+const pin = process.argv.includes('--pin');
+const onFloodCpu = pin ? ['taskset', '-c', '0'] : [];
+const onDaemonCpu = pin ? ['taskset', '-c', '1'] : [];
+
 /** Warm-up entries are numbered from here: other clients (10.101.x.x) than the measured flood's (10.100.x.x). */
 const WARMUP_BASE = 1 << 24;
 
@@ -161,8 +170,8 @@ async function run(system: System, n: number, idx: number, warmup: number): Prom
     if (system === 'vipd') {
       const agent = join(HERE, '../../test/integration/sync/agent.js');
       const cfg = (n: number) => JSON.stringify({ key: KEY, interface: 'eth0', sourceAddress: `10.78.0.${n}`, mcastGroup: '225.0.0.51', peers: [], port: 3781 });
-      d1 = new LineProc(lab.spawn('d1', [process.execPath, agent, cfg(1)]));
-      d2 = new LineProc(lab.spawn('d2', [process.execPath, agent, cfg(2)]));
+      d1 = new LineProc(lab.spawn('d1', [...onDaemonCpu, process.execPath, agent, cfg(1)]));
+      d2 = new LineProc(lab.spawn('d2', [...onDaemonCpu, process.execPath, agent, cfg(2)]));
       await d1.nextLine();
       await d2.nextLine();
       await d1.request('becomeMaster');
@@ -170,7 +179,7 @@ async function run(system: System, n: number, idx: number, warmup: number): Prom
     } else {
       for (const [h, a] of [['d1', '10.78.0.1'], ['d2', '10.78.0.2']] as const) {
         confs[h] = conntrackdConf(dir, h, a);
-        pids.push(lab.spawn(h, ['conntrackd', '-C', confs[h]!]).pid);
+        pids.push(lab.spawn(h, [...onDaemonCpu, 'conntrackd', '-C', confs[h]!]).pid);
       }
       await sleep(1500);
     }
@@ -183,7 +192,7 @@ async function run(system: System, n: number, idx: number, warmup: number): Prom
       const ctl = join(dir, 'd2.ctl');
       const base = await external(system, d2, ctl);
       const floodOnce = async (mode: string): Promise<void> => {
-        const p = new LineProc(lab.spawn('d1', [process.execPath, join(HERE, 'flood.js'), String(warmup), String(WARMUP_BASE), mode]));
+        const p = new LineProc(lab.spawn('d1', [...onFloodCpu, process.execPath, join(HERE, 'flood.js'), String(warmup), String(WARMUP_BASE), mode]));
         await p.nextLine(600_000);
       };
       const waitFor = async (what: string, done: (got: number) => boolean): Promise<void> => {
@@ -205,7 +214,7 @@ async function run(system: System, n: number, idx: number, warmup: number): Prom
     }
     const cpu0 = pids.map(cpuSeconds);
     const t0 = performance.now();
-    const flood = new LineProc(lab.spawn('d1', [process.execPath, join(HERE, 'flood.js'), String(n), '0']));
+    const flood = new LineProc(lab.spawn('d1', [...onFloodCpu, process.execPath, join(HERE, 'flood.js'), String(n), '0']));
     const floodRes = JSON.parse(await flood.nextLine(600_000)) as { inserted: number; ms: number };
     const floodEndMs = performance.now() - t0;
     let replicateMs = NaN;
@@ -311,6 +320,7 @@ const fmt = (v: number, d = 1): string => (Number.isFinite(v) ? v.toFixed(d) : '
 const paired = systems.length === 2 && systems.includes('vipd') && systems.includes('conntrackd');
 console.log(
   `\nbench/sync: ${n} new DNAT entries flooded into the master's kernel (ctnetlink inserts, ${n} NEW events)` +
+    (pin ? '; flood pinned to CPU 0, both daemons to CPU 1' : '') +
     (warmup > 0 ? ` after a warm-up of ${warmup} entries inserted and deleted` : ', cold daemons (no warm-up)') +
     (rounds > 1 ? `; medians of ${rounds} rounds` : '') +
     '\n',
