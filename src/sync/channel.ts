@@ -13,11 +13,15 @@ import * as C from '../net/constants.js';
 import { nativeNet, type NativeNet } from '../net/native.js';
 import { openRtnetlink } from '../net/rtnetlink.js';
 import { primaryIpv4 } from '../net/rtnlCodec.js';
-import { ipMreqn, ipv6Mreq, parseSockaddr, sockaddrIn, sockaddrIn6 } from '../net/sockaddr.js';
+import { ipMreqn, ipv6Mreq, sockaddrIn, sockaddrIn6 } from '../net/sockaddr.js';
 import { PolledReader, openSocket } from '../net/socketBase.js';
 
 export interface SyncTransport {
-  start(onDatagram: (data: Buffer, from: string) => void): Promise<void>;
+  /**
+   * Deliver every datagram received. `data` may be a view into a buffer the transport reuses: it is valid only
+   * during the call, and a handler that keeps bytes copies them (the protocol's reorder buffer does).
+   */
+  start(onDatagram: (data: Buffer) => void): Promise<void>;
   /** Queue a datagram for every peer (or the group). Never throws; failures are counted. */
   send(data: Buffer): void;
   close(): Promise<void>;
@@ -118,7 +122,7 @@ export class UdpSyncChannel implements SyncTransport {
     this.net = o.native ?? nativeNet();
   }
 
-  async start(onDatagram: (data: Buffer, from: string) => void): Promise<void> {
+  async start(onDatagram: (data: Buffer) => void): Promise<void> {
     this.openReceiver(onDatagram);
     const type = this.v6 ? 'udp6' : 'udp4';
     const snd = this.o.sndbufBytes ?? 4 << 20;
@@ -141,8 +145,11 @@ export class UdpSyncChannel implements SyncTransport {
     }
   }
 
-  /** The addon socket that receives: group (or our unicast address) and port, large buffer, batched reads. */
-  private openReceiver(onDatagram: (data: Buffer, from: string) => void): void {
+  /**
+   * The addon socket that receives: group (or our unicast address) and port, large buffer, batched reads into
+   * one reused buffer (no allocation per datagram; see SyncTransport.start).
+   */
+  private openReceiver(onDatagram: (data: Buffer) => void): void {
     const net = this.net;
     const { interface: ifname, mcastGroup: group, port } = this.o;
     const ifindex = ifname.length > 15 ? 0 : net.ifNameToIndex(ifname);
@@ -175,10 +182,11 @@ export class UdpSyncChannel implements SyncTransport {
       controlLen: 0,
       batch: 64,
       maxPerEvent: 512,
-      onMessage: (m) => {
+      reuseBuffer: true,
+      onMessage: () => undefined, // onData gets every datagram
+      onData: (buf, start, end) => {
         this.stats.received++;
-        const a = parseSockaddr(m.addr);
-        onDatagram(m.data, a && (a.family === 'inet' || a.family === 'inet6') ? a.address : '');
+        onDatagram(buf.subarray(start, end));
       },
       onError: () => void this.stats.receiveErrors++,
     });

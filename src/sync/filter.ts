@@ -36,8 +36,12 @@ interface CompiledRule {
 }
 
 const compiledRules = new WeakMap<SyncFilter, CompiledRule[]>();
+/** The filter asked about last and its rules: a daemon has one filter, asked for every record. */
+let lastFilter: SyncFilter | null = null;
+let lastRules: CompiledRule[] = [];
 
 function compile(f: SyncFilter): CompiledRule[] {
+  if (f === lastFilter) return lastRules;
   let c = compiledRules.get(f);
   if (!c) {
     c = f.rules.map((r) => ({
@@ -51,6 +55,8 @@ function compile(f: SyncFilter): CompiledRule[] {
     }));
     compiledRules.set(f, c);
   }
+  lastFilter = f;
+  lastRules = c;
   return c;
 }
 

@@ -116,7 +116,8 @@ export class ReceiverState {
         res.wantResync = true;
         return res;
       }
-      this.buffer.set(seq, msg);
+      // Kept beyond this call: DATA bytes may be a view into the transport's reused receive buffer.
+      this.buffer.set(seq, msg.type === 'data' ? { ...msg, bytes: Buffer.from(msg.bytes) } : msg);
       const prevHigh = Math.max(this.highestKnown, this.nextExpected - 1);
       if (seq - 1 > prevHigh) {
         res.nacks.push([prevHigh + 1, seq - 1]);

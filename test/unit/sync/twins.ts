@@ -67,9 +67,9 @@ export class MemorySegment {
 
 export class MemoryTransport implements SyncTransport {
   readonly stats = { sent: 0, sendErrors: 0, received: 0 };
-  private onData: ((d: Buffer, from: string) => void) | null = null;
+  private onData: ((d: Buffer) => void) | null = null;
   constructor(private readonly seg: MemorySegment, readonly localAddress: string) {}
-  async start(on: (d: Buffer, from: string) => void): Promise<void> {
+  async start(on: (d: Buffer) => void): Promise<void> {
     this.onData = on;
     this.seg.members.add(this);
   }
@@ -79,7 +79,11 @@ export class MemoryTransport implements SyncTransport {
       if (m === this || Math.random() < this.seg.lossRate) continue;
       setImmediate(() => {
         m.stats.received++;
-        m.onData?.(data, this.localAddress);
+        // Like the UDP channel's reused receive buffer: the bytes are valid only during the call. Scribbling
+        // over them afterwards makes a handler that keeps a view without copying fail these tests.
+        const view = Buffer.from(data);
+        m.onData?.(view);
+        view.fill(0xee);
       });
     }
   }
