@@ -76,9 +76,10 @@ export class ConnTable implements RecordStore {
     return -1;
   }
 
-  /** Insert or replace by the record at buf[off…] (its op byte is ignored; stored as upsert). Returns the slot. */
+  /** Insert or replace by the record at buf[off…] (its op byte is ignored; stored as upsert). Returns the slot, or -1. */
   upsertRecord(buf: Uint8Array, off: number): number {
     const len = recordLenAt(buf, off);
+    if (len === 0) return -1; // not a record (callers validate; a slot must never hold one)
     const h = keyHash(buf, off);
     let s = this.findHashed(buf, off, h);
     if (s === -1) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { decodeConntrack, encodeCreate, encodeDelete, encodeDumpRequest, encodeUpdate } from '../../../src/conntrack/codec.js';
+import { decodeConntrack, decodeConntrackRecord, encodeCreate, encodeDelete, encodeDumpRequest, encodeUpdate, newDecodeScratch } from '../../../src/conntrack/codec.js';
+import { OP_DELETE, OP_UPSERT, RECORD_MAX, writeRecord } from '../../../src/conntrack/record.js';
 import { parseNlmsgs as splitMessages } from '../../../src/net/netlinkMsg.js';
 import { attrMap, decodeAttrs } from '../../../src/net/nlattr.js';
 
@@ -91,6 +92,22 @@ describe('conntrack codec', () => {
     assert.equal(d.entry.orig.dstPort, 53);
     assert.equal(d.entry.reply.src, 'fd00:1::100');
     assert.equal(d.entry.reply.dstPort, 5000);
+  });
+
+  it('decodes events straight into the compact record that writeRecord() makes of the same entry', () => {
+    const [m] = splitMessages(DNAT_NEW_EVENT);
+    assert.ok(m);
+    const rec = Buffer.alloc(RECORD_MAX + 5);
+    const kind = decodeConntrackRecord(m.payload, 0, m.payload.length, m.type, m.flags, newDecodeScratch(), rec, 5);
+    assert.equal(kind, 0, 'new');
+    const expected = Buffer.alloc(RECORD_MAX);
+    const len = writeRecord(OP_UPSERT, dnatEntry(), expected, 0);
+    assert.equal(rec.subarray(5, 5 + len).toString('hex'), expected.subarray(0, len).toString('hex'));
+    const [d] = splitMessages(V6_DESTROY);
+    assert.ok(d);
+    assert.equal(decodeConntrackRecord(d.payload, 0, d.payload.length, d.type, d.flags, newDecodeScratch(), rec, 0), 2, 'destroy');
+    assert.equal(rec[0], OP_DELETE);
+    assert.equal(rec[1], 6);
   });
 
   it('an update event is CT_NEW without NLM_F_CREATE', () => {

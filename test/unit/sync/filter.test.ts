@@ -32,6 +32,24 @@ describe('sync filter', () => {
     assert.equal(isReplicated({ rules: [], default: 'include' }, { ...flow('127.0.0.1', 80), orig: { ...flow('127.0.0.1', 80).orig, src: '127.0.0.1' } }), false);
   });
 
+  it('IPv6: prefixes match by bits, a rule of the other family never matches, ::1 is never replicated', () => {
+    const v6 = (src: string, dst: string) => {
+      const e = tcpEntry(1);
+      return { ...e, family: 6 as const, orig: { ...e.orig, src, dst }, reply: { ...e.reply, src: dst, dst: src } };
+    };
+    const f = {
+      rules: [
+        { action: 'exclude' as const, address: { network: 'fd00:1::', prefixLength: 33 }, portMin: null, portMax: null, protocol: null },
+        { action: 'exclude' as const, address: { network: '10.0.0.0', prefixLength: 8 }, portMin: null, portMax: null, protocol: null },
+      ],
+      default: 'include' as const,
+    };
+    assert.equal(isReplicated(f, v6('fd00:1::10', 'fd00:9::1')), false, 'source in fd00:1::/33');
+    assert.equal(isReplicated(f, v6('fd00:1:8000::10', 'fd00:9::1')), true, 'bit 33 differs');
+    assert.equal(isReplicated(f, v6('fd00:2::10', 'fd00:9::1')), true, 'an IPv4 rule never matches IPv6');
+    assert.equal(isReplicated(f, v6('::1', 'fd00:9::1')), false, 'loopback');
+  });
+
   it('examples/nat-pair: configs load, the key loads, and the filter keeps the service but not SSH', async () => {
     for (const d of ['d1', 'd2']) {
       const { config, diagnostics } = loadConfig(join(EXAMPLES, `${d}.conf`));
