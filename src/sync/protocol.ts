@@ -151,6 +151,35 @@ const BULK_STEP_DATAGRAMS = 64;
 /** Header fields of a datagram before msgSeq/streamSeq are stamped. */
 const HEADER_BYTES = 24 + 32 + 2;
 
+/**
+ * The last `capacity` reliable messages by stream sequence, in a ring: sequences are consecutive, so message s
+ * lives at s mod capacity and overwrites the one `capacity` before it. (A Map with an insert and a delete per
+ * datagram kept reallocating its table in the old generation, which kept the GC marking during a flood.)
+ */
+class ResendRing {
+  private readonly seqs: Float64Array;
+  private readonly bodies: Array<SyncBody | undefined>;
+  private count = 0;
+  constructor(readonly capacity: number) {
+    const n = Math.max(1, capacity);
+    this.seqs = new Float64Array(n).fill(-1);
+    this.bodies = new Array<SyncBody | undefined>(n).fill(undefined);
+  }
+  get size(): number {
+    return this.count;
+  }
+  set(seq: number, body: SyncBody): void {
+    const i = seq % this.seqs.length;
+    if (this.seqs[i] === -1) this.count++;
+    this.seqs[i] = seq;
+    this.bodies[i] = body;
+  }
+  get(seq: number): SyncBody | undefined {
+    const i = seq % this.seqs.length;
+    return this.seqs[i] === seq ? this.bodies[i] : undefined;
+  }
+}
+
 /** Records being gathered into one DATA datagram. */
 class RecordBatch {
   bytes: Buffer;
@@ -188,7 +217,7 @@ export class SyncProtocol {
   private role: 'master' | 'backup' = 'backup';
   private msgSeq = 0;
   private nextStreamSeq = 1;
-  private readonly resendQueue = new Map<number, SyncBody>();
+  private readonly resendQueue: ResendRing;
   private readonly batch: RecordBatch;
   private batchDeadline: number | null = null;
   private bulkDeadline: number | null = null;
@@ -210,6 +239,7 @@ export class SyncProtocol {
   constructor(private readonly base: SyncProtocolConfig) {
     this.cfg = { ...PROTOCOL_DEFAULTS, ...Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) } as Required_;
     this.batch = new RecordBatch(this.cfg.maxDatagramBytes - HEADER_BYTES);
+    this.resendQueue = new ResendRing(this.cfg.resendQueueMsgs);
   }
 
   get nodeId(): number {
@@ -325,12 +355,8 @@ export class SyncProtocol {
 
   private sendReliable(body: SyncBody, out: SyncEffect[]): void {
     const seq = this.nextStreamSeq++;
+    // Bounded: the oldest message is forgotten; a NACK for it is answered with a bulk resync.
     this.resendQueue.set(seq, body);
-    if (this.resendQueue.size > this.cfg.resendQueueMsgs) {
-      // Bounded: the oldest message is forgotten; a NACK for it is answered with a bulk resync.
-      const oldest = this.resendQueue.keys().next().value as number;
-      this.resendQueue.delete(oldest);
-    }
     this.counters.sent++;
     out.push({ type: 'send', msg: this.stamp(body, seq) });
   }

@@ -50,7 +50,13 @@ export class ReceiverState {
   private ackAtMs = 0;
   private lastAcked = 0;
   private highestMsgSeq = 0;
-  private readonly seenMsgSeq = new Set<number>();
+  /**
+   * Which msgSeq of the window (highestMsgSeq − window, highestMsgSeq] were seen: bit (seq mod window). A bitmap
+   * as in IPsec: a Set of thousands of numbers, added to and pruned on every datagram, kept the GC marking the
+   * old generation all through a flood.
+   */
+  private seenBits: Uint8Array = new Uint8Array(0);
+  private bitsWindow = 0;
 
   constructor(readonly id: number, readonly epoch: number, nowMs: number, private readonly t: ReceiverTunables) {
     this.lastHeardMs = nowMs;
@@ -59,17 +65,32 @@ export class ReceiverState {
 
   /** Replay window over msgSeq (as IPsec's anti-replay window): each msgSeq is accepted once. */
   acceptMsgSeq(seq: number, window: number): boolean {
+    if (window !== this.bitsWindow) {
+      this.bitsWindow = window;
+      this.seenBits = new Uint8Array(Math.ceil(window / 8));
+    }
     if (seq > this.highestMsgSeq) {
+      // The window slides: the positions of the sequences it passes over are free again.
+      if (seq - this.highestMsgSeq >= window) this.seenBits.fill(0);
+      else for (let s = this.highestMsgSeq + 1; s < seq; s++) this.setSeen(s, false);
       this.highestMsgSeq = seq;
-      this.seenMsgSeq.add(seq);
-      if (this.seenMsgSeq.size > 2 * window) {
-        for (const s of this.seenMsgSeq) if (s <= seq - window) this.seenMsgSeq.delete(s);
-      }
+      this.setSeen(seq, true);
       return true;
     }
-    if (seq <= this.highestMsgSeq - window || this.seenMsgSeq.has(seq)) return false;
-    this.seenMsgSeq.add(seq);
+    if (seq <= this.highestMsgSeq - window || this.wasSeen(seq)) return false;
+    this.setSeen(seq, true);
     return true;
+  }
+
+  private wasSeen(seq: number): boolean {
+    const i = seq % this.bitsWindow;
+    return (this.seenBits[i >>> 3]! & (1 << (i & 7))) !== 0;
+  }
+
+  private setSeen(seq: number, seen: boolean): void {
+    const i = seq % this.bitsWindow;
+    if (seen) this.seenBits[i >>> 3]! |= 1 << (i & 7);
+    else this.seenBits[i >>> 3]! &= ~(1 << (i & 7));
   }
 
   inSync(): boolean {
