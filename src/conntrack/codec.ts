@@ -32,7 +32,8 @@ const rd16: (b: Buffer, o: number) => number = endianness() === 'LE' ? (b, o) =>
  * absent). Types beyond the index are skipped. Offsets instead of subarrays: this runs for every kernel event.
  */
 function indexAttrs(buf: Buffer, start: number, end: number, idx: Int32Array): boolean {
-  idx.fill(-1);
+  for (let i = 0; i < idx.length; i++) idx[i] = -1; // a loop: TypedArray fill() is a runtime call, 3 per event
+
   let off = start;
   while (off + 4 <= end) {
     const len = rd16(buf, off);
