@@ -1,5 +1,6 @@
 // The in-memory shape of one conntrack entry, as vipd reads it from and writes it to the kernel (ctnetlink)
 // and as it replicates it to peers (src/sync/codec.ts). Addresses are canonical text (src/conntrack/addr.ts).
+import { get32, writeIpv4 } from './record.js';
 
 export type IpFamily = 4 | 6;
 
@@ -69,29 +70,11 @@ export function entryKey(e: Pick<ConntrackEntry, 'family' | 'orig' | 'zone'>): s
   return `${t.src} ${t.srcPort} ${t.dst} ${t.dstPort} ${t.proto} ${t.icmpId} ${t.icmpType} ${t.icmpCode} ${e.zone}`;
 }
 
-/** Dotted quad → u32, or -1 when the text is not one. */
+const quad = new Uint8Array(4);
+
+/** Dotted quad → u32, or -1 when the text is not one (record.ts writeIpv4: the one strict dotted-quad reader). */
 function ipv4Number(text: string): number {
-  let parts = 0;
-  let digits = 0;
-  let v = 0;
-  let acc = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || parts === 3 || v > 255) return -1;
-      acc = acc * 256 + v;
-      parts++;
-      v = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      v = v * 10 + (c - 48);
-      digits++;
-    } else {
-      return -1;
-    }
-  }
-  if (parts !== 3 || digits === 0 || v > 255) return -1;
-  return acc * 256 + v;
+  return writeIpv4(text, quad, 0) ? get32(quad, 0) : -1;
 }
 
 /**
