@@ -50,6 +50,12 @@ export interface SyncProtocolConfig {
   wallOffsetMs?: number;
   /** A keep-alive/CONFIRM whose wall stamp differs from ours by more than this is stale (a replay). */
   maxClockSkewMs?: number;
+  /**
+   * msgSeq and streamSeq are u32 on the wire. Before either reaches this, the sender starts a new epoch (epoch+1,
+   * sequences from 1; receivers take it as a restarted peer and get a bulk), so a stream never wraps. Default
+   * 2^32 − 2^20 (headroom for what one call sends); small values are for tests.
+   */
+  seqRollover?: number;
 }
 
 export type SyncEvent =
@@ -88,6 +94,8 @@ export interface SyncCounters {
   bulksSent: number;
   bulksReceived: number;
   resyncRequestsSent: number;
+  /** New epochs started because the sequences were about to wrap (see seqRollover). */
+  epochRollovers: number;
   drops: Record<string, number>;
 }
 
@@ -121,6 +129,7 @@ interface Required_ {
   ackIntervalMs: number;
   wallOffsetMs: number;
   maxClockSkewMs: number;
+  seqRollover: number;
 }
 
 export const PROTOCOL_DEFAULTS: Required_ = {
@@ -140,6 +149,7 @@ export const PROTOCOL_DEFAULTS: Required_ = {
   ackIntervalMs: 500,
   wallOffsetMs: Date.UTC(2025, 0, 1),
   maxClockSkewMs: 120_000,
+  seqRollover: 2 ** 32 - 2 ** 20,
 };
 
 /** Wire wall-clock stamps: deciseconds since this instant (as the epoch). */
@@ -217,7 +227,9 @@ export class SyncProtocol {
   private role: 'master' | 'backup' = 'backup';
   private msgSeq = 0;
   private nextStreamSeq = 1;
-  private readonly resendQueue: ResendRing;
+  /** Our session number on the wire: the configured epoch, plus one per sequence rollover. */
+  private epoch: number;
+  private resendQueue: ResendRing;
   private readonly batch: RecordBatch;
   private batchDeadline: number | null = null;
   private bulkDeadline: number | null = null;
@@ -233,13 +245,14 @@ export class SyncProtocol {
   private currentMaster: number | null = null;
   private lastResyncAtMs: number | null = null;
   private readonly counters: SyncCounters = {
-    sent: 0, resent: 0, received: 0, lost: 0, nacksSent: 0, bulksSent: 0, bulksReceived: 0, resyncRequestsSent: 0, drops: {},
+    sent: 0, resent: 0, received: 0, lost: 0, nacksSent: 0, bulksSent: 0, bulksReceived: 0, resyncRequestsSent: 0, epochRollovers: 0, drops: {},
   };
 
   constructor(private readonly base: SyncProtocolConfig) {
     this.cfg = { ...PROTOCOL_DEFAULTS, ...Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) } as Required_;
     this.batch = new RecordBatch(this.cfg.maxDatagramBytes - HEADER_BYTES);
     this.resendQueue = new ResendRing(this.cfg.resendQueueMsgs);
+    this.epoch = base.epoch >>> 0;
   }
 
   get nodeId(): number {
@@ -248,6 +261,7 @@ export class SyncProtocol {
 
   handle(ev: SyncEvent, nowMs: number): SyncEffect[] {
     const out: SyncEffect[] = [];
+    if (this.msgSeq >= this.cfg.seqRollover || this.nextStreamSeq >= this.cfg.seqRollover) this.newEpoch(nowMs, out);
     switch (ev.type) {
       case 'start':
         this.startedAtMs = nowMs;
@@ -335,7 +349,25 @@ export class SyncProtocol {
 
   private stamp(body: SyncBody, streamSeq: number): SyncMessage {
     this.msgSeq = (this.msgSeq + 1) >>> 0;
-    return { senderId: this.base.nodeId, epoch: this.base.epoch, msgSeq: this.msgSeq, streamSeq, ...body } as SyncMessage;
+    return { senderId: this.base.nodeId, epoch: this.epoch, msgSeq: this.msgSeq, streamSeq, ...body } as SyncMessage;
+  }
+
+  /**
+   * The sequences are about to wrap: continue as a new session. Receivers see a larger epoch, start a fresh
+   * receive state (replay window, stream position) and wait for a bulk, which a master sends at once; the
+   * keep-alive first lets them trust the new epoch (see ReceiverState.verified).
+   */
+  private newEpoch(nowMs: number, out: SyncEffect[]): void {
+    this.epoch = (this.epoch + 1) >>> 0;
+    this.msgSeq = 0;
+    this.nextStreamSeq = 1;
+    this.resendQueue = new ResendRing(this.cfg.resendQueueMsgs);
+    this.bulk = null;
+    this.bulkAgain = false;
+    this.counters.epochRollovers++;
+    this.sendControl({ type: 'keepalive', role: this.role, wallDs: this.wallDs(nowMs) }, out);
+    this.keepaliveAt = nowMs + this.cfg.keepaliveMs;
+    if (this.role === 'master') this.scheduleBulk(nowMs);
   }
 
   private wallDs(nowMs: number): number {
@@ -558,7 +590,7 @@ export class SyncProtocol {
         out.push({ type: 'masterConfirmed', masterId: msg.senderId, committed: msg.committed });
         break;
       case 'nack':
-        if (msg.targetId === this.base.nodeId && msg.targetEpoch === this.base.epoch) this.resend(msg.from, msg.to, nowMs, out);
+        if (msg.targetId === this.base.nodeId && msg.targetEpoch === this.epoch) this.resend(msg.from, msg.to, nowMs, out);
         break;
       case 'resyncRequest':
         if (this.role === 'master' && (msg.targetId === 0 || msg.targetId === this.base.nodeId)) this.scheduleBulk(nowMs);

@@ -40,6 +40,22 @@ describe('sync protocol', () => {
     assert.ok(b.snapshot(sim.nowMs).counters.bulksReceived >= 1);
   });
 
+  it('sequences never wrap: before the limit the master starts a new epoch, and the backup follows it after a bulk', () => {
+    const sim = pair({ seqRollover: 40 });
+    sim.run(2000);
+    changes(sim, 0, 150, 5); // a datagram per change: several rollovers
+    sim.feed(M, { type: 'local', op: 'delete', entry: tcpEntry(3) });
+    sim.run(sim.nowMs + 3000);
+    const m = sim.nodes.get(M)!.snapshot(sim.nowMs);
+    const b = sim.nodes.get(B)!.snapshot(sim.nowMs);
+    assert.ok(m.counters.epochRollovers >= 3, `rollovers: ${m.counters.epochRollovers}`);
+    assert.ok(m.nextStreamSeq < 40);
+    assert.ok(b.counters.bulksReceived >= 2, 'a bulk after each new epoch');
+    assert.equal(b.counters.drops['replay'] ?? 0, 0, 'nothing of the new epoch taken for a replay');
+    assert.equal(sim.nodes.get(B)!.external.size, 149);
+    assert.deepEqual(keysOf(sim.nodes.get(B)!.external.entries()), keysOf(sim.nodes.get(M)!.internal.entries()));
+  });
+
   it('batches changes: many entries share a datagram', () => {
     const sim = pair();
     sim.run(2000);
