@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { ConnTable } from '../../../src/sync/table.js';
+import { entryKey } from '../../../src/conntrack/types.js';
 import { tcpEntry } from './sim.js';
 
 describe('sync table', () => {
@@ -66,5 +67,58 @@ describe('sync table (slab and index)', () => {
       }
     }
     for (let i = 0; i < 5900; i++) assert.ok(seen.has(i), `entry ${i} present throughout was visited`);
+  });
+});
+
+describe('sync table against a Map model (random operations)', () => {
+  it('agrees with a Map keyed by entryKey after every step of 20,000 random upserts, deletes, bulks and absorbs', () => {
+    let seed = 0x2545f491;
+    const rnd = (n: number): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const t = new ConnTable();
+    const model = new Map<string, number>(); // key → TCP state
+    let marked: Set<string> | null = null;
+    for (let step = 0; step < 20_000; step++) {
+      const i = rnd(3000);
+      const op = rnd(100);
+      if (op < 55) {
+        const state = 1 + rnd(9);
+        t.upsert(tcpEntry(i, state));
+        model.set(entryKey(tcpEntry(i)), state);
+        marked?.delete(entryKey(tcpEntry(i)));
+      } else if (op < 90) {
+        assert.equal(t.delete(tcpEntry(i)), model.delete(entryKey(tcpEntry(i))), `delete ${i} at step ${step}`);
+        marked?.delete(entryKey(tcpEntry(i)));
+      } else if (op < 94 && marked === null) {
+        t.markAll();
+        marked = new Set(model.keys());
+      } else if (op < 98 && marked !== null) {
+        const swept = t.sweep();
+        for (const k of marked) model.delete(k);
+        assert.equal(swept, marked.size, `sweep at step ${step}`);
+        marked = null;
+      } else if (op < 99) {
+        // absorb a small table: theirs wins where both have a key
+        const other = new ConnTable();
+        for (let k = 0; k < 20; k++) {
+          const j = rnd(3000);
+          other.upsert(tcpEntry(j, 9));
+          model.set(entryKey(tcpEntry(j)), 9);
+        }
+        t.absorb(other);
+        marked = null; // absorb ends any bulk in progress
+        assert.equal(other.size, 0);
+      }
+      if (step % 500 === 0 || step === 19_999) {
+        assert.equal(t.size, model.size, `size at step ${step}`);
+        const seen = new Map<string, number>();
+        for (const e of t.entries()) seen.set(entryKey(e), e.tcp!.state);
+        assert.deepEqual([...seen.entries()].sort(), [...model.entries()].sort(), `content at step ${step}`);
+      }
+    }
   });
 });
