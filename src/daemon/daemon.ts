@@ -68,6 +68,11 @@ export class Daemon {
   private readonly linkListeners = new Set<(ifname: string, up: boolean) => void>();
   private links: LinkInfo[] = [];
   private readonly vmacs: DaemonVmacs;
+  /** Instances whose interface was deleted and has come back under another ifindex (see rebindInstances). */
+  private readonly toRebind = new Set<string>();
+  /** Reloads and rebinds, one at a time: both stop and build instances. */
+  private exclusive: Promise<unknown> = Promise.resolve();
+  private stopping = false;
 
   constructor(private readonly o: DaemonOptions) {
     this.clock = o.clock ?? (() => performance.now());
@@ -97,9 +102,12 @@ export class Daemon {
       this.o.os.watchLinks((ev) => {
         const up = ev.kind === 'new' && ev.link.up && ev.link.running;
         this.onLink(ev.link.ifindex, up);
+        if (ev.kind === 'new') this.onLinkAppeared(ev.link);
       }),
       this.o.os.watchAddresses((ev) => {
         if (ev.kind === 'del') this.onAddressDeleted(ev.address.address, ev.address.ifindex);
+        // A re-created interface usually gets its addresses just after it appears: try the rebind again then.
+        else if (this.toRebind.size) this.scheduleRebind();
       }),
     );
     const started = this.build(planned, this.config, env.links);
@@ -113,7 +121,17 @@ export class Daemon {
    * flap, no gap in adverts); instances of the same virtual router are changed in place; the rest stop or
    * start. Throws VipdError (and changes nothing) when the new config cannot run here.
    */
-  async reload(next: Config): Promise<ReloadPlan> {
+  reload(next: Config): Promise<ReloadPlan> {
+    return this.serially(() => this.reloadNow(next));
+  }
+
+  private serially<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.exclusive.then(fn, fn);
+    this.exclusive = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadNow(next: Config): Promise<ReloadPlan> {
     const plan = planReload(this.config, next);
     let env = await this.environment();
     const startNames = new Set([...plan.add, ...plan.restart]);
@@ -170,6 +188,7 @@ export class Daemon {
    * `handover`); then sockets close.
    */
   async stop(opts: { handover?: boolean } = {}): Promise<void> {
+    this.stopping = true;
     await Promise.all([...this.managed.values()].map((m) => m.runner.shutdown(opts)));
     for (const m of [...this.managed.values()]) this.forget(m);
     for (const p of this.plugins) await p.stop?.().catch((err: unknown) => this.o.logger.error(`${p.name}: ${(err as Error).message}`));
@@ -415,6 +434,57 @@ export class Daemon {
       if (!vip || this.addressSpec(vip, m.vipLink, this.links).ifindex !== ifindex) continue;
       this.o.logger.warn(`(${m.cfg.name}) VIP ${address} was removed by someone else while MASTER; adding it back`);
       m.runner.enqueue([{ type: 'addVips', vips: [vip] }, { type: 'sendGarp', vips: [vip], count: 1 }], this.clock());
+    }
+  }
+
+  /**
+   * An interface of ours was deleted and created again (a VLAN or bond rebuilt, a veth re-plugged): same name,
+   * new ifindex. Its instances' sockets are bound to the old index and hear nothing any more, so they restart on
+   * the new one, as a reload would restart them (keepalived re-opens its sockets on the new index too). Until the
+   * interface has what an instance needs (an address), it stays in FAULT and the next link or address event tries
+   * again.
+   */
+  private onLinkAppeared(link: LinkInfo): void {
+    for (const m of this.managed.values()) {
+      if (m.link.name === link.name && m.link.ifindex !== link.ifindex) this.toRebind.add(m.cfg.name);
+    }
+    if (this.toRebind.size) this.scheduleRebind();
+  }
+
+  private scheduleRebind(): void {
+    this.serially(() => this.rebindInstances()).catch((err: unknown) => this.o.logger.error(`rebind: ${(err as Error).message}`));
+  }
+
+  private async rebindInstances(): Promise<void> {
+    const names = [...this.toRebind].filter((n) => this.managed.has(n));
+    if (names.length === 0 || this.stopping) return;
+    let env = await this.environment();
+    const cfgs = this.config.instances.filter((i) => names.includes(i.name));
+    if (await this.vmacs.ensure(this.config.instances, cfgs, env)) env = await this.environment();
+    let planned: Planned[];
+    try {
+      planned = this.plan(cfgs, env);
+    } catch (err) {
+      this.o.logger.info(`interface re-created, not usable yet: ${(err as Error).message}`);
+      return; // still pending: a later link or address event retries
+    }
+    for (const n of names) this.toRebind.delete(n);
+    const old = names.map((n) => this.byName(n)).filter((m): m is Managed => m !== undefined);
+    await Promise.all(old.map((m) => m.runner.shutdown()));
+    for (const m of old) this.forget(m);
+    const started = this.build(planned, this.config, env.links);
+    const change = { started: started.map((m) => m.cfg.name), removed: [] };
+    for (const p of this.plugins) {
+      try {
+        await p.reload?.(this.config, change);
+      } catch (err) {
+        this.o.logger.error(`${p.name}: ${(err as Error).message}`);
+      }
+    }
+    this.startRunners(started);
+    for (const m of started) {
+      const was = old.find((o) => o.cfg.name === m.cfg.name);
+      this.o.logger.info(`(${m.cfg.name}) interface ${m.link.name} re-created (ifindex ${was?.link.ifindex} → ${m.link.ifindex}): instance restarted on it`);
     }
   }
 

@@ -82,6 +82,24 @@ describe('daemon (in-memory OS): election, failover, stop', function () {
     await waitFor('the VIP moved back', () => d1.os.vips().length === 1 && d2.os.vips().length === 0);
   });
 
+  it('interface deleted and created again (new ifindex): FAULT, then the instance restarts on the new index and takes back its role', async () => {
+    const { d1, d2 } = await pair();
+    const ifindexBefore = d1.os.ifindexOf('eth0');
+    // Re-created without its address first: the instance cannot run there yet and waits in FAULT.
+    d1.os.recreateLink('eth0', 42, { addressesBack: false });
+    await waitFor('d2 MASTER with the VIP', () => state(d2) === 'MASTER' && d2.os.vips().includes(`${VIP}/24`));
+    assert.equal(state(d1), 'FAULT');
+    await sleep(4 * ADVERT_MS);
+    assert.equal(state(d1), 'FAULT', 'still FAULT: no address on the new interface');
+    // The address comes back: d1 restarts on ifindex 42, hears d2, preempts (priority 200 > 100).
+    d1.os.addOwnAddress('eth0', '10.1.0.1/24');
+    await waitFor('d1 MASTER again on the new interface', () => state(d1) === 'MASTER' && state(d2) === 'BACKUP');
+    await waitFor('the VIP on the new ifindex', () => d1.os.vips('eth0').includes(`${VIP}/24`) && d2.os.vips().length === 0);
+    const live = d1.os.openSockets();
+    assert.ok(live.length >= 1 && live.every((t) => t.ifindex === 42), `sockets on the new index (was ${ifindexBefore})`);
+    assert.match(d1.log.map((l) => l.message).join('\n'), /\(VI_1\) interface eth0 re-created \(ifindex \d+ → 42\): instance restarted on it/);
+  });
+
   it('stop({handover: true}) keeps the VIPs until the successor has advertised', async () => {
     const { d1, d2 } = await pair();
     const seg = cluster.segment;

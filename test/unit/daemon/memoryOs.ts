@@ -79,11 +79,11 @@ export class MemorySegment {
 
   /** @internal */
   send(from: MemoryVrrpTransport, packet: Buffer, dst: string): void {
-    if (!from.host.carries(from.spec.ifname)) return;
+    if (!from.host.carries(from.spec.ifname) || !from.host.bound(from)) return;
     for (const to of this.sockets) {
       if (to.host === from.host || to.spec.family !== from.spec.family || !to.accepts(dst)) continue;
       if (to.host.lanOf(to.spec.ifname) !== from.host.lanOf(from.spec.ifname)) continue;
-      if (!to.host.carries(to.spec.ifname)) continue;
+      if (!to.host.carries(to.spec.ifname) || !to.host.bound(to)) continue;
       if (this.dropRule?.({ from: from.host.name, to: to.host.name, packet })) continue;
       const copy = Buffer.from(packet);
       const meta: VrrpPacketMeta = { ifindex: to.host.ifindexOf(to.spec.ifname), dst };
@@ -159,6 +159,9 @@ export class MemoryOs implements DirectorOs {
 
   async addAddress(spec: AddressSpec): Promise<'added' | 'exists'> {
     await this.addressGate?.('add', spec);
+    if (![...this.links.values()].some((l) => l.ifindex === spec.ifindex)) {
+      throw Object.assign(new Error(`add address ${spec.address}: no device with ifindex ${spec.ifindex} (ENODEV)`), { code: 'VIPD_ERR_NET', errno: 19 });
+    }
     const exists = this.added.some((a) => sameAddress(a, spec));
     if (!exists) this.added.push(addressInfo(spec.ifindex, `${spec.address}/${spec.prefixLen}`, true));
     const result = exists ? 'exists' : 'added';
@@ -250,6 +253,43 @@ export class MemoryOs implements DirectorOs {
     for (const cb of [...this.linkWatchers]) cb({ kind: 'new', link: { ...next } });
   }
 
+  /**
+   * `ip link del` then the same interface created again (a rebuilt VLAN, a re-plugged veth): watchers hear its
+   * addresses and the link go (RTM_DELADDR, RTM_DELLINK), then the link come back with `ifindex` and, separately,
+   * its own addresses (RTM_NEWLINK, then RTM_NEWADDR). Sockets bound to the old index hear and send nothing more.
+   * With `addressesBack: false` the new interface comes up without its addresses (see addOwnAddress).
+   */
+  recreateLink(ifname: string, ifindex: number, opts: { addressesBack?: boolean } = {}): void {
+    const l = this.links.get(ifname);
+    if (!l) throw new Error(`no such interface ${ifname}`);
+    const ownHere = this.own.filter((a) => a.ifindex === l.ifindex);
+    for (const list of [this.own, this.added]) {
+      for (let i = list.length - 1; i >= 0; i--) {
+        const a = list[i]!;
+        if (a.ifindex !== l.ifindex) continue;
+        list.splice(i, 1);
+        this.emitAddress('del', { ifindex: a.ifindex, address: a.address, prefixLen: a.prefixLen });
+      }
+    }
+    this.links.delete(ifname);
+    this.segment.record({ kind: 'link', host: this.name, ifname, up: false });
+    for (const cb of [...this.linkWatchers]) cb({ kind: 'del', link: { ...l, up: false, running: false } });
+    const next: LinkInfo = { ...l, ifindex, mac: macFor(this.name, ifindex) };
+    this.links.set(ifname, next);
+    this.segment.record({ kind: 'link', host: this.name, ifname, up: true });
+    for (const cb of [...this.linkWatchers]) cb({ kind: 'new', link: { ...next } });
+    if (opts.addressesBack === false) return;
+    for (const a of ownHere) this.addOwnAddress(ifname, `${a.address}/${a.prefixLen}`);
+  }
+
+  /** The interface's own address (not a VIP) appears, as `ip addr add` by the operator: RTM_NEWADDR. */
+  addOwnAddress(ifname: string, cidr: string): void {
+    const ifindex = this.ifindexOf(ifname);
+    const a = addressInfo(ifindex, cidr);
+    this.own.push(a);
+    for (const cb of [...this.addressWatchers]) cb({ kind: 'new', address: { ...a } });
+  }
+
   /** `ip addr del` by someone else: the address goes and watchers hear RTM_DELADDR, as for the daemon's own removals. */
   deleteAddressBehindBack(ifname: string, cidr: string): void {
     const ifindex = this.ifindexOf(ifname);
@@ -303,6 +343,11 @@ export class MemoryOs implements DirectorOs {
     return !this.cutLinks.has(ifname) && !this.closed;
   }
 
+  /** @internal A socket bound to an interface index that is gone (deleted, or re-created under another) is deaf and mute. */
+  bound(t: MemoryVrrpTransport): boolean {
+    return this.links.get(t.spec.ifname)?.ifindex === t.ifindex;
+  }
+
   /** @internal */
   lanOf(ifname: string): string {
     return this.lans.get(ifname) ?? 'lan0';
@@ -333,10 +378,15 @@ export class MemoryVrrpTransport implements VrrpTransport {
   /** Packets handed to the handler (after delivery), for tests that check routing. */
   received = 0;
 
+  /** The interface index the socket was bound to when opened. */
+  readonly ifindex: number;
+
   constructor(
     readonly host: MemoryOs,
     readonly spec: VrrpSocketSpec,
-  ) {}
+  ) {
+    this.ifindex = host.ifindexOf(spec.ifname);
+  }
 
   get family(): 4 | 6 {
     return this.spec.family;
@@ -380,7 +430,7 @@ export class MemoryVrrpTransport implements VrrpTransport {
 
   /** @internal */
   deliver(packet: Buffer, meta: VrrpPacketMeta): void {
-    if (this.closed || !this.host.carries(this.spec.ifname)) return;
+    if (this.closed || !this.host.carries(this.spec.ifname) || !this.host.bound(this)) return;
     this.received++;
     this.handler?.(packet, meta);
   }
