@@ -64,6 +64,20 @@ describe('integration: vipd pair', function () {
     assert.ok(await onlyHolder('d1'), 'd1 takes the VIP back');
   });
 
+  it('an interface deleted and created again: the master takes its VIP back on the new interface', async () => {
+    agents.start('vipd', 'd1', conf('d1', 150));
+    agents.start('vipd', 'd2', conf('d2', 100));
+    assert.ok(await onlyHolder('d1'));
+    // `ip link del` on d1 (the switch side of the veth goes with it), then the same interface plugged again.
+    await lab.ip('d1', 'link', 'del', 'eth0');
+    assert.ok(await waitFor(async () => (await holders(lab, ['d2'], VIP)).length === 1, 10_000), 'd2 takes the VIP');
+    await lab.plug('d1', 'eth0', 'sw', 'd1');
+    await lab.addAddress('d1', 'eth0', '10.1.0.1/24');
+    // d1 restarts its instance on the new ifindex, hears d2 and preempts it (150 > 100).
+    assert.ok(await onlyHolder('d1', 15_000), 'd1 holds the VIP again, alone');
+    assert.equal(await maxHoldersDuring(lab, HOSTS, VIP, 1000), 1);
+  });
+
   it('does not preempt with nopreempt', async () => {
     // With nopreempt whoever becomes master first stays master, and the two start-up timers differ by only
     // 20 ms at 0.1 s adverts: start d1 alone so the test does not depend on which process boots faster.
