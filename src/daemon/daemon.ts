@@ -471,7 +471,12 @@ export class Daemon {
     for (const n of names) this.toRebind.delete(n);
     const old = names.map((n) => this.byName(n)).filter((m): m is Managed => m !== undefined);
     await Promise.all(old.map((m) => m.runner.shutdown()));
-    for (const m of old) this.forget(m);
+    for (const m of old) {
+      this.forget(m);
+      // The GARP/NA sockets were bound to the old index too; build() opens them again on the new one.
+      this.closeFrameSender(m.link.name);
+      this.closeFrameSender(m.vipLink.name);
+    }
     const started = this.build(planned, this.config, env.links);
     const change = { started: started.map((m) => m.cfg.name), removed: [] };
     for (const p of this.plugins) {

@@ -92,8 +92,10 @@ describe('daemon (in-memory OS): election, failover, stop', function () {
     await sleep(4 * ADVERT_MS);
     assert.equal(state(d1), 'FAULT', 'still FAULT: no address on the new interface');
     // The address comes back: d1 restarts on ifindex 42, hears d2, preempts (priority 200 > 100).
+    const mark = cluster.segment.trace.length;
     d1.os.addOwnAddress('eth0', '10.1.0.1/24');
     await waitFor('d1 MASTER again on the new interface', () => state(d1) === 'MASTER' && state(d2) === 'BACKUP');
+    await waitFor('GARP from d1 on the new interface', () => cluster.segment.of('frame', 'd1').some((f) => f.seq >= mark && f.target === VIP));
     await waitFor('the VIP on the new ifindex', () => d1.os.vips('eth0').includes(`${VIP}/24`) && d2.os.vips().length === 0);
     const live = d1.os.openSockets();
     assert.ok(live.length >= 1 && live.every((t) => t.ifindex === 42), `sockets on the new index (was ${ifindexBefore})`);

@@ -217,8 +217,10 @@ export class MemoryOs implements DirectorOs {
     let closed = false;
     return {
       ifindex: link.ifindex,
-      send(frame: Buffer): void {
+      send: (frame: Buffer): void => {
         if (closed) throw Object.assign(new Error('frame sender closed'), { code: 'VIPD_ERR_CLOSED' });
+        // An AF_PACKET socket bound to an index that is gone: sendto() fails with ENXIO.
+        if (this.links.get(ifname)?.ifindex !== link.ifindex) throw Object.assign(new Error(`send on ${ifname}: ENXIO`), { code: 'VIPD_ERR_NET', errno: 6 });
         segment.record({ kind: 'frame', host, ifname, frame: Buffer.from(frame), target: frameTarget(frame) });
       },
       close(): void {
