@@ -68,6 +68,7 @@ describe('integration: vipd pair', function () {
     agents.start('vipd', 'd1', conf('d1', 150));
     agents.start('vipd', 'd2', conf('d2', 100));
     assert.ok(await onlyHolder('d1'));
+    await lab.exec('c1', ['ping', '-c', '1', '-W', '1', VIP]); // the client has a neighbour entry for the VIP
     // `ip link del` on d1 (the switch side of the veth goes with it), then the same interface plugged again.
     await lab.ip('d1', 'link', 'del', 'eth0');
     assert.ok(await waitFor(async () => (await holders(lab, ['d2'], VIP)).length === 1, 10_000), 'd2 takes the VIP');
@@ -76,6 +77,9 @@ describe('integration: vipd pair', function () {
     // d1 restarts its instance on the new ifindex, hears d2 and preempts it (150 > 100).
     assert.ok(await onlyHolder('d1', 15_000), 'd1 holds the VIP again, alone');
     assert.equal(await maxHoldersDuring(lab, HOSTS, VIP, 1000), 1);
+    // The new veth has a new MAC: only d1's gratuitous ARP from the new interface can tell the client.
+    const mac = await linkMac(lab, 'd1', 'eth0');
+    assert.ok(await waitFor(async () => (await neighbourMac(lab, 'c1', VIP)) === mac, 5000), "the client's entry points at d1's new interface");
   });
 
   it('does not preempt with nopreempt', async () => {
