@@ -101,7 +101,7 @@ export class Daemon {
     this.unwatch.push(
       this.o.os.watchLinks((ev) => {
         const up = ev.kind === 'new' && ev.link.up && ev.link.running;
-        this.onLink(ev.link.ifindex, up);
+        this.onLink(ev.link.ifindex, ev.link.name, up);
         if (ev.kind === 'new') this.onLinkAppeared(ev.link);
       }),
       this.o.os.watchAddresses((ev) => {
@@ -493,11 +493,11 @@ export class Daemon {
     }
   }
 
-  private onLink(ifindex: number, up: boolean): void {
+  /** `name` from the event itself: a re-created interface's new index is not in the last link dump yet. */
+  private onLink(ifindex: number, name: string, up: boolean): void {
     if (this.linkUp.get(ifindex) === up) return;
     this.linkUp.set(ifindex, up);
-    const name = this.links.find((l) => l.ifindex === ifindex)?.name;
-    if (name) for (const cb of this.linkListeners) cb(name, up);
+    for (const cb of this.linkListeners) cb(name, up);
     for (const m of this.managed.values()) {
       if (m.link.ifindex !== ifindex || m.cfg.dontTrackPrimary) continue;
       this.o.logger.info(`(${m.cfg.name}) interface ${m.cfg.interface} ${up ? 'up' : 'down'}`);

@@ -102,6 +102,21 @@ describe('daemon (in-memory OS): election, failover, stop', function () {
     assert.match(d1.log.map((l) => l.message).join('\n'), /\(VI_1\) interface eth0 re-created \(ifindex \d+ → 42\): instance restarted on it/);
   });
 
+  it('plugins hear a re-created interface go down and come back up by name (track_interface follows it)', async () => {
+    const heard: string[] = [];
+    const listener: DaemonPlugin = {
+      name: 'link-listener',
+      start: (ctl) => {
+        ctl.onLink((ifname, up) => heard.push(`${ifname} ${up ? 'up' : 'down'}`));
+      },
+    };
+    const d1 = cluster.node('d1', 1, instanceText({ priority: 200 }), [listener]);
+    await d1.daemon.start();
+    await waitFor('d1 MASTER', () => state(d1) === 'MASTER');
+    d1.os.recreateLink('eth0', 43);
+    await waitFor('down then up heard', () => heard.join() === 'eth0 down,eth0 up');
+  });
+
   it('stop({handover: true}) keeps the VIPs until the successor has advertised', async () => {
     const { d1, d2 } = await pair();
     const seg = cluster.segment;
