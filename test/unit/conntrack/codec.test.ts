@@ -110,6 +110,29 @@ describe('conntrack codec', () => {
     assert.equal(rec[1], 6);
   });
 
+  it('never throws on 20,000 random mutations of real events (byte flips, cuts)', () => {
+    const [m] = splitMessages(DNAT_NEW_EVENT);
+    const [d] = splitMessages(V6_DESTROY);
+    assert.ok(m && d);
+    let seed = 99;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const sc = newDecodeScratch();
+    const rec = Buffer.alloc(RECORD_MAX);
+    for (let i = 0; i < 20_000; i++) {
+      const base = i % 2 ? m : d;
+      const p = Buffer.from(base.payload.subarray(0, base.payload.length - rnd(8)));
+      for (let k = 0, n = 1 + rnd(4); k < n && p.length; k++) p[rnd(p.length)] = rnd(256);
+      const kind = decodeConntrackRecord(p, 0, p.length, base.type, base.flags, sc, rec, 0);
+      if (typeof kind === 'number') {
+        assert.ok(rec[1] === 4 || rec[1] === 6);
+        decodeConntrack({ type: base.type, flags: base.flags, payload: p }, sc); // and the object form
+      }
+    }
+  });
+
   it('an update event is CT_NEW without NLM_F_CREATE', () => {
     const b = Buffer.from(DNAT_NEW_EVENT);
     b.writeUInt16LE(0, 6);

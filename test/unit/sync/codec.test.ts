@@ -72,6 +72,39 @@ describe('sync codec', () => {
     for (let cut = 0; cut < DATA.length; cut += 5) assert.ok('drop' in decodeMessage(DATA.subarray(0, cut), KEY));
   });
 
+  it('never throws on 20,000 correctly signed random bodies; a DATA it accepts holds exactly `count` valid records', () => {
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let i = 0; i < 20_000; i++) {
+      const len = rnd(300);
+      const payload = Buffer.alloc(len);
+      for (let k = 0; k < len; k++) payload[k] = rnd(256);
+      // Bias towards plausible DATA: small counts, valid op/family bytes at the first record.
+      if (len >= 4 && rnd(2) === 0) {
+        payload.writeUInt16BE(rnd(8), 0);
+        payload[2] = 1 + rnd(2);
+        payload[3] = rnd(2) ? 4 : 6;
+      }
+      const header = Buffer.alloc(24);
+      header[0] = 1;
+      header[1] = rnd(3) === 0 ? 1 : 1 + rnd(10);
+      header.writeUInt16BE(len, 20);
+      const m = decodeMessage(signed(Buffer.concat([header, payload])), KEY);
+      if ('drop' in m || m.type !== 'data') continue;
+      let off = 0;
+      for (let r = 0; r < m.count; r++) {
+        assert.ok(m.bytes[off] === 1 || m.bytes[off] === 2, 'op');
+        assert.ok(m.bytes[off + 1] === 4 || m.bytes[off + 1] === 6, 'family');
+        off += m.bytes[off + 1] === 4 ? 48 : 96;
+      }
+      assert.equal(off, m.bytes.length, 'bytes hold exactly the records');
+      assert.equal(recordsOf(m).length, m.count);
+    }
+  });
+
   it('sizes batches to the datagram budget', () => {
     assert.equal(recordsPerMessage(1400, 4), 27);
     assert.equal(recordsPerMessage(1400, 6), 13);
