@@ -22,6 +22,11 @@ export interface SyncTransport {
    * during the call, and a handler that keeps bytes copies them (the protocol's reorder buffer does).
    */
   start(onDatagram: (data: Buffer) => void): Promise<void>;
+  /**
+   * The interface may have been deleted and created again: when its index changed, reopen what was bound to the
+   * old one. Returns whether anything was reopened; throws when the new interface cannot be used (yet).
+   */
+  followInterface?(): boolean;
   /** Queue a datagram for every peer (or the group). Never throws; failures are counted. */
   send(data: Buffer): void;
   close(): Promise<void>;
@@ -102,6 +107,9 @@ const MAX_UDP_PAYLOAD = 65_000;
 
 export class UdpSyncChannel implements SyncTransport {
   private rxFd = -1;
+  /** The interface index the receive socket was opened on, and its handler (see followInterface). */
+  private rxIfindex = 0;
+  private onDatagram: ((data: Buffer) => void) | null = null;
   private reader: PolledReader | null = null;
   private tx: SocketAsPromised | null = null;
   private readonly queue: Buffer[] = [];
@@ -153,6 +161,7 @@ export class UdpSyncChannel implements SyncTransport {
     const net = this.net;
     const { interface: ifname, mcastGroup: group, port } = this.o;
     const ifindex = ifname.length > 15 ? 0 : net.ifNameToIndex(ifname);
+    this.onDatagram = onDatagram;
     const rcv = this.o.rcvbufBytes ?? 8 << 20;
     const ctx = { what: `open sync socket on ${ifname}`, ifname, address: group ?? this.localAddress };
     this.rxFd = openSocket(net, this.v6 ? C.AF_INET6 : C.AF_INET, C.SOCK_DGRAM, 0, ctx, (fd) => {
@@ -191,6 +200,25 @@ export class UdpSyncChannel implements SyncTransport {
       onError: () => void this.stats.receiveErrors++,
     });
     this.reader.start();
+    this.rxIfindex = ifindex; // only once open: a failed reopen is tried again on the next link event
+  }
+
+  /**
+   * A multicast membership and an IPv6 bind scope belong to an interface index: after the sync interface was
+   * deleted and created again the receive socket hears nothing, and IPv6 multicast sends still name the old
+   * index. Reopen both on the new one (datagrams lost meanwhile are repaired by NACK or a bulk).
+   */
+  followInterface(): boolean {
+    const ifname = this.o.interface;
+    const now = ifname.length > 15 ? 0 : this.net.ifNameToIndex(ifname);
+    if (this.closed || !this.onDatagram || now === 0 || now === this.rxIfindex) return false;
+    this.reader?.stop();
+    this.reader = null;
+    if (this.rxFd >= 0) this.net.close(this.rxFd);
+    this.rxFd = -1;
+    this.openReceiver(this.onDatagram);
+    if (this.tx && this.o.mcastGroup) this.tx.setMulticastInterface(this.v6 ? `::%${ifname}` : this.localAddress);
+    return true;
   }
 
   send(data: Buffer): void {

@@ -32,6 +32,7 @@ export class ConnSyncPlugin implements DaemonPlugin {
   private members: readonly string[] = [];
   private mastering: Promise<void> | null = null;
   private holdTimer: NodeJS.Timeout | null = null;
+  private unlistenLink: (() => void) | null = null;
 
   constructor(
     readonly cfg: ConntrackSyncConfig,
@@ -46,6 +47,10 @@ export class ConnSyncPlugin implements DaemonPlugin {
     const log = (line: string) => ctl.logger.info(`(${this.name}) ${line}`);
     this.svc = await (this.opts.open ?? ((c, l) => openConnSync(c, { log: l })))(this.cfg, log);
     await this.svc.start();
+    // A sync interface deleted and created again comes back under a new index: the channel follows it.
+    this.unlistenLink = ctl.onLink((ifname, up) => {
+      if (up && ifname === this.cfg.interface) this.svc?.followInterface?.();
+    });
     // Started by a reload while we are MASTER: take the master role at once (the cache is empty, so the commit is
     // too) so our connections stream to the backups; holding preemption would mean nothing.
     const master = this.members.find((m) => ctl.snapshot(m)?.state === 'MASTER');
@@ -107,6 +112,8 @@ export class ConnSyncPlugin implements DaemonPlugin {
 
   async stop(): Promise<void> {
     this.clearHold();
+    this.unlistenLink?.();
+    this.unlistenLink = null;
     await this.svc?.stop();
     this.svc = null;
   }

@@ -29,6 +29,8 @@ export interface ConnSyncService {
   becomeBackup(): Promise<void>;
   /** For sync-aware preemption: true when a full resync from the current master has completed. */
   resyncComplete(): boolean;
+  /** The sync interface came up: follow it if it was re-created (new index). */
+  followInterface?(): void;
   snapshot(): SyncSnapshot;
   stop(): Promise<void>;
 }
@@ -407,6 +409,15 @@ export class ConnSync implements ConnSyncService {
 
   resyncComplete(): boolean {
     return this.core.resyncComplete(this.clock());
+  }
+
+  /** See SyncTransport.followInterface: after the sync interface came back (possibly re-created). */
+  followInterface(): void {
+    try {
+      if (this.o.channel.followInterface?.()) this.log(`conntrack sync: interface re-created: channel reopened on it`);
+    } catch (err) {
+      this.log(`conntrack sync: cannot reopen the channel on the re-created interface yet: ${String(err)}`);
+    }
   }
 
   snapshot(): SyncSnapshot {

@@ -72,6 +72,10 @@ for await (const line of createInterface({ input: process.stdin })) {
       case 'snapshot':
         reply({ ok: true, result: svc.snapshot() });
         break;
+      case 'followInterface':
+        svc.followInterface();
+        reply({ ok: true, result: null });
+        break;
       case 'resyncComplete':
         reply({ ok: true, result: svc.resyncComplete() });
         break;

@@ -24,6 +24,7 @@ function fakeService() {
     resyncComplete: () => resyncedAt !== null,
     snapshot: () => ({ entries: 3, lastFullResyncAtMs: resyncedAt }) as SyncSnapshot,
     stop: async () => void calls.push('stop'),
+    followInterface: () => void calls.push('followInterface'),
   };
   return { svc, calls, resynced: (atMs: number) => (resyncedAt = atMs), commitDone: () => release() };
 }
@@ -48,6 +49,21 @@ describe('sync/plugin', () => {
     p.onTransition({ instance: 'A', from: 'FAULT', to: 'BACKUP', reason: 'fault-cleared', priority: 150 });
     assert.deepEqual(ctl.calls.slice(4), ['holdPreempt A true', 'holdPreempt B true']);
     await p.stop();
+  });
+
+  it('asks the service to follow its interface whenever that interface comes up (a re-created one has a new index)', async () => {
+    const f = fakeService();
+    const ctl = fakeControl(CONFIG, { eth1: true, eth2: true });
+    const p = new ConnSyncPlugin({ ...cfg, interface: 'eth1' } as ConntrackSyncConfig, { open: async () => f.svc, holdPollMs: 5 });
+    await p.start(ctl);
+    ctl.setLink('eth1', false);
+    ctl.setLink('eth2', true);
+    assert.deepEqual(f.calls.filter((c) => c === 'followInterface'), [], 'not for a down, nor for another interface');
+    ctl.setLink('eth1', true);
+    assert.deepEqual(f.calls.filter((c) => c === 'followInterface'), ['followInterface']);
+    await p.stop();
+    ctl.setLink('eth1', true);
+    assert.equal(f.calls.filter((c) => c === 'followInterface').length, 1, 'not after stop');
   });
 
   it('releases the hold after resync_timeout when no resync comes', async () => {
