@@ -35,11 +35,14 @@ describe('integration: metrics and status after a failover', function () {
 
   it('exports the transition, takeover latency, adverts and state on both sides', async () => {
     const conf = (h: string, p: number) => pairConfig({ routerId: h, priority: p, version: 3, advertInt: 0.1, vips: [`${VIP}/24`] });
+    // d1 first, d2 once d1 holds the VIP: started together on a loaded machine, d2 may boot a Master_Down_Interval
+    // (0.36 s here) before d1, become MASTER and be preempted, and the counters below would count that too.
     agents.start('vipd', 'd1', conf('d1', 150), [], { metricsListen: LISTEN });
+    assert.ok(await waitFor(async () => (await holders(lab, ['d1'], VIP)).length === 1, 10_000));
     const sock = `/tmp/vipd-test-${process.pid}-${Date.now()}.sock`;
     agents.start('vipd', 'd2', conf('d2', 100), ['--control-socket', sock], { metricsListen: LISTEN });
     assert.ok(await waitFor(async () => (await holders(lab, ['d1', 'd2'], VIP)).join() === 'd1', 10_000));
-    await sleep(500);
+    await sleep(1000); // d2 up and BACKUP (it hears d1's adverts)
     await lab.setPort('sw', 'd1', false);
     assert.ok(await waitFor(async () => (await holders(lab, ['d2'], VIP)).length === 1, 10_000));
     await sleep(300);
