@@ -189,6 +189,8 @@ export class Daemon {
    */
   async stop(opts: { handover?: boolean } = {}): Promise<void> {
     this.stopping = true;
+    // A reload or rebind in progress finishes first: it may be building instances that must be stopped too.
+    await this.exclusive;
     await Promise.all([...this.managed.values()].map((m) => m.runner.shutdown(opts)));
     for (const m of [...this.managed.values()]) this.forget(m);
     for (const p of this.plugins) await p.stop?.().catch((err: unknown) => this.o.logger.error(`${p.name}: ${(err as Error).message}`));
@@ -456,11 +458,24 @@ export class Daemon {
   }
 
   private async rebindInstances(): Promise<void> {
-    const names = [...this.toRebind].filter((n) => this.managed.has(n));
-    if (names.length === 0 || this.stopping) return;
+    if (this.stopping) return;
     let env = await this.environment();
-    const cfgs = this.config.instances.filter((i) => names.includes(i.name));
+    // Only instances still bound to an index that is gone or changed (a reload queued before may have restarted
+    // them on the new one already).
+    const stale = (n: string): boolean => {
+      const m = this.managed.get(n);
+      return m !== undefined && env.links.find((l) => l.name === m.link.name)?.ifindex !== m.link.ifindex;
+    };
+    for (const n of [...this.toRebind]) if (!stale(n)) this.toRebind.delete(n);
+    if (this.toRebind.size === 0) return;
+    // A sync group is scheduled as one unit: like a reload, restart every member of a group one of them is in.
+    const names = new Set(this.toRebind);
+    for (const g of this.config.syncGroups) {
+      if (g.members.some((m) => names.has(m))) for (const m of g.members) if (this.managed.has(m)) names.add(m);
+    }
+    const cfgs = this.config.instances.filter((i) => names.has(i.name));
     if (await this.vmacs.ensure(this.config.instances, cfgs, env)) env = await this.environment();
+    if (this.stopping) return;
     let planned: Planned[];
     try {
       planned = this.plan(cfgs, env);
@@ -469,7 +484,7 @@ export class Daemon {
       return; // still pending: a later link or address event retries
     }
     for (const n of names) this.toRebind.delete(n);
-    const old = names.map((n) => this.byName(n)).filter((m): m is Managed => m !== undefined);
+    const old = [...names].map((n) => this.byName(n)).filter((m): m is Managed => m !== undefined);
     await Promise.all(old.map((m) => m.runner.shutdown()));
     for (const m of old) {
       this.forget(m);
@@ -489,7 +504,11 @@ export class Daemon {
     this.startRunners(started);
     for (const m of started) {
       const was = old.find((o) => o.cfg.name === m.cfg.name);
-      this.o.logger.info(`(${m.cfg.name}) interface ${m.link.name} re-created (ifindex ${was?.link.ifindex} → ${m.link.ifindex}): instance restarted on it`);
+      if (was && was.link.ifindex !== m.link.ifindex) {
+        this.o.logger.info(`(${m.cfg.name}) interface ${m.link.name} re-created (ifindex ${was.link.ifindex} → ${m.link.ifindex}): instance restarted on it`);
+      } else {
+        this.o.logger.info(`(${m.cfg.name}) restarted with its sync group (a member's interface was re-created)`);
+      }
     }
   }
 

@@ -192,7 +192,11 @@ export class UdpSyncChannel implements SyncTransport {
       batch: 64,
       maxPerEvent: 512,
       reuseBuffer: true,
-      onMessage: () => undefined, // onData gets every datagram
+      onMessage: (m) => {
+        // Only without recvmmsgInto (onData gets every datagram otherwise).
+        this.stats.received++;
+        onDatagram(m.data);
+      },
       onData: (buf, start, end) => {
         this.stats.received++;
         onDatagram(buf.subarray(start, end));
@@ -209,14 +213,17 @@ export class UdpSyncChannel implements SyncTransport {
    * index. Reopen both on the new one (datagrams lost meanwhile are repaired by NACK or a bulk).
    */
   followInterface(): boolean {
+    // An IPv4 unicast socket is bound to our address, not to an interface: it hears again once the address is back.
+    if (!this.o.mcastGroup && !this.v6) return false;
     const ifname = this.o.interface;
     const now = ifname.length > 15 ? 0 : this.net.ifNameToIndex(ifname);
     if (this.closed || !this.onDatagram || now === 0 || now === this.rxIfindex) return false;
-    this.reader?.stop();
-    this.reader = null;
-    if (this.rxFd >= 0) this.net.close(this.rxFd);
-    this.rxFd = -1;
+    // The new socket first: when the new interface is not usable yet this throws and the old one stays (the caller
+    // tries again later); once it is open, the old one goes.
+    const old = { fd: this.rxFd, reader: this.reader };
     this.openReceiver(this.onDatagram);
+    old.reader?.stop();
+    if (old.fd >= 0) this.net.close(old.fd);
     if (this.tx && this.o.mcastGroup) this.tx.setMulticastInterface(this.v6 ? `::%${ifname}` : this.localAddress);
     return true;
   }

@@ -16,6 +16,9 @@ import { ConnTable } from './table.js';
 import { SyncProtocol, type SyncEffect, type SyncEvent, type SyncProtocolConfig } from './protocol.js';
 import type { SyncTransport } from './channel.js';
 
+/** Reopening the channel on a re-created interface: attempts, one per FOLLOW_RETRY_MS. */
+const FOLLOW_RETRIES = 60;
+const FOLLOW_RETRY_MS = 1000;
 /** Entries handled per event-loop turn when a kernel dump is applied. */
 const APPLY_SLICE = 4096;
 
@@ -110,6 +113,7 @@ export class ConnSync implements ConnSyncService {
   private lastFullResyncAtMs: number | null = null;
   private lastCommit: (CommitResult & { ms: number }) | null = null;
   private overrunDump: NodeJS.Timeout | null = null;
+  private followRetry: NodeJS.Timeout | null = null;
   private kernelOverruns = 0;
   private demotion: { timer: NodeJS.Timeout; owned: ConntrackEntry[] } | null = null;
   private readonly log: (line: string) => void;
@@ -364,10 +368,14 @@ export class ConnSync implements ConnSyncService {
     // Our own kernel reports every committed entry back as an event; reading 100,000 of them would compete
     // with the commit, and the dump right after the commit covers them anyway.
     this.o.conntrack.pauseEvents?.(true);
+    // The old master's stream may still change the cache while the commit walks it: a new entry must not take a
+    // freed slot behind the walk (it would never be committed), nor a slot the commit still refers to.
+    const releaseSlots = external.holdSlots();
     let res: CommitResult;
     try {
       res = await this.o.conntrack.commitRecords(external, replicated(), { timeoutS: this.o.commitTimeoutS });
     } finally {
+      releaseSlots();
       this.o.conntrack.pauseEvents?.(false);
     }
     const ms = this.clock() - t0;
@@ -411,12 +419,24 @@ export class ConnSync implements ConnSyncService {
     return this.core.resyncComplete(this.clock());
   }
 
-  /** See SyncTransport.followInterface: after the sync interface came back (possibly re-created). */
-  followInterface(): void {
+  /**
+   * See SyncTransport.followInterface: after the sync interface came back (possibly re-created). When the new
+   * interface is not usable yet (its address comes a moment after the link), try again every second for a minute.
+   */
+  followInterface(attempt = 0): void {
+    if (this.followRetry) clearTimeout(this.followRetry);
+    this.followRetry = null;
+    if (this.stopped) return;
     try {
       if (this.o.channel.followInterface?.()) this.log(`conntrack sync: interface re-created: channel reopened on it`);
     } catch (err) {
-      this.log(`conntrack sync: cannot reopen the channel on the re-created interface yet: ${String(err)}`);
+      if (attempt === 0) this.log(`conntrack sync: cannot reopen the channel on the re-created interface yet: ${String(err)}`);
+      if (attempt < FOLLOW_RETRIES) {
+        this.followRetry = setTimeout(() => this.followInterface(attempt + 1), FOLLOW_RETRY_MS);
+        this.followRetry.unref();
+      } else {
+        this.log(`conntrack sync: channel still not reopened after ${FOLLOW_RETRIES} attempts: ${String(err)}`);
+      }
     }
   }
 
@@ -455,6 +475,7 @@ export class ConnSync implements ConnSyncService {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.overrunDump) clearTimeout(this.overrunDump);
+    if (this.followRetry) clearTimeout(this.followRetry);
     if (this.demotion) clearTimeout(this.demotion.timer);
     await this.o.channel.close();
     this.o.conntrack.close();

@@ -38,6 +38,9 @@ export class ConnTable implements RecordStore {
   private highWater = 0;
   private freeHead = -1;
   private count = 0;
+  /** Walks in progress that must see every entry added meanwhile (see holdSlots), and the slots freed during them. */
+  private holds = 0;
+  private deferred: number[] = [];
   private readonly scratch = Buffer.alloc(RECORD_MAX);
 
   get size(): number {
@@ -121,9 +124,34 @@ export class ConnTable implements RecordStore {
       this.staleCount--;
     }
     this.bufferOf(s)[this.offsetOf(s) + 1] = 0;
+    this.count--;
+    if (this.holds > 0) {
+      this.deferred.push(s);
+      return;
+    }
     this.next[s] = this.freeHead;
     this.freeHead = s;
-    this.count--;
+  }
+
+  /**
+   * Until the returned release is called, freed slots are not reused: an entry added meanwhile lands past every
+   * slot a walk has already passed, so a walk by slot index that reads slotLimit as it goes sees it. The commit at
+   * takeover needs this (it walks the external cache while the old master's stream may still change it); a bulk
+   * does not (what it misses is streamed after it anyway).
+   */
+  holdSlots(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.holds > 0) return;
+      for (const s of this.deferred) {
+        this.next[s] = this.freeHead;
+        this.freeHead = s;
+      }
+      this.deferred = [];
+    };
   }
 
   private allocSlot(): number {
@@ -215,6 +243,7 @@ export class ConnTable implements RecordStore {
     this.highWater = 0;
     this.freeHead = -1;
     this.count = 0;
+    this.deferred = [];
   }
 
   /**
@@ -235,7 +264,7 @@ export class ConnTable implements RecordStore {
   }
 
   private swapWith(o: ConnTable): void {
-    const fields = ['chunks', 'capacity', 'next', 'hashes', 'stale', 'staleCount', 'marking', 'heads', 'mask', 'highWater', 'freeHead', 'count'] as const;
+    const fields = ['chunks', 'capacity', 'next', 'hashes', 'stale', 'staleCount', 'marking', 'heads', 'mask', 'highWater', 'freeHead', 'count', 'deferred'] as const;
     for (const f of fields) {
       const t = this[f];
       (this as unknown as Record<string, unknown>)[f] = o[f];

@@ -51,6 +51,22 @@ describe('daemon (in-memory OS): sync group', function () {
     assert.equal(d1.os.vips().length, 2);
   });
 
+  it("one member's interface re-created: the whole group restarts together and stays one unit", async () => {
+    const d1 = director('d1', 1, 200);
+    const d2 = director('d2', 2, 100);
+    await Promise.all([d1.daemon.start(), d2.daemon.start()]);
+    const both = (n: Node, s: string) => state(n, 'VI_1') === s && state(n, 'VI_2') === s;
+    await waitFor('d1 MASTER for the group', () => both(d1, 'MASTER') && both(d2, 'BACKUP'));
+    d1.os.recreateLink('eth0', 12);
+    await waitFor('d1 MASTER for the group again, on the new eth0', () => both(d1, 'MASTER') && both(d2, 'BACKUP') && d1.os.vips().length === 2);
+    const log = d1.log.map((l) => l.message).join('\n');
+    assert.match(log, /\(VI_1\) interface eth0 re-created \(ifindex 2 → 12\)/);
+    assert.match(log, /\(VI_2\) restarted with its sync group/);
+    // One unit: a fault on the member that was not re-created still takes the whole group down.
+    d1.os.setLink('eth1', false);
+    await waitFor('d1 FAULT for the whole group', () => both(d1, 'FAULT') && both(d2, 'MASTER'));
+  });
+
   it('stopping the master group resigns every member with priority 0 and the peer takes both', async () => {
     const d1 = director('d1', 1, 200);
     const d2 = director('d2', 2, 100);

@@ -122,3 +122,35 @@ describe('sync table against a Map model (random operations)', () => {
     }
   });
 });
+
+describe('sync table: holding freed slots during a walk (the commit at takeover)', () => {
+  /** Walk a fresh 100-entry table by slot; halfway, delete entries behind the walk and add new ones. */
+  const walk = (t: ConnTable, hold: boolean): Set<number> => {
+    for (let i = 0; i < 100; i++) t.upsert(tcpEntry(i));
+    const release = hold ? t.holdSlots() : () => undefined;
+    const seen = new Set<number>();
+    for (let s = 0; s < t.slotLimit; s++) {
+      if (t.live(s)) seen.add(t.entryAt(s).orig.srcPort - 10000);
+      if (s === 50) {
+        for (let i = 0; i < 10; i++) t.delete(tcpEntry(i)); // behind the walk
+        for (let i = 1000; i < 1010; i++) t.upsert(tcpEntry(i)); // new while walking
+      }
+    }
+    release();
+    return seen;
+  };
+
+  it('an entry added during a held walk is visited even when entries behind the walk were deleted', () => {
+    const t = new ConnTable();
+    const seen = walk(t, true);
+    for (let i = 1000; i < 1010; i++) assert.ok(seen.has(i), `new entry ${i} visited`);
+    const limit = t.slotLimit;
+    for (let i = 2000; i < 2010; i++) t.upsert(tcpEntry(i));
+    assert.equal(t.slotLimit, limit, 'the slots freed during the walk are reused once it is over');
+  });
+
+  it('without the hold the same walk misses them (the hazard the hold prevents)', () => {
+    const seen = walk(new ConnTable(), false);
+    assert.ok([...Array(10).keys()].some((k) => !seen.has(1000 + k)));
+  });
+});
