@@ -12,7 +12,7 @@
 // authenticated; decode() verifies the MAC in constant time before looking at the payload and never throws.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { OP_DELETE, OP_UPSERT, readRecord, recordDrop, recordLen, recordLenAt, writeRecord, type RecordScratch } from '../conntrack/record.js';
-import type { ConntrackEntry, Drop, IpFamily } from '../conntrack/types.js';
+import type { ConntrackEntry, Drop } from '../conntrack/types.js';
 
 export { recordLen };
 
@@ -217,9 +217,4 @@ export function decodeMessage(buf: Buffer, key: Buffer): SyncMessage | Drop {
     streamSeq: buf.readUInt32BE(16),
     ...body,
   };
-}
-
-/** How many records of the given family fit in one datagram of maxDatagramBytes (UDP payload). */
-export function recordsPerMessage(maxDatagramBytes: number, family: IpFamily = 6): number {
-  return Math.max(1, Math.floor((maxDatagramBytes - HEADER_LEN - MAC_LEN - 2) / recordLen(family)));
 }

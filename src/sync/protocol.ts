@@ -9,7 +9,7 @@
 // checked against a replay window (the MAC is checked by the codec before this core sees anything).
 import type { ConntrackEntry } from '../conntrack/types.js';
 import { copyRecord, OP_DELETE, OP_UPSERT, RECORD_MAX, recordLenAt, sameState, writeRecord } from '../conntrack/record.js';
-import { RELIABLE_TYPES, type SyncBody, type SyncMessage, type SyncRecord } from './codec.js';
+import { HEADER_LEN, MAC_LEN, RELIABLE_TYPES, type SyncBody, type SyncMessage, type SyncRecord } from './codec.js';
 import { ConnTable } from './table.js';
 import { ReceiverState } from './receiver.js';
 
@@ -158,8 +158,8 @@ const WALL_BASE_MS = Date.UTC(2024, 0, 1);
 /** Datagrams of a bulk sent per step (about 1,700 IPv4 entries, a few ms of encoding and signing). */
 const BULK_STEP_DATAGRAMS = 64;
 
-/** Header fields of a datagram before msgSeq/streamSeq are stamped. */
-const HEADER_BYTES = 24 + 32 + 2;
+/** Bytes of a DATA datagram that are not records: header, MAC, record count. */
+const HEADER_BYTES = HEADER_LEN + MAC_LEN + 2;
 
 /**
  * The last `capacity` reliable messages by stream sequence, in a ring: sequences are consecutive, so message s

@@ -200,17 +200,13 @@ export class ConnSync implements ConnSyncService {
 
   /** The DATA message itself when every record passes our filter (the usual case), else a filtered copy. */
   private keepReplicated(m: Extract<SyncMessage, { type: 'data' }>): SyncMessage {
-    const keep: number[] = [];
-    let all = true;
+    const kept: Buffer[] = [];
     for (let i = 0, off = 0; i < m.count; i++) {
       const len = recordLenAt(m.bytes, off);
-      if (isReplicatedRecord(this.o.filter, m.bytes, off)) keep.push(off, len);
-      else all = false;
+      if (isReplicatedRecord(this.o.filter, m.bytes, off)) kept.push(m.bytes.subarray(off, off + len));
       off += len;
     }
-    if (all) return m;
-    const bytes = Buffer.concat(Array.from({ length: keep.length / 2 }, (_, k) => m.bytes.subarray(keep[2 * k]!, keep[2 * k]! + keep[2 * k + 1]!)));
-    return { ...m, count: keep.length / 2, bytes };
+    return kept.length === m.count ? m : { ...m, count: kept.length, bytes: Buffer.concat(kept) };
   }
 
   private scheduleOverrunDump(): void {

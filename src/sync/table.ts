@@ -12,7 +12,7 @@
 // walk by slot index is stable: it visits every entry present for the whole walk once, which is what a bulk
 // needs (see protocol.ts sendBulk).
 import type { RecordStore } from '../conntrack/client.js';
-import { entryKey, type ConntrackEntry } from '../conntrack/types.js';
+import type { ConntrackEntry } from '../conntrack/types.js';
 import { copyRecord, keyHash, OP_UPSERT, readRecord, RECORD_MAX, recordLenAt, sameKey, writeRecord, type RecordScratch } from '../conntrack/record.js';
 
 /** Bytes per slot: every record fits (IPv4 records use the first 48). */
@@ -220,11 +220,6 @@ export class ConnTable implements RecordStore {
   /** Live walk by slot (see the file comment), materialising each entry. */
   *entries(sc?: RecordScratch): IterableIterator<ConntrackEntry> {
     for (let s = 0; s < this.highWater; s++) if (this.live(s)) yield this.entryAt(s, sc);
-  }
-
-  /** Entry keys (entryKey) of every entry, for comparisons in tests. */
-  keys(): string[] {
-    return [...this.entries()].map(entryKey);
   }
 
   /** Replace the whole content. */

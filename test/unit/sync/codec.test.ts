@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { decodeMessage, encodeMessage, recordsOf, recordsPerMessage } from '../../../src/sync/codec.js';
+import { decodeMessage, encodeMessage, recordsOf } from '../../../src/sync/codec.js';
 
 const KEY = Buffer.from('k'.repeat(32));
 const hex = (s: string): Buffer => Buffer.from(s.replace(/#[^\n]*/g, '').replace(/\s+/g, ''), 'hex');
@@ -103,11 +103,6 @@ describe('sync codec', () => {
       assert.equal(off, m.bytes.length, 'bytes hold exactly the records');
       assert.equal(recordsOf(m).length, m.count);
     }
-  });
-
-  it('sizes batches to the datagram budget', () => {
-    assert.equal(recordsPerMessage(1400, 4), 27);
-    assert.equal(recordsPerMessage(1400, 6), 13);
   });
 });
 

@@ -29,6 +29,20 @@ function fakeService() {
   return { svc, calls, resynced: (atMs: number) => (resyncedAt = atMs), commitDone: () => release() };
 }
 
+/** A plugin whose group went MASTER (its commit done), with the control's calls cleared. */
+async function startedMaster() {
+  const f = fakeService();
+  const ctl = fakeControl(CONFIG);
+  (ctl as { metrics: unknown }).metrics = { syncCommit: () => undefined };
+  const p = new ConnSyncPlugin(cfg, { open: async () => f.svc, holdPollMs: 5 });
+  await p.start(ctl);
+  const m = p.beforeVipsAdded('A');
+  f.commitDone();
+  await m;
+  ctl.calls.length = 0;
+  return { f, ctl, p };
+}
+
 const cfg = { name: 'default', follow: { kind: 'group', name: 'G1' }, resyncTimeoutMs: 5000 } as unknown as ConntrackSyncConfig;
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -99,15 +113,7 @@ describe('sync/plugin', () => {
   });
 
   it('leaving MASTER: becomeBackup and hold preemption again', async () => {
-    const f = fakeService();
-    const ctl = fakeControl(CONFIG);
-    (ctl as { metrics: unknown }).metrics = { syncCommit: () => undefined };
-    const p = new ConnSyncPlugin(cfg, { open: async () => f.svc, holdPollMs: 5 });
-    await p.start(ctl);
-    const m = p.beforeVipsAdded('A');
-    f.commitDone();
-    await m;
-    ctl.calls.length = 0;
+    const { f, ctl, p } = await startedMaster();
     p.onTransition({ instance: 'A', from: 'MASTER', to: 'FAULT', reason: 'fault', priority: 100 });
     p.onTransition({ instance: 'B', from: 'MASTER', to: 'FAULT', reason: 'sync-group', priority: 100 });
     assert.deepEqual(f.calls.filter((c) => c === 'becomeBackup'), ['becomeBackup'], 'once for the group');
@@ -129,15 +135,7 @@ describe('sync/plugin', () => {
   });
 
   it('reload restarting a MASTER member: the service steps down and preemption is held again', async () => {
-    const f = fakeService();
-    const ctl = fakeControl(CONFIG);
-    (ctl as { metrics: unknown }).metrics = { syncCommit: () => undefined };
-    const p = new ConnSyncPlugin(cfg, { open: async () => f.svc, holdPollMs: 5 });
-    await p.start(ctl);
-    const m = p.beforeVipsAdded('A');
-    f.commitDone();
-    await m;
-    ctl.calls.length = 0;
+    const { f, ctl, p } = await startedMaster();
     p.reload(CONFIG, { started: [], removed: [] });
     assert.deepEqual(ctl.calls, [], 'nothing for a reload that restarted no member');
     p.reload(CONFIG, { started: ['A', 'B'], removed: [] });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { dataBody, decodeMessage, encodeMessage } from '../../../src/sync/codec.js';
 import { KEY, keysOf, Sim, tcpEntry } from './sim.js';
+import { SyncProtocol } from '../../../src/sync/protocol.js';
 
 const M = 1; // master node id
 const B = 2; // backup node id
@@ -54,6 +55,17 @@ describe('sync protocol', () => {
     assert.equal(b.counters.drops['replay'] ?? 0, 0, 'nothing of the new epoch taken for a replay');
     assert.equal(sim.nodes.get(B)!.external.size, 149);
     assert.deepEqual(keysOf(sim.nodes.get(B)!.external.entries()), keysOf(sim.nodes.get(M)!.internal.entries()));
+  });
+
+  it('fills DATA datagrams to the budget: 27 IPv4 records in 1,400 bytes (24 header + 2 count + 27 × 48 + 32 MAC)', () => {
+    const p = new SyncProtocol({ nodeId: M, epoch: 100, maxDatagramBytes: 1400 });
+    p.handle({ type: 'role', role: 'master' }, 0);
+    const out = p.handle({ type: 'localMany', changes: Array.from({ length: 60 }, (_, i) => ({ op: 'upsert' as const, entry: tcpEntry(i) })) }, 1);
+    const sizes = out.flatMap((e) => (e.type === 'send' && e.msg.type === 'data' ? [encodeMessage(e.msg, KEY).length] : []));
+    const counts = out.flatMap((e) => (e.type === 'send' && e.msg.type === 'data' ? [e.msg.count] : []));
+    assert.deepEqual(counts.slice(0, 2), [27, 27], 'full datagrams leave at once');
+    assert.ok(sizes.every((n) => n <= 1400), `sizes ${sizes.join(', ')}`);
+    assert.equal(sizes[0], 24 + 2 + 27 * 48 + 32);
   });
 
   it('batches changes: many entries share a datagram', () => {
