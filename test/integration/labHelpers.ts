@@ -1,7 +1,7 @@
 // Shared plumbing for namespace tests: root check with a printed reason, a per-test lab prefix, and
 // "never two holders" sampling.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from 'mocha';
@@ -87,4 +87,12 @@ export function requireKeepalived(ctx: Context): void {
     console.log('      skipped: keepalived is not installed (apt-get install keepalived)');
     ctx.skip();
   }
+}
+
+/** A check script that fails while `<dir>/fail` exists (root-owned, 0755, in a 0755 root folder: see useScriptDir). */
+export function toggleScript(dir: string): { script: string; fail(): void; pass(): void } {
+  const script = join(dir, 'chk.sh');
+  writeFileSync(script, `#!/bin/sh\n[ ! -e '${dir}/fail' ]\n`, { mode: 0o755 });
+  chmodSync(script, 0o755);
+  return { script, fail: () => writeFileSync(join(dir, 'fail'), ''), pass: () => rmSync(join(dir, 'fail'), { force: true }) };
 }

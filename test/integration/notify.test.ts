@@ -2,12 +2,12 @@
 // order the transitions happened (vrrp_notify.c), including FAULT from a tracker and STOP on SIGTERM.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createReadStream, readFileSync, rmSync, writeFileSync, existsSync, type ReadStream } from 'node:fs';
+import { createReadStream, readFileSync, writeFileSync, existsSync, type ReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { type Lab } from '../../src/lab/netns.js';
 import { AgentSet, holders, waitFor } from '../../src/lab/agents.js';
 import { pairConfig } from '../../src/lab/pairConfig.js';
-import { usePairLab, useScriptDir } from './labHelpers.js';
+import { toggleScript, usePairLab, useScriptDir } from './labHelpers.js';
 
 const VIP = '10.1.0.100';
 const HOSTS = ['d1', 'd2'];
@@ -39,8 +39,8 @@ describe('integration: notify scripts and notify_fifo', function () {
     const note = join(dir, 'note.sh');
     // Each call appends its arguments as one line; a missing script must not disturb anything.
     writeFileSync(note, `#!/bin/sh\necho "$*" >> '${log}'\n`, { mode: 0o755 });
-    const chk = join(dir, 'chk.sh');
-    writeFileSync(chk, `#!/bin/sh\n[ ! -e '${dir}/fail' ]\n`, { mode: 0o755 });
+    const check = toggleScript(dir);
+    const chk = check.script;
     const file = join(dir, 'fault');
     writeFileSync(file, '0\n');
     const fifo = join(dir, 'notify.fifo');
@@ -79,9 +79,9 @@ describe('integration: notify scripts and notify_fifo', function () {
     agents.start('vipd', 'd2', pairConfig({ routerId: 'd2', priority: 100, version: 3, advertInt: 0.1, vips: [`${VIP}/24`] }));
     assert.ok(await onlyHolder('d1'));
 
-    writeFileSync(join(dir, 'fail'), ''); // 150 - 60 = 90: d2 preempts, d1 → BACKUP
+    check.fail(); // 150 - 60 = 90: d2 preempts, d1 → BACKUP
     assert.ok(await onlyHolder('d2'));
-    rmSync(join(dir, 'fail'));
+    check.pass();
     assert.ok(await onlyHolder('d1'));
     writeFileSync(file, '1\n'); // weight 0 and non-zero ⇒ FAULT
     assert.ok(await onlyHolder('d2'));

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { type Lab } from '../../src/lab/netns.js';
 import { AgentSet, holders, waitFor } from '../../src/lab/agents.js';
 import { pairConfig } from '../../src/lab/pairConfig.js';
-import { maxHoldersDuring, sleep, usePairLab, useScriptDir } from './labHelpers.js';
+import { maxHoldersDuring, sleep, toggleScript, usePairLab, useScriptDir } from './labHelpers.js';
 
 const VIP = '10.1.0.100';
 const HOSTS = ['d1', 'd2'];
@@ -33,13 +33,8 @@ describe('integration: reload (SIGHUP) of tracking and notify', function () {
 
   /** A check that fails while `<dir>/fail` exists. */
   function checkScript(): { block: string; fail(): void } {
-    const script = join(dir, 'chk.sh');
-    writeFileSync(script, `#!/bin/sh\n[ ! -e '${dir}/fail' ]\n`, { mode: 0o755 });
-    chmodSync(script, 0o755);
-    return {
-      block: `vrrp_script chk {\n    script "${script}"\n    interval 0.2\n    weight -60\n}\n`,
-      fail: () => writeFileSync(join(dir, 'fail'), ''),
-    };
+    const { script, fail } = toggleScript(dir);
+    return { block: `vrrp_script chk {\n    script "${script}"\n    interval 0.2\n    weight -60\n}\n`, fail };
   }
 
   it('a failing weighted vrrp_script added by SIGHUP to a running MASTER hands the VIP to the backup', async () => {

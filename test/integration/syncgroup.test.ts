@@ -3,11 +3,11 @@
 // both come back together.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createReadStream, rmSync, writeFileSync, type ReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { type Lab } from '../../src/lab/netns.js';
 import { AgentSet, holders, waitFor } from '../../src/lab/agents.js';
-import { usePairLab, useScriptDir } from './labHelpers.js';
+import { toggleScript, usePairLab, useScriptDir } from './labHelpers.js';
 
 const VIP1 = '10.1.0.100';
 const VIP2 = '10.1.0.101';
@@ -71,8 +71,8 @@ describe('integration: sync group with one tracked member', function () {
     waitFor(async () => (await holders(lab, HOSTS, VIP1)).join() === host && (await holders(lab, HOSTS, VIP2)).join() === host, 10_000, 20);
 
   it('moves both VIPs when only VI_1’s tracker fails, and brings both back', async () => {
-    const script = join(dir, 'chk.sh');
-    writeFileSync(script, `#!/bin/sh\n[ ! -e '${dir}/fail' ]\n`, { mode: 0o755 });
+    const check = toggleScript(dir);
+    const script = check.script;
     const fifo = join(dir, 'vrrp.fifo');
     execFileSync('mkfifo', [fifo]);
     let lines = '';
@@ -81,13 +81,13 @@ describe('integration: sync group with one tracked member', function () {
     agents.start('vipd', 'd2', config('d2', 100, null));
     assert.ok(await both('d1'), 'd1 holds both VIPs');
 
-    writeFileSync(join(dir, 'fail'), '');
+    check.fail();
     assert.ok(await both('d2'), 'd2 holds both VIPs after VI_1 on d1 went FAULT');
     assert.deepEqual(await holders(lab, ['d1'], VIP2), [], 'VI_2 left d1 although its own trackers are fine');
     assert.match(d1.output(), /\(VI_1\) Entering FAULT STATE \(track_script chk\)/);
     assert.match(d1.output(), /\(VI_2\) Entering FAULT STATE \(sync group\)/);
 
-    rmSync(join(dir, 'fail'));
+    check.pass();
     assert.ok(await both('d1'), 'both VIPs return to d1 together');
 
     // keepalived notifies the members first and the group last (vrrp_sync.c:140-244).

@@ -1,23 +1,15 @@
 // Tracking in the pair lab (design.md): a vrrp_script whose result is a file toggle in a temp folder, and a
 // track_file, move the VIP between two vipd directors the way keepalived's weights and FAULT rules say.
 import assert from 'node:assert/strict';
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Lab } from '../../src/lab/netns.js';
 import { AgentSet, holders, waitFor } from '../../src/lab/agents.js';
 import { pairConfig, type PairConfigOptions } from '../../src/lab/pairConfig.js';
-import { sleep, usePairLab, useScriptDir } from './labHelpers.js';
+import { sleep, toggleScript, usePairLab, useScriptDir } from './labHelpers.js';
 
 const VIP = '10.1.0.100';
 const HOSTS = ['d1', 'd2'];
-
-/** A check script that fails while `<dir>/fail` exists (root-owned, 0755, in a 0755 root folder). */
-function toggleScript(dir: string): { script: string; fail(): void; pass(): void } {
-  const script = join(dir, 'chk.sh');
-  writeFileSync(script, `#!/bin/sh\n[ ! -e '${dir}/fail' ]\n`, { mode: 0o755 });
-  chmodSync(script, 0o755);
-  return { script, fail: () => writeFileSync(join(dir, 'fail'), ''), pass: () => rmSync(join(dir, 'fail'), { force: true }) };
-}
 
 describe('integration: tracking (vrrp_script, track_file) in a vipd pair', function () {
   this.timeout(60_000);
