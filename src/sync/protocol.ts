@@ -8,7 +8,7 @@
 // range answers with a bulk instead of losing the entries for good, and every message has a per-message msgSeq
 // checked against a replay window (the MAC is checked by the codec before this core sees anything).
 import type { ConntrackEntry } from '../conntrack/types.js';
-import { copyRecord, OP_DELETE, OP_UPSERT, RECORD_MAX, recordLenAt, sameState, writeRecord } from '../conntrack/record.js';
+import { copyRecord, OP_DELETE, OP_UPSERT, RECORD_MAX, recordLenAt, writeRecord } from '../conntrack/record.js';
 import { HEADER_LEN, MAC_LEN, RELIABLE_TYPES, type SyncBody, type SyncMessage, type SyncRecord } from './codec.js';
 import { ConnTable } from './table.js';
 import { ReceiverState } from './receiver.js';
@@ -69,8 +69,6 @@ export type SyncEvent =
    * of events, sent without waiting for more (see handle()).
    */
   | { type: 'localRecords'; count: number; bytes: Uint8Array }
-  /** A fresh kernel dump (after becoming master or an event overrun): the internal cache becomes exactly this. */
-  | { type: 'localReset'; entries: Iterable<ConntrackEntry> }
   /** A message that passed decodeMessage() (MAC verified). */
   | { type: 'received'; msg: SyncMessage }
   | { type: 'timeout' }
@@ -280,9 +278,6 @@ export class SyncProtocol {
         // only leave those changes unreplicated for longer (conntrackd also flushes at the end of each loop).
         if (this.role === 'master') this.flushBatch(out);
         break;
-      case 'localReset':
-        this.onLocalReset(ev.entries, nowMs, out);
-        break;
       case 'received':
         this.onReceived(ev.msg, nowMs, out);
         break;
@@ -409,32 +404,6 @@ export class SyncProtocol {
     this.batch.add(buf, off, len, op);
     if (this.batchDeadline === null) this.batchDeadline = nowMs + this.cfg.flushDelayMs;
     return len;
-  }
-
-  /**
-   * A fresh kernel view. As master, stream only the difference from what we streamed before (after an event
-   * overrun this is the handful of lost events, not a 100,000-entry bulk); backups apply it like any change.
-   */
-  private onLocalReset(entries: Iterable<ConntrackEntry>, nowMs: number, out: SyncEffect[]): void {
-    if (this.role !== 'master') {
-      this.internal.replaceAll(entries);
-      return;
-    }
-    const next = new ConnTable();
-    for (const e of entries) next.upsert(e);
-    const internal = this.internal;
-    for (let s = 0; s < internal.slotLimit; s++) {
-      if (!internal.live(s) || next.find(internal.bufferOf(s), internal.offsetOf(s)) !== -1) continue;
-      copyRecord(internal.bufferOf(s), internal.offsetOf(s), this.scratch, 0, RECORD_MAX);
-      this.scratch[0] = OP_DELETE;
-      this.onLocalRecord(this.scratch, 0, nowMs, out);
-    }
-    for (let s = 0; s < next.slotLimit; s++) {
-      if (!next.live(s)) continue;
-      const [nb, no] = [next.bufferOf(s), next.offsetOf(s)];
-      const old = internal.find(nb, no);
-      if (old === -1 || !sameState(internal.bufferOf(old), internal.offsetOf(old), nb, no)) this.onLocalRecord(nb, no, nowMs, out);
-    }
   }
 
   private flushBatch(out: SyncEffect[]): void {

@@ -197,10 +197,10 @@ describe('sync protocol', () => {
     const sim = pair();
     changes(sim, 0, 40);
     sim.run(2000);
-    // B takes over: the shell commits B's external cache, refreshes its internal cache from the kernel dump.
+    // B takes over: the shell commits B's external cache, which then becomes its internal one.
     const b = sim.nodes.get(B)!;
     const committed = [...b.external.entries()];
-    sim.feed(B, { type: 'localReset', entries: committed });
+    b.adoptExternal();
     sim.feed(B, { type: 'role', role: 'master', committed: committed.length });
     sim.feed(M, { type: 'role', role: 'backup' });
     const m = sim.nodes.get(M)!;
@@ -231,7 +231,8 @@ describe('sync protocol', () => {
     sim.run(2000);
     sim.nodes.delete(M);
     sim.add({ nodeId: M, epoch: 101 });
-    sim.feed(M, { type: 'localReset', entries: [tcpEntry(0), tcpEntry(1)] });
+    // Its kernel dump at start: what it holds now.
+    sim.feed(M, { type: 'localMany', changes: [0, 1].map((i) => ({ op: 'upsert' as const, entry: tcpEntry(i) })) });
     sim.feed(M, { type: 'role', role: 'master' });
     sim.run(sim.nowMs + 2000);
     assert.deepEqual(keysOf(sim.nodes.get(B)!.external.entries()), keysOf([tcpEntry(0), tcpEntry(1)]));
