@@ -153,9 +153,7 @@ export class Daemon {
       }
     }
 
-    const stopping = [...plan.remove, ...restart].map((n) => this.byName(n)).filter((m): m is Managed => m !== undefined);
-    await Promise.all(stopping.map((m) => m.runner.shutdown()));
-    for (const m of stopping) this.forget(m);
+    await this.stopInstances([...plan.remove, ...restart]);
     for (const name of await this.vmacs.releaseExcept(next.instances)) this.closeFrameSender(name);
 
     for (const { m, cfg, source } of inPlace) {
@@ -164,18 +162,7 @@ export class Daemon {
       m.cfg = cfg;
     }
     this.config = next;
-    const started = this.build(planned, next, env.links);
-    // Plugins before the new runners start: tracking hands its current priorities and faults to the fresh
-    // cores (still INIT), exactly as at start-up; a restarted instance would otherwise run at base priority.
-    const change = { started: started.map((m) => m.cfg.name), removed: [...plan.remove] };
-    for (const p of this.plugins) {
-      try {
-        await p.reload?.(next, change);
-      } catch (err) {
-        this.o.logger.error(`${p.name}: ${(err as Error).message}`);
-      }
-    }
-    this.startRunners(started);
+    await this.startInstances(planned, env.links, plan.remove);
     this.o.logger.info(
       `reloaded: ${plan.add.length} added, ${plan.remove.length} removed, ${restart.length} restarted, ` +
         `${inPlace.length} changed in place, ${plan.unchanged.length} unchanged`,
@@ -332,6 +319,33 @@ export class Daemon {
     }
   }
 
+  /** Shut the named instances down and detach them (a reload or a rebind replaces them). */
+  private async stopInstances(names: readonly string[]): Promise<Managed[]> {
+    const stopping = names.map((n) => this.byName(n)).filter((m): m is Managed => m !== undefined);
+    await Promise.all(stopping.map((m) => m.runner.shutdown()));
+    for (const m of stopping) this.forget(m);
+    return stopping;
+  }
+
+  /**
+   * Build and start planned instances under the current config. Plugins hear of them before the runners start:
+   * tracking hands its current priorities and faults to the fresh cores (still INIT), exactly as at start-up; a
+   * restarted instance would otherwise run at base priority.
+   */
+  private async startInstances(planned: Planned[], links: LinkInfo[], removed: readonly string[]): Promise<Managed[]> {
+    const started = this.build(planned, this.config, links);
+    const change = { started: started.map((m) => m.cfg.name), removed: [...removed] };
+    for (const p of this.plugins) {
+      try {
+        await p.reload?.(this.config, change);
+      } catch (err) {
+        this.o.logger.error(`${p.name}: ${(err as Error).message}`);
+      }
+    }
+    this.startRunners(started);
+    return started;
+  }
+
   /** Detach a stopped instance: its unit stops, and its socket closes when no instance uses it any more. */
   private forget(m: Managed): void {
     this.managed.delete(m.cfg.name);
@@ -484,24 +498,13 @@ export class Daemon {
       return; // still pending: a later link or address event retries
     }
     for (const n of names) this.toRebind.delete(n);
-    const old = [...names].map((n) => this.byName(n)).filter((m): m is Managed => m !== undefined);
-    await Promise.all(old.map((m) => m.runner.shutdown()));
+    const old = await this.stopInstances([...names]);
     for (const m of old) {
-      this.forget(m);
       // The GARP/NA sockets were bound to the old index too; build() opens them again on the new one.
       this.closeFrameSender(m.link.name);
       this.closeFrameSender(m.vipLink.name);
     }
-    const started = this.build(planned, this.config, env.links);
-    const change = { started: started.map((m) => m.cfg.name), removed: [] };
-    for (const p of this.plugins) {
-      try {
-        await p.reload?.(this.config, change);
-      } catch (err) {
-        this.o.logger.error(`${p.name}: ${(err as Error).message}`);
-      }
-    }
-    this.startRunners(started);
+    const started = await this.startInstances(planned, env.links, []);
     for (const m of started) {
       const was = old.find((o) => o.cfg.name === m.cfg.name);
       if (was && was.link.ifindex !== m.link.ifindex) {

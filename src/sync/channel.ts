@@ -138,7 +138,7 @@ export class UdpSyncChannel implements SyncTransport {
       this.tx = DgramAsPromised.createSocket({ type, reuseAddr: true });
       await this.tx.bind(0, this.localAddress);
       if (this.o.mcastGroup) {
-        this.tx.setMulticastInterface(this.v6 ? `::%${this.o.interface}` : this.localAddress);
+        this.pointMulticastAt(this.tx);
         this.tx.setMulticastTTL(this.o.ttl ?? 1);
         this.tx.setMulticastLoopback(false);
       }
@@ -224,8 +224,13 @@ export class UdpSyncChannel implements SyncTransport {
     this.openReceiver(this.onDatagram);
     old.reader?.stop();
     if (old.fd >= 0) this.net.close(old.fd);
-    if (this.tx && this.o.mcastGroup) this.tx.setMulticastInterface(this.v6 ? `::%${ifname}` : this.localAddress);
+    if (this.tx && this.o.mcastGroup) this.pointMulticastAt(this.tx);
     return true;
+  }
+
+  /** Multicast leaves through the sync interface: by our address (IPv4) or by its name, resolved now (IPv6). */
+  private pointMulticastAt(tx: SocketAsPromised): void {
+    tx.setMulticastInterface(this.v6 ? `::%${this.o.interface}` : this.localAddress);
   }
 
   send(data: Buffer): void {
