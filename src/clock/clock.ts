@@ -1,0 +1,34 @@
+// The one clock port. Every timer and every clock read outside the composition root goes through a Clock passed
+// in from it: RealClock in the agent, VirtualClock in tests and the simulator, so every unit test runs on
+// virtual time and a test never has to sleep to see a timer fire.
+
+/** A scheduled callback; cancel() is idempotent and safe after it fired. */
+export interface Timer {
+  cancel(): void;
+}
+
+export interface Clock {
+  /** Monotonic milliseconds (cores take this as `nowMs`). */
+  now(): number;
+  /** Wall-clock milliseconds since the epoch: only for timestamps people or peers read, never for durations. */
+  wallNow(): number;
+  /** Run `cb` once `delayMs` from now (≤ 0: on the next turn, never synchronously). */
+  after(delayMs: number, cb: () => void): Timer;
+  /** Run `cb` once when now() reaches `deadlineMs` (a core's nextDeadline()). */
+  at(deadlineMs: number, cb: () => void): Timer;
+  /** Run `cb` every `intervalMs` until cancelled. */
+  every(intervalMs: number, cb: () => void): Timer;
+  /** Resolves after `delayMs`; with a signal, rejects nothing and resolves early when it aborts. */
+  sleep(delayMs: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** Races `work` against a bound on `clock`: resolves with its value, or 'timeout' once `ms` have passed. */
+export async function withinMs<T>(clock: Clock, ms: number, work: Promise<T>): Promise<T | 'timeout'> {
+  let timer: Timer | undefined;
+  const bound = new Promise<'timeout'>((resolve) => (timer = clock.after(ms, () => resolve('timeout'))));
+  try {
+    return await Promise.race([work, bound]);
+  } finally {
+    timer?.cancel();
+  }
+}
