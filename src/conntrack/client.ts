@@ -3,6 +3,7 @@
 // to the conntrack event groups, so a flood of events never delays the replies of a commit. Spawns nothing: no
 // `conntrack` binary.
 import * as C from './constants.js';
+import { internalError, VipdError } from '../errors/vipdError.js';
 import * as N from '../net/constants.js';
 import { errnoName } from '../net/netlinkMsg.js';
 import { NlWriter } from '../net/nlattr.js';
@@ -27,15 +28,17 @@ const EEXIST = 17;
 const EVENT_KINDS: readonly CtEventKind[] = ['new', 'update', 'destroy'];
 const EVENT_GROUPS = [C.NFNLGRP_CONNTRACK_NEW, C.NFNLGRP_CONNTRACK_UPDATE, C.NFNLGRP_CONNTRACK_DESTROY];
 
-export class CtNetlinkError extends Error {
+/** A failed ctnetlink request; `errno` and `sysCode` ("EPERM", …) say why. */
+export class CtNetlinkError extends VipdError<'VIPD_ERR_CONNTRACK'> {
+  override name = 'CtNetlinkError';
+  readonly sysCode: string;
+
   constructor(
     readonly errno: number,
     what: string,
   ) {
-    super(`ctnetlink ${what}: ${errnoName(errno)}`);
-  }
-  get code(): string {
-    return errnoName(this.errno);
+    super('VIPD_ERR_CONNTRACK', `ctnetlink ${what}: ${errnoName(errno)}`);
+    this.sysCode = errnoName(errno);
   }
 }
 
@@ -135,7 +138,7 @@ export class CtNetlink implements ConntrackPort {
   }
 
   subscribe(handlers: CtEventHandlers): void {
-    if (this.ev) throw new Error('ctnetlink: already subscribed');
+    if (this.ev) throw internalError('ctnetlink: already subscribed');
     const ev = new NetlinkSocket(N.NETLINK_NETFILTER, {
       native: this.opts.native,
       groups: EVENT_GROUPS,
