@@ -3,6 +3,7 @@
 // to the conntrack event groups, so a flood of events never delays the replies of a commit. Spawns nothing: no
 // `conntrack` binary.
 import * as C from './constants.js';
+import { CONNTRACK_DROP_REASONS, zeroCounts, type ConntrackDropReason } from './drops.js';
 import { internalError, VipdError } from '../errors/vipdError.js';
 import * as N from '../net/constants.js';
 import { errnoName } from '../net/netlinkMsg.js';
@@ -77,7 +78,13 @@ export interface ConntrackPort {
   /** Optional: stop receiving events while a commit runs (the caller resyncs from a dump afterwards). */
   pauseEvents?(paused: boolean): void;
   /** Event counters, when the port has them. */
-  readonly stats?: { overruns: number; eventsReceived: number; eventsDropped: number };
+  readonly stats?: {
+    overruns: number;
+    eventsReceived: number;
+    eventsDropped: number;
+    /** Kernel messages (events and dump replies) that did not decode, by reason, 0 included. */
+    readonly drops?: Readonly<Record<ConntrackDropReason, number>>;
+  };
 }
 
 /** Compact records (src/conntrack/record.ts) addressed by reference, e.g. the sync cache's slots. */
@@ -123,7 +130,7 @@ export class CtNetlink implements ConntrackPort {
   private eventsPaused = false;
   private closed = false;
   /** Counters for metrics/tests. */
-  readonly stats = { overruns: 0, eventsReceived: 0, eventsDropped: 0 };
+  readonly stats = { overruns: 0, eventsReceived: 0, eventsDropped: 0, drops: zeroCounts(CONNTRACK_DROP_REASONS) };
 
   constructor(private readonly opts: CtNetlinkOptions = {}) {
     this.window = opts.window ?? 1024;
@@ -156,6 +163,7 @@ export class CtNetlink implements ConntrackPort {
       const kind = decodeConntrackRecord(buf, start, end, type, flags, this.scratch, rec, 0);
       if (typeof kind === 'string') {
         this.stats.eventsDropped++;
+        this.stats.drops[kind]++;
         return;
       }
       this.stats.eventsReceived++;
@@ -178,7 +186,8 @@ export class CtNetlink implements ConntrackPort {
       await this.req
         .requestEach({ type, payload: dumpPayload(family) }, (m) => {
           const d = decodeConntrack(m, this.scratch);
-          if (!('drop' in d)) entries.push(d.entry);
+          if ('drop' in d) this.stats.drops[d.drop]++;
+          else entries.push(d.entry);
         })
         .catch((err: VipdNetError) => {
           throw new CtNetlinkError(errnoOf(err), `dump (${err.message})`);
