@@ -43,7 +43,7 @@ export const ERROR_CODES = {
   },
   VIPD_ERR_SEND_FAILED: {
     meaning: 'the kernel refused to send a packet (link down, no route, frame too short …)',
-    action: 'check the interface state and routes; vipd keeps running and retries at the next advert',
+    action: 'check the interface state and routes; vipd logs it and keeps running',
   },
   VIPD_ERR_SEND_WOULD_BLOCK: {
     meaning: 'a socket send buffer was full, so a packet was not sent',
@@ -83,7 +83,7 @@ export const ERROR_CODES = {
   },
   VIPD_ERR_CONNTRACK: {
     meaning: 'a ctnetlink request (conntrack dump) failed; the errno is in the message',
-    action: 'check that nf_conntrack_netlink is loaded and vipd has CAP_NET_ADMIN; connection sync retries with the next dump',
+    action: 'check that nf_conntrack_netlink is loaded and vipd has CAP_NET_ADMIN (the errno in the message says which)',
   },
   VIPD_ERR_STATUS_NOT_RUNNING: {
     meaning: '`vipd status`: nothing listens at the status address or socket',
