@@ -8,6 +8,7 @@
 // (or confirmTimeoutMs), then rebuilds its external cache from the new master's bulk.
 import { performance } from 'node:perf_hooks';
 import type { CommitResult, ConntrackPort } from '../conntrack/client.js';
+import type { ConntrackDropReason } from '../conntrack/drops.js';
 import { entryKey, type ConntrackEntry } from '../conntrack/types.js';
 import { copyRecord, OP_DELETE, readRecord, RECORD_MAX, recordLenAt, sameState } from '../conntrack/record.js';
 import { decodeMessage, encodeMessage, type SyncMessage, type SyncRecord } from './codec.js';
@@ -65,7 +66,7 @@ export interface SyncSnapshot {
    */
   drops: Record<SyncDropReason, number>;
   /** Kernel messages that did not decode, by reason (src/conntrack/drops.ts), when the port counts them. */
-  kernelDrops: Record<string, number> | null;
+  kernelDrops: Record<ConntrackDropReason, number> | null;
   kernelOverruns: number;
   /** Conntrack events read from the kernel, and those that did not decode (null when the port has no counters). */
   kernelEvents: number | null;
