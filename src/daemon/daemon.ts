@@ -7,7 +7,7 @@ import { primaryIpv4, linkLocalIpv6 } from '../net/rtnetlink.js';
 import type { VrrpPacketMeta, VrrpTransport } from '../net/types.js';
 import { VrrpInstance } from '../vrrp/instance.js';
 import { DROP_REASONS } from '../vrrp/drops.js';
-import { AH_IP_PROTOCOL } from '../vrrp/constants.js';
+import { AH_HEADER_LEN, AH_IP_PROTOCOL } from '../vrrp/constants.js';
 import { ahReceiveFor, type AhReceive } from './ahReceive.js';
 import type { Vip, VrrpState } from '../vrrp/types.js';
 import { createVipdMetrics, type VipdMetrics } from '../metrics/registry.js';
@@ -587,8 +587,9 @@ function facts(link: LinkInfo, addresses: readonly AddressInfo[]) {
 function peekVrid(packet: Buffer, family: 4 | 6): number | null {
   if (family === 6) return packet.length >= 2 ? packet[1]! : null;
   if (packet.length < 1) return null;
-  const ihl = (packet[0]! & 0x0f) * 4;
-  return packet.length > ihl + 1 ? packet[ihl + 1]! : null;
+  // keepalived's AH header (IP protocol 51) sits between the IP and the VRRP headers.
+  const vrrpAt = (packet[0]! & 0x0f) * 4 + (packet.length > 9 && packet[9] === AH_IP_PROTOCOL ? AH_HEADER_LEN : 0);
+  return packet.length > vrrpAt + 1 ? packet[vrrpAt + 1]! : null;
 }
 
 function hostnameOrUnknown(): string {
