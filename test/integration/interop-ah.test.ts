@@ -70,6 +70,43 @@ describe('integration: auth_type AH interop with real keepalived', function () {
     }
   }
 
+  // keepalived's known AH quirk: an address owner (255, state MASTER) restarted at once starts again at sequence 1
+  // while the backup's counter is far above it. The backup drops those adverts as replays, takes over when its
+  // Master_Down timer fires, and its next number (counter + 1) is accepted by the owner, which raises its own
+  // counter to it (keepalived also adds one: "Syncing seq_num") and answers with a number above, which the backup
+  // accepts and yields to. The backup is MASTER for a moment, then the owner is alone again — on both sides.
+  for (const [owner, other] of roles) {
+    it(`restart quirk: ${owner} as owner (255) killed and restarted at once; ${other} drops its adverts as replays, takes over, and both resync`, async () => {
+      const ownerConf = (): string =>
+        pairConfig({ routerId: 'd1', priority: 255, state: 'MASTER', version: 2, advertInt: 1, vips: [`${VIP}/24`], authType: 'AH', authPass: 'ahsecret' });
+      let d1 = agents.start(owner, 'd1', ownerConf());
+      const d2 = agents.start(other, 'd2', conf('d2', 100, false), [], other === 'vipd' ? { metricsListen: LISTEN } : {});
+      const logs = () => `\n--- d1 ${owner}\n${d1.output().slice(-2500)}\n--- d2 ${other}\n${d2.output().slice(-2500)}`;
+      assert.ok(await only('d1'), `owner on d1 is the only holder${logs()}`);
+      await new Promise((r) => setTimeout(r, 4000)); // a few adverts: the backup's counter is well above 1
+      assert.doesNotMatch(d2.output(), /Entering MASTER STATE/, `d2 has been BACKUP all along${logs()}`);
+      if (owner === 'keepalived') {
+        // The VRRP child first, so that nothing sends a priority-0 advert on its way out.
+        process.kill(Number(readFileSync(`${agents.dir}/d1-vrrp.pid`, 'utf8').trim()), 'SIGKILL');
+      }
+      await d1.stop('SIGKILL');
+      // A SIGKILLed keepalived leaves its pid files behind ("daemon is already running" otherwise).
+      for (const f of ['d1-keepalived.pid', 'd1-vrrp.pid']) rmSync(`${agents.dir}/${f}`, { force: true });
+      d1 = agents.start(owner, 'd1', ownerConf());
+
+      const replays = async (): Promise<boolean> => {
+        if (other === 'keepalived') return /IPSEC-AH : sequence number \d+ already processed/.test(d2.output());
+        const text = (await lab.exec('d2', [process.execPath, '-e', `fetch('http://${LISTEN}/metrics').then(r => r.text()).then(t => process.stdout.write(t))`])).stdout;
+        return sample(text, 'vipd_drops_total', { iname: 'VI_1', reason: 'ah_seq_replay' }) > 0;
+      };
+      assert.ok(await waitFor(replays, 15_000, 200), `${other} dropped the restarted owner's adverts as replays${logs()}`);
+      assert.ok(await waitFor(() => /Entering MASTER STATE/.test(d2.output()), 15_000, 50), `${other} took over meanwhile${logs()}`);
+      assert.ok(await only('d1'), `the owner ends up the only holder again${logs()}`);
+      assert.equal(await maxHoldersDuring(lab, HOSTS, VIP, 3000), 1, `and stays so${logs()}`);
+      if (owner === 'keepalived') assert.match(d1.output(), /IPSEC-AH : Syncing seq_num/, `keepalived synced to vipd's sequence${logs()}`);
+    });
+  }
+
   it('different keys: each side drops the other (vipd ah_icv_mismatch, keepalived auth_failure), so both hold the VIP', async () => {
     rmSync(KEEPALIVED_STATS, { force: true });
     const v = agents.start('vipd', 'd1', conf('d1', 150, false, 'keyone'), [], { metricsListen: LISTEN });
