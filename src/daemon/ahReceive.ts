@@ -35,11 +35,12 @@ export function ahReceiveFor(
       });
       if (reason === null) return true;
       metrics.drop(reason);
-      // keepalived: "(VI_1) IPSEC-AH : sequence number %u already processed. Packet dropped. Local(%u)"
-      const seq = packet.length >= 32 ? packet.readUInt32BE(((packet[0]! & 0x0f) * 4) + 8) : 0;
+      // keepalived's wording (vrrp_in_chk_ipsecah), then the sender. screen() decoded the packet, so the AH
+      // sequence field (IP header + 8) is there.
+      const seq = packet.readUInt32BE((packet[0]! & 0x0f) * 4 + 8);
       rateLog.warn(
         `drop:${reason}`,
-        `(${instance.name}) IPSEC-AH : sequence number ${seq} from ${meta.src ?? '?'} already processed. Packet dropped. Local(${session.sequence})`,
+        `(${instance.name}) IPSEC-AH : sequence number ${seq} already processed. Packet dropped. Local(${session.sequence}) (from ${meta.src ?? '?'})`,
         clock(),
       );
       return false;

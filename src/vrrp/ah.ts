@@ -7,11 +7,11 @@
 // offset, header checksum; keepalived also zeroes the TTL when the instance is unicast, never for multicast),
 // the AH header with the ICV zeroed, and the VRRP message. Pure: node:crypto's HMAC is computation, not I/O.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { formatIpv4, parseIpv4 } from '../ip/address.js';
+import { parseIpv4 } from '../ip/address.js';
 import { buildIpv4Header } from './codec.js';
 import { AH_HEADER_LEN, AH_ICV_LEN, AH_IP_PROTOCOL, AH_PAYLOAD_LEN, AUTH_DATA_LEN, VRRP_IP_PROTOCOL } from './constants.js';
 
-/** The AH header as it is on the wire. */
+/** The AH header as it is on the wire (decoded by codec.ts decodeIpv4Packet). */
 export interface AhHeader {
   readonly nextHeader: number;
   readonly payloadLen: number;
@@ -26,16 +26,6 @@ export function ahKey(password: string | Uint8Array): Buffer {
   const key = Buffer.alloc(AUTH_DATA_LEN);
   Buffer.from(password).subarray(0, AUTH_DATA_LEN).copy(key);
   return key;
-}
-
-export function parseAhHeader(buf: Buffer, offset: number): AhHeader {
-  return {
-    nextHeader: buf[offset]!,
-    payloadLen: buf[offset + 1]!,
-    spi: buf.readUInt32BE(offset + 4),
-    seq: buf.readUInt32BE(offset + 8),
-    icv: Buffer.from(buf.subarray(offset + 12, offset + AH_HEADER_LEN)),
-  };
 }
 
 /**
@@ -65,12 +55,6 @@ export function spiFor(src: string): number {
   const s = parseIpv4(src);
   if (!s) throw new Error(`bad IPv4 source ${src}`);
   return s.readUInt32BE(0);
-}
-
-export function formatSpi(spi: number): string {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(spi >>> 0, 0);
-  return formatIpv4(b);
 }
 
 export interface AhPacketOptions {
