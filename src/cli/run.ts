@@ -28,6 +28,10 @@ export interface RunOptions {
 }
 
 export async function runCommand(opts: RunOptions): Promise<number> {
+  // A log reader that went away (`vipd run | head`, a dead journald pipe) must not make every later log line an
+  // uncaught EPIPE that the handler below logs again — a busy loop that starved SIGTERM. The lines are lost; the
+  // agent and its VIPs are not.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   const logger = createLogger({ format: opts.logFormat, minLevel: opts.logLevel });
   const { config, diagnostics } = loadConfig(opts.configPath, { configId: opts.configId, strict: opts.strict });
   // net_namespace: move into the namespace before anything is opened or printed (the re-executed process
