@@ -5,6 +5,7 @@
 // finds itself inside and goes on. This runs once at start-up, never on the failover path.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { VipdError } from '../errors/vipdError.js';
 import { nativeNet } from '../net/native.js';
 
 /** Where `ip netns add NAME` binds a namespace (keepalived: RUNSTATEDIR "/netns/"; /var/run is /run). */
@@ -81,7 +82,7 @@ export function processNetnsPorts(): NetnsPorts {
     },
     execIn: (nsPath, argv) => {
       const net = nativeNet();
-      if (!net.execInNetns) throw new Error('the vipd_net addon predates execInNetns; rebuild it with `npm ci`');
+      if (!net.execInNetns) throw new VipdError('VIPD_ERR_NATIVE_UNAVAILABLE', 'the vipd_net addon predates execInNetns; rebuild it with `npm ci`');
       return net.execInNetns(nsPath, argv);
     },
     env: process.env,
