@@ -10,9 +10,6 @@ const SAMPLES = '/usr/share/doc/keepalived/samples';
 /** What each sample must report when it is refused: the keywords vipd refuses, found at their lines. */
 const REFUSED: Record<string, RegExp[]> = {
   'keepalived.conf.vrrp.lvs_syncd': [/lvs_sync_daemon/],
-  'keepalived.conf.vrrp.rules': [/virtual_rules/],
-  // Only unicast routes are installed; blackhole and multipath ("or") routes are refused, not ignored.
-  'keepalived.conf.vrrp.routes': [/blackhole/, /\bor\b/],
   'keepalived.conf.conditional_conf': [/net_namespace/],
 };
 
