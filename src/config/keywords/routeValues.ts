@@ -4,6 +4,17 @@ import type { PrefixConfig } from '../types.js';
 import { parsePrefix, type ParseCtx } from '../values.js';
 import { parseCNumber } from '../iproute2Names.js';
 
+/**
+ * Thrown inside a route/rule line parser to skip the line (keepalived's `goto err`), or with `refused` to refuse
+ * it as something vipd cannot install; the parsers catch it, it never leaves them.
+ */
+export class SkipLine {
+  constructor(
+    readonly message: string,
+    readonly refused = false,
+  ) {}
+}
+
 /** `ADDR[/LEN]`, or default/any/all (family decided later), as keepalived parse_route(). */
 export function routePrefix(text: string): { prefix: PrefixConfig | null; family: 'inet' | 'inet6' | null } | null {
   if (text === 'default' || text === 'any' || text === 'all') return { prefix: null, family: null };

@@ -9,7 +9,8 @@ import type { Statement } from '../tree.js';
 import type { PrefixConfig, RouteConfig, RouteMetricName, RouteNextHopConfig, RouteType } from '../types.js';
 import { parseAddress, type ParseCtx } from '../values.js';
 import { parseCNumber } from '../iproute2Names.js';
-import { hostBitsSet, realmsValue, routePrefix, rttValue, u32 } from './routeValues.js';
+import { parseNexthops } from './routeNexthops.js';
+import { hostBitsSet, realmsValue, routePrefix, rttValue, SkipLine as Skip, u32 } from './routeValues.js';
 
 const RTPROT_KEEPALIVED = 18;
 const RT_TABLE_MAIN = 254;
@@ -65,11 +66,6 @@ interface Draft {
   nexthops: RouteNextHopConfig[];
   mode: 'prepend' | 'add' | 'append';
   noTrack: boolean;
-}
-
-/** Thrown inside the parser to skip the entry (keepalived's `goto err`); never escapes parseRoute. */
-class Skip {
-  constructor(readonly message: string, readonly refused = false) {}
 }
 
 /** One route line; null when it is skipped (reported) or refused (reported as an error). */
@@ -292,7 +288,7 @@ function parseWords(words: readonly string[], d: Draft, e: Statement, ctx: Parse
       }
       case 'nexthop':
         if (d.nexthops.length > 0) throw new Skip('cannot specify nexthops with an "or" route');
-        parseNexthops(words, i, d, ctx);
+        d.nexthops = parseNexthops(words, i, ctx, (f) => setFamily(d, f, 'next hops'), () => d.family);
         return;
       case 'no_track':
         d.noTrack = true;
@@ -348,68 +344,4 @@ function parseWords(words: readonly string[], d: Draft, e: Statement, ctx: Parse
     d.destination = p.prefix;
     d.hasDestination = true;
   }
-}
-
-/** `nexthop via A [dev IF] [weight N] [onlink] [realms R] nexthop …` up to the end of the line. */
-function parseNexthops(words: readonly string[], start: number, d: Draft, ctx: ParseCtx): void {
-  let i = start;
-  while (i < words.length && words[i] === 'nexthop') {
-    i++;
-    const nh: { via: string | null; dev: string | null; weight: number | null; onlink: boolean; realms: number | null } = {
-      via: null, dev: null, weight: null, onlink: false, realms: null,
-    };
-    const value = (w: string): string => {
-      const v = words[++i];
-      if (v === undefined) throw new Skip(`nexthop '${w}' needs a value`);
-      return v;
-    };
-    let more = true;
-    while (more && i < words.length) {
-      const w = words[i]!;
-      switch (w) {
-        case 'via': {
-          let v = value(w);
-          if (v === 'inet' || v === 'inet6') {
-            setFamily(d, v, 'addresses');
-            v = value(w);
-          }
-          const a = parseAddress(v);
-          if (!a) throw new Skip(`invalid nexthop address '${v}'`);
-          setFamily(d, a.family, 'next hops');
-          nh.via = a.address;
-          break;
-        }
-        case 'dev':
-          nh.dev = value(w);
-          break;
-        case 'weight': {
-          const n = u32(value(w), 256);
-          if (n === null || n === 0) throw new Skip(`invalid weight '${words[i]}' (1..256)`);
-          nh.weight = n;
-          break;
-        }
-        case 'onlink':
-          nh.onlink = true;
-          break;
-        case 'realms': {
-          const r = realmsValue(value(w), ctx);
-          if (r === null) throw new Skip(`invalid realms '${words[i]}'`);
-          if (d.family === 'inet6') throw new Skip('realms are only supported for IPv4');
-          d.family = 'inet';
-          nh.realms = r;
-          break;
-        }
-        case 'encap':
-          throw new Skip("nexthop 'encap' (lightweight tunnel encapsulation) is not supported by vipd", true);
-        case 'as':
-          throw new Skip("'as [to]' (nat) not supported", true);
-        default:
-          more = false;
-          continue;
-      }
-      i++;
-    }
-    d.nexthops.push(nh);
-  }
-  if (i < words.length) throw new Skip(`route has trailing nonsense after nexthops - ${words[i]}`);
 }

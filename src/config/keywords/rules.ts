@@ -7,7 +7,7 @@ import type { Statement } from '../tree.js';
 import type { PrefixConfig, RuleAction, RuleConfig } from '../types.js';
 import { parseCNumber } from '../iproute2Names.js';
 import type { ParseCtx } from '../values.js';
-import { realmsValue, routePrefix, u32 } from './routeValues.js';
+import { realmsValue, routePrefix, SkipLine as Skip, u32 } from './routeValues.js';
 
 const RTPROT_KEEPALIVED = 18;
 
@@ -16,10 +16,6 @@ const IP_PROTOCOLS: Readonly<Record<string, number>> = {
   icmp: 1, igmp: 2, tcp: 6, udp: 17, gre: 47, esp: 50, ah: 51, 'ipv6-icmp': 58, icmpv6: 58, ospf: 89, vrrp: 112,
   sctp: 132, udplite: 136, mpls: 137,
 };
-
-class Skip {
-  constructor(readonly message: string) {}
-}
 
 interface Draft {
   family: 'inet' | 'inet6' | null;
