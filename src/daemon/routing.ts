@@ -17,7 +17,7 @@ export interface RoutingOs {
 
 type IfindexOf = (name: string) => number | undefined;
 
-/** A configured route as an rtnetlink spec; an unknown `dev` is left out (the kernel then picks by gateway). */
+/** A configured route as an rtnetlink spec; an unknown `dev` is left out (routingSet notes it as missing). */
 export function routeSpec(r: RouteConfig, ifindexOf: IfindexOf): RouteSpec {
   const ifindex = r.dev ? ifindexOf(r.dev) : undefined;
   const nexthops: NextHopSpec[] = r.nexthops.map((n) => {
@@ -89,13 +89,17 @@ export function ruleSpec(r: RuleConfig): RuleSpec {
 
 /** A resolved set of routes and rules with the config lines they came from (for messages). */
 export interface RoutingSet {
-  readonly routes: readonly { readonly spec: RouteSpec; readonly cfg: RouteConfig }[];
+  /** `missing`: interfaces the line names that did not exist when it was resolved; such a route is not sent. */
+  readonly routes: readonly { readonly spec: RouteSpec; readonly cfg: RouteConfig; readonly missing?: readonly string[] }[];
   readonly rules: readonly { readonly spec: RuleSpec; readonly cfg: RuleConfig }[];
 }
 
 export function routingSet(routes: readonly RouteConfig[], rules: readonly RuleConfig[], ifindexOf: IfindexOf): RoutingSet {
   return {
-    routes: routes.map((cfg) => ({ cfg, spec: routeSpec(cfg, ifindexOf) })),
+    routes: routes.map((cfg) => {
+      const missing = [cfg.dev, ...cfg.nexthops.map((n) => n.dev)].filter((d): d is string => d !== null && ifindexOf(d) === undefined);
+      return { cfg, spec: routeSpec(cfg, ifindexOf), ...(missing.length ? { missing } : {}) };
+    }),
     rules: rules.map((cfg) => ({ cfg, spec: ruleSpec(cfg) })),
   };
 }
@@ -108,6 +112,11 @@ function line(cfg: RouteConfig | RuleConfig): string {
 export async function installRouting(os: RoutingOs, set: RoutingSet, logger: Logger, who: string): Promise<number> {
   let failed = 0;
   for (const r of set.routes) {
+    if (r.missing) {
+      failed++;
+      logger.error(`${who} cannot add route ${line(r.cfg)}: interface ${r.missing.join(', ')} does not exist`);
+      continue;
+    }
     await os.addRoute(r.spec).catch((err: unknown) => {
       failed++;
       logger.error(`${who} cannot add route ${line(r.cfg)}: ${(err as Error).message}`);
@@ -132,6 +141,7 @@ export async function removeRouting(os: RoutingOs, set: RoutingSet, logger: Logg
     });
   }
   for (const r of [...set.routes].reverse()) {
+    if (r.missing) continue; // never sent
     await os.removeRoute(r.spec).catch((err: unknown) => {
       failed++;
       logger.error(`${who} cannot remove route ${line(r.cfg)}: ${(err as Error).message}`);
