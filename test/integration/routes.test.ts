@@ -118,4 +118,22 @@ describe('integration: routes and rules (static_*, virtual_*)', function () {
       assert.match(l, /^32766:\tfrom all lookup main\s*$/m, `${h}: the kernel's own rules are untouched`);
     }
   });
+
+  it('installs exactly what keepalived 2.2.7 installs for the same file (a dev-only route aside: vipd gives it scope link)', async function () {
+    const kernelView = async () => `${(await routes('d1')).replace(/^.*table local.*\n/gm, '')}\n${await rules('d1')}`;
+    const capture = async (kind: 'vipd' | 'keepalived') => {
+      const a = agents.start(kind, 'd1', conf('d1', 150));
+      assert.ok(await waitFor(async () => (await holders(lab, ['d1'], VIP)).length === 1, 10_000, 20), `${kind} takes the VIP\n${a.output()}`);
+      assert.ok(await shows('d1', VIRTUAL_ROUTES, VIRTUAL_RULES, true), `${kind} installed the virtual set\n${await explain('d1')}\n${a.output()}`);
+      const view = await kernelView();
+      await a.stop();
+      assert.ok(await shows('d1', [...VIRTUAL_ROUTES, STATIC_ROUTES[1]!], [...VIRTUAL_RULES, ...STATIC_RULES], false), `${kind} removed everything at stop\n${await explain('d1')}`);
+      return view;
+    };
+    const keepalived = await capture('keepalived');
+    const vipd = await capture('vipd');
+    // keepalived sends scope global for every route without `scope`; vipd follows `ip route add` (link for a
+    // unicast route without gateway, so it can resolve other routes' gateways). No such line in this config:
+    assert.equal(vipd, keepalived);
+  });
 });
