@@ -18,6 +18,7 @@ export function openDirectorOs(): DirectorOs {
     removeRoute: (spec) => rtnl.removeRoute(spec),
     addRule: (spec) => rtnl.addRule(spec),
     removeRule: (spec) => rtnl.removeRule(spec),
+    watchRoutingDeletions: (cb) => rtnl.watchRoutingDeletions(cb),
     watchLinks: (cb) => rtnl.watchLinks(cb),
     watchAddresses: (cb) => rtnl.watchAddresses(cb),
     openVrrp: (spec) =>

@@ -2,8 +2,8 @@
 // (vrrp_iproute.c netlink_route): a struct rtmsg (linux/rtnetlink.h) followed by RTA_* attributes, with
 // RTA_METRICS (nested RTAX_*) and RTA_MULTIPATH (struct rtnexthop + its own RTA_* each). Pure.
 import * as C from './constants.js';
-import { parseAddress } from '../ip/address.js';
-import { attrBytes, attrU32, attrU8, encodeAttrs, type NlAttr } from './nlattr.js';
+import { formatAddress, parseAddress } from '../ip/address.js';
+import { attrBytes, attrMap, attrU32, attrU8, decodeAttrs, encodeAttrs, readAttrU32, type NlAttr } from './nlattr.js';
 import { invalidAddress } from './errors.js';
 import { writeU16Host, writeU32Host } from './sockaddr.js';
 
@@ -170,4 +170,57 @@ function encodeNexthops(hops: readonly NextHopSpec[], addrLen: number): Buffer {
       return Buffer.concat([head, attrs]);
     }),
   );
+}
+
+/**
+ * What identifies a route in the kernel's table (fib_table_lookup / ip6 fib node): enough to tell that a route
+ * the kernel reports deleted (RTM_DELROUTE) is one we installed. The metric is the kernel's: IPv6 gives 1024 to
+ * a route added without one (IP6_RT_PRIO_USER), IPv4 0.
+ */
+export interface RouteKey {
+  readonly family: 4 | 6;
+  readonly destination: string;
+  readonly prefixLen: number;
+  readonly table: number;
+  readonly type: number;
+  readonly tos: number;
+  readonly metric: number;
+  readonly protocol: number;
+}
+
+const IP6_RT_PRIO_USER = 1024;
+
+export function routeKey(spec: RouteSpec): RouteKey {
+  const family = spec.destination.includes(':') ? 6 : 4;
+  return {
+    family,
+    destination: formatAddress(parseAddress(spec.destination) ?? Buffer.alloc(family === 4 ? 4 : 16)),
+    prefixLen: spec.prefixLen,
+    table: spec.table ?? C.RT_TABLE_MAIN,
+    type: RTN_TYPES[spec.type ?? 'unicast'],
+    tos: spec.tos ?? 0,
+    metric: spec.metric ?? (family === 6 ? IP6_RT_PRIO_USER : 0),
+    protocol: spec.protocol ?? C.RTPROT_KEEPALIVED,
+  };
+}
+
+/** The key of an RTM_NEWROUTE/RTM_DELROUTE body; null when it is not an IPv4/IPv6 route or is malformed. */
+export function decodeRouteKey(payload: Buffer): RouteKey | null {
+  if (payload.length < RTMSG_LEN) return null;
+  const family = payload[0] === C.AF_INET ? 4 : payload[0] === C.AF_INET6 ? 6 : null;
+  if (family === null) return null;
+  const alen = family === 4 ? 4 : 16;
+  const a = attrMap(decodeAttrs(payload, RTMSG_LEN));
+  const dst = a.get(C.RTA_DST);
+  if (dst !== undefined && dst.length !== alen) return null;
+  return {
+    family,
+    destination: formatAddress(dst ?? Buffer.alloc(alen)),
+    prefixLen: payload[1]!,
+    table: readAttrU32(a.get(C.RTA_TABLE)) ?? payload[4]!,
+    type: payload[7]!,
+    tos: payload[3]!,
+    metric: readAttrU32(a.get(C.RTA_PRIORITY)) ?? 0,
+    protocol: payload[5]!,
+  };
 }

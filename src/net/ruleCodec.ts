@@ -2,7 +2,7 @@
 // a struct fib_rule_hdr (linux/fib_rules.h) followed by FRA_* attributes. Pure.
 import * as C from './constants.js';
 import { parseAddress } from '../ip/address.js';
-import { attrBytes, attrString, attrU32, attrU8, encodeAttrs, type NlAttr } from './nlattr.js';
+import { attrBytes, attrMap, attrString, attrU32, attrU8, decodeAttrs, encodeAttrs, readAttrU32, readAttrU8, type NlAttr } from './nlattr.js';
 import { invalidAddress } from './errors.js';
 import { writeU16Host, writeU32Host } from './sockaddr.js';
 
@@ -128,4 +128,38 @@ export function encodeRuleRequest(spec: RuleSpec): Buffer {
   if (spec.dport) a.push(range(FRA_DPORT_RANGE, spec.dport, 2));
   if (spec.action === 'goto') a.push(attrU32(FRA_GOTO, spec.goto ?? 0));
   return Buffer.concat([h, encodeAttrs(a)]);
+}
+
+/** What tells one of our rules apart in an RTM_DELRULE: keepalived gives every rule its own preference. */
+export interface RuleKey {
+  readonly family: 4 | 6;
+  readonly priority: number;
+  readonly action: number;
+  readonly table: number;
+  readonly protocol: number;
+}
+
+export function ruleKey(spec: RuleSpec): RuleKey {
+  return {
+    family: spec.family,
+    priority: spec.priority ?? 0,
+    action: FR_ACT[spec.action],
+    table: spec.action === 'table' && !spec.l3mdev ? (spec.table ?? C.RT_TABLE_MAIN) : C.RT_TABLE_UNSPEC,
+    protocol: spec.protocol ?? C.RTPROT_KEEPALIVED,
+  };
+}
+
+/** The key of an RTM_NEWRULE/RTM_DELRULE body; null when it is not IPv4/IPv6 or is malformed. */
+export function decodeRuleKey(payload: Buffer): RuleKey | null {
+  if (payload.length < FIB_RULE_HDR_LEN) return null;
+  const family = payload[0] === C.AF_INET ? 4 : payload[0] === C.AF_INET6 ? 6 : null;
+  if (family === null) return null;
+  const a = attrMap(decodeAttrs(payload, FIB_RULE_HDR_LEN));
+  return {
+    family,
+    priority: readAttrU32(a.get(FRA_PRIORITY)) ?? 0,
+    action: payload[7]!,
+    table: readAttrU32(a.get(FRA_TABLE)) ?? payload[4]!,
+    protocol: readAttrU8(a.get(FRA_PROTOCOL)) ?? 0,
+  };
 }

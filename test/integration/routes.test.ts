@@ -92,6 +92,13 @@ describe('integration: routes and rules (static_*, virtual_*)', function () {
     assert.ok(await shows('d2', VIRTUAL_ROUTES, VIRTUAL_RULES, false), `d2 (BACKUP) has none\n${await explain('d2')}`);
     for (const h of HOSTS) assert.ok(await shows(h, STATIC_ROUTES, STATIC_RULES, true), `${h} has the static routes and rules\n${await explain(h)}`);
 
+    // Deleted behind vipd's back (here on the BACKUP): the static route and rule come back (keepalived reinstates them).
+    await lab.ip('d2', 'route', 'del', '10.50.0.0/16', 'via', '10.1.0.254', 'dev', 'eth0');
+    await lab.ip('d2', 'rule', 'del', 'pref', '300');
+    assert.ok(await shows('d2', STATIC_ROUTES, STATIC_RULES, true), `d2 restored its static route and rule\n${await explain('d2')}\n${d2.output()}`);
+    assert.match(d2.output(), /restoring deleted static route '10\.50\.0\.0\/16 via 10\.1\.0\.254 dev eth0'/);
+    assert.match(d2.output(), /restoring deleted static rule 'to 10\.52\.0\.0\/16 table 300 preference 300'/);
+
     // Failover: d1 loses its link (FAULT) and gives everything virtual up; d2 takes the VIP and installs it all.
     await lab.setPort('sw', 'd1', false);
     assert.ok(await waitFor(async () => (await holders(lab, HOSTS, VIP)).join() === 'd2', 10_000, 20), 'd2 takes the VIP');

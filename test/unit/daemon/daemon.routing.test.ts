@@ -76,4 +76,22 @@ describe('daemon (in-memory OS): routes and rules', function () {
     await d2.daemon.stop();
     assert.deepEqual([d2.os.installedRoutes(), d2.os.installedRules()], [[], []]);
   });
+
+  it('a static route or rule deleted behind our back is put back (not a no_track one, not after stop)', async () => {
+    const text = STATIC.replace('  unreachable 10.6.0.0/16 table 1000\n', '  unreachable 10.6.0.0/16 table 1000\n  blackhole 10.5.0.0/16 no_track\n');
+    const d1 = await cluster.start('d1', 1, text + instanceText({ priority: 100 }));
+    const os = d1.os;
+    const [gw, unreachable, untracked] = os.installedRoutes();
+    assert.equal(untracked!.destination, '10.5.0.0');
+    os.deleteRoutingBehindBack({ route: gw! });
+    os.deleteRoutingBehindBack({ rule: os.installedRules()[0]! });
+    await waitFor('route and rule restored', () => os.installedRoutes().length === 3 && os.installedRules().length === 1);
+    assert.match(d1.log.map((l) => l.message).join('\n'), /restoring deleted static route '10\.7\.0\.0\/16 via 10\.1\.0\.254 dev eth0' \(\/etc\/vipd\/test\.conf:3\)/);
+    os.deleteRoutingBehindBack({ route: untracked! });
+    os.deleteRoutingBehindBack({ route: unreachable! });
+    await waitFor('the tracked one is back', () => os.installedRoutes().some((r) => r.destination === '10.6.0.0'));
+    assert.ok(!os.installedRoutes().some((r) => r.destination === '10.5.0.0'), 'no_track: left deleted (keepalived)');
+    await d1.daemon.stop();
+    assert.deepEqual([os.installedRoutes(), os.installedRules()], [[], []]);
+  });
 });

@@ -6,7 +6,9 @@
 // cross-host orderings such as "the old master kept its VIPs until the new master's first advert".
 import { decodeIpv4Advert, decodeIpv6Advert, type DecodedAdvert } from '../../../src/vrrp/codec.js';
 import { formatIpv6 } from '../../../src/ip/address.js';
-import type { AddressEvent, AddressInfo, AddressSpec, LinkEvent, LinkInfo, RouteSpec, RuleSpec } from '../../../src/net/rtnetlink.js';
+import type { AddressEvent, AddressInfo, AddressSpec, LinkEvent, LinkInfo, RouteSpec, RoutingDeletion, RuleSpec } from '../../../src/net/rtnetlink.js';
+import { routeKey } from '../../../src/net/routeCodec.js';
+import { ruleKey } from '../../../src/net/ruleCodec.js';
 import type { FrameSender, VrrpPacketMeta, VrrpTransport } from '../../../src/net/types.js';
 import type { DirectorOs, VrrpSocketSpec } from '../../../src/daemon/ports.js';
 
@@ -124,6 +126,7 @@ export class MemoryOs implements DirectorOs {
   private readonly added: AddressInfo[] = [];
   private readonly routes: RouteSpec[] = [];
   private readonly rules: RuleSpec[] = [];
+  private readonly routingWatchers = new Set<(ev: RoutingDeletion) => void>();
   private readonly cutLinks = new Set<string>();
   private readonly linkWatchers = new Set<(ev: LinkEvent) => void>();
   private readonly addressWatchers = new Set<(ev: AddressEvent) => void>();
@@ -207,6 +210,22 @@ export class MemoryOs implements DirectorOs {
     if (i >= 0) this.rules.splice(i, 1);
     this.segment.record({ kind: 'removeRule', host: this.name, spec });
     return i >= 0 ? 'removed' : 'absent';
+  }
+
+  watchRoutingDeletions(cb: (ev: RoutingDeletion) => void): () => void {
+    this.routingWatchers.add(cb);
+    return () => this.routingWatchers.delete(cb);
+  }
+
+  /** Someone else (`ip route del` / `ip rule del`) removed one of the daemon's routes or rules: the kernel says so. */
+  deleteRoutingBehindBack(what: { route: RouteSpec } | { rule: RuleSpec }): void {
+    const list: object[] = 'route' in what ? this.routes : this.rules;
+    const spec = 'route' in what ? what.route : what.rule;
+    const i = list.findIndex((x) => JSON.stringify(x) === JSON.stringify(spec));
+    if (i < 0) throw new Error(`no such ${'route' in what ? 'route' : 'rule'} installed on ${this.name}`);
+    list.splice(i, 1);
+    const ev: RoutingDeletion = 'route' in what ? { kind: 'route', key: routeKey(what.route) } : { kind: 'rule', key: ruleKey(what.rule) };
+    for (const w of [...this.routingWatchers]) w(ev);
   }
 
   watchLinks(cb: (ev: LinkEvent) => void): () => void {

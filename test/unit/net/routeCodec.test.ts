@@ -2,7 +2,7 @@
 // {u8 family, dst_len, src_len, tos, table, protocol, scope, type; u32 flags}, RTA_* TLVs {u16 len; u16 type},
 // struct rtnexthop {u16 len; u8 flags; u8 hops; i32 ifindex}. Host byte order is little-endian here.
 import assert from 'node:assert/strict';
-import { addRouteFlags, encodeRouteRequest } from '../../../src/net/routeCodec.js';
+import { addRouteFlags, decodeRouteKey, encodeRouteRequest, routeKey } from '../../../src/net/routeCodec.js';
 
 const hex = (parts: readonly string[]): string => parts.join('').replace(/ /g, '');
 
@@ -98,5 +98,33 @@ describe('net/routeCodec', () => {
   it('refuses a gateway or next hop of another family', () => {
     assert.throws(() => encodeRouteRequest({ destination: 'fd00::', prefixLen: 64, gateway: '10.1.0.1' }), /gateway/);
     assert.throws(() => encodeRouteRequest({ destination: '10.0.0.0', prefixLen: 8, nexthops: [{ gateway: 'fd00::1' }] }), /next hop/);
+  });
+
+  describe('decodeRouteKey (RTM_DELROUTE notifications, as the kernel fills them: rtm_table and RTA_TABLE)', () => {
+    it('an IPv4 gateway route in main', () => {
+      const msg = Buffer.from(hex([
+        '02 10 00 00', 'fe 12 00 01', '00 00 00 00',
+        '08 00 0f 00 fe 00 00 00', '08 00 01 00 0a 32 00 00', '08 00 05 00 0a 01 00 fe', '08 00 04 00 02 00 00 00',
+      ]), 'hex');
+      const key = { family: 4, destination: '10.50.0.0', prefixLen: 16, table: 254, type: 1, tos: 0, metric: 0, protocol: 18 };
+      assert.deepEqual(decodeRouteKey(msg), key);
+      assert.deepEqual(routeKey({ destination: '10.50.0.0', prefixLen: 16, gateway: '10.1.0.254', ifindex: 2 }), key, 'what we installed has that key');
+    });
+
+    it('an IPv6 route: table above 255 from RTA_TABLE (rtm_table RT_TABLE_COMPAT), the kernel default metric 1024', () => {
+      const msg = Buffer.from(hex([
+        '0a 40 00 00', 'fc 12 00 07', '00 00 00 00', // table 252 (compat), protocol 18, RTN_UNREACHABLE
+        '08 00 0f 00 e8 03 00 00', '14 00 01 00 fd 00 00 06 00 00 00 00 00 00 00 00 00 00 00 00', '08 00 06 00 00 04 00 00',
+      ]), 'hex');
+      const key = decodeRouteKey(msg);
+      assert.deepEqual(key, { family: 6, destination: 'fd00:6::', prefixLen: 64, table: 1000, type: 7, tos: 0, metric: 1024, protocol: 18 });
+      assert.deepEqual(routeKey({ destination: 'fd00:6::', prefixLen: 64, type: 'unreachable', table: 1000 }), key);
+    });
+
+    it('null for another family, a short header or a destination of the wrong length', () => {
+      assert.equal(decodeRouteKey(Buffer.from('07100000fe120001', 'hex')), null);
+      assert.equal(decodeRouteKey(Buffer.from(hex(['07 10 00 00', 'fe 12 00 01', '00 00 00 00']), 'hex')), null);
+      assert.equal(decodeRouteKey(Buffer.from(hex(['02 10 00 00', 'fe 12 00 01', '00 00 00 00', '06 00 01 00 0a 32 00 00']), 'hex')), null);
+    });
   });
 });

@@ -1,7 +1,7 @@
 // RTM_NEWRULE / RTM_DELRULE bodies against bytes hand-assembled from linux/fib_rules.h: struct fib_rule_hdr
 // {u8 family, dst_len, src_len, tos, table, res1, res2, action; u32 flags} then FRA_* TLVs. Little-endian host.
 import assert from 'node:assert/strict';
-import { encodeRuleRequest } from '../../../src/net/ruleCodec.js';
+import { decodeRuleKey, encodeRuleRequest, ruleKey } from '../../../src/net/ruleCodec.js';
 
 const hex = (parts: readonly string[]): string => parts.join('').replace(/ /g, '');
 
@@ -62,5 +62,17 @@ describe('net/ruleCodec', () => {
       '0a 00 00 00', '00 00 00 01', '00 00 00 00',
       '08 00 06 00 e8 03 00 00', '05 00 13 00 01 00 00 00', '05 00 15 00 12 00 00 00', '05 00 16 00 11 00 00 00', '08 00 18 00 14 00 1e 00',
     ]));
+  });
+
+  it('decodeRuleKey: an RTM_DELRULE as the kernel fills it (frh.table RT_TABLE_COMPAT, FRA_TABLE, FRA_PROTOCOL)', () => {
+    const msg = Buffer.from(hex([
+      '02 10 00 00', 'fc 00 00 01', '00 00 00 00',
+      '08 00 0f 00 2c 01 00 00', '08 00 06 00 2c 01 00 00', '05 00 15 00 12 00 00 00', '08 00 01 00 0a 34 00 00',
+    ]), 'hex');
+    const key = { family: 4, priority: 300, action: 1, table: 300, protocol: 18 };
+    assert.deepEqual(decodeRuleKey(msg), key);
+    assert.deepEqual(ruleKey({ family: 4, action: 'table', table: 300, priority: 300, to: { address: '10.52.0.0', prefixLen: 16 } }), key);
+    assert.equal(decodeRuleKey(Buffer.from('0200', 'hex')), null);
+    assert.equal(decodeRuleKey(Buffer.from(hex(['07 00 00 00', '00 00 00 01', '00 00 00 00']), 'hex')), null);
   });
 });
