@@ -126,7 +126,7 @@ describe('integration: routes and rules (static_*, virtual_*)', function () {
     }
   });
 
-  it('installs exactly what keepalived 2.2.7 installs for the same file (a dev-only route aside: vipd gives it scope link)', async function () {
+  it('installs exactly what keepalived 2.2.7 installs for the same file', async () => {
     const kernelView = async () => `${(await routes('d1')).replace(/^.*table local.*\n/gm, '')}\n${await rules('d1')}`;
     const capture = async (kind: 'vipd' | 'keepalived') => {
       const a = agents.start(kind, 'd1', conf('d1', 150));
@@ -139,8 +139,8 @@ describe('integration: routes and rules (static_*, virtual_*)', function () {
     };
     const keepalived = await capture('keepalived');
     const vipd = await capture('vipd');
-    // keepalived sends scope global for every route without `scope`; vipd follows `ip route add` (link for a
-    // unicast route without gateway, so it can resolve other routes' gateways). No such line in this config:
+    // Every route here that has no gateway names its scope: keepalived sends scope global for a route without
+    // `scope`, vipd the scope `ip route add` picks (link for a unicast route without gateway; docs/configuration.md).
     assert.equal(vipd, keepalived);
   });
 });
