@@ -1,6 +1,6 @@
 // The IPVS table over generic netlink (family "IPVS", version 1): typed operations on services, destinations,
 // sync daemons and timeouts, with no ipvsadm process. Requests are bounded on the injected Clock (GenlSocket);
-// refusals become named VipdErrors (errors.ts); reply messages that do not decode are dropped, counted by
+// every failure is a rejection (never a synchronous throw); refusals become named VipdErrors (errors.ts); reply messages that do not decode are dropped, counted by
 // reason in `drops` and reported to onDrop, never thrown.
 import type { Clock } from '../../clock/clock.js';
 import { GenlError, GenlSocket, type NetlinkTransport } from '../../net/genlSocket.js';
@@ -77,39 +77,39 @@ export class IpvsClient {
     this.genl.close();
   }
 
-  addService(s: ServiceSpec): Promise<void> {
-    return this.command(IPVS_CMD.NEW_SERVICE, encodeServiceFull(s), `${serviceLabel(s)} (${s.scheduler})`);
+  async addService(s: ServiceSpec): Promise<void> {
+    await this.command(IPVS_CMD.NEW_SERVICE, encodeServiceFull(s), `${serviceLabel(s)} (${s.scheduler})`);
   }
 
   /** SET_SERVICE: scheduler, flags, timeout, netmask, pe of an existing service. */
-  editService(s: ServiceSpec): Promise<void> {
-    return this.command(IPVS_CMD.SET_SERVICE, encodeServiceFull(s), `${serviceLabel(s)} (${s.scheduler})`);
+  async editService(s: ServiceSpec): Promise<void> {
+    await this.command(IPVS_CMD.SET_SERVICE, encodeServiceFull(s), `${serviceLabel(s)} (${s.scheduler})`);
   }
 
-  delService(k: ServiceKey): Promise<void> {
-    return this.command(IPVS_CMD.DEL_SERVICE, encodeServiceKey(k), serviceLabel(k));
+  async delService(k: ServiceKey): Promise<void> {
+    await this.command(IPVS_CMD.DEL_SERVICE, encodeServiceKey(k), serviceLabel(k));
   }
 
-  addDest(k: ServiceKey, d: DestSpec): Promise<void> {
-    return this.command(IPVS_CMD.NEW_DEST, encodeDestFull(k, d), `${serviceLabel(k)} -> ${destLabel(d.family ?? k.family, d)}`);
+  async addDest(k: ServiceKey, d: DestSpec): Promise<void> {
+    await this.command(IPVS_CMD.NEW_DEST, encodeDestFull(k, d), `${serviceLabel(k)} -> ${destLabel(d.family ?? k.family, d)}`);
   }
 
-  editDest(k: ServiceKey, d: DestSpec): Promise<void> {
-    return this.command(IPVS_CMD.SET_DEST, encodeDestFull(k, d), `${serviceLabel(k)} -> ${destLabel(d.family ?? k.family, d)}`);
+  async editDest(k: ServiceKey, d: DestSpec): Promise<void> {
+    await this.command(IPVS_CMD.SET_DEST, encodeDestFull(k, d), `${serviceLabel(k)} -> ${destLabel(d.family ?? k.family, d)}`);
   }
 
-  delDest(k: ServiceKey, d: DestKey & { family?: IpvsFamily }): Promise<void> {
-    return this.command(IPVS_CMD.DEL_DEST, encodeDestKey(k, d), `${serviceLabel(k)} -> ${destLabel(d.family ?? k.family, d)}`);
+  async delDest(k: ServiceKey, d: DestKey & { family?: IpvsFamily }): Promise<void> {
+    await this.command(IPVS_CMD.DEL_DEST, encodeDestKey(k, d), `${serviceLabel(k)} -> ${destLabel(d.family ?? k.family, d)}`);
   }
 
   /** Delete every service of this network namespace (also other tools' entries). */
-  flush(): Promise<void> {
-    return this.command(IPVS_CMD.FLUSH, Buffer.alloc(0), 'all services');
+  async flush(): Promise<void> {
+    await this.command(IPVS_CMD.FLUSH, Buffer.alloc(0), 'all services');
   }
 
   /** Zero the counters of one service, or of all without a key. */
-  zero(k?: ServiceKey): Promise<void> {
-    return this.command(IPVS_CMD.ZERO, k ? encodeServiceKey(k) : Buffer.alloc(0), k ? serviceLabel(k) : 'all services');
+  async zero(k?: ServiceKey): Promise<void> {
+    await this.command(IPVS_CMD.ZERO, k ? encodeServiceKey(k) : Buffer.alloc(0), k ? serviceLabel(k) : 'all services');
   }
 
   /** Every service (GET_SERVICE dump): address services first, then fwmark services, as the kernel lists them. */
@@ -145,16 +145,16 @@ export class IpvsClient {
   }
 
   /** SET_CONFIG; a 0 leaves that timeout unchanged. */
-  setTimeouts(t: IpvsTimeouts): Promise<void> {
-    return this.command(IPVS_CMD.SET_CONFIG, encodeTimeouts(t), `timeouts tcp ${t.tcpS} tcpfin ${t.tcpFinS} udp ${t.udpS}`);
+  async setTimeouts(t: IpvsTimeouts): Promise<void> {
+    await this.command(IPVS_CMD.SET_CONFIG, encodeTimeouts(t), `timeouts tcp ${t.tcpS} tcpfin ${t.tcpFinS} udp ${t.udpS}`);
   }
 
-  startDaemon(d: DaemonSpec): Promise<void> {
-    return this.command(IPVS_CMD.NEW_DAEMON, encodeDaemonStart(d), `sync daemon ${d.state} on ${d.ifname} id ${d.syncId}`);
+  async startDaemon(d: DaemonSpec): Promise<void> {
+    await this.command(IPVS_CMD.NEW_DAEMON, encodeDaemonStart(d), `sync daemon ${d.state} on ${d.ifname} id ${d.syncId}`);
   }
 
-  stopDaemon(state: DaemonState): Promise<void> {
-    return this.command(IPVS_CMD.DEL_DAEMON, encodeDaemonStop(state), `sync daemon ${state}`);
+  async stopDaemon(state: DaemonState): Promise<void> {
+    await this.command(IPVS_CMD.DEL_DAEMON, encodeDaemonStop(state), `sync daemon ${state}`);
   }
 
   /** The running sync daemons (at most one master and one backup per network namespace). */

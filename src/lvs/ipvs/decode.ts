@@ -22,6 +22,7 @@ import {
   IPVS_STATS_ATTR,
   IPVS_SVC_ATTR,
   IP_VS_CONN_F_FWD_MASK,
+  IP_VS_SVC_F,
   TUNNEL_TYPES,
   type DaemonState,
   type ForwardMethod,
@@ -163,7 +164,9 @@ export function decodeService(payload: Buffer): Decoded<IpvsService> {
   const common = {
     family: fam,
     scheduler,
-    flags: readAttrU32(flagsRaw)!,
+    // ip_vs_genl_fill_service sends svc->flags as they are, HASHED (kernel-internal) included: clear it so the
+    // value compares equal to what was programmed.
+    flags: readAttrU32(flagsRaw)! & ~IP_VS_SVC_F.HASHED,
     timeoutS,
     netmaskBits: bits,
     stats: st.stats,
