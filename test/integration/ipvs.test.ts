@@ -9,10 +9,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DaemonSpec, IpvsTimeouts } from '../../src/lvs/ipvs/types.js';
 import { listColumns, parseListing, renderListHeader, renderRules, ruleLines, type TableEntry } from '../uml/ipvsadm.js';
 import { runUml, umlUnavailableReason, type UmlRun } from '../uml/uml.js';
 
+const GUEST_SCRIPT = fileURLToPath(new URL('../uml/scenarios/ipvsGuest.js', import.meta.url));
 const MODULES = ['ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_sh', 'ip_vs_mh', 'dummy'];
 
 interface Checkpoint {
@@ -131,7 +133,7 @@ describe('IPVS over generic netlink, in user-mode Linux, checked with ipvsadm', 
         'ip addr add 10.0.0.254/8 dev dummy0',
         'ip addr add 2001:db8::fe/64 dev dummy0',
       ],
-      scenarios: [{ name: 'ipvs', command: `${process.execPath} dist/test/uml/scenarios/ipvsGuest.js` }],
+      scenarios: [{ name: 'ipvs', command: `${process.execPath} ${GUEST_SCRIPT}` }],
       timeoutMs: 240_000,
     });
     console.log(`      UML boot + scenario: ${(run.wallMs / 1000).toFixed(1)} s wall (${run.dir})`);
