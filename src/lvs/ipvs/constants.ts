@@ -1,5 +1,6 @@
 // Numbers of the IPVS generic netlink API, from the uapi header linux/ip_vs.h (Linux 6.1): enum order gives the
-// command and attribute numbers. See ../../../docs (shared reference lvs.md §4) for what each one means.
+// command and attribute numbers. What each one means: the IPVS section of the shared LVS reference (lvs.md §4)
+// and ip_vs_ctl.c.
 
 export const IPVS_GENL_NAME = 'IPVS';
 export const IPVS_GENL_VERSION = 1;
