@@ -7,9 +7,12 @@
 //   flock /tmp/vipd-netns.lock npx mocha --no-config --exit --timeout 300000 dist/test/integration/ipvs.test.js
 // VIPD_UML_KEEP=1 keeps the shared directory (captures.json, ipvs-result.json) for new fixtures.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RealClock } from '../../src/clock/realClock.js';
+import { VipdError } from '../../src/errors/vipdError.js';
+import { IpvsClient } from '../../src/lvs/ipvs/client.js';
 import type { DaemonSpec, IpvsTimeouts } from '../../src/lvs/ipvs/types.js';
 import { listColumns, parseListing, renderListHeader, renderRules, ruleLines, type TableEntry } from '../uml/ipvsadm.js';
 import { runUml, umlUnavailableReason, type UmlRun } from '../uml/uml.js';
@@ -224,5 +227,17 @@ describe('IPVS over generic netlink, in user-mode Linux, checked with ipvsadm', 
     assert.deepEqual(ruleLines(c.rules), []);
     assert.deepEqual(c.ours, []);
     assert.ok(Object.values(r.drops).every((n) => n === 0), JSON.stringify(r.drops));
+  });
+});
+
+describe('IPVS client on a kernel without IPVS (the lab host itself)', () => {
+  it('open() rejects with VIPD_ERR_IPVS_UNAVAILABLE naming modprobe ip_vs, and leaves nothing open', async function () {
+    if (process.platform !== 'linux' || existsSync('/proc/net/ip_vs')) {
+      console.log('      skipped: this kernel has IPVS loaded (the case needs one without)');
+      this.skip();
+    }
+    await assert.rejects(IpvsClient.open({ clock: new RealClock(), timeoutMs: 5000 }), (e: unknown) => {
+      return e instanceof VipdError && e.code === 'VIPD_ERR_IPVS_UNAVAILABLE' && /modprobe ip_vs/.test(e.message);
+    });
   });
 });
