@@ -6,18 +6,21 @@ import { isIPv6 } from 'node:net';
 import type { SyncFilter } from './filter.js';
 import { loadKeyFile } from './key.js';
 import { ConnSync, type ConnSyncOptions } from './service.js';
+import type { Clock } from '../clock/clock.js';
 
 export type { ConnSyncService, SyncSnapshot } from './service.js';
 export { ConnSync } from './service.js';
 
 export interface OpenConnSyncExtras {
   log?: (line: string) => void;
+  /** The daemon's clock (DaemonControl.clock). */
+  clock: Clock;
   /** Overrides for tests/benches (protocol tunables, purge/commit timeouts). */
-  tune?: Partial<Omit<ConnSyncOptions, 'conntrack' | 'channel' | 'key' | 'filter'>>;
+  tune?: Partial<Omit<ConnSyncOptions, 'conntrack' | 'channel' | 'key' | 'filter' | 'clock'>>;
 }
 
 /** Build (not start) the sync service for one config block: ctnetlink + UDP channel + key + filter. */
-export async function openConnSync(c: ConntrackSyncConfig, extras: OpenConnSyncExtras = {}): Promise<ConnSync> {
+export async function openConnSync(c: ConntrackSyncConfig, extras: OpenConnSyncExtras): Promise<ConnSync> {
   const key = await loadKeyFile(c.keyFile);
   const v6 = c.mcastGroup ? isIPv6(c.mcastGroup) : c.peers.some((p) => isIPv6(p));
   // Without source_address: the interface's primary address from the kernel (never a VIP: those are
@@ -42,6 +45,7 @@ export async function openConnSync(c: ConntrackSyncConfig, extras: OpenConnSyncE
     key,
     filter: filterFromConfig(c),
     log: extras.log,
+    clock: extras.clock,
   });
 }
 

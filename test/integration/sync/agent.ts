@@ -8,6 +8,7 @@ import { CtNetlink } from '../../../src/conntrack/client.js';
 import { UdpSyncChannel, datagramBudget, resolveSourceAddress } from '../../../src/sync/channel.js';
 import { INCLUDE_ALL, type SyncFilter } from '../../../src/sync/filter.js';
 import { ConnSync } from '../../../src/sync/service.js';
+import { RealClock } from '../../../src/clock/realClock.js';
 
 interface AgentConfig {
   interface: string;
@@ -21,6 +22,7 @@ interface AgentConfig {
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as AgentConfig;
 const svc = new ConnSync({
+  clock: new RealClock(),
   conntrack: new CtNetlink(),
   channel: new UdpSyncChannel({
     interface: cfg.interface,
