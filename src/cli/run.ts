@@ -100,7 +100,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   started = true;
   logger.info(`vipd ${packageVersion()} started: ${config.instances.map((i) => i.name).join(', ')}`);
 
-  const loop = watchLoopHealth();
+  const loop = watchLoopHealth(clock);
   const servers: { close(): Promise<void> }[] = [];
   if (opts.metricsListen !== 'off') {
     try {

@@ -81,6 +81,7 @@ export class Daemon {
     this.announcer = new Announcer(o.os, o.logger, this.clock);
     this.vmacs = new DaemonVmacs(o.os.vmac, o.logger);
     this.metrics = createVipdMetrics({
+      nowMs: () => o.clock.wallNow(),
       instances: () => this.views(),
       buildInfo: { version: o.version, node: o.config.global.routerId ?? hostnameOrUnknown() },
       dropReasons: DROP_REASONS,
