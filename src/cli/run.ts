@@ -49,12 +49,12 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   process.on('unhandledRejection', (err) => logger.error(`internal error (unhandled rejection): ${describeError(err)}`));
   process.on('uncaughtException', (err) => logger.error(`internal error (uncaught exception): ${describeError(err)}`));
 
-  // The one real clock: every timer of the daemon, its runners and its plugins goes through it.
+  // The one real clock: every timer of the daemon, its runners, its sockets and its plugins goes through it.
   const clock = new RealClock();
   const daemon = new Daemon({
     config,
     clock,
-    os: openDirectorOs(),
+    os: openDirectorOs(clock),
     logger,
     version: packageVersion(),
     plugins: buildPlugins(config),

@@ -4,6 +4,7 @@
 //
 // add/remove are idempotent like keepalived's netlink_ipaddress() treats them: adding an address that is already
 // there reports 'exists', removing one that is not there reports 'absent' (EEXIST / EADDRNOTAVAIL).
+import type { Clock } from '../clock/clock.js';
 import { encodeRouteRequest, type RouteSpec } from './routeCodec.js';
 import * as C from './constants.js';
 import { VipdNetError } from './errors.js';
@@ -41,6 +42,8 @@ export interface AddressEvent {
 
 export interface RtnetlinkOptions {
   timeoutMs?: number;
+  /** Arms the request timeouts. */
+  clock: Clock;
   native?: NativeNet;
 }
 
@@ -66,7 +69,7 @@ export class Rtnetlink implements AddressManager {
   private joinedAddr = false;
   private errorHandler: ((err: VipdNetError) => void) | null = null;
 
-  constructor(private readonly opts: RtnetlinkOptions = {}) {
+  constructor(private readonly opts: RtnetlinkOptions) {
     this.requests = new NetlinkSocket(C.NETLINK_ROUTE, { ...opts, rcvbufBytes: 1024 * 1024 });
   }
 
@@ -251,7 +254,7 @@ export class Rtnetlink implements AddressManager {
   }
 }
 
-export function openRtnetlink(opts: RtnetlinkOptions = {}): Rtnetlink {
+export function openRtnetlink(opts: RtnetlinkOptions): Rtnetlink {
   return new Rtnetlink(opts);
 }
 

@@ -25,9 +25,10 @@ export async function openConnSync(c: ConntrackSyncConfig, extras: OpenConnSyncE
   const v6 = c.mcastGroup ? isIPv6(c.mcastGroup) : c.peers.some((p) => isIPv6(p));
   // Without source_address: the interface's primary address from the kernel (never a VIP: those are
   // secondary addresses or carry a label, and os.networkInterfaces() cannot tell them apart).
-  const sourceAddress = c.sourceAddress ?? (await resolveSourceAddress(c.interface, v6 ? 6 : 4));
+  const sourceAddress = c.sourceAddress ?? (await resolveSourceAddress(c.interface, v6 ? 6 : 4, extras.clock));
   if (!c.sourceAddress) extras.log?.(`conntrack sync: source address ${sourceAddress} (primary address of ${c.interface})`);
   const channel = new UdpSyncChannel({
+    clock: extras.clock,
     interface: c.interface,
     mcastGroup: c.mcastGroup,
     peers: c.peers,
@@ -35,8 +36,8 @@ export async function openConnSync(c: ConntrackSyncConfig, extras: OpenConnSyncE
     sourceAddress,
     ttl: c.ttl,
   });
-  const conntrack = new CtNetlink();
-  const budget = await datagramBudget(c.interface, v6 ? 6 : 4);
+  const conntrack = new CtNetlink({ clock: extras.clock });
+  const budget = await datagramBudget(c.interface, v6 ? 6 : 4, extras.clock);
   return new ConnSync({
     ...extras.tune,
     protocol: { ...(budget ? { maxDatagramBytes: budget } : {}), ...extras.tune?.protocol },
