@@ -28,7 +28,9 @@ export interface RunOptions {
 }
 
 export async function runCommand(opts: RunOptions): Promise<number> {
-  const logger = createLogger({ format: opts.logFormat, minLevel: opts.logLevel });
+  // The one real clock: every timer of the daemon, its runners, its sockets and its plugins goes through it.
+  const clock = new RealClock();
+  const logger = createLogger({ format: opts.logFormat, minLevel: opts.logLevel, wallNow: () => clock.wallNow() });
   const { config, diagnostics } = loadConfig(opts.configPath, { configId: opts.configId, strict: opts.strict });
   for (const d of diagnostics) logger.log(d.severity === 'error' ? 'error' : 'warn', formatDiagnostic(d));
   if (!config) {
@@ -49,8 +51,6 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   process.on('unhandledRejection', (err) => logger.error(`internal error (unhandled rejection): ${describeError(err)}`));
   process.on('uncaughtException', (err) => logger.error(`internal error (uncaught exception): ${describeError(err)}`));
 
-  // The one real clock: every timer of the daemon, its runners, its sockets and its plugins goes through it.
-  const clock = new RealClock();
   const daemon = new Daemon({
     config,
     clock,
