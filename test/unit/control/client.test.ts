@@ -77,7 +77,7 @@ describe('control/client', () => {
     const port = await freePort();
     await rejectsWith(
       fetchStatus({ url: `http://127.0.0.1:${port}` }, { clock }),
-      'NOT_RUNNING',
+      'VIPD_ERR_STATUS_NOT_RUNNING',
       new RegExp(`^no vipd running at http://127\\.0\\.0\\.1:${port} \\(connection refused\\)$`),
     );
   });
@@ -85,7 +85,7 @@ describe('control/client', () => {
   it('says clearly that no vipd runs when the control socket does not exist', async () => {
     await rejectsWith(
       fetchStatus({ socketPath: '/nonexistent/vipd.sock' }, { clock }),
-      'NOT_RUNNING',
+      'VIPD_ERR_STATUS_NOT_RUNNING',
       /^no vipd running at unix:\/nonexistent\/vipd\.sock \(no such socket\)$/,
     );
   });
@@ -111,7 +111,7 @@ describe('control/client', () => {
     try {
       const vclock = new VirtualClock();
       const answer = fetchStatusText({ url: `http://127.0.0.1:${port}` }, { clock: vclock, timeoutMs: 200 });
-      const refused = rejectsWith(answer, 'TIMEOUT', /did not answer within 0\.2 s/);
+      const refused = rejectsWith(answer, 'VIPD_ERR_STATUS_TIMEOUT', /did not answer within 0\.2 s/);
       await vclock.advanceAsync(200);
       await refused;
     } finally {
@@ -130,16 +130,16 @@ describe('control/client', () => {
       }
     });
     try {
-      await rejectsWith(fetchStatus({ url: `http://127.0.0.1:${port}` }, { clock }), 'HTTP_STATUS', /answered HTTP 503: reload in progress$/);
-      await rejectsWith(fetchStatus({ url: `http://127.0.0.1:${port}/other` }, { clock }), 'BAD_RESPONSE', /did not return JSON/);
+      await rejectsWith(fetchStatus({ url: `http://127.0.0.1:${port}` }, { clock }), 'VIPD_ERR_STATUS_HTTP', /answered HTTP 503: reload in progress$/);
+      await rejectsWith(fetchStatus({ url: `http://127.0.0.1:${port}/other` }, { clock }), 'VIPD_ERR_STATUS_BAD_RESPONSE', /did not return JSON/);
     } finally {
       await new Promise<void>((r) => other.close(() => r()));
     }
   });
 
   it('rejects non-http URLs', async () => {
-    await rejectsWith(fetchStatus({ url: 'https://127.0.0.1:9651' }, { clock }), 'BAD_RESPONSE', /http only/);
-    await rejectsWith(fetchStatus({ url: 'not a url' }, { clock }), 'BAD_RESPONSE', /invalid status URL/);
+    await rejectsWith(fetchStatus({ url: 'https://127.0.0.1:9651' }, { clock }), 'VIPD_ERR_STATUS_BAD_URL', /http only/);
+    await rejectsWith(fetchStatus({ url: 'not a url' }, { clock }), 'VIPD_ERR_STATUS_BAD_URL', /invalid status URL/);
   });
 
   describe('statusCommand', () => {
