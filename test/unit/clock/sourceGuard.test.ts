@@ -8,9 +8,10 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root: the test runs from dist/test/unit/clock (compiled) or test/unit/clock. */
 function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!readdirSync(dir).includes('package.json')) dir = dirname(dir);
-  return dir;
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (readdirSync(dir).includes('package.json')) return dir;
+    if (dirname(dir) === dir) throw new Error('no package.json above this test: cannot find src/');
+  }
 }
 
 /**
