@@ -1,5 +1,6 @@
 // `vipd status`: thin CLI wrapper over src/control/status.ts.
 import { statusCommand as runStatus } from '../control/status.js';
+import { RealClock } from '../clock/realClock.js';
 
 export interface StatusCliOptions {
   json: boolean;
@@ -13,6 +14,7 @@ export async function statusCommand(opts: StatusCliOptions): Promise<number> {
     target: opts.socket ? { socketPath: opts.socket } : { url: opts.url ?? `http://127.0.0.1:9651` },
     json: opts.json,
     keepalivedDir: opts.keepalivedDir,
+    clock: new RealClock(),
   });
   process.stdout.write(result.stdout);
   process.stderr.write(result.stderr);

@@ -3,6 +3,7 @@
 import { DEFAULT_STATUS_TIMEOUT_MS, DEFAULT_STATUS_URL, StatusFetchError, describeTarget, fetchStatusText, parseStatus, type StatusTarget } from './client.js';
 import { writeKeepalivedFiles } from './keepalived-files.js';
 import { renderStatus } from './table.js';
+import type { Clock } from '../clock/clock.js';
 
 export interface StatusCommandOptions {
   /** Default: http://127.0.0.1:9651 */
@@ -12,6 +13,8 @@ export interface StatusCommandOptions {
   /** Also write keepalived.stats/.data/.json into this directory (for keepalived exporters). */
   keepalivedDir?: string;
   timeoutMs?: number;
+  /** The request's time bound and the age column's "now" (clock.wallNow(), unless nowMs is given). */
+  clock: Clock;
   nowMs?: number;
 }
 
@@ -21,17 +24,17 @@ export interface CommandResult {
   stderr: string;
 }
 
-export async function statusCommand(opts: StatusCommandOptions = {}): Promise<CommandResult> {
+export async function statusCommand(opts: StatusCommandOptions): Promise<CommandResult> {
   const target = opts.target ?? { url: DEFAULT_STATUS_URL };
   try {
-    const text = await fetchStatusText(target, opts.timeoutMs ?? DEFAULT_STATUS_TIMEOUT_MS);
+    const text = await fetchStatusText(target, { clock: opts.clock, timeoutMs: opts.timeoutMs ?? DEFAULT_STATUS_TIMEOUT_MS });
     const doc = parseStatus(text, describeTarget(target));
     let stderr = '';
     if (opts.keepalivedDir) {
       const written = writeKeepalivedFiles(opts.keepalivedDir, doc);
       stderr = `wrote ${written.join(', ')}\n`;
     }
-    return { exitCode: 0, stdout: opts.json ? (text.endsWith('\n') ? text : `${text}\n`) : renderStatus(doc, { nowMs: opts.nowMs }), stderr };
+    return { exitCode: 0, stdout: opts.json ? (text.endsWith('\n') ? text : `${text}\n`) : renderStatus(doc, { nowMs: opts.nowMs ?? opts.clock.wallNow() }), stderr };
   } catch (err) {
     if (err instanceof StatusFetchError) {
       return { exitCode: err.code === 'VIPD_ERR_STATUS_BAD_RESPONSE' || err.code === 'VIPD_ERR_STATUS_BAD_URL' ? 2 : 1, stdout: '', stderr: `vipd status: ${err.message}\n` };

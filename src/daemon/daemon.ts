@@ -26,14 +26,15 @@ import { Announcer } from './announcer.js';
 import { instanceView } from './instanceView.js';
 import { planReload, type ReloadPlan } from './reloadPlan.js';
 import { DaemonVmacs } from './vmac.js';
+import type { Clock } from '../clock/clock.js';
 
 export interface DaemonOptions {
   readonly config: Config;
   readonly os: DirectorOs;
   readonly logger: Logger;
   readonly version: string;
-  /** Monotonic ms; default performance.now. */
-  readonly clock?: () => number;
+  /** Every timer and clock read of the daemon, its runners and its plugins (RealClock from the composition root). */
+  readonly clock: Clock;
   /** Optional subsystems: tracking, notify, connection sync (plugin.ts). */
   readonly plugins?: readonly DaemonPlugin[];
 }
@@ -69,7 +70,7 @@ export class Daemon {
   private readonly transports = new Map<string, { transport: VrrpTransport; byVrid: Map<number, Managed[]> }>();
   private readonly announcer: Announcer;
   private readonly unwatch: (() => void)[] = [];
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   private readonly linkUp = new Map<number, boolean>();
   private readonly linkListeners = new Set<(ifname: string, up: boolean) => void>();
   private links: LinkInfo[] = [];
@@ -82,12 +83,13 @@ export class Daemon {
   private readonly staticRouting: StaticRouting;
 
   constructor(private readonly o: DaemonOptions) {
-    this.clock = o.clock ?? (() => performance.now());
+    this.clock = o.clock;
     this.config = o.config;
     this.announcer = new Announcer(o.os, o.logger, this.clock);
     this.vmacs = new DaemonVmacs(o.os.vmac, o.logger);
     this.staticRouting = new StaticRouting(o.os, o.logger);
     this.metrics = createVipdMetrics({
+      nowMs: () => o.clock.wallNow(),
       instances: () => this.views(),
       buildInfo: { version: o.version, node: o.config.global.routerId ?? hostnameOrUnknown() },
       dropReasons: DROP_REASONS,
@@ -272,7 +274,7 @@ export class Daemon {
       const routing = virtualRouting(cfg, (name) => links.find((l) => l.name === name)?.ifindex);
       const view = validationView(cfg, link.mtu);
       const metrics = this.metrics.forInstance({ name: cfg.name, ifname: cfg.interface, vrid: cfg.vrid });
-      const ah = ahReceiveFor(view, instance, metrics, this.o.logger, this.clock);
+      const ah = ahReceiveFor(view, instance, metrics, this.o.logger, () => this.clock.now());
       // AH adverts arrive on their own raw socket (IP protocol 51), as keepalived opens one per protocol.
       const key = `${route.family}|${sockIf}|${route.unicast ? `u:${source}` : `m:${cfg.mcastGroup}`}${ah ? '|ah' : ''}`;
       let shared = this.transports.get(key);
@@ -387,8 +389,8 @@ export class Daemon {
 
   /** Read-only views for metrics, /status and `vipd status`. */
   views(): InstanceView[] {
-    const nowMono = this.clock();
-    const nowWall = Date.now();
+    const nowMono = this.clock.now();
+    const nowWall = this.clock.wallNow();
     return [...this.managed.values()].map(({ cfg, instance }) => instanceView(cfg, instance, nowMono, nowWall));
   }
 
@@ -437,6 +439,7 @@ export class Daemon {
       },
       logger: this.o.logger,
       metrics: this.metrics,
+      clock: this.clock,
       setPriority: (n, effective) => byName(n)?.runner.setPriority(effective),
       fault: (n, reason) => byName(n)?.runner.fault(reason),
       faultCleared: (n, reason) => byName(n)?.runner.faultCleared(reason),
@@ -468,7 +471,7 @@ export class Daemon {
       // The same address elsewhere (another interface) is not ours to put back.
       if (!vip || this.addressSpec(vip, m.vipLink, this.links).ifindex !== ifindex) continue;
       this.o.logger.warn(`(${m.cfg.name}) VIP ${address} was removed by someone else while MASTER; adding it back`);
-      m.runner.enqueue([{ type: 'addVips', vips: [vip] }, { type: 'sendGarp', vips: [vip], count: 1 }], this.clock());
+      m.runner.enqueue([{ type: 'addVips', vips: [vip] }, { type: 'sendGarp', vips: [vip], count: 1 }], this.clock.now());
     }
   }
 
