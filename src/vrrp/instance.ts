@@ -1,9 +1,12 @@
 // The VRRP state machine of one virtual router (RFC 5798 §6, keepalived.md §2). Pure: events in,
-// effects out, no I/O and no clock. The runner executes effects in order and calls
-// handle({ type: 'timeout' }, now) when now >= nextDeadline().
+// effects out, no I/O and no clock. The runner executes effects strictly in order and calls
+// handle({ type: 'timeout' }, now) when now >= nextDeadline(). Every failover rule lives here, including the two
+// waits around a change of master (takeoverWindows.ts): commit connections before adding the VIPs, and keep the
+// VIPs on a SIGTERM until the successor has taken over. The core never emits an effect that would be stale.
 import { compareAddresses } from '../ip/address.js';
 import { PRIORITY_MAX_EFFECTIVE, PRIORITY_MIN_EFFECTIVE, PRIORITY_OWNER, PRIORITY_STOP } from './constants.js';
 import { masterDownMs, skewMs } from './timers.js';
+import { CommitWindow, HandoverWindow } from './takeoverWindows.js';
 import type {
   InstanceParams, InstanceSnapshot, LogLevel, TransitionReason, Vip, VrrpEffect, VrrpEvent, VrrpState, WantState,
 } from './types.js';
@@ -35,6 +38,13 @@ export class VrrpInstance {
   private preemptUntil: number | null = null;
   /** Sync-aware preemption hold (see the 'preemptHold' event). */
   private preemptHeld = false;
+  /** Something commits connections before our VIPs go up (the 'connectionCommitter' event). */
+  private committer = false;
+  private commitSeq = 0;
+  /** MASTER, VIPs held back until the connection commit is over. */
+  private commit: CommitWindow | null = null;
+  /** STOP with handover, VIPs kept until the successor has taken over. */
+  private handover: HandoverWindow | null = null;
 
   constructor(params: InstanceParams) {
     if (!Number.isInteger(params.priority) || params.priority < 1 || params.priority > 255) {
@@ -56,7 +66,11 @@ export class VrrpInstance {
 
   handle(ev: VrrpEvent, nowMs: number): VrrpEffect[] {
     const out: VrrpEffect[] = [];
-    if (this.stateValue === 'STOP') return out; // terminal
+    if (this.stateValue === 'STOP') {
+      // Terminal; only a handover still listens for its successor and runs its deadline.
+      if (this.handover) this.onHandoverEvent(out, nowMs, ev);
+      return out;
+    }
     switch (ev.type) {
       case 'startup': this.onStartup(out, nowMs); break;
       case 'advert': this.onAdvert(out, nowMs, ev.src, ev.fields.priority, ev.fields.advertIntMs); break;
@@ -64,12 +78,15 @@ export class VrrpInstance {
       case 'fault': this.onFault(out, nowMs, ev.reason); break;
       case 'faultCleared': this.onFaultCleared(out, nowMs, ev.reason); break;
       case 'priority': this.onPriority(out, nowMs, ev.effective); break;
-      case 'shutdown': this.onShutdown(out, nowMs); break;
+      case 'shutdown': this.onShutdown(out, nowMs, ev.handover === true); break;
       case 'reconfigure': this.onReconfigure(out, nowMs, ev.params); break;
       case 'preemptHold':
         if (this.preemptHeld !== ev.held) this.log(out, 'info', ev.held ? 'preemption held until the connection table is in sync' : 'preemption released');
         this.preemptHeld = ev.held;
         break;
+      case 'connectionCommitter': this.committer = ev.present; break;
+      case 'connectionsCommitted': this.onCommitted(out, nowMs, ev.id, ev.error); break;
+      case 'vipRemoved': this.onVipRemoved(out, ev.address); break;
       case 'syncGoMaster': if (this.stateValue === 'BACKUP') this.becomeMaster(out, nowMs, 'sync-group'); break;
       case 'syncGoBackup': if (this.stateValue === 'MASTER') this.leaveMaster(out, nowMs, 'sync-group'); break;
       case 'syncFault': this.onFault(out, nowMs, SYNC_FAULT_REASON); break;
@@ -81,7 +98,8 @@ export class VrrpInstance {
   /** Earliest armed timer, or null (INIT, FAULT, STOP). */
   nextDeadline(): number | null {
     let min: number | null = null;
-    for (const t of [this.masterDownAt, this.advertAt, this.garpAt, this.garpRefreshAt, this.lowerPrioGarpAt]) {
+    const windows = [this.commit?.untilMs ?? null, this.handover?.deadline() ?? null];
+    for (const t of [this.masterDownAt, this.advertAt, this.garpAt, this.garpRefreshAt, this.lowerPrioGarpAt, ...windows]) {
       if (t !== null && (min === null || t < min)) min = t;
     }
     return min;
@@ -94,6 +112,7 @@ export class VrrpInstance {
       masterAddress: this.masterAddress, masterPriority: this.masterPriority,
       advertIntMs: this.params.advertIntMs, masterAdverIntMs: this.masterAdverIntMs, masterDownMs: this.masterDown(),
       faults: [...this.faults], lastTransition: this.last, nextDeadlineMs: this.nextDeadline(),
+      waiting: this.commit ? 'commit' : this.handover ? 'successor' : null,
     };
   }
 
@@ -137,19 +156,46 @@ export class VrrpInstance {
     this.masterPriority = this.effective;
     out.push({ type: 'sendAdvert', priority: this.effective });
     this.log(out, 'info', 'Entering MASTER STATE');
+    this.advertAt = nowMs + this.params.advertIntMs;
+    if (this.committer) {
+      // design.md: commit → VIPs → GARP, so no packet reaches us before its connection state does.
+      this.commit = new CommitWindow(++this.commitSeq, nowMs, this.last!);
+      out.push({ type: 'commitConnections', id: this.commit.id });
+      return;
+    }
+    this.installVips(out, nowMs);
+  }
+
+  /** VIPs up, first GARP burst, GARP timers armed from now (keepalived vrrp.c:1910-1954). */
+  private installVips(out: VrrpEffect[], nowMs: number): void {
     const vips = this.allVips();
     out.push({ type: 'addVips', vips });
     const g = this.params.garp;
     if (g.masterRepeat > 0) out.push({ type: 'sendGarp', vips, count: g.masterRepeat });
-    this.advertAt = nowMs + this.params.advertIntMs;
     if (g.masterDelayMs > 0 && g.masterRepeat > 0) this.garpAt = nowMs + g.masterDelayMs;
     if (g.masterRefreshMs > 0) this.garpRefreshAt = nowMs + g.masterRefreshMs;
+  }
+
+  /** The commit is over (done, failed or out of time): the VIPs go up and the takeover is complete. */
+  private endCommit(out: VrrpEffect[], nowMs: number): void {
+    const w = this.commit!;
+    this.commit = null;
+    this.installVips(out, nowMs);
+    out.push({ type: 'transitionDone', ...w.transition });
+  }
+
+  /** Leaving MASTER before the commit was over: the VIPs were never added, and they will not be. */
+  private abandonCommit(out: VrrpEffect[]): void {
+    if (!this.commit) return;
+    this.commit = null;
+    this.log(out, 'info', 'lost MASTER while committing connections, not adding VIPs');
   }
 
   /** MASTER → BACKUP on a better master or sync-group drag: remove VIPs, no priority-0 advert (§8 fact 22). */
   private leaveMaster(out: VrrpEffect[], nowMs: number, reason: TransitionReason): void {
     this.transition(out, nowMs, 'BACKUP', reason);
     this.clearTimers();
+    this.abandonCommit(out);
     this.want = 'BACKUP';
     this.log(out, 'info', 'Entering BACKUP STATE');
     out.push({ type: 'removeVips', vips: this.allVips() });
@@ -168,6 +214,10 @@ export class VrrpInstance {
   private releaseMaster(out: VrrpEffect[]): void {
     out.push({ type: 'sendAdvert', priority: PRIORITY_STOP });
     this.log(out, 'info', 'sent 0 priority');
+    this.removeAllVips(out);
+  }
+
+  private removeAllVips(out: VrrpEffect[]): void {
     this.log(out, 'info', 'removing VIPs.');
     out.push({ type: 'removeVips', vips: this.allVips() });
   }
@@ -266,7 +316,7 @@ export class VrrpInstance {
       this.advertAt = nowMs + this.params.advertIntMs;
     }
     const g = this.params.garp;
-    if (g.lowerPrioRepeat > 0) {
+    if (g.lowerPrioRepeat > 0 && !this.commit) { // no GARP for VIPs not up yet
       out.push({ type: 'sendGarp', vips: this.allVips(), count: g.lowerPrioRepeat });
       if (g.lowerPrioDelayMs > 0) this.lowerPrioGarpAt = nowMs + g.lowerPrioDelayMs;
     }
@@ -288,6 +338,10 @@ export class VrrpInstance {
     }
     if (this.stateValue !== 'MASTER') return;
     const g = this.params.garp;
+    if (this.commit?.expired(nowMs)) {
+      this.log(out, 'error', `connection commit still running after ${this.commit.boundMs} ms; adding the VIPs anyway`);
+      this.endCommit(out, nowMs);
+    }
     if (due(this.advertAt)) {
       // No catch-up burst if the runner was late: one advert, re-armed from now (keepalived: no jitter).
       out.push({ type: 'sendAdvert', priority: this.effective });
@@ -314,6 +368,7 @@ export class VrrpInstance {
     const wasMaster = this.stateValue === 'MASTER';
     this.transition(out, nowMs, 'FAULT', 'fault');
     this.clearTimers();
+    this.abandonCommit(out);
     this.want = 'FAULT';
     this.log(out, 'info', `Entering FAULT STATE (${reason})`);
     if (wasMaster) this.releaseMaster(out); // keepalived vrrp_track.c:560-580
@@ -371,8 +426,9 @@ export class VrrpInstance {
     if (this.stateValue === 'MASTER') {
       this.masterPriority = this.effective;
       this.masterAdverIntMs = next.advertIntMs;
-      if (removed.length) out.push({ type: 'removeVips', vips: removed });
-      if (added.length) {
+      // While committing, the VIPs are not up yet: the commit's end adds the new list.
+      if (removed.length && !this.commit) out.push({ type: 'removeVips', vips: removed });
+      if (added.length && !this.commit) {
         out.push({ type: 'addVips', vips: added });
         if (next.garp.masterRepeat > 0) out.push({ type: 'sendGarp', vips: added, count: next.garp.masterRepeat });
       }
@@ -386,10 +442,57 @@ export class VrrpInstance {
     }
   }
 
-  private onShutdown(out: VrrpEffect[], nowMs: number): void {
+  private onShutdown(out: VrrpEffect[], nowMs: number, handover: boolean): void {
     const wasMaster = this.stateValue === 'MASTER';
+    const vipsUp = wasMaster && !this.commit;
     this.transition(out, nowMs, 'STOP', 'shutdown');
     this.clearTimers();
-    if (wasMaster) this.releaseMaster(out); // RFC 5798 §6.4.3 Shutdown: priority 0 advert
+    this.abandonCommit(out);
+    if (!wasMaster) return;
+    if (!handover || !vipsUp) {
+      this.releaseMaster(out); // RFC 5798 §6.4.3 Shutdown: priority 0 advert
+      return;
+    }
+    // Make-before-break (vipd, not keepalived): the priority 0 goes out now, the VIPs stay until the successor
+    // has announced itself. RFC 5798 §6.4.3 only asks for the priority-0 advert and leaving MASTER.
+    out.push({ type: 'sendAdvert', priority: PRIORITY_STOP });
+    this.log(out, 'info', 'sent 0 priority');
+    this.handover = new HandoverWindow(this.params, nowMs, this.last!);
+    out.push({ type: 'awaitSuccessor', untilMs: this.handover.untilMs });
+  }
+
+  /** STOP while handing over: the first advert of another router starts the grace; the deadline releases. */
+  private onHandoverEvent(out: VrrpEffect[], nowMs: number, ev: VrrpEvent): void {
+    const w = this.handover!;
+    if (ev.type === 'advert') {
+      w.advertHeard(ev.src, ev.fields.priority, compareAddresses(ev.src, this.params.sourceAddress) === 0, nowMs);
+      return;
+    }
+    if (ev.type !== 'timeout') return;
+    const outcome = w.outcome(nowMs);
+    if (!outcome) return;
+    this.handover = null;
+    this.log(out, 'info', outcome.kind === 'successor' ? `${outcome.src} took over, releasing VIPs` : `no new master within ${outcome.waitedMs} ms, releasing VIPs`);
+    this.removeAllVips(out);
+    out.push({ type: 'transitionDone', ...w.transition });
+  }
+
+  private onCommitted(out: VrrpEffect[], nowMs: number, id: number, error: string | undefined): void {
+    if (this.commit?.id !== id) return; // a commit we stopped waiting for (bound expired, or no longer MASTER)
+    if (error !== undefined) this.log(out, 'error', `connection commit failed, adding the VIPs anyway: ${error}`);
+    this.endCommit(out, nowMs);
+  }
+
+  /**
+   * A VIP removed behind our back while we are MASTER: put it back and announce it. keepalived leaves MASTER
+   * instead (keepalived_netlink.c:1230-1233), which makes the peer take over and then be preempted again;
+   * re-adding keeps the service up. Not while committing: that VIP is not up yet anyway.
+   */
+  private onVipRemoved(out: VrrpEffect[], address: string): void {
+    if (this.stateValue !== 'MASTER' || this.commit) return;
+    const vip = this.allVips().find((v) => v.address === address);
+    if (!vip) return;
+    this.log(out, 'warn', `VIP ${vip.address} was removed by someone else while MASTER; adding it back`);
+    out.push({ type: 'addVips', vips: [vip] }, { type: 'sendGarp', vips: [vip], count: 1 });
   }
 }
