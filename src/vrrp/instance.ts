@@ -6,7 +6,7 @@
 import { compareAddresses } from '../ip/address.js';
 import { PRIORITY_MAX_EFFECTIVE, PRIORITY_MIN_EFFECTIVE, PRIORITY_OWNER, PRIORITY_STOP } from './constants.js';
 import { masterDownMs, skewMs } from './timers.js';
-import { CommitWindow, HandoverWindow } from './takeoverWindows.js';
+import { CommitWindow, HandoverWindow, type OpenTransition } from './takeoverWindows.js';
 import type {
   InstanceParams, InstanceSnapshot, LogLevel, TransitionReason, Vip, VrrpEffect, VrrpEvent, VrrpState, WantState,
 } from './types.js';
@@ -181,7 +181,7 @@ export class VrrpInstance {
     const w = this.commit!;
     this.commit = null;
     this.installVips(out, nowMs);
-    out.push({ type: 'transitionDone', ...w.transition });
+    out.push(transitionDone(w.transition));
   }
 
   /** Leaving MASTER before the commit was over: the VIPs were never added, and they will not be. */
@@ -474,7 +474,7 @@ export class VrrpInstance {
     this.handover = null;
     this.log(out, 'info', outcome.kind === 'successor' ? `${outcome.src} took over, releasing VIPs` : `no new master within ${outcome.waitedMs} ms, releasing VIPs`);
     this.removeAllVips(out);
-    out.push({ type: 'transitionDone', ...w.transition });
+    out.push(transitionDone(w.transition));
   }
 
   private onCommitted(out: VrrpEffect[], nowMs: number, id: number, error: string | undefined): void {
@@ -495,4 +495,8 @@ export class VrrpInstance {
     this.log(out, 'warn', `VIP ${vip.address} was removed by someone else while MASTER; adding it back`);
     out.push({ type: 'addVips', vips: [vip] }, { type: 'sendGarp', vips: [vip], count: 1 });
   }
+}
+
+function transitionDone(t: OpenTransition): VrrpEffect {
+  return { type: 'transitionDone', from: t.from, to: t.to, reason: t.reason };
 }
