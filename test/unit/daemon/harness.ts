@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '../../../src/config/index.js';
 import type { Config } from '../../../src/config/types.js';
 import { Daemon } from '../../../src/daemon/daemon.js';
+import { RealClock } from '../../../src/clock/realClock.js';
 import type { Logger, LogLevel } from '../../../src/daemon/logger.js';
 import type { DaemonPlugin } from '../../../src/daemon/plugin.js';
 import { MemoryOs, MemorySegment, type MemoryOsOptions } from './memoryOs.js';
@@ -95,7 +96,7 @@ export class Cluster {
   /** Build (not start) a daemon on a fresh host (or on `os`, made with host()). */
   node(name: string, octet: number, configText: string, plugins: readonly DaemonPlugin[] = [], os = this.host(name, octet)): Node {
     const log: LogLine[] = [];
-    const daemon = new Daemon({ config: conf(configText), os, logger: recordingLogger(log, undefined, name), version: 'test', plugins });
+    const daemon = new Daemon({ config: conf(configText), os, logger: recordingLogger(log, undefined, name), version: 'test', plugins, clock: new RealClock({ unref: false }) });
     const n = { name, os, daemon, log };
     this.nodes.push(n);
     return n;

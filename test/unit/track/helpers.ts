@@ -4,6 +4,7 @@ import { loadConfig } from '../../../src/config/index.js';
 import type { Config } from '../../../src/config/types.js';
 import type { DaemonControl } from '../../../src/daemon/plugin.js';
 import type { Logger, LogLevel } from '../../../src/daemon/logger.js';
+import { VirtualClock } from '../../../src/clock/virtualClock.js';
 import type { ScriptExit, ScriptSpawner, SpawnOptions } from '../../../src/track/exec.js';
 
 export function parse(text: string): Config {
@@ -29,7 +30,7 @@ export interface FakeControl extends DaemonControl {
   setLink(ifname: string, up: boolean): void;
 }
 
-export function fakeControl(config: Config, links: Record<string, boolean> = {}): FakeControl {
+export function fakeControl(config: Config, links: Record<string, boolean> = {}, clock = new VirtualClock()): FakeControl {
   const calls: string[] = [];
   const scriptResults: string[] = [];
   const listeners = new Set<(ifname: string, up: boolean) => void>();
@@ -38,6 +39,7 @@ export function fakeControl(config: Config, links: Record<string, boolean> = {})
   return {
     config,
     logger,
+    clock,
     calls,
     scriptResults,
     metrics: { trackScriptResult: (name: string, ok: boolean, status?: boolean) => void scriptResults.push(`${name} ${ok} ${status}`) } as unknown as DaemonControl['metrics'],
