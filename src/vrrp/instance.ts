@@ -6,7 +6,8 @@
 import { compareAddresses } from '../ip/address.js';
 import { PRIORITY_MAX_EFFECTIVE, PRIORITY_MIN_EFFECTIVE, PRIORITY_OWNER, PRIORITY_STOP } from './constants.js';
 import { masterDownMs, skewMs } from './timers.js';
-import { CommitWindow, HandoverWindow, type OpenTransition } from './takeoverWindows.js';
+import { MasterDuties, type MasterContext } from './masterDuties.js';
+import { HandoverWindow, transitionDone } from './takeoverWindows.js';
 import type {
   InstanceParams, InstanceSnapshot, LogLevel, TransitionReason, Vip, VrrpEffect, VrrpEvent, VrrpState, WantState,
 } from './types.js';
@@ -17,7 +18,7 @@ export const SYNC_FAULT_REASON = 'sync group';
 /** Parameters a reload may not change in place (they define which virtual router this is). */
 export const IDENTITY_PARAMS = ['name', 'vrid', 'version', 'family', 'sourceAddress', 'inSyncGroup'] as const;
 
-export class VrrpInstance {
+export class VrrpInstance implements MasterContext {
   private paramsValue: InstanceParams;
   private stateValue: VrrpState = 'INIT';
   private want: WantState;
@@ -30,10 +31,8 @@ export class VrrpInstance {
   // Deadlines (ms on the caller's clock), null = not armed.
   private masterDownAt: number | null = null;
   private masterDownReason: TransitionReason = 'master-down';
-  private advertAt: number | null = null;
-  private garpAt: number | null = null;
-  private garpRefreshAt: number | null = null;
-  private lowerPrioGarpAt: number | null = null;
+  /** Timers, commit and VIP care of the current term as MASTER (null when not MASTER). */
+  private master: MasterDuties | null = null;
   /** preempt_delay: until when lower-priority adverts are still accepted (a timestamp, not a deadline). */
   private preemptUntil: number | null = null;
   /** Sync-aware preemption hold (see the 'preemptHold' event). */
@@ -41,8 +40,6 @@ export class VrrpInstance {
   /** Something commits connections before our VIPs go up (the 'connectionCommitter' event). */
   private committer = false;
   private commitSeq = 0;
-  /** MASTER, VIPs held back until the connection commit is over. */
-  private commit: CommitWindow | null = null;
   /** STOP with handover, VIPs kept until the successor has taken over. */
   private handover: HandoverWindow | null = null;
 
@@ -63,6 +60,7 @@ export class VrrpInstance {
   get faultReasons(): readonly string[] { return [...this.faults]; }
   /** Own fault reasons (not the sync group's). */
   get hasOwnFault(): boolean { return [...this.faults].some((r) => r !== SYNC_FAULT_REASON); }
+  get effectivePriority(): number { return this.effective; }
 
   handle(ev: VrrpEvent, nowMs: number): VrrpEffect[] {
     const out: VrrpEffect[] = [];
@@ -85,8 +83,8 @@ export class VrrpInstance {
         this.preemptHeld = ev.held;
         break;
       case 'connectionCommitter': this.committer = ev.present; break;
-      case 'connectionsCommitted': this.onCommitted(out, nowMs, ev.id, ev.error); break;
-      case 'vipRemoved': this.onVipRemoved(out, ev.address); break;
+      case 'connectionsCommitted': this.master?.committed(out, nowMs, ev.id, ev.error); break;
+      case 'vipRemoved': this.master?.repair(out, ev.address); break;
       case 'syncGoMaster': if (this.stateValue === 'BACKUP') this.becomeMaster(out, nowMs, 'sync-group'); break;
       case 'syncGoBackup': if (this.stateValue === 'MASTER') this.leaveMaster(out, nowMs, 'sync-group'); break;
       case 'syncFault': this.onFault(out, nowMs, SYNC_FAULT_REASON); break;
@@ -98,8 +96,7 @@ export class VrrpInstance {
   /** Earliest armed timer, or null (INIT, FAULT, STOP). */
   nextDeadline(): number | null {
     let min: number | null = null;
-    const windows = [this.commit?.untilMs ?? null, this.handover?.deadline() ?? null];
-    for (const t of [this.masterDownAt, this.advertAt, this.garpAt, this.garpRefreshAt, this.lowerPrioGarpAt, ...windows]) {
+    for (const t of [this.masterDownAt, this.master?.nextDeadline() ?? null, this.handover?.deadline() ?? null]) {
       if (t !== null && (min === null || t < min)) min = t;
     }
     return min;
@@ -112,7 +109,7 @@ export class VrrpInstance {
       masterAddress: this.masterAddress, masterPriority: this.masterPriority,
       advertIntMs: this.params.advertIntMs, masterAdverIntMs: this.masterAdverIntMs, masterDownMs: this.masterDown(),
       faults: [...this.faults], lastTransition: this.last, nextDeadlineMs: this.nextDeadline(),
-      waiting: this.commit ? 'commit' : this.handover ? 'successor' : null,
+      waiting: this.master?.committing ? 'commit' : this.handover ? 'successor' : null,
     };
   }
 
@@ -120,7 +117,8 @@ export class VrrpInstance {
 
   private isOwner(): boolean { return this.params.priority === PRIORITY_OWNER; }
   private allVips(): readonly Vip[] { return [...this.params.vips, ...this.params.excludedVips]; }
-  private log(out: VrrpEffect[], level: LogLevel, text: string): void {
+  /** Adds a keepalived-worded log effect, prefixed "(VI_1) " (public for MasterDuties). */
+  log(out: VrrpEffect[], level: LogLevel, text: string): void {
     out.push({ type: 'log', level, message: `(${this.params.name}) ${text}` });
   }
   /** Skew uses the effective priority, or 255 for an owner (keepalived vrrp.h:508). */
@@ -135,8 +133,11 @@ export class VrrpInstance {
     this.last = { from, to, reason, atMs: nowMs };
     out.push({ type: 'transition', from, to, reason });
   }
-  private clearTimers(): void {
-    this.masterDownAt = this.advertAt = this.garpAt = this.garpRefreshAt = this.lowerPrioGarpAt = null;
+  /** Every timer off; leaving MASTER also ends its duties (a pending commit is logged and dropped). */
+  private clearTimers(out: VrrpEffect[]): void {
+    this.master?.end(out);
+    this.master = null;
+    this.masterDownAt = null;
     this.preemptUntil = null;
   }
   private armMasterDown(nowMs: number, delayMs: number, reason: TransitionReason): void {
@@ -146,56 +147,21 @@ export class VrrpInstance {
 
   // ---- transitions ---------------------------------------------------------------------------------
 
-  /** RFC 5798 §6.4.1/6.4.2 "transition to Master"; keepalived vrrp.c:1885-1986: advert, VIPs, GARPs. */
+  /** RFC 5798 §6.4.1/6.4.2 "transition to Master"; keepalived vrrp.c:1885-1986: advert, (commit,) VIPs, GARPs. */
   private becomeMaster(out: VrrpEffect[], nowMs: number, reason: TransitionReason): void {
     this.transition(out, nowMs, 'MASTER', reason);
-    this.clearTimers();
+    this.clearTimers(out);
     this.want = 'MASTER';
     this.masterAdverIntMs = this.params.advertIntMs; // v3: revert to our own interval (vrrp.c:1901-1907)
     this.masterAddress = this.params.sourceAddress;
     this.masterPriority = this.effective;
-    out.push({ type: 'sendAdvert', priority: this.effective });
-    this.log(out, 'info', 'Entering MASTER STATE');
-    this.advertAt = nowMs + this.params.advertIntMs;
-    if (this.committer) {
-      // design.md: commit → VIPs → GARP, so no packet reaches us before its connection state does.
-      this.commit = new CommitWindow(++this.commitSeq, nowMs, this.last!);
-      out.push({ type: 'commitConnections', id: this.commit.id });
-      return;
-    }
-    this.installVips(out, nowMs);
-  }
-
-  /** VIPs up, first GARP burst, GARP timers armed from now (keepalived vrrp.c:1910-1954). */
-  private installVips(out: VrrpEffect[], nowMs: number): void {
-    const vips = this.allVips();
-    out.push({ type: 'addVips', vips });
-    const g = this.params.garp;
-    if (g.masterRepeat > 0) out.push({ type: 'sendGarp', vips, count: g.masterRepeat });
-    if (g.masterDelayMs > 0 && g.masterRepeat > 0) this.garpAt = nowMs + g.masterDelayMs;
-    if (g.masterRefreshMs > 0) this.garpRefreshAt = nowMs + g.masterRefreshMs;
-  }
-
-  /** The commit is over (done, failed or out of time): the VIPs go up and the takeover is complete. */
-  private endCommit(out: VrrpEffect[], nowMs: number): void {
-    const w = this.commit!;
-    this.commit = null;
-    this.installVips(out, nowMs);
-    out.push(transitionDone(w.transition));
-  }
-
-  /** Leaving MASTER before the commit was over: the VIPs were never added, and they will not be. */
-  private abandonCommit(out: VrrpEffect[]): void {
-    if (!this.commit) return;
-    this.commit = null;
-    this.log(out, 'info', 'lost MASTER while committing connections, not adding VIPs');
+    this.master = new MasterDuties(this, out, nowMs, this.last!, this.committer ? ++this.commitSeq : null);
   }
 
   /** MASTER → BACKUP on a better master or sync-group drag: remove VIPs, no priority-0 advert (§8 fact 22). */
   private leaveMaster(out: VrrpEffect[], nowMs: number, reason: TransitionReason): void {
     this.transition(out, nowMs, 'BACKUP', reason);
-    this.clearTimers();
-    this.abandonCommit(out);
+    this.clearTimers(out);
     this.want = 'BACKUP';
     this.log(out, 'info', 'Entering BACKUP STATE');
     out.push({ type: 'removeVips', vips: this.allVips() });
@@ -204,7 +170,7 @@ export class VrrpInstance {
 
   private enterBackup(out: VrrpEffect[], nowMs: number, reason: TransitionReason, downMs: number, suffix = ''): void {
     this.transition(out, nowMs, 'BACKUP', reason);
-    this.clearTimers();
+    this.clearTimers(out);
     this.masterAdverIntMs = this.params.advertIntMs; // own interval after INIT / FAULT (vrrp.c:2108)
     this.log(out, 'info', `Entering BACKUP STATE${suffix}`);
     this.armMasterDown(nowMs, downMs, 'master-down');
@@ -287,8 +253,7 @@ export class VrrpInstance {
   private masterRx(out: VrrpEffect[], nowMs: number, src: string, priority: number, intervalMs: number): void {
     const addrCmp = compareAddresses(src, this.params.sourceAddress);
     if (priority === PRIORITY_STOP) {
-      out.push({ type: 'sendAdvert', priority: this.effective });
-      this.advertAt = nowMs + this.params.advertIntMs;
+      this.master!.advertNow(out, nowMs);
       return;
     }
     if (priority === this.effective && addrCmp === 0) {
@@ -311,15 +276,7 @@ export class VrrpInstance {
     // Lower priority (or equal from a lower address): keepalived's split-brain healer (vrrp.c:2450-2513).
     this.log(out, 'info', `Received advert from ${src} with lower priority ${priority}, ours ${this.effective}, forcing new election`);
     out.push({ type: 'masterRxLowerPri', src, priority: this.effective });
-    if (!this.params.lowerPrioNoAdvert) {
-      out.push({ type: 'sendAdvert', priority: this.effective });
-      this.advertAt = nowMs + this.params.advertIntMs;
-    }
-    const g = this.params.garp;
-    if (g.lowerPrioRepeat > 0 && !this.commit) { // no GARP for VIPs not up yet
-      out.push({ type: 'sendGarp', vips: this.allVips(), count: g.lowerPrioRepeat });
-      if (g.lowerPrioDelayMs > 0) this.lowerPrioGarpAt = nowMs + g.lowerPrioDelayMs;
-    }
+    this.master!.answerLowerPriority(out, nowMs);
   }
 
   private onTimeout(out: VrrpEffect[], nowMs: number): void {
@@ -336,29 +293,7 @@ export class VrrpInstance {
       this.becomeMaster(out, nowMs, this.masterDownReason);
       return;
     }
-    if (this.stateValue !== 'MASTER') return;
-    const g = this.params.garp;
-    if (this.commit?.expired(nowMs)) {
-      this.log(out, 'error', `connection commit still running after ${this.commit.boundMs} ms; adding the VIPs anyway`);
-      this.endCommit(out, nowMs);
-    }
-    if (due(this.advertAt)) {
-      // No catch-up burst if the runner was late: one advert, re-armed from now (keepalived: no jitter).
-      out.push({ type: 'sendAdvert', priority: this.effective });
-      this.advertAt = nowMs + this.params.advertIntMs;
-    }
-    if (due(this.garpAt)) {
-      out.push({ type: 'sendGarp', vips: this.allVips(), count: g.masterRepeat });
-      this.garpAt = null;
-    }
-    if (due(this.lowerPrioGarpAt)) {
-      out.push({ type: 'sendGarp', vips: this.allVips(), count: g.lowerPrioRepeat });
-      this.lowerPrioGarpAt = null;
-    }
-    if (due(this.garpRefreshAt)) {
-      out.push({ type: 'sendGarp', vips: this.allVips(), count: g.masterRefreshRepeat });
-      this.garpRefreshAt = nowMs + g.masterRefreshMs;
-    }
+    if (this.stateValue === 'MASTER') this.master!.onTimeout(out, nowMs);
   }
 
   private onFault(out: VrrpEffect[], nowMs: number, reason: string): void {
@@ -367,8 +302,7 @@ export class VrrpInstance {
     if (had || this.stateValue === 'INIT' || this.stateValue === 'FAULT') return;
     const wasMaster = this.stateValue === 'MASTER';
     this.transition(out, nowMs, 'FAULT', 'fault');
-    this.clearTimers();
-    this.abandonCommit(out);
+    this.clearTimers(out);
     this.want = 'FAULT';
     this.log(out, 'info', `Entering FAULT STATE (${reason})`);
     if (wasMaster) this.releaseMaster(out); // keepalived vrrp_track.c:560-580
@@ -426,15 +360,7 @@ export class VrrpInstance {
     if (this.stateValue === 'MASTER') {
       this.masterPriority = this.effective;
       this.masterAdverIntMs = next.advertIntMs;
-      // While committing, the VIPs are not up yet: the commit's end adds the new list.
-      if (removed.length && !this.commit) out.push({ type: 'removeVips', vips: removed });
-      if (added.length && !this.commit) {
-        out.push({ type: 'addVips', vips: added });
-        if (next.garp.masterRepeat > 0) out.push({ type: 'sendGarp', vips: added, count: next.garp.masterRepeat });
-      }
-      // Peers check our VIP list and priority (keepalived ≤ 2.3.2 rejects a mismatched list): tell them now.
-      out.push({ type: 'sendAdvert', priority: this.effective });
-      this.advertAt = nowMs + next.advertIntMs;
+      this.master!.reconfigure(out, nowMs, removed, added);
     } else if (this.stateValue === 'BACKUP') {
       // v2 always uses its own interval; v3 keeps the one learned from the master until the next advert.
       if (next.version === 2) this.masterAdverIntMs = next.advertIntMs;
@@ -444,10 +370,9 @@ export class VrrpInstance {
 
   private onShutdown(out: VrrpEffect[], nowMs: number, handover: boolean): void {
     const wasMaster = this.stateValue === 'MASTER';
-    const vipsUp = wasMaster && !this.commit;
+    const vipsUp = wasMaster && !this.master!.committing;
     this.transition(out, nowMs, 'STOP', 'shutdown');
-    this.clearTimers();
-    this.abandonCommit(out);
+    this.clearTimers(out);
     if (!wasMaster) return;
     if (!handover || !vipsUp) {
       this.releaseMaster(out); // RFC 5798 §6.4.3 Shutdown: priority 0 advert
@@ -476,27 +401,4 @@ export class VrrpInstance {
     this.removeAllVips(out);
     out.push(transitionDone(w.transition));
   }
-
-  private onCommitted(out: VrrpEffect[], nowMs: number, id: number, error: string | undefined): void {
-    if (this.commit?.id !== id) return; // a commit we stopped waiting for (bound expired, or no longer MASTER)
-    if (error !== undefined) this.log(out, 'error', `connection commit failed, adding the VIPs anyway: ${error}`);
-    this.endCommit(out, nowMs);
-  }
-
-  /**
-   * A VIP removed behind our back while we are MASTER: put it back and announce it. keepalived leaves MASTER
-   * instead (keepalived_netlink.c:1230-1233), which makes the peer take over and then be preempted again;
-   * re-adding keeps the service up. Not while committing: that VIP is not up yet anyway.
-   */
-  private onVipRemoved(out: VrrpEffect[], address: string): void {
-    if (this.stateValue !== 'MASTER' || this.commit) return;
-    const vip = this.allVips().find((v) => v.address === address);
-    if (!vip) return;
-    this.log(out, 'warn', `VIP ${vip.address} was removed by someone else while MASTER; adding it back`);
-    out.push({ type: 'addVips', vips: [vip] }, { type: 'sendGarp', vips: [vip], count: 1 });
-  }
-}
-
-function transitionDone(t: OpenTransition): VrrpEffect {
-  return { type: 'transitionDone', from: t.from, to: t.to, reason: t.reason };
 }

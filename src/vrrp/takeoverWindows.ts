@@ -5,13 +5,18 @@
 //   - HandoverWindow: a stopping MASTER has sent priority 0 and keeps its VIPs until the successor has
 //     advertised plus a grace (make-before-break), bounded by about one Master_Down_Interval.
 import { COMMIT_BOUND_MS, HANDOVER_GRACE_MS, HANDOVER_SLACK_MS } from './constants.js';
-import type { InstanceParams, VrrpState, TransitionReason } from './types.js';
+import type { InstanceParams, TransitionReason, VrrpEffect, VrrpState } from './types.js';
 
 /** The transition whose effects are not complete until the window closes (its `transitionDone`). */
 export interface OpenTransition {
   readonly from: VrrpState;
   readonly to: VrrpState;
   readonly reason: TransitionReason;
+}
+
+/** The effect that closes a transition held open by one of these windows. */
+export function transitionDone(t: OpenTransition): VrrpEffect {
+  return { type: 'transitionDone', from: t.from, to: t.to, reason: t.reason };
 }
 
 export class CommitWindow {
