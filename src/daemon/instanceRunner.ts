@@ -230,7 +230,10 @@ export class InstanceRunner implements EffectSink {
           break;
         case 'transitionDone':
           this.afterTransition(e);
-          if (e.to === 'STOP') this.handingOver?.resolve();
+          if (e.to === 'STOP') {
+            this.handingOver?.resolve();
+            this.handingOver = null;
+          }
           break;
         case 'log':
           this.o.logger.log(e.level, e.message, { instance: this.name });
