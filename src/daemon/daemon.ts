@@ -7,6 +7,8 @@ import { primaryIpv4, linkLocalIpv6 } from '../net/rtnetlink.js';
 import type { VrrpPacketMeta, VrrpTransport } from '../net/types.js';
 import { VrrpInstance } from '../vrrp/instance.js';
 import { DROP_REASONS } from '../vrrp/drops.js';
+import { AH_HEADER_LEN, AH_IP_PROTOCOL } from '../vrrp/constants.js';
+import { ahReceiveFor, type AhReceive } from './ahReceive.js';
 import type { Vip, VrrpState } from '../vrrp/types.js';
 import { createVipdMetrics, type VipdMetrics } from '../metrics/registry.js';
 import type { InstanceView } from '../metrics/types.js';
@@ -16,8 +18,10 @@ import { InstanceRunner, type RunnerHooks } from './instanceRunner.js';
 import type { DaemonControl, DaemonPlugin } from './plugin.js';
 import { UnitDriver, groupUnit, soloUnit } from './unitDriver.js';
 import { VrrpSyncGroup } from '../vrrp/syncGroup.js';
-import { advertRoute, instanceParams, maxAdvertisedVips, routeSpecs, sourceAddressFor, validationView } from './instanceParams.js';
-import { VipdError } from './errors.js';
+import { advertRoute, instanceParams, maxAdvertisedVips, sourceAddressFor, validationView, virtualRouting } from './instanceParams.js';
+import { installRouting, removeRouting } from './routing.js';
+import { StaticRouting } from './staticRouting.js';
+import { VipdError } from '../errors/vipdError.js';
 import { Announcer } from './announcer.js';
 import { instanceView } from './instanceView.js';
 import { planReload, type ReloadPlan } from './reloadPlan.js';
@@ -45,6 +49,8 @@ interface Managed {
   readonly vipLink: LinkInfo;
   readonly driver: UnitDriver;
   readonly transportKey: string;
+  /** `auth_type AH`: the sequence check in front of the runner (ahReceive.ts). */
+  readonly ah?: AhReceive;
 }
 
 interface Planned {
@@ -74,12 +80,14 @@ export class Daemon {
   /** Reloads and rebinds, one at a time: both stop and build instances. */
   private exclusive: Promise<unknown> = Promise.resolve();
   private stopping = false;
+  private readonly staticRouting: StaticRouting;
 
   constructor(private readonly o: DaemonOptions) {
     this.clock = o.clock;
     this.config = o.config;
     this.announcer = new Announcer(o.os, o.logger, this.clock);
     this.vmacs = new DaemonVmacs(o.os.vmac, o.logger);
+    this.staticRouting = new StaticRouting(o.os, o.logger);
     this.metrics = createVipdMetrics({
       instances: () => this.views(),
       buildInfo: { version: o.version, node: o.config.global.routerId ?? hostnameOrUnknown() },
@@ -99,6 +107,7 @@ export class Daemon {
     let env = await this.environment();
     if (await this.vmacs.ensure(this.config.instances, this.config.instances, env)) env = await this.environment();
     const planned = this.plan(this.config.instances, env);
+    await this.staticRouting.start(this.config, env.links);
     this.unwatch.push(
       this.o.os.watchLinks((ev) => {
         const up = ev.kind === 'new' && ev.link.up && ev.link.running;
@@ -159,10 +168,13 @@ export class Daemon {
 
     for (const { m, cfg, source } of inPlace) {
       const params = instanceParams(cfg, source, cfg.syncGroup !== null, m.link.mtu);
-      m.runner.reconfigure(params, validationView(cfg, m.link.mtu), advertRoute(cfg, source));
+      const view = validationView(cfg, m.link.mtu);
+      m.ah?.session.setView(view);
+      m.runner.reconfigure(params, view, advertRoute(cfg, source));
       m.cfg = cfg;
     }
     this.config = next;
+    await this.staticRouting.reload(next, env.links);
     await this.startInstances(planned, env.links, plan.remove);
     this.o.logger.info(
       `reloaded: ${plan.add.length} added, ${plan.remove.length} removed, ${restart.length} restarted, ` +
@@ -182,6 +194,7 @@ export class Daemon {
     await Promise.all([...this.managed.values()].map((m) => m.runner.shutdown(opts)));
     for (const m of [...this.managed.values()]) this.forget(m);
     for (const p of this.plugins) await p.stop?.().catch((err: unknown) => this.o.logger.error(`${p.name}: ${(err as Error).message}`));
+    await this.staticRouting.stop();
     for (const u of this.unwatch.splice(0)) u();
     // keepalived deletes its VMACs on exit (vrrp.c:2638-2644); the VIPs on them are already gone.
     await this.vmacs.releaseExcept([]);
@@ -257,8 +270,12 @@ export class Daemon {
       // from the shared MAC is handed by the macvlan driver to our private macvlan only, never to its parent.
       const sockIf = vmac && !cfg.vmac?.xmitBase ? vmac.name : cfg.interface;
       const vipLink = vmac ?? link;
-      const routes = routeSpecs(cfg, (name) => links.find((l) => l.name === name)?.ifindex);
-      const key = `${route.family}|${sockIf}|${route.unicast ? `u:${source}` : `m:${cfg.mcastGroup}`}`;
+      const routing = virtualRouting(cfg, (name) => links.find((l) => l.name === name)?.ifindex);
+      const view = validationView(cfg, link.mtu);
+      const metrics = this.metrics.forInstance({ name: cfg.name, ifname: cfg.interface, vrid: cfg.vrid });
+      const ah = ahReceiveFor(view, instance, metrics, this.o.logger, () => this.clock.now());
+      // AH adverts arrive on their own raw socket (IP protocol 51), as keepalived opens one per protocol.
+      const key = `${route.family}|${sockIf}|${route.unicast ? `u:${source}` : `m:${cfg.mcastGroup}`}${ah ? '|ah' : ''}`;
       let shared = this.transports.get(key);
       if (!shared) {
         const transport = this.o.os.openVrrp({
@@ -268,6 +285,7 @@ export class Daemon {
           group: cfg.mcastGroup,
           src: route.family === 6 || route.unicast ? source : undefined,
           unicastTtl: cfg.unicastTtl,
+          ...(ah ? { protocol: AH_IP_PROTOCOL } : {}),
         });
         const byVrid = new Map<number, Managed[]>();
         shared = { transport, byVrid };
@@ -279,28 +297,29 @@ export class Daemon {
         instance,
         ifname: cfg.interface,
         route,
-        validation: validationView(cfg, link.mtu),
+        validation: view,
         logger: this.o.logger,
         clock: this.clock,
         driver,
-        metrics: this.metrics.forInstance({ name: cfg.name, ifname: cfg.interface, vrid: cfg.vrid }),
+        metrics,
+        ...(ah ? { ah: ah.session } : {}),
         hooks: this.hooksFor(cfg.name, instance),
         io: {
           sendPacket: (packet, dst) => transport.send(packet, dst),
           addVip: (vip) => this.o.os.addAddress(this.addressSpec(vip, vipLink, links)).then(() => undefined),
           removeVip: (vip) => this.o.os.removeAddress(this.addressSpec(vip, vipLink, links)).then(() => undefined),
           announce: (vips, count) => this.announcer.announce(vips, count, vipLink, links),
-          ...(routes.length
+          ...(routing.routes.length || routing.rules.length
             ? {
-                addRoutes: async () => void (await Promise.all(routes.map((r) => this.o.os.addRoute(r)))),
-                removeRoutes: async () => void (await Promise.all(routes.map((r) => this.o.os.removeRoute(r)))),
+                addRoutes: async () => void (await installRouting(this.o.os, routing, this.o.logger, `(${cfg.name})`)),
+                removeRoutes: async () => void (await removeRouting(this.o.os, routing, this.o.logger, `(${cfg.name})`)),
               }
             : {}),
         },
       });
       // Open the GARP/NA socket now: a missing capability shows at start-up, and the first takeover pays nothing.
       if (vipLink.mac) this.announcer.open(vipLink.name);
-      const m: Managed = { cfg, instance, runner, link, vipLink, driver, transportKey: key };
+      const m: Managed = { cfg, instance, runner, link, vipLink, driver, transportKey: key, ...(ah ? { ah } : {}) };
       this.managed.set(cfg.name, m);
       const list = shared.byVrid.get(cfg.vrid) ?? [];
       list.push(m);
@@ -544,6 +563,7 @@ export class Daemon {
     // Same VRID twice on one socket only in unicast with disjoint peers: pick by source (sched.c:1072-1113).
     const target =
       candidates.length === 1 ? candidates[0] : candidates.find((m) => m.cfg.unicastPeers.some((p) => p.address === meta.src));
+    if (target?.ah && !target.ah.admit(packet, meta)) return;
     target?.runner.receive(packet, meta);
   }
 
@@ -575,8 +595,9 @@ function facts(link: LinkInfo, addresses: readonly AddressInfo[]) {
 function peekVrid(packet: Buffer, family: 4 | 6): number | null {
   if (family === 6) return packet.length >= 2 ? packet[1]! : null;
   if (packet.length < 1) return null;
-  const ihl = (packet[0]! & 0x0f) * 4;
-  return packet.length > ihl + 1 ? packet[ihl + 1]! : null;
+  // keepalived's AH header (IP protocol 51) sits between the IP and the VRRP headers.
+  const vrrpAt = (packet[0]! & 0x0f) * 4 + (packet.length > 9 && packet[9] === AH_IP_PROTOCOL ? AH_HEADER_LEN : 0);
+  return packet.length > vrrpAt + 1 ? packet[vrrpAt + 1]! : null;
 }
 
 function hostnameOrUnknown(): string {

@@ -4,7 +4,9 @@
 // nothing: which effects are stale, what waits for the connection commit or for a successor, and where the adverts
 // go in a batch are the core's rules (src/vrrp/instance.ts). Nothing on the queue waits for the commit or the
 // handover (they are core deadlines), so only netlink ACKs are ever awaited between two effects.
-import { decodeIpv4Advert, decodeIpv6Advert, encodeAdvert, encodeIpv4Packet, type AdvertFields } from '../vrrp/codec.js';
+import { decodeIpv4Advert, decodeIpv6Advert, type AdvertFields } from '../vrrp/codec.js';
+import { encodeAdvertPacket } from '../vrrp/advertPacket.js';
+import type { AhSession } from '../vrrp/ahSession.js';
 import { validateAdvert, type ValidationView } from '../vrrp/validate.js';
 import type { VrrpInstance } from '../vrrp/instance.js';
 import type { InstanceParams, Vip, VrrpEffect, VrrpEvent, VrrpState } from '../vrrp/types.js';
@@ -34,7 +36,7 @@ export interface RunnerIo {
   sendPacket(packet: Buffer, dst: string): void;
   addVip(vip: Vip): Promise<void>;
   removeVip(vip: Vip): Promise<void>;
-  /** keepalived `virtual_routes`: installed after the VIPs, removed before them. Errors are logged by the caller. */
+  /** keepalived `virtual_routes` then `virtual_rules`: installed after the VIPs, removed (rules first) before them. */
   addRoutes?(): Promise<void>;
   removeRoutes?(): Promise<void>;
   /** Send `count` GARP (IPv4) or unsolicited NA (IPv6) frames for each VIP; returns frames sent. */
@@ -66,6 +68,8 @@ export interface RunnerOptions {
   readonly hooks?: RunnerHooks;
   /** The unit (lone instance or sync group) this instance is scheduled in. */
   readonly driver: UnitDriver;
+  /** `auth_type AH`: the sequence counter this instance sends with (the daemon screens received adverts with it). */
+  readonly ah?: AhSession;
 }
 
 export class InstanceRunner implements EffectSink {
@@ -317,21 +321,21 @@ export class InstanceRunner implements EffectSink {
       authType: this.o.validation.authType,
       authData: this.o.validation.authData,
     };
+    // AH: one sequence number per advert, whatever the number of unicast peers (keepalived vrrp_update_pkt).
+    const seq = this.o.ah?.nextSendSequence(this.o.instance.state);
     for (const dst of r.destinations) {
       try {
-        const msg = encodeAdvert(fields, {
+        this.ipId = this.ipId >= 0xffff ? 1 : this.ipId + 1;
+        const packet = encodeAdvertPacket(fields, {
           src: r.sourceAddress,
           dst,
           v3ChecksumAsV2: r.v3ChecksumAsV2,
           ...(this.legacyChecksumPeers.has(dst) ? { checksumDst: '224.0.0.18' } : {}),
+          id: this.ipId,
+          ttl: r.unicast ? r.unicastTtl : 255,
+          ...(seq !== undefined ? { ah: { key: this.o.validation.authData, seq, unicast: r.unicast } } : {}),
         });
-        if (r.family === 4) {
-          this.ipId = this.ipId >= 0xffff ? 1 : this.ipId + 1;
-          const ttl = r.unicast ? r.unicastTtl : 255;
-          this.o.io.sendPacket(encodeIpv4Packet({ src: r.sourceAddress, dst, id: this.ipId, ttl, payload: msg }), dst);
-        } else {
-          this.o.io.sendPacket(msg, dst);
-        }
+        this.o.io.sendPacket(packet, dst);
       } catch (err) {
         this.rateLog.warn(`send:${dst}`, `(${this.name}) cannot send advert to ${dst}: ${(err as Error).message}`, this.o.clock.now());
       }

@@ -16,11 +16,14 @@ export function openDirectorOs(): DirectorOs {
     removeAddress: (spec) => rtnl.removeAddress(spec),
     addRoute: (spec) => rtnl.addRoute(spec),
     removeRoute: (spec) => rtnl.removeRoute(spec),
+    addRule: (spec) => rtnl.addRule(spec),
+    removeRule: (spec) => rtnl.removeRule(spec),
+    watchRoutingDeletions: (cb) => rtnl.watchRoutingDeletions(cb),
     watchLinks: (cb) => rtnl.watchLinks(cb),
     watchAddresses: (cb) => rtnl.watchAddresses(cb),
     openVrrp: (spec) =>
       spec.family === 4
-        ? openVrrpIpv4({ ifname: spec.ifname, group: spec.group, unicast: spec.unicast, unicastSrc: spec.src })
+        ? openVrrpIpv4({ ifname: spec.ifname, group: spec.group, unicast: spec.unicast, unicastSrc: spec.src, protocol: spec.protocol })
         : openVrrpIpv6({
             ifname: spec.ifname,
             group: spec.group,

@@ -6,7 +6,9 @@
 // cross-host orderings such as "the old master kept its VIPs until the new master's first advert".
 import { decodeIpv4Advert, decodeIpv6Advert, type DecodedAdvert } from '../../../src/vrrp/codec.js';
 import { formatIpv6 } from '../../../src/ip/address.js';
-import type { AddressEvent, AddressInfo, AddressSpec, LinkEvent, LinkInfo, RouteSpec } from '../../../src/net/rtnetlink.js';
+import type { AddressEvent, AddressInfo, AddressSpec, LinkEvent, LinkInfo, RouteSpec, RoutingDeletion, RuleSpec } from '../../../src/net/rtnetlink.js';
+import { routeKey } from '../../../src/net/routeCodec.js';
+import { ruleKey } from '../../../src/net/ruleCodec.js';
 import type { FrameSender, VrrpPacketMeta, VrrpTransport } from '../../../src/net/types.js';
 import type { DirectorOs, VrrpSocketSpec } from '../../../src/daemon/ports.js';
 
@@ -16,6 +18,8 @@ export type TraceRecord =
   | ({ readonly kind: 'removeAddress' } & AddressRecord)
   | { readonly kind: 'addRoute'; readonly host: string; readonly spec: RouteSpec }
   | { readonly kind: 'removeRoute'; readonly host: string; readonly spec: RouteSpec }
+  | { readonly kind: 'addRule'; readonly host: string; readonly spec: RuleSpec }
+  | { readonly kind: 'removeRule'; readonly host: string; readonly spec: RuleSpec }
   | { readonly kind: 'frame'; readonly host: string; readonly ifname: string; readonly frame: Buffer; readonly target: string | null }
   | { readonly kind: 'link'; readonly host: string; readonly ifname: string; readonly up: boolean }
   /** Someone else (an operator, a script) deleted an address: see MemoryOs.deleteAddressBehindBack. */
@@ -81,7 +85,7 @@ export class MemorySegment {
   send(from: MemoryVrrpTransport, packet: Buffer, dst: string): void {
     if (!from.host.carries(from.spec.ifname) || !from.host.bound(from)) return;
     for (const to of this.sockets) {
-      if (to.host === from.host || to.spec.family !== from.spec.family || !to.accepts(dst)) continue;
+      if (to.host === from.host || to.spec.family !== from.spec.family || !to.accepts(dst) || !to.carriesProtocol(packet)) continue;
       if (to.host.lanOf(to.spec.ifname) !== from.host.lanOf(from.spec.ifname)) continue;
       if (!to.host.carries(to.spec.ifname) || !to.host.bound(to)) continue;
       if (this.dropRule?.({ from: from.host.name, to: to.host.name, packet })) continue;
@@ -121,6 +125,8 @@ export class MemoryOs implements DirectorOs {
   private readonly own: AddressInfo[] = [];
   private readonly added: AddressInfo[] = [];
   private readonly routes: RouteSpec[] = [];
+  private readonly rules: RuleSpec[] = [];
+  private readonly routingWatchers = new Set<(ev: RoutingDeletion) => void>();
   private readonly cutLinks = new Set<string>();
   private readonly linkWatchers = new Set<(ev: LinkEvent) => void>();
   private readonly addressWatchers = new Set<(ev: AddressEvent) => void>();
@@ -189,6 +195,37 @@ export class MemoryOs implements DirectorOs {
     const i = this.routes.findIndex((r) => JSON.stringify(r) === JSON.stringify(spec));
     if (i >= 0) this.routes.splice(i, 1);
     this.segment.record({ kind: 'removeRoute', host: this.name, spec });
+  }
+
+  /** Like the kernel with NLM_F_EXCL: an identical rule is 'exists'. */
+  async addRule(spec: RuleSpec): Promise<'added' | 'exists'> {
+    const exists = this.rules.some((r) => JSON.stringify(r) === JSON.stringify(spec));
+    if (!exists) this.rules.push(spec);
+    this.segment.record({ kind: 'addRule', host: this.name, spec });
+    return exists ? 'exists' : 'added';
+  }
+
+  async removeRule(spec: RuleSpec): Promise<'removed' | 'absent'> {
+    const i = this.rules.findIndex((r) => JSON.stringify(r) === JSON.stringify(spec));
+    if (i >= 0) this.rules.splice(i, 1);
+    this.segment.record({ kind: 'removeRule', host: this.name, spec });
+    return i >= 0 ? 'removed' : 'absent';
+  }
+
+  watchRoutingDeletions(cb: (ev: RoutingDeletion) => void): () => void {
+    this.routingWatchers.add(cb);
+    return () => this.routingWatchers.delete(cb);
+  }
+
+  /** Someone else (`ip route del` / `ip rule del`) removed one of the daemon's routes or rules: the kernel says so. */
+  deleteRoutingBehindBack(what: { route: RouteSpec } | { rule: RuleSpec }): void {
+    const list: object[] = 'route' in what ? this.routes : this.rules;
+    const spec = 'route' in what ? what.route : what.rule;
+    const i = list.findIndex((x) => JSON.stringify(x) === JSON.stringify(spec));
+    if (i < 0) throw new Error(`no such ${'route' in what ? 'route' : 'rule'} installed on ${this.name}`);
+    list.splice(i, 1);
+    const ev: RoutingDeletion = 'route' in what ? { kind: 'route', key: routeKey(what.route) } : { kind: 'rule', key: ruleKey(what.rule) };
+    for (const w of [...this.routingWatchers]) w(ev);
   }
 
   watchLinks(cb: (ev: LinkEvent) => void): () => void {
@@ -320,7 +357,12 @@ export class MemoryOs implements DirectorOs {
       ...meta,
       ...(dst !== undefined ? { dst } : {}),
     };
-    const targets = this.opened.filter((t) => !t.isClosed && t.spec.ifname === ifname && (dst === undefined || t.accepts(dst)));
+    // VRRP (112) and AH (51) datagrams go to the raw sockets of their protocol; other bytes to every socket, so
+    // tests can feed junk to the parsers.
+    const typed = v4 && (packet[9] === 112 || packet[9] === 51);
+    const targets = this.opened.filter(
+      (t) => !t.isClosed && t.spec.ifname === ifname && (dst === undefined || t.accepts(dst)) && (!typed || t.carriesProtocol(packet)),
+    );
     if (targets.length === 0) throw new Error(`${this.name}: no open VRRP socket on ${ifname} for ${dst ?? 'that packet'}`);
     for (const t of targets) t.deliver(Buffer.from(packet), full);
   }
@@ -333,6 +375,10 @@ export class MemoryOs implements DirectorOs {
 
   installedRoutes(): readonly RouteSpec[] {
     return [...this.routes];
+  }
+
+  installedRules(): readonly RuleSpec[] {
+    return [...this.rules];
   }
 
   /** VRRP sockets still open. */
@@ -420,6 +466,11 @@ export class MemoryVrrpTransport implements VrrpTransport {
     if (this.closed) return;
     this.closed = true;
     this.host.segment.detach(this);
+  }
+
+  /** @internal A raw IPv4 socket receives only its protocol (112, or 51 for AH); IPv6 ones only VRRP. */
+  carriesProtocol(packet: Buffer): boolean {
+    return this.spec.family !== 4 || packet.length < 10 || packet[9] === (this.spec.protocol ?? 112);
   }
 
   /** @internal Would this socket receive a packet sent to `dst`? */
