@@ -363,6 +363,7 @@ export class Daemon {
         this.o.logger.error(`${p.name}: ${(err as Error).message}`);
       }
     }
+    for (const m of this.managed.values()) m.runner.refreshCommitter(); // the reload may have added or removed sync
     this.startRunners(started);
     return started;
   }
@@ -414,8 +415,8 @@ export class Daemon {
   private hooksFor(name: string, instance: VrrpInstance): RunnerHooks {
     const plugins = () => this.plugins;
     return {
-      // Looked up at each takeover: a reload may add or remove connection sync for a running instance.
-      get beforeVipsAdded() {
+      // Looked up again after each reload (refreshCommitter): a reload may add or remove connection sync.
+      get commitConnections() {
         const committers = plugins().filter((p) => p.beforeVipsAdded);
         return committers.length ? async () => void (await Promise.all(committers.map((p) => p.beforeVipsAdded!(name)))) : undefined;
       },
@@ -458,20 +459,18 @@ export class Daemon {
   }
 
   /**
-   * A VIP removed behind our back while we are MASTER (an operator, a network script): put it back and announce
-   * it. keepalived leaves MASTER instead (keepalived_netlink.c:1230-1233), which makes the peer take over and
-   * then be preempted again; re-adding keeps the service up. `no_track` VIPs are left alone, as in keepalived.
+   * An address deleted (by anyone, us included): route it to the instance whose tracked VIP it is, on the
+   * interface it lives on; the core re-adds it if it is MASTER (the 'vipRemoved' event). `no_track` VIPs are left
+   * alone, as in keepalived.
    */
   private onAddressDeleted(address: string, ifindex: number): void {
     for (const m of this.managed.values()) {
-      if (m.instance.state !== 'MASTER') continue;
       const cfgVip = [...m.cfg.vips, ...m.cfg.excludedVips].find((v) => v.address === address);
       if (!cfgVip || cfgVip.noTrack) continue;
       const vip = [...m.instance.params.vips, ...m.instance.params.excludedVips].find((v) => v.address === address);
       // The same address elsewhere (another interface) is not ours to put back.
       if (!vip || this.addressSpec(vip, m.vipLink, this.links).ifindex !== ifindex) continue;
-      this.o.logger.warn(`(${m.cfg.name}) VIP ${address} was removed by someone else while MASTER; adding it back`);
-      m.runner.enqueue([{ type: 'addVips', vips: [vip] }, { type: 'sendGarp', vips: [vip], count: 1 }], this.clock.now());
+      m.runner.vipRemoved(address); // the core puts it back if it is MASTER with its VIPs up
     }
   }
 
