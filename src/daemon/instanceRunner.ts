@@ -3,7 +3,8 @@
 // order given, on one serial queue, and reports what finished back to the core (connectionsCommitted). It decides
 // nothing: which effects are stale, what waits for the connection commit or for a successor, and where the adverts
 // go in a batch are the core's rules (src/vrrp/instance.ts). Nothing on the queue waits for the commit or the
-// handover (they are core deadlines), so only netlink ACKs are ever awaited between two effects.
+// handover (they are core deadlines), so only netlink ACKs are ever awaited between two effects, and a batch of
+// adverts alone never waits for those either (enqueue).
 import { decodeIpv4Advert, decodeIpv6Advert, type AdvertFields } from '../vrrp/codec.js';
 import { encodeAdvertPacket } from '../vrrp/advertPacket.js';
 import type { AhSession } from '../vrrp/ahSession.js';
@@ -215,6 +216,14 @@ export class InstanceRunner implements EffectSink {
   /** Called by the unit driver with this instance's effects, in the order the core produced them. */
   enqueue(effects: readonly VrrpEffect[], eventAtMs: number): void {
     if (effects.length === 0) return;
+    // A batch of nothing but adverts (the periodic one) goes on the wire at once, even while an earlier batch
+    // still waits for a netlink ACK: the wire must never wait on the OS, or a slow or lost ACK (bounded only by
+    // the 5 s netlink timeout) would make a live master silent and its backup take over (split brain). Nothing is
+    // reordered within a batch, and an advert-only batch has no effect whose order relative to VIPs matters.
+    if (effects.every((e) => e.type === 'sendAdvert' || e.type === 'log')) {
+      this.execute(effects, eventAtMs).catch((err: unknown) => this.o.logger.error(`(${this.name}) ${(err as Error).message ?? String(err)}`));
+      return;
+    }
     this.queue = this.queue
       .then(() => this.execute(effects, eventAtMs))
       .catch((err: unknown) => this.o.logger.error(`(${this.name}) ${(err as Error).message ?? String(err)}`));

@@ -148,7 +148,7 @@ describe('sim: failover rules (real runner, in-memory OS, virtual time)', () => 
     assert.ok(logged(net, 'd1', '(VI_1) lost MASTER while committing connections, not adding VIPs'));
   });
 
-  describe('adverts never wait behind a slow commit', () => {
+  describe('adverts never wait behind a slow commit or a slow netlink ACK', () => {
     it('periodic adverts go on while the commit runs, so the backup does not take over', async () => {
       const net = new MemoryNetwork();
       router(net, 'd1', 1, { priority: 200 }, { commit: () => new Promise<void>(() => undefined) });
@@ -160,6 +160,20 @@ describe('sim: failover rules (real runner, in-memory OS, virtual time)', () => 
       assert.ok(during.length >= 9, `${during.length} adverts in 9 s of commit`);
       assert.equal(net.state('d2', 'VI_1'), 'BACKUP', 'heard a live master all along');
       assert.deepEqual(net.host('d1').vips(), []);
+    });
+
+    it('periodic adverts go on while a VIP add waits for a netlink ACK that never comes', async () => {
+      const net = new MemoryNetwork();
+      router(net, 'd1', 1, { priority: 200 }); router(net, 'd2', 2, { priority: 100 });
+      await net.start(); await net.run(10_000);
+      // The repair of a VIP deleted behind our back hangs in netlink: the serial queue is stuck behind it.
+      net.host('d1').addressGate = (op) => (op === 'add' ? new Promise<void>(() => undefined) : undefined);
+      net.host('d1').deleteAddressBehindBack('eth0', `${VIP}/24`);
+      const t = net.nowMs;
+      await net.runUntil(t + 9000);
+      const during = net.segment.adverts('d1').filter((r) => r.atMs > t && r.atMs <= t + 9000);
+      assert.ok(during.length >= 8, `${during.length} adverts in 9 s with netlink stuck`);
+      assert.equal(net.state('d2', 'VI_1'), 'BACKUP', 'heard a live master all along');
     });
 
     it('a fault during the commit sends priority 0 at that instant; the backup takes over on the skew', async () => {
