@@ -5,7 +5,11 @@ import { Daemon } from '../daemon/daemon.js';
 import { openDirectorOs } from '../daemon/osAdapter.js';
 import { missingCapabilities } from '../daemon/capabilities.js';
 import { buildPlugins } from '../daemon/plugins.js';
-import { startMetricsServer, startControlSocket, parseListenAddress } from '../metrics/http.js';
+import { startMetricsServer, parseListenAddress } from '../metrics/http.js';
+import { startControlSocket, startControlSocketAt, type ControlSocketServer } from '../control/socketServer.js';
+import { controlSocketCandidates } from '../control/socketPath.js';
+import { processRunDirEnv } from '../control/locate.js';
+import { currentNetnsName } from '../control/netnsName.js';
 import { watchLoopHealth } from '../daemon/loopHealth.js';
 import { describeError } from './describeError.js';
 import { writeKeepalivedFiles } from '../control/keepalived-files.js';
@@ -20,7 +24,10 @@ export interface RunOptions {
   metricsListen: string;
   /** Make-before-break on SIGTERM: keep the VIPs until the successor announced itself (default true). */
   handover?: boolean;
-  /** UNIX socket serving the same endpoints as --metrics-listen (for `vipd status --socket`); off when empty. */
+  /**
+   * The control socket (`vipd status`, /status, /metrics), always served. Default: controlSocketPath() of
+   * this agent's --config-id and network namespace under /run/vipd, or the fallback folder.
+   */
   controlSocket?: string;
   /** Where SIGUSR1/SIGUSR2 write keepalived.data/.stats/.json (keepalived: /tmp). */
   statsDir?: string;
@@ -41,6 +48,18 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   const missing = missingCapabilities();
   if (missing.length) {
     for (const m of missing) logger.error(m);
+    return 1;
+  }
+
+  // The control socket before anything else opens: a second agent with the same identity must be refused
+  // before it touches VRRP (keepalived: "daemon is already running"). It answers 503 until attached below.
+  let control: ControlSocketServer;
+  try {
+    control = opts.controlSocket
+      ? await startControlSocket({ socketPath: opts.controlSocket })
+      : await startControlSocketAt(controlSocketCandidates({ configId: opts.configId, netns: currentNetnsName() }, processRunDirEnv()));
+  } catch (err) {
+    logger.error(`cannot serve the control socket: ${describeError(err)}`);
     return 1;
   }
 
@@ -91,13 +110,16 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   } catch (err) {
     logger.error(describeError(err));
     await daemon.stop().catch(() => undefined);
+    await control.close();
     return 1;
   }
   started = true;
   logger.info(`vipd ${packageVersion()} started: ${config.instances.map((i) => i.name).join(', ')}`);
 
   const loop = watchLoopHealth();
-  const servers: { close(): Promise<void> }[] = [];
+  control.attach({ metrics: daemon.metrics, health: loop.view });
+  logger.info(`control socket ${control.socketPath} (vipd status)`);
+  const servers: { close(): Promise<void> }[] = [control];
   if (opts.metricsListen !== 'off') {
     try {
       const { host, port } = parseListenAddress(opts.metricsListen);
@@ -105,14 +127,6 @@ export async function runCommand(opts: RunOptions): Promise<number> {
       logger.info(`metrics on http://${opts.metricsListen}/metrics`);
     } catch (err) {
       logger.error(`cannot serve metrics on ${opts.metricsListen}: ${describeError(err)}`);
-    }
-  }
-  if (opts.controlSocket) {
-    try {
-      servers.push(await startControlSocket({ socketPath: opts.controlSocket, metrics: daemon.metrics, health: loop.view }));
-      logger.info(`control socket ${opts.controlSocket} (vipd status --socket ${opts.controlSocket})`);
-    } catch (err) {
-      logger.error(`cannot serve the control socket ${opts.controlSocket}: ${describeError(err)}`);
     }
   }
 

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fetchStatus, fetchStatusText, StatusFetchError, DEFAULT_STATUS_URL } from '../../../src/control/client.js';
 import { statusCommand } from '../../../src/control/status.js';
 import { createVipdMetrics } from '../../../src/metrics/registry.js';
-import { startControlSocket, startMetricsServer, type MetricsServer } from '../../../src/metrics/http.js';
+import { startMetricsServer, type MetricsServer } from '../../../src/metrics/http.js';
+import { startControlSocket } from '../../../src/control/socketServer.js';
 
 const metrics = createVipdMetrics({
   processMetrics: false,
