@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { currentNetnsName } from './netnsName.js';
 import { probeSocket } from './probeSocket.js';
-import { controlSocketCandidates, runBases, type RunDirEnv, type SocketIdentity } from './socketPath.js';
+import { agentRunDir, controlSocketCandidates, runBases, type RunDirEnv, type SocketIdentity } from './socketPath.js';
 
 export interface AgentSearch {
   /** The wanted identity's socket paths, in order (controlSocketCandidates). */
@@ -41,9 +41,11 @@ export function agentSearch(
   const asked = [flags.netns !== undefined ? `--netns ${flags.netns}` : '', flags.configId !== undefined ? `--config-id ${flags.configId}` : '']
     .filter(Boolean)
     .join(' ');
+  // Inside a named namespace only that namespace's agents are candidates (its folder under each base); on the
+  // host, every folder, so an agent that runs in a namespace is found from outside it too.
   return {
     socketPaths: controlSocketCandidates(id, env),
-    scanBases: explicit ? [] : runBases(env),
+    scanBases: explicit ? [] : runBases(env).map((base) => agentRunDir(id, base)),
     url: explicit ? null : defaultUrl,
     asked,
   };

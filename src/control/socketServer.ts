@@ -34,6 +34,11 @@ export interface ControlSocketOptions extends Partial<HandlerOptions> {
   socketPath: string;
   /** Socket file mode; default 0600. */
   mode?: number;
+  /**
+   * The socket's folder is this agent's alone (/run/vipd/NETNS): remove it at close when empty, whoever
+   * created it, as keepalived removes /run/keepalived/NAMESPACE (namespaces.c clear_namespaces).
+   */
+  ownFolder?: boolean;
 }
 
 const MODE = 0o600;
@@ -156,6 +161,13 @@ export async function startControlSocket(opts: ControlSocketOptions): Promise<Co
             // already gone
           }
           undoDirs();
+          if (opts.ownFolder) {
+            try {
+              rmdirSync(dirname(path));
+            } catch {
+              // not empty (another --config-id's socket) or already gone
+            }
+          }
           resolve();
         });
         server.closeAllConnections();
@@ -167,7 +179,10 @@ export async function startControlSocket(opts: ControlSocketOptions): Promise<Co
  * Bind the first candidate whose folder can be created (RUN_DIR, then the fallback: socketPath.ts
  * controlSocketCandidates). Any other failure, above all a live agent on the socket, ends the search.
  */
-export async function startControlSocketAt(candidates: readonly string[], opts: Partial<HandlerOptions> = {}): Promise<ControlSocketServer> {
+export async function startControlSocketAt(
+  candidates: readonly string[],
+  opts: Partial<HandlerOptions> & Pick<ControlSocketOptions, 'ownFolder'> = {},
+): Promise<ControlSocketServer> {
   const skipped: string[] = [];
   for (const socketPath of candidates) {
     try {

@@ -75,7 +75,8 @@ describe('control/locate: vipd status without flags', () => {
   it('builds the search from flags: own netns by default; explicit flags read only that socket', () => {
     const auto = agentSearch({}, 'http://127.0.0.1:9651', env(), () => 'blue');
     assert.deepEqual(auto.socketPaths, ['/run/vipd/blue/vipd.sock', '/nonexistent/vipd-0/blue/vipd.sock']);
-    assert.deepEqual(auto.scanBases, ['/run/vipd', '/nonexistent/vipd-0']);
+    assert.deepEqual(auto.scanBases, ['/run/vipd/blue', '/nonexistent/vipd-0/blue'], 'inside a netns, only its own agents');
+    assert.deepEqual(agentSearch({}, 'u', env(), () => undefined).scanBases, ['/run/vipd', '/nonexistent/vipd-0'], 'on the host, all');
     assert.equal(auto.url, 'http://127.0.0.1:9651');
     const named = agentSearch({ configId: 'lb1' }, 'http://127.0.0.1:9651', env(), () => undefined);
     assert.deepEqual(named.socketPaths, ['/run/vipd/vipd_lb1.sock', '/nonexistent/vipd-0/vipd_lb1.sock']);
@@ -106,6 +107,17 @@ describe('control/locate: vipd status without flags', () => {
     const r = await statusCommand({ search: search({}, await freeUrl()), json: true });
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(nodeOf(r.stdout), 'only');
+  });
+
+  it('inside a namespace, never shows another namespace\'s agent', async () => {
+    await agent(controlSocketPath({ netns: 'red' }, base), 'in-red');
+    const url = await freeUrl();
+    const r = await statusCommand({ search: search({}, url, 'blue') });
+    assert.equal(r.exitCode, 1);
+    assert.match(r.stderr, /no vipd running at http/);
+    const withId = await agent(controlSocketPath({ netns: 'blue', configId: 'lb1' }, base), 'blue-lb1');
+    assert.ok(withId);
+    assert.equal(nodeOf((await statusCommand({ search: search({}, url, 'blue'), json: true })).stdout), 'blue-lb1');
   });
 
   it('names several agents and the flags that choose one, instead of guessing', async () => {

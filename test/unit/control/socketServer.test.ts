@@ -76,6 +76,16 @@ describe('control/socketServer', () => {
     assert.equal(existsSync(dir), true, 'the folder that was there stays');
   });
 
+  it('removes its own (namespace) folder at close when empty, even one it did not create', async () => {
+    const folder = join(dir, 'blue');
+    const a = await startControlSocket({ socketPath: join(folder, 'vipd.sock'), ownFolder: true });
+    const b = await startControlSocket({ socketPath: join(folder, 'vipd_lb1.sock'), ownFolder: true });
+    await a.close();
+    assert.equal(existsSync(folder), true, 'still holds the other agent\'s socket');
+    await b.close();
+    assert.equal(existsSync(folder), false);
+  });
+
   it('refuses to start beside a live agent, which keeps serving', async () => {
     const socketPath = join(dir, 'vipd.sock');
     const first = await startControlSocket({ socketPath, metrics, health });
