@@ -68,13 +68,19 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   process.on('unhandledRejection', (err) => logger.error(`internal error (unhandled rejection): ${describeError(err)}`));
   process.on('uncaughtException', (err) => logger.error(`internal error (uncaught exception): ${describeError(err)}`));
 
-  const daemon = new Daemon({
-    config,
-    os: openDirectorOs(),
-    logger,
-    version: packageVersion(),
-    plugins: buildPlugins(config),
-  });
+  let daemon: Daemon;
+  try {
+    daemon = new Daemon({
+      config,
+      os: openDirectorOs(),
+      logger,
+      version: packageVersion(),
+      plugins: buildPlugins(config),
+    });
+  } catch (err) {
+    await control.close(); // a listening socket would keep the process alive after the refusal
+    throw err;
+  }
 
   // Handlers go in before anything starts, so a signal during start-up is never the default (fatal) action.
   let stopSignal: string | null = null;
@@ -143,6 +149,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   } catch (err) {
     logger.error(describeError(err));
     code = 1;
+    await control.close(); // removed at stop, also when the stop failed half-way
   }
   process.off('SIGTERM', onTerm);
   process.off('SIGINT', onInt);
