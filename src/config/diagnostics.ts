@@ -39,11 +39,20 @@ export class DiagnosticSink {
 
   /** A warning normally, an error under `strict` (unknown keywords, ignored keywords). */
   lenient(at: SourceRef, message: string): void {
-    if (this.strict) this.error(at, message);
-    else this.warning(at, message);
+    if (this.strict) {
+      this.error(at, message);
+      this.strictErrors++;
+    } else this.warning(at, message);
   }
 
   hasErrors(): boolean {
     return this.items.some((d) => d.severity === 'error');
   }
+
+  /** Errors that do not come from `strict` alone (the file would be refused without --strict too). */
+  hasPlainErrors(): boolean {
+    return this.items.filter((d) => d.severity === 'error').length > this.strictErrors;
+  }
+
+  private strictErrors = 0;
 }

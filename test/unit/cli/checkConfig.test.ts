@@ -21,12 +21,13 @@ describe('cli/check-config with an include that matches nothing', () => {
     return { code, lines };
   };
 
-  it('--strict refuses it with the include line as file:line, exit 1', async () => {
+  it('--strict refuses it: the include line and the empty result, each as file:line, exit 1', async () => {
     const { code, lines } = await check(true);
     assert.equal(code, 1);
     assert.deepEqual(lines, [
+      `${conf}:1: nothing to run: no vrrp_instance in this file or its includes`,
       `${conf}:4: include 'conf.d/*.conf': no matching file`,
-      `${conf}: 1 error(s), 0 warning(s); configuration refused`,
+      `${conf}: 2 error(s), 0 warning(s); configuration refused`,
     ]);
   });
 

@@ -21,11 +21,16 @@ describe('config/strict: empty includes and nothing to run', () => {
   it('with --strict: both are errors with file:line, and the config is refused', () => {
     const r = load(onlyEmptyInclude, { strict: true });
     assert.deepEqual(
-      r.diagnostics.map((d) => `${d.file}:${d.line} ${d.severity}`),
-      [`${MAIN}:4 error`],
-      'the include error; "nothing to run" adds no second word to a refused file',
+      r.diagnostics.map((d) => `${d.file}:${d.line} ${d.severity} ${d.message}`),
+      [`${MAIN}:1 error ${NOTHING}`, `${MAIN}:4 error include '/etc/keepalived/conf.d/*.conf': no matching file`],
     );
     assert.equal(r.config, null);
+  });
+
+  it('says nothing about "nothing to run" in a file refused for its own errors (a broken vrrp_instance)', () => {
+    const r = load('vrrp_instance VI_1\n interface eth0\n', { strict: true });
+    assert.ok(r.diagnostics.some((d) => d.severity === 'error'));
+    assert.equal(r.diagnostics.filter((d) => d.message.startsWith('nothing to run')).length, 0, diags(r).join('\n'));
   });
 
   it('with --strict: a file with no vrrp_instance and no include is an error at its first line', () => {
