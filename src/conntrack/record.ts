@@ -14,6 +14,7 @@
 // original ports, the ICMP fields and the original addresses.
 import { formatAddress, parseAddress } from '../ip/address.js';
 import type { AddressNames, TcpInfos } from './codec.js';
+import type { RecordDropReason } from './drops.js';
 import type { ConntrackEntry, IpFamily } from './types.js';
 
 export const OP_UPSERT = 1;
@@ -153,7 +154,7 @@ export function readRecord(buf: Uint8Array, off: number, sc?: RecordScratch): Co
 }
 
 /** Why the bytes at buf[off, end) are not one valid record, or null with its length known via recordLenAt. */
-export function recordDrop(buf: Uint8Array, off: number, end: number): string | null {
+export function recordDrop(buf: Uint8Array, off: number, end: number): RecordDropReason | null {
   if (off + RECORD_FIXED > end) return 'truncated-record';
   const op = buf[off];
   if (op !== OP_UPSERT && op !== OP_DELETE) return 'bad-record-op';

@@ -7,18 +7,21 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { chmodSync, lstatSync, mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createMetricsHandler, type HandlerOptions } from '../metrics/http.js';
+import type { CodeSubset } from '../errors/codes.js';
+import { VipdError } from '../errors/vipdError.js';
 import { probeSocket } from './probeSocket.js';
 import { MAX_SOCKET_PATH_BYTES } from './socketPath.js';
 
-export type ControlSocketErrorCode = 'IN_USE' | 'NOT_A_SOCKET' | 'NO_DIR' | 'TOO_LONG' | 'LISTEN';
+/** Why the socket could not be served; NO_DIR lets startControlSocketAt move on to the next candidate. */
+export type ControlSocketProblem = 'IN_USE' | 'NOT_A_SOCKET' | 'NO_DIR' | 'TOO_LONG' | 'LISTEN';
 
-export class ControlSocketError extends Error {
-  override readonly name = 'ControlSocketError';
+export class ControlSocketError extends VipdError<CodeSubset<'VIPD_ERR_CONTROL_SOCKET_IN_USE' | 'VIPD_ERR_CONTROL_SOCKET'>> {
+  override name = 'ControlSocketError';
   constructor(
-    readonly code: ControlSocketErrorCode,
+    readonly problem: ControlSocketProblem,
     message: string,
   ) {
-    super(message);
+    super(problem === 'IN_USE' ? 'VIPD_ERR_CONTROL_SOCKET_IN_USE' : 'VIPD_ERR_CONTROL_SOCKET', message);
   }
 }
 
@@ -188,7 +191,7 @@ export async function startControlSocketAt(
     try {
       return await startControlSocket({ ...opts, socketPath });
     } catch (err) {
-      if (!(err instanceof ControlSocketError) || err.code !== 'NO_DIR') throw err;
+      if (!(err instanceof ControlSocketError) || err.problem !== 'NO_DIR') throw err;
       skipped.push(err.message);
     }
   }

@@ -32,7 +32,7 @@ interface Found {
 }
 
 /** Failures that mean "not this endpoint, look further"; anything else is an answer from an agent. */
-const LOOK_FURTHER = new Set(['NOT_RUNNING', 'PERMISSION']);
+const LOOK_FURTHER: ReadonlySet<string> = new Set(['VIPD_ERR_STATUS_NOT_RUNNING', 'VIPD_ERR_STATUS_PERMISSION']);
 
 /**
  * Follow the search: the identity's sockets, then a single live agent found in the run folders, then HTTP.
@@ -70,7 +70,7 @@ async function locateAndFetch(search: AgentSearch, timeoutMs: number): Promise<F
       const flags = identityFlags(identityOfSocket(p, base) ?? {});
       return `${p}${flags ? ` (${flags})` : ''}`;
     });
-    throw new StatusFetchError('NOT_RUNNING', `several vipd agents run here; name one with --netns/--config-id or --socket: ${list.join(', ')}`);
+    throw new StatusFetchError('VIPD_ERR_STATUS_AMBIGUOUS', `several vipd agents run here; name one with --netns/--config-id or --socket: ${list.join(', ')}`);
   }
 
   if (search.url !== null) {
@@ -78,12 +78,12 @@ async function locateAndFetch(search: AgentSearch, timeoutMs: number): Promise<F
     if (found) return found;
   }
 
-  const permission = misses.find((m) => m.code === 'PERMISSION');
+  const permission = misses.find((m) => m.code === 'VIPD_ERR_STATUS_PERMISSION');
   if (permission) throw permission;
   const where = search.socketPaths.join(' or ');
   const socketPart = `${search.asked ? `no vipd with ${search.asked}: ` : ''}no agent answers on the control socket ${where || '(none)'}`;
   const httpMiss = search.url !== null ? misses.at(-1) : undefined;
-  throw new StatusFetchError('NOT_RUNNING', httpMiss ? `${httpMiss.message}; ${socketPart}` : socketPart);
+  throw new StatusFetchError('VIPD_ERR_STATUS_NOT_RUNNING', httpMiss ? `${httpMiss.message}; ${socketPart}` : socketPart);
 }
 
 export async function statusCommand(opts: StatusCommandOptions = {}): Promise<CommandResult> {
@@ -101,7 +101,7 @@ export async function statusCommand(opts: StatusCommandOptions = {}): Promise<Co
     return { exitCode: 0, stdout: opts.json ? (text.endsWith('\n') ? text : `${text}\n`) : renderStatus(doc, { nowMs: opts.nowMs }), stderr };
   } catch (err) {
     if (err instanceof StatusFetchError) {
-      return { exitCode: err.code === 'BAD_RESPONSE' ? 2 : 1, stdout: '', stderr: `vipd status: ${err.message}\n` };
+      return { exitCode: err.code === 'VIPD_ERR_STATUS_BAD_RESPONSE' || err.code === 'VIPD_ERR_STATUS_BAD_URL' ? 2 : 1, stdout: '', stderr: `vipd status: ${err.message}\n` };
     }
     return { exitCode: 1, stdout: '', stderr: `vipd status: ${(err as Error).message}\n` };
   }

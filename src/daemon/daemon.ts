@@ -17,7 +17,7 @@ import type { DaemonControl, DaemonPlugin } from './plugin.js';
 import { UnitDriver, groupUnit, soloUnit } from './unitDriver.js';
 import { VrrpSyncGroup } from '../vrrp/syncGroup.js';
 import { advertRoute, instanceParams, maxAdvertisedVips, routeSpecs, sourceAddressFor, validationView } from './instanceParams.js';
-import { VipdError } from './errors.js';
+import { VipdError } from '../errors/vipdError.js';
 import { Announcer } from './announcer.js';
 import { instanceView } from './instanceView.js';
 import { planReload, type ReloadPlan } from './reloadPlan.js';

@@ -4,6 +4,7 @@
 // socket (src/control/socketServer.ts), so `vipd status` works whatever the TCP listener's settings.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { VipdError } from '../errors/vipdError.js';
 import type { HealthView, InstanceView, StatusDocument } from './types.js';
 
 /**
@@ -55,12 +56,12 @@ export function parseListenAddress(text: string): { host: string; port: number }
     portText = t;
   } else {
     const i = t.lastIndexOf(':');
-    if (i < 0 || t.indexOf(':') !== i) throw new Error(`invalid listen address "${text}" (expected HOST:PORT or [IPv6]:PORT)`);
+    if (i < 0 || t.indexOf(':') !== i) throw new VipdError('VIPD_ERR_LISTEN_ADDRESS', `invalid listen address "${text}" (expected HOST:PORT or [IPv6]:PORT)`);
     host = t.slice(0, i) || '0.0.0.0';
     portText = t.slice(i + 1);
   }
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) throw new Error(`invalid port in listen address "${text}"`);
+  if (!/^\d+$/.test(portText) || port > 65535) throw new VipdError('VIPD_ERR_LISTEN_ADDRESS', `invalid port in listen address "${text}"`);
   return { host, port };
 }
 
@@ -142,7 +143,7 @@ function listen(server: Server, what: string, arg: { host: string; port: number 
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       const why = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EACCES' ? 'permission denied' : err.message;
-      reject(new Error(`cannot listen on ${what}: ${why}`));
+      reject(new VipdError('VIPD_ERR_LISTEN', `cannot listen on ${what}: ${why}`, { cause: err }));
     };
     server.once('error', onError);
     server.listen(arg, () => {

@@ -263,4 +263,16 @@ export function registerScrapeMetrics(registry: Registry, src: ScrapeSources): v
   sync('vipd_conn_sync_peer_up', 'Whether the sync peer is reachable (1) or not (0)', (s) =>
     s.peerUp === undefined ? null : s.peerUp ? 1 : 0,
   );
+  const syncByReason = (name: string, help: string, pick: (s: SyncView) => Readonly<Record<string, number>> | null | undefined): void =>
+    scrapeCounter(registry, name, help, ['reason'], (add) => {
+      const s = src.sync();
+      const byReason = s ? pick(s) : null;
+      if (byReason) for (const [reason, n] of Object.entries(byReason)) add({ reason }, n);
+    });
+  syncByReason('vipd_conn_sync_drops_total', 'Received sync datagrams dropped, by reason', (s) => s.drops);
+  syncByReason(
+    'vipd_ctnetlink_drops_total',
+    'Conntrack messages from the kernel (events, dump replies) that did not decode, by reason',
+    (s) => s.kernelDrops,
+  );
 }

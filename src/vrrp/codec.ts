@@ -2,6 +2,7 @@
 // Pure: decoders never throw on remote input, they return { drop: reason }. Encoders throw on bad LOCAL
 // input (a config the validator should have refused), which is a programming error.
 import { formatAddress, formatIpv4, parseAddress, parseIpv4 } from '../ip/address.js';
+import { internalError, VipdError } from '../errors/vipdError.js';
 import { internetChecksum, ipv4PseudoHeader } from './checksum.js';
 import {
   AUTH_DATA_LEN, ETH_MIN_PAYLOAD, IPV4_HEADER_LEN, MAX_VIPS_PER_ADVERT, V2_MAX_ADVERT_INT_MS,
@@ -69,11 +70,11 @@ export function advertLength(version: VrrpVersion, family: AddressFamily, count:
 export function wireInterval(version: VrrpVersion, advertIntMs: number): number {
   if (version === 2) {
     const s = Math.round(advertIntMs / 1000);
-    if (s * 1000 < V2_MIN_ADVERT_INT_MS || s * 1000 > V2_MAX_ADVERT_INT_MS) throw new RangeError(`v2 advert interval ${advertIntMs} ms out of range`);
+    if (s * 1000 < V2_MIN_ADVERT_INT_MS || s * 1000 > V2_MAX_ADVERT_INT_MS) throw internalError(`v2 advert interval ${advertIntMs} ms out of range`);
     return s;
   }
   const cs = Math.round(advertIntMs / 10);
-  if (cs * 10 < V3_MIN_ADVERT_INT_MS || cs * 10 > V3_MAX_ADVERT_INT_MS) throw new RangeError(`v3 advert interval ${advertIntMs} ms out of range`);
+  if (cs * 10 < V3_MIN_ADVERT_INT_MS || cs * 10 > V3_MAX_ADVERT_INT_MS) throw internalError(`v3 advert interval ${advertIntMs} ms out of range`);
   return cs;
 }
 
@@ -85,10 +86,10 @@ export function wireInterval(version: VrrpVersion, advertIntMs: number): number 
  */
 export function encodeAdvert(a: AdvertFields, opts: EncodeOptions): Buffer {
   const family = familyOf(opts.src);
-  if (familyOf(opts.dst) !== family) throw new Error('src and dst families differ');
-  if (a.addresses.length > MAX_VIPS_PER_ADVERT) throw new RangeError('too many addresses for one advert');
-  if (!Number.isInteger(a.vrid) || a.vrid < 1 || a.vrid > 255) throw new RangeError(`bad vrid ${a.vrid}`);
-  if (!Number.isInteger(a.priority) || a.priority < 0 || a.priority > 255) throw new RangeError(`bad priority ${a.priority}`);
+  if (familyOf(opts.dst) !== family) throw new VipdError('VIPD_ERR_INVALID_ADDRESS', 'src and dst families differ');
+  if (a.addresses.length > MAX_VIPS_PER_ADVERT) throw internalError('too many addresses for one advert');
+  if (!Number.isInteger(a.vrid) || a.vrid < 1 || a.vrid > 255) throw internalError(`bad vrid ${a.vrid}`);
+  if (!Number.isInteger(a.priority) || a.priority < 0 || a.priority > 255) throw internalError(`bad priority ${a.priority}`);
   const len = advertLength(a.version, family, a.addresses.length);
   const buf = Buffer.alloc(len);
   buf[0] = (a.version << 4) | VRRP_TYPE_ADVERTISEMENT;
@@ -105,7 +106,7 @@ export function encodeAdvert(a: AdvertFields, opts: EncodeOptions): Buffer {
   let off = VRRP_HEADER_LEN;
   for (const text of a.addresses) {
     const b = parseAddress(text);
-    if (!b || (b.length === 4) !== (family === 4)) throw new Error(`bad ${family === 4 ? 'IPv4' : 'IPv6'} address ${text}`);
+    if (!b || (b.length === 4) !== (family === 4)) throw new VipdError('VIPD_ERR_INVALID_ADDRESS', `bad ${family === 4 ? 'IPv4' : 'IPv6'} address ${text}`);
     b.copy(buf, off);
     off += b.length;
   }
@@ -116,7 +117,7 @@ export function encodeAdvert(a: AdvertFields, opts: EncodeOptions): Buffer {
   let sum: number;
   if (a.version === 3 && !opts.v3ChecksumAsV2) {
     const ph = ipv4PseudoHeader(opts.src, opts.checksumDst ?? opts.dst, VRRP_IP_PROTOCOL, len);
-    if (!ph) throw new Error('bad src/dst for pseudo-header');
+    if (!ph) throw new VipdError('VIPD_ERR_INVALID_ADDRESS', 'bad src/dst for pseudo-header');
     sum = internetChecksum(ph, buf);
   } else {
     sum = internetChecksum(buf);
@@ -204,7 +205,7 @@ export interface Ipv4PacketOptions {
 /** The 20-byte IPv4 header keepalived sends (vrrp.c:1371-1407): no options, DF clear, proto 112, checksum filled. */
 export function buildIpv4Header(o: Omit<Ipv4PacketOptions, 'payload'> & { readonly payloadLength: number }): Buffer {
   const s = parseIpv4(o.src), d = parseIpv4(o.dst);
-  if (!s || !d) throw new Error('bad IPv4 src/dst');
+  if (!s || !d) throw new VipdError('VIPD_ERR_INVALID_ADDRESS', 'bad IPv4 src/dst');
   const h = Buffer.alloc(IPV4_HEADER_LEN);
   h[0] = 0x45;
   h[1] = o.tos ?? VRRP_TOS;

@@ -39,10 +39,11 @@ async function deadSocket(path: string): Promise<void> {
   await new Promise<void>((r) => s.close(() => r()));
 }
 
-async function rejectsCode(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
+async function rejectsCode(p: Promise<unknown>, problem: string, message: RegExp): Promise<void> {
   await assert.rejects(p, (err: unknown) => {
     assert.ok(err instanceof ControlSocketError, String(err));
-    assert.equal(err.code, code);
+    assert.equal(err.problem, problem);
+    assert.equal(err.code, problem === 'IN_USE' ? 'VIPD_ERR_CONTROL_SOCKET_IN_USE' : 'VIPD_ERR_CONTROL_SOCKET');
     assert.match(err.message, message);
     return true;
   });
