@@ -39,7 +39,7 @@ export interface ControlSocketOptions extends Partial<HandlerOptions> {
   mode?: number;
   /**
    * The socket's folder is this agent's alone (/run/vipd/NETNS): remove it at close when empty, whoever
-   * created it, as keepalived removes /run/keepalived/NAMESPACE (namespaces.c clear_namespaces).
+   * created it, as keepalived removes /run/keepalived/NAMESPACE (namespaces.c unmount_run).
    */
   ownFolder?: boolean;
 }
