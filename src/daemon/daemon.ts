@@ -7,6 +7,8 @@ import { primaryIpv4, linkLocalIpv6 } from '../net/rtnetlink.js';
 import type { VrrpPacketMeta, VrrpTransport } from '../net/types.js';
 import { VrrpInstance } from '../vrrp/instance.js';
 import { DROP_REASONS } from '../vrrp/drops.js';
+import { AH_HEADER_LEN, AH_IP_PROTOCOL } from '../vrrp/constants.js';
+import { ahReceiveFor, type AhReceive } from './ahReceive.js';
 import type { Vip, VrrpState } from '../vrrp/types.js';
 import { createVipdMetrics, type VipdMetrics } from '../metrics/registry.js';
 import type { InstanceView } from '../metrics/types.js';
@@ -44,6 +46,8 @@ interface Managed {
   readonly vipLink: LinkInfo;
   readonly driver: UnitDriver;
   readonly transportKey: string;
+  /** `auth_type AH`: the sequence check in front of the runner (ahReceive.ts). */
+  readonly ah?: AhReceive;
 }
 
 interface Planned {
@@ -158,7 +162,9 @@ export class Daemon {
 
     for (const { m, cfg, source } of inPlace) {
       const params = instanceParams(cfg, source, cfg.syncGroup !== null, m.link.mtu);
-      m.runner.reconfigure(params, validationView(cfg, m.link.mtu), advertRoute(cfg, source));
+      const view = validationView(cfg, m.link.mtu);
+      m.ah?.session.setView(view);
+      m.runner.reconfigure(params, view, advertRoute(cfg, source));
       m.cfg = cfg;
     }
     this.config = next;
@@ -257,7 +263,11 @@ export class Daemon {
       const sockIf = vmac && !cfg.vmac?.xmitBase ? vmac.name : cfg.interface;
       const vipLink = vmac ?? link;
       const routes = routeSpecs(cfg, (name) => links.find((l) => l.name === name)?.ifindex);
-      const key = `${route.family}|${sockIf}|${route.unicast ? `u:${source}` : `m:${cfg.mcastGroup}`}`;
+      const view = validationView(cfg, link.mtu);
+      const metrics = this.metrics.forInstance({ name: cfg.name, ifname: cfg.interface, vrid: cfg.vrid });
+      const ah = ahReceiveFor(view, instance, metrics, this.o.logger, this.clock);
+      // AH adverts arrive on their own raw socket (IP protocol 51), as keepalived opens one per protocol.
+      const key = `${route.family}|${sockIf}|${route.unicast ? `u:${source}` : `m:${cfg.mcastGroup}`}${ah ? '|ah' : ''}`;
       let shared = this.transports.get(key);
       if (!shared) {
         const transport = this.o.os.openVrrp({
@@ -267,6 +277,7 @@ export class Daemon {
           group: cfg.mcastGroup,
           src: route.family === 6 || route.unicast ? source : undefined,
           unicastTtl: cfg.unicastTtl,
+          ...(ah ? { protocol: AH_IP_PROTOCOL } : {}),
         });
         const byVrid = new Map<number, Managed[]>();
         shared = { transport, byVrid };
@@ -278,11 +289,12 @@ export class Daemon {
         instance,
         ifname: cfg.interface,
         route,
-        validation: validationView(cfg, link.mtu),
+        validation: view,
         logger: this.o.logger,
         clock: this.clock,
         driver,
-        metrics: this.metrics.forInstance({ name: cfg.name, ifname: cfg.interface, vrid: cfg.vrid }),
+        metrics,
+        ...(ah ? { ah: ah.session } : {}),
         hooks: this.hooksFor(cfg.name, instance),
         io: {
           sendPacket: (packet, dst) => transport.send(packet, dst),
@@ -299,7 +311,7 @@ export class Daemon {
       });
       // Open the GARP/NA socket now: a missing capability shows at start-up, and the first takeover pays nothing.
       if (vipLink.mac) this.announcer.open(vipLink.name);
-      const m: Managed = { cfg, instance, runner, link, vipLink, driver, transportKey: key };
+      const m: Managed = { cfg, instance, runner, link, vipLink, driver, transportKey: key, ...(ah ? { ah } : {}) };
       this.managed.set(cfg.name, m);
       const list = shared.byVrid.get(cfg.vrid) ?? [];
       list.push(m);
@@ -543,6 +555,7 @@ export class Daemon {
     // Same VRID twice on one socket only in unicast with disjoint peers: pick by source (sched.c:1072-1113).
     const target =
       candidates.length === 1 ? candidates[0] : candidates.find((m) => m.cfg.unicastPeers.some((p) => p.address === meta.src));
+    if (target?.ah && !target.ah.admit(packet, meta)) return;
     target?.runner.receive(packet, meta);
   }
 
@@ -574,8 +587,9 @@ function facts(link: LinkInfo, addresses: readonly AddressInfo[]) {
 function peekVrid(packet: Buffer, family: 4 | 6): number | null {
   if (family === 6) return packet.length >= 2 ? packet[1]! : null;
   if (packet.length < 1) return null;
-  const ihl = (packet[0]! & 0x0f) * 4;
-  return packet.length > ihl + 1 ? packet[ihl + 1]! : null;
+  // keepalived's AH header (IP protocol 51) sits between the IP and the VRRP headers.
+  const vrrpAt = (packet[0]! & 0x0f) * 4 + (packet.length > 9 && packet[9] === AH_IP_PROTOCOL ? AH_HEADER_LEN : 0);
+  return packet.length > vrrpAt + 1 ? packet[vrrpAt + 1]! : null;
 }
 
 function hostnameOrUnknown(): string {

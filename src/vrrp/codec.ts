@@ -4,8 +4,9 @@
 import { formatAddress, formatIpv4, parseAddress, parseIpv4 } from '../ip/address.js';
 import { internalError, VipdError } from '../errors/vipdError.js';
 import { internetChecksum, ipv4PseudoHeader } from './checksum.js';
+import type { AhHeader } from './ah.js';
 import {
-  AUTH_DATA_LEN, ETH_MIN_PAYLOAD, IPV4_HEADER_LEN, MAX_VIPS_PER_ADVERT, V2_MAX_ADVERT_INT_MS,
+  AH_HEADER_LEN, AH_IP_PROTOCOL, AUTH_DATA_LEN, AUTH_PASS, ETH_MIN_PAYLOAD, IPV4_HEADER_LEN, MAX_VIPS_PER_ADVERT, V2_MAX_ADVERT_INT_MS,
   V2_MIN_ADVERT_INT_MS, V3_INTERVAL_MASK, V3_MAX_ADVERT_INT_MS, V3_MIN_ADVERT_INT_MS, VRRP_HEADER_LEN,
   VRRP_IP_PROTOCOL, VRRP_TOS, VRRP_TTL, VRRP_TYPE_ADVERTISEMENT,
 } from './constants.js';
@@ -24,9 +25,12 @@ export interface AdvertFields {
   readonly advertIntMs: number;
   /** Addresses in canonical text form, all of the packet's family. */
   readonly addresses: readonly string[];
-  /** v2 only: 0 none, 1 PASS (2 AH is not supported). Ignored for v3. */
+  /** v2 only: 0 none, 1 PASS, 2 AH (the AH header itself is ah.ts's). Ignored for v3. */
   readonly authType?: number;
-  /** v2/IPv4 only: the 8 auth bytes (PASS: password NUL-padded). Shorter input is NUL-padded. */
+  /**
+   * v2/IPv4 PASS only: the 8 auth bytes (password NUL-padded; shorter input is NUL-padded). keepalived copies
+   * them for PASS alone (vrrp_build_vrrp_v2): with none or AH the field is sent as zeros.
+   */
   readonly authData?: Uint8Array;
 }
 
@@ -110,7 +114,7 @@ export function encodeAdvert(a: AdvertFields, opts: EncodeOptions): Buffer {
     b.copy(buf, off);
     off += b.length;
   }
-  if (a.version === 2 && family === 4 && a.authData) {
+  if (a.version === 2 && family === 4 && a.authData && a.authType === AUTH_PASS) {
     Buffer.from(a.authData).subarray(0, AUTH_DATA_LEN).copy(buf, off);
   }
   if (family === 6) return buf; // kernel computes it
@@ -163,8 +167,19 @@ export interface Ipv4Vrrp {
   readonly tos: number;
   readonly id: number;
   readonly protocol: number;
-  /** The VRRP message, trimmed to tot_len (Ethernet padding removed). */
+  /** The VRRP message, trimmed to tot_len (Ethernet padding removed), after the AH header if there is one. */
   readonly payload: Buffer;
+  /** Protocol 51 (keepalived `auth_type AH`): the AH header and what its ICV is verified over. */
+  readonly ah?: ReceivedAh;
+}
+
+/** An AH header as received, with the bytes its ICV covers (ah.ts ahIcvMatches). */
+export interface ReceivedAh {
+  readonly header: AhHeader;
+  /** The whole datagram, trimmed to tot_len. */
+  readonly datagram: Buffer;
+  /** IPv4 header length: the AH header starts here. */
+  readonly ihl: number;
 }
 
 /**
@@ -181,18 +196,28 @@ export function decodeIpv4Packet(buf: Buffer): Decoded<Ipv4Vrrp> {
   const totLen = buf.readUInt16BE(2);
   const fragOff = buf.readUInt16BE(6);
   if ((fragOff & 0x3fff) !== 0) return { drop: 'ip_header_err' }; // MF set or offset ≠ 0: a fragment
-  if (buf[9] !== VRRP_IP_PROTOCOL) return { drop: 'ip_header_err' };
-  if (totLen < ihl + VRRP_HEADER_LEN || totLen > buf.length) return { drop: 'packet_len_err' };
+  const protocol = buf[9]!;
+  if (protocol !== VRRP_IP_PROTOCOL && protocol !== AH_IP_PROTOCOL) return { drop: 'ip_header_err' };
+  // keepalived vrrp_get_header: with AH, the IP header + the 24-byte AH + the VRRP header must all be there.
+  const vrrpAt = protocol === AH_IP_PROTOCOL ? ihl + AH_HEADER_LEN : ihl;
+  if (protocol === AH_IP_PROTOCOL && buf.length < vrrpAt + VRRP_HEADER_LEN) return { drop: 'ah_truncated' };
+  if (totLen < vrrpAt + VRRP_HEADER_LEN || totLen > buf.length) return { drop: 'packet_len_err' };
   if (totLen < buf.length && buf.length > ETH_MIN_PAYLOAD) return { drop: 'packet_len_err' };
-  return {
-    ok: {
-      src: formatIpv4(buf.subarray(12, 16)), dst: formatIpv4(buf.subarray(16, 20)), ttl: buf[8]!, tos: buf[1]!,
-      id: buf.readUInt16BE(4), protocol: buf[9]!, payload: buf.subarray(ihl, totLen),
-    },
+  const ip = {
+    src: formatIpv4(buf.subarray(12, 16)), dst: formatIpv4(buf.subarray(16, 20)), ttl: buf[8]!, tos: buf[1]!,
+    id: buf.readUInt16BE(4), protocol, payload: buf.subarray(vrrpAt, totLen),
   };
+  if (protocol !== AH_IP_PROTOCOL) return { ok: ip };
+  const header: AhHeader = {
+    nextHeader: buf[ihl]!, payloadLen: buf[ihl + 1]!, spi: buf.readUInt32BE(ihl + 4), seq: buf.readUInt32BE(ihl + 8),
+    icv: Buffer.from(buf.subarray(ihl + 12, ihl + AH_HEADER_LEN)),
+  };
+  return { ok: { ...ip, ah: { header, datagram: buf.subarray(0, totLen), ihl } } };
 }
 
 export interface Ipv4PacketOptions {
+  /** 112 (default) or 51 when an AH header follows (ah.ts). */
+  readonly protocol?: number;
   readonly src: string;
   readonly dst: string;
   /** Per-instance counter, incremented per send and skipping 0 (keepalived vrrp.c:429-434). */
@@ -202,7 +227,7 @@ export interface Ipv4PacketOptions {
   readonly payload: Uint8Array;
 }
 
-/** The 20-byte IPv4 header keepalived sends (vrrp.c:1371-1407): no options, DF clear, proto 112, checksum filled. */
+/** The 20-byte IPv4 header keepalived sends (vrrp.c:1371-1407): no options, DF clear, proto 112 (51 with AH), checksum filled. */
 export function buildIpv4Header(o: Omit<Ipv4PacketOptions, 'payload'> & { readonly payloadLength: number }): Buffer {
   const s = parseIpv4(o.src), d = parseIpv4(o.dst);
   if (!s || !d) throw new VipdError('VIPD_ERR_INVALID_ADDRESS', 'bad IPv4 src/dst');
@@ -213,7 +238,7 @@ export function buildIpv4Header(o: Omit<Ipv4PacketOptions, 'payload'> & { readon
   h.writeUInt16BE(o.id & 0xffff, 4);
   h.writeUInt16BE(0, 6); // DF clear, no fragmentation
   h[8] = o.ttl ?? VRRP_TTL;
-  h[9] = VRRP_IP_PROTOCOL;
+  h[9] = o.protocol ?? VRRP_IP_PROTOCOL;
   s.copy(h, 12); d.copy(h, 16);
   // The kernel fills the checksum with IP_HDRINCL anyway; computing it keeps our own captures identical.
   h.writeUInt16BE(internetChecksum(h), 10);
@@ -231,6 +256,8 @@ export interface ReceivedAdvert {
   readonly dst: string;
   /** IPv4 TTL or IPv6 hop limit (from the IPV6_HOPLIMIT cmsg); undefined when unknown. */
   readonly ttl: number | undefined;
+  /** IPv4 protocol 51: the AH header, verified by validateAdvert (ICV, SPI) and AhSession (sequence). */
+  readonly ah?: ReceivedAh;
 }
 
 /** decodeIpv4Packet + decodeAdvert. */
@@ -239,7 +266,7 @@ export function decodeIpv4Advert(buf: Buffer): Decoded<ReceivedAdvert> {
   if ('drop' in ip) return ip;
   const adv = decodeAdvert(ip.ok.payload, 4);
   if ('drop' in adv) return adv;
-  return { ok: { advert: adv.ok, src: ip.ok.src, dst: ip.ok.dst, ttl: ip.ok.ttl } };
+  return { ok: { advert: adv.ok, src: ip.ok.src, dst: ip.ok.dst, ttl: ip.ok.ttl, ...(ip.ok.ah ? { ah: ip.ok.ah } : {}) } };
 }
 
 /** IPv6: the raw socket delivers only the VRRP message; src/dst/hop limit come from recvmsg ancillary data. */
