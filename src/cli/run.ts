@@ -71,12 +71,15 @@ export async function runCommand(opts: RunOptions): Promise<number> {
 
   // The control socket before anything else opens: a second agent with the same identity must be refused
   // before it touches VRRP (keepalived: "daemon is already running"). It answers 503 until attached below.
+  // Named after net_namespace, or after the namespace `ip netns exec NAME` started us in.
   let control: ControlSocketServer;
-  const netns = currentNetnsName();
+  const socketNetns = netns ?? currentNetnsName();
   try {
     control = opts.controlSocket
       ? await startControlSocket({ socketPath: opts.controlSocket })
-      : await startControlSocketAt(controlSocketCandidates({ configId: opts.configId, netns }, processRunDirEnv()), { ownFolder: netns !== undefined });
+      : await startControlSocketAt(controlSocketCandidates({ configId: opts.configId, netns: socketNetns }, processRunDirEnv()), {
+          ownFolder: socketNetns !== undefined,
+        });
   } catch (err) {
     logger.error(`cannot serve the control socket: ${describeError(err)}`);
     return 1;
