@@ -247,6 +247,7 @@ export function completeInstance(d: InstanceDraft, global: GlobalDefs, sink: Dia
     vips,
     excludedVips: d.excludedVips,
     virtualRoutes: d.virtualRoutes,
+    virtualRules: d.virtualRules,
     nopreempt,
     preemptDelayMs,
     auth,

@@ -12,7 +12,8 @@ import type {
   TrackRef,
   UnicastPeer,
   VipConfig,
-  VirtualRouteConfig,
+  RouteConfig,
+  RuleConfig,
   VirtualServerConfig,
   VirtualServerGroupConfig,
 } from './types.js';
@@ -69,7 +70,8 @@ export interface InstanceDraft {
   version?: { value: 2 | 3; source: SourceRef };
   vips: VipConfig[];
   excludedVips: VipConfig[];
-  virtualRoutes: VirtualRouteConfig[];
+  virtualRoutes: RouteConfig[];
+  virtualRules: RuleConfig[];
   nopreempt?: SourceRef;
   preemptDelayMs?: { value: number; source: SourceRef };
   auth?: { value: AuthConfig; source: SourceRef };
@@ -168,6 +170,8 @@ export interface ConfigDraft {
   virtualServers: VirtualServerDraft[];
   virtualServerGroups: VirtualServerGroupConfig[];
   conntrackSync: ConntrackDraft[];
+  staticRoutes: RouteConfig[];
+  staticRules: RuleConfig[];
 }
 
 export function emptyDraft(): ConfigDraft {
@@ -180,5 +184,7 @@ export function emptyDraft(): ConfigDraft {
     virtualServers: [],
     virtualServerGroups: [],
     conntrackSync: [],
+    staticRoutes: [],
+    staticRules: [],
   };
 }

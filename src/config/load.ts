@@ -1,5 +1,6 @@
 // loadConfig: the one entry point. Reads the file (and includes), builds the tree, applies the keyword tables,
 // completes defaults, cross-checks, and returns every diagnostic. `config` is null when any error was found.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DiagnosticSink, type Diagnostic } from './diagnostics.js';
@@ -7,6 +8,7 @@ import { completeConntrack, completeGlobal, completeInstance, completeScript, co
 import { emptyDraft } from './drafts.js';
 import { customSources } from './includes.js';
 import { rootKeywords } from './keywords/root.js';
+import { iproute2Names } from './iproute2Names.js';
 import { lex } from './lexer.js';
 import { applyTable } from './table.js';
 import { buildTree } from './tree.js';
@@ -54,6 +56,21 @@ function sortDiagnostics(items: readonly Diagnostic[]): Diagnostic[] {
     .map((x) => x.d);
 }
 
+/** A system file that may be absent (keepalived reads /etc/iproute2 files only when they exist). */
+function readOptional(readFile: ((p: string) => string) | undefined, p: string): string | null {
+  try {
+    return readFile ? readFile(p) : fs.readFileSync(p, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** keepalived vrrp_iprule.c RULE_START_PRIORITY: rules without a preference get 16384, 16383… per family. */
+function rulePreferenceCounter(): (family: 'inet' | 'inet6') => number {
+  const next = { inet: 16384, inet6: 16384 };
+  return (family) => next[family]--;
+}
+
 export function defaultConfigId(): string {
   return os.hostname().split('.')[0] ?? '';
 }
@@ -65,7 +82,12 @@ export function loadConfig(file: string, opts: LoadOptions = {}): LoadResult {
   const lines = lex(main, { configId, sources: customSources(opts.readFile, opts.glob), env: opts.env }, sink);
   const tree = buildTree(lines, sink);
   const draft = emptyDraft();
-  const ctx: ParseCtx = { sink, configDir: path.dirname(main) };
+  const ctx: ParseCtx = {
+    sink,
+    configDir: path.dirname(main),
+    iproute2: iproute2Names((name) => readOptional(opts.readFile, `/etc/iproute2/${name}`)),
+    nextRulePreference: rulePreferenceCounter(),
+  };
   applyTable(tree, rootKeywords, draft, ctx, '');
 
   const global = completeGlobal(draft.global, sink);
@@ -104,7 +126,7 @@ export function loadConfig(file: string, opts: LoadOptions = {}): LoadResult {
     realServers: v.realServers,
   }));
 
-  checkSomethingToRun(main, draft.instances.length, draft.virtualServers.length, sink);
+  checkSomethingToRun(main, draft.instances.length + draft.staticRoutes.length + draft.staticRules.length, draft.virtualServers.length, sink);
 
   const config: Config = {
     sourceFile: main,
@@ -117,6 +139,8 @@ export function loadConfig(file: string, opts: LoadOptions = {}): LoadResult {
     virtualServers,
     virtualServerGroups: draft.virtualServerGroups,
     conntrackSync,
+    staticRoutes: draft.staticRoutes,
+    staticRules: draft.staticRules,
   };
   const diagnostics = sortDiagnostics(sink.items);
   return { config: sink.hasErrors() ? null : deepFreeze(config), diagnostics };

@@ -64,14 +64,98 @@ export interface VipConfig {
   readonly source: SourceRef;
 }
 
-export interface VirtualRouteConfig {
-  readonly destination: string; // `default`, `A.B.C.D/len`, `blackhole X`...: first token as written
+/** `ADDR/LEN` as written in a route or rule; the address is canonical. */
+export interface PrefixConfig {
+  readonly address: string;
+  readonly prefixLength: number;
+}
+
+/** Route types keepalived accepts (lib/rttables.c rtntypes), by iproute2 name. */
+export type RouteType = 'unicast' | 'local' | 'broadcast' | 'anycast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw';
+
+/** The RTAX_* route metrics keepalived sets (vrrp_iproute.c netlink_route), in their kernel units. */
+export type RouteMetricName =
+  | 'mtu' | 'window' | 'rtt' | 'rttvar' | 'ssthresh' | 'cwnd' | 'advmss' | 'reordering' | 'hoplimit' | 'initcwnd'
+  | 'features' | 'rto_min' | 'initrwnd' | 'quickack' | 'fastopen_no_cookie';
+
+/** One `nexthop` of a multipath route (or one side of keepalived's deprecated `or`). */
+export interface RouteNextHopConfig {
   readonly via: string | null;
-  readonly src: string | null;
   readonly dev: string | null;
-  readonly table: string | null;
-  readonly metric: number | null;
-  readonly words: readonly string[]; // the whole entry, for features not modelled above
+  /** 1..256 as written (the kernel stores weight-1 in rtnh_hops); null = 1. */
+  readonly weight: number | null;
+  readonly onlink: boolean;
+  readonly realms: number | null;
+}
+
+/**
+ * One `virtual_routes` / `static_routes` line (keepalived vrrp_iproute.c alloc_route), names already resolved
+ * to numbers through /etc/iproute2 (tables, protocols, scopes, DS fields, realms).
+ */
+export interface RouteConfig {
+  readonly family: AddressFamily;
+  readonly type: RouteType;
+  readonly destination: PrefixConfig; // `default` = 0.0.0.0/0 or ::/0
+  readonly from: PrefixConfig | null; // IPv6 source-specific routes (`from`)
+  readonly src: string | null; // preferred source (RTA_PREFSRC)
+  readonly via: string | null;
+  readonly dev: string | null;
+  readonly table: number; // default main (254)
+  readonly metric: number | null; // metric / priority / preference (RTA_PRIORITY)
+  readonly scope: number | null; // null = iproute2's default for the type
+  readonly protocol: number; // RTPROT_KEEPALIVED (18) unless no_track with an explicit protocol
+  readonly tos: number | null;
+  readonly onlink: boolean;
+  readonly realms: number | null;
+  readonly expires: number | null; // IPv6 only, seconds
+  readonly pref: number | null; // IPv6 router preference (RTA_PREF)
+  readonly ttlPropagate: boolean | null;
+  readonly metrics: Readonly<Partial<Record<RouteMetricName, number>>>;
+  readonly congctl: string | null;
+  /** Metric names given with `lock` (RTAX_LOCK). */
+  readonly locked: readonly (RouteMetricName | 'congctl')[];
+  readonly nexthops: readonly RouteNextHopConfig[];
+  /** prepend (keepalived default, the kernel's), add (NLM_F_EXCL) or append (NLM_F_APPEND). */
+  readonly mode: 'prepend' | 'add' | 'append';
+  readonly noTrack: boolean;
+  readonly words: readonly string[]; // the whole entry, for messages
+  readonly source: SourceRef;
+}
+
+/** @deprecated name kept for callers written before static routes: the same shape. */
+export type VirtualRouteConfig = RouteConfig;
+
+/** What a rule does with a match (FR_ACT_*). */
+export type RuleAction = 'table' | 'goto' | 'nop' | 'blackhole' | 'unreachable' | 'prohibit';
+
+/** One `virtual_rules` / `static_rules` line (keepalived vrrp_iprule.c alloc_rule). */
+export interface RuleConfig {
+  readonly family: AddressFamily;
+  readonly from: PrefixConfig | null; // `from all` / `default` = 0-length prefix
+  readonly to: PrefixConfig | null;
+  readonly not: boolean;
+  readonly action: RuleAction;
+  readonly table: number | null; // action table (null with l3mdev)
+  readonly l3mdev: boolean;
+  readonly goto: number | null;
+  /** Always set: keepalived assigns 16384, 16383… in file order when none is given. */
+  readonly preference: number;
+  readonly tos: number | null;
+  readonly fwmark: number | null;
+  readonly fwmask: number | null;
+  readonly realms: number | null;
+  readonly suppressPrefixLength: number | null;
+  readonly suppressIfgroup: number | null;
+  readonly iif: string | null;
+  readonly oif: string | null;
+  readonly tunnelId: string | null; // u64 as decimal text (JSON-safe)
+  readonly uidRange: { readonly start: number; readonly end: number } | null;
+  readonly protocol: number; // RTPROT_KEEPALIVED (18) unless no_track with an explicit protocol
+  readonly ipProto: number | null;
+  readonly sport: { readonly start: number; readonly end: number } | null;
+  readonly dport: { readonly start: number; readonly end: number } | null;
+  readonly noTrack: boolean;
+  readonly words: readonly string[];
   readonly source: SourceRef;
 }
 
@@ -121,7 +205,8 @@ export interface VrrpInstanceConfig {
   readonly advertIntMs: number; // v2: whole seconds; v3: centiseconds, 10..40950
   readonly vips: readonly VipConfig[];
   readonly excludedVips: readonly VipConfig[];
-  readonly virtualRoutes: readonly VirtualRouteConfig[];
+  readonly virtualRoutes: readonly RouteConfig[];
+  readonly virtualRules: readonly RuleConfig[];
   readonly nopreempt: boolean;
   readonly preemptDelayMs: number; // 0 = none
   readonly auth: AuthConfig | null; // always null for v3 (ignored with a warning)
@@ -256,4 +341,7 @@ export interface Config {
   readonly virtualServers: readonly VirtualServerConfig[];
   readonly virtualServerGroups: readonly VirtualServerGroupConfig[];
   readonly conntrackSync: readonly ConntrackSyncConfig[];
+  /** `static_routes` / `static_rules`: installed at start, kept, removed at stop. */
+  readonly staticRoutes: readonly RouteConfig[];
+  readonly staticRules: readonly RuleConfig[];
 }

@@ -1,5 +1,6 @@
 // Typed readers for keyword arguments. Each reports its own error with the statement's file:line and returns
 // null, so a bad value never stops the rest of the file from being checked (keepalived reports and goes on).
+import type { Iproute2Names } from './iproute2Names.js';
 import { canonicalAddress } from '../ip/address.js';
 import * as path from 'node:path';
 import type { DiagnosticSink } from './diagnostics.js';
@@ -10,6 +11,10 @@ export interface ParseCtx {
   readonly sink: DiagnosticSink;
   /** Folder of the main config file: relative paths (key files, track files) resolve against it. */
   readonly configDir: string;
+  /** Routing names (tables, protocols, scopes…) from /etc/iproute2, for routes and rules. */
+  readonly iproute2: Iproute2Names;
+  /** The preference keepalived gives the next rule written without one: 16384, 16383… per family, in file order. */
+  readonly nextRulePreference: (family: 'inet' | 'inet6') => number;
 }
 
 export function argText(s: Statement, i = 0): string | undefined {

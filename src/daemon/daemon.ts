@@ -18,7 +18,9 @@ import { InstanceRunner, type RunnerHooks } from './instanceRunner.js';
 import type { DaemonControl, DaemonPlugin } from './plugin.js';
 import { UnitDriver, groupUnit, soloUnit } from './unitDriver.js';
 import { VrrpSyncGroup } from '../vrrp/syncGroup.js';
-import { advertRoute, instanceParams, maxAdvertisedVips, routeSpecs, sourceAddressFor, validationView } from './instanceParams.js';
+import { advertRoute, instanceParams, maxAdvertisedVips, sourceAddressFor, validationView, virtualRouting } from './instanceParams.js';
+import { installRouting, removeRouting } from './routing.js';
+import { StaticRouting } from './staticRouting.js';
 import { VipdError } from '../errors/vipdError.js';
 import { Announcer } from './announcer.js';
 import { instanceView } from './instanceView.js';
@@ -77,12 +79,14 @@ export class Daemon {
   /** Reloads and rebinds, one at a time: both stop and build instances. */
   private exclusive: Promise<unknown> = Promise.resolve();
   private stopping = false;
+  private readonly staticRouting: StaticRouting;
 
   constructor(private readonly o: DaemonOptions) {
     this.clock = o.clock ?? (() => performance.now());
     this.config = o.config;
     this.announcer = new Announcer(o.os, o.logger, this.clock);
     this.vmacs = new DaemonVmacs(o.os.vmac, o.logger);
+    this.staticRouting = new StaticRouting(o.os, o.logger);
     this.metrics = createVipdMetrics({
       instances: () => this.views(),
       buildInfo: { version: o.version, node: o.config.global.routerId ?? hostnameOrUnknown() },
@@ -102,6 +106,7 @@ export class Daemon {
     let env = await this.environment();
     if (await this.vmacs.ensure(this.config.instances, this.config.instances, env)) env = await this.environment();
     const planned = this.plan(this.config.instances, env);
+    await this.staticRouting.start(this.config, env.links);
     this.unwatch.push(
       this.o.os.watchLinks((ev) => {
         const up = ev.kind === 'new' && ev.link.up && ev.link.running;
@@ -168,6 +173,7 @@ export class Daemon {
       m.cfg = cfg;
     }
     this.config = next;
+    await this.staticRouting.reload(next, env.links);
     await this.startInstances(planned, env.links, plan.remove);
     this.o.logger.info(
       `reloaded: ${plan.add.length} added, ${plan.remove.length} removed, ${restart.length} restarted, ` +
@@ -187,6 +193,7 @@ export class Daemon {
     await Promise.all([...this.managed.values()].map((m) => m.runner.shutdown(opts)));
     for (const m of [...this.managed.values()]) this.forget(m);
     for (const p of this.plugins) await p.stop?.().catch((err: unknown) => this.o.logger.error(`${p.name}: ${(err as Error).message}`));
+    await this.staticRouting.stop();
     for (const u of this.unwatch.splice(0)) u();
     // keepalived deletes its VMACs on exit (vrrp.c:2638-2644); the VIPs on them are already gone.
     await this.vmacs.releaseExcept([]);
@@ -262,7 +269,7 @@ export class Daemon {
       // from the shared MAC is handed by the macvlan driver to our private macvlan only, never to its parent.
       const sockIf = vmac && !cfg.vmac?.xmitBase ? vmac.name : cfg.interface;
       const vipLink = vmac ?? link;
-      const routes = routeSpecs(cfg, (name) => links.find((l) => l.name === name)?.ifindex);
+      const routing = virtualRouting(cfg, (name) => links.find((l) => l.name === name)?.ifindex);
       const view = validationView(cfg, link.mtu);
       const metrics = this.metrics.forInstance({ name: cfg.name, ifname: cfg.interface, vrid: cfg.vrid });
       const ah = ahReceiveFor(view, instance, metrics, this.o.logger, this.clock);
@@ -301,10 +308,10 @@ export class Daemon {
           addVip: (vip) => this.o.os.addAddress(this.addressSpec(vip, vipLink, links)).then(() => undefined),
           removeVip: (vip) => this.o.os.removeAddress(this.addressSpec(vip, vipLink, links)).then(() => undefined),
           announce: (vips, count) => this.announcer.announce(vips, count, vipLink, links),
-          ...(routes.length
+          ...(routing.routes.length || routing.rules.length
             ? {
-                addRoutes: async () => void (await Promise.all(routes.map((r) => this.o.os.addRoute(r)))),
-                removeRoutes: async () => void (await Promise.all(routes.map((r) => this.o.os.removeRoute(r)))),
+                addRoutes: async () => void (await installRouting(this.o.os, routing, this.o.logger, `(${cfg.name})`)),
+                removeRoutes: async () => void (await removeRouting(this.o.os, routing, this.o.logger, `(${cfg.name})`)),
               }
             : {}),
         },

@@ -2,8 +2,7 @@
 // the pure core and the runner. Nothing here touches the OS.
 import type { VrrpInstanceConfig, VipConfig } from '../config/types.js';
 import { ipv4Broadcast } from '../ip/address.js';
-import type { RouteSpec } from '../net/routeCodec.js';
-import { ROUTE_TABLES } from '../config/keywords/addresses.js';
+import { routingSet, type RoutingSet } from './routing.js';
 import type { InstanceParams, Vip } from '../vrrp/types.js';
 import type { ValidationView } from '../vrrp/validate.js';
 import type { AdvertRoute } from './instanceRunner.js';
@@ -122,27 +121,7 @@ export function advertRoute(c: VrrpInstanceConfig, sourceAddress: string): Adver
   };
 }
 
-/** keepalived `virtual_routes` as rtnetlink route specs; `dev` names resolved to ifindexes (unknown: left to the kernel). */
-export function routeSpecs(c: VrrpInstanceConfig, ifindexOf: (name: string) => number | undefined): RouteSpec[] {
-  return c.virtualRoutes.map((r) => {
-    const slash = r.destination.indexOf('/');
-    const viaV6 = r.via?.includes(':') ?? c.family === 'inet6';
-    const [destination, prefixLen] =
-      r.destination === 'default'
-        ? [viaV6 ? '::' : '0.0.0.0', 0]
-        : slash < 0
-          ? [r.destination, r.destination.includes(':') ? 128 : 32]
-          : [r.destination.slice(0, slash), Number(r.destination.slice(slash + 1))];
-    const ifindex = r.dev ? ifindexOf(r.dev) : undefined;
-    const table = r.table === null ? undefined : (ROUTE_TABLES[r.table] ?? Number(r.table));
-    return {
-      destination,
-      prefixLen,
-      ...(r.via ? { gateway: r.via } : {}),
-      ...(ifindex !== undefined ? { ifindex } : {}),
-      ...(r.src ? { source: r.src } : {}),
-      ...(table !== undefined ? { table } : {}),
-      ...(r.metric !== null ? { metric: r.metric } : {}),
-    };
-  });
+/** keepalived `virtual_routes` and `virtual_rules`, resolved: they follow the VIPs (routing.ts). */
+export function virtualRouting(c: VrrpInstanceConfig, ifindexOf: (name: string) => number | undefined): RoutingSet {
+  return routingSet(c.virtualRoutes, c.virtualRules, ifindexOf);
 }

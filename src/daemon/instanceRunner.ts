@@ -33,7 +33,7 @@ export interface RunnerIo {
   sendPacket(packet: Buffer, dst: string): void;
   addVip(vip: Vip): Promise<void>;
   removeVip(vip: Vip): Promise<void>;
-  /** keepalived `virtual_routes`: installed after the VIPs, removed before them. Errors are logged by the caller. */
+  /** keepalived `virtual_routes` then `virtual_rules`: installed after the VIPs, removed (rules first) before them. */
   addRoutes?(): Promise<void>;
   removeRoutes?(): Promise<void>;
   /** Send `count` GARP (IPv4) or unsolicited NA (IPv6) frames for each VIP; returns frames sent. */

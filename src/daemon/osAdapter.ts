@@ -16,6 +16,9 @@ export function openDirectorOs(): DirectorOs {
     removeAddress: (spec) => rtnl.removeAddress(spec),
     addRoute: (spec) => rtnl.addRoute(spec),
     removeRoute: (spec) => rtnl.removeRoute(spec),
+    addRule: (spec) => rtnl.addRule(spec),
+    removeRule: (spec) => rtnl.removeRule(spec),
+    watchRoutingDeletions: (cb) => rtnl.watchRoutingDeletions(cb),
     watchLinks: (cb) => rtnl.watchLinks(cb),
     watchAddresses: (cb) => rtnl.watchAddresses(cb),
     openVrrp: (spec) =>

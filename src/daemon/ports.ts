@@ -1,6 +1,6 @@
 // The OS operations the daemon needs, behind one narrow interface so that tests can pass an in-memory twin
 // (memberlist's Transport/MockNetwork habit). The real one is osAdapter.ts.
-import type { AddressInfo, AddressSpec, LinkInfo, LinkEvent, AddressEvent, RouteSpec } from '../net/rtnetlink.js';
+import type { AddressInfo, AddressSpec, LinkInfo, LinkEvent, AddressEvent, RouteSpec, RoutingDeletion, RuleSpec } from '../net/rtnetlink.js';
 import type { FrameSender, VrrpTransport } from '../net/types.js';
 import type { VmacSpec } from '../net/vmac.js';
 
@@ -31,6 +31,11 @@ export interface DirectorOs {
   removeAddress(spec: AddressSpec): Promise<unknown>;
   addRoute(spec: RouteSpec): Promise<unknown>;
   removeRoute(spec: RouteSpec): Promise<unknown>;
+  /** Policy routing rules (keepalived virtual_rules / static_rules). */
+  addRule(spec: RuleSpec): Promise<unknown>;
+  removeRule(spec: RuleSpec): Promise<unknown>;
+  /** Routes/rules of protocol keepalived deleted (by anyone); absent where deletions cannot be watched. */
+  watchRoutingDeletions?(cb: (ev: RoutingDeletion) => void): () => void;
   watchLinks(cb: (ev: LinkEvent) => void): () => void;
   watchAddresses(cb: (ev: AddressEvent) => void): () => void;
   openVrrp(spec: VrrpSocketSpec): VrrpTransport;

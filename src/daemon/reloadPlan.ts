@@ -33,6 +33,7 @@ const IDENTITY_FIELDS: readonly (keyof VrrpInstanceConfig)[] = [
   'checkUnicastSrc',
   'vmac',
   'virtualRoutes',
+  'virtualRules',
 ];
 
 /** Deep comparison of config values, ignoring `source` positions (a moved line is not a change). */

@@ -137,6 +137,50 @@ export const ERROR_CODES = {
     meaning: '`vipd demo`: the scripted failover did not happen as expected (no master, no reply, early exit)',
     action: 'read the agents\' log printed above; re-run on an idle host (the demo waits a few seconds at most per step)',
   },
+  VIPD_ERR_GENL_FAMILY_MISSING: {
+    meaning: 'a generic netlink family vipd needs is not registered in the kernel (its module is not loaded or not built)',
+    action: 'load the module the message names (e.g. `modprobe ip_vs`) or use a kernel that has it',
+  },
+  VIPD_ERR_GENL: {
+    meaning: 'the kernel refused a generic netlink request (the errno and the command are in the message)',
+    action: 'read the errno and command in the message; vipd logs it and keeps running',
+  },
+  VIPD_ERR_GENL_TIMEOUT: {
+    meaning: 'a generic netlink request got no answer within its time bound',
+    action: 'usually a kernel under heavy load; vipd reports the operation as failed and retries on its next cycle',
+  },
+  VIPD_ERR_IPVS_UNAVAILABLE: {
+    meaning: 'the kernel has no IPVS: the generic netlink family "IPVS" is not registered',
+    action: 'run `modprobe ip_vs` (and the scheduler modules, e.g. ip_vs_wrr) or use a kernel built with CONFIG_IP_VS',
+  },
+  VIPD_ERR_IPVS_SERVICE_EXISTS: {
+    meaning: 'an IPVS virtual service with the same address, port and protocol (or fwmark) already exists (EEXIST)',
+    action: "edit the existing service instead, or remove the other tool's entry (`ipvsadm -Ln` shows it)",
+  },
+  VIPD_ERR_IPVS_NO_SUCH_SERVICE: {
+    meaning: 'the IPVS virtual service named in a request does not exist (ESRCH)',
+    action: "someone removed it behind vipd's back; vipd re-reads the table and adds it again",
+  },
+  VIPD_ERR_IPVS_DEST_EXISTS: {
+    meaning: 'the real server is already a destination of this IPVS service (EEXIST)',
+    action: 'edit the destination instead of adding it; vipd re-reads the table',
+  },
+  VIPD_ERR_IPVS_NO_SUCH_DEST: {
+    meaning: 'the real server named in a request is not a destination of the IPVS service (ENOENT)',
+    action: "someone removed it behind vipd's back; vipd re-reads the table",
+  },
+  VIPD_ERR_IPVS_UNKNOWN_SCHEDULER: {
+    meaning: 'the kernel has no IPVS scheduler or persistence engine of that name (ENOENT on a service)',
+    action: 'check the name (rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos) and that module ip_vs_NAME exists for this kernel',
+  },
+  VIPD_ERR_IPVS_REFUSED: {
+    meaning: 'the kernel refused an IPVS request for another reason (EINVAL, ERANGE …: the errno and the entry are in the message)',
+    action: 'read the errno and the entry in the message (e.g. a weight below 0, l_threshold above u_threshold, a link-local real server)',
+  },
+  VIPD_ERR_IPVS_INVALID: {
+    meaning: 'an IPVS request vipd was asked to send is not valid (name too long, wrong address family, port out of range …)',
+    action: 'correct the value the message names; nothing was sent to the kernel',
+  },
   VIPD_ERR_STATUS_AMBIGUOUS: {
     meaning: '`vipd status`: several agents run on this host and no flag says which one to read',
     action: 'add the --netns / --config-id printed beside the agent you want, or --socket PATH',

@@ -4,7 +4,8 @@
 //
 // add/remove are idempotent like keepalived's netlink_ipaddress() treats them: adding an address that is already
 // there reports 'exists', removing one that is not there reports 'absent' (EEXIST / EADDRNOTAVAIL).
-import { encodeRouteRequest, type RouteSpec } from './routeCodec.js';
+import { addRouteFlags, decodeRouteKey, encodeRouteRequest, type RouteKey, type RouteSpec } from './routeCodec.js';
+import { decodeRuleKey, encodeRuleRequest, RTM_DELRULE, RTM_NEWRULE, type RuleKey, type RuleSpec } from './ruleCodec.js';
 import * as C from './constants.js';
 import { VipdNetError } from './errors.js';
 import type { NativeNet } from './native.js';
@@ -26,7 +27,19 @@ import {
 } from './rtnlCodec.js';
 
 export type { AddressInfo, AddressSpec, IpFamily, LinkInfo, MacvlanSpec } from './rtnlCodec.js';
-export type { RouteSpec } from './routeCodec.js';
+export type { NextHopSpec, RouteKey, RouteSpec } from './routeCodec.js';
+export type { RuleKey, RuleSpec } from './ruleCodec.js';
+
+/** A route or rule of protocol keepalived that the kernel reports deleted. */
+export type RoutingDeletion = { readonly kind: 'route'; readonly key: RouteKey } | { readonly kind: 'rule'; readonly key: RuleKey };
+
+// linux/rtnetlink.h multicast groups for route and rule changes.
+const RTNLGRP_IPV4_ROUTE = 7;
+const RTNLGRP_IPV4_RULE = 8;
+const RTNLGRP_IPV6_ROUTE = 11;
+const RTNLGRP_IPV6_RULE = 19;
+/** rtm_protocol / FRA_PROTOCOL of what keepalived (and vipd) install. */
+const PROTO_KEEPALIVED = 18;
 export { primaryIpv4, linkLocalIpv6 } from './rtnlCodec.js';
 
 export interface LinkEvent {
@@ -103,19 +116,60 @@ export class Rtnetlink implements AddressManager {
     });
   }
 
-  /** Add a route (keepalived `virtual_routes`); 'exists' when the same route is already there (EEXIST). */
+  /**
+   * Add a route (keepalived `virtual_routes` / `static_routes`) in its mode (prepend by default, as keepalived);
+   * 'exists' when the kernel already has it (EEXIST).
+   */
   async addRoute(spec: RouteSpec): Promise<'added' | 'exists'> {
-    const [r] = await this.requests.requestAll([{ type: C.RTM_NEWROUTE, flags: C.NLM_F_CREATE | C.NLM_F_EXCL, payload: encodeRouteRequest(spec) }]);
+    const [r] = await this.requests.requestAll([{ type: C.RTM_NEWROUTE, flags: addRouteFlags(spec), payload: encodeRouteRequest(spec, 'add') }]);
     if (!(r instanceof VipdNetError)) return 'added';
     if (r.sysCode === 'EEXIST') return 'exists';
-    throw r;
+    throw described(r, `add route ${spec.type ?? 'unicast'} ${spec.destination}/${spec.prefixLen}`);
   }
 
   async removeRoute(spec: RouteSpec): Promise<'removed' | 'absent'> {
-    const [r] = await this.requests.requestAll([{ type: C.RTM_DELROUTE, payload: encodeRouteRequest(spec) }]);
+    const [r] = await this.requests.requestAll([{ type: C.RTM_DELROUTE, payload: encodeRouteRequest(spec, 'delete') }]);
     if (!(r instanceof VipdNetError)) return 'removed';
     if (r.sysCode === 'ESRCH' || r.sysCode === 'ENOENT') return 'absent';
-    throw r;
+    throw described(r, `remove route ${spec.type ?? 'unicast'} ${spec.destination}/${spec.prefixLen}`);
+  }
+
+  /** Add a policy routing rule (keepalived `virtual_rules` / `static_rules`, NLM_F_EXCL like keepalived). */
+  async addRule(spec: RuleSpec): Promise<'added' | 'exists'> {
+    const [r] = await this.requests.requestAll([{ type: RTM_NEWRULE, flags: C.NLM_F_CREATE | C.NLM_F_EXCL, payload: encodeRuleRequest(spec) }]);
+    if (!(r instanceof VipdNetError)) return 'added';
+    if (r.sysCode === 'EEXIST') return 'exists';
+    throw described(r, `add rule ${ruleText(spec)}`);
+  }
+
+  async removeRule(spec: RuleSpec): Promise<'removed' | 'absent'> {
+    const [r] = await this.requests.requestAll([{ type: RTM_DELRULE, payload: encodeRuleRequest(spec) }]);
+    if (!(r instanceof VipdNetError)) return 'removed';
+    if (r.sysCode === 'ENOENT' || r.sysCode === 'ESRCH') return 'absent';
+    throw described(r, `remove rule ${ruleText(spec)}`);
+  }
+
+  /**
+   * RTM_DELROUTE / RTM_DELRULE of protocol keepalived (18), on a socket of its own: a director carrying a full
+   * routing table sees route churn at a rate that must not overrun the link/address event socket. Returns
+   * unsubscribe (which closes the socket).
+   */
+  watchRoutingDeletions(cb: (ev: RoutingDeletion) => void, onError?: (err: VipdNetError) => void): () => void {
+    const sock = new NetlinkSocket(C.NETLINK_ROUTE, { ...this.opts, rcvbufBytes: 4 * 1024 * 1024 });
+    for (const g of [RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE]) sock.joinGroup(g);
+    sock.onEvent((m) => {
+      if (m.type === C.RTM_DELROUTE) {
+        // rtm_protocol is byte 5 of struct rtmsg: skip other daemons' routes before decoding anything.
+        if (m.payload[5] !== PROTO_KEEPALIVED) return;
+        const key = decodeRouteKey(m.payload);
+        if (key) cb({ kind: 'route', key });
+      } else if (m.type === RTM_DELRULE) {
+        const key = decodeRuleKey(m.payload);
+        if (key && key.protocol === PROTO_KEEPALIVED) cb({ kind: 'rule', key });
+      }
+    });
+    if (onError) sock.onError(onError);
+    return () => sock.close();
   }
 
   async listLinks(): Promise<LinkInfo[]> {
@@ -253,6 +307,15 @@ export class Rtnetlink implements AddressManager {
 
 export function openRtnetlink(opts: RtnetlinkOptions = {}): Rtnetlink {
   return new Rtnetlink(opts);
+}
+
+function ruleText(spec: RuleSpec): string {
+  const from = spec.from ? `${spec.from.address}/${spec.from.prefixLen}` : 'all';
+  return `pref ${spec.priority ?? '-'} from ${from}${spec.to ? ` to ${spec.to.address}/${spec.to.prefixLen}` : ''} ${spec.action}${spec.table !== undefined ? ` ${spec.table}` : ''}`;
+}
+
+function described(err: VipdNetError, what: string): VipdNetError {
+  return new VipdNetError(err.code, `${what}: ${err.message}`, { sysCode: err.sysCode, errno: err.errno, cause: err });
 }
 
 function linkError(err: unknown, what: string): VipdNetError {

@@ -1,7 +1,7 @@
-// Entries of virtual_ipaddress / virtual_ipaddress_excluded / virtual_routes / unicast_peer blocks
+// Entries of virtual_ipaddress / virtual_ipaddress_excluded / unicast_peer blocks (routes: routes.ts)
 // (man keepalived.conf "virtual_ipaddress", keepalived/vrrp/vrrp_ipaddress.c parse_ipaddress).
 import type { Statement } from '../tree.js';
-import type { UnicastPeer, VipConfig, VirtualRouteConfig } from '../types.js';
+import type { UnicastPeer, VipConfig } from '../types.js';
 import { parseAddress, parseIntText, parsePrefix, type ParseCtx } from '../values.js';
 
 const SCOPES = new Set(['site', 'link', 'host', 'nowhere', 'global']);
@@ -71,78 +71,6 @@ export function parseVip(e: Statement, ctx: ParseCtx, block: string): VipConfig 
     noTrack,
     source: { file: e.file, line: e.line },
   };
-}
-
-const ROUTE_TYPES = new Set(['blackhole', 'unreachable', 'prohibit', 'throw', 'local', 'broadcast', 'multicast', 'unicast']);
-const ROUTE_VALUE_WORDS = new Set([
-  'src', 'via', 'gw', 'or', 'dev', 'table', 'metric', 'preference', 'scope', 'protocol', 'realms', 'mtu', 'advmss',
-  'rtt', 'rttvar', 'reordering', 'window', 'cwnd', 'ssthresh', 'initcwnd', 'initrwnd', 'features', 'quickack',
-  'congctl', 'pref', 'fastopen_no_cookie', 'ttl-propagate', 'expires', 'nexthop', 'tos', 'dsfield', 'weight',
-  'hoplimit', 'rto_min', 'encap', 'lock', 'mtu_lock', 'to',
-]);
-
-/** What the daemon installs (src/net/routeCodec.ts); any other route attribute is refused, not ignored. */
-const SUPPORTED_ROUTE_WORDS = new Set(['src', 'via', 'gw', 'dev', 'table', 'metric', 'preference']);
-
-/** Routing table names iproute2 always knows; others must be given as numbers. */
-export const ROUTE_TABLES: Readonly<Record<string, number>> = { main: 254, local: 255, default: 253 };
-
-/** One virtual_routes line as the daemon installs it; the full words are kept for messages. */
-export function parseRoute(e: Statement, ctx: ParseCtx): VirtualRouteConfig | null {
-  const words = [e.keyword, ...e.args.map((t) => t.text)];
-  let destination: string | null = null;
-  let via: string | null = null;
-  let src: string | null = null;
-  let dev: string | null = null;
-  let tbl: string | null = null;
-  let metric: number | null = null;
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]!;
-    if (ROUTE_VALUE_WORDS.has(w) && w !== 'to') {
-      const v = words[++i];
-      if (v === undefined) {
-        ctx.sink.error(e, `virtual_routes: '${w}' needs a value`);
-        break;
-      }
-      if (!SUPPORTED_ROUTE_WORDS.has(w)) {
-        ctx.sink.error(e, `virtual_routes: '${w}' is not supported by vipd (supported: DEST [via GW] [src IP] [dev IF] [table N] [metric N])`);
-        return null;
-      }
-      if (w === 'src') src = v;
-      else if (w === 'via' || w === 'gw') via = v;
-      else if (w === 'dev') dev = v;
-      else if (w === 'table') tbl = v;
-      else if (w === 'metric' || w === 'preference') metric = parseIntText(v);
-      continue;
-    }
-    if (ROUTE_TYPES.has(w) && w !== 'unicast') {
-      ctx.sink.error(e, `virtual_routes: '${w}' routes are not supported by vipd (only unicast routes)`);
-      return null;
-    }
-    if (w === 'onlink') {
-      ctx.sink.error(e, "virtual_routes: 'onlink' is not supported by vipd");
-      return null;
-    }
-    if (w === 'to' || w === 'unicast' || w === 'no_track' || w === 'inet6') continue;
-    if (destination === null) {
-      if (w !== 'default' && !parsePrefix(w)) {
-        ctx.sink.error(e, `virtual_routes: invalid destination '${w}'`);
-        return null;
-      }
-      destination = w;
-    }
-  }
-  if (destination === null) {
-    ctx.sink.error(e, 'virtual_routes: route without a destination');
-    return null;
-  }
-  for (const [name, v] of [['via', via], ['src', src]] as const) {
-    if (v !== null && !parseAddress(v)) ctx.sink.error(e, `virtual_routes: invalid ${name} address '${v}'`);
-  }
-  if (tbl !== null && ROUTE_TABLES[tbl] === undefined && !/^\d+$/.test(tbl)) {
-    ctx.sink.error(e, `virtual_routes: table '${tbl}' must be a number (or main, local, default)`);
-  }
-  return { destination, via, src, dev, table: tbl, metric, words, source: { file: e.file, line: e.line } };
 }
 
 /** `unicast_peer { ADDR [min_ttl N] [max_ttl N] }` entries. */

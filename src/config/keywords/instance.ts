@@ -4,7 +4,9 @@ import type { InstanceDraft } from '../drafts.js';
 import { ignored, table, type KeywordSpec, type KeywordTable } from '../table.js';
 import { addressArg, boolArg, intArg, requireArg, timerMs, timerSeconds, type ParseCtx } from '../values.js';
 import type { Statement } from '../tree.js';
-import { parsePeer, parseRoute, parseVip } from './addresses.js';
+import { parsePeer, parseVip } from './addresses.js';
+import { parseRoute } from './routes.js';
+import { parseRule } from './rules.js';
 import { ignoreAll, notifyKeywords, trackKeywords } from './common.js';
 import { LVS_SYNC_DAEMON_REFUSAL } from './refusals.js';
 
@@ -140,7 +142,7 @@ export const instanceKeywords: KeywordTable<I> = table<I>({
     block: 'required',
     run: (s, d, ctx) => {
       for (const e of s.block ?? []) {
-        const r = parseRoute(e, ctx);
+        const r = parseRoute(e, ctx, 'virtual_routes');
         if (r) d.virtualRoutes.push(r);
       }
     },
@@ -239,10 +241,13 @@ export const instanceKeywords: KeywordTable<I> = table<I>({
   accept: ignored(FIREWALL),
   no_accept: ignored(FIREWALL),
   virtual_rules: {
-    refused:
-      'virtual_rules (policy routing rules that follow the VIPs) are not implemented by vipd; add the rules ' +
-      'from a notify_master / notify_backup script',
     block: 'required',
+    run: (s, d, ctx) => {
+      for (const e of s.block ?? []) {
+        const r = parseRule(e, ctx, 'virtual_rules');
+        if (r) d.virtualRules.push(r);
+      }
+    },
   },
   use_vmac_addr: { refused: 'use_vmac_addr is not implemented by vipd; use use_vmac' },
   use_ipvlan: { refused: 'use_ipvlan is not implemented by vipd; use use_vmac (macvlan)' },

@@ -8,6 +8,8 @@ import { conntrackKeywords } from './conntrack.js';
 import { globalKeywords, NAMESPACE_WITH_IPSETS_IGNORED, NET_NAMESPACE_IPVS_IGNORED, netNamespaceKeyword } from './global.js';
 import { instanceKeywords } from './instance.js';
 import { parseVirtualServer, parseVirtualServerGroup } from './lvs.js';
+import { parseRoute } from './routes.js';
+import { parseRule } from './rules.js';
 import { syncGroupKeywords } from './syncgroup.js';
 import { scriptKeywords, trackFileKeywords } from './tracking.js';
 
@@ -52,6 +54,7 @@ export const rootKeywords: KeywordTable<R> = table<R>({
         vips: [],
         excludedVips: [],
         virtualRoutes: [],
+        virtualRules: [],
         unicastPeers: [],
         garp: {},
         trackInterfaces: [],
@@ -114,8 +117,25 @@ export const rootKeywords: KeywordTable<R> = table<R>({
   vrrp_track_process: { refused: 'vrrp_track_process (process tracking) is not implemented by vipd; use a vrrp_script that checks the process', block: 'required' },
   bfd_instance: { refused: 'bfd_instance: BFD is not implemented by vipd', block: 'required' },
   static_ipaddress: ignored('vipd does not manage static addresses; configure them with the system network configuration', 'required'),
-  static_routes: ignored('vipd does not manage static routes; configure them with the system network configuration', 'required'),
-  static_rules: ignored('vipd does not manage static rules; configure them with the system network configuration', 'required'),
+  // Installed at start, kept while vipd runs, removed at stop (keepalived vrrp_daemon.c start_vrrp / stop_vrrp).
+  static_routes: {
+    block: 'required',
+    run: (s, d, ctx) => {
+      for (const e of s.block ?? []) {
+        const r = parseRoute(e, ctx, 'static_routes');
+        if (r) d.staticRoutes.push(r);
+      }
+    },
+  },
+  static_rules: {
+    block: 'required',
+    run: (s, d, ctx) => {
+      for (const e of s.block ?? []) {
+        const r = parseRule(e, ctx, 'static_rules');
+        if (r) d.staticRules.push(r);
+      }
+    },
+  },
   garp_group: ignored('vipd does not pace GARP/NA per interface group yet', 'required'),
   SSL: ignored('SSL settings are for LVS SSL_GET checkers; vipd has no IPVS here', 'required'),
   ...ignoreAll<R>('link state comes from rtnetlink events', ['linkbeat_interfaces', 'interface_up_down_delays'], 'required'),

@@ -6,7 +6,9 @@
 // cross-host orderings such as "the old master kept its VIPs until the new master's first advert".
 import { decodeIpv4Advert, decodeIpv6Advert, type DecodedAdvert } from '../../../src/vrrp/codec.js';
 import { formatIpv6 } from '../../../src/ip/address.js';
-import type { AddressEvent, AddressInfo, AddressSpec, LinkEvent, LinkInfo, RouteSpec } from '../../../src/net/rtnetlink.js';
+import type { AddressEvent, AddressInfo, AddressSpec, LinkEvent, LinkInfo, RouteSpec, RoutingDeletion, RuleSpec } from '../../../src/net/rtnetlink.js';
+import { routeKey } from '../../../src/net/routeCodec.js';
+import { ruleKey } from '../../../src/net/ruleCodec.js';
 import type { FrameSender, VrrpPacketMeta, VrrpTransport } from '../../../src/net/types.js';
 import type { DirectorOs, VrrpSocketSpec } from '../../../src/daemon/ports.js';
 
@@ -16,6 +18,8 @@ export type TraceRecord =
   | ({ readonly kind: 'removeAddress' } & AddressRecord)
   | { readonly kind: 'addRoute'; readonly host: string; readonly spec: RouteSpec }
   | { readonly kind: 'removeRoute'; readonly host: string; readonly spec: RouteSpec }
+  | { readonly kind: 'addRule'; readonly host: string; readonly spec: RuleSpec }
+  | { readonly kind: 'removeRule'; readonly host: string; readonly spec: RuleSpec }
   | { readonly kind: 'frame'; readonly host: string; readonly ifname: string; readonly frame: Buffer; readonly target: string | null }
   | { readonly kind: 'link'; readonly host: string; readonly ifname: string; readonly up: boolean }
   /** Someone else (an operator, a script) deleted an address: see MemoryOs.deleteAddressBehindBack. */
@@ -121,6 +125,8 @@ export class MemoryOs implements DirectorOs {
   private readonly own: AddressInfo[] = [];
   private readonly added: AddressInfo[] = [];
   private readonly routes: RouteSpec[] = [];
+  private readonly rules: RuleSpec[] = [];
+  private readonly routingWatchers = new Set<(ev: RoutingDeletion) => void>();
   private readonly cutLinks = new Set<string>();
   private readonly linkWatchers = new Set<(ev: LinkEvent) => void>();
   private readonly addressWatchers = new Set<(ev: AddressEvent) => void>();
@@ -189,6 +195,37 @@ export class MemoryOs implements DirectorOs {
     const i = this.routes.findIndex((r) => JSON.stringify(r) === JSON.stringify(spec));
     if (i >= 0) this.routes.splice(i, 1);
     this.segment.record({ kind: 'removeRoute', host: this.name, spec });
+  }
+
+  /** Like the kernel with NLM_F_EXCL: an identical rule is 'exists'. */
+  async addRule(spec: RuleSpec): Promise<'added' | 'exists'> {
+    const exists = this.rules.some((r) => JSON.stringify(r) === JSON.stringify(spec));
+    if (!exists) this.rules.push(spec);
+    this.segment.record({ kind: 'addRule', host: this.name, spec });
+    return exists ? 'exists' : 'added';
+  }
+
+  async removeRule(spec: RuleSpec): Promise<'removed' | 'absent'> {
+    const i = this.rules.findIndex((r) => JSON.stringify(r) === JSON.stringify(spec));
+    if (i >= 0) this.rules.splice(i, 1);
+    this.segment.record({ kind: 'removeRule', host: this.name, spec });
+    return i >= 0 ? 'removed' : 'absent';
+  }
+
+  watchRoutingDeletions(cb: (ev: RoutingDeletion) => void): () => void {
+    this.routingWatchers.add(cb);
+    return () => this.routingWatchers.delete(cb);
+  }
+
+  /** Someone else (`ip route del` / `ip rule del`) removed one of the daemon's routes or rules: the kernel says so. */
+  deleteRoutingBehindBack(what: { route: RouteSpec } | { rule: RuleSpec }): void {
+    const list: object[] = 'route' in what ? this.routes : this.rules;
+    const spec = 'route' in what ? what.route : what.rule;
+    const i = list.findIndex((x) => JSON.stringify(x) === JSON.stringify(spec));
+    if (i < 0) throw new Error(`no such ${'route' in what ? 'route' : 'rule'} installed on ${this.name}`);
+    list.splice(i, 1);
+    const ev: RoutingDeletion = 'route' in what ? { kind: 'route', key: routeKey(what.route) } : { kind: 'rule', key: ruleKey(what.rule) };
+    for (const w of [...this.routingWatchers]) w(ev);
   }
 
   watchLinks(cb: (ev: LinkEvent) => void): () => void {
@@ -338,6 +375,10 @@ export class MemoryOs implements DirectorOs {
 
   installedRoutes(): readonly RouteSpec[] {
     return [...this.routes];
+  }
+
+  installedRules(): readonly RuleSpec[] {
+    return [...this.rules];
   }
 
   /** VRRP sockets still open. */
