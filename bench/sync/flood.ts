@@ -4,6 +4,7 @@
 // With a third argument `delete` it deletes those entries instead (the bench's warm-up cleans up after itself).
 import { CtNetlink } from '../../src/conntrack/client.js';
 import type { ConntrackEntry } from '../../src/conntrack/types.js';
+import { RealClock } from '../../src/clock/realClock.js';
 
 const n = Number(process.argv[2] ?? 1000);
 const base = Number(process.argv[3] ?? 0);
@@ -28,7 +29,7 @@ function* entries(): Generator<ConntrackEntry> {
   }
 }
 
-const ct = new CtNetlink();
+const ct = new CtNetlink({ clock: new RealClock() });
 const t0 = performance.now();
 const r = process.argv[4] === 'delete' ? await ct.delete(entries()) : await ct.commit(entries());
 process.stdout.write(`${JSON.stringify({ inserted: r.created + r.updated, failed: r.failed, errors: r.errors, ms: performance.now() - t0 })}\n`);

@@ -15,6 +15,7 @@ import { describeError } from './describeError.js';
 import { writeKeepalivedFiles } from '../control/keepalived-files.js';
 import { packageVersion } from './version.js';
 import { enterNetns, processNetnsPorts } from './netnsEntry.js';
+import { RealClock } from '../clock/realClock.js';
 
 export interface RunOptions {
   configPath: string;
@@ -39,7 +40,9 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   // uncaught EPIPE that the handler below logs again — a busy loop that starved SIGTERM. The lines are lost; the
   // agent and its VIPs are not.
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
-  const logger = createLogger({ format: opts.logFormat, minLevel: opts.logLevel });
+  // The one real clock: every timer of the daemon, its runners, its sockets and its plugins goes through it.
+  const clock = new RealClock();
+  const logger = createLogger({ format: opts.logFormat, minLevel: opts.logLevel, wallNow: () => clock.wallNow() });
   const { config, diagnostics } = loadConfig(opts.configPath, { configId: opts.configId, strict: opts.strict });
   // net_namespace: move into the namespace before anything is opened or printed (the re-executed process
   // reads the file again and prints its diagnostics once). Not on the failover path: start-up only.
@@ -93,7 +96,8 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   try {
     daemon = new Daemon({
       config,
-      os: openDirectorOs(),
+      clock,
+      os: openDirectorOs(clock),
       logger,
       version: packageVersion(),
       plugins: buildPlugins(config),
@@ -147,7 +151,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   const where = netns === null ? '' : ` in network namespace ${netns}`;
   logger.info(`vipd ${packageVersion()} started${where}: ${config.instances.map((i) => i.name).join(', ')}`);
 
-  const loop = watchLoopHealth();
+  const loop = watchLoopHealth(clock);
   control.attach({ metrics: daemon.metrics, health: loop.view });
   logger.info(`control socket ${control.socketPath} (vipd status)`);
   const servers: { close(): Promise<void> }[] = [control];

@@ -3,6 +3,7 @@
 import { DEFAULT_STATUS_URL } from '../control/client.js';
 import { agentSearch } from '../control/locate.js';
 import { statusCommand as runStatus } from '../control/status.js';
+import { RealClock } from '../clock/realClock.js';
 
 export interface StatusCliOptions {
   json: boolean;
@@ -21,6 +22,7 @@ export async function statusCommand(opts: StatusCliOptions): Promise<number> {
     search: agentSearch({ configId: opts.configId, netns: opts.netns }, DEFAULT_STATUS_URL),
     json: opts.json,
     keepalivedDir: opts.keepalivedDir,
+    clock: new RealClock(),
   });
   process.stdout.write(result.stdout);
   process.stderr.write(result.stderr);

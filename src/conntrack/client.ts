@@ -2,6 +2,7 @@
 // create/update/delete. Two sockets: one for requests (ACKs and dumps, matched by sequence number) and one joined
 // to the conntrack event groups, so a flood of events never delays the replies of a commit. Spawns nothing: no
 // `conntrack` binary.
+import type { Clock } from '../clock/clock.js';
 import * as C from './constants.js';
 import { CONNTRACK_DROP_REASONS, zeroCounts, type ConntrackDropReason } from './drops.js';
 import { internalError, VipdError } from '../errors/vipdError.js';
@@ -94,6 +95,8 @@ export interface RecordStore {
 }
 
 export interface CtNetlinkOptions {
+  /** Arms the request and batch timeouts. */
+  clock: Clock;
   /**
    * Event socket receive buffer (SO_RCVBUFFORCE, falls back to SO_RCVBUF); default 64 MB: a flood of 100k new
    * flows/s must not overrun it while a dump or a bulk runs. Memory is used only while events are queued.
@@ -132,9 +135,10 @@ export class CtNetlink implements ConntrackPort {
   /** Counters for metrics/tests. */
   readonly stats = { overruns: 0, eventsReceived: 0, eventsDropped: 0, drops: zeroCounts(CONNTRACK_DROP_REASONS) };
 
-  constructor(private readonly opts: CtNetlinkOptions = {}) {
+  constructor(private readonly opts: CtNetlinkOptions) {
     this.window = opts.window ?? 1024;
     this.req = new NetlinkSocket(N.NETLINK_NETFILTER, {
+      clock: opts.clock,
       native: opts.native,
       rcvbufBytes: opts.requestRcvbufBytes ?? 4 << 20,
       timeoutMs: opts.timeoutMs ?? 30_000,
@@ -147,6 +151,7 @@ export class CtNetlink implements ConntrackPort {
   subscribe(handlers: CtEventHandlers): void {
     if (this.ev) throw internalError('ctnetlink: already subscribed');
     const ev = new NetlinkSocket(N.NETLINK_NETFILTER, {
+      clock: this.opts.clock,
       native: this.opts.native,
       groups: EVENT_GROUPS,
       rcvbufBytes: this.opts.eventRcvbufBytes ?? 64 << 20,

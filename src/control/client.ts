@@ -3,6 +3,7 @@
 import { request, type RequestOptions } from 'node:http';
 import type { StatusDocument } from '../metrics/types.js';
 import { DEFAULT_METRICS_LISTEN } from '../metrics/http.js';
+import type { Clock } from '../clock/clock.js';
 import type { CodeSubset } from '../errors/codes.js';
 import { VipdError } from '../errors/vipdError.js';
 
@@ -62,7 +63,14 @@ function networkError(err: NodeJS.ErrnoException, where: string): StatusFetchErr
 }
 
 /** The raw /status body (for `vipd status --json`: passed through unchanged). */
-export function fetchStatusText(target: StatusTarget, timeoutMs = DEFAULT_STATUS_TIMEOUT_MS): Promise<string> {
+/** How long to wait for the daemon's answer, on which clock. */
+export interface FetchOptions {
+  readonly clock: Clock;
+  readonly timeoutMs?: number;
+}
+
+export function fetchStatusText(target: StatusTarget, fetch: FetchOptions): Promise<string> {
+  const timeoutMs = fetch.timeoutMs ?? DEFAULT_STATUS_TIMEOUT_MS;
   const where = describeTarget(target);
   return new Promise((resolve, reject) => {
     let opts: RequestOptions;
@@ -72,11 +80,19 @@ export function fetchStatusText(target: StatusTarget, timeoutMs = DEFAULT_STATUS
       reject(err);
       return;
     }
+    // The whole exchange is bounded (not only socket idleness): a daemon that trickles bytes is stuck too.
+    const bound = fetch.clock.after(timeoutMs, () => {
+      req.destroy();
+      reject(
+        new StatusFetchError('VIPD_ERR_STATUS_TIMEOUT', `vipd at ${where} did not answer within ${timeoutMs / 1000} s (daemon stuck or overloaded?)`),
+      );
+    });
     const req = request({ ...opts, method: 'GET', headers: { Accept: 'application/json' } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
       res.on('end', () => {
+        bound.cancel();
         if (res.statusCode !== 200) {
           const first = body.split('\n')[0]?.trim() ?? '';
           reject(new StatusFetchError('VIPD_ERR_STATUS_HTTP', `vipd at ${where} answered HTTP ${res.statusCode}${first ? `: ${first}` : ''}`));
@@ -84,15 +100,15 @@ export function fetchStatusText(target: StatusTarget, timeoutMs = DEFAULT_STATUS
           resolve(body);
         }
       });
-      res.on('error', (err: NodeJS.ErrnoException) => reject(networkError(err, where)));
+      res.on('error', (err: NodeJS.ErrnoException) => {
+        bound.cancel();
+        reject(networkError(err, where));
+      });
     });
-    req.setTimeout(timeoutMs, () => {
-      req.destroy();
-      reject(
-        new StatusFetchError('VIPD_ERR_STATUS_TIMEOUT', `vipd at ${where} did not answer within ${timeoutMs / 1000} s (daemon stuck or overloaded?)`),
-      );
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      bound.cancel();
+      reject(networkError(err, where));
     });
-    req.on('error', (err: NodeJS.ErrnoException) => reject(networkError(err, where)));
     req.end();
   });
 }
@@ -112,6 +128,6 @@ export function parseStatus(text: string, where = 'vipd'): StatusDocument {
   return d as StatusDocument;
 }
 
-export async function fetchStatus(target: StatusTarget, timeoutMs = DEFAULT_STATUS_TIMEOUT_MS): Promise<StatusDocument> {
-  return parseStatus(await fetchStatusText(target, timeoutMs), describeTarget(target));
+export async function fetchStatus(target: StatusTarget, fetch: FetchOptions): Promise<StatusDocument> {
+  return parseStatus(await fetchStatusText(target, fetch), describeTarget(target));
 }

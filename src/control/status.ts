@@ -5,6 +5,7 @@ import { writeKeepalivedFiles } from './keepalived-files.js';
 import { isSocketFile, liveControlSockets, type AgentSearch } from './locate.js';
 import { identityFlags, identityOfSocket } from './socketPath.js';
 import { renderStatus } from './table.js';
+import type { Clock } from '../clock/clock.js';
 
 export interface StatusCommandOptions {
   /** One endpoint (--socket or --url): read only that. */
@@ -16,6 +17,8 @@ export interface StatusCommandOptions {
   /** Also write keepalived.stats/.data/.json into this directory (for keepalived exporters). */
   keepalivedDir?: string;
   timeoutMs?: number;
+  /** The request's time bound and the age column's "now" (clock.wallNow(), unless nowMs is given). */
+  clock: Clock;
   nowMs?: number;
 }
 
@@ -38,11 +41,11 @@ const LOOK_FURTHER: ReadonlySet<string> = new Set(['VIPD_ERR_STATUS_NOT_RUNNING'
  * Follow the search: the identity's sockets, then a single live agent found in the run folders, then HTTP.
  * Throws the StatusFetchError to show: the first real answer's, or a summary of every place looked at.
  */
-async function locateAndFetch(search: AgentSearch, timeoutMs: number): Promise<Found> {
+async function locateAndFetch(search: AgentSearch, fetch: { clock: Clock; timeoutMs: number }): Promise<Found> {
   const misses: StatusFetchError[] = [];
   const tryTarget = async (target: StatusTarget): Promise<Found | null> => {
     try {
-      return { text: await fetchStatusText(target, timeoutMs), target };
+      return { text: await fetchStatusText(target, fetch), target };
     } catch (err) {
       if (err instanceof StatusFetchError && LOOK_FURTHER.has(err.code)) {
         misses.push(err);
@@ -86,19 +89,19 @@ async function locateAndFetch(search: AgentSearch, timeoutMs: number): Promise<F
   throw new StatusFetchError('VIPD_ERR_STATUS_NOT_RUNNING', httpMiss ? `${httpMiss.message}; ${socketPart}` : socketPart);
 }
 
-export async function statusCommand(opts: StatusCommandOptions = {}): Promise<CommandResult> {
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_STATUS_TIMEOUT_MS;
+export async function statusCommand(opts: StatusCommandOptions): Promise<CommandResult> {
+  const fetch = { clock: opts.clock, timeoutMs: opts.timeoutMs ?? DEFAULT_STATUS_TIMEOUT_MS };
   try {
     const { text, target } = opts.target
-      ? { text: await fetchStatusText(opts.target, timeoutMs), target: opts.target }
-      : await locateAndFetch(opts.search ?? { socketPaths: [], scanBases: [], url: DEFAULT_STATUS_URL, asked: '' }, timeoutMs);
+      ? { text: await fetchStatusText(opts.target, fetch), target: opts.target }
+      : await locateAndFetch(opts.search ?? { socketPaths: [], scanBases: [], url: DEFAULT_STATUS_URL, asked: '' }, fetch);
     const doc = parseStatus(text, describeTarget(target));
     let stderr = '';
     if (opts.keepalivedDir) {
       const written = writeKeepalivedFiles(opts.keepalivedDir, doc);
       stderr = `wrote ${written.join(', ')}\n`;
     }
-    return { exitCode: 0, stdout: opts.json ? (text.endsWith('\n') ? text : `${text}\n`) : renderStatus(doc, { nowMs: opts.nowMs }), stderr };
+    return { exitCode: 0, stdout: opts.json ? (text.endsWith('\n') ? text : `${text}\n`) : renderStatus(doc, { nowMs: opts.nowMs ?? opts.clock.wallNow() }), stderr };
   } catch (err) {
     if (err instanceof StatusFetchError) {
       return { exitCode: err.code === 'VIPD_ERR_STATUS_BAD_RESPONSE' || err.code === 'VIPD_ERR_STATUS_BAD_URL' ? 2 : 1, stdout: '', stderr: `vipd status: ${err.message}\n` };

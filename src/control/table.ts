@@ -4,8 +4,8 @@
 import type { InstanceView, StatusDocument, SyncView, VipView } from '../metrics/types.js';
 
 export interface RenderOptions {
-  /** "Now" for the age column, Unix epoch ms; default Date.now(). */
-  nowMs?: number;
+  /** "Now" for the age column, Unix epoch ms (the caller's clock.wallNow()). */
+  nowMs: number;
   /** VIPs listed per row before "+N more"; default 3. */
   maxVips?: number;
 }
@@ -55,9 +55,9 @@ function layout(header: string[], rows: string[][]): string {
 }
 
 /** The instance table (no header block); ends without a newline. */
-export function renderStatusTable(views: readonly InstanceView[], opts: RenderOptions = {}): string {
+export function renderStatusTable(views: readonly InstanceView[], opts: RenderOptions): string {
   if (views.length === 0) return 'no VRRP instances configured';
-  const nowMs = opts.nowMs ?? Date.now();
+  const nowMs = opts.nowMs;
   const maxVips = opts.maxVips ?? 3;
   const header = ['INSTANCE', 'IFACE', 'VRID', 'STATE', 'PRIO EFF/BASE', 'MASTER', 'VIPS', 'LAST TRANSITION', 'SINCE'];
   const rows = views.map((v) => [
@@ -89,8 +89,8 @@ export function renderSyncLine(s: SyncView, nowMs: number): string {
 }
 
 /** The full `vipd status` text: a header line, the instance table and the sync summary; ends with "\n". */
-export function renderStatus(doc: StatusDocument, opts: RenderOptions = {}): string {
-  const nowMs = opts.nowMs ?? Date.now();
+export function renderStatus(doc: StatusDocument, opts: RenderOptions): string {
+  const nowMs = opts.nowMs;
   const n = doc.instances.length;
   const lines = [`vipd ${doc.version} on ${doc.node}: ${n} instance${n === 1 ? '' : 's'}`, '', renderStatusTable(doc.instances, { ...opts, nowMs })];
   if (doc.sync) lines.push('', renderSyncLine(doc.sync, nowMs));

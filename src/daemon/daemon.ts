@@ -26,14 +26,15 @@ import { Announcer } from './announcer.js';
 import { instanceView } from './instanceView.js';
 import { planReload, type ReloadPlan } from './reloadPlan.js';
 import { DaemonVmacs } from './vmac.js';
+import type { Clock } from '../clock/clock.js';
 
 export interface DaemonOptions {
   readonly config: Config;
   readonly os: DirectorOs;
   readonly logger: Logger;
   readonly version: string;
-  /** Monotonic ms; default performance.now. */
-  readonly clock?: () => number;
+  /** Every timer and clock read of the daemon, its runners and its plugins (RealClock from the composition root). */
+  readonly clock: Clock;
   /** Optional subsystems: tracking, notify, connection sync (plugin.ts). */
   readonly plugins?: readonly DaemonPlugin[];
 }
@@ -69,7 +70,7 @@ export class Daemon {
   private readonly transports = new Map<string, { transport: VrrpTransport; byVrid: Map<number, Managed[]> }>();
   private readonly announcer: Announcer;
   private readonly unwatch: (() => void)[] = [];
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   private readonly linkUp = new Map<number, boolean>();
   private readonly linkListeners = new Set<(ifname: string, up: boolean) => void>();
   private links: LinkInfo[] = [];
@@ -82,12 +83,13 @@ export class Daemon {
   private readonly staticRouting: StaticRouting;
 
   constructor(private readonly o: DaemonOptions) {
-    this.clock = o.clock ?? (() => performance.now());
+    this.clock = o.clock;
     this.config = o.config;
     this.announcer = new Announcer(o.os, o.logger, this.clock);
     this.vmacs = new DaemonVmacs(o.os.vmac, o.logger);
     this.staticRouting = new StaticRouting(o.os, o.logger);
     this.metrics = createVipdMetrics({
+      nowMs: () => o.clock.wallNow(),
       instances: () => this.views(),
       buildInfo: { version: o.version, node: o.config.global.routerId ?? hostnameOrUnknown() },
       dropReasons: DROP_REASONS,
@@ -272,7 +274,7 @@ export class Daemon {
       const routing = virtualRouting(cfg, (name) => links.find((l) => l.name === name)?.ifindex);
       const view = validationView(cfg, link.mtu);
       const metrics = this.metrics.forInstance({ name: cfg.name, ifname: cfg.interface, vrid: cfg.vrid });
-      const ah = ahReceiveFor(view, instance, metrics, this.o.logger, this.clock);
+      const ah = ahReceiveFor(view, instance, metrics, this.o.logger, () => this.clock.now());
       // AH adverts arrive on their own raw socket (IP protocol 51), as keepalived opens one per protocol.
       const key = `${route.family}|${sockIf}|${route.unicast ? `u:${source}` : `m:${cfg.mcastGroup}`}${ah ? '|ah' : ''}`;
       let shared = this.transports.get(key);
@@ -361,6 +363,7 @@ export class Daemon {
         this.o.logger.error(`${p.name}: ${(err as Error).message}`);
       }
     }
+    for (const m of this.managed.values()) m.runner.refreshCommitter(); // the reload may have added or removed sync
     this.startRunners(started);
     return started;
   }
@@ -387,8 +390,8 @@ export class Daemon {
 
   /** Read-only views for metrics, /status and `vipd status`. */
   views(): InstanceView[] {
-    const nowMono = this.clock();
-    const nowWall = Date.now();
+    const nowMono = this.clock.now();
+    const nowWall = this.clock.wallNow();
     return [...this.managed.values()].map(({ cfg, instance }) => instanceView(cfg, instance, nowMono, nowWall));
   }
 
@@ -412,8 +415,8 @@ export class Daemon {
   private hooksFor(name: string, instance: VrrpInstance): RunnerHooks {
     const plugins = () => this.plugins;
     return {
-      // Looked up at each takeover: a reload may add or remove connection sync for a running instance.
-      get beforeVipsAdded() {
+      // Looked up again after each reload (refreshCommitter): a reload may add or remove connection sync.
+      get commitConnections() {
         const committers = plugins().filter((p) => p.beforeVipsAdded);
         return committers.length ? async () => void (await Promise.all(committers.map((p) => p.beforeVipsAdded!(name)))) : undefined;
       },
@@ -437,6 +440,7 @@ export class Daemon {
       },
       logger: this.o.logger,
       metrics: this.metrics,
+      clock: this.clock,
       setPriority: (n, effective) => byName(n)?.runner.setPriority(effective),
       fault: (n, reason) => byName(n)?.runner.fault(reason),
       faultCleared: (n, reason) => byName(n)?.runner.faultCleared(reason),
@@ -455,20 +459,18 @@ export class Daemon {
   }
 
   /**
-   * A VIP removed behind our back while we are MASTER (an operator, a network script): put it back and announce
-   * it. keepalived leaves MASTER instead (keepalived_netlink.c:1230-1233), which makes the peer take over and
-   * then be preempted again; re-adding keeps the service up. `no_track` VIPs are left alone, as in keepalived.
+   * An address deleted (by anyone, us included): route it to the instance whose tracked VIP it is, on the
+   * interface it lives on; the core re-adds it if it is MASTER (the 'vipRemoved' event). `no_track` VIPs are left
+   * alone, as in keepalived.
    */
   private onAddressDeleted(address: string, ifindex: number): void {
     for (const m of this.managed.values()) {
-      if (m.instance.state !== 'MASTER') continue;
       const cfgVip = [...m.cfg.vips, ...m.cfg.excludedVips].find((v) => v.address === address);
       if (!cfgVip || cfgVip.noTrack) continue;
       const vip = [...m.instance.params.vips, ...m.instance.params.excludedVips].find((v) => v.address === address);
       // The same address elsewhere (another interface) is not ours to put back.
       if (!vip || this.addressSpec(vip, m.vipLink, this.links).ifindex !== ifindex) continue;
-      this.o.logger.warn(`(${m.cfg.name}) VIP ${address} was removed by someone else while MASTER; adding it back`);
-      m.runner.enqueue([{ type: 'addVips', vips: [vip] }, { type: 'sendGarp', vips: [vip], count: 1 }], this.clock());
+      m.runner.vipRemoved(address); // the core puts it back if it is MASTER with its VIPs up
     }
   }
 

@@ -1,7 +1,9 @@
 // The runner of one VRRP instance: it turns received packets into core events (through its unit driver,
-// which owns the timer and, for sync groups, the group) and executes the effects the core returns, strictly
-// in order: advert → (connection commit) → VIPs → GARP (keepalived vrrp.c:1885-1954). Effects run on one
-// serial queue so a slow netlink ACK can never reorder a takeover.
+// which owns the timer and, for sync groups, the group), executes the effects the core returns strictly in the
+// order given, on one serial queue, and reports what finished back to the core (connectionsCommitted). It decides
+// nothing: which effects are stale, what waits for the connection commit or for a successor, and where the adverts
+// go in a batch are the core's rules (src/vrrp/instance.ts). Nothing on the queue waits for the commit or the
+// handover (they are core deadlines), so only netlink ACKs are ever awaited between two effects.
 import { decodeIpv4Advert, decodeIpv6Advert, type AdvertFields } from '../vrrp/codec.js';
 import { encodeAdvertPacket } from '../vrrp/advertPacket.js';
 import type { AhSession } from '../vrrp/ahSession.js';
@@ -14,6 +16,7 @@ import type { TakeoverTimes } from '../metrics/types.js';
 import type { Logger } from './logger.js';
 import { RateLimitedLog } from './logger.js';
 import type { EffectSink, UnitDriver } from './unitDriver.js';
+import type { Clock } from '../clock/clock.js';
 
 /** Where this instance sends and what it puts in the IP header. */
 export interface AdvertRoute {
@@ -41,8 +44,11 @@ export interface RunnerIo {
 }
 
 export interface RunnerHooks {
-  /** Before the VIPs go up on becoming MASTER: commit synced connections (design.md: commit → VIPs → GARP). */
-  beforeVipsAdded?(): Promise<void>;
+  /**
+   * Commit synced connections into the kernel (design.md: commit → VIPs → GARP); the core asks for it with
+   * `commitConnections` when it becomes MASTER. Absent = no committer (see refreshCommitter).
+   */
+  commitConnections?(): Promise<void>;
   /** As MASTER, a lower-priority advert was heard (notify_master_rx_lower_pri). */
   masterRxLowerPri?(src: string, priority: number): void;
   /** After a transition's effects have all run (notify scripts, sync role changes, status). */
@@ -56,8 +62,8 @@ export interface RunnerOptions {
   validation: ValidationView;
   readonly io: RunnerIo;
   readonly logger: Logger;
-  /** Monotonic milliseconds. */
-  readonly clock: () => number;
+  /** Monotonic time (log rate limits, takeover latency). The runner arms no timer: the unit driver does. */
+  readonly clock: Clock;
   readonly metrics?: InstanceMetrics;
   readonly hooks?: RunnerHooks;
   /** The unit (lone instance or sync group) this instance is scheduled in. */
@@ -66,19 +72,16 @@ export interface RunnerOptions {
   readonly ah?: AhSession;
 }
 
-/** After the successor's first advert: time for its VIP add and GARP to reach the clients. */
-const HANDOVER_GRACE_MS = 30;
-/** Upper bound on the connection commit before the VIPs go up anyway (100,000 entries commit in < 0.5 s). */
-const COMMIT_BOUND_MS = 10_000;
-
 export class InstanceRunner implements EffectSink {
   private queue: Promise<void> = Promise.resolve();
   private ipId: number;
   private takeover: { timerFiredMs: number; syncCommittedMs?: number; vipsInstalledMs?: number } | null = null;
   private readonly rateLog: RateLimitedLog;
   private stopped = false;
-  /** Set while a stopping MASTER waits for its successor (make-before-break, see shutdown()). */
-  private handover: { seen: Promise<string>; resolve: (src: string) => void } | null = null;
+  /** From `awaitSuccessor` to the STOP `transitionDone`: adverts still go to the core, shutdown() waits. */
+  private handingOver: { readonly done: Promise<void>; readonly resolve: () => void } | null = null;
+  /** What the core was last told about a connection committer (refreshCommitter). */
+  private committerTold: boolean | null = null;
   /** Unicast peers that verify v3 checksums with the multicast group in the pseudo-header. */
   private readonly legacyChecksumPeers = new Set<string>();
 
@@ -101,15 +104,30 @@ export class InstanceRunner implements EffectSink {
   }
 
   start(): void {
+    this.refreshCommitter();
     this.dispatch({ type: 'startup' });
+  }
+
+  /**
+   * Tell the core whether a connection committer exists now (at start, and after a reload changed the plugins),
+   * so that its next takeover asks for a commit or adds the VIPs at once.
+   */
+  refreshCommitter(): void {
+    const present = this.o.hooks?.commitConnections !== undefined;
+    if (present === this.committerTold) return;
+    this.committerTold = present;
+    this.dispatch({ type: 'connectionCommitter', present });
+  }
+
+  /** One of this instance's VIPs was deleted by someone else (the daemon's address watch); the core decides. */
+  vipRemoved(address: string): void {
+    this.dispatch({ type: 'vipRemoved', address });
   }
 
   /** Feed one received packet (already matched to this instance's VRID by the dispatcher). */
   receive(packet: Buffer, meta: VrrpPacketMeta): void {
-    if (this.stopped) {
-      if (this.handover) this.watchHandover(packet, meta);
-      return;
-    }
+    // After shutdown, only a handover still listens (for its successor's advert).
+    if (this.stopped && !this.handingOver) return;
     const decoded =
       this.o.route.family === 4
         ? decodeIpv4Advert(packet)
@@ -130,7 +148,7 @@ export class InstanceRunner implements EffectSink {
     this.o.metrics?.advertReceived(fields.priority);
     for (const note of verdict.notes) {
       this.o.metrics?.anomaly(note);
-      this.rateLog.warn(`note:${note}`, `(${this.name}) advert from ${decoded.ok.src} accepted with ${note}`, this.o.clock());
+      this.rateLog.warn(`note:${note}`, `(${this.name}) advert from ${decoded.ok.src} accepted with ${note}`, this.o.clock.now());
     }
     if (state === 'MASTER' && fields.priority !== 0) this.o.metrics?.splitBrain();
     this.dispatch({ type: 'advert', src: decoded.ok.src, fields });
@@ -164,25 +182,19 @@ export class InstanceRunner implements EffectSink {
     this.dispatch(ev);
   }
 
-  /** Priority-0 advert if MASTER, VIPs removed; resolves when every effect has run. */
   /**
    * Priority-0 advert if MASTER, VIPs removed; resolves when every effect has run.
    *
-   * With `handover` (the default for SIGTERM), a MASTER keeps answering for its VIPs after the priority-0
-   * advert until the new master has announced itself (plus a short grace for its GARP), bounded by one
-   * Master_Down_Interval: make-before-break instead of keepalived's break-before-make, so a planned stop
-   * loses no client packets. RFC 5798 §6.4.3 only asks for the priority-0 advert and leaving MASTER.
+   * With `handover` (the default for SIGTERM), the core keeps the VIPs of a MASTER after the priority-0 advert
+   * until the new master has announced itself (plus a grace for its GARP), bounded by about one
+   * Master_Down_Interval (`awaitSuccessor`); this resolves once it has released them.
    */
   async shutdown(opts: { handover?: boolean } = {}): Promise<void> {
-    if (opts.handover && this.o.instance.state === 'MASTER') {
-      let resolve!: (src: string) => void;
-      const seen = new Promise<string>((r) => (resolve = r));
-      this.handover = { seen, resolve };
-    }
-    this.dispatch({ type: 'shutdown' });
+    this.dispatch({ type: 'shutdown', handover: opts.handover === true });
     this.stopped = true;
     await this.queue;
-    this.handover = null;
+    if (this.handingOver) await this.handingOver.done;
+    await this.queue;
   }
 
   /** Resolves when every effect queued so far has run (tests, reload). */
@@ -190,76 +202,42 @@ export class InstanceRunner implements EffectSink {
     return this.queue;
   }
 
-  /** While handing over: the first valid advert with a non-zero priority is the new master. */
-  private watchHandover(packet: Buffer, meta: VrrpPacketMeta): void {
-    const decoded =
-      this.o.route.family === 4
-        ? decodeIpv4Advert(packet)
-        : decodeIpv6Advert(packet, { src: meta.src ?? '::', dst: meta.dst ?? '::', hopLimit: meta.hopLimit });
-    if ('drop' in decoded || decoded.ok.advert.priority === 0) return;
-    if (!validateAdvert(decoded.ok, this.o.validation).accept) return;
-    this.handover?.resolve(decoded.ok.src);
-  }
-
-  private async awaitHandover(): Promise<void> {
-    const p = this.o.instance.params;
-    // A backup takes over within skew (< one interval) of our priority-0 advert; Master_Down bounds it anyway.
-    const maxMs = (p.downTimerAdverts + 1) * p.advertIntMs + 100;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<null>((r) => (timer = setTimeout(() => r(null), maxMs)));
-    const src = await Promise.race([this.handover!.seen, timedOut]);
-    clearTimeout(timer);
-    if (src === null) {
-      this.o.logger.info(`(${this.name}) no new master within ${maxMs} ms, releasing VIPs`);
-      return;
-    }
-    // The new master sends its advert first, then (commits connections,) adds the VIPs and sends GARP
-    // (keepalived vrrp.c:1885-1954): give it one advert interval, at least HANDOVER_GRACE_MS.
-    await new Promise((r) => setTimeout(r, Math.max(HANDOVER_GRACE_MS, p.advertIntMs)));
-    this.o.logger.info(`(${this.name}) ${src} took over, releasing VIPs`);
-  }
-
   private dropped(reason: string, src: string | undefined): void {
     this.o.metrics?.drop(reason);
-    this.rateLog.warn(`drop:${reason}`, `(${this.name}) dropped advert from ${src ?? '?'}: ${reason}`, this.o.clock());
+    this.rateLog.warn(`drop:${reason}`, `(${this.name}) dropped advert from ${src ?? '?'}: ${reason}`, this.o.clock.now());
   }
 
   private dispatch(ev: VrrpEvent): void {
-    if (this.stopped) return;
+    if (this.stopped && !this.handingOver) return;
     this.o.driver.dispatch(this.name, ev);
   }
 
   /** Called by the unit driver with this instance's effects, in the order the core produced them. */
   enqueue(effects: readonly VrrpEffect[], eventAtMs: number): void {
     if (effects.length === 0) return;
-    // Adverts never wait behind a takeover still committing connections or waiting for netlink ACKs: a silent
-    // master is a dead master to its peers after ~3 intervals (35 ms at 10 ms adverts). Batches with nothing
-    // but adverts and logs run at once; everything that touches VIPs keeps its order on the queue.
-    if (effects.every((e) => e.type === 'sendAdvert' || e.type === 'log' || e.type === 'masterRxLowerPri')) {
-      this.execute(effects, eventAtMs).catch((err: unknown) => this.o.logger.error(`(${this.name}) ${(err as Error).message ?? String(err)}`));
-      return;
-    }
-    // So do the adverts ahead of a batch's first VIP effect (a takeover's first advert; the priority 0 of a
-    // master that faults or stops, RFC 5798 §6.4.3): they precede this batch's VIPs either way, and a priority 0
-    // held behind a pending commit would cost the backup a Master_Down_Interval instead of the skew.
-    const firstVip = effects.findIndex((e) => e.type === 'addVips' || e.type === 'removeVips' || e.type === 'sendGarp');
-    const early = effects.filter((e, i) => e.type === 'sendAdvert' && i < firstVip);
-    if (early.length) this.execute(early, eventAtMs).catch((err: unknown) => this.o.logger.error(`(${this.name}) ${(err as Error).message ?? String(err)}`));
-    const rest = early.length ? effects.filter((e) => !early.includes(e)) : effects;
     this.queue = this.queue
-      .then(() => this.execute(rest, eventAtMs))
+      .then(() => this.execute(effects, eventAtMs))
       .catch((err: unknown) => this.o.logger.error(`(${this.name}) ${(err as Error).message ?? String(err)}`));
   }
 
   private async execute(effects: readonly VrrpEffect[], eventAtMs: number): Promise<void> {
+    // Plugins hear of a transition once its effects have run: at the end of its batch, or at its transitionDone
+    // when the batch leaves it open (a commit or a handover still to come).
     let pendingTransition: { from: VrrpState; to: VrrpState; reason: string } | null = null;
     for (const e of effects) {
       switch (e.type) {
         case 'transition':
-          if (pendingTransition) this.o.hooks?.afterTransition?.(pendingTransition.from, pendingTransition.to, pendingTransition.reason);
+          if (pendingTransition) this.afterTransition(pendingTransition);
           pendingTransition = e;
           this.o.metrics?.transition(e.from, e.to, e.reason);
-          if (e.to === 'MASTER') this.takeover = { timerFiredMs: eventAtMs };
+          this.takeover = e.to === 'MASTER' ? { timerFiredMs: eventAtMs } : null;
+          break;
+        case 'transitionDone':
+          this.afterTransition(e);
+          if (e.to === 'STOP') {
+            this.handingOver?.resolve();
+            this.handingOver = null;
+          }
           break;
         case 'log':
           this.o.logger.log(e.level, e.message, { instance: this.name });
@@ -270,37 +248,30 @@ export class InstanceRunner implements EffectSink {
         case 'masterRxLowerPri':
           this.o.hooks?.masterRxLowerPri?.(e.src, e.priority);
           break;
+        case 'commitConnections':
+          pendingTransition = null;
+          this.startCommit(e.id);
+          break;
+        case 'awaitSuccessor': {
+          pendingTransition = null;
+          let resolve!: () => void;
+          const done = new Promise<void>((r) => (resolve = r));
+          this.handingOver = { done, resolve };
+          break;
+        }
         case 'addVips':
-          // A batch queued behind a slow one may be stale: never add VIPs we no longer own.
-          if (this.o.instance.state !== 'MASTER') {
-            this.o.logger.info(`(${this.name}) no longer MASTER, not adding VIPs`);
-            this.takeover = null;
-            break;
-          }
-          if (this.takeover && this.o.hooks?.beforeVipsAdded) {
-            await this.commitBeforeVips();
-            this.takeover.syncCommittedMs = this.o.clock();
-            if (this.o.instance.state !== 'MASTER') {
-              this.o.logger.info(`(${this.name}) lost MASTER while committing connections, not adding VIPs`);
-              this.takeover = null;
-              break;
-            }
-          }
           await this.forEachVip(e.vips, (v) => this.o.io.addVip(v), 'add');
           await this.o.io.addRoutes?.().catch((err: unknown) => this.o.logger.error(`(${this.name}) cannot add virtual routes: ${(err as Error).message}`));
-          if (this.takeover) this.takeover.vipsInstalledMs = this.o.clock();
+          if (this.takeover) this.takeover.vipsInstalledMs = this.o.clock.now();
           break;
         case 'removeVips':
-          this.takeover = null;
-          if (this.handover) await this.awaitHandover();
           await this.o.io.removeRoutes?.().catch((err: unknown) => this.o.logger.error(`(${this.name}) cannot remove virtual routes: ${(err as Error).message}`));
           await this.forEachVip(e.vips, (v) => this.o.io.removeVip(v), 'remove');
           break;
         case 'sendGarp': {
-          if (this.o.instance.state !== 'MASTER') break; // stale: announcing VIPs we gave up would misdirect clients
           const sent = this.announce(e.vips, e.count);
           if (this.takeover && sent > 0) {
-            const times: TakeoverTimes = { ...this.takeover, firstGarpMs: this.o.clock() };
+            const times: TakeoverTimes = { ...this.takeover, firstGarpMs: this.o.clock.now() };
             this.takeover = null;
             this.o.metrics?.takeoverLatency(times);
           }
@@ -308,21 +279,34 @@ export class InstanceRunner implements EffectSink {
         }
       }
     }
-    if (pendingTransition) this.o.hooks?.afterTransition?.(pendingTransition.from, pendingTransition.to, pendingTransition.reason);
+    if (pendingTransition) this.afterTransition(pendingTransition);
   }
 
-  /** The plugins' commit, bounded: a lost netlink ACK must not keep the VIPs down forever. */
-  private async commitBeforeVips(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), COMMIT_BOUND_MS)));
+  private afterTransition(t: { from: VrrpState; to: VrrpState; reason: string }): void {
+    this.o.hooks?.afterTransition?.(t.from, t.to, t.reason);
+  }
+
+  /**
+   * Start the plugins' commit without waiting for it (adverts must go on meanwhile) and report its end to the
+   * core, which bounds it (COMMIT_BOUND_MS) and adds the VIPs then. A committer gone since (reload) commits nothing.
+   */
+  private startCommit(id: number): void {
+    const commit = this.o.hooks?.commitConnections;
+    const report = (error?: string): void => {
+      if (this.takeover) this.takeover.syncCommittedMs = this.o.clock.now();
+      this.dispatch({ type: 'connectionsCommitted', id, ...(error !== undefined ? { error } : {}) });
+    };
+    if (!commit) return report();
+    let work: Promise<void>;
     try {
-      const r = await Promise.race([this.o.hooks!.beforeVipsAdded!().then(() => 'done' as const), bound]);
-      if (r === 'timeout') this.o.logger.error(`(${this.name}) connection commit still running after ${COMMIT_BOUND_MS} ms; adding the VIPs anyway`);
+      work = commit();
     } catch (err) {
-      this.o.logger.error(`(${this.name}) connection commit failed, adding the VIPs anyway: ${(err as Error).message}`);
-    } finally {
-      clearTimeout(timer);
+      work = Promise.reject(err);
     }
+    work.then(
+      () => report(),
+      (err: unknown) => report((err as Error)?.message ?? String(err)),
+    );
   }
 
   private sendAdvert(priority: number): void {
@@ -353,7 +337,7 @@ export class InstanceRunner implements EffectSink {
         });
         this.o.io.sendPacket(packet, dst);
       } catch (err) {
-        this.rateLog.warn(`send:${dst}`, `(${this.name}) cannot send advert to ${dst}: ${(err as Error).message}`, this.o.clock());
+        this.rateLog.warn(`send:${dst}`, `(${this.name}) cannot send advert to ${dst}: ${(err as Error).message}`, this.o.clock.now());
       }
     }
     // keepalived counts logical adverts, one per interval, not one per unicast peer (vrrp.c:1705-1761).
@@ -377,7 +361,7 @@ export class InstanceRunner implements EffectSink {
       else this.o.metrics?.naSent(sent);
       return sent;
     } catch (err) {
-      this.rateLog.warn('garp', `(${this.name}) cannot send gratuitous ARP/NA: ${(err as Error).message}`, this.o.clock());
+      this.rateLog.warn('garp', `(${this.name}) cannot send gratuitous ARP/NA: ${(err as Error).message}`, this.o.clock.now());
       return 0;
     }
   }

@@ -17,12 +17,13 @@ export interface LoggerOptions {
   format: LogFormat;
   minLevel?: LogLevel;
   write?: (line: string) => void;
-  now?: () => Date;
+  /** Wall-clock milliseconds for each line's timestamp (the composition root's clock.wallNow). */
+  wallNow: () => number;
 }
 
 export function createLogger(opts: LoggerOptions): Logger {
   const write = opts.write ?? ((line: string) => process.stderr.write(line + '\n'));
-  const now = opts.now ?? (() => new Date());
+  const now = (): Date => new Date(opts.wallNow());
   const min = levelRank[opts.minLevel ?? 'info'];
   const log = (level: LogLevel, message: string, fields?: Record<string, unknown>): void => {
     if (levelRank[level] < min) return;

@@ -5,9 +5,11 @@ import { openVrrpIpv4, openVrrpIpv6 } from '../net/vrrpSocket.js';
 import { openPacketSender, ipv6ForwardingEnabled } from '../net/packetSender.js';
 import { VmacManager } from '../net/vmac.js';
 import type { DirectorOs } from './ports.js';
+import type { Clock } from '../clock/clock.js';
 
-export function openDirectorOs(): DirectorOs {
-  const rtnl = openRtnetlink();
+/** `clock` arms netlink request timeouts and socket back-offs (the composition root's RealClock). */
+export function openDirectorOs(clock: Clock): DirectorOs {
+  const rtnl = openRtnetlink({ clock });
   const vmac = new VmacManager(rtnl);
   return {
     listLinks: () => rtnl.listLinks(),
@@ -23,8 +25,9 @@ export function openDirectorOs(): DirectorOs {
     watchAddresses: (cb) => rtnl.watchAddresses(cb),
     openVrrp: (spec) =>
       spec.family === 4
-        ? openVrrpIpv4({ ifname: spec.ifname, group: spec.group, unicast: spec.unicast, unicastSrc: spec.src, protocol: spec.protocol })
+        ? openVrrpIpv4({ clock, ifname: spec.ifname, group: spec.group, unicast: spec.unicast, unicastSrc: spec.src, protocol: spec.protocol })
         : openVrrpIpv6({
+            clock,
             ifname: spec.ifname,
             group: spec.group,
             unicast: spec.unicast,

@@ -5,12 +5,15 @@ import type { VipdMetrics } from '../metrics/registry.js';
 import type { InstanceView, SyncView } from '../metrics/types.js';
 import type { InstanceSnapshot, VrrpState } from '../vrrp/types.js';
 import type { Logger } from './logger.js';
+import type { Clock } from '../clock/clock.js';
 
 /** What a plugin may read from and do to the running daemon. */
 export interface DaemonControl {
   readonly config: Config;
   readonly logger: Logger;
   readonly metrics: VipdMetrics;
+  /** The daemon's clock: plugins arm their timers and read time through it, never through the process's. */
+  readonly clock: Clock;
   /** Tracking results → the core. Effective priority is clamped by the core; owners (255) ignore it. */
   setPriority(instance: string, effective: number): void;
   fault(instance: string, reason: string): void;

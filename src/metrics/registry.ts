@@ -60,8 +60,8 @@ export interface VipdMetricsOptions {
   dropReasonMap?: Readonly<Record<string, KeepalivedErrorCounter | null>>;
   /** Node.js process metrics (CPU, memory, event-loop lag) with prefix vipd_. Default true. */
   processMetrics?: boolean;
-  /** Wall clock for status documents and reload timestamps; default Date.now. */
-  nowMs?: () => number;
+  /** Wall clock for status documents and reload timestamps (the daemon's clock.wallNow). */
+  nowMs: () => number;
 }
 
 export interface VipdMetrics {
@@ -103,7 +103,7 @@ const TRANSITION_SEP = '\u0000';
 
 export function createVipdMetrics(opts: VipdMetricsOptions): VipdMetrics {
   const registry = new Registry();
-  const nowMs = opts.nowMs ?? Date.now;
+  const nowMs = opts.nowMs;
   const sets = new Map<string, InstanceCounterSet>();
   const unmatched = new Map<string, InstanceCounterSet>();
   const scripts = new Map<string, TrackScriptRecord>();

@@ -57,7 +57,7 @@ export class GenlSocket {
     this.clock = opts.clock;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     // The socket's own timer is only a backstop that releases its pending entry; the bound callers see is ours.
-    this.transport = opts.transport ?? new NetlinkSocket(NETLINK_GENERIC, { timeoutMs: this.timeoutMs * 2 + 1000 });
+    this.transport = opts.transport ?? new NetlinkSocket(NETLINK_GENERIC, { clock: this.clock, timeoutMs: this.timeoutMs * 2 + 1000 });
   }
 
   /**

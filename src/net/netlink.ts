@@ -11,6 +11,7 @@ import * as C from './constants.js';
 import { CAP_NET_ADMIN_MESSAGE, VipdNetError, fromSyscall } from './errors.js';
 import { readI32Host, readU16Host, readU32Host, sockaddrNl, writeU16Host, writeU32Host } from './sockaddr.js';
 import { PolledReader, openSocket } from './socketBase.js';
+import type { Clock, Timer } from '../clock/clock.js';
 import {
   NLMSG_HDRLEN,
   encodeNlmsg,
@@ -47,6 +48,8 @@ export interface NetlinkOptions {
   reuseBuffer?: boolean;
   /** Per-request timeout, default 5000 ms. */
   timeoutMs?: number;
+  /** Arms the request timeouts (and the reader's poll-error back-off). */
+  clock: Clock;
   native?: NativeNet;
 }
 
@@ -64,7 +67,7 @@ interface Pending {
   each: ((m: NetlinkMessage) => void) | null;
   resolve: (m: NetlinkMessage[]) => void;
   reject: (e: VipdNetError) => void;
-  timer: NodeJS.Timeout;
+  timer: Timer;
 }
 
 /** An ACK-less batch in flight: requests firstSeq … firstSeq+count-1, then a barrier with seq firstSeq+count. */
@@ -75,7 +78,7 @@ interface PendingBatch {
   results: Int32Array;
   resolve: (r: Int32Array) => void;
   reject: (e: VipdNetError) => void;
-  timer: NodeJS.Timeout;
+  timer: Timer;
 }
 
 /** Max bytes per sendmsg when batching requests; far below the default netlink send buffer. */
@@ -94,6 +97,7 @@ export class NetlinkSocket {
   private readonly pending = new Map<number, Pending>();
   private readonly batches = new Set<PendingBatch>();
   private readonly timeoutMs: number;
+  private readonly clock: Clock;
   private nextSeq: number;
   private joinedGroups = 0;
   private rcvbuf: number;
@@ -109,9 +113,10 @@ export class NetlinkSocket {
 
   constructor(
     readonly protocol: number,
-    opts: NetlinkOptions = {},
+    opts: NetlinkOptions,
   ) {
     this.net = opts.native ?? nativeNet();
+    this.clock = opts.clock;
     this.timeoutMs = opts.timeoutMs ?? 5000;
     this.rcvbuf = opts.rcvbufBytes ?? 1024 * 1024;
     this.rcvbufMax = Math.max(this.rcvbuf, opts.rcvbufMaxBytes ?? this.rcvbuf);
@@ -140,6 +145,7 @@ export class NetlinkSocket {
     this.joinedGroups = opts.groups?.length ?? 0;
     try {
       this.reader = new PolledReader(net, this.fd, {
+        clock: opts.clock,
         maxLen: opts.recvBytes ?? RECV_BYTES,
         controlLen: 0,
         batch: opts.recvBatch ?? 1,
@@ -265,11 +271,11 @@ export class NetlinkSocket {
     this.nextSeq += count + 1;
     const barrierSeq = firstSeq + count;
     return new Promise<Int32Array>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.after(this.timeoutMs, () => {
         this.batches.delete(b);
         this.updateRef();
         reject(new VipdNetError('VIPD_ERR_NETLINK_TIMEOUT', `netlink batch of ${count} got no answer in ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
+      });
       const b: PendingBatch = { firstSeq, count, results: new Int32Array(count), resolve, reject, timer };
       this.batches.add(b);
       this.updateRef();
@@ -291,7 +297,7 @@ export class NetlinkSocket {
         chunk.push(encodeNlmsg({ type: C.NLMSG_NOOP, flags: C.NLM_F_REQUEST | C.NLM_F_ACK, seq: barrierSeq }));
         this.sendRaw(Buffer.concat(chunk));
       } catch (err) {
-        clearTimeout(timer);
+        timer.cancel();
         this.batches.delete(b);
         this.updateRef();
         reject(err instanceof VipdNetError ? err : fromSyscall(err, 'netlink send', { capability: 'admin' }));
@@ -353,7 +359,7 @@ export class NetlinkSocket {
     }
     const err = new VipdNetError('VIPD_ERR_CLOSED', 'netlink socket closed with the request pending');
     for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
+      p.timer.cancel();
       p.reject(err);
     }
     this.pending.clear();
@@ -362,7 +368,7 @@ export class NetlinkSocket {
 
   private failBatches(err: VipdNetError): void {
     for (const b of this.batches) {
-      clearTimeout(b.timer);
+      b.timer.cancel();
       b.reject(err);
     }
     this.batches.clear();
@@ -376,12 +382,12 @@ export class NetlinkSocket {
 
   private expect(seq: number, dump: boolean, each: ((m: NetlinkMessage) => void) | null = null): Promise<NetlinkMessage[]> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.after(this.timeoutMs, () => {
         this.pending.delete(seq);
         this.updateRef();
         const text = `netlink request seq ${seq} got no answer in ${this.timeoutMs} ms`;
         reject(new VipdNetError('VIPD_ERR_NETLINK_TIMEOUT', text));
-      }, this.timeoutMs);
+      });
       this.pending.set(seq, { dump, messages: [], each, resolve, reject, timer });
       this.updateRef();
     });
@@ -469,7 +475,7 @@ export class NetlinkSocket {
         b.results[i] = errno;
         return true;
       }
-      clearTimeout(b.timer);
+      b.timer.cancel();
       this.batches.delete(b);
       this.updateRef();
       if (errno === 0) b.resolve(b.results);
@@ -480,7 +486,7 @@ export class NetlinkSocket {
   }
 
   private finish(seq: number, p: Pending, err: VipdNetError | null): void {
-    clearTimeout(p.timer);
+    p.timer.cancel();
     this.pending.delete(seq);
     this.updateRef();
     if (err) p.reject(err);
@@ -542,7 +548,7 @@ export class NetlinkSocket {
   }
 }
 
-export function openNetlink(protocol: number, opts: NetlinkOptions = {}): NetlinkSocket {
+export function openNetlink(protocol: number, opts: NetlinkOptions): NetlinkSocket {
   return new NetlinkSocket(protocol, opts);
 }
 

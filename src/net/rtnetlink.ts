@@ -4,6 +4,7 @@
 //
 // add/remove are idempotent like keepalived's netlink_ipaddress() treats them: adding an address that is already
 // there reports 'exists', removing one that is not there reports 'absent' (EEXIST / EADDRNOTAVAIL).
+import type { Clock } from '../clock/clock.js';
 import { addRouteFlags, decodeRouteKey, encodeRouteRequest, type RouteKey, type RouteSpec } from './routeCodec.js';
 import { decodeRuleKey, encodeRuleRequest, RTM_DELRULE, RTM_NEWRULE, type RuleKey, type RuleSpec } from './ruleCodec.js';
 import * as C from './constants.js';
@@ -54,6 +55,8 @@ export interface AddressEvent {
 
 export interface RtnetlinkOptions {
   timeoutMs?: number;
+  /** Arms the request timeouts. */
+  clock: Clock;
   native?: NativeNet;
 }
 
@@ -79,7 +82,7 @@ export class Rtnetlink implements AddressManager {
   private joinedAddr = false;
   private errorHandler: ((err: VipdNetError) => void) | null = null;
 
-  constructor(private readonly opts: RtnetlinkOptions = {}) {
+  constructor(private readonly opts: RtnetlinkOptions) {
     this.requests = new NetlinkSocket(C.NETLINK_ROUTE, { ...opts, rcvbufBytes: 1024 * 1024 });
   }
 
@@ -305,7 +308,7 @@ export class Rtnetlink implements AddressManager {
   }
 }
 
-export function openRtnetlink(opts: RtnetlinkOptions = {}): Rtnetlink {
+export function openRtnetlink(opts: RtnetlinkOptions): Rtnetlink {
   return new Rtnetlink(opts);
 }
 

@@ -4,6 +4,7 @@
 import type { NativeNet, PollHandle, RecvResult } from './native.js';
 import { fromSyscall } from './errors.js';
 import { SOL_SOCKET, SO_BINDTODEVICE } from './constants.js';
+import type { Clock, Timer } from '../clock/clock.js';
 
 export interface SocketErrorContext {
   what: string;
@@ -47,6 +48,8 @@ export function bindToDevice(net: NativeNet, fd: number, ifname: string): void {
 }
 
 export interface ReaderOptions {
+  /** Arms the back-off after a burst of poll errors. */
+  clock: Clock;
   maxLen: number;
   controlLen: number;
   onMessage: (msg: RecvResult) => void;
@@ -97,7 +100,7 @@ export class PolledReader {
   private referenced = true;
   private drainScheduled = false;
   private pollErrorsInRow = 0;
-  private rearmTimer: NodeJS.Timeout | null = null;
+  private rearmTimer: Timer | null = null;
   private readonly batch: number;
   private readonly maxPerEvent: number;
   private rx: { buf: Buffer; info: Int32Array } | null = null;
@@ -130,7 +133,7 @@ export class PolledReader {
   }
 
   stop(): void {
-    if (this.rearmTimer) clearTimeout(this.rearmTimer);
+    this.rearmTimer?.cancel();
     this.rearmTimer = null;
     if (!this.handle) return;
     this.net.pollStop(this.handle);
@@ -152,12 +155,11 @@ export class PolledReader {
       if (++this.pollErrorsInRow > POLL_ERROR_BURST) {
         // Something keeps failing without anything to read: do not spin, look again a little later.
         this.pollErrorsInRow = 0;
-        this.rearmTimer = setTimeout(() => {
+        this.rearmTimer = this.opts.clock.after(POLL_ERROR_BACKOFF_MS, () => {
           this.rearmTimer = null;
           this.arm();
           this.drain();
-        }, POLL_ERROR_BACKOFF_MS);
-        if (!this.referenced) this.rearmTimer.unref();
+        });
         return;
       }
       this.arm();

@@ -17,6 +17,7 @@ import { in6Pktinfo, ipMreqn, ipv6Mreq, parseSockaddr, sockaddrIn, sockaddrIn6 }
 import { buildCmsgs, cmsgSpace, packetInfoFromCmsgs, parseCmsgs } from './cmsg.js';
 import { PolledReader, bindToDevice, openSocket } from './socketBase.js';
 import type { VrrpPacketMeta, VrrpTransport } from './types.js';
+import type { Clock } from '../clock/clock.js';
 
 export const VRRP_GROUP_IPV4 = '224.0.0.18';
 export const VRRP_GROUP_IPV6 = 'ff02::12';
@@ -35,6 +36,8 @@ export interface VrrpSocketOptions {
   protocol?: number;
   /** Tests / alternative bindings. Default: the vipd_net addon. */
   native?: NativeNet;
+  /** Arms the reader's poll-error back-off. */
+  clock: Clock;
 }
 
 export interface VrrpSocketOptions6 extends VrrpSocketOptions {
@@ -109,6 +112,7 @@ export class VrrpSocket implements VrrpTransport {
       throw err;
     }
     this.reader = new PolledReader(this.net, this.recvFd, {
+      clock: opts.clock,
       maxLen: MAX_PACKET,
       controlLen: family === 4 ? 64 : cmsgSpace(20) + cmsgSpace(4) + 32,
       onMessage: (m) => this.deliver(m),

@@ -26,6 +26,7 @@ import { INIT_SUFFIX } from '../track/bindings.js';
 import { SYNC_FAULT_REASON } from '../vrrp/instance.js';
 import { NotifyFifo } from './fifo.js';
 import { fifoLine, genericArgs, hasAnyScript, stateScript, type NotifyKind, type NotifyState } from './lines.js';
+import type { Timer } from '../clock/clock.js';
 
 export interface NotifyOptions {
   readonly spawner?: ScriptSpawner;
@@ -55,7 +56,7 @@ export function createNotifyPlugin(config: Config, opts: NotifyOptions = {}): No
 
 interface HeldGroup {
   readonly states: VrrpState[];
-  timer: NodeJS.Timeout | null;
+  timer: Timer | null;
 }
 
 type FifoKind = 'notify_fifo' | 'vrrp_notify_fifo';
@@ -225,10 +226,10 @@ export class NotifyPlugin implements DaemonPlugin {
     h.states.push(ev.to);
     if (!h.timer) {
       const hold = h;
-      hold.timer = setTimeout(() => {
+      hold.timer = this.ctl!.clock.after(this.opts.groupHoldMs ?? 2000, () => {
         hold.timer = null;
         this.releaseGroup(ev.group, true);
-      }, this.opts.groupHoldMs ?? 2000);
+      });
     }
     this.releaseGroup(ev.group, false);
   }
@@ -258,7 +259,7 @@ export class NotifyPlugin implements DaemonPlugin {
     const h = this.held.get(group);
     if (!h || h.states.length === 0) return;
     if (!force && !this.membersCaughtUp(group)) return;
-    if (h.timer) clearTimeout(h.timer);
+    h.timer?.cancel();
     this.held.delete(group);
     const cfg = this.config.syncGroups.find((g) => g.name === group);
     for (const s of h.states) {
@@ -303,6 +304,7 @@ export class NotifyPlugin implements DaemonPlugin {
     const run = runScript(this.opts.spawner ?? nodeSpawner, [prepared.argv[0]!, ...argv.slice(1)], {
       env: scriptEnv(this.opts.env ?? process.env),
       ...ids,
+      clock: ctl.clock,
       timeoutMs,
       // notify_stop: the group is SIGKILLed when its second is up (child_killed_thread, notify.c:410-415).
       killGraceMs: isStop ? 0 : 2000,

@@ -7,6 +7,7 @@
 // only way to reach its fd is a private field (DEP0112). Multicast reception is bound to the group address, not
 // the wildcard, so datagrams for the group arriving on another interface are not accepted (conntrackd learnt
 // this the hard way: netfilter bugzilla #1819).
+import type { Clock } from '../clock/clock.js';
 import { isIPv6 } from 'node:net';
 import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
 import { VipdError } from '../errors/vipdError.js';
@@ -37,6 +38,8 @@ export interface SyncTransport {
 }
 
 export interface UdpChannelOptions {
+  /** Arms the reader's poll-error back-off. */
+  clock: Clock;
   interface: string;
   /** Multicast group, or null for unicast to `peers`. */
   mcastGroup: string | null;
@@ -63,11 +66,11 @@ export interface UdpChannelOptions {
  * IPv6 the first global non-tentative address, else the link-local one. Asks the kernel (rtnetlink) rather than
  * os.networkInterfaces(), which does not tell primary and secondary (VIP) addresses apart.
  */
-export async function resolveSourceAddress(ifname: string, family: 4 | 6, native?: NativeNet): Promise<string> {
+export async function resolveSourceAddress(ifname: string, family: 4 | 6, clock: Clock, native?: NativeNet): Promise<string> {
   const net = native ?? nativeNet();
   const ifindex = ifname.length > 15 ? 0 : net.ifNameToIndex(ifname);
   if (ifindex === 0) throw new VipdError('VIPD_ERR_NO_SUCH_INTERFACE', `sync: no interface ${ifname}`);
-  const rtnl = openRtnetlink({ native: net });
+  const rtnl = openRtnetlink({ native: net, clock });
   try {
     const addrs = await rtnl.listAddresses(family);
     let found: string | null;
@@ -90,8 +93,8 @@ export async function resolveSourceAddress(ifname: string, family: 4 | 6, native
  * per-datagram cost (a system call, a pass through both stacks, an HMAC) is paid six times less often. Null
  * when the interface or its MTU cannot be read (the protocol default applies).
  */
-export async function datagramBudget(ifname: string, family: 4 | 6, native?: NativeNet): Promise<number | null> {
-  const rtnl = openRtnetlink({ native: native ?? nativeNet() });
+export async function datagramBudget(ifname: string, family: 4 | 6, clock: Clock, native?: NativeNet): Promise<number | null> {
+  const rtnl = openRtnetlink({ native: native ?? nativeNet(), clock });
   try {
     const mtu = (await rtnl.linkByName(ifname))?.mtu ?? null;
     if (mtu === null) return null;
@@ -188,6 +191,7 @@ export class UdpSyncChannel implements SyncTransport {
       }
     });
     this.reader = new PolledReader(net, this.rxFd, {
+      clock: this.o.clock,
       maxLen: 65536,
       controlLen: 0,
       batch: 64,

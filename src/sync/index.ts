@@ -6,25 +6,29 @@ import { isIPv6 } from 'node:net';
 import type { SyncFilter } from './filter.js';
 import { loadKeyFile } from './key.js';
 import { ConnSync, type ConnSyncOptions } from './service.js';
+import type { Clock } from '../clock/clock.js';
 
 export type { ConnSyncService, SyncSnapshot } from './service.js';
 export { ConnSync } from './service.js';
 
 export interface OpenConnSyncExtras {
   log?: (line: string) => void;
+  /** The daemon's clock (DaemonControl.clock). */
+  clock: Clock;
   /** Overrides for tests/benches (protocol tunables, purge/commit timeouts). */
-  tune?: Partial<Omit<ConnSyncOptions, 'conntrack' | 'channel' | 'key' | 'filter'>>;
+  tune?: Partial<Omit<ConnSyncOptions, 'conntrack' | 'channel' | 'key' | 'filter' | 'clock'>>;
 }
 
 /** Build (not start) the sync service for one config block: ctnetlink + UDP channel + key + filter. */
-export async function openConnSync(c: ConntrackSyncConfig, extras: OpenConnSyncExtras = {}): Promise<ConnSync> {
+export async function openConnSync(c: ConntrackSyncConfig, extras: OpenConnSyncExtras): Promise<ConnSync> {
   const key = await loadKeyFile(c.keyFile);
   const v6 = c.mcastGroup ? isIPv6(c.mcastGroup) : c.peers.some((p) => isIPv6(p));
   // Without source_address: the interface's primary address from the kernel (never a VIP: those are
   // secondary addresses or carry a label, and os.networkInterfaces() cannot tell them apart).
-  const sourceAddress = c.sourceAddress ?? (await resolveSourceAddress(c.interface, v6 ? 6 : 4));
+  const sourceAddress = c.sourceAddress ?? (await resolveSourceAddress(c.interface, v6 ? 6 : 4, extras.clock));
   if (!c.sourceAddress) extras.log?.(`conntrack sync: source address ${sourceAddress} (primary address of ${c.interface})`);
   const channel = new UdpSyncChannel({
+    clock: extras.clock,
     interface: c.interface,
     mcastGroup: c.mcastGroup,
     peers: c.peers,
@@ -32,8 +36,8 @@ export async function openConnSync(c: ConntrackSyncConfig, extras: OpenConnSyncE
     sourceAddress,
     ttl: c.ttl,
   });
-  const conntrack = new CtNetlink();
-  const budget = await datagramBudget(c.interface, v6 ? 6 : 4);
+  const conntrack = new CtNetlink({ clock: extras.clock });
+  const budget = await datagramBudget(c.interface, v6 ? 6 : 4, extras.clock);
   return new ConnSync({
     ...extras.tune,
     protocol: { ...(budget ? { maxDatagramBytes: budget } : {}), ...extras.tune?.protocol },
@@ -42,6 +46,7 @@ export async function openConnSync(c: ConntrackSyncConfig, extras: OpenConnSyncE
     key,
     filter: filterFromConfig(c),
     log: extras.log,
+    clock: extras.clock,
   });
 }
 

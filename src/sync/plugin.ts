@@ -4,7 +4,8 @@
 //   - leaving MASTER: becomeBackup() (purge what we owned only after the new master confirms, then resync);
 //   - sync-aware preemption: at start, after leaving MASTER and when coming back from FAULT, the followed
 //     instances hold preemption until a full resync from the current master has completed since then (bounded by
-//     resync_timeout), so a returning director does not take the VIPs back with a stale table.
+//     resync_timeout, a deadline of the service: ConnSyncService.awaitResync), so a returning director does not
+//     take the VIPs back with a stale table.
 //
 // Reload (SIGHUP; plugins.ts decides per block): an unchanged block keeps its service, cache and role; a followed
 // instance the reload restarted is treated like a fresh start (a MASTER one steps the service down to backup,
@@ -16,13 +17,11 @@ import type { SyncView } from '../metrics/types.js';
 import type { DaemonControl, DaemonPlugin, ReloadChange, TransitionEvent } from '../daemon/plugin.js';
 import { openConnSync } from './index.js';
 import type { ConnSyncService } from './service.js';
-
-const HOLD_POLL_MS = 100;
+import type { Clock } from '../clock/clock.js';
 
 export interface ConnSyncPluginOptions {
   /** Tests: a service instead of the real ctnetlink + UDP one. */
-  readonly open?: (c: ConntrackSyncConfig, log: (line: string) => void) => Promise<ConnSyncService>;
-  readonly holdPollMs?: number;
+  readonly open?: (c: ConntrackSyncConfig, log: (line: string) => void, clock: Clock) => Promise<ConnSyncService>;
 }
 
 export class ConnSyncPlugin implements DaemonPlugin {
@@ -31,7 +30,8 @@ export class ConnSyncPlugin implements DaemonPlugin {
   private ctl: DaemonControl | null = null;
   private members: readonly string[] = [];
   private mastering: Promise<void> | null = null;
-  private holdTimer: NodeJS.Timeout | null = null;
+  /** Set while preemption is held: aborting it forgets the service's resync wait. */
+  private hold: AbortController | null = null;
   private unlistenLink: (() => void) | null = null;
 
   constructor(
@@ -45,7 +45,7 @@ export class ConnSyncPlugin implements DaemonPlugin {
     this.ctl = ctl;
     this.members = followedMembers(this.cfg, ctl.config);
     const log = (line: string) => ctl.logger.info(`(${this.name}) ${line}`);
-    this.svc = await (this.opts.open ?? ((c, l) => openConnSync(c, { log: l })))(this.cfg, log);
+    this.svc = await (this.opts.open ?? ((c, l, clock) => openConnSync(c, { log: l, clock })))(this.cfg, log, ctl.clock);
     await this.svc.start();
     // A sync interface deleted and created again comes back under a new index: the channel follows it.
     this.unlistenLink = ctl.onLink((ifname, up) => {
@@ -68,7 +68,7 @@ export class ConnSyncPlugin implements DaemonPlugin {
       this.mastering = null;
       this.svc.becomeBackup().catch((err: unknown) => ctl.logger.error(`(${this.name}) ${(err as Error).message}`));
       this.holdUntilInSync(true);
-    } else if (this.holdTimer) {
+    } else if (this.hold) {
       // Still waiting for a resync: the fresh cores must not preempt either.
       for (const m of restarted) ctl.holdPreempt(m, true);
     }
@@ -122,27 +122,30 @@ export class ConnSyncPlugin implements DaemonPlugin {
   private holdUntilInSync(restart = false): void {
     const ctl = this.ctl;
     if (!ctl || !this.svc) return;
-    if (this.holdTimer && !restart) return;
+    if (this.hold && !restart) return;
     this.clearHold();
     for (const m of this.members) ctl.holdPreempt(m, true);
-    const startedAt = Date.now();
-    this.holdTimer = setInterval(() => {
-      const resyncedAt = this.svc?.snapshot().lastFullResyncAtMs ?? null;
-      if (resyncedAt !== null && resyncedAt >= startedAt) this.releaseHold('connection table in sync');
-      else if (Date.now() - startedAt >= this.cfg.resyncTimeoutMs) this.releaseHold(`no full resync within ${this.cfg.resyncTimeoutMs} ms`);
-    }, this.opts.holdPollMs ?? HOLD_POLL_MS);
+    const hold = new AbortController();
+    this.hold = hold;
+    this.svc.awaitResync(this.cfg.resyncTimeoutMs, hold.signal).then(
+      (r) => {
+        if (this.hold !== hold || r === 'aborted') return;
+        this.releaseHold(r === 'in-sync' ? 'connection table in sync' : `no full resync within ${this.cfg.resyncTimeoutMs} ms`);
+      },
+      (err: unknown) => ctl.logger.error(`(${this.name}) ${(err as Error).message}`),
+    );
   }
 
   private releaseHold(why: string): void {
-    if (!this.holdTimer) return;
+    if (!this.hold) return;
     this.clearHold();
     this.ctl?.logger.info(`(${this.name}) preemption allowed: ${why}`);
     for (const m of this.members) this.ctl?.holdPreempt(m, false);
   }
 
   private clearHold(): void {
-    if (this.holdTimer) clearInterval(this.holdTimer);
-    this.holdTimer = null;
+    this.hold?.abort();
+    this.hold = null;
   }
 }
 

@@ -45,7 +45,7 @@ export interface SyncProtocolConfig {
   noPeerGraceMs?: number;
   ackIntervalMs?: number;
   /**
-   * Wall clock = nowMs + wallOffsetMs (the shell sets Date.now() − its monotonic clock; the core reads no
+   * Wall clock = nowMs + wallOffsetMs (the shell sets clock.wallNow() − clock.now(); the core reads no
    * clock). Default: a fixed instant, so virtual-time tests agree across nodes.
    */
   wallOffsetMs?: number;

@@ -6,7 +6,11 @@
 // without the flow's entry and is answered with a RST. Demotion: becomeBackup() stops streaming at once, but
 // ages out (PurgeTimeout, conntrackd `-t`) the entries it held as master only after the new master's CONFIRM
 // (or confirmTimeoutMs), then rebuilds its external cache from the new master's bulk.
-import { performance } from 'node:perf_hooks';
+//
+// Time: one timer, armed with clock.at() at the earliest of three deadlines: the protocol core's
+// nextDeadline(), the demotion purge (confirmTimeoutMs after becomeBackup) and the earliest resync wait (the
+// preemption hold's bound, see awaitResync).
+import type { Clock, Timer } from '../clock/clock.js';
 import type { CommitResult, ConntrackPort } from '../conntrack/client.js';
 import type { ConntrackDropReason } from '../conntrack/drops.js';
 import { entryKey, type ConntrackEntry } from '../conntrack/types.js';
@@ -34,6 +38,12 @@ export interface ConnSyncService {
   becomeBackup(): Promise<void>;
   /** For sync-aware preemption: true when a full resync from the current master has completed. */
   resyncComplete(): boolean;
+  /**
+   * Sync-aware preemption: resolves 'in-sync' when a full resync from the current master completes after this
+   * call, or 'timeout' once `timeoutMs` have passed (a deadline of this service, not a poll). An abort resolves
+   * it early with 'aborted' and forgets the wait.
+   */
+  awaitResync(timeoutMs: number, signal?: AbortSignal): Promise<'in-sync' | 'timeout' | 'aborted'>;
   /** The sync interface came up: follow it if it was re-created (new index). */
   followInterface?(): void;
   snapshot(): SyncSnapshot;
@@ -91,8 +101,8 @@ export interface ConnSyncOptions {
   /** Purge anyway when the new master's CONFIRM does not arrive within this (default 10 s). */
   confirmTimeoutMs?: number;
   log?: (line: string) => void;
-  /** Monotonic ms clock (default performance.now). */
-  clock?: () => number;
+  /** Every timer and clock read of the service (RealClock from the composition root, VirtualClock in tests). */
+  clock: Clock;
 }
 
 export function nodeIdFromAddress(addr: string): number {
@@ -105,24 +115,27 @@ export function nodeIdFromAddress(addr: string): number {
   return h >>> 0 || 1;
 }
 
-export function defaultEpoch(nowWallMs = Date.now()): number {
+export function defaultEpoch(nowWallMs: number): number {
   return Math.max(1, Math.floor((nowWallMs - Date.UTC(2024, 0, 1)) / 100)) >>> 0;
 }
 
 export class ConnSync implements ConnSyncService {
   private readonly core: SyncProtocol;
-  private readonly clock: () => number;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly clock: Clock;
+  private timer: Timer | null = null;
   private timerAt: number | null = null;
   private started = false;
   private stopped = false;
   private codecDrops: SyncDropCounts = {};
   private lastFullResyncAtMs: number | null = null;
   private lastCommit: (CommitResult & { ms: number }) | null = null;
-  private overrunDump: NodeJS.Timeout | null = null;
-  private followRetry: NodeJS.Timeout | null = null;
+  private overrunDump: Timer | null = null;
+  private followRetry: Timer | null = null;
   private kernelOverruns = 0;
-  private demotion: { timer: NodeJS.Timeout; owned: ConntrackEntry[] } | null = null;
+  /** Demoted, waiting for the new master's CONFIRM; what we owned is aged out at the latest at purgeAtMs. */
+  private demotion: { purgeAtMs: number; owned: ConntrackEntry[] } | null = null;
+  /** Preemption holds waiting for a full resync (see awaitResync), each bounded by its own deadline. */
+  private readonly resyncWaits = new Set<{ untilMs: number; done: (r: 'in-sync' | 'timeout' | 'aborted') => void }>();
   private readonly log: (line: string) => void;
   /** Kernel changes of the current burst, as records (see start()). */
   private local = Buffer.alloc(64 * RECORD_MAX);
@@ -135,14 +148,14 @@ export class ConnSync implements ConnSyncService {
   private readonly journals = new Set<SyncRecord[]>();
 
   constructor(private readonly o: ConnSyncOptions) {
-    this.clock = o.clock ?? (() => performance.now());
+    this.clock = o.clock;
     this.log = o.log ?? (() => undefined);
     this.core = new SyncProtocol({
       ...o.protocol,
       nodeId: o.nodeId ?? nodeIdFromAddress(o.channel.localAddress),
-      epoch: o.epoch ?? defaultEpoch(),
+      epoch: o.epoch ?? defaultEpoch(o.clock.wallNow()),
       // The core reads no clock: its wall clock is the monotonic one plus this offset (freshness of peers).
-      wallOffsetMs: o.protocol?.wallOffsetMs ?? Date.now() - this.clock(),
+      wallOffsetMs: o.protocol?.wallOffsetMs ?? o.clock.wallNow() - o.clock.now(),
     });
   }
 
@@ -221,11 +234,10 @@ export class ConnSync implements ConnSyncService {
     this.log(`conntrack sync: kernel event overrun (${this.kernelOverruns}): resyncing from a dump`);
     if (this.overrunDump) return;
     // conntrackd NetlinkOverrunResync: events were lost, so the internal cache is rebuilt from a full dump.
-    this.overrunDump = setTimeout(() => {
+    this.overrunDump = this.clock.after(10, () => {
       this.overrunDump = null;
       this.resyncFromKernel().catch((err) => this.log(`conntrack sync: resync dump after overrun failed: ${String(err)}`));
-    }, 10);
-    this.overrunDump.unref();
+    });
   }
 
   /**
@@ -245,7 +257,7 @@ export class ConnSync implements ConnSyncService {
     const journal: SyncRecord[] = [];
     this.journals.add(journal);
     let dumped: ConntrackEntry[];
-    const t0 = this.clock();
+    const t0 = this.clock.now();
     try {
       dumped = await this.o.conntrack.dump();
     } finally {
@@ -255,7 +267,7 @@ export class ConnSync implements ConnSyncService {
     const touched = new Set<string>();
     this.touchedSets.add(touched);
     try {
-      this.log(`conntrack sync: kernel dump of ${dumped.length} entries in ${(this.clock() - t0).toFixed(0)} ms (${journal.length} events meanwhile)`);
+      this.log(`conntrack sync: kernel dump of ${dumped.length} entries in ${(this.clock.now() - t0).toFixed(0)} ms (${journal.length} events meanwhile)`);
       const view = new ConnTable();
       for (let i = 0; i < dumped.length; i++) {
         const e = dumped[i]!;
@@ -316,7 +328,7 @@ export class ConnSync implements ConnSyncService {
     if (this.stopped) return;
     // Kernel changes still queued happened before whatever this is: the core sees them first.
     if (ev.type !== 'localRecords' && this.localCount > 0) this.flushLocal();
-    this.execute(this.core.handle(ev, this.clock()));
+    this.execute(this.core.handle(ev, this.clock.now()));
     this.arm();
   }
 
@@ -327,8 +339,9 @@ export class ConnSync implements ConnSyncService {
           this.o.channel.send(encodeMessage(eff.msg, this.o.key));
           break;
         case 'resynced':
-          this.lastFullResyncAtMs = Date.now();
+          this.lastFullResyncAtMs = this.clock.wallNow();
           this.log(`conntrack sync: full resync from ${eff.masterId} complete (${this.core.external.size} entries)`);
+          for (const w of [...this.resyncWaits]) w.done('in-sync');
           break;
         case 'masterConfirmed':
           this.log(`conntrack sync: ${eff.masterId} confirmed takeover (${eff.committed} entries committed)`);
@@ -338,26 +351,65 @@ export class ConnSync implements ConnSyncService {
     }
   }
 
+  /** The earliest of the core's deadline, the demotion purge and the resync waits. */
+  private nextDeadline(): number | null {
+    let d = this.core.nextDeadline();
+    const consider = (t: number): void => void (d = d === null ? t : Math.min(d, t));
+    if (this.demotion) consider(this.demotion.purgeAtMs);
+    for (const w of this.resyncWaits) consider(w.untilMs);
+    return d;
+  }
+
   private arm(): void {
-    const d = this.core.nextDeadline();
+    const d = this.stopped ? null : this.nextDeadline();
     if (d === this.timerAt) return;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = null;
     this.timerAt = d;
-    if (d === null || this.stopped) return;
-    this.timer = setTimeout(() => {
+    if (d === null) return;
+    this.timer = this.clock.at(d, () => {
       this.timer = null;
       this.timerAt = null;
-      this.feed({ type: 'timeout' });
-    }, Math.max(0, d - this.clock()));
-    this.timer.unref();
+      this.onDeadline();
+    });
+  }
+
+  /** Whichever deadlines are due: the purge and the resync waits here, the core's through a timeout event. */
+  private onDeadline(): void {
+    const now = this.clock.now();
+    if (this.demotion && now >= this.demotion.purgeAtMs) this.purgeOwned();
+    for (const w of [...this.resyncWaits]) if (now >= w.untilMs) w.done('timeout');
+    const core = this.core.nextDeadline();
+    if (core !== null && core <= now) this.feed({ type: 'timeout' });
+    else this.arm();
+  }
+
+  awaitResync(timeoutMs: number, signal?: AbortSignal): Promise<'in-sync' | 'timeout' | 'aborted'> {
+    if (this.stopped || signal?.aborted) return Promise.resolve('aborted');
+    return new Promise((resolve) => {
+      const wait = {
+        untilMs: this.clock.now() + timeoutMs,
+        done: (r: 'in-sync' | 'timeout' | 'aborted') => {
+          if (!this.resyncWaits.delete(wait)) return;
+          signal?.removeEventListener('abort', onAbort);
+          resolve(r);
+        },
+      };
+      const onAbort = (): void => {
+        wait.done('aborted');
+        this.arm();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.resyncWaits.add(wait);
+      this.arm();
+    });
   }
 
   async becomeMaster(): Promise<{ committed: number; ms: number }> {
-    const t0 = this.clock();
+    const t0 = this.clock.now();
     if (this.demotion) {
-      clearTimeout(this.demotion.timer);
       this.demotion = null;
+      this.arm();
     }
     // Walked lazily while the commit runs: the port sends a window, awaits the kernel, takes the next, so
     // filtering and encoding are spread over the commit's own round trips instead of one long loop before it.
@@ -381,7 +433,7 @@ export class ConnSync implements ConnSyncService {
       releaseSlots();
       this.o.conntrack.pauseEvents?.(false);
     }
-    const ms = this.clock() - t0;
+    const ms = this.clock.now() - t0;
     this.lastCommit = { ...res, ms };
     const committed = res.created + res.updated;
     this.log(`conntrack sync: committed ${committed} entries in ${ms.toFixed(1)} ms` + (res.failed ? ` (${res.failed} failed: ${JSON.stringify(res.errors)})` : ''));
@@ -395,22 +447,19 @@ export class ConnSync implements ConnSyncService {
   }
 
   async becomeBackup(): Promise<void> {
-    if (this.core.snapshot(this.clock()).role === 'backup' && !this.demotion) {
+    if (this.core.snapshot(this.clock.now()).role === 'backup' && !this.demotion) {
       this.feed({ type: 'role', role: 'backup' });
       return;
     }
     const owned = [...this.core.internal.entries()];
+    this.demotion = { purgeAtMs: this.clock.now() + (this.o.confirmTimeoutMs ?? 10_000), owned };
     this.feed({ type: 'role', role: 'backup' });
-    const timer = setTimeout(() => this.purgeOwned(), this.o.confirmTimeoutMs ?? 10_000);
-    timer.unref();
-    this.demotion = { timer, owned };
   }
 
   /** conntrackd `-t`: let the flows we no longer carry expire soon instead of lingering for days. */
   private purgeOwned(): void {
     const d = this.demotion;
     if (!d) return;
-    clearTimeout(d.timer);
     this.demotion = null;
     this.o.conntrack.setTimeouts(d.owned, this.o.purgeTimeoutS ?? 60).then(
       (r) => this.log(`conntrack sync: aged out ${r.updated} entries we no longer own`),
@@ -419,7 +468,7 @@ export class ConnSync implements ConnSyncService {
   }
 
   resyncComplete(): boolean {
-    return this.core.resyncComplete(this.clock());
+    return this.core.resyncComplete(this.clock.now());
   }
 
   /**
@@ -427,7 +476,7 @@ export class ConnSync implements ConnSyncService {
    * interface is not usable yet (its address comes a moment after the link), try again every second for a minute.
    */
   followInterface(attempt = 0): void {
-    if (this.followRetry) clearTimeout(this.followRetry);
+    this.followRetry?.cancel();
     this.followRetry = null;
     if (this.stopped) return;
     try {
@@ -435,8 +484,7 @@ export class ConnSync implements ConnSyncService {
     } catch (err) {
       if (attempt === 0) this.log(`conntrack sync: cannot reopen the channel on the re-created interface yet: ${String(err)}`);
       if (attempt < FOLLOW_RETRIES) {
-        this.followRetry = setTimeout(() => this.followInterface(attempt + 1), FOLLOW_RETRY_MS);
-        this.followRetry.unref();
+        this.followRetry = this.clock.after(FOLLOW_RETRY_MS, () => this.followInterface(attempt + 1));
       } else {
         this.log(`conntrack sync: channel still not reopened after ${FOLLOW_RETRIES} attempts: ${String(err)}`);
       }
@@ -444,7 +492,7 @@ export class ConnSync implements ConnSyncService {
   }
 
   snapshot(): SyncSnapshot {
-    const s = this.core.snapshot(this.clock());
+    const s = this.core.snapshot(this.clock.now());
     const drops = totalSyncDrops(s.counters.drops, this.codecDrops);
     const kernelDrops = this.o.conntrack.stats?.drops;
     return {
@@ -477,10 +525,11 @@ export class ConnSync implements ConnSyncService {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.overrunDump) clearTimeout(this.overrunDump);
-    if (this.followRetry) clearTimeout(this.followRetry);
-    if (this.demotion) clearTimeout(this.demotion.timer);
+    this.timer?.cancel();
+    this.overrunDump?.cancel();
+    this.followRetry?.cancel();
+    this.demotion = null;
+    for (const w of [...this.resyncWaits]) w.done('aborted');
     await this.o.channel.close();
     this.o.conntrack.close();
   }

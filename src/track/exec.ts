@@ -4,6 +4,7 @@
 // LD_LIBRARY_PATH unset, notify.c:256-258). On timeout the group gets SIGTERM, then SIGKILL after a grace
 // period (2 s for vrrp_script, sched.c:1241-1438).
 import { spawn } from 'node:child_process';
+import type { Clock, Timer } from '../clock/clock.js';
 
 export interface ScriptExit {
   /** Exit status, or null when killed by a signal or never started. */
@@ -77,6 +78,8 @@ export function scriptEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Process
 }
 
 export interface RunOptions extends SpawnOptions {
+  /** Arms the timeout and the SIGKILL grace. */
+  readonly clock: Clock;
   /** 0 or Infinity = no timeout. */
   readonly timeoutMs: number;
   /** SIGTERM → SIGKILL grace after a timeout (keepalived: 2 s for vrrp_script). */
@@ -98,21 +101,21 @@ export interface RunningScript {
 export function runScript(spawner: ScriptSpawner, argv: readonly string[], o: RunOptions): RunningScript {
   const child = spawner.spawn(argv, o);
   let timedOut = false;
-  let killTimer: NodeJS.Timeout | null = null;
+  let killTimer: Timer | null = null;
   const terminate = (graceMs: number): void => {
     child.killGroup('SIGTERM');
-    if (!killTimer) killTimer = setTimeout(() => child.killGroup('SIGKILL'), graceMs);
+    killTimer ??= o.clock.after(graceMs, () => child.killGroup('SIGKILL'));
   };
   const timer =
     o.timeoutMs > 0 && Number.isFinite(o.timeoutMs)
-      ? setTimeout(() => {
+      ? o.clock.after(o.timeoutMs, () => {
           timedOut = true;
           terminate(o.killGraceMs);
-        }, o.timeoutMs)
+        })
       : null;
   const done = child.exited.then((exit): ScriptOutcome => {
-    if (timer) clearTimeout(timer);
-    if (killTimer) clearTimeout(killTimer);
+    timer?.cancel();
+    killTimer?.cancel();
     return { ...exit, timedOut, ok: !timedOut && exit.code === 0 && !exit.error };
   });
   return { pid: child.pid, done, terminate };

@@ -7,6 +7,7 @@ import { basename, dirname } from 'node:path';
 import type { TrackFileConfig } from '../config/types.js';
 import type { Logger } from '../daemon/logger.js';
 import { parseTrackFileValue } from './priority.js';
+import type { Clock, Timer } from '../clock/clock.js';
 
 /** Quiet time after the last change event before the file is read. */
 const WATCH_SETTLE_MS = 25;
@@ -14,6 +15,8 @@ const WATCH_SETTLE_MS = 25;
 export interface FileWatchOptions {
   readonly cfg: TrackFileConfig;
   readonly logger: Logger;
+  /** The re-read interval and the settle delay after a change event. */
+  readonly clock: Clock;
   readonly rereadMs: number;
   /**
    * Started by a reload: `init_file` only creates a missing file and never overwrites (keepalived writes
@@ -26,8 +29,8 @@ export interface FileWatchOptions {
 export class FileWatch {
   private valueNow = 0;
   private watcher: FSWatcher | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private settle: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
+  private settle: Timer | null = null;
   private reading: Promise<void> | null = null;
   private again = false;
   private stopped = false;
@@ -64,7 +67,7 @@ export class FileWatch {
     } catch (err) {
       this.o.logger.warn(`track_file ${cfg.name}: cannot watch ${dirname(cfg.path)} (${(err as Error).message}); polling every ${this.o.rereadMs} ms`);
     }
-    this.timer = setInterval(() => this.refresh(), this.o.rereadMs);
+    this.timer = this.o.clock.every(this.o.rereadMs, () => this.refresh());
   }
 
   /**
@@ -72,20 +75,20 @@ export class FileWatch {
    * `echo 200 > file` before the write. Waiting for the events to settle reads the finished file, not an empty one.
    */
   private settleThenRefresh(): void {
-    if (this.settle) clearTimeout(this.settle);
-    this.settle = setTimeout(() => {
+    this.settle?.cancel();
+    this.settle = this.o.clock.after(WATCH_SETTLE_MS, () => {
       this.settle = null;
       this.refresh();
-    }, WATCH_SETTLE_MS);
+    });
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.settle) clearTimeout(this.settle);
+    this.settle?.cancel();
     this.settle = null;
     this.watcher?.close();
     this.watcher = null;
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = null;
   }
 

@@ -208,6 +208,7 @@ export class TrackingPlugin implements DaemonPlugin {
       const fw = new FileWatch({
         cfg,
         logger: ctl.logger,
+        clock: ctl.clock,
         rereadMs: this.opts.fileRereadMs ?? 1000,
         reload,
         onValue: (v) => {
@@ -270,6 +271,7 @@ export class TrackingPlugin implements DaemonPlugin {
       env: scriptEnv(this.opts.env ?? process.env),
       spawner: this.opts.spawner ?? nodeSpawner,
       logger: ctl.logger,
+      clock: ctl.clock,
       killGraceMs: this.opts.killGraceMs ?? 2000,
       ...(initial ? { initial } : {}),
       onResult: (outcome, state, changed) => {

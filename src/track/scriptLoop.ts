@@ -6,6 +6,7 @@ import type { VrrpScriptConfig } from '../config/types.js';
 import type { Logger } from '../daemon/logger.js';
 import { describeOutcome, runScript, type RunningScript, type ScriptOutcome, type ScriptSpawner } from './exec.js';
 import { applyScriptResult, initialScriptState, type ScriptState } from './hysteresis.js';
+import type { Clock, Timer } from '../clock/clock.js';
 
 export interface ScriptLoopOptions {
   readonly cfg: VrrpScriptConfig;
@@ -15,6 +16,8 @@ export interface ScriptLoopOptions {
   readonly env: NodeJS.ProcessEnv;
   readonly spawner: ScriptSpawner;
   readonly logger: Logger;
+  /** The interval, the run's timeout and its SIGKILL grace. */
+  readonly clock: Clock;
   readonly killGraceMs: number;
   /** Where the hysteresis starts (default: init, or down with init_fail); a reload carries the old state over. */
   readonly initial?: ScriptState;
@@ -25,7 +28,7 @@ export interface ScriptLoopOptions {
 export class ScriptLoop {
   private stateValue: ScriptState;
   private running: RunningScript | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
   private stopped = false;
 
   constructor(private readonly o: ScriptLoopOptions) {
@@ -46,13 +49,13 @@ export class ScriptLoop {
 
   start(): void {
     this.tick();
-    this.timer = setInterval(() => this.tick(), this.o.cfg.intervalMs);
+    this.timer = this.o.clock.every(this.o.cfg.intervalMs, () => this.tick());
   }
 
   /** Stop scheduling; a running script gets SIGTERM, then SIGKILL after `graceMs`. Resolves when it exited. */
   async stop(graceMs: number): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = null;
     const r = this.running;
     if (r) {
@@ -71,6 +74,7 @@ export class ScriptLoop {
       env: this.o.env,
       ...(this.o.uid !== undefined ? { uid: this.o.uid } : {}),
       ...(this.o.gid !== undefined ? { gid: this.o.gid } : {}),
+      clock: this.o.clock,
       timeoutMs: this.o.cfg.timeoutMs,
       killGraceMs: this.o.killGraceMs,
     });

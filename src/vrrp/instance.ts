@@ -1,10 +1,14 @@
 // The VRRP state machine of one virtual router (RFC 5798 §6, keepalived.md §2). Pure: events in,
-// effects out, no I/O and no clock. The runner executes effects in order and calls
-// handle({ type: 'timeout' }, now) when now >= nextDeadline().
+// effects out, no I/O and no clock. The runner executes effects strictly in order and calls
+// handle({ type: 'timeout' }, now) when now >= nextDeadline(). Every failover rule lives here, including the two
+// waits around a change of master (takeoverWindows.ts): commit connections before adding the VIPs, and keep the
+// VIPs on a SIGTERM until the successor has taken over. The core never emits an effect that would be stale.
 import { compareAddresses } from '../ip/address.js';
 import { internalError } from '../errors/vipdError.js';
 import { PRIORITY_MAX_EFFECTIVE, PRIORITY_MIN_EFFECTIVE, PRIORITY_OWNER, PRIORITY_STOP } from './constants.js';
 import { masterDownMs, skewMs } from './timers.js';
+import { MasterDuties, type MasterContext } from './masterDuties.js';
+import { HandoverWindow, transitionDone } from './takeoverWindows.js';
 import type {
   InstanceParams, InstanceSnapshot, LogLevel, TransitionReason, Vip, VrrpEffect, VrrpEvent, VrrpState, WantState,
 } from './types.js';
@@ -15,7 +19,7 @@ export const SYNC_FAULT_REASON = 'sync group';
 /** Parameters a reload may not change in place (they define which virtual router this is). */
 export const IDENTITY_PARAMS = ['name', 'vrid', 'version', 'family', 'sourceAddress', 'inSyncGroup'] as const;
 
-export class VrrpInstance {
+export class VrrpInstance implements MasterContext {
   private paramsValue: InstanceParams;
   private stateValue: VrrpState = 'INIT';
   private want: WantState;
@@ -28,14 +32,17 @@ export class VrrpInstance {
   // Deadlines (ms on the caller's clock), null = not armed.
   private masterDownAt: number | null = null;
   private masterDownReason: TransitionReason = 'master-down';
-  private advertAt: number | null = null;
-  private garpAt: number | null = null;
-  private garpRefreshAt: number | null = null;
-  private lowerPrioGarpAt: number | null = null;
+  /** Timers, commit and VIP care of the current term as MASTER (null when not MASTER). */
+  private master: MasterDuties | null = null;
   /** preempt_delay: until when lower-priority adverts are still accepted (a timestamp, not a deadline). */
   private preemptUntil: number | null = null;
   /** Sync-aware preemption hold (see the 'preemptHold' event). */
   private preemptHeld = false;
+  /** Something commits connections before our VIPs go up (the 'connectionCommitter' event). */
+  private committer = false;
+  private commitSeq = 0;
+  /** STOP with handover, VIPs kept until the successor has taken over. */
+  private handover: HandoverWindow | null = null;
 
   constructor(params: InstanceParams) {
     if (!Number.isInteger(params.priority) || params.priority < 1 || params.priority > 255) {
@@ -54,10 +61,15 @@ export class VrrpInstance {
   get faultReasons(): readonly string[] { return [...this.faults]; }
   /** Own fault reasons (not the sync group's). */
   get hasOwnFault(): boolean { return [...this.faults].some((r) => r !== SYNC_FAULT_REASON); }
+  get effectivePriority(): number { return this.effective; }
 
   handle(ev: VrrpEvent, nowMs: number): VrrpEffect[] {
     const out: VrrpEffect[] = [];
-    if (this.stateValue === 'STOP') return out; // terminal
+    if (this.stateValue === 'STOP') {
+      // Terminal; only a handover still listens for its successor and runs its deadline.
+      if (this.handover) this.onHandoverEvent(out, nowMs, ev);
+      return out;
+    }
     switch (ev.type) {
       case 'startup': this.onStartup(out, nowMs); break;
       case 'advert': this.onAdvert(out, nowMs, ev.src, ev.fields.priority, ev.fields.advertIntMs); break;
@@ -65,12 +77,15 @@ export class VrrpInstance {
       case 'fault': this.onFault(out, nowMs, ev.reason); break;
       case 'faultCleared': this.onFaultCleared(out, nowMs, ev.reason); break;
       case 'priority': this.onPriority(out, nowMs, ev.effective); break;
-      case 'shutdown': this.onShutdown(out, nowMs); break;
+      case 'shutdown': this.onShutdown(out, nowMs, ev.handover === true); break;
       case 'reconfigure': this.onReconfigure(out, nowMs, ev.params); break;
       case 'preemptHold':
         if (this.preemptHeld !== ev.held) this.log(out, 'info', ev.held ? 'preemption held until the connection table is in sync' : 'preemption released');
         this.preemptHeld = ev.held;
         break;
+      case 'connectionCommitter': this.committer = ev.present; break;
+      case 'connectionsCommitted': this.master?.committed(out, nowMs, ev.id, ev.error); break;
+      case 'vipRemoved': this.master?.repair(out, ev.address); break;
       case 'syncGoMaster': if (this.stateValue === 'BACKUP') this.becomeMaster(out, nowMs, 'sync-group'); break;
       case 'syncGoBackup': if (this.stateValue === 'MASTER') this.leaveMaster(out, nowMs, 'sync-group'); break;
       case 'syncFault': this.onFault(out, nowMs, SYNC_FAULT_REASON); break;
@@ -82,7 +97,7 @@ export class VrrpInstance {
   /** Earliest armed timer, or null (INIT, FAULT, STOP). */
   nextDeadline(): number | null {
     let min: number | null = null;
-    for (const t of [this.masterDownAt, this.advertAt, this.garpAt, this.garpRefreshAt, this.lowerPrioGarpAt]) {
+    for (const t of [this.masterDownAt, this.master?.nextDeadline() ?? null, this.handover?.deadline() ?? null]) {
       if (t !== null && (min === null || t < min)) min = t;
     }
     return min;
@@ -95,6 +110,7 @@ export class VrrpInstance {
       masterAddress: this.masterAddress, masterPriority: this.masterPriority,
       advertIntMs: this.params.advertIntMs, masterAdverIntMs: this.masterAdverIntMs, masterDownMs: this.masterDown(),
       faults: [...this.faults], lastTransition: this.last, nextDeadlineMs: this.nextDeadline(),
+      waiting: this.master?.committing ? 'commit' : this.handover ? 'successor' : null,
     };
   }
 
@@ -102,7 +118,8 @@ export class VrrpInstance {
 
   private isOwner(): boolean { return this.params.priority === PRIORITY_OWNER; }
   private allVips(): readonly Vip[] { return [...this.params.vips, ...this.params.excludedVips]; }
-  private log(out: VrrpEffect[], level: LogLevel, text: string): void {
+  /** Adds a keepalived-worded log effect, prefixed "(VI_1) " (public for MasterDuties). */
+  log(out: VrrpEffect[], level: LogLevel, text: string): void {
     out.push({ type: 'log', level, message: `(${this.params.name}) ${text}` });
   }
   /** Skew uses the effective priority, or 255 for an owner (keepalived vrrp.h:508). */
@@ -117,8 +134,11 @@ export class VrrpInstance {
     this.last = { from, to, reason, atMs: nowMs };
     out.push({ type: 'transition', from, to, reason });
   }
-  private clearTimers(): void {
-    this.masterDownAt = this.advertAt = this.garpAt = this.garpRefreshAt = this.lowerPrioGarpAt = null;
+  /** Every timer off; leaving MASTER also ends its duties (a pending commit is logged and dropped). */
+  private clearTimers(out: VrrpEffect[]): void {
+    this.master?.end(out);
+    this.master = null;
+    this.masterDownAt = null;
     this.preemptUntil = null;
   }
   private armMasterDown(nowMs: number, delayMs: number, reason: TransitionReason): void {
@@ -128,29 +148,21 @@ export class VrrpInstance {
 
   // ---- transitions ---------------------------------------------------------------------------------
 
-  /** RFC 5798 §6.4.1/6.4.2 "transition to Master"; keepalived vrrp.c:1885-1986: advert, VIPs, GARPs. */
+  /** RFC 5798 §6.4.1/6.4.2 "transition to Master"; keepalived vrrp.c:1885-1986: advert, (commit,) VIPs, GARPs. */
   private becomeMaster(out: VrrpEffect[], nowMs: number, reason: TransitionReason): void {
     this.transition(out, nowMs, 'MASTER', reason);
-    this.clearTimers();
+    this.clearTimers(out);
     this.want = 'MASTER';
     this.masterAdverIntMs = this.params.advertIntMs; // v3: revert to our own interval (vrrp.c:1901-1907)
     this.masterAddress = this.params.sourceAddress;
     this.masterPriority = this.effective;
-    out.push({ type: 'sendAdvert', priority: this.effective });
-    this.log(out, 'info', 'Entering MASTER STATE');
-    const vips = this.allVips();
-    out.push({ type: 'addVips', vips });
-    const g = this.params.garp;
-    if (g.masterRepeat > 0) out.push({ type: 'sendGarp', vips, count: g.masterRepeat });
-    this.advertAt = nowMs + this.params.advertIntMs;
-    if (g.masterDelayMs > 0 && g.masterRepeat > 0) this.garpAt = nowMs + g.masterDelayMs;
-    if (g.masterRefreshMs > 0) this.garpRefreshAt = nowMs + g.masterRefreshMs;
+    this.master = new MasterDuties(this, out, nowMs, this.last!, this.committer ? ++this.commitSeq : null);
   }
 
   /** MASTER → BACKUP on a better master or sync-group drag: remove VIPs, no priority-0 advert (§8 fact 22). */
   private leaveMaster(out: VrrpEffect[], nowMs: number, reason: TransitionReason): void {
     this.transition(out, nowMs, 'BACKUP', reason);
-    this.clearTimers();
+    this.clearTimers(out);
     this.want = 'BACKUP';
     this.log(out, 'info', 'Entering BACKUP STATE');
     out.push({ type: 'removeVips', vips: this.allVips() });
@@ -159,7 +171,7 @@ export class VrrpInstance {
 
   private enterBackup(out: VrrpEffect[], nowMs: number, reason: TransitionReason, downMs: number, suffix = ''): void {
     this.transition(out, nowMs, 'BACKUP', reason);
-    this.clearTimers();
+    this.clearTimers(out);
     this.masterAdverIntMs = this.params.advertIntMs; // own interval after INIT / FAULT (vrrp.c:2108)
     this.log(out, 'info', `Entering BACKUP STATE${suffix}`);
     this.armMasterDown(nowMs, downMs, 'master-down');
@@ -169,6 +181,10 @@ export class VrrpInstance {
   private releaseMaster(out: VrrpEffect[]): void {
     out.push({ type: 'sendAdvert', priority: PRIORITY_STOP });
     this.log(out, 'info', 'sent 0 priority');
+    this.removeAllVips(out);
+  }
+
+  private removeAllVips(out: VrrpEffect[]): void {
     this.log(out, 'info', 'removing VIPs.');
     out.push({ type: 'removeVips', vips: this.allVips() });
   }
@@ -238,8 +254,7 @@ export class VrrpInstance {
   private masterRx(out: VrrpEffect[], nowMs: number, src: string, priority: number, intervalMs: number): void {
     const addrCmp = compareAddresses(src, this.params.sourceAddress);
     if (priority === PRIORITY_STOP) {
-      out.push({ type: 'sendAdvert', priority: this.effective });
-      this.advertAt = nowMs + this.params.advertIntMs;
+      this.master!.advertNow(out, nowMs);
       return;
     }
     if (priority === this.effective && addrCmp === 0) {
@@ -262,15 +277,7 @@ export class VrrpInstance {
     // Lower priority (or equal from a lower address): keepalived's split-brain healer (vrrp.c:2450-2513).
     this.log(out, 'info', `Received advert from ${src} with lower priority ${priority}, ours ${this.effective}, forcing new election`);
     out.push({ type: 'masterRxLowerPri', src, priority: this.effective });
-    if (!this.params.lowerPrioNoAdvert) {
-      out.push({ type: 'sendAdvert', priority: this.effective });
-      this.advertAt = nowMs + this.params.advertIntMs;
-    }
-    const g = this.params.garp;
-    if (g.lowerPrioRepeat > 0) {
-      out.push({ type: 'sendGarp', vips: this.allVips(), count: g.lowerPrioRepeat });
-      if (g.lowerPrioDelayMs > 0) this.lowerPrioGarpAt = nowMs + g.lowerPrioDelayMs;
-    }
+    this.master!.answerLowerPriority(out, nowMs);
   }
 
   private onTimeout(out: VrrpEffect[], nowMs: number): void {
@@ -287,25 +294,7 @@ export class VrrpInstance {
       this.becomeMaster(out, nowMs, this.masterDownReason);
       return;
     }
-    if (this.stateValue !== 'MASTER') return;
-    const g = this.params.garp;
-    if (due(this.advertAt)) {
-      // No catch-up burst if the runner was late: one advert, re-armed from now (keepalived: no jitter).
-      out.push({ type: 'sendAdvert', priority: this.effective });
-      this.advertAt = nowMs + this.params.advertIntMs;
-    }
-    if (due(this.garpAt)) {
-      out.push({ type: 'sendGarp', vips: this.allVips(), count: g.masterRepeat });
-      this.garpAt = null;
-    }
-    if (due(this.lowerPrioGarpAt)) {
-      out.push({ type: 'sendGarp', vips: this.allVips(), count: g.lowerPrioRepeat });
-      this.lowerPrioGarpAt = null;
-    }
-    if (due(this.garpRefreshAt)) {
-      out.push({ type: 'sendGarp', vips: this.allVips(), count: g.masterRefreshRepeat });
-      this.garpRefreshAt = nowMs + g.masterRefreshMs;
-    }
+    if (this.stateValue === 'MASTER') this.master!.onTimeout(out, nowMs);
   }
 
   private onFault(out: VrrpEffect[], nowMs: number, reason: string): void {
@@ -314,7 +303,7 @@ export class VrrpInstance {
     if (had || this.stateValue === 'INIT' || this.stateValue === 'FAULT') return;
     const wasMaster = this.stateValue === 'MASTER';
     this.transition(out, nowMs, 'FAULT', 'fault');
-    this.clearTimers();
+    this.clearTimers(out);
     this.want = 'FAULT';
     this.log(out, 'info', `Entering FAULT STATE (${reason})`);
     if (wasMaster) this.releaseMaster(out); // keepalived vrrp_track.c:560-580
@@ -372,14 +361,7 @@ export class VrrpInstance {
     if (this.stateValue === 'MASTER') {
       this.masterPriority = this.effective;
       this.masterAdverIntMs = next.advertIntMs;
-      if (removed.length) out.push({ type: 'removeVips', vips: removed });
-      if (added.length) {
-        out.push({ type: 'addVips', vips: added });
-        if (next.garp.masterRepeat > 0) out.push({ type: 'sendGarp', vips: added, count: next.garp.masterRepeat });
-      }
-      // Peers check our VIP list and priority (keepalived ≤ 2.3.2 rejects a mismatched list): tell them now.
-      out.push({ type: 'sendAdvert', priority: this.effective });
-      this.advertAt = nowMs + next.advertIntMs;
+      this.master!.reconfigure(out, nowMs, removed, added);
     } else if (this.stateValue === 'BACKUP') {
       // v2 always uses its own interval; v3 keeps the one learned from the master until the next advert.
       if (next.version === 2) this.masterAdverIntMs = next.advertIntMs;
@@ -387,10 +369,37 @@ export class VrrpInstance {
     }
   }
 
-  private onShutdown(out: VrrpEffect[], nowMs: number): void {
+  private onShutdown(out: VrrpEffect[], nowMs: number, handover: boolean): void {
     const wasMaster = this.stateValue === 'MASTER';
+    const vipsUp = wasMaster && !this.master!.committing;
     this.transition(out, nowMs, 'STOP', 'shutdown');
-    this.clearTimers();
-    if (wasMaster) this.releaseMaster(out); // RFC 5798 §6.4.3 Shutdown: priority 0 advert
+    this.clearTimers(out);
+    if (!wasMaster) return;
+    if (!handover || !vipsUp) {
+      this.releaseMaster(out); // RFC 5798 §6.4.3 Shutdown: priority 0 advert
+      return;
+    }
+    // Make-before-break (vipd, not keepalived): the priority 0 goes out now, the VIPs stay until the successor
+    // has announced itself. RFC 5798 §6.4.3 only asks for the priority-0 advert and leaving MASTER.
+    out.push({ type: 'sendAdvert', priority: PRIORITY_STOP });
+    this.log(out, 'info', 'sent 0 priority');
+    this.handover = new HandoverWindow(this.params, nowMs, this.last!);
+    out.push({ type: 'awaitSuccessor', untilMs: this.handover.untilMs });
+  }
+
+  /** STOP while handing over: the first advert of another router starts the grace; the deadline releases. */
+  private onHandoverEvent(out: VrrpEffect[], nowMs: number, ev: VrrpEvent): void {
+    const w = this.handover!;
+    if (ev.type === 'advert') {
+      w.advertHeard(ev.src, ev.fields.priority, compareAddresses(ev.src, this.params.sourceAddress) === 0, nowMs);
+      return;
+    }
+    if (ev.type !== 'timeout') return;
+    const outcome = w.outcome(nowMs);
+    if (!outcome) return;
+    this.handover = null;
+    this.log(out, 'info', outcome.kind === 'successor' ? `${outcome.src} took over, releasing VIPs` : `no new master within ${outcome.waitedMs} ms, releasing VIPs`);
+    this.removeAllVips(out);
+    out.push(transitionDone(w.transition));
   }
 }

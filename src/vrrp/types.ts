@@ -85,7 +85,13 @@ export type VrrpEvent =
   | { readonly type: 'faultCleared'; readonly reason?: string }
   /** New effective priority from tracking (clamped to 1..254; ignored when the base priority is 255). */
   | { readonly type: 'priority'; readonly effective: number }
-  | { readonly type: 'shutdown' }
+  /**
+   * Stop (terminal STOP). A MASTER sends priority 0 (RFC 5798 §6.4.3). With `handover` it then keeps its VIPs
+   * (`awaitSuccessor`) until the successor's first advert plus a grace, or about one Master_Down_Interval, and
+   * only then removes them (make-before-break); without, it removes them at once like keepalived. While handing
+   * over, keep feeding validated adverts and timeouts: the core watches for the successor.
+   */
+  | { readonly type: 'shutdown'; readonly handover?: boolean }
   /**
    * Reload (SIGHUP) with new parameters of the same virtual router. Identity (name, vrid, version, family,
    * sourceAddress, unicastPeers, inSyncGroup) must not change — the daemon restarts the instance for that.
@@ -98,6 +104,15 @@ export type VrrpEvent =
    * It never delays a takeover when no master is heard.
    */
   | { readonly type: 'preemptHold'; readonly held: boolean }
+  /**
+   * Whether something (connection sync) commits connections before this instance's VIPs go up. While present,
+   * becoming MASTER emits `commitConnections` and holds the VIPs until `connectionsCommitted` or COMMIT_BOUND_MS.
+   */
+  | { readonly type: 'connectionCommitter'; readonly present: boolean }
+  /** The commit asked for by `commitConnections` with this id is over (`error`: it failed; the VIPs go up anyway). */
+  | { readonly type: 'connectionsCommitted'; readonly id: number; readonly error?: string }
+  /** One of our VIPs was deleted by someone else (an operator, a script): a MASTER puts it back and announces it. */
+  | { readonly type: 'vipRemoved'; readonly address: string }
   // Issued by VrrpSyncGroup only:
   | { readonly type: 'syncGoMaster' }
   | { readonly type: 'syncGoBackup' }
@@ -117,7 +132,12 @@ export type TransitionReason =
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-/** Effects, to be executed in order. Every batch that changes state starts with its `transition`. */
+/**
+ * Effects, to be executed strictly in order: the core already left out what would be stale and put every advert
+ * where it must go. Every batch that changes state starts with its `transition`. A transition's effects are
+ * complete at the end of its batch, unless the batch holds `commitConnections` or `awaitSuccessor`: then they are
+ * complete at the `transitionDone` the core emits when that wait is over (notify scripts and plugins run then).
+ */
 export type VrrpEffect =
   /** Send one advert with our VIP list to the group / every unicast peer, carrying this priority. */
   | { readonly type: 'sendAdvert'; readonly priority: number }
@@ -132,7 +152,16 @@ export type VrrpEffect =
    * notify_master_rx_lower_pri / FIFO MASTER_RX_LOWER_PRI event, so external state (cloud routes, secondary IPs)
    * can be re-asserted (keepalived #1884). `priority` is ours.
    */
-  | { readonly type: 'masterRxLowerPri'; readonly src: string; readonly priority: number };
+  | { readonly type: 'masterRxLowerPri'; readonly src: string; readonly priority: number }
+  /**
+   * Commit the synced connections into the kernel now (the new master's VIPs wait for it), then report
+   * `connectionsCommitted` with this id. Must not hold up later effects: adverts go on meanwhile.
+   */
+  | { readonly type: 'commitConnections'; readonly id: number }
+  /** Stopping with handover: the VIPs stay until the core removes them, at the latest at `untilMs`. */
+  | { readonly type: 'awaitSuccessor'; readonly untilMs: number }
+  /** The effects of this transition (held open by a commit or a handover) are complete. */
+  | { readonly type: 'transitionDone'; readonly from: VrrpState; readonly to: VrrpState; readonly reason: TransitionReason };
 
 export interface InstanceSnapshot {
   readonly name: string;
@@ -151,4 +180,6 @@ export interface InstanceSnapshot {
   readonly faults: readonly string[];
   readonly lastTransition: { readonly from: VrrpState; readonly to: VrrpState; readonly reason: TransitionReason; readonly atMs: number } | null;
   readonly nextDeadlineMs: number | null;
+  /** What the instance is waiting for besides its VRRP timers: a connection commit (MASTER) or a successor (STOP). */
+  readonly waiting: 'commit' | 'successor' | null;
 }

@@ -197,6 +197,21 @@ describe('RFC 5798', () => {
       assert.deepEqual(fx.find((e) => e.type === 'sendAdvert'), { type: 'sendAdvert', priority: 0 });
       assert.equal(i.state, 'STOP'); assert.equal(i.nextDeadline(), null);
     });
+    it('(655-670) same sentence with vipd\'s make-before-break handover: "Cancel the Adver_Timer; Send an ADVERTISEMENT with Priority = 0" still happen at once — only the VIPs stay until the successor advertises (a vipd extension; the RFC says nothing about when the addresses go)', () => {
+      const i = asMaster();
+      const t = T0 + 10_000;
+      const fx = i.handle({ type: 'shutdown', handover: true }, t);
+      assert.deepEqual(kinds(fx), ['transition', 'sendAdvert', 'awaitSuccessor']);
+      assert.deepEqual(fx.find((e) => e.type === 'sendAdvert'), { type: 'sendAdvert', priority: 0 });
+      assert.equal(i.state, 'STOP');
+      assert.equal(holdsVips(fx, true), true, 'VIPs kept for now');
+      // No Adver_Timer any more: the only deadline left is the handover's bound, and no advert follows.
+      const bound = i.nextDeadline()!;
+      assert.equal(bound, t + 4 * 1000 + 100);
+      const rest = i.handle({ type: 'timeout' }, bound);
+      assert.ok(!rest.some((e) => e.type === 'sendAdvert'));
+      assert.equal(holdsVips(rest, true), false);
+    });
     it('(680-690) "If the Adver_Timer fires, then: Send an ADVERTISEMENT; Reset the Adver_Timer to Advertisement_Interval"', () => {
       const i = asMaster({ garp: { ...params().garp, masterDelayMs: 0 } });
       const t = i.nextDeadline()!;

@@ -1,14 +1,23 @@
-// In-memory VRRP segment + virtual clock for multi-router scenarios (design.md: raft's `network`,
-// quinn's `Pair::step`). Adverts travel as real bytes: encodeAdvert + encodeIpv4Packet on send,
-// decodeIpv4Advert + validateAdvert on receive, so the codec and validation are exercised end to end.
-import { decodeIpv4Advert, encodeAdvert, encodeIpv4Packet } from '../../src/vrrp/codec.js';
+// Multi-router VRRP scenarios on virtual time, run by the REAL shell: every router is a MemoryOs host (the
+// in-memory OS twin of test/unit/daemon) whose instances are InstanceRunners scheduled by UnitDrivers, exactly as
+// the daemon wires them (shared socket per group, VRID dispatch, Announcer for GARP/NA, address watch → vipRemoved),
+// all on one VirtualClock. Adverts travel as real bytes (runner encode → VirtualSegment → runner decode + validate),
+// so the codec, validation, the core's failover rules and the runner's execution all run in every scenario.
+import { VirtualClock } from '../../src/clock/virtualClock.js';
+import { Announcer } from '../../src/daemon/announcer.js';
+import { InstanceRunner, type AdvertRoute } from '../../src/daemon/instanceRunner.js';
+import type { Logger, LogLevel } from '../../src/daemon/logger.js';
+import { UnitDriver, groupUnit, soloUnit } from '../../src/daemon/unitDriver.js';
+import type { InstanceMetrics } from '../../src/metrics/registry.js';
+import type { LinkInfo } from '../../src/net/rtnetlink.js';
+import type { VrrpPacketMeta, VrrpTransport } from '../../src/net/types.js';
 import { VRRP_MCAST_V4 } from '../../src/vrrp/constants.js';
-import type { DropReason } from '../../src/vrrp/drops.js';
 import { VrrpInstance } from '../../src/vrrp/instance.js';
 import { VrrpSyncGroup } from '../../src/vrrp/syncGroup.js';
-import type { InstanceParams, VrrpEffect, VrrpEvent, VrrpState } from '../../src/vrrp/types.js';
-import { validateAdvert, type ValidationView } from '../../src/vrrp/validate.js';
-import { advertFields, validationView, type AuthParams } from '../../src/vrrp/views.js';
+import type { InstanceParams, Vip, VrrpEffect, VrrpEvent, VrrpState } from '../../src/vrrp/types.js';
+import { validationView, type AuthParams } from '../../src/vrrp/views.js';
+import { MemoryOs } from '../unit/daemon/memoryOs.js';
+import { VirtualSegment } from './virtualSegment.js';
 
 export interface RouterSpec {
   readonly name: string;
@@ -18,128 +27,197 @@ export interface RouterSpec {
   readonly syncGroup?: readonly string[];
   /** v2 auth for every instance of this router. */
   readonly auth?: AuthParams;
+  /** A connection committer (connection sync's place): awaited on takeover before the VIPs go up. */
+  readonly commit?: (instance: string) => Promise<void>;
 }
-
-interface Member { inst: VrrpInstance; view: ValidationView; ipId: number }
 
 export interface TraceEntry { readonly atMs: number; readonly router: string; readonly instance: string; readonly effect: VrrpEffect }
+export interface LogEntry { readonly atMs: number; readonly router: string; readonly level: LogLevel; readonly message: string }
+
+const IFNAME = 'eth0';
 
 class Router {
-  alive = true;
-  readonly members = new Map<string, Member>();
-  group: VrrpSyncGroup | null = null;
-  /** VIP addresses currently configured on this router, per instance (from addVips/removeVips). */
-  readonly held = new Map<string, Set<string>>();
+  readonly os: MemoryOs;
+  readonly runners = new Map<string, InstanceRunner>();
+  readonly instances = new Map<string, VrrpInstance>();
+  private readonly drivers = new Set<UnitDriver>();
+  crashed = false;
+  /** Resolves once every instance has stopped (priority 0 sent, VIPs released). */
+  stopped: Promise<void> | null = null;
 
-  constructor(readonly spec: RouterSpec) { this.build(); }
+  constructor(readonly spec: RouterSpec, private readonly net: MemoryNetwork, segment: VirtualSegment) {
+    this.os = new MemoryOs({ host: spec.name, segment, links: [{ name: IFNAME, ifindex: 2, addresses: [`${spec.address}/24`] }] });
+  }
 
-  build(): void {
-    this.members.clear();
+  async build(): Promise<void> {
+    const [link] = (await this.os.listLinks()) as [LinkInfo];
+    const logger = this.net.loggerFor(this.spec.name);
+    const announcer = new Announcer(this.os, logger, this.net.clock);
+    for (const p of this.spec.instances) this.instances.set(p.name, new VrrpInstance(p));
+    const group = this.spec.syncGroup;
+    const groupDriver = group
+      ? new UnitDriver(groupUnit(new VrrpSyncGroup(`${this.spec.name}-group`, group.map((n) => this.instances.get(n)!))), this.net.clock, logger)
+      : null;
+    const sockets = new Map<string, { transport: VrrpTransport; byVrid: Map<number, InstanceRunner> }>();
     for (const p of this.spec.instances) {
-      this.members.set(p.name, {
-        inst: new VrrpInstance(p), ipId: 0,
-        view: validationView(p, { auth: this.spec.auth }),
+      const instance = this.instances.get(p.name)!;
+      const driver = group?.includes(p.name) ? groupDriver! : new UnitDriver(soloUnit(instance), this.net.clock, logger);
+      this.drivers.add(driver);
+      const route = advertRoute(p);
+      const key = route.unicast ? `u:${p.sourceAddress}` : `m:${VRRP_MCAST_V4}`;
+      let socket = sockets.get(key);
+      if (!socket) {
+        const transport = this.os.openVrrp({ family: 4, ifname: IFNAME, unicast: route.unicast, group: VRRP_MCAST_V4, ...(route.unicast ? { src: p.sourceAddress } : {}) });
+        const byVrid = new Map<number, InstanceRunner>();
+        transport.onPacket((packet, meta) => this.dispatch(byVrid, packet, meta));
+        socket = { transport, byVrid };
+        sockets.set(key, socket);
+      }
+      const { transport } = socket;
+      const commit = this.spec.commit;
+      const runner = new InstanceRunner({
+        instance, ifname: IFNAME, route, driver, logger, clock: this.net.clock,
+        validation: validationView(p, { auth: this.spec.auth }),
+        metrics: this.net.metricsFor(this.spec.name, p),
+        ...(commit ? { hooks: { commitConnections: () => commit(p.name) } } : {}),
+        io: {
+          sendPacket: (packet, dst) => transport.send(packet, dst),
+          addVip: async (vip) => void (await this.os.addAddress(addressSpec(vip))),
+          removeVip: async (vip) => void (await this.os.removeAddress(addressSpec(vip))),
+          announce: (vips, count) => announcer.announce(vips, count, link, [link]),
+        },
       });
+      // Tap the effect stream between the driver and the runner: the trace is what the runner was told to do.
+      driver.attach({ name: p.name, enqueue: (fx, atMs) => (this.net.traced(this.spec.name, p.name, fx, atMs), runner.enqueue(fx, atMs)) });
+      this.runners.set(p.name, runner);
+      socket.byVrid.set(p.vrid, runner);
     }
-    const g = this.spec.syncGroup;
-    this.group = g ? new VrrpSyncGroup(`${this.spec.name}-group`, g.map((n) => this.members.get(n)!.inst)) : null;
+    // The daemon's address watch: a VIP of ours deleted on its interface goes to the core as vipRemoved.
+    this.os.watchAddresses((ev) => {
+      if (ev.kind !== 'del' || ev.address.ifindex !== link.ifindex) return;
+      for (const [name, inst] of this.instances) {
+        if (allVips(inst.params).some((v) => v.address === ev.address.address)) this.runners.get(name)!.vipRemoved(ev.address.address);
+      }
+    });
+    for (const r of this.runners.values()) r.start();
   }
 
-  handle(instance: string, ev: VrrpEvent, nowMs: number): Array<{ instance: string; effect: VrrpEffect }> {
-    const m = this.members.get(instance)!;
-    if (this.group && this.group.memberNames().includes(instance)) {
-      return this.group.handle(instance, ev, nowMs).flatMap((e) => ('instance' in e ? [e] : []));
-    }
-    return m.inst.handle(ev, nowMs).map((effect) => ({ instance, effect }));
+  /** VRID dispatch per socket, as the daemon's (keepalived sched.c:1055-1063); unknown VRIDs are counted. */
+  private dispatch(byVrid: Map<number, InstanceRunner>, packet: Buffer, meta: VrrpPacketMeta): void {
+    const ihl = ((packet[0] ?? 0) & 0x0f) * 4;
+    const runner = packet.length > ihl + 1 ? byVrid.get(packet[ihl + 1]!) : undefined;
+    if (!runner) this.net.drops.push({ atMs: this.net.nowMs, router: this.spec.name, reason: 'unknown_vrid' });
+    else runner.receive(packet, meta);
   }
 
-  nextDeadline(): number | null {
-    let min: number | null = null;
-    for (const m of this.members.values()) {
-      const d = m.inst.nextDeadline();
-      if (d !== null && (min === null || d < min)) min = d;
-    }
-    return min;
+  stop(handover: boolean): void {
+    this.stopped = Promise.all([...this.runners.values()].map((r) => r.shutdown({ handover }))).then(() => this.close());
+  }
+
+  /** kill -9: nothing more is sent or run, and the VIPs vanish with the box. */
+  crash(): void {
+    this.crashed = true;
+    this.close();
+  }
+
+  private close(): void {
+    for (const d of this.drivers) d.stop();
+    this.os.close();
   }
 }
 
-interface InFlight { readonly at: number; readonly seq: number; readonly from: string; readonly to: string; readonly bytes: Buffer }
-
 export class MemoryNetwork {
-  nowMs = 0;
-  readonly latencyMs: number;
+  readonly clock = new VirtualClock(0);
   readonly trace: TraceEntry[] = [];
-  readonly drops: Array<{ atMs: number; router: string; reason: DropReason }> = [];
-  private readonly routers = new Map<string, Router>();
-  private readonly cuts = new Set<string>();
-  private queue: InFlight[] = [];
-  private seq = 0;
+  readonly logs: LogEntry[] = [];
+  readonly drops: Array<{ atMs: number; router: string; reason: string }> = [];
+  readonly segment: VirtualSegment;
   /** Return true to drop a packet (one-shot or persistent rules, e.g. random loss). */
   dropRule: ((p: { from: string; to: string; bytes: Buffer }) => boolean) | null = null;
+  private readonly routers = new Map<string, Router>();
+  private readonly specs = new Map<string, RouterSpec>();
+  private readonly cuts = new Set<string>();
 
-  constructor(opts: { latencyMs?: number } = {}) { this.latencyMs = opts.latencyMs ?? 0.2; }
-
-  addRouter(spec: RouterSpec): void {
-    if (this.routers.has(spec.name)) throw new Error(`duplicate router ${spec.name}`);
-    this.routers.set(spec.name, new Router(spec));
+  constructor(opts: { latencyMs?: number } = {}) {
+    this.segment = new VirtualSegment(this.clock, opts.latencyMs ?? 0.2, (p) =>
+      this.cuts.has(`${p.from}|${p.to}`) || (this.dropRule?.({ from: p.from, to: p.to, bytes: p.packet }) ?? false));
   }
 
-  /** Deliver `startup` to every instance of the router(s). */
-  start(...names: string[]): void {
-    for (const n of names.length ? names : [...this.routers.keys()]) {
-      const r = this.router(n);
-      for (const i of r.members.keys()) this.apply(r, r.handle(i, { type: 'startup' }, this.nowMs));
+  get nowMs(): number {
+    return this.clock.now();
+  }
+
+  addRouter(spec: RouterSpec): void {
+    if (this.specs.has(spec.name)) throw new Error(`duplicate router ${spec.name}`);
+    this.specs.set(spec.name, spec);
+  }
+
+  /** Boot the router(s): build hosts, runners and drivers, and start every instance. */
+  async start(...names: string[]): Promise<void> {
+    for (const n of names.length ? names : [...this.specs.keys()]) {
+      const r = new Router(this.specs.get(n)!, this, this.segment);
+      this.routers.set(n, r);
+      await r.build();
     }
   }
 
-  /** Inject an event into one instance (fault, priority, shutdown …). */
+  /** Tell one instance something its shell would (fault, faultCleared, priority, preemptHold). */
   inject(router: string, instance: string, ev: VrrpEvent): void {
     const r = this.router(router);
-    if (r.alive) this.apply(r, r.handle(instance, ev, this.nowMs));
+    const runner = r.runners.get(instance)!;
+    if (r.crashed) return;
+    switch (ev.type) {
+      case 'fault': return runner.fault(ev.reason);
+      case 'faultCleared': return runner.faultCleared(ev.reason);
+      case 'priority': return runner.setPriority(ev.effective);
+      case 'preemptHold': return runner.holdPreempt(ev.held);
+      default: throw new Error(`sim: no shell path injects '${ev.type}'`);
+    }
   }
 
-  /** Graceful stop: shutdown to every instance (masters send priority 0). */
-  shutdown(router: string): void {
-    const r = this.router(router);
-    for (const i of r.members.keys()) this.apply(r, r.handle(i, { type: 'shutdown' }, this.nowMs));
-    r.alive = false;
+  /** Graceful stop (SIGTERM): masters send priority 0; with handover they keep the VIPs until a successor shows. */
+  shutdown(router: string, opts: { handover?: boolean } = {}): void {
+    this.router(router).stop(opts.handover === true);
   }
 
-  /** kill -9: no priority 0, VIPs vanish with the box. */
+  /** Resolves when a router's graceful stop has finished (every VIP released, sockets closed). */
+  stopped(router: string): Promise<void> {
+    return this.router(router).stopped ?? Promise.reject(new Error(`${router} is not stopping`));
+  }
+
   crash(router: string): void {
-    const r = this.router(router);
-    r.alive = false;
-    r.held.clear();
+    this.router(router).crash();
   }
 
-  /** Fresh process on a crashed/stopped router: new instances, startup. */
-  restart(router: string, spec?: Partial<RouterSpec>): void {
-    const old = this.router(router);
-    const r = new Router({ ...old.spec, ...spec });
-    this.routers.set(router, r);
-    this.start(router);
+  /** Fresh process on a crashed or stopped router: new host state, new instances, startup. */
+  async restart(router: string, spec?: Partial<RouterSpec>): Promise<void> {
+    this.specs.set(router, { ...this.specs.get(router)!, ...spec });
+    await this.start(router);
   }
 
   cut(a: string, b: string): void { this.cuts.add(`${a}|${b}`); this.cuts.add(`${b}|${a}`); }
-  isolate(a: string): void { for (const b of this.routers.keys()) if (b !== a) this.cut(a, b); }
+  isolate(a: string): void { for (const b of this.specs.keys()) if (b !== a) this.cut(a, b); }
   recover(): void { this.cuts.clear(); }
 
   state(router: string, instance: string): VrrpState {
-    return this.router(router).members.get(instance)!.inst.state;
+    return this.instance(router, instance).state;
   }
   instance(router: string, instance: string): VrrpInstance {
-    return this.router(router).members.get(instance)!.inst;
+    return this.router(router).instances.get(instance)!;
+  }
+  host(router: string): MemoryOs {
+    return this.router(router).os;
   }
 
-  /** Names of live routers where the instance is MASTER. */
+  /** Names of running routers where the instance is MASTER. */
   masters(instance: string): string[] {
     return [...this.routers.values()]
-      .filter((r) => r.alive && r.members.get(instance)?.inst.state === 'MASTER')
+      .filter((r) => !r.crashed && r.instances.get(instance)?.state === 'MASTER')
       .map((r) => r.spec.name);
   }
-  /** Live routers holding the instance's VIPs. */
+  /** Routers (not crashed) whose interface carries one of the instance's VIPs. */
   holders(instance: string): string[] {
-    return [...this.routers.values()].filter((r) => r.alive && (r.held.get(instance)?.size ?? 0) > 0).map((r) => r.spec.name);
+    return [...this.routers.values()].filter((r) => !r.crashed && this.holds(r, instance)).map((r) => r.spec.name);
   }
 
   /** First time at/after `sinceMs` when `router` logged a transition of `instance` to `to`. */
@@ -149,84 +227,55 @@ export class MemoryNetwork {
     return e ? e.atMs : null;
   }
 
-  /** Advance virtual time to `untilMs`, jumping from event to event (packet arrival or earliest deadline). */
-  runUntil(untilMs: number): void {
-    for (let guard = 0; ; guard++) {
-      if (guard > 2_000_000) throw new Error('simulation does not progress (deadline not advancing?)');
-      const tPkt = this.queue.length ? Math.min(...this.queue.map((p) => p.at)) : Infinity;
-      let tDl = Infinity;
-      for (const r of this.routers.values()) {
-        const d = r.alive ? r.nextDeadline() : null;
-        if (d !== null && d < tDl) tDl = d;
-      }
-      const t = Math.min(tPkt, tDl);
-      if (t > untilMs) break;
-      if (t < this.nowMs) throw new Error(`time went backwards: ${t} < ${this.nowMs}`);
-      this.nowMs = t;
-      if (tPkt <= tDl) {
-        const due = this.queue.filter((p) => p.at <= t).sort((a, b) => a.seq - b.seq);
-        this.queue = this.queue.filter((p) => p.at > t);
-        for (const p of due) this.deliver(p);
-      } else {
-        for (const r of this.routers.values()) {
-          if (!r.alive) continue;
-          for (const [name, m] of r.members) {
-            const d = m.inst.nextDeadline();
-            if (d !== null && d <= t) this.apply(r, r.handle(name, { type: 'timeout' }, t));
-          }
-        }
-      }
-    }
-    this.nowMs = Math.max(this.nowMs, untilMs);
+  /** Advance virtual time to `untilMs`; every timer, packet and runner step due on the way runs at its instant. */
+  async runUntil(untilMs: number): Promise<void> {
+    await this.clock.advanceAsync(Math.max(0, untilMs - this.clock.now()));
   }
-  run(forMs: number): void { this.runUntil(this.nowMs + forMs); }
+  run(forMs: number): Promise<void> { return this.runUntil(this.nowMs + forMs); }
+
+  /** @internal */
+  traced(router: string, instance: string, effects: readonly VrrpEffect[], atMs: number): void {
+    for (const effect of effects) this.trace.push({ atMs, router, instance, effect });
+  }
+
+  /** @internal */
+  loggerFor(router: string): Logger {
+    const log = (level: LogLevel, message: string): void => void this.logs.push({ atMs: this.nowMs, router, level, message });
+    return { log, debug: (m) => log('debug', m), info: (m) => log('info', m), warn: (m) => log('warn', m), error: (m) => log('error', m) };
+  }
+
+  /** @internal Only drops are recorded; every other figure is the metrics layer's business. */
+  metricsFor(router: string, p: InstanceParams): InstanceMetrics {
+    const none = (): void => undefined;
+    return {
+      key: { name: p.name, ifname: IFNAME, vrid: p.vrid },
+      drop: (reason) => void this.drops.push({ atMs: this.nowMs, router, reason }),
+      advertSent: none, advertReceived: none, transition: none, anomaly: none, garpSent: none, naSent: none, takeoverLatency: none, splitBrain: none,
+    };
+  }
+
+  private holds(r: Router, instance: string): boolean {
+    const p = r.instances.get(instance)?.params;
+    const held = new Set(r.os.vips().map((cidr) => cidr.split('/')[0]));
+    return p !== undefined && allVips(p).some((v) => held.has(v.address));
+  }
 
   private router(name: string): Router {
     const r = this.routers.get(name);
     if (!r) throw new Error(`no router ${name}`);
     return r;
   }
+}
 
-  private apply(r: Router, effects: Array<{ instance: string; effect: VrrpEffect }>): void {
-    for (const { instance, effect } of effects) {
-      this.trace.push({ atMs: this.nowMs, router: r.spec.name, instance, effect });
-      const held = r.held.get(instance) ?? new Set<string>();
-      r.held.set(instance, held);
-      if (effect.type === 'addVips') for (const v of effect.vips) held.add(v.address);
-      if (effect.type === 'removeVips') for (const v of effect.vips) held.delete(v.address);
-      if (effect.type === 'sendAdvert') this.send(r, instance, effect.priority);
-    }
-  }
+function allVips(p: InstanceParams): Vip[] {
+  return [...p.vips, ...p.excludedVips];
+}
 
-  private send(r: Router, instance: string, priority: number): void {
-    const m = r.members.get(instance)!;
-    const p = m.inst.params;
-    const fields = advertFields(p, priority, r.spec.auth);
-    const dsts = p.unicastPeers.length ? p.unicastPeers : [VRRP_MCAST_V4];
-    m.ipId = (m.ipId % 0xffff) + 1; // per-instance id, skipping 0 (keepalived vrrp.c:429-434)
-    for (const dst of dsts) {
-      const bytes = encodeIpv4Packet({ src: r.spec.address, dst, id: m.ipId, payload: encodeAdvert(fields, { src: r.spec.address, dst }) });
-      for (const to of this.routers.values()) {
-        if (to === r) continue;
-        if (dst !== VRRP_MCAST_V4 && to.spec.address !== dst) continue;
-        this.queue.push({ at: this.nowMs + this.latencyMs, seq: this.seq++, from: r.spec.name, to: to.spec.name, bytes });
-      }
-    }
-  }
+function advertRoute(p: InstanceParams): AdvertRoute {
+  const unicast = p.unicastPeers.length > 0;
+  return { family: 4, sourceAddress: p.sourceAddress, destinations: unicast ? p.unicastPeers : [VRRP_MCAST_V4], unicast, unicastTtl: 255, v3ChecksumAsV2: false };
+}
 
-  private deliver(p: InFlight): void {
-    const to = this.router(p.to);
-    if (!to.alive || this.cuts.has(`${p.from}|${p.to}`)) return;
-    if (this.dropRule?.({ from: p.from, to: p.to, bytes: p.bytes })) return;
-    const rx = decodeIpv4Advert(p.bytes);
-    if ('drop' in rx) { this.drops.push({ atMs: this.nowMs, router: p.to, reason: rx.drop }); return; }
-    // VRID dispatch, as the runner does per socket (keepalived sched.c:1055-1063).
-    const target = [...to.members.entries()].find(([, m]) => m.view.vrid === rx.ok.advert.vrid &&
-      (m.view.unicast ? !rx.ok.dst.startsWith('224.') : rx.ok.dst.startsWith('224.')));
-    if (!target) { this.drops.push({ atMs: this.nowMs, router: p.to, reason: 'unknown_vrid' }); return; }
-    const [name, m] = target;
-    const v = validateAdvert(rx.ok, m.view);
-    if (!v.accept) { this.drops.push({ atMs: this.nowMs, router: p.to, reason: v.reason }); return; }
-    this.apply(to, to.handle(name, { type: 'advert', src: rx.ok.src, fields: rx.ok.advert }, this.nowMs));
-  }
+function addressSpec(vip: Vip) {
+  return { ifindex: 2, address: vip.address, prefixLen: vip.prefixLen };
 }

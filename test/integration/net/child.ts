@@ -7,6 +7,10 @@ import { openRtnetlink, type AddressSpec } from '../../../src/net/rtnetlink.js';
 import { buildGratuitousArp, buildUnsolicitedNa } from '../../../src/net/arp.js';
 import { openPacketSender } from '../../../src/net/packetSender.js';
 import { parseMac } from '../../../src/ip/address.js';
+import { RealClock } from '../../../src/clock/realClock.js';
+
+/** This child process is its own composition root. */
+const clock = new RealClock();
 
 export type ChildCommand =
   | {
@@ -43,7 +47,7 @@ function emit(obj: Record<string, unknown>): void {
 }
 
 async function macOf(ifname: string): Promise<Buffer> {
-  const rt = openRtnetlink();
+  const rt = openRtnetlink({ clock });
   try {
     const link = (await rt.listLinks()).find((l) => l.name === ifname);
     if (!link?.mac) throw new Error(`no MAC for ${ifname}`);
@@ -65,7 +69,7 @@ function matches(got: Record<string, unknown>, want: Record<string, unknown>): b
 async function run(cmd: ChildCommand): Promise<void> {
   switch (cmd.op) {
     case 'recvVrrp': {
-      const opts = { ifname: cmd.ifname, unicast: cmd.unicast ?? false, unicastSrc: cmd.unicastSrc, group: cmd.group };
+      const opts = { clock, ifname: cmd.ifname, unicast: cmd.unicast ?? false, unicastSrc: cmd.unicastSrc, group: cmd.group };
       const t = cmd.family === 4 ? openVrrpIpv4(opts) : openVrrpIpv6(opts);
       let n = 0;
       await new Promise<void>((resolve) => {
@@ -84,7 +88,7 @@ async function run(cmd: ChildCommand): Promise<void> {
       return;
     }
     case 'sendVrrp': {
-      const opts = { ifname: cmd.ifname, unicast: cmd.unicast ?? false, unicastSrc: cmd.unicastSrc, src: cmd.src };
+      const opts = { clock, ifname: cmd.ifname, unicast: cmd.unicast ?? false, unicastSrc: cmd.unicastSrc, src: cmd.src };
       const t = cmd.family === 4 ? openVrrpIpv4(opts) : openVrrpIpv6(opts);
       for (let i = 0; i < (cmd.repeat ?? 1); i++) {
         if (i > 0) await new Promise((r) => setTimeout(r, cmd.intervalMs ?? 1000));
@@ -96,7 +100,7 @@ async function run(cmd: ChildCommand): Promise<void> {
     }
     case 'addAddress':
     case 'removeAddress': {
-      const rt = openRtnetlink();
+      const rt = openRtnetlink({ clock });
       try {
         const r = cmd.op === 'addAddress' ? await rt.addAddress(cmd.spec) : await rt.removeAddress(cmd.spec);
         emit({ event: 'done', result: r });
@@ -107,7 +111,7 @@ async function run(cmd: ChildCommand): Promise<void> {
     }
     case 'listLinks':
     case 'listAddresses': {
-      const rt = openRtnetlink();
+      const rt = openRtnetlink({ clock });
       try {
         const r = cmd.op === 'listLinks' ? await rt.listLinks() : await rt.listAddresses(cmd.family);
         emit({ event: 'done', result: r });
@@ -118,7 +122,7 @@ async function run(cmd: ChildCommand): Promise<void> {
     }
     case 'watchLinks':
     case 'watchAddresses': {
-      const rt = openRtnetlink();
+      const rt = openRtnetlink({ clock });
       const until = JSON.parse(cmd.untilJson) as Record<string, unknown>;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, cmd.timeoutMs);

@@ -8,6 +8,7 @@ import { CtNetlink } from '../../../src/conntrack/client.js';
 import { UdpSyncChannel, datagramBudget, resolveSourceAddress } from '../../../src/sync/channel.js';
 import { INCLUDE_ALL, type SyncFilter } from '../../../src/sync/filter.js';
 import { ConnSync } from '../../../src/sync/service.js';
+import { RealClock } from '../../../src/clock/realClock.js';
 
 interface AgentConfig {
   interface: string;
@@ -20,18 +21,21 @@ interface AgentConfig {
 }
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as AgentConfig;
+const clock = new RealClock();
 const svc = new ConnSync({
-  conntrack: new CtNetlink(),
+  clock,
+  conntrack: new CtNetlink({ clock }),
   channel: new UdpSyncChannel({
+    clock,
     interface: cfg.interface,
     mcastGroup: cfg.mcastGroup,
     peers: cfg.peers,
     port: cfg.port,
-    sourceAddress: cfg.sourceAddress ?? (await resolveSourceAddress(cfg.interface, 4)),
+    sourceAddress: cfg.sourceAddress ?? (await resolveSourceAddress(cfg.interface, 4, clock)),
   }),
   key: Buffer.from(cfg.key, 'hex'),
   filter: { ...(cfg.filter ?? INCLUDE_ALL), syncPort: cfg.port },
-  protocol: { noPeerGraceMs: 1500, maxDatagramBytes: (await datagramBudget(cfg.interface, 4)) ?? undefined },
+  protocol: { noPeerGraceMs: 1500, maxDatagramBytes: (await datagramBudget(cfg.interface, 4, clock)) ?? undefined },
   confirmTimeoutMs: 3000,
   log: (l) => process.stderr.write(`${Math.round(performance.now())} ${l}\n`),
 });

@@ -30,7 +30,7 @@ interface Capture {
 /** A NetlinkSocket that records each request's replies (hex payloads) for the fixtures. */
 class RecordingTransport implements NetlinkTransport {
   readonly captures: Capture[] = [];
-  private readonly sock = new NetlinkSocket(NETLINK_GENERIC);
+  private readonly sock = new NetlinkSocket(NETLINK_GENERIC, { clock: new RealClock() });
 
   async request(req: NetlinkRequest): Promise<NetlinkMessage[]> {
     const cap: Capture = { type: req.type, cmd: req.payload?.[0] ?? -1, dump: ((req.flags ?? 0) & 0x300) === 0x300, replies: [] };

@@ -1,6 +1,7 @@
 // CtNetlink against a fake addon: poll re-arming after POLLERR, overrun reporting once the queue drained, and
 // the ACK-less batched commit (errors only, NOOP barrier, EEXIST → update without NAT).
 import assert from 'node:assert/strict';
+import { VirtualClock } from '../../../src/clock/virtualClock.js';
 import { readRecord } from '../../../src/conntrack/record.js';
 import { CtNetlink } from '../../../src/conntrack/client.js';
 import { parseNlmsgs as splitMessages } from '../../../src/net/netlinkMsg.js';
@@ -30,10 +31,13 @@ function errorMsg(seq: number, errno: number): Buffer {
   return b;
 }
 
+/** Arms only back-offs and timeouts these tests never reach. */
+const clock = new VirtualClock();
+
 describe('conntrack client (fake addon)', () => {
   it('re-arms the event poll after POLLERR and reports the overrun once the queue drained', () => {
     const fake = new FakeNet();
-    const ct = new CtNetlink({ native: fake.api() });
+    const ct = new CtNetlink({ clock, native: fake.api() });
     const events: string[] = [];
     let overruns = 0;
     ct.subscribe({ onRecord: (kind, rec, off) => events.push(`${kind} ${readRecord(rec, off).orig.src}`), onOverrun: () => overruns++ });
@@ -53,7 +57,7 @@ describe('conntrack client (fake addon)', () => {
   it('commits in ACK-less batches with a barrier; EEXIST entries are updated without NAT', async () => {
     const fake = new FakeNet();
     const reqFd = 10;
-    const ct = new CtNetlink({ native: fake.api(), window: 4 });
+    const ct = new CtNetlink({ clock, native: fake.api(), window: 4 });
     fake.onSend = (fd, buf) => {
       if (fd !== reqFd) return;
       for (const m of splitMessages(buf)) {

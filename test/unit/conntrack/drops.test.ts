@@ -2,6 +2,7 @@
 // client, per reason, for events and dump replies alike, and in /metrics as vipd_ctnetlink_drops_total.
 // Messages are laid out by hand from linux/netlink.h and linux/netfilter/nfnetlink_conntrack.h.
 import assert from 'node:assert/strict';
+import { VirtualClock } from '../../../src/clock/virtualClock.js';
 import { CtNetlink } from '../../../src/conntrack/client.js';
 import { decodeConntrack } from '../../../src/conntrack/codec.js';
 import { CONNTRACK_DROP_REASONS, type ConntrackDropReason } from '../../../src/conntrack/drops.js';
@@ -55,7 +56,7 @@ describe('ctnetlink drop reasons', () => {
 
   it('the client counts every event drop by reason, and the series reach /metrics', async () => {
     const fake = new FakeNet();
-    const ct = new CtNetlink({ native: fake.api() });
+    const ct = new CtNetlink({ clock: new VirtualClock(), native: fake.api() });
     ct.subscribe({ onRecord: () => assert.fail('no event decodes'), onOverrun: () => undefined });
     const evFd = 11;
     assert.deepEqual(Object.values(ct.stats.drops), CONNTRACK_DROP_REASONS.map(() => 0), 'every series exists at 0');
@@ -72,7 +73,7 @@ describe('ctnetlink drop reasons', () => {
       entries: 0, messagesSent: 0, messagesReceived: 0, messagesLost: 0, messagesResent: 0,
       lastFullResyncAtMs: null, lastCommitDurationMs: null, kernelDrops: ct.stats.drops,
     };
-    const text = await createVipdMetrics({ buildInfo: { version: '0', node: 'n' }, instances: () => [], sync: () => view, processMetrics: false }).metricsText();
+    const text = await createVipdMetrics({ nowMs: () => 1_700_000_000_000, buildInfo: { version: '0', node: 'n' }, instances: () => [], sync: () => view, processMetrics: false }).metricsText();
     CONNTRACK_DROP_REASONS.forEach((reason, i) => assert.match(text, new RegExp(`^vipd_ctnetlink_drops_total\\{reason="${reason}"\\} ${i + 1}$`, 'm')));
     ct.close();
   });
@@ -80,7 +81,7 @@ describe('ctnetlink drop reasons', () => {
   it('a dump reply that does not decode is counted, not returned', async () => {
     const fake = new FakeNet();
     const reqFd = 10;
-    const ct = new CtNetlink({ native: fake.api() });
+    const ct = new CtNetlink({ clock: new VirtualClock(), native: fake.api() });
     fake.onSend = (fd, buf) => {
       if (fd !== reqFd) return;
       const seq = parseNlmsgs(buf)[0]!.seq;

@@ -6,10 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetchStatus, fetchStatusText, StatusFetchError, DEFAULT_STATUS_URL } from '../../../src/control/client.js';
 import { statusCommand } from '../../../src/control/status.js';
+import { VirtualClock } from '../../../src/clock/virtualClock.js';
 import { createVipdMetrics } from '../../../src/metrics/registry.js';
 import { startMetricsServer, type MetricsServer } from '../../../src/metrics/http.js';
 import { startControlSocket } from '../../../src/control/socketServer.js';
 
+/** Bounds requests; advanced only by the timeout test (a bound that never fires does not wait for anything). */
+const clock = new VirtualClock();
 const metrics = createVipdMetrics({
   processMetrics: false,
   buildInfo: { version: '0.1.0', node: 'd1' },
@@ -65,8 +68,8 @@ describe('control/client', () => {
 
   it('reads the status document from a base URL or the /status URL', async () => {
     const base = `http://127.0.0.1:${server.address.port}`;
-    const a = await fetchStatus({ url: base });
-    const b = await fetchStatus({ url: `${base}/status` });
+    const a = await fetchStatus({ url: base }, { clock });
+    const b = await fetchStatus({ url: `${base}/status` }, { clock });
     assert.equal(a.instances[0]?.name, 'VI_1');
     assert.deepEqual(a, b);
   });
@@ -74,7 +77,7 @@ describe('control/client', () => {
   it('says clearly that no vipd runs when the connection is refused', async () => {
     const port = await freePort();
     await rejectsWith(
-      fetchStatus({ url: `http://127.0.0.1:${port}` }),
+      fetchStatus({ url: `http://127.0.0.1:${port}` }, { clock }),
       'VIPD_ERR_STATUS_NOT_RUNNING',
       new RegExp(`^no vipd running at http://127\\.0\\.0\\.1:${port} \\(connection refused\\)$`),
     );
@@ -82,7 +85,7 @@ describe('control/client', () => {
 
   it('says clearly that no vipd runs when the control socket does not exist', async () => {
     await rejectsWith(
-      fetchStatus({ socketPath: '/nonexistent/vipd.sock' }),
+      fetchStatus({ socketPath: '/nonexistent/vipd.sock' }, { clock }),
       'VIPD_ERR_STATUS_NOT_RUNNING',
       /^no vipd running at unix:\/nonexistent\/vipd\.sock \(no such socket\)$/,
     );
@@ -93,7 +96,7 @@ describe('control/client', () => {
     const socketPath = join(dir, 'vipd.sock');
     const ctl = await startControlSocket({ socketPath, metrics, health: () => ({ alive: true }) });
     try {
-      const doc = await fetchStatus({ socketPath });
+      const doc = await fetchStatus({ socketPath }, { clock });
       assert.equal(doc.node, 'd1');
     } finally {
       await ctl.close();
@@ -107,7 +110,11 @@ describe('control/client', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
     const port = (silent.address() as { port: number }).port;
     try {
-      await rejectsWith(fetchStatusText({ url: `http://127.0.0.1:${port}` }, 200), 'VIPD_ERR_STATUS_TIMEOUT', /did not answer within 0\.2 s/);
+      const vclock = new VirtualClock();
+      const answer = fetchStatusText({ url: `http://127.0.0.1:${port}` }, { clock: vclock, timeoutMs: 200 });
+      const refused = rejectsWith(answer, 'VIPD_ERR_STATUS_TIMEOUT', /did not answer within 0\.2 s/);
+      await vclock.advanceAsync(200);
+      await refused;
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => silent.close(() => r()));
@@ -124,21 +131,21 @@ describe('control/client', () => {
       }
     });
     try {
-      await rejectsWith(fetchStatus({ url: `http://127.0.0.1:${port}` }), 'VIPD_ERR_STATUS_HTTP', /answered HTTP 503: reload in progress$/);
-      await rejectsWith(fetchStatus({ url: `http://127.0.0.1:${port}/other` }), 'VIPD_ERR_STATUS_BAD_RESPONSE', /did not return JSON/);
+      await rejectsWith(fetchStatus({ url: `http://127.0.0.1:${port}` }, { clock }), 'VIPD_ERR_STATUS_HTTP', /answered HTTP 503: reload in progress$/);
+      await rejectsWith(fetchStatus({ url: `http://127.0.0.1:${port}/other` }, { clock }), 'VIPD_ERR_STATUS_BAD_RESPONSE', /did not return JSON/);
     } finally {
       await new Promise<void>((r) => other.close(() => r()));
     }
   });
 
   it('rejects non-http URLs', async () => {
-    await rejectsWith(fetchStatus({ url: 'https://127.0.0.1:9651' }), 'VIPD_ERR_STATUS_BAD_URL', /http only/);
-    await rejectsWith(fetchStatus({ url: 'not a url' }), 'VIPD_ERR_STATUS_BAD_URL', /invalid status URL/);
+    await rejectsWith(fetchStatus({ url: 'https://127.0.0.1:9651' }, { clock }), 'VIPD_ERR_STATUS_BAD_URL', /http only/);
+    await rejectsWith(fetchStatus({ url: 'not a url' }, { clock }), 'VIPD_ERR_STATUS_BAD_URL', /invalid status URL/);
   });
 
   describe('statusCommand', () => {
     it('prints the table and exits 0', async () => {
-      const r = await statusCommand({ target: { url: `http://127.0.0.1:${server.address.port}` }, nowMs: 1_800_000_000_000 });
+      const r = await statusCommand({ clock, target: { url: `http://127.0.0.1:${server.address.port}` }, nowMs: 1_800_000_000_000 });
       assert.equal(r.exitCode, 0);
       assert.match(r.stdout, /^vipd 0\.1\.0 on d1: 1 instance\n/);
       assert.match(r.stdout, /VI_1 +eth0 +51 +MASTER .* BACKUP->MASTER \(master_down_timer\) +5s ago\n/);
@@ -147,14 +154,14 @@ describe('control/client', () => {
 
     it('--json passes the daemon\'s document through unchanged', async () => {
       const url = `http://127.0.0.1:${server.address.port}`;
-      const r = await statusCommand({ target: { url }, json: true });
+      const r = await statusCommand({ clock, target: { url }, json: true });
       assert.equal(r.exitCode, 0);
-      assert.equal(r.stdout, await fetchStatusText({ url }));
+      assert.equal(r.stdout, await fetchStatusText({ url }, { clock }));
     });
 
     it('exits 1 with one line on stderr when no daemon runs', async () => {
       const port = await freePort();
-      const r = await statusCommand({ target: { url: `http://127.0.0.1:${port}` } });
+      const r = await statusCommand({ clock, target: { url: `http://127.0.0.1:${port}` } });
       assert.equal(r.exitCode, 1);
       assert.equal(r.stdout, '');
       assert.equal(r.stderr, `vipd status: no vipd running at http://127.0.0.1:${port} (connection refused)\n`);
@@ -163,7 +170,7 @@ describe('control/client', () => {
     it('can also write keepalived-compatible files for existing exporters', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'vipd-kaf-'));
       try {
-        const r = await statusCommand({ target: { url: `http://127.0.0.1:${server.address.port}` }, keepalivedDir: dir });
+        const r = await statusCommand({ clock, target: { url: `http://127.0.0.1:${server.address.port}` }, keepalivedDir: dir });
         assert.equal(r.exitCode, 0);
         assert.match(r.stderr, /keepalived\.stats/);
         assert.match(readFileSync(join(dir, 'keepalived.stats'), 'utf8'), /^VRRP Instance: VI_1\n/);

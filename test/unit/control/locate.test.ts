@@ -11,10 +11,15 @@ import { controlSocketPath } from '../../../src/control/socketPath.js';
 import { startControlSocket, type ControlSocketServer } from '../../../src/control/socketServer.js';
 import { startMetricsServer, type MetricsServer } from '../../../src/metrics/http.js';
 import { createVipdMetrics } from '../../../src/metrics/registry.js';
+import { VirtualClock } from '../../../src/clock/virtualClock.js';
+
+// The fetch bound is armed on it and never advanced: these sockets answer at once.
+const clock = new VirtualClock();
 
 function agentMetrics(node: string) {
   return createVipdMetrics({
     processMetrics: false,
+    nowMs: () => 1_800_000_000_000,
     buildInfo: { version: '0.1.0', node },
     instances: () => [
       { name: 'VI_1', ifname: 'eth0', vrid: 51, state: 'MASTER', basePriority: 100, effectivePriority: 100, masterAddress: null, vips: [], lastTransition: null },
@@ -87,24 +92,24 @@ describe('control/locate: vipd status without flags', () => {
 
   it('reads the default socket of an agent whose HTTP listener is elsewhere or off', async () => {
     await agent(controlSocketPath({}, base), 'd1');
-    const r = await statusCommand({ search: search({}, await freeUrl()), json: true });
+    const r = await statusCommand({ clock, search: search({}, await freeUrl()), json: true });
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(nodeOf(r.stdout), 'd1');
-    const table = await statusCommand({ search: search({}, await freeUrl()) });
+    const table = await statusCommand({ clock, search: search({}, await freeUrl()) });
     assert.match(table.stdout, /^vipd 0\.1\.0 on d1: 1 instance/);
   });
 
   it('reads the socket of the namespace it runs in, and the fallback folder', async () => {
     await agent(controlSocketPath({ netns: 'blue' }, base), 'in-blue');
     await agent(controlSocketPath({ netns: 'red' }, fallback), 'in-red');
-    assert.equal(nodeOf((await statusCommand({ search: search({}, await freeUrl(), 'blue'), json: true })).stdout), 'in-blue');
-    assert.equal(nodeOf((await statusCommand({ search: search({}, await freeUrl(), 'red'), json: true })).stdout), 'in-red');
+    assert.equal(nodeOf((await statusCommand({ clock, search: search({}, await freeUrl(), 'blue'), json: true })).stdout), 'in-blue');
+    assert.equal(nodeOf((await statusCommand({ clock, search: search({}, await freeUrl(), 'red'), json: true })).stdout), 'in-red');
   });
 
   it('finds the one agent running anywhere under the run folders (an agent in a netns, status on the host)', async () => {
     await agent(controlSocketPath({ netns: 'blue', configId: 'lb1' }, base), 'only');
     await deadSocket(join(base, 'vipd.sock')); // a killed agent's leftover is no agent
-    const r = await statusCommand({ search: search({}, await freeUrl()), json: true });
+    const r = await statusCommand({ clock, search: search({}, await freeUrl()), json: true });
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(nodeOf(r.stdout), 'only');
   });
@@ -112,38 +117,38 @@ describe('control/locate: vipd status without flags', () => {
   it('inside a namespace, never shows another namespace\'s agent', async () => {
     await agent(controlSocketPath({ netns: 'red' }, base), 'in-red');
     const url = await freeUrl();
-    const r = await statusCommand({ search: search({}, url, 'blue') });
+    const r = await statusCommand({ clock, search: search({}, url, 'blue') });
     assert.equal(r.exitCode, 1);
     assert.match(r.stderr, /no vipd running at http/);
     const withId = await agent(controlSocketPath({ netns: 'blue', configId: 'lb1' }, base), 'blue-lb1');
     assert.ok(withId);
-    assert.equal(nodeOf((await statusCommand({ search: search({}, url, 'blue'), json: true })).stdout), 'blue-lb1');
+    assert.equal(nodeOf((await statusCommand({ clock, search: search({}, url, 'blue'), json: true })).stdout), 'blue-lb1');
   });
 
   it('names several agents and the flags that choose one, instead of guessing', async () => {
     await agent(controlSocketPath({ configId: 'lb1' }, base), 'a');
     await agent(controlSocketPath({ netns: 'blue' }, base), 'b');
     assert.deepEqual(await liveControlSockets([base]), [controlSocketPath({ netns: 'blue' }, base), controlSocketPath({ configId: 'lb1' }, base)]);
-    const r = await statusCommand({ search: search({}, await http('via-http')) });
+    const r = await statusCommand({ clock, search: search({}, await http('via-http')) });
     assert.equal(r.exitCode, 1);
     assert.match(r.stderr, /several vipd agents run here; name one with --netns\/--config-id or --socket: /);
     assert.match(r.stderr, /blue\/vipd\.sock \(--netns blue\)/);
     assert.match(r.stderr, /vipd_lb1\.sock \(--config-id lb1\)/);
-    const chosen = await statusCommand({ search: search({ configId: 'lb1' }, 'unused'), json: true });
+    const chosen = await statusCommand({ clock, search: search({ configId: 'lb1' }, 'unused'), json: true });
     assert.equal(nodeOf(chosen.stdout), 'a');
   });
 
   it('falls back to HTTP when no socket answers (a dead one included)', async () => {
     mkdirSync(base);
     await deadSocket(join(base, 'vipd.sock'));
-    const r = await statusCommand({ search: search({}, await http('via-http')), json: true });
+    const r = await statusCommand({ clock, search: search({}, await http('via-http')), json: true });
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(nodeOf(r.stdout), 'via-http');
   });
 
   it('says where it looked when nothing answers', async () => {
     const url = await freeUrl();
-    const r = await statusCommand({ search: search({}, url) });
+    const r = await statusCommand({ clock, search: search({}, url) });
     assert.equal(r.exitCode, 1);
     assert.equal(
       r.stderr,
@@ -152,7 +157,7 @@ describe('control/locate: vipd status without flags', () => {
   });
 
   it('with --config-id, does not read another agent over HTTP', async () => {
-    const r = await statusCommand({ search: search({ configId: 'lb9' }, await http('someone-else')) });
+    const r = await statusCommand({ clock, search: search({ configId: 'lb9' }, await http('someone-else')) });
     assert.equal(r.exitCode, 1);
     assert.match(r.stderr, /^vipd status: no vipd with --config-id lb9: no agent answers on the control socket .*vipd_lb9\.sock/);
   });
@@ -160,7 +165,7 @@ describe('control/locate: vipd status without flags', () => {
   it('reports an agent that is still starting instead of looking further', async () => {
     const s = await startControlSocket({ socketPath: controlSocketPath({}, base) });
     open.push(s);
-    const r = await statusCommand({ search: search({}, await http('via-http')) });
+    const r = await statusCommand({ clock, search: search({}, await http('via-http')) });
     assert.equal(r.exitCode, 1);
     assert.match(r.stderr, /answered HTTP 503: vipd is starting/);
   });

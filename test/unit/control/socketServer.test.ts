@@ -11,6 +11,7 @@ import { createVipdMetrics } from '../../../src/metrics/registry.js';
 
 const metrics = createVipdMetrics({
   processMetrics: false,
+  nowMs: () => 1_800_000_000_000,
   buildInfo: { version: '0.1.0', node: 'd1' },
   instances: () => [
     { name: 'VI_1', ifname: 'eth0', vrid: 51, state: 'BACKUP', basePriority: 100, effectivePriority: 100, masterAddress: null, vips: [], lastTransition: null },

@@ -1,7 +1,7 @@
 // VIPs deleted behind the daemon's back (RTM_DELADDR from someone else) while MASTER are put back and announced;
 // no_track VIPs are left alone; the daemon's own removals (reload, leaving MASTER) are never undone.
 import assert from 'node:assert/strict';
-import { Cluster, conf, instanceText, sleep, waitFor, state, useCluster } from './harness.js';
+import { Cluster, conf, instanceText, state, useCluster } from './harness.js';
 
 const ADVERT_MS = 50;
 
@@ -15,18 +15,18 @@ describe('daemon (in-memory OS): VIPs removed behind our back', function () {
 
   it('a MASTER puts a deleted VIP back and announces it; a no_track VIP is left alone', async () => {
     const d1 = await cluster.start('d1', 1, instanceText({ priority: 100, vips: ['10.1.0.100/24', '10.1.0.101/24 no_track'] }));
-    await waitFor('d1 MASTER with both VIPs', () => state(d1) === 'MASTER' && d1.os.vips().length === 2);
+    await cluster.waitFor('d1 MASTER with both VIPs', () => state(d1) === 'MASTER' && d1.os.vips().length === 2);
     const seg = cluster.segment;
     const mark = seg.trace.length;
 
     d1.os.deleteAddressBehindBack('eth0', '10.1.0.100/24');
-    await waitFor('the VIP is back', () => d1.os.vips().includes('10.1.0.100/24'));
-    await waitFor('and announced', () => seg.of('frame', 'd1').some((f) => f.seq >= mark && f.target === '10.1.0.100'));
+    await cluster.waitFor('the VIP is back', () => d1.os.vips().includes('10.1.0.100/24'));
+    await cluster.waitFor('and announced', () => seg.of('frame', 'd1').some((f) => f.seq >= mark && f.target === '10.1.0.100'));
     assert.match(d1.log.map((l) => l.message).join('\n'), /VIP 10\.1\.0\.100 was removed by someone else while MASTER; adding it back/);
 
     const mark2 = seg.trace.length;
     d1.os.deleteAddressBehindBack('eth0', '10.1.0.101/24');
-    await sleep(4 * ADVERT_MS);
+    await cluster.sleep(4 * ADVERT_MS);
     assert.ok(!d1.os.vips().includes('10.1.0.101/24'), 'no_track: left alone (keepalived)');
     assert.equal(seg.of('addAddress', 'd1').filter((r) => r.seq >= mark2).length, 0);
     assert.equal(state(d1), 'MASTER');
@@ -34,21 +34,21 @@ describe('daemon (in-memory OS): VIPs removed behind our back', function () {
 
   it("the daemon's own removals stay removed: a VIP dropped by reload, the VIPs of a master that steps down", async () => {
     const d1 = await cluster.start('d1', 1, instanceText({ priority: 100, vips: ['10.1.0.100/24', '10.1.0.101/24'] }));
-    await waitFor('d1 MASTER with both VIPs', () => state(d1) === 'MASTER' && d1.os.vips().length === 2);
+    await cluster.waitFor('d1 MASTER with both VIPs', () => state(d1) === 'MASTER' && d1.os.vips().length === 2);
     const seg = cluster.segment;
     const mark = seg.trace.length;
 
     const plan = await d1.daemon.reload(conf(instanceText({ priority: 100, vips: ['10.1.0.100/24'] })));
     assert.deepEqual(plan.reconfigure, ['VI_1']);
-    await waitFor('the dropped VIP is gone', () => !d1.os.vips().includes('10.1.0.101/24'));
-    await sleep(4 * ADVERT_MS);
+    await cluster.waitFor('the dropped VIP is gone', () => !d1.os.vips().includes('10.1.0.101/24'));
+    await cluster.sleep(4 * ADVERT_MS);
     assert.deepEqual(d1.os.vips(), ['10.1.0.100/24']);
     assert.equal(seg.of('addAddress', 'd1').filter((r) => r.seq >= mark).length, 0, 'nothing re-added');
     assert.equal(state(d1), 'MASTER');
 
     const d2 = await cluster.start('d2', 2, instanceText({ priority: 200, vips: ['10.1.0.100/24'] }));
-    await waitFor('d2 preempts', () => state(d2) === 'MASTER' && state(d1) === 'BACKUP');
-    await sleep(4 * ADVERT_MS);
+    await cluster.waitFor('d2 preempts', () => state(d2) === 'MASTER' && state(d1) === 'BACKUP');
+    await cluster.sleep(4 * ADVERT_MS);
     assert.deepEqual(d1.os.vips(), [], 'the old master does not take its VIP back');
   });
 });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { decodeIpv4Advert } from '../../../src/vrrp/codec.js';
 import { pcapDatagrams } from '../vrrp/hex.js';
-import { Cluster, metricValue, waitFor, type Node } from './harness.js';
+import { Cluster, metricValue, type Node } from './harness.js';
 
 const CONFIG_AH = `
 vrrp_instance VI_1 {
@@ -35,7 +35,7 @@ describe('daemon (in-memory OS): auth_type AH', function () {
   beforeEach(async () => {
     cluster = new Cluster();
     d1 = await cluster.start('d1', 1, CONFIG_AH);
-    await waitFor('d1 BACKUP', () => d1.daemon.states().VI_1 === 'BACKUP');
+    await cluster.waitFor('d1 BACKUP', () => d1.daemon.states().VI_1 === 'BACKUP');
   });
   afterEach(async () => {
     await cluster.stopAll();
@@ -67,7 +67,7 @@ describe('daemon (in-memory OS): auth_type AH', function () {
 
   it('takes over after keepalived\'s priority-0 advert and continues its sequence (5) in protocol-51 adverts', async () => {
     for (const f of KEEPALIVED) d1.os.inject('eth0', f);
-    await waitFor('d1 MASTER', () => d1.daemon.states().VI_1 === 'MASTER');
+    await cluster.waitFor('d1 MASTER', () => d1.daemon.states().VI_1 === 'MASTER');
     const sent = cluster.segment.of('vrrp', 'd1');
     assert.ok(sent.length > 0);
     const first = decodeIpv4Advert(sent[0]!.packet);

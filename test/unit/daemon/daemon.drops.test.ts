@@ -2,7 +2,7 @@
 // in the daemon's metrics, and never throws out of the receive callback. Packets are hand-assembled here
 // (not produced by the encoder under test); one well-formed control packet proves the builder is right.
 import assert from 'node:assert/strict';
-import { Cluster, metricValue, waitFor, type Node } from './harness.js';
+import { Cluster, metricValue, type Node } from './harness.js';
 
 const CONFIG_V2 = `
 vrrp_instance VI_1 {
@@ -79,7 +79,7 @@ describe('daemon (in-memory OS): malformed packets', function () {
     cluster = new Cluster();
     d1 = await cluster.start('d1', 1, CONFIG_V2);
     // v2 at 1 s: BACKUP for the Master_Down_Interval (~3.6 s), long enough to feed it packets.
-    await waitFor('d1 BACKUP', () => d1.daemon.states().VI_1 === 'BACKUP');
+    await cluster.waitFor('d1 BACKUP', () => d1.daemon.states().VI_1 === 'BACKUP');
   });
 
   afterEach(async () => {

@@ -2,7 +2,7 @@
 // is down before start, a handover with nobody to hand over to, and plugins seeing transitions.
 import assert from 'node:assert/strict';
 import type { DaemonPlugin, TransitionEvent } from '../../../src/daemon/plugin.js';
-import { Cluster, conf, instanceText, sleep, waitFor, type Node, state, useCluster } from './harness.js';
+import { Cluster, conf, instanceText, type Node, state, useCluster } from './harness.js';
 
 const ADVERT_MS = 50;
 
@@ -28,11 +28,11 @@ describe('daemon (in-memory OS): start-up, refusals, shutdown', function () {
 
   it('refuses a reload that cannot run here and keeps the running instance untouched', async () => {
     const d1 = await cluster.start('d1', 1, instanceText({ priority: 100 }));
-    await waitFor('d1 MASTER', () => state(d1) === 'MASTER' && d1.os.vips().length === 1);
+    await cluster.waitFor('d1 MASTER', () => state(d1) === 'MASTER' && d1.os.vips().length === 1);
     const mark = cluster.segment.trace.length;
     const bad = instanceText({ priority: 120, vips: ['10.1.0.100/24', '10.1.0.101/24'] }) + instanceText({ name: 'VI_2', vrid: 52, priority: 100, iface: 'eth9' });
     await assert.rejects(d1.daemon.reload(conf(bad)), /\(VI_2\) interface eth9 does not exist/);
-    await sleep(3 * ADVERT_MS);
+    await cluster.sleep(3 * ADVERT_MS);
     assert.equal(state(d1), 'MASTER');
     assert.deepEqual(Object.keys(d1.daemon.states()), ['VI_1']);
     const since = cluster.segment.trace.filter((r) => r.seq >= mark);
@@ -46,18 +46,18 @@ describe('daemon (in-memory OS): start-up, refusals, shutdown', function () {
     const os = cluster.host('d1', 1, { links: [{ name: 'eth0', ifindex: 2, up: false, addresses: ['10.1.0.1/24'] }] });
     const d1 = cluster.node('d1', 1, instanceText({ priority: 100 }), [watcher], os);
     await d1.daemon.start();
-    await waitFor('FAULT reported', () => transitions.length >= 1);
+    await cluster.waitFor('FAULT reported', () => transitions.length >= 1);
     assert.equal(state(d1), 'FAULT');
     assert.deepEqual(
       transitions.map((t) => `${t.from}>${t.to}`),
       ['INIT>FAULT'],
     );
-    await sleep(5 * ADVERT_MS);
+    await cluster.sleep(5 * ADVERT_MS);
     assert.equal(cluster.segment.adverts('d1').length, 0, 'no adverts from FAULT');
     assert.deepEqual(os.vips(), []);
 
     os.setLink('eth0', true);
-    await waitFor('MASTER once the link is up', () => state(d1) === 'MASTER' && os.vips().length === 1);
+    await cluster.waitFor('MASTER once the link is up', () => state(d1) === 'MASTER' && os.vips().length === 1);
     assert.deepEqual(
       transitions.map((t) => `${t.from}>${t.to}`),
       ['INIT>FAULT', 'FAULT>BACKUP', 'BACKUP>MASTER'],
@@ -66,8 +66,8 @@ describe('daemon (in-memory OS): start-up, refusals, shutdown', function () {
 
   it('stop({handover: true}) with no successor releases the VIPs after a bounded wait', async () => {
     const d1 = await cluster.start('d1', 1, instanceText({ priority: 100 }));
-    await waitFor('d1 MASTER', () => state(d1) === 'MASTER' && d1.os.vips().length === 1);
-    await d1.daemon.stop({ handover: true });
+    await cluster.waitFor('d1 MASTER', () => state(d1) === 'MASTER' && d1.os.vips().length === 1);
+    await cluster.run(d1.daemon.stop({ handover: true }));
     assert.deepEqual(d1.os.vips(), []);
     assert.match(d1.log.map((l) => l.message).join('\n'), /no new master within \d+ ms, releasing VIPs/);
     assert.ok(cluster.segment.adverts('d1').some((r) => r.advert.priority === 0));
@@ -82,7 +82,7 @@ describe('daemon (in-memory OS): start-up, refusals, shutdown', function () {
     };
     node = cluster.node('d1', 1, instanceText({ priority: 100 }), [watcher]);
     await node.daemon.start();
-    await waitFor('MASTER reported', () => seen.some((s) => s.to === 'MASTER'));
+    await cluster.waitFor('MASTER reported', () => seen.some((s) => s.to === 'MASTER'));
     const master = seen.find((s) => s.to === 'MASTER')!;
     assert.equal(master.vips, 1, 'VIPs installed before onTransition(MASTER)');
     assert.equal(master.frames, 3, 'GARP burst sent before onTransition(MASTER)');

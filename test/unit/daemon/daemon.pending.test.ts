@@ -2,7 +2,7 @@
 // priority-0 advert of a master that faults or stops meanwhile (RFC 5798 §6.4.3) goes out at once.
 import assert from 'node:assert/strict';
 import type { DaemonPlugin } from '../../../src/daemon/plugin.js';
-import { Cluster, instanceText, waitFor, type Node, state } from './harness.js';
+import { Cluster, instanceText, type Node, state } from './harness.js';
 
 
 describe('daemon (in-memory OS): releasing MASTER while a takeover commit is pending', function () {
@@ -34,8 +34,8 @@ describe('daemon (in-memory OS): releasing MASTER while a takeover commit is pen
     const d1 = cluster.node('d1', 1, instanceText({ priority: 200 }), [slowCommit]);
     const d2 = cluster.node('d2', 2, instanceText({ priority: 100 }));
     await Promise.all([d1.daemon.start(), d2.daemon.start()]);
-    await waitFor('d1 MASTER, commit pending', () => state(d1) === 'MASTER' && commits === 1);
-    await waitFor('d2 BACKUP, hearing d1', () => state(d2) === 'BACKUP' && (d2.daemon.metrics.counters().VI_1?.advert_rcvd ?? 0) > 0);
+    await cluster.waitFor('d1 MASTER, commit pending', () => state(d1) === 'MASTER' && commits === 1);
+    await cluster.waitFor('d2 BACKUP, hearing d1', () => state(d2) === 'BACKUP' && (d2.daemon.metrics.counters().VI_1?.advert_rcvd ?? 0) > 0);
     return { d1, d2 };
   }
 
@@ -43,12 +43,12 @@ describe('daemon (in-memory OS): releasing MASTER while a takeover commit is pen
     const { d1, d2 } = await pendingMaster();
     const mark = cluster.segment.trace.length;
     d1.os.setLink('eth0', false);
-    await waitFor('priority 0 on the wire', () => cluster.segment.adverts('d1').some((r) => r.seq >= mark && r.advert.priority === 0));
+    await cluster.waitFor('priority 0 on the wire', () => cluster.segment.adverts('d1').some((r) => r.seq >= mark && r.advert.priority === 0));
     assert.equal(state(d1), 'FAULT');
-    await waitFor('d2 MASTER', () => state(d2) === 'MASTER');
+    await cluster.waitFor('d2 MASTER', () => state(d2) === 'MASTER');
     assert.equal(d2.daemon.views()[0]!.lastTransition?.reason, 'master-released', 'took over on the priority-0 advert, not on Master_Down');
     release();
-    await waitFor('d1 never adds the VIP', () => cluster.segment.of('removeAddress', 'd1').some((r) => r.seq >= mark));
+    await cluster.waitFor('d1 never adds the VIP', () => cluster.segment.of('removeAddress', 'd1').some((r) => r.seq >= mark));
     assert.equal(cluster.segment.of('addAddress', 'd1').length, 0);
     assert.equal(cluster.segment.of('frame', 'd1').length, 0);
   });
@@ -57,8 +57,8 @@ describe('daemon (in-memory OS): releasing MASTER while a takeover commit is pen
     const { d1, d2 } = await pendingMaster();
     const mark = cluster.segment.trace.length;
     const stopping = d1.daemon.stop({ handover: false });
-    await waitFor('priority 0 on the wire', () => cluster.segment.adverts('d1').some((r) => r.seq >= mark && r.advert.priority === 0));
-    await waitFor('d2 MASTER', () => state(d2) === 'MASTER');
+    await cluster.waitFor('priority 0 on the wire', () => cluster.segment.adverts('d1').some((r) => r.seq >= mark && r.advert.priority === 0));
+    await cluster.waitFor('d2 MASTER', () => state(d2) === 'MASTER');
     release();
     await stopping;
     assert.equal(cluster.segment.of('addAddress', 'd1').length, 0, 'the stale takeover added nothing');

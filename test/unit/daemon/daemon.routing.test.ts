@@ -2,7 +2,7 @@
 // removed before them, rules after routes and before them on the way out — vrrp.c); static_routes/static_rules
 // are there from start to stop, whatever the instances do, and a reload changes only what changed.
 import assert from 'node:assert/strict';
-import { Cluster, conf, instanceText, state, useCluster, waitFor } from './harness.js';
+import { Cluster, conf, instanceText, state, useCluster } from './harness.js';
 
 const ROUTING = `
   virtual_routes {
@@ -34,7 +34,7 @@ describe('daemon (in-memory OS): routes and rules', function () {
   it('virtual routes and rules appear on the MASTER after its VIPs and leave before them on failover', async () => {
     const d1 = await cluster.start('d1', 1, instanceText({ priority: 200, extra: ROUTING }));
     const d2 = await cluster.start('d2', 2, instanceText({ priority: 100, extra: ROUTING }));
-    await waitFor('d1 MASTER with its routes and rule', () => state(d1) === 'MASTER' && d1.os.installedRules().length === 1);
+    await cluster.waitFor('d1 MASTER with its routes and rule', () => state(d1) === 'MASTER' && d1.os.installedRules().length === 1);
     assert.deepEqual(d1.os.installedRoutes().map((r) => `${r.type} ${r.destination}/${r.prefixLen} ${r.gateway ?? '-'} ${r.ifindex ?? '-'}`), [
       'unicast 10.9.0.0/16 10.1.0.254 2',
       'blackhole 10.8.0.0/16 - -',
@@ -47,7 +47,7 @@ describe('daemon (in-memory OS): routes and rules', function () {
 
     const mark = seg.trace.length;
     await d1.daemon.stop();
-    await waitFor('d2 MASTER with the routes and rule', () => state(d2) === 'MASTER' && d2.os.installedRules().length === 1);
+    await cluster.waitFor('d2 MASTER with the routes and rule', () => state(d2) === 'MASTER' && d2.os.installedRules().length === 1);
     assert.equal(d2.os.installedRoutes().length, 2);
     assert.deepEqual([d1.os.installedRoutes(), d1.os.installedRules(), d1.os.vips()], [[], [], []]);
     const down = seg.trace.filter((r) => r.seq >= mark && r.host === 'd1' && ['removeAddress', 'removeRoute', 'removeRule'].includes(r.kind));
@@ -64,7 +64,7 @@ describe('daemon (in-memory OS): routes and rules', function () {
     assert.deepEqual(statics.map((r) => r.kind), ['addRoute', 'addRoute', 'addRule']);
     assert.ok(first === undefined || statics.every((r) => r.seq < first.seq), 'before the first advert');
     const d1 = await cluster.start('d1', 1, instanceText({ priority: 200 }));
-    await waitFor('d2 BACKUP under d1', () => state(d1) === 'MASTER' && state(d2) === 'BACKUP');
+    await cluster.waitFor('d2 BACKUP under d1', () => state(d1) === 'MASTER' && state(d2) === 'BACKUP');
     assert.equal(d2.os.installedRoutes().length, 2);
     assert.deepEqual(d2.os.installedRules().map((r) => [r.fwmark, r.table, r.priority]), [[7, 1000, 200]]);
 
@@ -85,11 +85,11 @@ describe('daemon (in-memory OS): routes and rules', function () {
     assert.equal(untracked!.destination, '10.5.0.0');
     os.deleteRoutingBehindBack({ route: gw! });
     os.deleteRoutingBehindBack({ rule: os.installedRules()[0]! });
-    await waitFor('route and rule restored', () => os.installedRoutes().length === 3 && os.installedRules().length === 1);
+    await cluster.waitFor('route and rule restored', () => os.installedRoutes().length === 3 && os.installedRules().length === 1);
     assert.match(d1.log.map((l) => l.message).join('\n'), /restoring deleted static route '10\.7\.0\.0\/16 via 10\.1\.0\.254 dev eth0' \(\/etc\/vipd\/test\.conf:3\)/);
     os.deleteRoutingBehindBack({ route: untracked! });
     os.deleteRoutingBehindBack({ route: unreachable! });
-    await waitFor('the tracked one is back', () => os.installedRoutes().some((r) => r.destination === '10.6.0.0'));
+    await cluster.waitFor('the tracked one is back', () => os.installedRoutes().some((r) => r.destination === '10.6.0.0'));
     assert.ok(!os.installedRoutes().some((r) => r.destination === '10.5.0.0'), 'no_track: left deleted (keepalived)');
     await d1.daemon.stop();
     assert.deepEqual([os.installedRoutes(), os.installedRules()], [[], []]);

@@ -1,7 +1,7 @@
 // A sync group across two interfaces (front and back LAN), run by the daemon's group unit driver: a fault on one
 // member's link takes the whole group to FAULT on that node, and the peer takes over both virtual routers.
 import assert from 'node:assert/strict';
-import { Cluster, instanceText, waitFor, type Node, state, useCluster } from './harness.js';
+import { Cluster, instanceText, type Node, state, useCluster } from './harness.js';
 
 
 const group = (prio: number) =>
@@ -32,14 +32,14 @@ describe('daemon (in-memory OS): sync group', function () {
     const d2 = director('d2', 2, 100);
     await Promise.all([d1.daemon.start(), d2.daemon.start()]);
     const both = (n: Node, s: string) => state(n, 'VI_1') === s && state(n, 'VI_2') === s;
-    await waitFor('d1 MASTER for the group', () => both(d1, 'MASTER') && both(d2, 'BACKUP') && d1.os.vips().length === 2);
+    await cluster.waitFor('d1 MASTER for the group', () => both(d1, 'MASTER') && both(d2, 'BACKUP') && d1.os.vips().length === 2);
     assert.deepEqual(d1.os.vips('eth0'), ['10.1.0.100/24']);
     assert.deepEqual(d1.os.vips('eth1'), ['10.2.0.254/24']);
     const seg = cluster.segment;
     const mark = seg.trace.length;
 
     d1.os.setLink('eth1', false);
-    await waitFor('d2 MASTER for the group', () => both(d2, 'MASTER') && d2.os.vips().length === 2);
+    await cluster.waitFor('d2 MASTER for the group', () => both(d2, 'MASTER') && d2.os.vips().length === 2);
     assert.ok(both(d1, 'FAULT'), `d1: ${JSON.stringify(d1.daemon.states())}`);
     assert.deepEqual(d1.os.vips(), [], 'd1 released the VIPs of both members');
     for (const vrid of [51, 52]) {
@@ -47,7 +47,7 @@ describe('daemon (in-memory OS): sync group', function () {
     }
 
     d1.os.setLink('eth1', true);
-    await waitFor('d1 MASTER for the group again', () => both(d1, 'MASTER') && both(d2, 'BACKUP') && d2.os.vips().length === 0);
+    await cluster.waitFor('d1 MASTER for the group again', () => both(d1, 'MASTER') && both(d2, 'BACKUP') && d2.os.vips().length === 0);
     assert.equal(d1.os.vips().length, 2);
   });
 
@@ -56,15 +56,15 @@ describe('daemon (in-memory OS): sync group', function () {
     const d2 = director('d2', 2, 100);
     await Promise.all([d1.daemon.start(), d2.daemon.start()]);
     const both = (n: Node, s: string) => state(n, 'VI_1') === s && state(n, 'VI_2') === s;
-    await waitFor('d1 MASTER for the group', () => both(d1, 'MASTER') && both(d2, 'BACKUP'));
+    await cluster.waitFor('d1 MASTER for the group', () => both(d1, 'MASTER') && both(d2, 'BACKUP'));
     d1.os.recreateLink('eth0', 12);
-    await waitFor('d1 MASTER for the group again, on the new eth0', () => both(d1, 'MASTER') && both(d2, 'BACKUP') && d1.os.vips().length === 2);
+    await cluster.waitFor('d1 MASTER for the group again, on the new eth0', () => both(d1, 'MASTER') && both(d2, 'BACKUP') && d1.os.vips().length === 2);
     const log = d1.log.map((l) => l.message).join('\n');
     assert.match(log, /\(VI_1\) interface eth0 re-created \(ifindex 2 → 12\)/);
     assert.match(log, /\(VI_2\) restarted with its sync group/);
     // One unit: a fault on the member that was not re-created still takes the whole group down.
     d1.os.setLink('eth1', false);
-    await waitFor('d1 FAULT for the whole group', () => both(d1, 'FAULT') && both(d2, 'MASTER'));
+    await cluster.waitFor('d1 FAULT for the whole group', () => both(d1, 'FAULT') && both(d2, 'MASTER'));
   });
 
   it('stopping the master group resigns every member with priority 0 and the peer takes both', async () => {
@@ -72,10 +72,10 @@ describe('daemon (in-memory OS): sync group', function () {
     const d2 = director('d2', 2, 100);
     await Promise.all([d1.daemon.start(), d2.daemon.start()]);
     const both = (n: Node, s: string) => state(n, 'VI_1') === s && state(n, 'VI_2') === s;
-    await waitFor('d1 MASTER for the group', () => both(d1, 'MASTER') && d1.os.vips().length === 2);
+    await cluster.waitFor('d1 MASTER for the group', () => both(d1, 'MASTER') && d1.os.vips().length === 2);
     const seg = cluster.segment;
     const mark = seg.trace.length;
-    await d1.daemon.stop({ handover: true });
+    await cluster.run(d1.daemon.stop({ handover: true }));
     for (const vrid of [51, 52]) {
       const zero = seg.adverts('d1', vrid).find((r) => r.seq >= mark && r.advert.priority === 0);
       assert.ok(zero, `priority 0 on VRID ${vrid}: no member was dragged to BACKUP first`);
@@ -84,6 +84,6 @@ describe('daemon (in-memory OS): sync group', function () {
       assert.ok(successor && removed && successor.seq < removed.seq, `VRID ${vrid}: handed over before the VIP went`);
     }
     assert.deepEqual(d1.os.vips(), []);
-    await waitFor('d2 MASTER for both', () => both(d2, 'MASTER') && d2.os.vips().length === 2);
+    await cluster.waitFor('d2 MASTER for both', () => both(d2, 'MASTER') && d2.os.vips().length === 2);
   });
 });

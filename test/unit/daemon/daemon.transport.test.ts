@@ -1,7 +1,7 @@
 // Socket sharing and families on the in-memory OS: unicast peers (one VRID twice on one socket, told apart by
 // source, keepalived sched.c:1072-1113) with three daemons, and IPv6 with unsolicited NAs.
 import assert from 'node:assert/strict';
-import { Cluster, instanceText, sleep, waitFor, state, useCluster } from './harness.js';
+import { Cluster, instanceText, state, useCluster } from './harness.js';
 
 
 const unicast = (peers: string[]) => `unicast_peer {\n    ${peers.join('\n    ')}\n  }`;
@@ -27,10 +27,10 @@ describe('daemon (in-memory OS): unicast and IPv6', function () {
     assert.equal(d1.os.openSockets().length, 1, 'both instances share the unicast socket');
 
     const rcvd = (name: string) => d1.daemon.metrics.counters()[name]?.advert_rcvd ?? 0;
-    await waitFor("VI_A: d1 MASTER over d2; VI_B: d3 MASTER, its adverts reaching d1's VI_B", () =>
+    await cluster.waitFor("VI_A: d1 MASTER over d2; VI_B: d3 MASTER, its adverts reaching d1's VI_B", () =>
       state(d1, 'VI_A') === 'MASTER' && state(d2, 'VI_A') === 'BACKUP' && state(d3, 'VI_B') === 'MASTER' && rcvd('VI_B') > 0,
     );
-    await sleep(5 * 50); // longer than VI_B's Master_Down_Interval: it stays BACKUP only if it keeps hearing d3
+    await cluster.sleep(5 * 50); // longer than VI_B's Master_Down_Interval: it stays BACKUP only if it keeps hearing d3
     assert.equal(state(d1, 'VI_B'), 'BACKUP');
     assert.equal(state(d1, 'VI_A'), 'MASTER');
     const c = d1.daemon.metrics.counters();
@@ -48,14 +48,14 @@ describe('daemon (in-memory OS): unicast and IPv6', function () {
     const d1 = cluster.node('d1', 1, v6(200), [], cluster.host('d1', 1, { ipv6Forwarding: { eth0: true } }));
     const d2 = await cluster.start('d2', 2, v6(100));
     await d1.daemon.start();
-    await waitFor('d1 MASTER', () => state(d1, 'VI_6') === 'MASTER' && d1.os.vips().length === 1);
-    await waitFor('d2 hears it', () => (d2.daemon.metrics.counters().VI_6?.advert_rcvd ?? 0) > 0);
+    await cluster.waitFor('d1 MASTER', () => state(d1, 'VI_6') === 'MASTER' && d1.os.vips().length === 1);
+    await cluster.waitFor('d2 hears it', () => (d2.daemon.metrics.counters().VI_6?.advert_rcvd ?? 0) > 0);
     assert.equal(state(d2, 'VI_6'), 'BACKUP');
     assert.deepEqual(d1.os.vips(), ['fd00:1::100/64']);
     assert.equal(d2.daemon.views()[0]!.masterAddress, 'fe80::1', 'RFC 5798 §5.1.2.1: link-local source');
     const seg = cluster.segment;
     assert.ok(seg.adverts('d1').every((r) => r.dst === 'ff02::12' && r.advert.family === 6));
-    await waitFor('two NAs', () => seg.of('frame', 'd1').length === 2);
+    await cluster.waitFor('two NAs', () => seg.of('frame', 'd1').length === 2);
     for (const f of seg.of('frame', 'd1')) {
       assert.equal(f.target, 'fd00:1::100');
       assert.equal(f.frame[14 + 40]!, 136, 'ICMPv6 neighbour advertisement');

@@ -1,9 +1,12 @@
 // Small helpers for daemon-level unit tests: configs through the real config reader (in-memory file), Daemons on
-// MemoryOs hosts sharing one MemorySegment, a log recorder and a polling wait. Real timers, VRRPv3 at 0.05 s.
+// MemoryOs hosts sharing one MemorySegment and one VirtualClock, a log recorder. VRRPv3 at 0.05 s on virtual
+// time: every advert, Master_Down and handover deadline fires when the test advances the cluster's clock
+// (Cluster.sleep / Cluster.waitFor), never by sleeping, so a slow machine cannot change what a test sees.
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../../src/config/index.js';
 import type { Config } from '../../../src/config/types.js';
 import { Daemon } from '../../../src/daemon/daemon.js';
+import { VirtualClock } from '../../../src/clock/virtualClock.js';
 import type { Logger, LogLevel } from '../../../src/daemon/logger.js';
 import type { DaemonPlugin } from '../../../src/daemon/plugin.js';
 import { MemoryOs, MemorySegment, type MemoryOsOptions } from './memoryOs.js';
@@ -60,7 +63,7 @@ export interface LogLine {
 export function recordingLogger(lines: LogLine[], echo = process.env.VIPD_TEST_LOG === '1', tag = ''): Logger {
   const log = (level: LogLevel, message: string): void => {
     lines.push({ level, message });
-    if (echo) console.log(`  [${tag} ${performance.now().toFixed(1)}] ${level} ${message}`);
+    if (echo) console.log(`  [${tag}] ${level} ${message}`);
   };
   return {
     log,
@@ -80,7 +83,9 @@ export interface Node {
 
 /** Hosts d1, d2, … on 10.1.0.<n>/24 (eth0, ifindex 2); all nodes of one Cluster share its segment. */
 export class Cluster {
-  readonly segment = new MemorySegment();
+  /** Every daemon of the cluster runs on it. */
+  readonly clock = new VirtualClock();
+  readonly segment = new MemorySegment(() => this.clock.now());
   private readonly nodes: Node[] = [];
 
   host(name: string, octet: number, opts: Partial<Omit<MemoryOsOptions, 'host' | 'segment'>> = {}): MemoryOs {
@@ -95,7 +100,7 @@ export class Cluster {
   /** Build (not start) a daemon on a fresh host (or on `os`, made with host()). */
   node(name: string, octet: number, configText: string, plugins: readonly DaemonPlugin[] = [], os = this.host(name, octet)): Node {
     const log: LogLine[] = [];
-    const daemon = new Daemon({ config: conf(configText), os, logger: recordingLogger(log, undefined, name), version: 'test', plugins });
+    const daemon = new Daemon({ config: conf(configText), os, logger: recordingLogger(log, undefined, name), version: 'test', plugins, clock: this.clock });
     const n = { name, os, daemon, log };
     this.nodes.push(n);
     return n;
@@ -107,22 +112,36 @@ export class Cluster {
     return n;
   }
 
-  /** Stop every daemon still running (afterEach): no timer may outlive its test. */
+  /** Stop every daemon still running (afterEach), advancing time for their handovers: no timer outlives its test. */
   async stopAll(): Promise<void> {
-    await Promise.all(this.nodes.splice(0).map((n) => (n.os.closed ? undefined : n.daemon.stop().catch(() => undefined))));
+    const stopping = Promise.all(this.nodes.splice(0).map((n) => (n.os.closed ? undefined : n.daemon.stop().catch(() => undefined))));
+    await this.run(stopping, 'every daemon stopped');
   }
-}
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+  /** Let `ms` of virtual time pass: every deadline on the way fires, in order, with I/O settling between. */
+  sleep(ms: number): Promise<void> {
+    return this.clock.advanceAsync(ms);
+  }
 
-/** Poll until `cond` holds; fails the test with `what` after `timeoutMs` (generous: no timing in pass/fail). */
-export async function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const until = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > until) assert.fail(`timed out waiting for: ${what}`);
-    await sleep(5);
+  /**
+   * Advance virtual time 1 ms at a time until `cond` holds; fails the test with `what` once `virtualMs` have
+   * passed (generous: no timing figure in pass/fail).
+   */
+  async waitFor(what: string, cond: () => boolean, virtualMs = 5000): Promise<void> {
+    const until = this.clock.now() + virtualMs;
+    while (!cond()) {
+      if (this.clock.now() >= until) assert.fail(`not within ${virtualMs} virtual ms: ${what}`);
+      await this.clock.advanceAsync(1);
+    }
+  }
+
+  /** Await `work` (a stop with handover, a reload) while virtual time moves on underneath it. */
+  async run<T>(work: Promise<T>, what = 'the work to finish', virtualMs = 60_000): Promise<T> {
+    let settled = false;
+    const watched = work.finally(() => (settled = true));
+    watched.catch(() => undefined);
+    await this.waitFor(what, () => settled, virtualMs);
+    return watched;
   }
 }
 

@@ -57,8 +57,11 @@ export class MemorySegment {
   private readonly sockets = new Set<MemoryVrrpTransport>();
   private seq = 0;
 
+  /** `now`: the virtual time each trace record is stamped with (the cluster's clock). */
+  constructor(private readonly now: () => number = () => 0) {}
+
   record(r: TraceRecord): void {
-    this.trace.push({ ...r, seq: this.seq++, atMs: performance.now() });
+    this.trace.push({ ...r, seq: this.seq++, atMs: this.now() });
   }
 
   /** Trace records of one kind (optionally one host), in order. */

@@ -11,6 +11,7 @@ const read = (rel: string): string => readFileSync(ROOT + rel, 'utf8');
 async function exportedFamilies(): Promise<Set<string>> {
   const m = createVipdMetrics({
     buildInfo: { version: '0', node: 'n' },
+    nowMs: () => 1_700_000_000_000,
     instances: () => [],
     sync: () => null,
   });

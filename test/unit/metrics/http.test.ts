@@ -36,6 +36,7 @@ describe('metrics/http', () => {
 
   const metrics = createVipdMetrics({
     processMetrics: false,
+    nowMs: () => 1_700_000_000_000,
     buildInfo: { version: '0.0.1', node: 'd1' },
     instances: () => [
       {

@@ -27,6 +27,7 @@ function make(views: () => InstanceView[], extra: Partial<VipdMetricsOptions> = 
     instances: views,
     buildInfo: { version: '9.8.7', node: 'd1' },
     processMetrics: false,
+    nowMs: () => 1_700_000_000_000,
     ...extra,
   });
 }
@@ -287,7 +288,7 @@ describe('metrics/registry', () => {
   });
 
   it('adds Node.js process metrics with the vipd_ prefix unless disabled', async () => {
-    const m = createVipdMetrics({ instances: () => [], buildInfo: { version: '1', node: 'n' } });
+    const m = createVipdMetrics({ instances: () => [], buildInfo: { version: '1', node: 'n' }, nowMs: () => 1_700_000_000_000 });
     const text = await m.metricsText();
     assert.match(text, /^vipd_process_cpu_seconds_total /m);
     assert.match(text, /^# TYPE vipd_nodejs_eventloop_lag_seconds gauge$/m);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { VirtualClock } from '../../../src/clock/virtualClock.js';
 import { NetlinkSocket } from '../../../src/net/netlink.js';
 import { parseNlmsgerr, parseNlmsgs } from '../../../src/net/netlinkMsg.js';
 import { FakeNative, sysError } from './fakeNative.js';
@@ -29,8 +30,8 @@ function msg(type: number, flags: number, seq: number, bodyHex: string): Buffer 
   return Buffer.from(hdr(16 + bodyHex.length / 2, type, flags, seq) + bodyHex + pad, 'hex');
 }
 
-function open(net: FakeNative, groups: number[] = []): NetlinkSocket {
-  return new NetlinkSocket(0, { native: net, groups, timeoutMs: 200 });
+function open(net: FakeNative, groups: number[] = [], clock = new VirtualClock()): NetlinkSocket {
+  return new NetlinkSocket(0, { native: net, groups, timeoutMs: 200, clock });
 }
 function lastSeq(net: FakeNative): number {
   return net.sent[net.sent.length - 1]!.data.readUInt32LE(8);
@@ -135,8 +136,11 @@ describe('net/netlink', () => {
 
   it('times out, reports overruns, and fails pending requests on close', async () => {
     const net = new FakeNative();
-    const s = open(net);
-    await assert.rejects(s.request({ type: 20 }), { code: 'VIPD_ERR_NETLINK_TIMEOUT' });
+    const clock = new VirtualClock();
+    const s = open(net, [], clock);
+    const unanswered = assert.rejects(s.request({ type: 20 }), { code: 'VIPD_ERR_NETLINK_TIMEOUT' });
+    clock.advance(200);
+    await unanswered;
     const errs: string[] = [];
     s.onError((e) => errs.push(e.code));
     net.deliver(FD, { data: Buffer.alloc(0), addr: Buffer.alloc(12), control: Buffer.alloc(0), flags: 0x20 });
@@ -202,7 +206,7 @@ describe('net/netlink batches, streaming dumps and overruns', () => {
       }
     }
     const net = new OverrunNative();
-    const s = new NetlinkSocket(12, { native: net, groups: [1], rcvbufBytes: 1 << 20, rcvbufMaxBytes: 4 << 20 });
+    const s = new NetlinkSocket(12, { clock: new VirtualClock(), native: net, groups: [1], rcvbufBytes: 1 << 20, rcvbufMaxBytes: 4 << 20 });
     const log: string[] = [];
     s.onEvent((m) => log.push(`event ${m.type}`));
     s.onError((e) => log.push(e.code));

@@ -2,6 +2,7 @@
 // when the socket reports an error), the per-readiness cap that keeps a flood from holding the event loop, and
 // the batched reads (recvmmsg, recvmmsgInto).
 import assert from 'node:assert/strict';
+import { VirtualClock } from '../../../src/clock/virtualClock.js';
 import { PolledReader } from '../../../src/net/socketBase.js';
 import type { RecvResult } from '../../../src/net/native.js';
 import { FakeNative, sysError } from './fakeNative.js';
@@ -20,12 +21,15 @@ class ErrNative extends FakeNative {
   }
 }
 
+/** Arms only back-offs and timeouts these tests never reach. */
+const clock = new VirtualClock();
+
 describe('net/socketBase PolledReader', () => {
   it('re-arms the poll after POLLERR, reports it, and reads the socket error and the data after it', async () => {
     const net = new ErrNative();
     const got: number[] = [];
     const errors: string[] = [];
-    const r = new PolledReader(net, FD, {
+    const r = new PolledReader(net, FD, { clock,
       maxLen: 64,
       controlLen: 0,
       onMessage: (m) => got.push(m.data[0]!),
@@ -50,7 +54,7 @@ describe('net/socketBase PolledReader', () => {
   it('does not spin on a socket that keeps failing: two errors in a row end the pass', () => {
     const net = new ErrNative();
     const errors: string[] = [];
-    const r = new PolledReader(net, FD, { maxLen: 64, controlLen: 0, onMessage: () => undefined, onError: (e) => errors.push((e as { code: string }).code) });
+    const r = new PolledReader(net, FD, { clock, maxLen: 64, controlLen: 0, onMessage: () => undefined, onError: (e) => errors.push((e as { code: string }).code) });
     r.start();
     net.steps.push(sysError('EBADF', 9, 'recvmsg'), sysError('EBADF', 9, 'recvmsg'), sysError('EBADF', 9, 'recvmsg'));
     net.pollers.get(FD)!(0);
@@ -62,7 +66,7 @@ describe('net/socketBase PolledReader', () => {
     const net = new FakeNative();
     const got: number[] = [];
     let idle = 0;
-    const r = new PolledReader(net, FD, {
+    const r = new PolledReader(net, FD, { clock,
       maxLen: 64,
       controlLen: 0,
       maxPerEvent: 3,
@@ -95,7 +99,7 @@ describe('net/socketBase PolledReader', () => {
       },
     });
     const got: number[] = [];
-    const r = new PolledReader(net, FD, { maxLen: 64, controlLen: 0, batch: 2, onMessage: (m) => got.push(m.data[0]!), onError: () => undefined });
+    const r = new PolledReader(net, FD, { clock, maxLen: 64, controlLen: 0, batch: 2, onMessage: (m) => got.push(m.data[0]!), onError: () => undefined });
     r.start();
     await tick();
     assert.deepEqual(got, [1, 2, 3, 4, 5]);
@@ -116,7 +120,7 @@ describe('net/socketBase PolledReader', () => {
       },
     });
     const got: Array<[string, number]> = [];
-    const r = new PolledReader(net, FD, {
+    const r = new PolledReader(net, FD, { clock,
       maxLen: 16,
       controlLen: 0,
       batch: 4,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { VirtualClock } from '../../../src/clock/virtualClock.js';
 import { openVrrpIpv4, openVrrpIpv6 } from '../../../src/net/vrrpSocket.js';
 import { FakeNative, sysError } from './fakeNative.js';
 
@@ -8,10 +9,13 @@ const IPPROTO_IP = 0;
 const IPPROTO_IPV6 = 41;
 const eth0Hex = Buffer.from('eth0\0').toString('hex');
 
+/** Arms only back-offs and timeouts these tests never reach. */
+const clock = new VirtualClock();
+
 describe('net/vrrpSocket (against a recording fake addon)', () => {
   it('IPv4 multicast: IPPROTO_RAW send socket + proto-112 receive socket with keepalived options', () => {
     const net = new FakeNative();
-    const t = openVrrpIpv4({ ifname: 'eth0', unicast: false, native: net });
+    const t = openVrrpIpv4({ ifname: 'eth0', unicast: false, native: net, clock });
     const sockets = net.calls.filter((c) => c.fn === 'socket').map((c) => c.args);
     assert.deepEqual(sockets, [
       [2, 3, 255],
@@ -39,7 +43,7 @@ describe('net/vrrpSocket (against a recording fake addon)', () => {
 
   it('IPv4 auth_type AH: the receive socket is a raw socket on IP protocol 51 (keepalived opens one per protocol)', () => {
     const net = new FakeNative();
-    openVrrpIpv4({ ifname: 'eth0', unicast: false, protocol: 51, native: net }).close();
+    openVrrpIpv4({ ifname: 'eth0', unicast: false, protocol: 51, native: net, clock }).close();
     const sockets = net.calls.filter((c) => c.fn === 'socket').map((c) => c.args);
     assert.deepEqual(sockets, [
       [2, 3, 255], // send: IPPROTO_RAW + IP_HDRINCL carries any protocol, 51 included
@@ -49,7 +53,7 @@ describe('net/vrrpSocket (against a recording fake addon)', () => {
 
   it('IPv4 send goes to the destination with MSG_DONTROUTE for the group only', () => {
     const net = new FakeNative();
-    const t = openVrrpIpv4({ ifname: 'eth0', unicast: true, unicastSrc: '10.1.0.1', native: net });
+    const t = openVrrpIpv4({ ifname: 'eth0', unicast: true, unicastSrc: '10.1.0.1', native: net, clock });
     const pkt = Buffer.alloc(40, 1);
     t.send(pkt, '224.0.0.18');
     t.send(pkt, '10.1.0.2');
@@ -66,7 +70,7 @@ describe('net/vrrpSocket (against a recording fake addon)', () => {
 
   it('IPv4 unicast binds to unicast_src_ip with IP_FREEBIND and joins no group', () => {
     const net = new FakeNative();
-    openVrrpIpv4({ ifname: 'eth0', unicast: true, unicastSrc: '10.1.0.1', native: net }).close();
+    openVrrpIpv4({ ifname: 'eth0', unicast: true, unicastSrc: '10.1.0.1', native: net, clock }).close();
     const recvOpts = net.optionsOf(11).map(([l, n]) => `${l}/${n}`);
     assert.ok(recvOpts.includes('0/15'), 'IP_FREEBIND');
     assert.ok(!recvOpts.includes('0/35'), 'no IP_ADD_MEMBERSHIP');
@@ -76,7 +80,7 @@ describe('net/vrrpSocket (against a recording fake addon)', () => {
 
   it('delivers the full IPv4 datagram with TTL, addresses and ifindex', () => {
     const net = new FakeNative();
-    const t = openVrrpIpv4({ ifname: 'eth0', unicast: false, native: net });
+    const t = openVrrpIpv4({ ifname: 'eth0', unicast: false, native: net, clock });
     const got: unknown[] = [];
     t.onPacket((p, m) => got.push([p.toString('hex'), m]));
     const ip = '45c00028000100000170d0880a010002e0000012';
@@ -91,7 +95,7 @@ describe('net/vrrpSocket (against a recording fake addon)', () => {
 
   it('IPv6: checksum offset 6, hop limit 255, drop-all filter on the send socket, pktinfo on send', () => {
     const net = new FakeNative();
-    const t = openVrrpIpv6({ ifname: 'eth0', unicast: false, src: 'fe80::1', native: net });
+    const t = openVrrpIpv6({ ifname: 'eth0', unicast: false, src: 'fe80::1', native: net, clock });
     assert.deepEqual(
       net.calls.filter((c) => c.fn === 'attachFilter').map((c) => [c.args[0], (c.args[1] as Buffer).toString('hex')]),
       [[10, '0600000000000000']],
@@ -126,7 +130,7 @@ describe('net/vrrpSocket (against a recording fake addon)', () => {
 
   it('IPv6 receive reports source, destination and hop limit from ancillary data', () => {
     const net = new FakeNative();
-    const t = openVrrpIpv6({ ifname: 'eth0', unicast: false, native: net });
+    const t = openVrrpIpv6({ ifname: 'eth0', unicast: false, native: net, clock });
     const got: unknown[] = [];
     t.onPacket((p, m) => got.push([p.toString('hex'), m]));
     const addr = Buffer.from('0a000000' + '00000000' + 'fe800000000000000000000000000002' + '02000000', 'hex');
@@ -142,17 +146,17 @@ describe('net/vrrpSocket (against a recording fake addon)', () => {
   it('names the capability on EPERM and the interface on ENODEV; closes what it opened', () => {
     const net = new FakeNative();
     net.failOn = { match: (c) => c.fn === 'socket', error: sysError('EPERM', 1) };
-    assert.throws(() => openVrrpIpv4({ ifname: 'eth0', unicast: false, native: net }), {
+    assert.throws(() => openVrrpIpv4({ ifname: 'eth0', unicast: false, native: net, clock }), {
       code: 'VIPD_ERR_NO_CAP_NET_RAW',
       message: /raw sockets need CAP_NET_RAW \(run as root or grant cap_net_raw\)/,
     });
-    assert.throws(() => openVrrpIpv4({ ifname: 'eth9', unicast: false, native: net }), {
+    assert.throws(() => openVrrpIpv4({ ifname: 'eth9', unicast: false, native: net, clock }), {
       code: 'VIPD_ERR_NO_SUCH_INTERFACE',
       message: 'interface eth9 does not exist',
     });
     const net2 = new FakeNative();
     net2.failOn = { match: (c) => c.fn === 'bind', error: sysError('EADDRNOTAVAIL', 99, 'bind') };
-    assert.throws(() => openVrrpIpv6({ ifname: 'eth0', unicast: true, unicastSrc: 'fd00::1', native: net2 }), {
+    assert.throws(() => openVrrpIpv6({ ifname: 'eth0', unicast: true, unicastSrc: 'fd00::1', native: net2, clock }), {
       code: 'VIPD_ERR_ADDRESS_NOT_AVAILABLE',
     });
     assert.deepEqual([...net2.closed].sort(), [10, 11], 'both sockets closed after the failed bind');
@@ -160,7 +164,7 @@ describe('net/vrrpSocket (against a recording fake addon)', () => {
 
   it('send errors are typed and counted; a full buffer is VIPD_ERR_SEND_WOULD_BLOCK', () => {
     const net = new FakeNative();
-    const t = openVrrpIpv4({ ifname: 'eth0', unicast: false, native: net });
+    const t = openVrrpIpv4({ ifname: 'eth0', unicast: false, native: net, clock });
     net.sendResult = -1;
     assert.throws(() => t.send(Buffer.alloc(40), '224.0.0.18'), { code: 'VIPD_ERR_SEND_WOULD_BLOCK' });
     net.failOn = { match: (c) => c.fn === 'sendmsg', error: sysError('ENETUNREACH', 101, 'sendmsg') };

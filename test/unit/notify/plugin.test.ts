@@ -8,7 +8,7 @@ import type { TransitionEvent } from '../../../src/daemon/plugin.js';
 import type { VrrpState } from '../../../src/vrrp/types.js';
 import { createNotifyPlugin, type NotifyOptions } from '../../../src/notify/plugin.js';
 import type { Accounts } from '../../../src/track/scriptSecurity.js';
-import { fakeControl, fakeSpawner, flush, parse } from '../track/helpers.js';
+import { fakeControl, fakeSpawner, flush, parse, stopOnClock } from '../track/helpers.js';
 
 const noAccounts = async (): Promise<Accounts> => ({ users: new Map(), groups: new Map() });
 const self = { uid: 0, gid: 0, name: 'root' };
@@ -79,9 +79,9 @@ describe('notify/plugin (fake spawner)', () => {
     faults.VI_2 = ['sync group'];
     tr('VI_1', 'INIT', 'FAULT');
     tr('VI_2', 'INIT', 'FAULT');
-    await new Promise((r) => setTimeout(r, 40));
+    await ctl.clock.advanceAsync(20); // past groupHoldMs: a held group notification would have gone out
     assert.deepEqual(spawner.runs.map((r) => r.argv.join(' ')), []);
-    await plugin.stop!();
+    await stopOnClock(plugin, ctl.clock);
   });
 
   it('a real start-up failure in a sync group is notified, member first, then the group', async () => {
@@ -92,9 +92,9 @@ describe('notify/plugin (fake spawner)', () => {
     await plugin.start!(ctl);
     plugin.onGroupTransition!({ group: 'G', from: 'INIT', to: 'FAULT' });
     tr('VI_1', 'INIT', 'FAULT');
-    await new Promise((r) => setTimeout(r, 40));
+    await ctl.clock.advanceAsync(20); // groupHoldMs: VI_2 never reports
     assert.deepEqual(spawner.runs.map((r) => r.argv.join(' ')), ['/n.sh INSTANCE VI_1 FAULT 100', '/g.sh GROUP G FAULT 0']);
-    await plugin.stop!();
+    await stopOnClock(plugin, ctl.clock);
   });
 
   it('logs a failing script and carries on', async () => {
@@ -137,7 +137,7 @@ describe('notify/plugin (fake spawner)', () => {
     // A later member notification equal to the group's notified state is suppressed (vrrp_notify.c:271-275).
     tr('VI_1', 'MASTER', 'MASTER' as VrrpState);
     assert.equal(spawner.runs.length, 4);
-    await plugin.stop!();
+    await stopOnClock(plugin, ctl.clock);
   });
 
   it('a held group notification goes out after groupHoldMs even if a member never reports', async () => {
@@ -146,7 +146,9 @@ describe('notify/plugin (fake spawner)', () => {
     await plugin.start!(ctl);
     states.set('VI_1', 'FAULT');
     plugin.onGroupTransition!({ group: 'G', from: 'MASTER', to: 'FAULT' });
-    await new Promise((r) => setTimeout(r, 60));
+    await ctl.clock.advanceAsync(29);
+    assert.equal(spawner.runs.length, 0, 'held until groupHoldMs');
+    await ctl.clock.advanceAsync(1);
     assert.deepEqual(spawner.runs.map((r) => r.argv.join(' ')), ['/g.sh GROUP G FAULT 0']);
   });
 
@@ -155,9 +157,11 @@ describe('notify/plugin (fake spawner)', () => {
     await plugin.start!(ctl);
     tr('VI_1', 'BACKUP', 'MASTER');
     tr('VI_1', 'MASTER', 'STOP');
-    const t0 = Date.now();
-    await plugin.stop!();
-    assert.ok(Date.now() - t0 < 2000);
+    const stopping = plugin.stop!();
+    await ctl.clock.advanceAsync(49);
+    assert.deepEqual(spawner.runs.map((r) => r.signals), [['SIGTERM'], []], 'other scripts told to go at once; notify_stop runs its budget');
+    await ctl.clock.advanceAsync(1);
+    await stopping;
     const [master, stop] = spawner.runs;
     assert.deepEqual(master!.signals, ['SIGTERM', 'SIGKILL']);
     assert.deepEqual(stop!.signals, ['SIGTERM', 'SIGKILL']);
@@ -192,7 +196,7 @@ describe('notify/plugin FIFO (real mkfifo)', function () {
     const want = 'INSTANCE "VI_1" MASTER 150\nINSTANCE "VI_2" MASTER 150\nGROUP "VG_1" MASTER 0\nINSTANCE "VI_1" FAULT 150\n';
     for (let i = 0; i < 100 && got.length < want.length; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(got, want);
-    await plugin.stop!();
+    await stopOnClock(plugin, ctl.clock);
     reader.destroy();
     assert.equal(existsSync(path), false, 'the FIFO we created is removed');
   });
@@ -203,7 +207,7 @@ describe('notify/plugin FIFO (real mkfifo)', function () {
     const { plugin, tr, ctl } = setup(`global_defs {\n vrrp_notify_fifo ${path}\n}\n` + inst('VI_1', 1, ''));
     await plugin.start!(ctl);
     tr('VI_1', 'BACKUP', 'MASTER', 100); // no reader: the write neither blocks nor throws
-    await plugin.stop!();
+    await stopOnClock(plugin, ctl.clock);
     assert.ok(existsSync(path));
   });
 
@@ -213,6 +217,6 @@ describe('notify/plugin FIFO (real mkfifo)', function () {
     const { plugin, ctl } = setup(`global_defs {\n notify_fifo ${path}\n}\n` + inst('VI_1', 1, ''));
     await plugin.start!(ctl);
     assert.ok((ctl.logger as unknown as { lines: string[] }).lines.some((l) => l.includes('is not a fifo we own')));
-    await plugin.stop!();
+    await stopOnClock(plugin, ctl.clock);
   });
 });

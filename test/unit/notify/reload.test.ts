@@ -9,7 +9,7 @@ import type { ReloadChange } from '../../../src/daemon/plugin.js';
 import type { VrrpState } from '../../../src/vrrp/types.js';
 import { NotifyPlugin, type NotifyOptions } from '../../../src/notify/plugin.js';
 import type { Accounts } from '../../../src/track/scriptSecurity.js';
-import { fakeControl, fakeSpawner, parse } from '../track/helpers.js';
+import { fakeControl, fakeSpawner, parse, stopOnClock } from '../track/helpers.js';
 
 const noAccounts = async (): Promise<Accounts> => ({ users: new Map(), groups: new Map() });
 const self = { uid: 0, gid: 0, name: 'root' };
@@ -47,7 +47,7 @@ describe('notify/plugin reload (SIGHUP)', () => {
     await reload(inst('VI_1', 1, ' notify /etc/k/other.sh'));
     tr('VI_1', 'MASTER', 'BACKUP', 100);
     assert.deepEqual(argvs().slice(2), ['/etc/k/other.sh INSTANCE VI_1 BACKUP 100']);
-    await plugin.stop();
+    await stopOnClock(plugin, ctl.clock);
   });
 
   it('checks scripts again: one refused at start runs once fixed, one refused now stops running', async () => {
@@ -62,7 +62,7 @@ describe('notify/plugin reload (SIGHUP)', () => {
     tr('VI_1', 'MASTER', 'BACKUP');
     tr('VI_1', 'BACKUP', 'MASTER');
     assert.deepEqual(argvs(), ['/m.sh']);
-    await plugin.stop();
+    await stopOnClock(plugin, ctl.clock);
   });
 
   it('forgets the sync-group suppression state of instances the reload restarted', async () => {
@@ -80,7 +80,7 @@ describe('notify/plugin reload (SIGHUP)', () => {
     await reload(text, { started: ['VI_1', 'VI_2'], removed: [] });
     tr('VI_1', 'BACKUP', 'MASTER'); // a fresh instance's first notification is never suppressed
     assert.deepEqual(argvs().slice(2), ['/n.sh INSTANCE VI_1 MASTER 100']);
-    await plugin.stop();
+    await stopOnClock(plugin, ctl.clock);
   });
 });
 
@@ -125,7 +125,7 @@ describe('notify/plugin reload: FIFOs (real mkfifo)', function () {
     tr('VI_1', 'MASTER', 'FAULT', 150);
     await readUntil(() => gotB, 'INSTANCE "VI_1" FAULT 150\n');
     assert.equal(gotB, 'INSTANCE "VI_1" FAULT 150\n');
-    await plugin.stop();
+    await stopOnClock(plugin, ctl.clock);
     reader.destroy();
     readerB.destroy();
   });
@@ -141,7 +141,7 @@ describe('notify/plugin reload: FIFOs (real mkfifo)', function () {
     assert.deepEqual(spawner.runs[0]!.signals, ['SIGTERM']);
     assert.deepEqual(spawner.runs.map((r) => r.argv.join(' ')), [`/usr/bin/reader-v1 ${a}`, `/usr/bin/reader-v2 ${a}`]);
     assert.ok(existsSync(a));
-    await plugin.stop();
+    await stopOnClock(plugin, ctl.clock);
     assert.deepEqual(spawner.runs[1]!.signals, ['SIGTERM', 'SIGKILL']);
   });
 });

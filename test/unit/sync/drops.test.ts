@@ -141,14 +141,14 @@ describe('sync drop reasons', () => {
   it('every reason is a vipd_conn_sync_drops_total series, 0 included, codec and protocol counts added', async () => {
     const codec: SyncDropCounts = { 'bad-mac': 2 };
     const protocol: SyncDropCounts = { 'bad-mac': 1, replay: 4 };
-    const metrics = createVipdMetrics({ buildInfo: { version: '0', node: 'n' }, instances: () => [], sync: () => view(totalSyncDrops(protocol, codec)), processMetrics: false });
+    const metrics = createVipdMetrics({ nowMs: () => 1_700_000_000_000, buildInfo: { version: '0', node: 'n' }, instances: () => [], sync: () => view(totalSyncDrops(protocol, codec)), processMetrics: false });
     const text = await metrics.metricsText();
     const expected = (r: SyncDropReason): number => (r === 'bad-mac' ? 3 : r === 'replay' ? 4 : 0);
     for (const r of SYNC_DROP_REASONS) assert.match(text, new RegExp(`^vipd_conn_sync_drops_total\\{reason="${r}"\\} ${expected(r)}$`, 'm'), r);
   });
 
   it('without connection sync the family has no series', async () => {
-    const text = await createVipdMetrics({ buildInfo: { version: '0', node: 'n' }, instances: () => [], sync: () => null, processMetrics: false }).metricsText();
+    const text = await createVipdMetrics({ nowMs: () => 1_700_000_000_000, buildInfo: { version: '0', node: 'n' }, instances: () => [], sync: () => null, processMetrics: false }).metricsText();
     assert.doesNotMatch(text, /^vipd_conn_sync_drops_total\{/m);
   });
 });

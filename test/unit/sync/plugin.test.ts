@@ -1,5 +1,6 @@
-// The connection-sync plugin's ordering and preemption hold, with a fake service.
+// The connection-sync plugin's ordering and preemption hold, with a fake service, on virtual time.
 import assert from 'node:assert/strict';
+import { VirtualClock } from '../../../src/clock/virtualClock.js';
 import { ConnSyncPlugin } from '../../../src/sync/plugin.js';
 import { PluginHost } from '../../../src/daemon/plugins.js';
 import type { Config } from '../../../src/config/types.js';
@@ -10,10 +11,12 @@ import { fakeControl, parse } from '../track/helpers.js';
 const inst = (n: string, id: number) => `vrrp_instance ${n} {\n interface eth0\n virtual_router_id ${id}\n virtual_ipaddress {\n  10.1.0.${id}/24\n }\n}\n`;
 const CONFIG = parse(`vrrp_sync_group G1 {\n group {\n  A\n  B\n }\n}\n${inst('A', 1)}${inst('B', 2)}`);
 
-function fakeService() {
+/** A service whose resync waits end on resynced() or, like the real one, at their deadline on `clock`. */
+function fakeService(clock = new VirtualClock()) {
   const calls: string[] = [];
   let resyncedAt: number | null = null;
   let release!: () => void;
+  const waits = new Set<(r: 'in-sync' | 'timeout' | 'aborted') => void>();
   const svc: ConnSyncService = {
     start: async () => void calls.push('start'),
     becomeMaster: () => {
@@ -22,11 +25,26 @@ function fakeService() {
     },
     becomeBackup: async () => void calls.push('becomeBackup'),
     resyncComplete: () => resyncedAt !== null,
+    awaitResync: (timeoutMs, signal) =>
+      new Promise((resolve) => {
+        const t = clock.after(timeoutMs, () => done('timeout'));
+        const done = (r: 'in-sync' | 'timeout' | 'aborted') => {
+          t.cancel();
+          waits.delete(done);
+          resolve(r);
+        };
+        waits.add(done);
+        signal?.addEventListener('abort', () => done('aborted'), { once: true });
+      }),
     snapshot: () => ({ entries: 3, lastFullResyncAtMs: resyncedAt }) as SyncSnapshot,
     stop: async () => void calls.push('stop'),
     followInterface: () => void calls.push('followInterface'),
   };
-  return { svc, calls, resynced: (atMs: number) => (resyncedAt = atMs), commitDone: () => release() };
+  const resynced = (atMs: number) => {
+    resyncedAt = atMs;
+    for (const done of [...waits]) done('in-sync');
+  };
+  return { svc, calls, resynced, waits, commitDone: () => release() };
 }
 
 /** A plugin whose group went MASTER (its commit done), with the control's calls cleared. */
@@ -34,7 +52,7 @@ async function startedMaster() {
   const f = fakeService();
   const ctl = fakeControl(CONFIG);
   (ctl as { metrics: unknown }).metrics = { syncCommit: () => undefined };
-  const p = new ConnSyncPlugin(cfg, { open: async () => f.svc, holdPollMs: 5 });
+  const p = new ConnSyncPlugin(cfg, { open: async () => f.svc });
   await p.start(ctl);
   const m = p.beforeVipsAdded('A');
   f.commitDone();
@@ -44,21 +62,25 @@ async function startedMaster() {
 }
 
 const cfg = { name: 'default', follow: { kind: 'group', name: 'G1' }, resyncTimeoutMs: 5000 } as unknown as ConntrackSyncConfig;
-const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Let promise callbacks run. */
+const settle = async () => {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+};
 
 describe('sync/plugin', () => {
   it('holds preemption of every followed member until a full resync completes after the hold began', async () => {
-    const f = fakeService();
-    const ctl = fakeControl(CONFIG);
-    const p = new ConnSyncPlugin(cfg, { open: async () => f.svc, holdPollMs: 5 });
-    f.resynced(Date.now() - 60_000); // an old resync does not count
+    const clock = new VirtualClock();
+    const f = fakeService(clock);
+    const ctl = fakeControl(CONFIG, {}, clock);
+    const p = new ConnSyncPlugin(cfg, { open: async () => f.svc });
     await p.start(ctl);
     assert.deepEqual(ctl.calls, ['holdPreempt A true', 'holdPreempt B true']);
-    await tick(30);
-    assert.equal(ctl.calls.length, 2, 'still held');
-    f.resynced(Date.now());
-    await tick(30);
+    await clock.advanceAsync(cfg.resyncTimeoutMs - 1);
+    assert.equal(ctl.calls.length, 2, 'still held 1 ms before resync_timeout');
+    f.resynced(clock.wallNow());
+    await settle();
     assert.deepEqual(ctl.calls.slice(2), ['holdPreempt A false', 'holdPreempt B false']);
+    assert.equal(clock.pending(), 0, 'the released hold leaves no deadline armed');
     // Back from FAULT (e.g. links restored): hold again until a fresh resync.
     p.onTransition({ instance: 'A', from: 'FAULT', to: 'BACKUP', reason: 'fault-cleared', priority: 150 });
     assert.deepEqual(ctl.calls.slice(4), ['holdPreempt A true', 'holdPreempt B true']);
@@ -68,7 +90,7 @@ describe('sync/plugin', () => {
   it('asks the service to follow its interface whenever that interface comes up (a re-created one has a new index)', async () => {
     const f = fakeService();
     const ctl = fakeControl(CONFIG, { eth1: true, eth2: true });
-    const p = new ConnSyncPlugin({ ...cfg, interface: 'eth1' } as ConntrackSyncConfig, { open: async () => f.svc, holdPollMs: 5 });
+    const p = new ConnSyncPlugin({ ...cfg, interface: 'eth1' } as ConntrackSyncConfig, { open: async () => f.svc });
     await p.start(ctl);
     ctl.setLink('eth1', false);
     ctl.setLink('eth2', true);
@@ -81,11 +103,14 @@ describe('sync/plugin', () => {
   });
 
   it('releases the hold after resync_timeout when no resync comes', async () => {
-    const f = fakeService();
-    const ctl = fakeControl(CONFIG);
-    const p = new ConnSyncPlugin({ ...cfg, resyncTimeoutMs: 40 }, { open: async () => f.svc, holdPollMs: 5 });
+    const clock = new VirtualClock();
+    const f = fakeService(clock);
+    const ctl = fakeControl(CONFIG, {}, clock);
+    const p = new ConnSyncPlugin({ ...cfg, resyncTimeoutMs: 40 }, { open: async () => f.svc });
     await p.start(ctl);
-    await tick(80);
+    await clock.advanceAsync(39);
+    assert.deepEqual(ctl.calls, ['holdPreempt A true', 'holdPreempt B true'], 'held until the deadline');
+    await clock.advanceAsync(1);
     assert.deepEqual(ctl.calls, ['holdPreempt A true', 'holdPreempt B true', 'holdPreempt A false', 'holdPreempt B false']);
     assert.ok((ctl.logger as unknown as { lines: string[] }).lines.some((l) => l.includes('no full resync within 40 ms')));
     await p.stop();
@@ -95,13 +120,13 @@ describe('sync/plugin', () => {
     const f = fakeService();
     const ctl = fakeControl(CONFIG);
     (ctl as { metrics: unknown }).metrics = { syncCommit: (ms: number) => ctl.calls.push(`syncCommit ${ms}`) };
-    const p = new ConnSyncPlugin(cfg, { open: async () => f.svc, holdPollMs: 5 });
+    const p = new ConnSyncPlugin(cfg, { open: async () => f.svc });
     await p.start(ctl);
     let vipsA = false;
     let vipsB = false;
     const a = p.beforeVipsAdded('A').then(() => (vipsA = true));
     const b = p.beforeVipsAdded('B').then(() => (vipsB = true));
-    await tick(10);
+    await settle();
     assert.equal(vipsA || vipsB, false, 'no VIP before the commit completes');
     assert.deepEqual(f.calls, ['start', 'becomeMaster'], 'a single commit for the group');
     f.commitDone();
@@ -126,7 +151,7 @@ describe('sync/plugin', () => {
     const ctl = fakeControl(CONFIG);
     (ctl as { metrics: unknown }).metrics = { syncCommit: () => undefined };
     (ctl as { snapshot: unknown }).snapshot = (n: string) => ({ state: n === 'A' ? 'MASTER' : 'BACKUP' });
-    const p = new ConnSyncPlugin(cfg, { open: async () => f.svc, holdPollMs: 5 });
+    const p = new ConnSyncPlugin(cfg, { open: async () => f.svc });
     await p.start(ctl);
     assert.deepEqual(f.calls, ['start', 'becomeMaster']);
     assert.deepEqual(ctl.calls, [], 'no preemption hold for a master');
@@ -157,7 +182,6 @@ describe('sync via the plugin host (reload of vipd_conntrack_sync blocks)', () =
     (ctl as { metrics: unknown }).metrics = { syncCommit: () => undefined };
     const h = new PluginHost(config, {
       sync: {
-        holdPollMs: 5,
         open: async (c) => {
           const f = fakeService();
           services.push({ name: c.name, port: c.port, f });

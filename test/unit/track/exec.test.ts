@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { nodeSpawner, runScript, scriptEnv } from '../../../src/track/exec.js';
+import { VirtualClock } from '../../../src/clock/virtualClock.js';
+
+// Real processes, virtual timers: the timeout and the SIGKILL grace fire when the test advances the clock. The
+// only real-time waiting is a bounded poll for what the kernel does to the process group (real I/O).
+async function pollUntil(what: string, cond: () => boolean, boundMs = 5000): Promise<void> {
+  const until = performance.now() + boundMs;
+  while (!cond()) {
+    if (performance.now() > until) assert.fail(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 /** Processes of a group that are still running (zombies waiting for a lazy init to reap them do not count). */
 function liveInGroup(pgid: number): number {
@@ -23,30 +34,34 @@ describe('track/exec (real processes)', function () {
 
   it('exit 0 is success, non-zero a failure, a missing command a failure with the error', async () => {
     const env = scriptEnv();
-    const ok = await runScript(nodeSpawner, ['/bin/sh', '-c', 'exit 0'], { env, timeoutMs: 5000, killGraceMs: 100 }).done;
-    const bad = await runScript(nodeSpawner, ['/bin/sh', '-c', 'exit 3'], { env, timeoutMs: 5000, killGraceMs: 100 }).done;
-    const missing = await runScript(nodeSpawner, ['/nonexistent/vipd-check'], { env, timeoutMs: 5000, killGraceMs: 100 }).done;
+    const ok = await runScript(nodeSpawner, ['/bin/sh', '-c', 'exit 0'], { env, clock: new VirtualClock(), timeoutMs: 5000, killGraceMs: 100 }).done;
+    const bad = await runScript(nodeSpawner, ['/bin/sh', '-c', 'exit 3'], { env, clock: new VirtualClock(), timeoutMs: 5000, killGraceMs: 100 }).done;
+    const missing = await runScript(nodeSpawner, ['/nonexistent/vipd-check'], { env, clock: new VirtualClock(), timeoutMs: 5000, killGraceMs: 100 }).done;
     assert.deepEqual([ok.ok, bad.ok, bad.code, missing.ok, missing.error], [true, false, 3, false, 'ENOENT']);
   });
 
   it('kills the whole process group of a hung script at its timeout', async () => {
-    const run = runScript(nodeSpawner, ['/bin/sh', '-c', 'sleep 30 & sleep 30; wait'], { env: scriptEnv(), timeoutMs: 200, killGraceMs: 300 });
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal(liveInGroup(run.pid!), 3, 'sh and two sleeps share the script\'s own process group');
+    const clock = new VirtualClock();
+    const run = runScript(nodeSpawner, ['/bin/sh', '-c', 'sleep 30 & sleep 30; wait'], { env: scriptEnv(), clock, timeoutMs: 200, killGraceMs: 300 });
+    await pollUntil('sh and two sleeps share the script\'s own process group', () => liveInGroup(run.pid!) === 3);
+    clock.advance(200);
     const out = await run.done;
     assert.equal(out.timedOut, true);
     assert.equal(out.ok, false);
     // The background sleep was in the same group: nothing is left in it.
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal(liveInGroup(run.pid!), 0);
+    await pollUntil('an empty process group', () => liveInGroup(run.pid!) === 0);
   });
 
   it('SIGKILLs a script that ignores SIGTERM after the grace period', async () => {
-    const t0 = Date.now();
-    const out = await runScript(nodeSpawner, ['/bin/sh', '-c', 'trap "" TERM; sleep 30 & wait; wait'], { env: scriptEnv(), timeoutMs: 100, killGraceMs: 300 }).done;
+    const clock = new VirtualClock();
+    const run = runScript(nodeSpawner, ['/bin/sh', '-c', 'trap "" TERM; sleep 30 & wait; wait'], { env: scriptEnv(), clock, timeoutMs: 100, killGraceMs: 300 });
+    // The background sleep exists only once the trap is set.
+    await pollUntil('the trap set and the sleep started', () => liveInGroup(run.pid!) === 2);
+    clock.advance(100); // timeout: SIGTERM, ignored
+    clock.advance(300); // grace over: SIGKILL
+    const out = await run.done;
     assert.equal(out.timedOut, true);
     assert.equal(out.signal, 'SIGKILL');
-    assert.ok(Date.now() - t0 < 5000);
   });
 
   it('unsets IFS, LD_PRELOAD and LD_LIBRARY_PATH (keepalived notify.c:256-258)', async () => {
@@ -54,7 +69,7 @@ describe('track/exec (real processes)', function () {
     const out = await runScript(
       nodeSpawner,
       ['/bin/sh', '-c', '[ -z "${LD_PRELOAD+x}" ] && [ -z "${LD_LIBRARY_PATH+x}" ] && [ "$KEEP" = me ]'],
-      { env, timeoutMs: 5000, killGraceMs: 100 },
+      { env, clock: new VirtualClock(), timeoutMs: 5000, killGraceMs: 100 },
     ).done;
     assert.equal(out.ok, true);
   });

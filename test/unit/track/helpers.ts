@@ -4,6 +4,7 @@ import { loadConfig } from '../../../src/config/index.js';
 import type { Config } from '../../../src/config/types.js';
 import type { DaemonControl } from '../../../src/daemon/plugin.js';
 import type { Logger, LogLevel } from '../../../src/daemon/logger.js';
+import { VirtualClock } from '../../../src/clock/virtualClock.js';
 import type { ScriptExit, ScriptSpawner, SpawnOptions } from '../../../src/track/exec.js';
 
 export function parse(text: string): Config {
@@ -23,13 +24,15 @@ export function recordingLogger(): RecordingLogger {
 }
 
 export interface FakeControl extends DaemonControl {
+  /** The plugin's timers run on it: tests advance it. */
+  readonly clock: VirtualClock;
   /** `setPriority VI_1 90`, `fault VI_1 track_script chk`, `faultCleared VI_1 ...` in call order. */
   readonly calls: string[];
   readonly scriptResults: string[];
   setLink(ifname: string, up: boolean): void;
 }
 
-export function fakeControl(config: Config, links: Record<string, boolean> = {}): FakeControl {
+export function fakeControl(config: Config, links: Record<string, boolean> = {}, clock = new VirtualClock()): FakeControl {
   const calls: string[] = [];
   const scriptResults: string[] = [];
   const listeners = new Set<(ifname: string, up: boolean) => void>();
@@ -38,6 +41,7 @@ export function fakeControl(config: Config, links: Record<string, boolean> = {})
   return {
     config,
     logger,
+    clock,
     calls,
     scriptResults,
     metrics: { trackScriptResult: (name: string, ok: boolean, status?: boolean) => void scriptResults.push(`${name} ${ok} ${status}`) } as unknown as DaemonControl['metrics'],
@@ -99,7 +103,30 @@ export function fakeSpawner(): ScriptSpawner & { runs: FakeRun[] } {
   };
 }
 
-/** Let promise callbacks run (fake timers do not drive microtasks by themselves). */
+/** Let promise callbacks run (a synchronous VirtualClock.advance does not drive microtasks by itself). */
 export async function flush(): Promise<void> {
   for (let i = 0; i < 5; i++) await Promise.resolve();
+}
+
+/**
+ * Stop a plugin whose stop() waits for scripts to exit after SIGTERM/SIGKILL deadlines on `clock`: those
+ * deadlines fire as virtual time runs out, no real waiting.
+ */
+export async function stopOnClock(plugin: { stop?(): Promise<void> }, clock: VirtualClock): Promise<void> {
+  const stopping = plugin.stop?.();
+  await clock.runAllAsync();
+  await stopping;
+}
+
+/**
+ * Real I/O (a file re-read, a FIFO) with timers on `clock`: advance virtual time `stepMs` at a time until `cond`
+ * holds, for at most `boundMs` of real time (only the I/O is waited for, never a timer).
+ */
+export async function advanceUntil(clock: VirtualClock, cond: () => boolean, stepMs: number, boundMs = 5000): Promise<void> {
+  const until = performance.now() + boundMs;
+  while (!cond()) {
+    if (performance.now() > until) throw new Error(`condition not met within ${boundMs} ms of real I/O`);
+    await clock.advanceAsync(stepMs);
+    if (!cond()) await new Promise((r) => setTimeout(r, 2));
+  }
 }

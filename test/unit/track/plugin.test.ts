@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import sinon from 'sinon';
+import { VirtualClock } from '../../../src/clock/virtualClock.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTrackingPlugin, type TrackingOptions } from '../../../src/track/plugin.js';
 import type { Accounts } from '../../../src/track/scriptSecurity.js';
-import { fakeControl, fakeSpawner, flush, parse } from './helpers.js';
+import { advanceUntil, fakeControl, fakeSpawner, flush, parse } from './helpers.js';
 
 const noAccounts = async (): Promise<Accounts> => ({ users: new Map(), groups: new Map() });
 const self = { uid: 0, gid: 0, name: 'root' };
@@ -17,13 +17,12 @@ function conf(scriptBody: string, trackBody: string, prio = 100): string {
 }
 
 describe('track/plugin (vrrp_script on virtual time with a fake spawner)', () => {
-  let clock: sinon.SinonFakeTimers;
-  beforeEach(() => (clock = sinon.useFakeTimers()));
-  afterEach(() => clock.restore());
+  let clock: VirtualClock;
+  beforeEach(() => (clock = new VirtualClock()));
 
   async function started(text: string, extra: Partial<TrackingOptions> = {}) {
     const config = parse(text);
-    const ctl = fakeControl(config);
+    const ctl = fakeControl(config, {}, clock);
     const spawner = fakeSpawner();
     const plugin = createTrackingPlugin(config, { spawner, accounts: noAccounts, self, prepare: allowAll, ...extra });
     assert.ok(plugin);
@@ -55,7 +54,7 @@ describe('track/plugin (vrrp_script on virtual time with a fake spawner)', () =>
     const step = async (code: number) => {
       spawner.runs.at(-1)!.exit({ code, signal: null });
       await flush();
-      await clock.tickAsync(1000);
+      await clock.advanceAsync(1000);
     };
     assert.deepEqual(ctl.calls, [], 'weighted scripts in init change nothing');
     await step(0); // up
@@ -84,17 +83,17 @@ describe('track/plugin (vrrp_script on virtual time with a fake spawner)', () =>
 
   it('skips a run while the previous one is still going, kills it at the timeout (SIGTERM, SIGKILL 2 s later) and counts a failure', async () => {
     const { ctl, spawner } = await started(conf(' timeout 3\n weight -10', ''));
-    await clock.tickAsync(1000);
-    await clock.tickAsync(1000);
+    await clock.advanceAsync(1000);
+    await clock.advanceAsync(1000);
     assert.equal(spawner.runs.length, 1, 'runs at 1 s and 2 s skipped while the first is hung');
-    await clock.tickAsync(1000); // t = 3 s: timeout
+    await clock.advanceAsync(1000); // t = 3 s: timeout
     assert.deepEqual(spawner.runs[0]!.signals, ['SIGTERM']);
-    await clock.tickAsync(2000); // t = 5 s: SIGKILL, and a new run at 4 s was skipped too
+    await clock.advanceAsync(2000); // t = 5 s: SIGKILL, and a new run at 4 s was skipped too
     assert.deepEqual(spawner.runs[0]!.signals, ['SIGTERM', 'SIGKILL']);
     await flush();
     assert.deepEqual(ctl.calls, ['setPriority VI_1 90'], 'timeout is a failure');
     assert.deepEqual(ctl.scriptResults, ['chk false false']);
-    await clock.tickAsync(1000);
+    await clock.advanceAsync(1000);
     assert.equal(spawner.runs.length, 2, 'scheduling resumes');
   });
 
@@ -102,10 +101,10 @@ describe('track/plugin (vrrp_script on virtual time with a fake spawner)', () =>
     const { spawner, plugin } = await started(conf(' timeout 30', ''));
     const stopping = plugin.stop!();
     assert.deepEqual(spawner.runs[0]!.signals, ['SIGTERM']);
-    await clock.tickAsync(1000);
+    await clock.advanceAsync(1000);
     await stopping;
     assert.deepEqual(spawner.runs[0]!.signals, ['SIGTERM', 'SIGKILL']);
-    await clock.tickAsync(5000);
+    await clock.advanceAsync(5000);
     assert.equal(spawner.runs.length, 1, 'no run after stop');
   });
 
@@ -155,9 +154,8 @@ describe('track/plugin (track_interface, track_file)', () => {
       await plugin.start!(ctl);
       assert.deepEqual(ctl.calls, ['setPriority VI_1 90']);
       writeFileSync(path, '200\n');
-      const until = async (n: number) => {
-        for (let i = 0; i < 100 && ctl.calls.length < n; i++) await new Promise((r) => setTimeout(r, 20));
-      };
+      // The change is picked up by the next re-read (a virtual 50 ms), whether or not fs.watch saw it.
+      const until = (n: number) => advanceUntil(ctl.clock, () => ctl.calls.length >= n, 50);
       await until(2);
       assert.deepEqual(ctl.calls.slice(1), ['fault VI_1 track_file tf']);
       rmSync(path); // a missing file reads as 0

@@ -2,7 +2,7 @@
 // ones withdraw their effect, added ones start like keepalived starts scripts on reload, and instances the
 // reload (re)started get the current readings again. Virtual time, fake spawner, fake control.
 import assert from 'node:assert/strict';
-import sinon from 'sinon';
+import { VirtualClock } from '../../../src/clock/virtualClock.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,13 +53,12 @@ function coreLike(ctl: FakeControl, bases: Record<string, number>) {
 }
 
 describe('track/plugin reload (SIGHUP)', () => {
-  let clock: sinon.SinonFakeTimers;
-  beforeEach(() => (clock = sinon.useFakeTimers()));
-  afterEach(() => clock.restore());
+  let clock: VirtualClock;
+  beforeEach(() => (clock = new VirtualClock()));
 
   async function started(text: string, bases: Record<string, number> = { VI_1: 100 }, extra: Partial<TrackingOptions> = {}) {
     const config = parse(text);
-    const ctl = fakeControl(config, { eth1: true, eth2: false });
+    const ctl = fakeControl(config, { eth1: true, eth2: false }, clock);
     const core = coreLike(ctl, bases);
     const spawner = fakeSpawner();
     const plugin = new TrackingPlugin(config, { spawner, accounts: noAccounts, self, prepare: allowAll, ...extra });
@@ -82,17 +81,17 @@ describe('track/plugin reload (SIGHUP)', () => {
     const { ctl, spawner, reload } = await started(text);
     spawner.runs[0]!.exit({ code: 0, signal: null });
     await flush();
-    await clock.tickAsync(1000);
+    await clock.advanceAsync(1000);
     spawner.runs[1]!.exit({ code: 1, signal: null }); // 1 of fall 2: still up
     await flush();
-    await clock.tickAsync(500);
+    await clock.advanceAsync(500);
     assert.equal(spawner.runs.length, 2);
     ctl.calls.length = 0;
     // Unrelated edits: a VIP, the script's weight (a binding property), a moved line.
     await reload('\n\n' + chk(' weight -40\n fall 2') + instance('VI_1', 1, 100, trackScripts('chk')).replace('10.1.0.1/24', '10.1.0.1/24\n  10.1.0.9/24'));
     assert.deepEqual(ctl.calls, [], 'no priority change, no fault');
     assert.equal(spawner.runs.length, 2, 'not re-run by the reload');
-    await clock.tickAsync(500); // the old schedule: next run at t = 2 s
+    await clock.advanceAsync(500); // the old schedule: next run at t = 2 s
     assert.equal(spawner.runs.length, 3);
     spawner.runs[2]!.exit({ code: 1, signal: null }); // 2 of fall 2: down, with the new weight
     await flush();
@@ -119,7 +118,7 @@ describe('track/plugin reload (SIGHUP)', () => {
     spawner.runs[0]!.exit({ code: 0, signal: null });
     await flush();
     assert.deepEqual(ctl.calls, [], 'success: nothing to do');
-    await clock.tickAsync(1000);
+    await clock.advanceAsync(1000);
     spawner.runs[1]!.exit({ code: 1, signal: null });
     await flush();
     assert.deepEqual(ctl.calls, ['fault VI_1 track_script chk']);
@@ -139,7 +138,7 @@ describe('track/plugin reload (SIGHUP)', () => {
     otherRun!.exit({ code: 1, signal: null });
     await flush();
     assert.deepEqual(ctl.calls, ['fault VI_1 track_script chk (init)', 'fault VI_1 track_script chk', 'faultCleared VI_1 track_script chk (init)']);
-    await clock.tickAsync(1000); // both run again; `other` hangs
+    await clock.advanceAsync(1000); // both run again; `other` hangs
     spawner.runs[2]!.exit({ code: 1, signal: null });
     await flush();
     ctl.calls.length = 0;
@@ -150,7 +149,7 @@ describe('track/plugin reload (SIGHUP)', () => {
     assert.deepEqual(spawner.runs[3]!.signals, ['SIGTERM'], 'the hung check of the removed script is terminated');
     assert.ok(lines().includes('info VRRP_Script(other) no longer tracked - stopped'));
     const runs = spawner.runs.length;
-    await clock.tickAsync(5000);
+    await clock.advanceAsync(5000);
     assert.equal(spawner.runs.length, runs, 'no further runs');
   });
 
@@ -178,7 +177,7 @@ describe('track/plugin reload (SIGHUP)', () => {
     const step = async (code: number) => {
       spawner.runs.at(-1)!.exit({ code, signal: null });
       await flush();
-      await clock.tickAsync(1000);
+      await clock.advanceAsync(1000);
     };
     await step(0); // 1 of rise 2
     assert.deepEqual(ctl.calls, ['setPriority VI_1 70']);
@@ -213,7 +212,7 @@ describe('track/plugin reload (SIGHUP)', () => {
     await reload(text.replace('priority 100', 'priority 120'));
     assert.deepEqual(ctl.calls, []);
     assert.equal(core.priority('VI_1'), 90);
-    await clock.tickAsync(1000);
+    await clock.advanceAsync(1000);
     spawner.runs[1]!.exit({ code: 0, signal: null });
     await flush();
     assert.deepEqual(ctl.calls, ['setPriority VI_1 120'], 'recovery goes to the new base');
