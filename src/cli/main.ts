@@ -28,8 +28,11 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
             .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const })
             .option('log-level', { choices: ['debug', 'info', 'warn', 'error'] as const, default: 'info' as const })
             .option('config-id', { alias: 'i', type: 'string', describe: 'keepalived --config-id for @conditional lines' })
-            .option('strict', { type: 'boolean', default: false, describe: 'unknown keywords are errors' })
-            .option('control-socket', { type: 'string', default: '', describe: 'also serve /status and /metrics on this UNIX socket (e.g. /run/vipd.sock)' })
+            .option('strict', { type: 'boolean', default: false, describe: 'unknown keywords, includes that match nothing and nothing to run are errors' })
+            .option('control-socket', {
+              type: 'string',
+              describe: 'UNIX socket for vipd status, /status and /metrics (default /run/vipd/vipd[_ID].sock, /run/vipd/NETNS/… in a named netns)',
+            })
             .option('stats-dir', { type: 'string', default: '/tmp', describe: 'where SIGUSR1/SIGUSR2 write keepalived.data/.stats/.json' })
             .option('handover', {
               type: 'boolean',
@@ -63,7 +66,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
           y
             .option('f', { alias: 'use-file', type: 'string', default: DEFAULT_CONFIG })
             .option('config-id', { alias: 'i', type: 'string' })
-            .option('strict', { type: 'boolean', default: false }),
+            .option('strict', { type: 'boolean', default: false, describe: 'unknown keywords, includes that match nothing and nothing to run are errors' }),
         async (args) => done(await checkConfigCommand({ configPath: args.f, configId: args['config-id'], strict: args.strict })),
       )
       .command(
@@ -72,10 +75,23 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
         (y) =>
           y
             .option('json', { type: 'boolean', default: false })
-            .option('url', { type: 'string', default: `http://${DEFAULT_METRICS_LISTEN}`, describe: 'the agent\'s HTTP endpoint' })
-            .option('socket', { type: 'string', describe: 'read the agent\'s control socket instead of HTTP' })
+            .option('socket', { type: 'string', describe: 'read this control socket only (default: found, see --config-id/--netns)' })
+            .option('url', { type: 'string', describe: `read this HTTP endpoint only (tried last by default: http://${DEFAULT_METRICS_LISTEN})` })
+            .option('config-id', { alias: 'i', type: 'string', describe: 'the agent run with this --config-id' })
+            .option('netns', { type: 'string', describe: 'the agent in this named network namespace (default: the one vipd status runs in)' })
+            .conflicts('socket', 'url')
             .option('keepalived-dir', { type: 'string', describe: 'also write keepalived.stats/.data/.json here for keepalived exporters' }),
-        async (args) => done(await statusCommand({ json: args.json, url: args.url, socket: args.socket, keepalivedDir: args['keepalived-dir'] })),
+        async (args) =>
+          done(
+            await statusCommand({
+              json: args.json,
+              url: args.url,
+              socket: args.socket,
+              configId: args['config-id'],
+              netns: args.netns,
+              keepalivedDir: args['keepalived-dir'],
+            }),
+          ),
       )
       .command(
         'demo',

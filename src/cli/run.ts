@@ -5,7 +5,11 @@ import { Daemon } from '../daemon/daemon.js';
 import { openDirectorOs } from '../daemon/osAdapter.js';
 import { missingCapabilities } from '../daemon/capabilities.js';
 import { buildPlugins } from '../daemon/plugins.js';
-import { startMetricsServer, startControlSocket, parseListenAddress } from '../metrics/http.js';
+import { startMetricsServer, parseListenAddress } from '../metrics/http.js';
+import { startControlSocket, startControlSocketAt, type ControlSocketServer } from '../control/socketServer.js';
+import { controlSocketCandidates } from '../control/socketPath.js';
+import { processRunDirEnv } from '../control/locate.js';
+import { currentNetnsName } from '../control/netnsName.js';
 import { watchLoopHealth } from '../daemon/loopHealth.js';
 import { describeError } from './describeError.js';
 import { writeKeepalivedFiles } from '../control/keepalived-files.js';
@@ -22,7 +26,10 @@ export interface RunOptions {
   metricsListen: string;
   /** Make-before-break on SIGTERM: keep the VIPs until the successor announced itself (default true). */
   handover?: boolean;
-  /** UNIX socket serving the same endpoints as --metrics-listen (for `vipd status --socket`); off when empty. */
+  /**
+   * The control socket (`vipd status`, /status, /metrics), always served. Default: controlSocketPath() of
+   * this agent's --config-id and network namespace under /run/vipd, or the fallback folder.
+   */
   controlSocket?: string;
   /** Where SIGUSR1/SIGUSR2 write keepalived.data/.stats/.json (keepalived: /tmp). */
   statsDir?: string;
@@ -65,18 +72,40 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     return 1;
   }
 
+  // The control socket before anything else opens: a second agent with the same identity must be refused
+  // before it touches VRRP (keepalived: "daemon is already running"). It answers 503 until attached below.
+  // Named after net_namespace, or after the namespace `ip netns exec NAME` started us in.
+  let control: ControlSocketServer;
+  const socketNetns = netns ?? currentNetnsName();
+  try {
+    control = opts.controlSocket
+      ? await startControlSocket({ socketPath: opts.controlSocket })
+      : await startControlSocketAt(controlSocketCandidates({ configId: opts.configId, netns: socketNetns }, processRunDirEnv()), {
+          ownFolder: socketNetns !== undefined,
+        });
+  } catch (err) {
+    logger.error(`cannot serve the control socket: ${describeError(err)}`);
+    return 1;
+  }
+
   // Nothing may crash the agent behind the operator's back: log and keep the VIPs where they are.
   process.on('unhandledRejection', (err) => logger.error(`internal error (unhandled rejection): ${describeError(err)}`));
   process.on('uncaughtException', (err) => logger.error(`internal error (uncaught exception): ${describeError(err)}`));
 
-  const daemon = new Daemon({
-    config,
-    clock,
-    os: openDirectorOs(clock),
-    logger,
-    version: packageVersion(),
-    plugins: buildPlugins(config),
-  });
+  let daemon: Daemon;
+  try {
+    daemon = new Daemon({
+      config,
+      clock,
+      os: openDirectorOs(clock),
+      logger,
+      version: packageVersion(),
+      plugins: buildPlugins(config),
+    });
+  } catch (err) {
+    await control.close(); // a listening socket would keep the process alive after the refusal
+    throw err;
+  }
 
   // Handlers go in before anything starts, so a signal during start-up is never the default (fatal) action.
   let stopSignal: string | null = null;
@@ -115,6 +144,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   } catch (err) {
     logger.error(describeError(err));
     await daemon.stop().catch(() => undefined);
+    await control.close();
     return 1;
   }
   started = true;
@@ -122,7 +152,9 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   logger.info(`vipd ${packageVersion()} started${where}: ${config.instances.map((i) => i.name).join(', ')}`);
 
   const loop = watchLoopHealth(clock);
-  const servers: { close(): Promise<void> }[] = [];
+  control.attach({ metrics: daemon.metrics, health: loop.view });
+  logger.info(`control socket ${control.socketPath} (vipd status)`);
+  const servers: { close(): Promise<void> }[] = [control];
   if (opts.metricsListen !== 'off') {
     try {
       const { host, port } = parseListenAddress(opts.metricsListen);
@@ -130,14 +162,6 @@ export async function runCommand(opts: RunOptions): Promise<number> {
       logger.info(`metrics on http://${opts.metricsListen}/metrics`);
     } catch (err) {
       logger.error(`cannot serve metrics on ${opts.metricsListen}: ${describeError(err)}`);
-    }
-  }
-  if (opts.controlSocket) {
-    try {
-      servers.push(await startControlSocket({ socketPath: opts.controlSocket, metrics: daemon.metrics, health: loop.view }));
-      logger.info(`control socket ${opts.controlSocket} (vipd status --socket ${opts.controlSocket})`);
-    } catch (err) {
-      logger.error(`cannot serve the control socket ${opts.controlSocket}: ${describeError(err)}`);
     }
   }
 
@@ -153,6 +177,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   } catch (err) {
     logger.error(describeError(err));
     code = 1;
+    await control.close(); // removed at stop, also when the stop failed half-way
   }
   process.off('SIGTERM', onTerm);
   process.off('SIGINT', onInt);

@@ -25,6 +25,8 @@ export function formatDiagnostic(d: Diagnostic): string {
 /** Collects diagnostics for one load. Owned by a single loadConfig call, never shared. */
 export class DiagnosticSink {
   readonly items: Diagnostic[] = [];
+  /** How many of the errors are there only because of `strict`. */
+  private strictErrors = 0;
 
   /** With strict, findings keepalived treats as non-fatal (unknown keywords) become errors. */
   constructor(readonly strict: boolean = false) {}
@@ -37,13 +39,20 @@ export class DiagnosticSink {
     this.items.push({ file: at.file, line: at.line, severity: 'warning', message });
   }
 
-  /** A warning normally, an error under `strict` (unknown keywords, ignored keywords). */
+  /** A warning normally, an error under `strict` (unknown and ignored keywords, empty includes, nothing to run). */
   lenient(at: SourceRef, message: string): void {
-    if (this.strict) this.error(at, message);
-    else this.warning(at, message);
+    if (this.strict) {
+      this.error(at, message);
+      this.strictErrors++;
+    } else this.warning(at, message);
   }
 
   hasErrors(): boolean {
     return this.items.some((d) => d.severity === 'error');
+  }
+
+  /** Errors that do not come from `strict` alone (the file would be refused without --strict too). */
+  hasPlainErrors(): boolean {
+    return this.items.filter((d) => d.severity === 'error').length > this.strictErrors;
   }
 }

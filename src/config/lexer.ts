@@ -265,9 +265,11 @@ export class Lexer {
     const strictCheck = variant !== ''; // includer/includem/includew/includeb/includea: misses are errors
     const files = resolveInclude(pattern, path.dirname(at.file), this.opts.sources);
     if (files.length === 0) {
+      // keepalived only logs a plain include that matches nothing; under --strict it is an error, since a
+      // director whose instances all live in an include that matches nothing would run with none (issue 13).
       const msg = `include '${pattern}': no matching file`;
       if (strictCheck) this.sink.error(at, msg);
-      else this.sink.warning(at, msg);
+      else this.sink.lenient(at, msg);
       return;
     }
     for (const file of files) {
@@ -279,7 +281,7 @@ export class Lexer {
       if (content === null) {
         const msg = `Configuration file '${file}' open problem - skipping`;
         if (strictCheck) this.sink.error(at, msg);
-        else this.sink.warning(at, msg);
+        else this.sink.lenient(at, msg);
         continue;
       }
       this.finishDefinition();

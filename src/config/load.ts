@@ -13,14 +13,17 @@ import { lex } from './lexer.js';
 import { applyTable } from './table.js';
 import { buildTree } from './tree.js';
 import type { Config, VirtualServerConfig, VrrpInstanceConfig } from './types.js';
-import { checkConntrackSync, checkDuplicates, checkSyncGroups, checkTrackRefs, checkVridClash } from './validate.js';
+import { checkConntrackSync, checkDuplicates, checkSomethingToRun, checkSyncGroups, checkTrackRefs, checkVridClash } from './validate.js';
 import type { ParseCtx } from './values.js';
 import type { ConntrackSyncConfig, TrackFileConfig, VrrpScriptConfig } from './types.js';
 
 export interface LoadOptions {
   /** For `@ID` lines; default: the first label of the host name, as keepalived (-i/--config-id). */
   configId?: string;
-  /** Unknown keywords become errors instead of warnings. */
+  /**
+   * Findings keepalived only warns about become errors: unknown keywords, an include that matches nothing,
+   * a configuration with nothing to run.
+   */
   strict?: boolean;
   /** Read a file (throw when it cannot be read). Default: fs.readFileSync(p, 'utf8'). */
   readFile?: (p: string) => string;
@@ -122,6 +125,8 @@ export function loadConfig(file: string, opts: LoadOptions = {}): LoadResult {
     persistenceTimeoutS: v.persistenceTimeoutS ?? null,
     realServers: v.realServers,
   }));
+
+  checkSomethingToRun(main, draft.instances.length + draft.staticRoutes.length + draft.staticRules.length, draft.virtualServers.length, sink);
 
   const config: Config = {
     sourceFile: main,

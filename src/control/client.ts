@@ -20,6 +20,7 @@ export type StatusErrorCode = CodeSubset<
   | 'VIPD_ERR_STATUS_PERMISSION'
   | 'VIPD_ERR_STATUS_NETWORK'
   | 'VIPD_ERR_STATUS_BAD_URL'
+  | 'VIPD_ERR_STATUS_AMBIGUOUS'
 >;
 
 /** A failure to read status, with a one-line message fit for the terminal. */

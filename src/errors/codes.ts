@@ -181,6 +181,18 @@ export const ERROR_CODES = {
     meaning: 'an IPVS request vipd was asked to send is not valid (name too long, wrong address family, port out of range …)',
     action: 'correct the value the message names; nothing was sent to the kernel',
   },
+  VIPD_ERR_STATUS_AMBIGUOUS: {
+    meaning: '`vipd status`: several agents run on this host and no flag says which one to read',
+    action: 'add the --netns / --config-id printed beside the agent you want, or --socket PATH',
+  },
+  VIPD_ERR_CONTROL_SOCKET_IN_USE: {
+    meaning: 'another vipd with the same identity (--config-id, network namespace) answers on the control socket, so this one refuses to start',
+    action: 'stop the other agent first, or give this one its own --config-id (or --control-socket PATH)',
+  },
+  VIPD_ERR_CONTROL_SOCKET: {
+    meaning: 'the control socket could not be created (folder not creatable or not ours, a non-socket file in the way, path too long, bind failed); the agent does not start',
+    action: 'read the path and reason in the message; under systemd keep RuntimeDirectory=vipd, or pass --control-socket PATH',
+  },
 } as const satisfies Record<`VIPD_ERR_${string}`, ErrorCodeInfo>;
 
 export type VipdErrorCode = keyof typeof ERROR_CODES;

@@ -27,6 +27,12 @@ export function vipdBin(): string {
 export interface AgentStartOptions {
   /** vipd only: value for `--metrics-listen` (default "off", so parallel labs never contend for a port). */
   metricsListen?: string;
+  /**
+   * vipd only: 'default' lets the agent pick its default control socket (/run/vipd/NETNS/vipd.sock, removed
+   * when it stops; a SIGKILL leaves it behind). Otherwise the socket goes into this set's folder, removed by
+   * destroy(), unless extraArgs name one.
+   */
+  controlSocket?: 'default';
 }
 
 export class AgentSet {
@@ -44,9 +50,11 @@ export class AgentSet {
 
   start(kind: AgentKind, host: string, configText: string, extraArgs: string[] = [], opts: AgentStartOptions = {}): Agent {
     const conf = this.writeConfig(`${host}-${kind}.conf`, configText);
+    const socket =
+      opts.controlSocket === 'default' || extraArgs.includes('--control-socket') ? [] : ['--control-socket', join(this.dir, `${host}-vipd.sock`)];
     const cmd =
       kind === 'vipd'
-        ? [process.execPath, vipdBin(), 'run', '-f', conf, '--metrics-listen', opts.metricsListen ?? 'off', ...extraArgs]
+        ? [process.execPath, vipdBin(), 'run', '-f', conf, '--metrics-listen', opts.metricsListen ?? 'off', ...socket, ...extraArgs]
         : [
             'keepalived',
             '--dont-fork',

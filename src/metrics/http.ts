@@ -1,10 +1,9 @@
 // The operator HTTP surface on node:http: /metrics (Prometheus), /healthz (loop alive), /readyz (some
 // instance is MASTER: a Kubernetes readiness probe that routes to the VIP holder — keepalived PR #2682
-// asked for exactly this), /status (JSON for `vipd status`). The same handler can also serve a UNIX socket
-// so `vipd status` works without any TCP listener.
+// asked for exactly this), /status (JSON for `vipd status`). The same handler serves the agent's UNIX control
+// socket (src/control/socketServer.ts), so `vipd status` works whatever the TCP listener's settings.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { existsSync, unlinkSync } from 'node:fs';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { VipdError } from '../errors/vipdError.js';
 import type { HealthView, InstanceView, StatusDocument } from './types.js';
 
@@ -41,11 +40,6 @@ export interface MetricsServerOptions extends HandlerOptions {
 export interface MetricsServer {
   close(): Promise<void>;
   readonly address: { host: string; port: number };
-}
-
-export interface ControlSocketServer {
-  close(): Promise<void>;
-  readonly socketPath: string;
 }
 
 /** Parse `--metrics-listen`: "HOST:PORT", "[v6]:PORT", ":PORT" (all interfaces) or "PORT". */
@@ -168,31 +162,4 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
   await listen(server, host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`, { host, port });
   const a = server.address() as AddressInfo;
   return { close: () => closeServer(server), address: { host: a.address, port: a.port } };
-}
-
-/** True when something accepts connections on the UNIX socket path. */
-function socketInUse(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = connect({ path: socketPath });
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
-}
-
-/**
- * Serve the same endpoints on a UNIX socket (the control socket `vipd status --socket` reads). A stale
- * socket file left by a crashed daemon is removed; a live one (another vipd) is an error.
- */
-export async function startControlSocket(opts: HandlerOptions & { socketPath: string }): Promise<ControlSocketServer> {
-  if (existsSync(opts.socketPath)) {
-    if (await socketInUse(opts.socketPath)) throw new VipdError('VIPD_ERR_LISTEN', `cannot listen on ${opts.socketPath}: another process is serving it`);
-    unlinkSync(opts.socketPath);
-  }
-  const server = createServer(createMetricsHandler(opts));
-  harden(server);
-  await listen(server, opts.socketPath, { path: opts.socketPath });
-  return { close: () => closeServer(server), socketPath: opts.socketPath };
 }

@@ -2,9 +2,10 @@
 // methods for the runners' hot paths (plain-number increments), and scrape-time collection of everything
 // else. keepalived has no native metrics (keepalived #1731); the keepalived_* names keep the community
 // keepalived-exporter's dashboards working.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { keepalivedCounterForAnomaly, keepalivedCounterForDrop, zeroCounters, type InstanceCounterSet } from './counters.js';
 import { COMMIT_BUCKETS_SECONDS, TAKEOVER_BUCKETS_SECONDS, TAKEOVER_PHASES, type TakeoverPhase } from './names.js';
+import { registerProcessMetrics } from './processMetrics.js';
 import { registerScrapeMetrics, type TrackScriptRecord } from './scrape.js';
 import type {
   BuildInfo,
@@ -206,7 +207,7 @@ export function createVipdMetrics(opts: VipdMetricsOptions): VipdMetrics {
   });
   build.set({ version: opts.buildInfo.version, node: opts.buildInfo.node, nodejs: process.version }, 1);
 
-  if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'vipd_' });
+  if (opts.processMetrics !== false) registerProcessMetrics(registry);
 
   const handles = new Map<string, InstanceMetrics>();
 

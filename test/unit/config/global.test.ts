@@ -69,8 +69,9 @@ describe('config/global_defs', () => {
   it('accepts and ignores the common rest with a warning naming why', () => {
     const r = load('global_defs {\n notification_email {\n  a@b\n }\n smtp_server 10.0.0.1\n enable_snmp_vrrp\n vrrp_no_swap\n}\n');
     assert.ok(r.config);
-    assert.deepEqual(r.diagnostics.map((d) => [d.line, d.severity]), [[2, 'warning'], [5, 'warning'], [6, 'warning'], [7, 'warning']]);
-    assert.match(r.diagnostics[2]!.message, /'enable_snmp_vrrp' is accepted and ignored: vipd has no SNMP agent/);
+    // Line 1: global_defs alone is "nothing to run" (a warning, as keepalived's).
+    assert.deepEqual(r.diagnostics.map((d) => [d.line, d.severity]), [[1, 'warning'], [2, 'warning'], [5, 'warning'], [6, 'warning'], [7, 'warning']]);
+    assert.match(r.diagnostics[3]!.message, /'enable_snmp_vrrp' is accepted and ignored: vipd has no SNMP agent/);
   });
   it('refuses global lvs_sync_daemon with a message naming vipd_conntrack_sync', () => {
     const r = load('global_defs {\n lvs_sync_daemon eth1 VI_1 id 51\n}\n');

@@ -158,6 +158,7 @@ describe('config/routes and rules', () => {
       assert.ok(r.config, 'loads (keepalived skips these lines and runs)');
       assert.equal(r.config.staticRoutes.length, 0);
       assert.deepEqual(diags(r), [
+        '1 warning nothing to run: no vrrp_instance in this file or its includes', // every route was skipped
         "2 warning static_routes: routing table 'nosuch' not found (not a number, not in /etc/iproute2/rt_tables) - skipping the route, as keepalived does",
         "3 warning static_routes: invalid via address '10.9.0.300' - skipping the route, as keepalived does",
         '4 warning static_routes: cannot mix IPv4 and IPv6 addresses in one route - skipping the route, as keepalived does',
@@ -171,7 +172,7 @@ describe('config/routes and rules', () => {
       ]);
       const strict = load(`static_routes {\n${body}\n}\n`, { strict: true });
       assert.equal(strict.config, null);
-      assert.deepEqual(errors(strict).map((d) => d.line), [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+      assert.deepEqual(errors(strict).map((d) => d.line), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]); // 1: nothing to run
     });
 
     it('refuses what vipd cannot install, with the reason', () => {
@@ -262,6 +263,7 @@ describe('config/routes and rules', () => {
       assert.equal(r.config.staticRules.length, 0);
       const tail = ' - skipping the rule, as keepalived does';
       assert.deepEqual(diags(r), [
+        '1 warning nothing to run: no vrrp_instance in this file or its includes', // every rule was skipped
         `2 warning static_rules: no action specified for rule${tail}`,
         `3 warning static_rules: cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev for rule${tail}`,
         `4 warning static_rules: goto target 5 specified without preference${tail}`,
@@ -272,7 +274,7 @@ describe('config/routes and rules', () => {
         `9 warning static_rules: unknown rule option 'colour'${tail}`,
         `10 warning static_rules: invalid rule action 'throw'${tail}`,
       ]);
-      assert.deepEqual(errors(load(`static_rules {\n${body}\n}\n`, { strict: true })).map((d) => d.line), [2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      assert.deepEqual(errors(load(`static_rules {\n${body}\n}\n`, { strict: true })).map((d) => d.line), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]); // 1: nothing to run
     });
 
     it('virtual_rules belong to their instance and are no longer refused', () => {

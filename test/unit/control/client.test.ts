@@ -8,7 +8,8 @@ import { fetchStatus, fetchStatusText, StatusFetchError, DEFAULT_STATUS_URL } fr
 import { statusCommand } from '../../../src/control/status.js';
 import { VirtualClock } from '../../../src/clock/virtualClock.js';
 import { createVipdMetrics } from '../../../src/metrics/registry.js';
-import { startControlSocket, startMetricsServer, type MetricsServer } from '../../../src/metrics/http.js';
+import { startMetricsServer, type MetricsServer } from '../../../src/metrics/http.js';
+import { startControlSocket } from '../../../src/control/socketServer.js';
 
 /** Bounds requests; advanced only by the timeout test (a bound that never fires does not wait for anything). */
 const clock = new VirtualClock();

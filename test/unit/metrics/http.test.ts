@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createVipdMetrics } from '../../../src/metrics/registry.js';
 import {
   DEFAULT_METRICS_LISTEN,
   parseListenAddress,
-  startControlSocket,
   startMetricsServer,
   type MetricsServer,
 } from '../../../src/metrics/http.js';
@@ -152,26 +148,6 @@ describe('metrics/http', () => {
       startMetricsServer({ host: '127.0.0.1', port: server!.address.port, metrics, health: () => health }),
       new RegExp(`cannot listen on 127\\.0\\.0\\.1:${server!.address.port}: address already in use`),
     );
-  });
-
-  it('serves the same endpoints on a UNIX control socket, replacing a stale socket file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vipd-ctl-'));
-    const socketPath = join(dir, 'vipd.sock');
-    writeFileSync(socketPath, ''); // stale leftover: nobody listens
-    const ctl = await startControlSocket({ socketPath, metrics, health: () => ({ alive: true }) });
-    try {
-      const r = await get({ socketPath }, '/status');
-      assert.equal(r.status, 200);
-      assert.equal(JSON.parse(r.body).instances[0].name, 'VI_1');
-      await assert.rejects(
-        startControlSocket({ socketPath, metrics, health: () => ({ alive: true }) }),
-        /another process is serving it/,
-      );
-    } finally {
-      await ctl.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-    assert.equal(existsSync(socketPath), false);
   });
 
   it('parses --metrics-listen forms', () => {
