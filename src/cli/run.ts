@@ -1,6 +1,6 @@
 // `vipd run`: the agent in the foreground until SIGTERM/SIGINT (graceful: priority 0, VIPs removed, exit 0).
 import { loadConfig, formatDiagnostic } from '../config/index.js';
-import { createLogger, type LogFormat, type LogLevel, type Logger } from '../daemon/logger.js';
+import { createLogger, type LogFormat, type LogLevel, type Logger } from '../log/logger.js';
 import { Daemon } from '../daemon/daemon.js';
 import { openDirectorOs } from '../daemon/osAdapter.js';
 import { missingCapabilities } from '../daemon/capabilities.js';

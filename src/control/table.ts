@@ -1,7 +1,7 @@
 // Human-readable `vipd status`: one row per instance with state, priorities, master, VIPs and the last
 // transition with its reason and age — the "why did it fail over, and when" keepalived only answers via
 // signals and dump files (keepalived #2001, #1938).
-import type { InstanceView, StatusDocument, SyncView, VipView } from '../metrics/types.js';
+import type { InstanceView, StatusDocument, SyncView, VipView } from '../status/types.js';
 
 export interface RenderOptions {
   /** "Now" for the age column, Unix epoch ms; default Date.now(). */

@@ -9,8 +9,8 @@ import type { InstanceParams, Vip, VrrpEffect, VrrpEvent, VrrpState } from '../v
 import type { VrrpPacketMeta } from '../net/types.js';
 import type { InstanceMetrics } from '../metrics/registry.js';
 import type { TakeoverTimes } from '../metrics/types.js';
-import type { Logger } from './logger.js';
-import { RateLimitedLog } from './logger.js';
+import type { Logger } from '../log/logger.js';
+import { RateLimitedLog } from '../log/logger.js';
 import type { EffectSink, UnitDriver } from './unitDriver.js';
 
 /** Where this instance sends and what it puts in the IP header. */

@@ -3,9 +3,9 @@
 // host below, so a reload can add a subsystem the old config did not have (a first vrrp_script, a first notify
 // script, a new vipd_conntrack_sync block) without the daemon knowing the list.
 import type { Config, ConntrackSyncConfig } from '../config/types.js';
-import type { SyncView } from '../metrics/types.js';
-import type { DaemonControl, DaemonPlugin, GroupTransitionEvent, ReloadChange, TransitionEvent } from './plugin.js';
-import { sameValue } from './reloadPlan.js';
+import type { SyncView } from '../status/types.js';
+import type { DaemonControl, DaemonPlugin, GroupTransitionEvent, ReloadChange, TransitionEvent } from '../plugin/api.js';
+import { sameValue } from '../config/sameValue.js';
 import { TrackingPlugin, type TrackingOptions } from '../track/plugin.js';
 import { NotifyPlugin, type NotifyOptions } from '../notify/plugin.js';
 import { ConnSyncPlugin, followedMembers, type ConnSyncPluginOptions } from '../sync/plugin.js';

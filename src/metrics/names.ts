@@ -1,7 +1,7 @@
 // Metric names in one place: docs/metrics.md and the Grafana dashboard are written against these.
 // keepalived_* names match mehdy/keepalived-exporter (internal/collector/collector.go fillMetrics) so its
 // dashboards and alert rules keep working; vipd_* are ours.
-import type { KeepalivedStats } from './types.js';
+import type { KeepalivedStats } from '../status/types.js';
 
 /** Labels the keepalived-exporter puts on every per-instance series. */
 export const INSTANCE_LABELS = ['iname', 'intf', 'vrid'] as const;

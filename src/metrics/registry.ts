@@ -10,12 +10,11 @@ import type {
   BuildInfo,
   InstanceCountersView,
   InstanceView,
-  KeepalivedErrorCounter,
   StatusDocument,
   SyncView,
-  TakeoverTimes,
   VrrpStateName,
-} from './types.js';
+} from '../status/types.js';
+import type { KeepalivedErrorCounter, TakeoverTimes } from './types.js';
 
 /** What identifies an instance's series: keepalived-exporter labels iname, intf, vrid. */
 export interface InstanceKey {

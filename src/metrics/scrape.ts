@@ -10,7 +10,7 @@ import {
   type InstanceView,
   type SyncView,
   type VipView,
-} from './types.js';
+} from '../status/types.js';
 
 export interface TrackScriptRecord {
   lastOk: boolean;

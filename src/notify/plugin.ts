@@ -15,14 +15,14 @@
 // whose path is unchanged stays open (its reader sees no EOF); keepalived closes and reopens it on every
 // reload (vrrp_daemon.c:881-882). A changed fifo script is restarted; a changed or removed path is closed.
 import type { Config, NotifyFifo as NotifyFifoConfig, NotifyScripts, ScriptCommand } from '../config/types.js';
-import type { DaemonControl, DaemonPlugin, GroupTransitionEvent, ReloadChange, TransitionEvent } from '../daemon/plugin.js';
-import { sameValue } from '../daemon/reloadPlan.js';
+import type { DaemonControl, DaemonPlugin, GroupTransitionEvent, ReloadChange, TransitionEvent } from '../plugin/api.js';
+import { sameValue } from '../config/sameValue.js';
 import type { VrrpState } from '../vrrp/types.js';
-import { describeOutcome, nodeSpawner, runScript, scriptEnv, type RunningScript, type ScriptSpawner } from '../track/exec.js';
+import { describeOutcome, nodeSpawner, runScript, scriptEnv, type RunningScript, type ScriptSpawner } from '../script/exec.js';
 import {
   defaultScriptUser, prepareScript, readAccounts, selfIdentity, type Accounts, type PreparedScript, type ScriptIdentity,
-} from '../track/scriptSecurity.js';
-import { INIT_SUFFIX } from '../track/bindings.js';
+} from '../script/security.js';
+import { isStartupScriptFault } from '../plugin/faultReasons.js';
 import { SYNC_FAULT_REASON } from '../vrrp/instance.js';
 import { NotifyFifo } from './fifo.js';
 import { fifoLine, genericArgs, hasAnyScript, stateScript, type NotifyKind, type NotifyState } from './lines.js';
@@ -274,7 +274,7 @@ export class NotifyPlugin implements DaemonPlugin {
    */
   private startupFaultOnly(instance: string): boolean {
     const faults = this.ctl?.snapshot(instance)?.faults ?? [];
-    return faults.every((f) => f === SYNC_FAULT_REASON || (f.startsWith('track_script ') && f.endsWith(INIT_SUFFIX)));
+    return faults.every((f) => f === SYNC_FAULT_REASON || isStartupScriptFault(f));
   }
 
   /** Every member's latest core state has already been notified (or is one that is never notified). */

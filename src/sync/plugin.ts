@@ -12,8 +12,8 @@
 // started in its place; a removed block releases its hold and stops. What a stopped service held in memory (the
 // peer's connections, the stream journal) is dropped; the kernel's conntrack table is left as it is.
 import type { Config, ConntrackSyncConfig } from '../config/types.js';
-import type { SyncView } from '../metrics/types.js';
-import type { DaemonControl, DaemonPlugin, ReloadChange, TransitionEvent } from '../daemon/plugin.js';
+import type { SyncView } from '../status/types.js';
+import type { DaemonControl, DaemonPlugin, ReloadChange, TransitionEvent } from '../plugin/api.js';
 import { openConnSync } from './index.js';
 import type { ConnSyncService } from './service.js';
 

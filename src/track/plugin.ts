@@ -8,9 +8,9 @@
 // withdrawn; an added script starts in init the way keepalived starts scripts on reload (holding no FAULT
 // until its first result). Instances the reload (re)started get the current readings before they run.
 import type { Config, GlobalDefs, VrrpScriptConfig } from '../config/types.js';
-import type { DaemonControl, DaemonPlugin, ReloadChange } from '../daemon/plugin.js';
+import type { DaemonControl, DaemonPlugin, ReloadChange } from '../plugin/api.js';
 import { INIT_SUFFIX, planBindings, type TrackBinding } from './bindings.js';
-import { nodeSpawner, scriptEnv, type ScriptSpawner } from './exec.js';
+import { nodeSpawner, scriptEnv, type ScriptSpawner } from '../script/exec.js';
 import { FileWatch } from './fileWatch.js';
 import { carryScriptState, type ScriptState, type ScriptStatus } from './hysteresis.js';
 import { effectivePriority, fileEffect, interfaceEffect, scriptEffect, type TrackerEffect } from './priority.js';
@@ -18,7 +18,7 @@ import { fileReloadAction, scriptReloadAction } from './reloadDiff.js';
 import { ScriptLoop } from './scriptLoop.js';
 import {
   defaultScriptUser, prepareScript, readAccounts, resolveUser, selfIdentity, type Accounts, type PreparedScript, type ScriptIdentity,
-} from './scriptSecurity.js';
+} from '../script/security.js';
 
 export interface TrackingOptions {
   readonly spawner?: ScriptSpawner;

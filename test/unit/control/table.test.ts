@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { formatDuration, renderStatus, renderStatusTable } from '../../../src/control/table.js';
-import type { InstanceView, StatusDocument } from '../../../src/metrics/types.js';
+import type { InstanceView, StatusDocument } from '../../../src/status/types.js';
 
 const NOW = 1_800_000_000_000;
 

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '../../../src/config/index.js';
 import type { Config } from '../../../src/config/types.js';
 import { Daemon } from '../../../src/daemon/daemon.js';
-import type { Logger, LogLevel } from '../../../src/daemon/logger.js';
-import type { DaemonPlugin } from '../../../src/daemon/plugin.js';
+import type { Logger, LogLevel } from '../../../src/log/logger.js';
+import type { DaemonPlugin } from '../../../src/plugin/api.js';
 import { MemoryOs, MemorySegment, type MemoryOsOptions } from './memoryOs.js';
 
 export function conf(text: string): Config {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { register as globalRegister } from 'prom-client';
 import { createVipdMetrics, type VipdMetricsOptions } from '../../../src/metrics/registry.js';
-import type { InstanceView, SyncView } from '../../../src/metrics/types.js';
+import type { InstanceView, SyncView } from '../../../src/status/types.js';
 import { find, parseExposition, typeOf, value } from './exposition.js';
 
 const VI_1 = { name: 'VI_1', ifname: 'eth0', vrid: 51 };

@@ -2,9 +2,9 @@
 // DaemonControl, a logger that keeps its lines, and a scripted fake spawner.
 import { loadConfig } from '../../../src/config/index.js';
 import type { Config } from '../../../src/config/types.js';
-import type { DaemonControl } from '../../../src/daemon/plugin.js';
-import type { Logger, LogLevel } from '../../../src/daemon/logger.js';
-import type { ScriptExit, ScriptSpawner, SpawnOptions } from '../../../src/track/exec.js';
+import type { DaemonControl } from '../../../src/plugin/api.js';
+import type { Logger, LogLevel } from '../../../src/log/logger.js';
+import type { ScriptExit, ScriptSpawner, SpawnOptions } from '../../../src/script/exec.js';
 
 export function parse(text: string): Config {
   const r = loadConfig('/etc/keepalived/keepalived.conf', { configId: 'lb1', readFile: () => text, glob: () => [] });

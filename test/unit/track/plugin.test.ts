@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTrackingPlugin, type TrackingOptions } from '../../../src/track/plugin.js';
-import type { Accounts } from '../../../src/track/scriptSecurity.js';
+import type { Accounts } from '../../../src/script/security.js';
 import { fakeControl, fakeSpawner, flush, parse } from './helpers.js';
 
 const noAccounts = async (): Promise<Accounts> => ({ users: new Map(), groups: new Map() });

@@ -2,9 +2,9 @@
 // interface, so the composition root stays small and each subsystem is testable on its own.
 import type { Config } from '../config/types.js';
 import type { VipdMetrics } from '../metrics/registry.js';
-import type { InstanceView, SyncView } from '../metrics/types.js';
+import type { InstanceView, SyncView } from '../status/types.js';
 import type { InstanceSnapshot, VrrpState } from '../vrrp/types.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../log/logger.js';
 
 /** What a plugin may read from and do to the running daemon. */
 export interface DaemonControl {

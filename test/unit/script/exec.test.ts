@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { nodeSpawner, runScript, scriptEnv } from '../../../src/track/exec.js';
+import { nodeSpawner, runScript, scriptEnv } from '../../../src/script/exec.js';
 
 /** Processes of a group that are still running (zombies waiting for a lazy init to reap them do not count). */
 function liveInGroup(pgid: number): number {
