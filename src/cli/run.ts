@@ -4,7 +4,7 @@ import { createLogger, type LogFormat, type LogLevel, type Logger } from '../log
 import { Daemon } from '../daemon/daemon.js';
 import { openDirectorOs } from '../daemon/osAdapter.js';
 import { missingCapabilities } from '../daemon/capabilities.js';
-import { buildPlugins } from '../daemon/plugins.js';
+import { defaultPlugins } from './plugins.js';
 import { startMetricsServer, startControlSocket, parseListenAddress } from '../metrics/http.js';
 import { watchLoopHealth } from '../daemon/loopHealth.js';
 import { describeError } from './describeError.js';
@@ -53,7 +53,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     os: openDirectorOs(),
     logger,
     version: packageVersion(),
-    plugins: buildPlugins(config),
+    plugins: defaultPlugins(),
   });
 
   // Handlers go in before anything starts, so a signal during start-up is never the default (fatal) action.

@@ -13,7 +13,8 @@ import type { InstanceView } from '../status/types.js';
 import type { Logger } from '../log/logger.js';
 import type { DirectorOs } from './ports.js';
 import { InstanceRunner, type RunnerHooks } from './instanceRunner.js';
-import type { DaemonControl, DaemonPlugin } from '../plugin/api.js';
+import type { DaemonControl, PluginFactory } from '../plugin/api.js';
+import { PluginSet } from './pluginSet.js';
 import { UnitDriver, groupUnit, soloUnit } from './unitDriver.js';
 import { VrrpSyncGroup } from '../vrrp/syncGroup.js';
 import { advertRoute, instanceParams, maxAdvertisedVips, routeSpecs, sourceAddressFor, validationView } from './instanceParams.js';
@@ -30,8 +31,11 @@ export interface DaemonOptions {
   readonly version: string;
   /** Monotonic ms; default performance.now. */
   readonly clock?: () => number;
-  /** Optional subsystems: tracking, notify, connection sync (plugin.ts). */
-  readonly plugins?: readonly DaemonPlugin[];
+  /**
+   * Optional subsystems, as the composition root lists them (src/cli/plugins.ts: tracking, notify, connection
+   * sync); the daemon creates one plugin per factory and knows none of them (src/plugin/api.ts).
+   */
+  readonly plugins?: readonly PluginFactory[];
 }
 
 interface Managed {
@@ -73,6 +77,7 @@ export class Daemon {
   /** Reloads and rebinds, one at a time: both stop and build instances. */
   private exclusive: Promise<unknown> = Promise.resolve();
   private stopping = false;
+  private readonly plugins: PluginSet;
 
   constructor(private readonly o: DaemonOptions) {
     this.clock = o.clock ?? (() => performance.now());
@@ -83,14 +88,9 @@ export class Daemon {
       instances: () => this.views(),
       buildInfo: { version: o.version, node: o.config.global.routerId ?? hostnameOrUnknown() },
       dropReasons: DROP_REASONS,
-      sync: () => {
-        for (const p of this.plugins) {
-          const v = p.syncView?.();
-          if (v) return v;
-        }
-        return null;
-      },
+      sections: (nowMs) => this.plugins.sections(nowMs),
     });
+    this.plugins = new PluginSet(o.plugins ?? [], o.config, o.logger, this.metrics.registry);
   }
 
   /** Open every socket and start every instance. Throws VipdError naming each problem (no partial start). */
@@ -112,7 +112,7 @@ export class Daemon {
     );
     const started = this.build(planned, this.config, env.links);
     const ctl = this.control();
-    for (const p of this.plugins) await p.start?.(ctl);
+    await this.plugins.start(ctl);
     this.startRunners(started);
   }
 
@@ -180,7 +180,7 @@ export class Daemon {
     await this.exclusive;
     await Promise.all([...this.managed.values()].map((m) => m.runner.shutdown(opts)));
     for (const m of [...this.managed.values()]) this.forget(m);
-    for (const p of this.plugins) await p.stop?.().catch((err: unknown) => this.o.logger.error(`${p.name}: ${(err as Error).message}`));
+    await this.plugins.stop();
     for (const u of this.unwatch.splice(0)) u();
     // keepalived deletes its VMACs on exit (vrrp.c:2638-2644); the VIPs on them are already gone.
     await this.vmacs.releaseExcept([]);
@@ -242,7 +242,7 @@ export class Daemon {
       const members = g.members.map((n) => instances.get(n)).filter((m): m is VrrpInstance => m !== undefined);
       if (members.length === 0) continue;
       const driver = new UnitDriver(groupUnit(new VrrpSyncGroup(g.name, members)), this.clock, this.o.logger, (group, from, to) => {
-        for (const p of this.plugins) this.guard(p, () => p.onGroupTransition?.({ group, from, to }));
+        this.plugins.groupTransition({ group, from, to });
       });
       for (const m of members) drivers.set(m.name, driver);
     }
@@ -335,13 +335,7 @@ export class Daemon {
   private async startInstances(planned: Planned[], links: LinkInfo[], removed: readonly string[]): Promise<Managed[]> {
     const started = this.build(planned, this.config, links);
     const change = { started: started.map((m) => m.cfg.name), removed: [...removed] };
-    for (const p of this.plugins) {
-      try {
-        await p.reload?.(this.config, change);
-      } catch (err) {
-        this.o.logger.error(`${p.name}: ${(err as Error).message}`);
-      }
-    }
+    await this.plugins.reload(this.config, change);
     this.startRunners(started);
     return started;
   }
@@ -377,34 +371,16 @@ export class Daemon {
     return Object.fromEntries([...this.managed.values()].map((m) => [m.cfg.name, m.instance.state]));
   }
 
-  private get plugins(): readonly DaemonPlugin[] {
-    return this.o.plugins ?? [];
-  }
-
-  /** A plugin's failure is logged; it never stops the VRRP machinery. */
-  private guard(p: DaemonPlugin, fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.o.logger.error(`${p.name}: ${(err as Error).message}`);
-    }
-  }
-
   private hooksFor(name: string, instance: VrrpInstance): RunnerHooks {
-    const plugins = () => this.plugins;
+    const plugins = this.plugins;
     return {
       // Looked up at each takeover: a reload may add or remove connection sync for a running instance.
       get beforeVipsAdded() {
-        const committers = plugins().filter((p) => p.beforeVipsAdded);
-        return committers.length ? async () => void (await Promise.all(committers.map((p) => p.beforeVipsAdded!(name)))) : undefined;
+        return plugins.beforeVipsAdded(name);
       },
-      masterRxLowerPri: (src, priority) => {
-        for (const p of this.plugins) this.guard(p, () => p.onMasterRxLowerPri?.({ instance: name, src, priority }));
-      },
-      afterTransition: (from, to, reason) => {
-        const ev = { instance: name, from, to, reason, priority: instance.snapshot().effectivePriority };
-        for (const p of this.plugins) this.guard(p, () => p.onTransition?.(ev));
-      },
+      masterRxLowerPri: (src, priority) => plugins.masterRxLowerPri({ instance: name, src, priority }),
+      afterTransition: (from, to, reason) =>
+        plugins.transition({ instance: name, from, to, reason, priority: instance.snapshot().effectivePriority }),
     };
   }
 
@@ -417,7 +393,6 @@ export class Daemon {
         return self.config;
       },
       logger: this.o.logger,
-      metrics: this.metrics,
       setPriority: (n, effective) => byName(n)?.runner.setPriority(effective),
       fault: (n, reason) => byName(n)?.runner.fault(reason),
       faultCleared: (n, reason) => byName(n)?.runner.faultCleared(reason),

@@ -15,7 +15,7 @@
 // whose path is unchanged stays open (its reader sees no EOF); keepalived closes and reopens it on every
 // reload (vrrp_daemon.c:881-882). A changed fifo script is restarted; a changed or removed path is closed.
 import type { Config, NotifyFifo as NotifyFifoConfig, NotifyScripts, ScriptCommand } from '../config/types.js';
-import type { DaemonControl, DaemonPlugin, GroupTransitionEvent, ReloadChange, TransitionEvent } from '../plugin/api.js';
+import type { DaemonControl, DaemonPlugin, GroupTransitionEvent, PluginFactory, ReloadChange, TransitionEvent } from '../plugin/api.js';
 import { sameValue } from '../config/sameValue.js';
 import type { VrrpState } from '../vrrp/types.js';
 import { describeOutcome, nodeSpawner, runScript, scriptEnv, type RunningScript, type ScriptSpawner } from '../script/exec.js';
@@ -42,6 +42,14 @@ export interface NotifyOptions {
 }
 
 const NOTIFIED: ReadonlySet<VrrpState> = new Set<VrrpState>(['MASTER', 'BACKUP', 'FAULT', 'STOP']);
+
+/**
+ * Notify for the composition root's plugin list: always created (idle when the config asks for nothing: no
+ * process, no FIFO), so a reload can add the first notify script or FIFO.
+ */
+export function notifyPlugin(opts: NotifyOptions = {}): PluginFactory {
+  return { name: 'notify', create: (config) => new NotifyPlugin(config, opts) };
+}
 
 /** Null when the config asks for no notification at all. */
 export function createNotifyPlugin(config: Config, opts: NotifyOptions = {}): NotifyPlugin | null {

@@ -58,24 +58,6 @@ export interface InstanceView {
   readonly syncGroup?: string | null;
 }
 
-/** Cumulative connection-sync figures, read at scrape time. */
-export interface SyncView {
-  /** Entries in the local (internal or external) cache. */
-  readonly entries: number;
-  readonly messagesSent: number;
-  readonly messagesReceived: number;
-  /** Messages detected missing by sequence gap. */
-  readonly messagesLost: number;
-  /** Messages resent after a NACK. */
-  readonly messagesResent: number;
-  /** Wall clock of the last completed full resync (Unix epoch ms), null when none yet. */
-  readonly lastFullResyncAtMs: number | null;
-  /** Duration of the last commit of synced entries into the kernel table, null when none yet. */
-  readonly lastCommitDurationMs: number | null;
-  /** Optional: peer reachable / channel established. */
-  readonly peerUp?: boolean;
-}
-
 export interface BuildInfo {
   readonly version: string;
   /** Node name (router_id or hostname). */
@@ -119,5 +101,25 @@ export interface StatusDocument {
   readonly generatedAtMs: number;
   readonly instances: readonly InstanceView[];
   readonly counters: Readonly<Record<string, InstanceCountersView>>;
-  readonly sync: SyncView | null;
+  /**
+   * One section per subsystem that has something to report, keyed by its plugin name ("sync", later "lvs"), in
+   * the daemon's plugin order. Absent in documents from vipd releases before sections existed.
+   */
+  readonly sections?: Readonly<Record<string, StatusSection>>;
+  /**
+   * statusVersion 1 carried the connection-sync figures here; kept, equal to `sections.sync.data` (null without
+   * connection sync), so readers written against it keep working.
+   */
+  readonly sync: unknown;
+}
+
+/** A subsystem's part of the status document, built by its plugin (src/plugin/api.ts statusSection). */
+export interface StatusSection {
+  /**
+   * What `vipd status` prints for it, under the instance table: rendered by the subsystem at request time, so the
+   * CLI prints sections of subsystems it knows nothing about.
+   */
+  readonly lines: readonly string[];
+  /** The subsystem's figures, for machines; their shape is the subsystem's (documented in docs/metrics.md). */
+  readonly data: unknown;
 }

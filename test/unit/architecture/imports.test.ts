@@ -67,6 +67,13 @@ describe('architecture: import arrows point down', () => {
     assert.deepEqual(bad, []);
   });
 
+  it('the daemon knows no subsystem: only the composition root (src/cli) lists the plugins', () => {
+    const bad = files
+      .filter((f) => folderOf(f.path) === 'daemon')
+      .flatMap((f) => f.imports.filter((i) => PLUGINS.includes(folderOf(i))).map((i) => `${f.path} → ${i}`));
+    assert.deepEqual(bad, []);
+  });
+
   it('no import cycle between files (type-only imports included)', () => {
     const graph = new Map(files.map((f) => [f.path, f.imports.filter((i) => i !== f.path)]));
     const cycles = stronglyConnected(graph).filter((c) => c.length > 1);

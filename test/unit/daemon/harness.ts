@@ -95,7 +95,9 @@ export class Cluster {
   /** Build (not start) a daemon on a fresh host (or on `os`, made with host()). */
   node(name: string, octet: number, configText: string, plugins: readonly DaemonPlugin[] = [], os = this.host(name, octet)): Node {
     const log: LogLine[] = [];
-    const daemon = new Daemon({ config: conf(configText), os, logger: recordingLogger(log, undefined, name), version: 'test', plugins });
+    // The composition root hands the daemon factories; a test hands it ready plugins.
+    const factories = plugins.map((p) => ({ name: p.name, create: () => p }));
+    const daemon = new Daemon({ config: conf(configText), os, logger: recordingLogger(log, undefined, name), version: 'test', plugins: factories });
     const n = { name, os, daemon, log };
     this.nodes.push(n);
     return n;

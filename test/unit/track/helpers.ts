@@ -25,13 +25,11 @@ export function recordingLogger(): RecordingLogger {
 export interface FakeControl extends DaemonControl {
   /** `setPriority VI_1 90`, `fault VI_1 track_script chk`, `faultCleared VI_1 ...` in call order. */
   readonly calls: string[];
-  readonly scriptResults: string[];
   setLink(ifname: string, up: boolean): void;
 }
 
 export function fakeControl(config: Config, links: Record<string, boolean> = {}): FakeControl {
   const calls: string[] = [];
-  const scriptResults: string[] = [];
   const listeners = new Set<(ifname: string, up: boolean) => void>();
   const state = { ...links };
   const logger = recordingLogger();
@@ -39,8 +37,6 @@ export function fakeControl(config: Config, links: Record<string, boolean> = {})
     config,
     logger,
     calls,
-    scriptResults,
-    metrics: { trackScriptResult: (name: string, ok: boolean, status?: boolean) => void scriptResults.push(`${name} ${ok} ${status}`) } as unknown as DaemonControl['metrics'],
     setPriority: (n, p) => void calls.push(`setPriority ${n} ${p}`),
     fault: (n, r) => void calls.push(`fault ${n} ${r}`),
     faultCleared: (n, r) => void calls.push(`faultCleared ${n} ${r}`),
