@@ -10,6 +10,7 @@ import { watchLoopHealth } from '../daemon/loopHealth.js';
 import { describeError } from './describeError.js';
 import { writeKeepalivedFiles } from '../control/keepalived-files.js';
 import { packageVersion } from './version.js';
+import { RealClock } from '../clock/realClock.js';
 
 export interface RunOptions {
   configPath: string;
@@ -48,8 +49,11 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   process.on('unhandledRejection', (err) => logger.error(`internal error (unhandled rejection): ${describeError(err)}`));
   process.on('uncaughtException', (err) => logger.error(`internal error (uncaught exception): ${describeError(err)}`));
 
+  // The one real clock: every timer of the daemon, its runners and its plugins goes through it.
+  const clock = new RealClock();
   const daemon = new Daemon({
     config,
+    clock,
     os: openDirectorOs(),
     logger,
     version: packageVersion(),

@@ -7,6 +7,7 @@ import { parseMac } from '../ip/address.js';
 import type { Vip } from '../vrrp/types.js';
 import type { Logger } from '../log/logger.js';
 import type { DirectorOs } from './ports.js';
+import type { Clock } from '../clock/clock.js';
 
 export class Announcer {
   private readonly frameSenders = new Map<string, FrameSender>();
@@ -15,7 +16,7 @@ export class Announcer {
   constructor(
     private readonly os: DirectorOs,
     private readonly logger: Logger,
-    private readonly clock: () => number,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -60,7 +61,7 @@ export class Announcer {
 
   /** NA Router flag = IPv6 forwarding on the interface, re-read at most every 5 s like keepalived (not per frame). */
   private routerFlag(ifname: string): boolean {
-    const now = this.clock();
+    const now = this.clock.now();
     const cached = this.forwarding.get(ifname);
     if (cached && now - cached.atMs < 5000) return cached.on;
     const on = this.os.ipv6Forwarding(ifname);

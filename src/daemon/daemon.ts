@@ -23,14 +23,15 @@ import { Announcer } from './announcer.js';
 import { instanceView } from './instanceView.js';
 import { planReload, type ReloadPlan } from './reloadPlan.js';
 import { DaemonVmacs } from './vmac.js';
+import type { Clock } from '../clock/clock.js';
 
 export interface DaemonOptions {
   readonly config: Config;
   readonly os: DirectorOs;
   readonly logger: Logger;
   readonly version: string;
-  /** Monotonic ms; default performance.now. */
-  readonly clock?: () => number;
+  /** Every timer and clock read of the daemon, its runners and its plugins (RealClock from the composition root). */
+  readonly clock: Clock;
   /**
    * Optional subsystems, as the composition root lists them (src/cli/plugins.ts: tracking, notify, connection
    * sync); the daemon creates one plugin per factory and knows none of them (src/plugin/api.ts).
@@ -67,7 +68,7 @@ export class Daemon {
   private readonly transports = new Map<string, { transport: VrrpTransport; byVrid: Map<number, Managed[]> }>();
   private readonly announcer: Announcer;
   private readonly unwatch: (() => void)[] = [];
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   private readonly linkUp = new Map<number, boolean>();
   private readonly linkListeners = new Set<(ifname: string, up: boolean) => void>();
   private links: LinkInfo[] = [];
@@ -80,7 +81,7 @@ export class Daemon {
   private readonly plugins: PluginSet;
 
   constructor(private readonly o: DaemonOptions) {
-    this.clock = o.clock ?? (() => performance.now());
+    this.clock = o.clock;
     this.config = o.config;
     this.announcer = new Announcer(o.os, o.logger, this.clock);
     this.vmacs = new DaemonVmacs(o.os.vmac, o.logger);
@@ -362,8 +363,8 @@ export class Daemon {
 
   /** Read-only views for metrics, /status and `vipd status`. */
   views(): InstanceView[] {
-    const nowMono = this.clock();
-    const nowWall = Date.now();
+    const nowMono = this.clock.now();
+    const nowWall = this.clock.wallNow();
     return [...this.managed.values()].map(({ cfg, instance }) => instanceView(cfg, instance, nowMono, nowWall));
   }
 
@@ -393,6 +394,7 @@ export class Daemon {
         return self.config;
       },
       logger: this.o.logger,
+      clock: this.clock,
       setPriority: (n, effective) => byName(n)?.runner.setPriority(effective),
       fault: (n, reason) => byName(n)?.runner.fault(reason),
       faultCleared: (n, reason) => byName(n)?.runner.faultCleared(reason),
@@ -424,7 +426,7 @@ export class Daemon {
       // The same address elsewhere (another interface) is not ours to put back.
       if (!vip || this.addressSpec(vip, m.vipLink, this.links).ifindex !== ifindex) continue;
       this.o.logger.warn(`(${m.cfg.name}) VIP ${address} was removed by someone else while MASTER; adding it back`);
-      m.runner.enqueue([{ type: 'addVips', vips: [vip] }, { type: 'sendGarp', vips: [vip], count: 1 }], this.clock());
+      m.runner.enqueue([{ type: 'addVips', vips: [vip] }, { type: 'sendGarp', vips: [vip], count: 1 }], this.clock.now());
     }
   }
 

@@ -12,6 +12,7 @@ import type { TakeoverTimes } from '../metrics/types.js';
 import type { Logger } from '../log/logger.js';
 import { RateLimitedLog } from '../log/logger.js';
 import type { EffectSink, UnitDriver } from './unitDriver.js';
+import { withinMs, type Clock } from '../clock/clock.js';
 
 /** Where this instance sends and what it puts in the IP header. */
 export interface AdvertRoute {
@@ -54,8 +55,8 @@ export interface RunnerOptions {
   validation: ValidationView;
   readonly io: RunnerIo;
   readonly logger: Logger;
-  /** Monotonic milliseconds. */
-  readonly clock: () => number;
+  /** Monotonic time and the runner's timers (handover wait, commit bound). */
+  readonly clock: Clock;
   readonly metrics?: InstanceMetrics;
   readonly hooks?: RunnerHooks;
   /** The unit (lone instance or sync group) this instance is scheduled in. */
@@ -126,7 +127,7 @@ export class InstanceRunner implements EffectSink {
     this.o.metrics?.advertReceived(fields.priority);
     for (const note of verdict.notes) {
       this.o.metrics?.anomaly(note);
-      this.rateLog.warn(`note:${note}`, `(${this.name}) advert from ${decoded.ok.src} accepted with ${note}`, this.o.clock());
+      this.rateLog.warn(`note:${note}`, `(${this.name}) advert from ${decoded.ok.src} accepted with ${note}`, this.o.clock.now());
     }
     if (state === 'MASTER' && fields.priority !== 0) this.o.metrics?.splitBrain();
     this.dispatch({ type: 'advert', src: decoded.ok.src, fields });
@@ -201,23 +202,20 @@ export class InstanceRunner implements EffectSink {
     const p = this.o.instance.params;
     // A backup takes over within skew (< one interval) of our priority-0 advert; Master_Down bounds it anyway.
     const maxMs = (p.downTimerAdverts + 1) * p.advertIntMs + 100;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<null>((r) => (timer = setTimeout(() => r(null), maxMs)));
-    const src = await Promise.race([this.handover!.seen, timedOut]);
-    clearTimeout(timer);
-    if (src === null) {
+    const src = await withinMs(this.o.clock, maxMs, this.handover!.seen);
+    if (src === 'timeout') {
       this.o.logger.info(`(${this.name}) no new master within ${maxMs} ms, releasing VIPs`);
       return;
     }
     // The new master sends its advert first, then (commits connections,) adds the VIPs and sends GARP
     // (keepalived vrrp.c:1885-1954): give it one advert interval, at least HANDOVER_GRACE_MS.
-    await new Promise((r) => setTimeout(r, Math.max(HANDOVER_GRACE_MS, p.advertIntMs)));
+    await this.o.clock.sleep(Math.max(HANDOVER_GRACE_MS, p.advertIntMs));
     this.o.logger.info(`(${this.name}) ${src} took over, releasing VIPs`);
   }
 
   private dropped(reason: string, src: string | undefined): void {
     this.o.metrics?.drop(reason);
-    this.rateLog.warn(`drop:${reason}`, `(${this.name}) dropped advert from ${src ?? '?'}: ${reason}`, this.o.clock());
+    this.rateLog.warn(`drop:${reason}`, `(${this.name}) dropped advert from ${src ?? '?'}: ${reason}`, this.o.clock.now());
   }
 
   private dispatch(ev: VrrpEvent): void {
@@ -275,7 +273,7 @@ export class InstanceRunner implements EffectSink {
           }
           if (this.takeover && this.o.hooks?.beforeVipsAdded) {
             await this.commitBeforeVips();
-            this.takeover.syncCommittedMs = this.o.clock();
+            this.takeover.syncCommittedMs = this.o.clock.now();
             if (this.o.instance.state !== 'MASTER') {
               this.o.logger.info(`(${this.name}) lost MASTER while committing connections, not adding VIPs`);
               this.takeover = null;
@@ -284,7 +282,7 @@ export class InstanceRunner implements EffectSink {
           }
           await this.forEachVip(e.vips, (v) => this.o.io.addVip(v), 'add');
           await this.o.io.addRoutes?.().catch((err: unknown) => this.o.logger.error(`(${this.name}) cannot add virtual routes: ${(err as Error).message}`));
-          if (this.takeover) this.takeover.vipsInstalledMs = this.o.clock();
+          if (this.takeover) this.takeover.vipsInstalledMs = this.o.clock.now();
           break;
         case 'removeVips':
           this.takeover = null;
@@ -296,7 +294,7 @@ export class InstanceRunner implements EffectSink {
           if (this.o.instance.state !== 'MASTER') break; // stale: announcing VIPs we gave up would misdirect clients
           const sent = this.announce(e.vips, e.count);
           if (this.takeover && sent > 0) {
-            const times: TakeoverTimes = { ...this.takeover, firstGarpMs: this.o.clock() };
+            const times: TakeoverTimes = { ...this.takeover, firstGarpMs: this.o.clock.now() };
             this.takeover = null;
             this.o.metrics?.takeoverLatency(times);
           }
@@ -309,15 +307,11 @@ export class InstanceRunner implements EffectSink {
 
   /** The plugins' commit, bounded: a lost netlink ACK must not keep the VIPs down forever. */
   private async commitBeforeVips(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), COMMIT_BOUND_MS)));
     try {
-      const r = await Promise.race([this.o.hooks!.beforeVipsAdded!().then(() => 'done' as const), bound]);
+      const r = await withinMs(this.o.clock, COMMIT_BOUND_MS, this.o.hooks!.beforeVipsAdded!().then(() => 'done' as const));
       if (r === 'timeout') this.o.logger.error(`(${this.name}) connection commit still running after ${COMMIT_BOUND_MS} ms; adding the VIPs anyway`);
     } catch (err) {
       this.o.logger.error(`(${this.name}) connection commit failed, adding the VIPs anyway: ${(err as Error).message}`);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -349,7 +343,7 @@ export class InstanceRunner implements EffectSink {
           this.o.io.sendPacket(msg, dst);
         }
       } catch (err) {
-        this.rateLog.warn(`send:${dst}`, `(${this.name}) cannot send advert to ${dst}: ${(err as Error).message}`, this.o.clock());
+        this.rateLog.warn(`send:${dst}`, `(${this.name}) cannot send advert to ${dst}: ${(err as Error).message}`, this.o.clock.now());
       }
     }
     // keepalived counts logical adverts, one per interval, not one per unicast peer (vrrp.c:1705-1761).
@@ -373,7 +367,7 @@ export class InstanceRunner implements EffectSink {
       else this.o.metrics?.naSent(sent);
       return sent;
     } catch (err) {
-      this.rateLog.warn('garp', `(${this.name}) cannot send gratuitous ARP/NA: ${(err as Error).message}`, this.o.clock());
+      this.rateLog.warn('garp', `(${this.name}) cannot send gratuitous ARP/NA: ${(err as Error).message}`, this.o.clock.now());
       return 0;
     }
   }

@@ -5,6 +5,7 @@ import type { VrrpInstance } from '../vrrp/instance.js';
 import type { SyncGroupEffect, VrrpSyncGroup } from '../vrrp/syncGroup.js';
 import type { VrrpEffect, VrrpEvent, VrrpState } from '../vrrp/types.js';
 import type { Logger } from '../log/logger.js';
+import type { Clock, Timer } from '../clock/clock.js';
 
 /** The pure core of a unit: one instance or a sync group, behind the sync group's interface. */
 export interface CoreUnit {
@@ -40,13 +41,13 @@ export interface EffectSink {
 }
 
 export class UnitDriver {
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
   private readonly sinks = new Map<string, EffectSink>();
   private stopped = false;
 
   constructor(
     private readonly core: CoreUnit,
-    private readonly clock: () => number,
+    private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly onGroupTransition?: (group: string, from: VrrpState, to: VrrpState) => void,
   ) {}
@@ -57,7 +58,7 @@ export class UnitDriver {
 
   dispatch(member: string, ev: VrrpEvent): void {
     if (this.stopped) return;
-    const now = this.clock();
+    const now = this.clock.now();
     this.run(() => this.core.handle(member, ev, now), now, `${member}: ${ev.type}`);
   }
 
@@ -99,16 +100,16 @@ export class UnitDriver {
     if (this.stopped) return;
     const deadline = this.core.nextDeadline();
     if (deadline === null) return;
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.at(deadline, () => {
       this.timer = null;
       if (this.stopped) return;
-      const now = this.clock();
+      const now = this.clock.now();
       this.run(() => this.core.handleTimeouts(now), now, 'timeout');
-    }, Math.max(0, deadline - this.clock()));
+    });
   }
 
   private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = null;
   }
 }

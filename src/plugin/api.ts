@@ -8,11 +8,14 @@ import type { Config } from '../config/types.js';
 import type { InstanceView, StatusSection } from '../status/types.js';
 import type { InstanceSnapshot, VrrpState } from '../vrrp/types.js';
 import type { Logger } from '../log/logger.js';
+import type { Clock } from '../clock/clock.js';
 
 /** What a plugin may read from and do to the running daemon. */
 export interface DaemonControl {
   readonly config: Config;
   readonly logger: Logger;
+  /** The daemon's clock: plugins arm their timers and read time through it, never through the process's. */
+  readonly clock: Clock;
   /** Tracking results → the core. Effective priority is clamped by the core; owners (255) ignore it. */
   setPriority(instance: string, effective: number): void;
   fault(instance: string, reason: string): void;

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '../../../src/config/index.js';
 import type { Config } from '../../../src/config/types.js';
 import { Daemon } from '../../../src/daemon/daemon.js';
+import { RealClock } from '../../../src/clock/realClock.js';
 import type { Logger, LogLevel } from '../../../src/log/logger.js';
 import type { DaemonPlugin } from '../../../src/plugin/api.js';
 import { MemoryOs, MemorySegment, type MemoryOsOptions } from './memoryOs.js';
@@ -97,7 +98,7 @@ export class Cluster {
     const log: LogLine[] = [];
     // The composition root hands the daemon factories; a test hands it ready plugins.
     const factories = plugins.map((p) => ({ name: p.name, create: () => p }));
-    const daemon = new Daemon({ config: conf(configText), os, logger: recordingLogger(log, undefined, name), version: 'test', plugins: factories });
+    const daemon = new Daemon({ config: conf(configText), os, logger: recordingLogger(log, undefined, name), version: 'test', plugins: factories, clock: new RealClock({ unref: false }) });
     const n = { name, os, daemon, log };
     this.nodes.push(n);
     return n;

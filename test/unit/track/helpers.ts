@@ -4,6 +4,7 @@ import { loadConfig } from '../../../src/config/index.js';
 import type { Config } from '../../../src/config/types.js';
 import type { DaemonControl } from '../../../src/plugin/api.js';
 import type { Logger, LogLevel } from '../../../src/log/logger.js';
+import { VirtualClock } from '../../../src/clock/virtualClock.js';
 import type { ScriptExit, ScriptSpawner, SpawnOptions } from '../../../src/script/exec.js';
 
 export function parse(text: string): Config {
@@ -28,7 +29,7 @@ export interface FakeControl extends DaemonControl {
   setLink(ifname: string, up: boolean): void;
 }
 
-export function fakeControl(config: Config, links: Record<string, boolean> = {}): FakeControl {
+export function fakeControl(config: Config, links: Record<string, boolean> = {}, clock = new VirtualClock()): FakeControl {
   const calls: string[] = [];
   const listeners = new Set<(ifname: string, up: boolean) => void>();
   const state = { ...links };
@@ -36,6 +37,7 @@ export function fakeControl(config: Config, links: Record<string, boolean> = {})
   return {
     config,
     logger,
+    clock,
     calls,
     setPriority: (n, p) => void calls.push(`setPriority ${n} ${p}`),
     fault: (n, r) => void calls.push(`fault ${n} ${r}`),
