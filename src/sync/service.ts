@@ -38,7 +38,7 @@ export interface ConnSyncService {
   stop(): Promise<void>;
 }
 
-/** Field names match src/metrics/types.ts SyncView, plus detail for status dumps. */
+/** Field names match src/sync/status.ts SyncView, plus detail for status dumps. */
 export interface SyncSnapshot {
   role: 'master' | 'backup';
   /** Entries in the cache that matters for the role: internal as master, external as backup. */

@@ -18,7 +18,7 @@ function liveInGroup(pgid: number): number {
   return n;
 }
 
-describe('track/exec (real processes)', function () {
+describe('script/exec (real processes)', function () {
   this.timeout(10_000);
 
   it('exit 0 is success, non-zero a failure, a missing command a failure with the error', async () => {
