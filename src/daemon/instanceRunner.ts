@@ -2,7 +2,7 @@
 // which owns the timer and, for sync groups, the group) and executes the effects the core returns, strictly
 // in order: advert → (connection commit) → VIPs → GARP (keepalived vrrp.c:1885-1954). Effects run on one
 // serial queue so a slow netlink ACK can never reorder a takeover.
-import { decodeIpv4Advert, decodeIpv6Advert, encodeAdvert, encodeIpv4Packet, type AdvertFields } from '../vrrp/codec.js';
+import { encodeAdvert, encodeIpv4Packet, type AdvertFields, type Decoded, type ReceivedAdvert } from '../vrrp/codec.js';
 import { validateAdvert, type ValidationView } from '../vrrp/validate.js';
 import type { VrrpInstance } from '../vrrp/instance.js';
 import type { InstanceParams, Vip, VrrpEffect, VrrpEvent, VrrpState } from '../vrrp/types.js';
@@ -101,16 +101,15 @@ export class InstanceRunner implements EffectSink {
     this.dispatch({ type: 'startup' });
   }
 
-  /** Feed one received packet (already matched to this instance's VRID by the dispatcher). */
-  receive(packet: Buffer, meta: VrrpPacketMeta): void {
+  /**
+   * Feed one received packet, decoded once by the packet router (packetRouter.ts, vrrp/codec.ts decodeReceived)
+   * and matched to this instance's VRID; a decode drop arrives here too, to be counted against this instance.
+   */
+  receive(decoded: Decoded<ReceivedAdvert>, meta: VrrpPacketMeta): void {
     if (this.stopped) {
-      if (this.handover) this.watchHandover(packet, meta);
+      if (this.handover) this.watchHandover(decoded);
       return;
     }
-    const decoded =
-      this.o.route.family === 4
-        ? decodeIpv4Advert(packet)
-        : decodeIpv6Advert(packet, { src: meta.src ?? '::', dst: meta.dst ?? '::', hopLimit: meta.hopLimit });
     if ('drop' in decoded) return this.dropped(decoded.drop, meta.src);
     const state = this.o.instance.state;
     // keepalived ignores adverts silently in FAULT and INIT (sched.c:1115-1119).
@@ -188,11 +187,7 @@ export class InstanceRunner implements EffectSink {
   }
 
   /** While handing over: the first valid advert with a non-zero priority is the new master. */
-  private watchHandover(packet: Buffer, meta: VrrpPacketMeta): void {
-    const decoded =
-      this.o.route.family === 4
-        ? decodeIpv4Advert(packet)
-        : decodeIpv6Advert(packet, { src: meta.src ?? '::', dst: meta.dst ?? '::', hopLimit: meta.hopLimit });
+  private watchHandover(decoded: Decoded<ReceivedAdvert>): void {
     if ('drop' in decoded || decoded.ok.advert.priority === 0) return;
     if (!validateAdvert(decoded.ok, this.o.validation).accept) return;
     this.handover?.resolve(decoded.ok.src);

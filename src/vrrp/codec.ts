@@ -164,6 +164,9 @@ export interface Ipv4Vrrp {
   readonly protocol: number;
   /** The VRRP message, trimmed to tot_len (Ethernet padding removed). */
   readonly payload: Buffer;
+  /** Source and destination as the header holds them (views, no copy): the v3 checksum's pseudo-header. */
+  readonly srcBytes: Uint8Array;
+  readonly dstBytes: Uint8Array;
 }
 
 /**
@@ -187,6 +190,7 @@ export function decodeIpv4Packet(buf: Buffer): Decoded<Ipv4Vrrp> {
     ok: {
       src: formatIpv4(buf.subarray(12, 16)), dst: formatIpv4(buf.subarray(16, 20)), ttl: buf[8]!, tos: buf[1]!,
       id: buf.readUInt16BE(4), protocol: buf[9]!, payload: buf.subarray(ihl, totLen),
+      srcBytes: buf.subarray(12, 16), dstBytes: buf.subarray(16, 20),
     },
   };
 }
@@ -230,6 +234,8 @@ export interface ReceivedAdvert {
   readonly dst: string;
   /** IPv4 TTL or IPv6 hop limit (from the IPV6_HOPLIMIT cmsg); undefined when unknown. */
   readonly ttl: number | undefined;
+  /** IPv4: src and dst as the header held them, so validation builds the pseudo-header without parsing text. */
+  readonly addressBytes?: { readonly src: Uint8Array; readonly dst: Uint8Array };
 }
 
 /** decodeIpv4Packet + decodeAdvert. */
@@ -238,7 +244,7 @@ export function decodeIpv4Advert(buf: Buffer): Decoded<ReceivedAdvert> {
   if ('drop' in ip) return ip;
   const adv = decodeAdvert(ip.ok.payload, 4);
   if ('drop' in adv) return adv;
-  return { ok: { advert: adv.ok, src: ip.ok.src, dst: ip.ok.dst, ttl: ip.ok.ttl } };
+  return { ok: { advert: adv.ok, src: ip.ok.src, dst: ip.ok.dst, ttl: ip.ok.ttl, addressBytes: { src: ip.ok.srcBytes, dst: ip.ok.dstBytes } } };
 }
 
 /** IPv6: the raw socket delivers only the VRRP message; src/dst/hop limit come from recvmsg ancillary data. */
@@ -248,3 +254,31 @@ export function decodeIpv6Advert(msg: Buffer, meta: { src: string; dst: string; 
   return { ok: { advert: adv.ok, src: meta.src, dst: meta.dst, ttl: meta.hopLimit } };
 }
 
+/**
+ * One packet from a raw VRRP socket, decoded once for the whole receive path: the daemon routes it by `vrid`, the
+ * instance's runner and validation use `decoded` as is. `vrid` is read from the decoded advert; only when the
+ * packet is dropped is it looked up where the VRRP header would start, so the drop is still counted against its
+ * instance as keepalived does (it finds the instance by VRID before checking lengths, vrrp_scheduler.c); null when
+ * not even that byte is there.
+ */
+export interface ReceivedPacket {
+  readonly vrid: number | null;
+  readonly decoded: Decoded<ReceivedAdvert>;
+}
+
+export function decodeReceived(
+  packet: Buffer,
+  family: AddressFamily,
+  meta: { readonly src?: string; readonly dst?: string; readonly hopLimit?: number },
+): ReceivedPacket {
+  const decoded = family === 4 ? decodeIpv4Advert(packet) : decodeIpv6Advert(packet, { src: meta.src ?? '::', dst: meta.dst ?? '::', hopLimit: meta.hopLimit });
+  if ('ok' in decoded) return { vrid: decoded.ok.advert.vrid, decoded };
+  return { vrid: vridOfDropped(packet, family), decoded };
+}
+
+function vridOfDropped(packet: Buffer, family: AddressFamily): number | null {
+  if (family === 6) return packet.length >= 2 ? packet[1]! : null;
+  if (packet.length < 1) return null;
+  const ihl = (packet[0]! & 0x0f) * 4;
+  return packet.length > ihl + 1 ? packet[ihl + 1]! : null;
+}
