@@ -1,7 +1,7 @@
 // Optional subsystems (tracking, notify scripts/FIFO, connection sync, later LVS) plug into the daemon through
 // this one interface. The daemon knows none of them: the composition root (src/cli/plugins.ts) hands it a list
 // of PluginFactory, and each subsystem brings its own metrics (registerMetrics) and its own /status section
-// (statusSection). Everything here points down (config, log, status, vrrp types), so a subsystem that imports
+// (statusSection). Everything here points down (config, log, clock, status, vrrp types), so a subsystem that imports
 // this file never reaches into src/daemon.
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/types.js';
