@@ -5,6 +5,7 @@
 // the metrics that moved on d2 and d2's `vipd status`. Everything it made is removed at the end, on errors and
 // on Ctrl-C. The scenario itself is src/lab/demoScenario.ts; this file is preflight, lock, signals and report.
 import { existsSync } from 'node:fs';
+import { VipdError } from '../errors/vipdError.js';
 import { Lab } from '../lab/netns.js';
 import { AgentSet, vipdBin } from '../lab/agents.js';
 import { Timeline, type Write } from '../lab/demoTimeline.js';
@@ -138,7 +139,7 @@ export async function demoCommand(opts: DemoOptions = {}): Promise<number> {
       }),
     );
     const d1Code = await d1Exit;
-    if (d1Code !== 0) throw new Error(`vipd on d1 exited with ${d1Code} after SIGTERM (expected 0)`);
+    if (d1Code !== 0) throw new VipdError('VIPD_ERR_DEMO', `vipd on d1 exited with ${d1Code} after SIGTERM (expected 0)`);
     const afterStop = await sc.scrape('d2');
     acts.push(await sc.act('2. vipd starts again on d1 (priority 150 > 100: it preempts d2)', 'd1', ['d2'], () => void sc.startAgent('d1')));
     const beforeCut = await sc.scrape('d2');

@@ -3,6 +3,7 @@
 // plain callbacks); advanceAsync() lets promise chains settle between timers (shells that await netlink, files
 // or child processes), the way the event loop would, without any real waiting.
 import type { Clock, Timer } from './clock.js';
+import { internalError } from '../errors/vipdError.js';
 
 interface Entry {
   readonly id: number;
@@ -91,7 +92,7 @@ export class VirtualClock implements Clock {
       if (d === null) return;
       await this.advanceAsync(d - this.nowMs);
     }
-    throw new Error(`VirtualClock.runAllAsync: still busy after ${maxTimers} timers`);
+    throw internalError(`VirtualClock.runAllAsync: still busy after ${maxTimers} timers`);
   }
 
   private schedule(atMs: number, cb: () => void, intervalMs: number): Timer {

@@ -162,7 +162,7 @@ export function completeInstance(d: InstanceDraft, global: GlobalDefs, sink: Dia
     advertIntMs = cs * 10;
   }
 
-  // Authentication: v2 only (vrrp.c:3321-3344).
+  // Authentication: v2 only, AH IPv4 only (vrrp.c:3321-3344; v2.2.7 vrrp_complete_instance, same order and wording).
   let auth = d.auth?.value ?? null;
   if (auth && d.auth) {
     if (strict) {
@@ -170,6 +170,9 @@ export function completeInstance(d: InstanceDraft, global: GlobalDefs, sink: Dia
       auth = null;
     } else if (version === 3) {
       sink.warning(d.auth.source, `${tag} VRRP version 3 does not support authentication. Ignoring.`);
+      auth = null;
+    } else if (auth.type === 'AH' && family === 'inet6') {
+      sink.warning(d.auth.source, `${tag} Cannot use AH authentication with IPv6. ignoring`);
       auth = null;
     } else if (auth.type === 'AH' && initialState === 'MASTER' && priority !== DEFAULTS.ownerPriority) {
       sink.warning(d.auth.source, `${tag} Initial state master is incompatible with AH authentication - clearing`);

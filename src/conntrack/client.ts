@@ -3,6 +3,8 @@
 // to the conntrack event groups, so a flood of events never delays the replies of a commit. Spawns nothing: no
 // `conntrack` binary.
 import * as C from './constants.js';
+import { CONNTRACK_DROP_REASONS, zeroCounts, type ConntrackDropReason } from './drops.js';
+import { internalError, VipdError } from '../errors/vipdError.js';
 import * as N from '../net/constants.js';
 import { errnoName } from '../net/netlinkMsg.js';
 import { NlWriter } from '../net/nlattr.js';
@@ -27,15 +29,17 @@ const EEXIST = 17;
 const EVENT_KINDS: readonly CtEventKind[] = ['new', 'update', 'destroy'];
 const EVENT_GROUPS = [C.NFNLGRP_CONNTRACK_NEW, C.NFNLGRP_CONNTRACK_UPDATE, C.NFNLGRP_CONNTRACK_DESTROY];
 
-export class CtNetlinkError extends Error {
+/** A failed ctnetlink request; `errno` and `sysCode` ("EPERM", …) say why. */
+export class CtNetlinkError extends VipdError<'VIPD_ERR_CONNTRACK'> {
+  override name = 'CtNetlinkError';
+  readonly sysCode: string;
+
   constructor(
     readonly errno: number,
     what: string,
   ) {
-    super(`ctnetlink ${what}: ${errnoName(errno)}`);
-  }
-  get code(): string {
-    return errnoName(this.errno);
+    super('VIPD_ERR_CONNTRACK', `ctnetlink ${what}: ${errnoName(errno)}`);
+    this.sysCode = errnoName(errno);
   }
 }
 
@@ -74,7 +78,13 @@ export interface ConntrackPort {
   /** Optional: stop receiving events while a commit runs (the caller resyncs from a dump afterwards). */
   pauseEvents?(paused: boolean): void;
   /** Event counters, when the port has them. */
-  readonly stats?: { overruns: number; eventsReceived: number; eventsDropped: number };
+  readonly stats?: {
+    overruns: number;
+    eventsReceived: number;
+    eventsDropped: number;
+    /** Kernel messages (events and dump replies) that did not decode, by reason, 0 included. */
+    readonly drops?: Readonly<Record<ConntrackDropReason, number>>;
+  };
 }
 
 /** Compact records (src/conntrack/record.ts) addressed by reference, e.g. the sync cache's slots. */
@@ -120,7 +130,7 @@ export class CtNetlink implements ConntrackPort {
   private eventsPaused = false;
   private closed = false;
   /** Counters for metrics/tests. */
-  readonly stats = { overruns: 0, eventsReceived: 0, eventsDropped: 0 };
+  readonly stats = { overruns: 0, eventsReceived: 0, eventsDropped: 0, drops: zeroCounts(CONNTRACK_DROP_REASONS) };
 
   constructor(private readonly opts: CtNetlinkOptions = {}) {
     this.window = opts.window ?? 1024;
@@ -135,7 +145,7 @@ export class CtNetlink implements ConntrackPort {
   }
 
   subscribe(handlers: CtEventHandlers): void {
-    if (this.ev) throw new Error('ctnetlink: already subscribed');
+    if (this.ev) throw internalError('ctnetlink: already subscribed');
     const ev = new NetlinkSocket(N.NETLINK_NETFILTER, {
       native: this.opts.native,
       groups: EVENT_GROUPS,
@@ -153,6 +163,7 @@ export class CtNetlink implements ConntrackPort {
       const kind = decodeConntrackRecord(buf, start, end, type, flags, this.scratch, rec, 0);
       if (typeof kind === 'string') {
         this.stats.eventsDropped++;
+        this.stats.drops[kind]++;
         return;
       }
       this.stats.eventsReceived++;
@@ -175,7 +186,8 @@ export class CtNetlink implements ConntrackPort {
       await this.req
         .requestEach({ type, payload: dumpPayload(family) }, (m) => {
           const d = decodeConntrack(m, this.scratch);
-          if (!('drop' in d)) entries.push(d.entry);
+          if ('drop' in d) this.stats.drops[d.drop]++;
+          else entries.push(d.entry);
         })
         .catch((err: VipdNetError) => {
           throw new CtNetlinkError(errnoOf(err), `dump (${err.message})`);

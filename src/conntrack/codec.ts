@@ -11,6 +11,7 @@ import { NlWriter } from '../net/nlattr.js';
 import { endianness } from 'node:os';
 import { get16, NO_TCP, writeIpv4, OP_DELETE, OP_UPSERT, put16, put32, readRecord, RECORD_FIXED, RECORD_MAX } from './record.js';
 import { AddressNames, TcpInfos } from './interning.js';
+import type { ConntrackDropReason } from './drops.js';
 import { invertTuple, natOf, type ConntrackEntry, type CtTuple, type Drop, type IpFamily } from './types.js';
 
 export type CtEventKind = 'new' | 'update' | 'destroy';
@@ -94,7 +95,7 @@ export function newDecodeScratch(): DecodeScratch {
  * The original tuple also fills the protocol and ICMP fields; the reply's ICMP fields are not kept (the record
  * has one set: the kernel derives the reply's from the original). Returns a drop reason or null.
  */
-function decodeTupleInto(buf: Buffer, start: number, len: number, alen: number, rec: Uint8Array, ro: number, addrAt: number, portAt: number, orig: boolean): string | null {
+function decodeTupleInto(buf: Buffer, start: number, len: number, alen: number, rec: Uint8Array, ro: number, addrAt: number, portAt: number, orig: boolean): ConntrackDropReason | null {
   const end = start + len;
   const ts = alen === 4 ? C.CTA_IP_V4_SRC : C.CTA_IP_V6_SRC;
   const td = alen === 4 ? C.CTA_IP_V4_DST : C.CTA_IP_V6_DST;
@@ -169,12 +170,12 @@ const KINDS: readonly CtEventKind[] = ['new', 'update', 'destroy'];
  * Decode one ctnetlink conntrack message (a dump reply or a multicast event). Never throws.
  * Events: IPCTNL_MSG_CT_NEW with NLM_F_CREATE is a new entry, without it an update; CT_DELETE is a destroy.
  */
-export function decodeConntrack(msg: Pick<NetlinkMessage, 'type' | 'flags' | 'payload'>, sc: DecodeScratch = newDecodeScratch()): DecodedConntrack | Drop {
+export function decodeConntrack(msg: Pick<NetlinkMessage, 'type' | 'flags' | 'payload'>, sc: DecodeScratch = newDecodeScratch()): DecodedConntrack | Drop<ConntrackDropReason> {
   return decodeConntrackAt(msg.payload, 0, msg.payload.length, msg.type, msg.flags, sc);
 }
 
 /** decodeConntrack on a message payload in place: buf[start, end) (no subarray per kernel event). */
-export function decodeConntrackAt(buf: Buffer, start: number, end: number, type: number, flags: number, sc: DecodeScratch): DecodedConntrack | Drop {
+export function decodeConntrackAt(buf: Buffer, start: number, end: number, type: number, flags: number, sc: DecodeScratch): DecodedConntrack | Drop<ConntrackDropReason> {
   const kind = decodeConntrackRecord(buf, start, end, type, flags, sc, sc.record, 0);
   if (typeof kind === 'string') return { drop: kind };
   return { kind: KINDS[kind]!, entry: readRecord(sc.record, 0, sc) };
@@ -183,9 +184,9 @@ export function decodeConntrackAt(buf: Buffer, start: number, end: number, type:
 /**
  * The message at buf[start, end) as a compact record at rec[ro…] (record.ts; op byte: delete for a destroy),
  * without building an object: the master's path from a kernel event to the sync cache and the wire.
- * Returns 0 new, 1 update, 2 destroy, or a drop reason.
+ * Returns 0 new, 1 update, 2 destroy, or a drop reason (src/conntrack/drops.ts).
  */
-export function decodeConntrackRecord(buf: Buffer, start: number, end: number, type: number, flags: number, sc: DecodeScratch, rec: Uint8Array, ro: number): number | string {
+export function decodeConntrackRecord(buf: Buffer, start: number, end: number, type: number, flags: number, sc: DecodeScratch, rec: Uint8Array, ro: number): number | ConntrackDropReason {
   if (type >> 8 !== C.NFNL_SUBSYS_CTNETLINK) return 'not-ctnetlink';
   const sub = type & 0xff;
   if (sub !== C.IPCTNL_MSG_CT_NEW && sub !== C.IPCTNL_MSG_CT_DELETE) return 'not-conntrack';

@@ -15,6 +15,7 @@
 import { formatAddress, parseAddress } from '../ip/address.js';
 import { get16, get32, put16, put32, writeIpv4 } from './bytes.js';
 import type { AddressNames, TcpInfos } from './interning.js';
+import type { RecordDropReason } from './drops.js';
 import type { ConntrackEntry, IpFamily } from './types.js';
 
 // The byte helpers live in bytes.ts (types.ts needs them too); re-exported for the record's users.
@@ -113,7 +114,7 @@ export function readRecord(buf: Uint8Array, off: number, sc?: RecordScratch): Co
 }
 
 /** Why the bytes at buf[off, end) are not one valid record, or null with its length known via recordLenAt. */
-export function recordDrop(buf: Uint8Array, off: number, end: number): string | null {
+export function recordDrop(buf: Uint8Array, off: number, end: number): RecordDropReason | null {
   if (off + RECORD_FIXED > end) return 'truncated-record';
   const op = buf[off];
   if (op !== OP_UPSERT && op !== OP_DELETE) return 'bad-record-op';

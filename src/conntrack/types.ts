@@ -39,8 +39,9 @@ export interface ConntrackEntry {
   tcp: CtTcpInfo | null;
 }
 
-export interface Drop {
-  drop: string;
+/** A decoder's refusal, by reason (the reason lists are in src/conntrack/drops.ts and src/sync/drops.ts). */
+export interface Drop<R extends string = string> {
+  drop: R;
 }
 
 export function isDrop<T>(v: T | Drop): v is Drop {

@@ -3,23 +3,27 @@
 import { request, type RequestOptions } from 'node:http';
 import type { StatusDocument } from '../status/types.js';
 import { DEFAULT_METRICS_LISTEN } from '../metrics/http.js';
+import type { CodeSubset } from '../errors/codes.js';
+import { VipdError } from '../errors/vipdError.js';
 
 export const DEFAULT_STATUS_URL = `http://${DEFAULT_METRICS_LISTEN}`;
 export const DEFAULT_STATUS_TIMEOUT_MS = 3000;
 
 export type StatusTarget = { url: string } | { socketPath: string };
 
-export type StatusErrorCode = 'NOT_RUNNING' | 'TIMEOUT' | 'HTTP_STATUS' | 'BAD_RESPONSE' | 'PERMISSION' | 'NETWORK';
+export type StatusErrorCode = CodeSubset<
+  | 'VIPD_ERR_STATUS_NOT_RUNNING'
+  | 'VIPD_ERR_STATUS_TIMEOUT'
+  | 'VIPD_ERR_STATUS_HTTP'
+  | 'VIPD_ERR_STATUS_BAD_RESPONSE'
+  | 'VIPD_ERR_STATUS_PERMISSION'
+  | 'VIPD_ERR_STATUS_NETWORK'
+  | 'VIPD_ERR_STATUS_BAD_URL'
+>;
 
 /** A failure to read status, with a one-line message fit for the terminal. */
-export class StatusFetchError extends Error {
-  override readonly name = 'StatusFetchError';
-  constructor(
-    readonly code: StatusErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
+export class StatusFetchError extends VipdError<StatusErrorCode> {
+  override name = 'StatusFetchError';
 }
 
 /** What `vipd status` prints the target as: the URL or `unix:/path`. */
@@ -33,9 +37,9 @@ function requestOptions(target: StatusTarget): RequestOptions {
   try {
     u = new URL(target.url);
   } catch {
-    throw new StatusFetchError('BAD_RESPONSE', `invalid status URL "${target.url}"`);
+    throw new StatusFetchError('VIPD_ERR_STATUS_BAD_URL', `invalid status URL "${target.url}"`);
   }
-  if (u.protocol !== 'http:') throw new StatusFetchError('BAD_RESPONSE', `unsupported status URL scheme "${u.protocol}" (http only)`);
+  if (u.protocol !== 'http:') throw new StatusFetchError('VIPD_ERR_STATUS_BAD_URL', `unsupported status URL scheme "${u.protocol}" (http only)`);
   const path = u.pathname === '/' || u.pathname === '' ? '/status' : u.pathname;
   return { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : 80, path: path + u.search };
 }
@@ -43,16 +47,16 @@ function requestOptions(target: StatusTarget): RequestOptions {
 function networkError(err: NodeJS.ErrnoException, where: string): StatusFetchError {
   switch (err.code) {
     case 'ECONNREFUSED':
-      return new StatusFetchError('NOT_RUNNING', `no vipd running at ${where} (connection refused)`);
+      return new StatusFetchError('VIPD_ERR_STATUS_NOT_RUNNING', `no vipd running at ${where} (connection refused)`);
     case 'ENOENT':
-      return new StatusFetchError('NOT_RUNNING', `no vipd running at ${where} (no such socket)`);
+      return new StatusFetchError('VIPD_ERR_STATUS_NOT_RUNNING', `no vipd running at ${where} (no such socket)`);
     case 'EACCES':
     case 'EPERM':
-      return new StatusFetchError('PERMISSION', `cannot read vipd status at ${where}: permission denied (try as root)`);
+      return new StatusFetchError('VIPD_ERR_STATUS_PERMISSION', `cannot read vipd status at ${where}: permission denied (try as root)`);
     case 'ECONNRESET':
-      return new StatusFetchError('NETWORK', `vipd at ${where} closed the connection`);
+      return new StatusFetchError('VIPD_ERR_STATUS_NETWORK', `vipd at ${where} closed the connection`);
     default:
-      return new StatusFetchError('NETWORK', `cannot reach vipd at ${where}: ${err.code ?? err.message}`);
+      return new StatusFetchError('VIPD_ERR_STATUS_NETWORK', `cannot reach vipd at ${where}: ${err.code ?? err.message}`);
   }
 }
 
@@ -74,7 +78,7 @@ export function fetchStatusText(target: StatusTarget, timeoutMs = DEFAULT_STATUS
       res.on('end', () => {
         if (res.statusCode !== 200) {
           const first = body.split('\n')[0]?.trim() ?? '';
-          reject(new StatusFetchError('HTTP_STATUS', `vipd at ${where} answered HTTP ${res.statusCode}${first ? `: ${first}` : ''}`));
+          reject(new StatusFetchError('VIPD_ERR_STATUS_HTTP', `vipd at ${where} answered HTTP ${res.statusCode}${first ? `: ${first}` : ''}`));
         } else {
           resolve(body);
         }
@@ -84,7 +88,7 @@ export function fetchStatusText(target: StatusTarget, timeoutMs = DEFAULT_STATUS
     req.setTimeout(timeoutMs, () => {
       req.destroy();
       reject(
-        new StatusFetchError('TIMEOUT', `vipd at ${where} did not answer within ${timeoutMs / 1000} s (daemon stuck or overloaded?)`),
+        new StatusFetchError('VIPD_ERR_STATUS_TIMEOUT', `vipd at ${where} did not answer within ${timeoutMs / 1000} s (daemon stuck or overloaded?)`),
       );
     });
     req.on('error', (err: NodeJS.ErrnoException) => reject(networkError(err, where)));
@@ -98,11 +102,11 @@ export function parseStatus(text: string, where = 'vipd'): StatusDocument {
   try {
     doc = JSON.parse(text);
   } catch {
-    throw new StatusFetchError('BAD_RESPONSE', `${where} did not return JSON (is that a vipd status endpoint?)`);
+    throw new StatusFetchError('VIPD_ERR_STATUS_BAD_RESPONSE', `${where} did not return JSON (is that a vipd status endpoint?)`);
   }
   const d = doc as Partial<StatusDocument> | null;
   if (!d || typeof d !== 'object' || d.statusVersion !== 1 || !Array.isArray(d.instances)) {
-    throw new StatusFetchError('BAD_RESPONSE', `${where} returned an unknown status format`);
+    throw new StatusFetchError('VIPD_ERR_STATUS_BAD_RESPONSE', `${where} returned an unknown status format`);
   }
   return d as StatusDocument;
 }

@@ -34,7 +34,7 @@ export async function statusCommand(opts: StatusCommandOptions = {}): Promise<Co
     return { exitCode: 0, stdout: opts.json ? (text.endsWith('\n') ? text : `${text}\n`) : renderStatus(doc, { nowMs: opts.nowMs }), stderr };
   } catch (err) {
     if (err instanceof StatusFetchError) {
-      return { exitCode: err.code === 'BAD_RESPONSE' ? 2 : 1, stdout: '', stderr: `vipd status: ${err.message}\n` };
+      return { exitCode: err.code === 'VIPD_ERR_STATUS_BAD_RESPONSE' || err.code === 'VIPD_ERR_STATUS_BAD_URL' ? 2 : 1, stdout: '', stderr: `vipd status: ${err.message}\n` };
     }
     return { exitCode: 1, stdout: '', stderr: `vipd status: ${(err as Error).message}\n` };
   }

@@ -9,8 +9,10 @@ import type { VipdMetrics } from '../metrics/registry.js';
 import type { LinkInfo } from '../net/rtnetlink.js';
 import { VrrpInstance } from '../vrrp/instance.js';
 import { VrrpSyncGroup } from '../vrrp/syncGroup.js';
+import { AH_IP_PROTOCOL } from '../vrrp/constants.js';
+import { ahReceiveFor } from './ahReceive.js';
 import type { Announcer } from './announcer.js';
-import { VipdError } from './errors.js';
+import { VipdError } from '../errors/vipdError.js';
 import { advertRoute, instanceParams, maxAdvertisedVips, routeSpecs, sourceAddressFor, validationView } from './instanceParams.js';
 import { InstanceRunner, type RunnerHooks } from './instanceRunner.js';
 import { interfaceFacts, vipAddressSpec, type Environment, type InstanceTable, type Managed, type Planned } from './instances.js';
@@ -97,7 +99,11 @@ export class InstanceBuilder {
       const sockIf = vmac && !cfg.vmac?.xmitBase ? vmac.name : cfg.interface;
       const vipLink = vmac ?? link;
       const routes = routeSpecs(cfg, (name) => links.find((l) => l.name === name)?.ifindex);
-      const key = `${route.family}|${sockIf}|${route.unicast ? `u:${source}` : `m:${cfg.mcastGroup}`}`;
+      const view = validationView(cfg, link.mtu);
+      const metrics = this.p.metrics.forInstance({ name: cfg.name, ifname: cfg.interface, vrid: cfg.vrid });
+      const ah = ahReceiveFor(view, instance, metrics, logger, () => clock.now());
+      // AH adverts arrive on their own raw socket (IP protocol 51), as keepalived opens one per protocol.
+      const key = `${route.family}|${sockIf}|${route.unicast ? `u:${source}` : `m:${cfg.mcastGroup}`}${ah ? '|ah' : ''}`;
       const transport = this.p.router.open(key, {
         family: route.family,
         ifname: sockIf,
@@ -105,16 +111,18 @@ export class InstanceBuilder {
         group: cfg.mcastGroup,
         src: route.family === 6 || route.unicast ? source : undefined,
         unicastTtl: cfg.unicastTtl,
+        ...(ah ? { protocol: AH_IP_PROTOCOL } : {}),
       });
       const runner = new InstanceRunner({
         instance,
         ifname: cfg.interface,
         route,
-        validation: validationView(cfg, link.mtu),
+        validation: view,
         logger,
         clock,
         driver,
-        metrics: this.p.metrics.forInstance({ name: cfg.name, ifname: cfg.interface, vrid: cfg.vrid }),
+        metrics,
+        ...(ah ? { ah: ah.session } : {}),
         hooks: this.hooksFor(cfg.name, instance),
         io: {
           sendPacket: (packet, dst) => transport.send(packet, dst),
@@ -131,7 +139,7 @@ export class InstanceBuilder {
       });
       // Open the GARP/NA socket now: a missing capability shows at start-up, and the first takeover pays nothing.
       if (vipLink.mac) this.p.announcer.open(vipLink.name);
-      const m: Managed = { cfg, instance, runner, link, vipLink, driver, transportKey: key };
+      const m: Managed = { cfg, instance, runner, link, vipLink, driver, transportKey: key, ...(ah ? { ah } : {}) };
       this.p.instances.set(cfg.name, m);
       this.p.router.attach(m);
       built.push(m);

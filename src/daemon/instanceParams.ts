@@ -45,11 +45,12 @@ export function sourceAddressFor(c: VrrpInstanceConfig, iface: InterfaceFacts): 
 
 /**
  * How many VIPs one advert can carry on a link of `mtu` bytes: at most 255 (the count is a byte), and what fits
- * after the IP header, the VRRP header and v2's auth data (keepalived vrrp.c:3490-3534).
+ * after the IP header, the AH header if any, the VRRP header and v2's auth data (keepalived vrrp.c:3490-3534).
  */
 export function maxAdvertisedVips(c: VrrpInstanceConfig, mtu: number | null): number {
   const v4 = c.family === 'inet';
-  const room = (mtu ?? 1500) - (v4 ? 20 : 40) - 8 - (c.version === 2 && v4 ? 8 : 0);
+  const ah = c.version === 2 && v4 && c.auth?.type === 'AH' ? 24 : 0; // the AH header (keepalived vrrp.c:3490-3534)
+  const room = (mtu ?? 1500) - (v4 ? 20 : 40) - 8 - (c.version === 2 && v4 ? 8 : 0) - ah;
   return Math.max(0, Math.min(255, Math.floor(room / (v4 ? 4 : 16))));
 }
 
@@ -78,12 +79,15 @@ export function instanceParams(c: VrrpInstanceConfig, sourceAddress: string, inS
   };
 }
 
-/** v2 PASS data: the password NUL-padded to 8 bytes (keepalived vrrp_parser.c:1495-1509). */
+/**
+ * v2 authentication bytes: the password NUL-padded to 8 bytes (keepalived vrrp_parser.c:1495-1509), sent as is
+ * with PASS, the HMAC-MD5 key with AH (IPv4 only: the config layer drops AH for IPv6 like keepalived does).
+ */
 export function authBytes(c: VrrpInstanceConfig): { authType: number; authData: Buffer } {
-  if (c.version === 2 && c.auth?.type === 'PASS') {
+  if (c.version === 2 && (c.auth?.type === 'PASS' || (c.auth?.type === 'AH' && c.family === 'inet'))) {
     const data = Buffer.alloc(8);
     Buffer.from(c.auth.password, 'utf8').subarray(0, 8).copy(data);
-    return { authType: 1, authData: data };
+    return { authType: c.auth.type === 'PASS' ? 1 : 2, authData: data };
   }
   return { authType: 0, authData: Buffer.alloc(8) };
 }

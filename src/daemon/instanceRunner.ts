@@ -2,7 +2,9 @@
 // which owns the timer and, for sync groups, the group) and executes the effects the core returns, strictly
 // in order: advert → (connection commit) → VIPs → GARP (keepalived vrrp.c:1885-1954). Effects run on one
 // serial queue so a slow netlink ACK can never reorder a takeover.
-import { encodeAdvert, encodeIpv4Packet, type AdvertFields, type Decoded, type ReceivedAdvert } from '../vrrp/codec.js';
+import type { AdvertFields, Decoded, ReceivedAdvert } from '../vrrp/codec.js';
+import { encodeAdvertPacket } from '../vrrp/advertPacket.js';
+import type { AhSession } from '../vrrp/ahSession.js';
 import { validateAdvert, type ValidationView } from '../vrrp/validate.js';
 import type { VrrpInstance } from '../vrrp/instance.js';
 import type { InstanceParams, Vip, VrrpEffect, VrrpEvent, VrrpState } from '../vrrp/types.js';
@@ -61,6 +63,8 @@ export interface RunnerOptions {
   readonly hooks?: RunnerHooks;
   /** The unit (lone instance or sync group) this instance is scheduled in. */
   readonly driver: UnitDriver;
+  /** `auth_type AH`: the sequence counter this instance sends with (the daemon screens received adverts with it). */
+  readonly ah?: AhSession;
 }
 
 /** After the successor's first advert: time for its VIP add and GARP to reach the clients. */
@@ -322,21 +326,21 @@ export class InstanceRunner implements EffectSink {
       authType: this.o.validation.authType,
       authData: this.o.validation.authData,
     };
+    // AH: one sequence number per advert, whatever the number of unicast peers (keepalived vrrp_update_pkt).
+    const seq = this.o.ah?.nextSendSequence(this.o.instance.state);
     for (const dst of r.destinations) {
       try {
-        const msg = encodeAdvert(fields, {
+        this.ipId = this.ipId >= 0xffff ? 1 : this.ipId + 1;
+        const packet = encodeAdvertPacket(fields, {
           src: r.sourceAddress,
           dst,
           v3ChecksumAsV2: r.v3ChecksumAsV2,
           ...(this.legacyChecksumPeers.has(dst) ? { checksumDst: '224.0.0.18' } : {}),
+          id: this.ipId,
+          ttl: r.unicast ? r.unicastTtl : 255,
+          ...(seq !== undefined ? { ah: { key: this.o.validation.authData, seq, unicast: r.unicast } } : {}),
         });
-        if (r.family === 4) {
-          this.ipId = this.ipId >= 0xffff ? 1 : this.ipId + 1;
-          const ttl = r.unicast ? r.unicastTtl : 255;
-          this.o.io.sendPacket(encodeIpv4Packet({ src: r.sourceAddress, dst, id: this.ipId, ttl, payload: msg }), dst);
-        } else {
-          this.o.io.sendPacket(msg, dst);
-        }
+        this.o.io.sendPacket(packet, dst);
       } catch (err) {
         this.rateLog.warn(`send:${dst}`, `(${this.name}) cannot send advert to ${dst}: ${(err as Error).message}`, this.o.clock.now());
       }

@@ -6,6 +6,7 @@ import type { AddressInfo, AddressSpec, LinkInfo } from '../net/rtnetlink.js';
 import { linkLocalIpv6, primaryIpv4 } from '../net/rtnetlink.js';
 import type { VrrpInstance } from '../vrrp/instance.js';
 import type { Vip } from '../vrrp/types.js';
+import type { AhReceive } from './ahReceive.js';
 import type { InstanceRunner } from './instanceRunner.js';
 import type { UnitDriver } from './unitDriver.js';
 
@@ -20,6 +21,8 @@ export interface Managed {
   readonly driver: UnitDriver;
   /** The shared VRRP socket it sends and receives on (packetRouter.ts). */
   readonly transportKey: string;
+  /** `auth_type AH`: the sequence check in front of the runner (ahReceive.ts). */
+  readonly ah?: AhReceive;
 }
 
 /** The running instances by name. */

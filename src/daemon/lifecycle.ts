@@ -140,7 +140,9 @@ export class Lifecycle {
 
     for (const { m, cfg, source } of inPlace) {
       const params = instanceParams(cfg, source, cfg.syncGroup !== null, m.link.mtu);
-      m.runner.reconfigure(params, validationView(cfg, m.link.mtu), advertRoute(cfg, source));
+      const view = validationView(cfg, m.link.mtu);
+      m.ah?.session.setView(view);
+      m.runner.reconfigure(params, view, advertRoute(cfg, source));
       m.cfg = cfg;
     }
     this.current = next;

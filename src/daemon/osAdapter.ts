@@ -20,7 +20,7 @@ export function openDirectorOs(): DirectorOs {
     watchAddresses: (cb) => rtnl.watchAddresses(cb),
     openVrrp: (spec) =>
       spec.family === 4
-        ? openVrrpIpv4({ ifname: spec.ifname, group: spec.group, unicast: spec.unicast, unicastSrc: spec.src })
+        ? openVrrpIpv4({ ifname: spec.ifname, group: spec.group, unicast: spec.unicast, unicastSrc: spec.src, protocol: spec.protocol })
         : openVrrpIpv6({
             ifname: spec.ifname,
             group: spec.group,

@@ -2,6 +2,7 @@
 // the same multicast group (or unicast source) share one raw VRRP socket, as keepalived shares them
 // (vrrp_scheduler.c); each packet is decoded ONCE here (vrrp/codec.ts decodeReceived: IPv4 header, VRRP
 // message), routed by VRID, and handed down decoded: the runner and validation work on that one decode.
+import { internalError } from '../errors/vipdError.js';
 import type { VrrpPacketMeta, VrrpTransport } from '../net/types.js';
 import type { VipdMetrics } from '../metrics/registry.js';
 import { decodeReceived } from '../vrrp/codec.js';
@@ -37,7 +38,8 @@ export class PacketRouter {
   /** Route this instance's VRID on its socket to it from now on. */
   attach(m: Managed): void {
     const shared = this.sockets.get(m.transportKey);
-    if (!shared) throw new Error(`(${m.cfg.name}) no socket ${m.transportKey} to attach to`);
+    // open() always comes first (builder.ts): a missing socket here is a bug in vipd.
+    if (!shared) throw internalError(`(${m.cfg.name}) no socket ${m.transportKey} to attach to`);
     const list = shared.byVrid.get(m.cfg.vrid) ?? [];
     list.push(m);
     shared.byVrid.set(m.cfg.vrid, list);
@@ -71,6 +73,7 @@ export class PacketRouter {
     // Same VRID twice on one socket only in unicast with disjoint peers: pick by source (sched.c:1072-1113).
     const target =
       candidates.length === 1 ? candidates[0] : candidates.find((m) => m.cfg.unicastPeers.some((p) => p.address === meta.src));
+    if (target?.ah && !target.ah.admit(decoded, meta)) return;
     target?.runner.receive(decoded, meta);
   }
 }

@@ -20,6 +20,8 @@ export interface VrrpSocketSpec {
   /** Unicast: bind address (and IPv6 source). IPv6 multicast: the link-local source. */
   readonly src?: string;
   readonly unicastTtl?: number;
+  /** IPv4 receive protocol: 112 (default), or 51 for keepalived's `auth_type AH`. */
+  readonly protocol?: number;
 }
 
 export interface DirectorOs {

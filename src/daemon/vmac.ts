@@ -8,7 +8,7 @@ import { linkLocalIpv6, primaryIpv4 } from '../net/rtnetlink.js';
 import { sourceAddressFor } from './instanceParams.js';
 import type { VmacPort } from './ports.js';
 import type { Logger } from '../log/logger.js';
-import { VipdError } from './errors.js';
+import { VipdError } from '../errors/vipdError.js';
 
 /**
  * VMAC interface name per instance: the configured one, else `vrrp.<VRID>`; when two instances would share a

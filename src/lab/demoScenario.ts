@@ -3,6 +3,7 @@
 // network (switch port cut). Each act is measured from the client's side (longest gap between replies) and
 // from the agents' logs (when the new master entered MASTER). Printing goes through the Timeline.
 import { buildPairLab, type Lab } from './netns.js';
+import { internalError, VipdError } from '../errors/vipdError.js';
 import { holders, waitFor, type Agent, type AgentSet } from './agents.js';
 import { pairConfig } from './pairConfig.js';
 import { startOutageProbe, type OutageProbe, type OutageReport } from './probe.js';
@@ -82,7 +83,7 @@ export class DemoScenario {
 
   agent(host: Director): Agent {
     const a = this.agentOf.get(host);
-    if (!a) throw new Error(`no agent on ${host}`);
+    if (!a) throw internalError(`no agent on ${host}`);
     return a;
   }
 
@@ -91,7 +92,7 @@ export class DemoScenario {
     for (const h of hosts) {
       const c = this.agent(h).child;
       if (c.exitCode !== null || c.signalCode !== null) {
-        throw new Error(`vipd on ${h} exited early (${c.exitCode ?? c.signalCode}); its log is above`);
+        throw new VipdError('VIPD_ERR_DEMO', `vipd on ${h} exited early (${c.exitCode ?? c.signalCode}); its log is above`);
       }
     }
   }
@@ -106,7 +107,7 @@ export class DemoScenario {
       timeoutMs,
       5,
     );
-    if (!ok) throw new Error(`${host} did not become the only holder of ${DEMO_VIP} within ${timeoutMs / 1000} s`);
+    if (!ok) throw new VipdError('VIPD_ERR_DEMO', `${host} did not become the only holder of ${DEMO_VIP} within ${timeoutMs / 1000} s`);
   }
 
   async scrape(host: Director): Promise<Map<string, number>> {
@@ -125,7 +126,7 @@ export class DemoScenario {
       timeoutMs,
       100,
     );
-    if (!got) throw new Error(`${host}'s metrics on ${DEMO_METRICS} did not answer within ${timeoutMs / 1000} s`);
+    if (!got) throw new VipdError('VIPD_ERR_DEMO', `${host}'s metrics on ${DEMO_METRICS} did not answer within ${timeoutMs / 1000} s`);
     return got;
   }
 
@@ -140,7 +141,7 @@ export class DemoScenario {
       this.replies.push(at);
       this.health.reply(at);
     });
-    if (!(await probe.firstReply(5000))) throw new Error(`the client got no ping reply from ${DEMO_VIP} within 5 s`);
+    if (!(await probe.firstReply(5000))) throw new VipdError('VIPD_ERR_DEMO', `the client got no ping reply from ${DEMO_VIP} within 5 s`);
     this.health.start();
   }
 
@@ -181,7 +182,7 @@ export class DemoScenario {
     await this.waitSoleHolder(newMaster, running, 10_000);
     const heldAt = Date.now();
     const resumed = await waitFor(() => (this.replies.at(-1) ?? 0) >= heldAt, 5000, 5);
-    if (!resumed) throw new Error(`the client got no reply from ${newMaster} within 5 s`);
+    if (!resumed) throw new VipdError('VIPD_ERR_DEMO', `the client got no reply from ${newMaster} within 5 s`);
     await sleep(500);
     this.health.verbose = false;
     const entered = this.masterEntries[newMaster].find((t) => t >= startedAt) ?? null;

@@ -4,6 +4,7 @@
 // made — namespaces (which takes their links with them) and the processes it started.
 import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { promisify } from 'node:util';
+import { VipdError } from '../errors/vipdError.js';
 
 const execFileP = promisify(execFile);
 
@@ -37,7 +38,7 @@ export class Lab {
       return { stdout, stderr };
     } catch (err) {
       const e = err as { stderr?: string; message: string };
-      throw new Error(`${cmd} ${args.join(' ')}: ${(e.stderr ?? '').trim() || e.message}`);
+      throw new VipdError('VIPD_ERR_LAB_COMMAND', `${cmd} ${args.join(' ')}: ${(e.stderr ?? '').trim() || e.message}`);
     }
   }
 

@@ -12,6 +12,8 @@ export interface PairConfigOptions {
   advertInt: number;
   vips: string[];
   authPass?: string;
+  /** With authPass: PASS (default) or keepalived's IPsec AH. */
+  authType?: 'PASS' | 'AH';
   unicastSrc?: string;
   unicastPeers?: string[];
   nopreempt?: boolean;
@@ -37,7 +39,7 @@ export function pairConfig(o: PairConfigOptions): string {
   if (o.nopreempt) lines.push('    nopreempt');
   if (o.preemptDelay !== undefined) lines.push(`    preempt_delay ${o.preemptDelay}`);
   if (o.authPass !== undefined) {
-    lines.push('    authentication {', '        auth_type PASS', `        auth_pass ${o.authPass}`, '    }');
+    lines.push('    authentication {', `        auth_type ${o.authType ?? 'PASS'}`, `        auth_pass ${o.authPass}`, '    }');
   }
   if (o.unicastPeers?.length) {
     if (o.unicastSrc) lines.push(`    unicast_src_ip ${o.unicastSrc}`);

@@ -81,6 +81,11 @@ export const KEEPALIVED_COUNTER_FOR_DROP: Readonly<Record<string, KeepalivedErro
   addr_list_err: 'addr_list_err', // rows 23-24 (accepted, counted)
   unknown_vrid: null, // row 2: vrid_err is never incremented
   wrong_family: null,
+  ah_truncated: null, // vrrp_get_header "too short": log only
+  ah_next_header: null, // row 15: VRRP_PACKET_DROP, uncounted
+  ah_icv_mismatch: 'auth_failure', // row 15: vrrp_in_chk_ipsecah fails → ++auth_failure
+  ah_spi_mismatch: 'auth_failure', // row 15
+  ah_seq_replay: 'auth_failure', // row 15
 };
 
 /**

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync, unlinkSync } from 'node:fs';
 import { connect, type AddressInfo } from 'node:net';
+import { VipdError } from '../errors/vipdError.js';
 import type { InstanceView, StatusDocument } from '../status/types.js';
 import type { HealthView } from './types.js';
 
@@ -62,12 +63,12 @@ export function parseListenAddress(text: string): { host: string; port: number }
     portText = t;
   } else {
     const i = t.lastIndexOf(':');
-    if (i < 0 || t.indexOf(':') !== i) throw new Error(`invalid listen address "${text}" (expected HOST:PORT or [IPv6]:PORT)`);
+    if (i < 0 || t.indexOf(':') !== i) throw new VipdError('VIPD_ERR_LISTEN_ADDRESS', `invalid listen address "${text}" (expected HOST:PORT or [IPv6]:PORT)`);
     host = t.slice(0, i) || '0.0.0.0';
     portText = t.slice(i + 1);
   }
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) throw new Error(`invalid port in listen address "${text}"`);
+  if (!/^\d+$/.test(portText) || port > 65535) throw new VipdError('VIPD_ERR_LISTEN_ADDRESS', `invalid port in listen address "${text}"`);
   return { host, port };
 }
 
@@ -149,7 +150,7 @@ function listen(server: Server, what: string, arg: { host: string; port: number 
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       const why = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EACCES' ? 'permission denied' : err.message;
-      reject(new Error(`cannot listen on ${what}: ${why}`));
+      reject(new VipdError('VIPD_ERR_LISTEN', `cannot listen on ${what}: ${why}`, { cause: err }));
     };
     server.once('error', onError);
     server.listen(arg, () => {
@@ -188,7 +189,7 @@ function socketInUse(socketPath: string): Promise<boolean> {
  */
 export async function startControlSocket(opts: HandlerOptions & { socketPath: string }): Promise<ControlSocketServer> {
   if (existsSync(opts.socketPath)) {
-    if (await socketInUse(opts.socketPath)) throw new Error(`cannot listen on ${opts.socketPath}: another process is serving it`);
+    if (await socketInUse(opts.socketPath)) throw new VipdError('VIPD_ERR_LISTEN', `cannot listen on ${opts.socketPath}: another process is serving it`);
     unlinkSync(opts.socketPath);
   }
   const server = createServer(createMetricsHandler(opts));

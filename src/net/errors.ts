@@ -1,8 +1,11 @@
-// Typed errors of the OS edge, with stable codes (undici's UND_ERR_* habit) so the daemon and CLI can branch on
-// `err.code` and print an operator-actionable message. The addon throws plain errors with `code` = "EPERM" etc.;
-// `fromSyscall` maps the errno to a vipd code and a message that names the missing capability or interface.
+// Typed errors of the OS edge. Codes come from the one table (src/errors/codes.ts) so the daemon and CLI can
+// branch on `err.code` and print an operator-actionable message. The addon throws plain errors with `code` =
+// "EPERM" etc.; `fromSyscall` maps the errno to a vipd code and a message that names the missing capability or
+// interface. VipdNetError keeps the errno behind it (sysCode, errno, syscall): callers branch on EEXIST/ENODEV.
+import type { CodeSubset } from '../errors/codes.js';
+import { VipdError } from '../errors/vipdError.js';
 
-export type NetErrorCode =
+export type NetErrorCode = CodeSubset<
   | 'VIPD_ERR_NO_CAP_NET_RAW'
   | 'VIPD_ERR_NO_CAP_NET_ADMIN'
   | 'VIPD_ERR_NO_SUCH_INTERFACE'
@@ -15,11 +18,11 @@ export type NetErrorCode =
   | 'VIPD_ERR_NETLINK'
   | 'VIPD_ERR_NETLINK_TIMEOUT'
   | 'VIPD_ERR_NETLINK_OVERRUN'
-  | 'VIPD_ERR_NATIVE_UNAVAILABLE';
+  | 'VIPD_ERR_NATIVE_UNAVAILABLE'
+>;
 
-export class VipdNetError extends Error {
-  override readonly name = 'VipdNetError';
-  readonly code: NetErrorCode;
+export class VipdNetError extends VipdError<NetErrorCode> {
+  override name = 'VipdNetError';
   /** The system errno name behind it ("EPERM", "ENODEV" …), when there is one. */
   readonly sysCode: string | undefined;
   readonly errno: number | undefined;
@@ -30,8 +33,7 @@ export class VipdNetError extends Error {
     message: string,
     extra: { sysCode?: string; errno?: number; syscall?: string; cause?: unknown } = {},
   ) {
-    super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
-    this.code = code;
+    super(code, message, { cause: extra.cause });
     this.sysCode = extra.sysCode;
     this.errno = extra.errno;
     this.syscall = extra.syscall;

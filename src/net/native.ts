@@ -1,6 +1,7 @@
 // Typed loader for the vipd_net addon (native/vipd_net.c): generic sockets, options, sendmsg/recvmsg with
 // ancillary data, and libuv readiness polling. Nothing protocol-shaped lives in the addon.
 import { createRequire } from 'node:module';
+import { VipdNetError } from './errors.js';
 
 export interface RecvResult {
   data: Buffer;
@@ -64,7 +65,8 @@ export function nativeNet(): NativeNet {
       }
     }
     if (!loaded) {
-      throw new Error(
+      throw new VipdNetError(
+        'VIPD_ERR_NATIVE_UNAVAILABLE',
         `the vipd_net native addon is not built (run \`npm ci\` or \`npm run install\`): ${String(lastError)}`,
       );
     }

@@ -9,6 +9,7 @@
 // (addr_gen_mode none; vrrp_vmac.c:404-437).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { VipdError } from '../errors/vipdError.js';
 import { MACVLAN_MODE_PRIVATE, type AddressSpec, type LinkInfo, type MacvlanSpec } from './rtnlCodec.js';
 
 export interface VmacSpec {
@@ -70,10 +71,6 @@ export function vmacAddress(vrid: number, family: 4 | 6): string {
 /** Default VMAC name `vrrp.<VRID>` (keepalived create_vmac_name with the default prefix, vrrp.c:2775-2786). */
 export function defaultVmacName(vrid: number): string {
   return `vrrp.${vrid}`;
-}
-
-export class VmacError extends Error {
-  override readonly name = 'VmacError';
 }
 
 /**
@@ -151,12 +148,12 @@ export class VmacManager {
   /**
    * Make the VMAC exist, configured and up; returns its link. An existing private macvlan on the same parent
    * with the right MAC is reused (keepalived does the same after a restart); another macvlan of that name is
-   * replaced; any other interface of that name is a conflict (VmacError), never touched.
+   * replaced; any other interface of that name is a conflict (VIPD_ERR_VMAC_CONFLICT), never touched.
    */
   async ensure(spec: VmacSpec): Promise<LinkInfo> {
     let link = (await this.ops.listLinks()).find((l) => l.name === spec.name);
     if (link && !reusable(link, spec)) {
-      if (link.kind !== 'macvlan') throw new VmacError(`VMAC ${spec.name} conflicts with existing interface ${spec.name} (${link.kind ?? 'not a macvlan'})`);
+      if (link.kind !== 'macvlan') throw new VipdError('VIPD_ERR_VMAC_CONFLICT', `VMAC ${spec.name} conflicts with existing interface ${spec.name} (${link.kind ?? 'not a macvlan'})`);
       this.log(`Removing old VMAC interface ${spec.name} due to conflicting interface`);
       await this.ops.deleteLink(link.ifindex);
       link = undefined;
@@ -164,8 +161,8 @@ export class VmacManager {
     if (!link) {
       const r = await this.ops.createMacvlan({ name: spec.name, parentIfindex: spec.parentIfindex, mac: spec.mac, mode: MACVLAN_MODE_PRIVATE });
       link = (await this.ops.listLinks()).find((l) => l.name === spec.name);
-      if (!link) throw new VmacError(`VMAC ${spec.name}: created (${r}) but not listed by the kernel`);
-      if (!reusable(link, spec)) throw new VmacError(`VMAC ${spec.name} conflicts with existing interface ${spec.name}`);
+      if (!link) throw new VipdError('VIPD_ERR_VMAC_MISSING', `VMAC ${spec.name}: created (${r}) but not listed by the kernel`);
+      if (!reusable(link, spec)) throw new VipdError('VIPD_ERR_VMAC_CONFLICT', `VMAC ${spec.name} conflicts with existing interface ${spec.name}`);
     }
     const first = !this.owned.has(spec.name);
     this.owned.set(spec.name, { spec, ifindex: link.ifindex });

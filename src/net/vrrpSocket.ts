@@ -1,5 +1,6 @@
-// Raw VRRP transports (IP protocol 112) opened the way keepalived opens them (open_vrrp_send_socket,
-// vrrp.c:2722-2789; open_vrrp_read_socket, vrrp.c:2792-2913), one send socket and one receive socket each.
+// Raw VRRP transports (IP protocol 112, or 51 for keepalived's IPv4 `auth_type AH`, whose adverts are IPsec AH
+// datagrams) opened the way keepalived opens them (open_vrrp_send_socket, vrrp.c:2722-2789; open_vrrp_read_socket,
+// vrrp.c:2792-2913), one send socket and one receive socket each.
 //
 // IPv4 send: SOCK_RAW/IPPROTO_RAW. That implies IP_HDRINCL (the codec supplies the whole IPv4 header, TTL 255,
 // TOS 0xc0, RFC 5798 §5.1.1.3) and, unlike keepalived's proto-112 + IP_HDRINCL socket, receives nothing, so it

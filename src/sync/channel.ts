@@ -9,6 +9,7 @@
 // this the hard way: netfilter bugzilla #1819).
 import { isIPv6 } from 'node:net';
 import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
+import { VipdError } from '../errors/vipdError.js';
 import * as C from '../net/constants.js';
 import { nativeNet, type NativeNet } from '../net/native.js';
 import { openRtnetlink } from '../net/rtnetlink.js';
@@ -65,7 +66,7 @@ export interface UdpChannelOptions {
 export async function resolveSourceAddress(ifname: string, family: 4 | 6, native?: NativeNet): Promise<string> {
   const net = native ?? nativeNet();
   const ifindex = ifname.length > 15 ? 0 : net.ifNameToIndex(ifname);
-  if (ifindex === 0) throw new Error(`sync: no interface ${ifname}`);
+  if (ifindex === 0) throw new VipdError('VIPD_ERR_NO_SUCH_INTERFACE', `sync: no interface ${ifname}`);
   const rtnl = openRtnetlink({ native: net });
   try {
     const addrs = await rtnl.listAddresses(family);
@@ -76,7 +77,7 @@ export async function resolveSourceAddress(ifname: string, family: 4 | 6, native
       const own = addrs.filter((a) => a.family === 6 && a.ifindex === ifindex && !a.tentative);
       found = (own.find((a) => a.scope === C.RT_SCOPE_UNIVERSE) ?? own.find((a) => a.scope === C.RT_SCOPE_LINK))?.address ?? null;
     }
-    if (!found) throw new Error(`sync: interface ${ifname} has no IPv${family} address (set source_address)`);
+    if (!found) throw new VipdError('VIPD_ERR_SYNC_SOURCE_ADDRESS', `sync: interface ${ifname} has no IPv${family} address (set source_address)`);
     return found;
   } finally {
     rtnl.close();
@@ -122,9 +123,9 @@ export class UdpSyncChannel implements SyncTransport {
 
   constructor(private readonly o: UdpChannelOptions) {
     this.v6 = o.mcastGroup ? isIPv6(o.mcastGroup) : o.peers.some((p) => isIPv6(p));
-    if (!o.sourceAddress) throw new Error(`sync: no source address for ${o.interface} (set source_address)`);
+    if (!o.sourceAddress) throw new VipdError('VIPD_ERR_SYNC_SOURCE_ADDRESS', `sync: no source address for ${o.interface} (set source_address)`);
     if (isIPv6(o.sourceAddress) !== this.v6) {
-      throw new Error(`sync: source address ${o.sourceAddress} is not IPv${this.v6 ? 6 : 4} like the ${o.mcastGroup ? 'group' : 'peers'}`);
+      throw new VipdError('VIPD_ERR_SYNC_SOURCE_ADDRESS', `sync: source address ${o.sourceAddress} is not IPv${this.v6 ? 6 : 4} like the ${o.mcastGroup ? 'group' : 'peers'}`);
     }
     this.localAddress = o.sourceAddress;
     this.net = o.native ?? nativeNet();

@@ -13,6 +13,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { OP_DELETE, OP_UPSERT, readRecord, recordDrop, recordLen, recordLenAt, writeRecord, type RecordScratch } from '../conntrack/record.js';
 import type { ConntrackEntry, Drop } from '../conntrack/types.js';
+import type { SyncDropReason } from './drops.js';
 
 export { recordLen };
 
@@ -159,7 +160,7 @@ export function encodeMessage(m: SyncMessage, key: Buffer): Buffer {
   return out;
 }
 
-function decodeBody(type: number, p: Buffer): SyncBody | Drop {
+function decodeBody(type: number, p: Buffer): SyncBody | Drop<SyncDropReason> {
   const need = (n: number): boolean => p.length >= n;
   switch (type) {
     case MsgType.DATA: {
@@ -198,10 +199,10 @@ function decodeBody(type: number, p: Buffer): SyncBody | Drop {
 }
 
 /**
- * Verify and decode one datagram. Drop reasons: too-short, unsupported-version, bad-length, bad-mac,
- * unknown-type, bad-payload, truncated-record, bad-record-op, bad-record-family.
+ * Verify and decode one datagram. Drop reasons (src/sync/drops.ts): too-short, unsupported-version, bad-length,
+ * bad-mac, unknown-type, bad-payload, truncated-record, bad-record-op, bad-record-family.
  */
-export function decodeMessage(buf: Buffer, key: Buffer): SyncMessage | Drop {
+export function decodeMessage(buf: Buffer, key: Buffer): SyncMessage | Drop<SyncDropReason> {
   if (buf.length < HEADER_LEN + MAC_LEN) return { drop: 'too-short' };
   if (buf[0] !== SYNC_VERSION) return { drop: 'unsupported-version' };
   const len = buf.readUInt16BE(20);

@@ -2,6 +2,7 @@
 // surrounding whitespace is ignored. Short keys are refused: the MAC is the only thing between an attacker on
 // the sync link and the kernel's conntrack table of the next master.
 import { readFile } from 'node:fs/promises';
+import { VipdError } from '../errors/vipdError.js';
 
 export const MIN_KEY_BYTES = 16;
 
@@ -14,6 +15,6 @@ export function parseKey(text: Buffer): Buffer | { error: string } {
 
 export async function loadKeyFile(path: string): Promise<Buffer> {
   const k = parseKey(await readFile(path));
-  if ('error' in k) throw new Error(`${path}: ${k.error}`);
+  if ('error' in k) throw new VipdError('VIPD_ERR_SYNC_KEY', `${path}: ${k.error}`);
   return k;
 }

@@ -38,6 +38,18 @@ export function registerSyncMetrics(registry: Registry, view: () => SyncView | n
     s.lastCommitDurationMs === null ? null : s.lastCommitDurationMs / 1000,
   );
   gauge('vipd_conn_sync_peer_up', 'Whether the sync peer is reachable (1) or not (0)', (s) => (s.peerUp === undefined ? null : s.peerUp ? 1 : 0));
+  const byReason = (name: string, help: string, pick: (s: SyncView) => Readonly<Record<string, number>> | null | undefined): void =>
+    scrapeCounter(registry, name, help, ['reason'], (add) => {
+      const s = view();
+      const counts = s ? pick(s) : null;
+      if (counts) for (const [reason, n] of Object.entries(counts)) add({ reason }, n);
+    });
+  byReason('vipd_conn_sync_drops_total', 'Received sync datagrams dropped, by reason', (s) => s.drops);
+  byReason(
+    'vipd_ctnetlink_drops_total',
+    'Conntrack messages from the kernel (events, dump replies) that did not decode, by reason',
+    (s) => s.kernelDrops,
+  );
   const commit = new Histogram({
     name: 'vipd_conn_sync_commit_duration_seconds',
     help: 'Duration of commits of synced connections into the kernel table',

@@ -12,6 +12,7 @@ import { copyRecord, OP_DELETE, OP_UPSERT, RECORD_MAX, recordLenAt, writeRecord 
 import { HEADER_LEN, MAC_LEN, RELIABLE_TYPES, type SyncBody, type SyncMessage, type SyncRecord } from './codec.js';
 import { ConnTable } from './table.js';
 import { ReceiverState } from './receiver.js';
+import type { SyncDropCounts, SyncDropReason } from './drops.js';
 
 export interface SyncProtocolConfig {
   /** This node's id on the sync channel (non-zero u32, e.g. derived from the sync interface address). */
@@ -94,7 +95,8 @@ export interface SyncCounters {
   resyncRequestsSent: number;
   /** New epochs started because the sequences were about to wrap (see seqRollover). */
   epochRollovers: number;
-  drops: Record<string, number>;
+  /** Drops by reason (src/sync/drops.ts); a reason never seen is absent. */
+  drops: SyncDropCounts;
 }
 
 export interface ProtocolSnapshot {
@@ -336,7 +338,7 @@ export class SyncProtocol {
     return this.receivers.get(this.currentMaster)?.inSync() ?? false;
   }
 
-  private drop(reason: string): void {
+  private drop(reason: SyncDropReason): void {
     this.counters.drops[reason] = (this.counters.drops[reason] ?? 0) + 1;
   }
 

@@ -1,6 +1,7 @@
 // Per-sender receive state of the sync protocol: stream position, reorder buffer, holes and NACK pacing,
 // the msgSeq replay window, and whether a full bulk from this sender has completed. Pure; no clock.
 import type { SyncMessage } from './codec.js';
+import type { SyncDropReason } from './drops.js';
 
 export interface ReceiverTunables {
   nackRetryMs: number;
@@ -17,7 +18,7 @@ export interface OfferResult {
   nacks: Array<[number, number]>;
   /** Sequence numbers newly found missing (the loss counter). */
   newlyMissing: number;
-  drop: string | null;
+  drop: SyncDropReason | null;
   /** The stream cannot be repaired by NACK: ask for a bulk. */
   wantResync: boolean;
 }

@@ -8,6 +8,7 @@
 // (or confirmTimeoutMs), then rebuilds its external cache from the new master's bulk.
 import { performance } from 'node:perf_hooks';
 import type { CommitResult, ConntrackPort } from '../conntrack/client.js';
+import type { ConntrackDropReason } from '../conntrack/drops.js';
 import { entryKey, type ConntrackEntry } from '../conntrack/types.js';
 import { copyRecord, OP_DELETE, readRecord, RECORD_MAX, recordLenAt, sameState } from '../conntrack/record.js';
 import { decodeMessage, encodeMessage, type SyncMessage, type SyncRecord } from './codec.js';
@@ -15,6 +16,7 @@ import { ReplicationFilter, type SyncFilter } from './filter.js';
 import { ConnTable } from './table.js';
 import { SyncProtocol, type SyncEffect, type SyncEvent, type SyncProtocolConfig } from './protocol.js';
 import type { SyncTransport } from './channel.js';
+import { totalSyncDrops, type SyncDropCounts, type SyncDropReason } from './drops.js';
 
 /** Reopening the channel on a re-created interface: attempts, one per FOLLOW_RETRY_MS. */
 const FOLLOW_RETRIES = 60;
@@ -58,8 +60,13 @@ export interface SyncSnapshot {
   inSync: boolean;
   peerUp: boolean;
   currentMaster: number | null;
-  /** Drop reason → count, from the codec (bad-mac, …) and the protocol (replay, stale-epoch, duplicate, …). */
-  drops: Record<string, number>;
+  /**
+   * Drop reason → count, from the codec (bad-mac, …) and the protocol (replay, stale-epoch, duplicate, …): every
+   * reason of src/sync/drops.ts, 0 included (metrics: vipd_conn_sync_drops_total).
+   */
+  drops: Record<SyncDropReason, number>;
+  /** Kernel messages that did not decode, by reason (src/conntrack/drops.ts), when the port counts them. */
+  kernelDrops: Record<ConntrackDropReason, number> | null;
   kernelOverruns: number;
   /** Conntrack events read from the kernel, and those that did not decode (null when the port has no counters). */
   kernelEvents: number | null;
@@ -109,7 +116,7 @@ export class ConnSync implements ConnSyncService {
   private timerAt: number | null = null;
   private started = false;
   private stopped = false;
-  private codecDrops: Record<string, number> = {};
+  private codecDrops: SyncDropCounts = {};
   private lastFullResyncAtMs: number | null = null;
   private lastCommit: (CommitResult & { ms: number }) | null = null;
   private overrunDump: NodeJS.Timeout | null = null;
@@ -441,8 +448,8 @@ export class ConnSync implements ConnSyncService {
 
   snapshot(): SyncSnapshot {
     const s = this.core.snapshot(this.clock());
-    const drops = { ...s.counters.drops };
-    for (const [k, v] of Object.entries(this.codecDrops)) drops[k] = (drops[k] ?? 0) + v;
+    const drops = totalSyncDrops(s.counters.drops, this.codecDrops);
+    const kernelDrops = this.o.conntrack.stats?.drops;
     return {
       role: s.role,
       entries: s.role === 'master' ? s.internalEntries : s.externalEntries,
@@ -462,6 +469,7 @@ export class ConnSync implements ConnSyncService {
       peerUp: s.role === 'master' || (s.currentMaster !== null && !s.masterStale),
       currentMaster: s.currentMaster,
       drops,
+      kernelDrops: kernelDrops ? { ...kernelDrops } : null,
       kernelOverruns: this.kernelOverruns,
       kernelEvents: this.o.conntrack.stats?.eventsReceived ?? null,
       kernelEventsUndecodable: this.o.conntrack.stats?.eventsDropped ?? null,

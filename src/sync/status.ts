@@ -19,6 +19,10 @@ export interface SyncView {
   readonly lastCommitDurationMs: number | null;
   /** Optional: peer reachable / channel established. */
   readonly peerUp?: boolean;
+  /** Optional: received sync datagrams dropped, by reason (every reason of src/sync/drops.ts, 0 included). */
+  readonly drops?: Readonly<Record<string, number>>;
+  /** Optional: ctnetlink messages from the kernel that did not decode, by reason (src/conntrack/drops.ts). */
+  readonly kernelDrops?: Readonly<Record<string, number>> | null;
 }
 
 /** The one `vipd status` line for connection sync; ages are taken at `nowMs` (wall clock, Unix ms). */

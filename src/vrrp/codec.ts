@@ -2,9 +2,10 @@
 // Pure: decoders never throw on remote input, they return { drop: reason }. Encoders throw on bad LOCAL
 // input (a config the validator should have refused), which is a programming error.
 import { formatAddress, formatIpv4, parseAddress, parseIpv4 } from '../ip/address.js';
+import { internalError, VipdError } from '../errors/vipdError.js';
 import { internetChecksum, ipv4PseudoHeader } from './checksum.js';
 import {
-  AUTH_DATA_LEN, ETH_MIN_PAYLOAD, IPV4_HEADER_LEN, MAX_VIPS_PER_ADVERT, V2_MAX_ADVERT_INT_MS,
+  AH_HEADER_LEN, AH_IP_PROTOCOL, AUTH_DATA_LEN, AUTH_PASS, ETH_MIN_PAYLOAD, IPV4_HEADER_LEN, MAX_VIPS_PER_ADVERT, V2_MAX_ADVERT_INT_MS,
   V2_MIN_ADVERT_INT_MS, V3_INTERVAL_MASK, V3_MAX_ADVERT_INT_MS, V3_MIN_ADVERT_INT_MS, VRRP_HEADER_LEN,
   VRRP_IP_PROTOCOL, VRRP_TOS, VRRP_TTL, VRRP_TYPE_ADVERTISEMENT,
 } from './constants.js';
@@ -23,9 +24,12 @@ export interface AdvertFields {
   readonly advertIntMs: number;
   /** Addresses in canonical text form, all of the packet's family. */
   readonly addresses: readonly string[];
-  /** v2 only: 0 none, 1 PASS (2 AH is not supported). Ignored for v3. */
+  /** v2 only: 0 none, 1 PASS, 2 AH (the AH header itself is ah.ts's). Ignored for v3. */
   readonly authType?: number;
-  /** v2/IPv4 only: the 8 auth bytes (PASS: password NUL-padded). Shorter input is NUL-padded. */
+  /**
+   * v2/IPv4 PASS only: the 8 auth bytes (password NUL-padded; shorter input is NUL-padded). keepalived copies
+   * them for PASS alone (vrrp_build_vrrp_v2): with none or AH the field is sent as zeros.
+   */
   readonly authData?: Uint8Array;
 }
 
@@ -69,11 +73,11 @@ export function advertLength(version: VrrpVersion, family: AddressFamily, count:
 export function wireInterval(version: VrrpVersion, advertIntMs: number): number {
   if (version === 2) {
     const s = Math.round(advertIntMs / 1000);
-    if (s * 1000 < V2_MIN_ADVERT_INT_MS || s * 1000 > V2_MAX_ADVERT_INT_MS) throw new RangeError(`v2 advert interval ${advertIntMs} ms out of range`);
+    if (s * 1000 < V2_MIN_ADVERT_INT_MS || s * 1000 > V2_MAX_ADVERT_INT_MS) throw internalError(`v2 advert interval ${advertIntMs} ms out of range`);
     return s;
   }
   const cs = Math.round(advertIntMs / 10);
-  if (cs * 10 < V3_MIN_ADVERT_INT_MS || cs * 10 > V3_MAX_ADVERT_INT_MS) throw new RangeError(`v3 advert interval ${advertIntMs} ms out of range`);
+  if (cs * 10 < V3_MIN_ADVERT_INT_MS || cs * 10 > V3_MAX_ADVERT_INT_MS) throw internalError(`v3 advert interval ${advertIntMs} ms out of range`);
   return cs;
 }
 
@@ -85,10 +89,10 @@ export function wireInterval(version: VrrpVersion, advertIntMs: number): number 
  */
 export function encodeAdvert(a: AdvertFields, opts: EncodeOptions): Buffer {
   const family = familyOf(opts.src);
-  if (familyOf(opts.dst) !== family) throw new Error('src and dst families differ');
-  if (a.addresses.length > MAX_VIPS_PER_ADVERT) throw new RangeError('too many addresses for one advert');
-  if (!Number.isInteger(a.vrid) || a.vrid < 1 || a.vrid > 255) throw new RangeError(`bad vrid ${a.vrid}`);
-  if (!Number.isInteger(a.priority) || a.priority < 0 || a.priority > 255) throw new RangeError(`bad priority ${a.priority}`);
+  if (familyOf(opts.dst) !== family) throw new VipdError('VIPD_ERR_INVALID_ADDRESS', 'src and dst families differ');
+  if (a.addresses.length > MAX_VIPS_PER_ADVERT) throw internalError('too many addresses for one advert');
+  if (!Number.isInteger(a.vrid) || a.vrid < 1 || a.vrid > 255) throw internalError(`bad vrid ${a.vrid}`);
+  if (!Number.isInteger(a.priority) || a.priority < 0 || a.priority > 255) throw internalError(`bad priority ${a.priority}`);
   const len = advertLength(a.version, family, a.addresses.length);
   const buf = Buffer.alloc(len);
   buf[0] = (a.version << 4) | VRRP_TYPE_ADVERTISEMENT;
@@ -105,18 +109,18 @@ export function encodeAdvert(a: AdvertFields, opts: EncodeOptions): Buffer {
   let off = VRRP_HEADER_LEN;
   for (const text of a.addresses) {
     const b = parseAddress(text);
-    if (!b || (b.length === 4) !== (family === 4)) throw new Error(`bad ${family === 4 ? 'IPv4' : 'IPv6'} address ${text}`);
+    if (!b || (b.length === 4) !== (family === 4)) throw new VipdError('VIPD_ERR_INVALID_ADDRESS', `bad ${family === 4 ? 'IPv4' : 'IPv6'} address ${text}`);
     b.copy(buf, off);
     off += b.length;
   }
-  if (a.version === 2 && family === 4 && a.authData) {
+  if (a.version === 2 && family === 4 && a.authData && a.authType === AUTH_PASS) {
     Buffer.from(a.authData).subarray(0, AUTH_DATA_LEN).copy(buf, off);
   }
   if (family === 6) return buf; // kernel computes it
   let sum: number;
   if (a.version === 3 && !opts.v3ChecksumAsV2) {
     const ph = ipv4PseudoHeader(opts.src, opts.checksumDst ?? opts.dst, VRRP_IP_PROTOCOL, len);
-    if (!ph) throw new Error('bad src/dst for pseudo-header');
+    if (!ph) throw new VipdError('VIPD_ERR_INVALID_ADDRESS', 'bad src/dst for pseudo-header');
     sum = internetChecksum(ph, buf);
   } else {
     sum = internetChecksum(buf);
@@ -162,11 +166,32 @@ export interface Ipv4Vrrp {
   readonly tos: number;
   readonly id: number;
   readonly protocol: number;
-  /** The VRRP message, trimmed to tot_len (Ethernet padding removed). */
+  /** The VRRP message, trimmed to tot_len (Ethernet padding removed), after the AH header if there is one. */
   readonly payload: Buffer;
   /** Source and destination as the header holds them (views, no copy): the v3 checksum's pseudo-header. */
   readonly srcBytes: Uint8Array;
   readonly dstBytes: Uint8Array;
+  /** Protocol 51 (keepalived `auth_type AH`): the AH header and what its ICV is verified over. */
+  readonly ah?: ReceivedAh;
+}
+
+/** The AH header as it is on the wire (decoded by decodeIpv4Packet below; ah.ts signs and verifies it). */
+export interface AhHeader {
+  readonly nextHeader: number;
+  readonly payloadLen: number;
+  /** keepalived puts the sender's IPv4 address here (vrrp.c vrrp_build_ipsecah), in network order. */
+  readonly spi: number;
+  readonly seq: number;
+  readonly icv: Buffer;
+}
+
+/** An AH header as received, with the bytes its ICV covers (ah.ts ahIcvMatches). */
+export interface ReceivedAh {
+  readonly header: AhHeader;
+  /** The whole datagram, trimmed to tot_len. */
+  readonly datagram: Buffer;
+  /** IPv4 header length: the AH header starts here. */
+  readonly ihl: number;
 }
 
 /**
@@ -183,19 +208,29 @@ export function decodeIpv4Packet(buf: Buffer): Decoded<Ipv4Vrrp> {
   const totLen = buf.readUInt16BE(2);
   const fragOff = buf.readUInt16BE(6);
   if ((fragOff & 0x3fff) !== 0) return { drop: 'ip_header_err' }; // MF set or offset ≠ 0: a fragment
-  if (buf[9] !== VRRP_IP_PROTOCOL) return { drop: 'ip_header_err' };
-  if (totLen < ihl + VRRP_HEADER_LEN || totLen > buf.length) return { drop: 'packet_len_err' };
+  const protocol = buf[9]!;
+  if (protocol !== VRRP_IP_PROTOCOL && protocol !== AH_IP_PROTOCOL) return { drop: 'ip_header_err' };
+  // keepalived vrrp_get_header: with AH, the IP header + the 24-byte AH + the VRRP header must all be there.
+  const vrrpAt = protocol === AH_IP_PROTOCOL ? ihl + AH_HEADER_LEN : ihl;
+  if (protocol === AH_IP_PROTOCOL && buf.length < vrrpAt + VRRP_HEADER_LEN) return { drop: 'ah_truncated' };
+  if (totLen < vrrpAt + VRRP_HEADER_LEN || totLen > buf.length) return { drop: 'packet_len_err' };
   if (totLen < buf.length && buf.length > ETH_MIN_PAYLOAD) return { drop: 'packet_len_err' };
-  return {
-    ok: {
-      src: formatIpv4(buf.subarray(12, 16)), dst: formatIpv4(buf.subarray(16, 20)), ttl: buf[8]!, tos: buf[1]!,
-      id: buf.readUInt16BE(4), protocol: buf[9]!, payload: buf.subarray(ihl, totLen),
-      srcBytes: buf.subarray(12, 16), dstBytes: buf.subarray(16, 20),
-    },
+  const ip = {
+    src: formatIpv4(buf.subarray(12, 16)), dst: formatIpv4(buf.subarray(16, 20)), ttl: buf[8]!, tos: buf[1]!,
+    id: buf.readUInt16BE(4), protocol, payload: buf.subarray(vrrpAt, totLen),
+    srcBytes: buf.subarray(12, 16), dstBytes: buf.subarray(16, 20),
   };
+  if (protocol !== AH_IP_PROTOCOL) return { ok: ip };
+  const header: AhHeader = {
+    nextHeader: buf[ihl]!, payloadLen: buf[ihl + 1]!, spi: buf.readUInt32BE(ihl + 4), seq: buf.readUInt32BE(ihl + 8),
+    icv: Buffer.from(buf.subarray(ihl + 12, ihl + AH_HEADER_LEN)),
+  };
+  return { ok: { ...ip, ah: { header, datagram: buf.subarray(0, totLen), ihl } } };
 }
 
 export interface Ipv4PacketOptions {
+  /** 112 (default) or 51 when an AH header follows (ah.ts). */
+  readonly protocol?: number;
   readonly src: string;
   readonly dst: string;
   /** Per-instance counter, incremented per send and skipping 0 (keepalived vrrp.c:429-434). */
@@ -205,10 +240,10 @@ export interface Ipv4PacketOptions {
   readonly payload: Uint8Array;
 }
 
-/** The 20-byte IPv4 header keepalived sends (vrrp.c:1371-1407): no options, DF clear, proto 112, checksum filled. */
+/** The 20-byte IPv4 header keepalived sends (vrrp.c:1371-1407): no options, DF clear, proto 112 (51 with AH), checksum filled. */
 export function buildIpv4Header(o: Omit<Ipv4PacketOptions, 'payload'> & { readonly payloadLength: number }): Buffer {
   const s = parseIpv4(o.src), d = parseIpv4(o.dst);
-  if (!s || !d) throw new Error('bad IPv4 src/dst');
+  if (!s || !d) throw new VipdError('VIPD_ERR_INVALID_ADDRESS', 'bad IPv4 src/dst');
   const h = Buffer.alloc(IPV4_HEADER_LEN);
   h[0] = 0x45;
   h[1] = o.tos ?? VRRP_TOS;
@@ -216,7 +251,7 @@ export function buildIpv4Header(o: Omit<Ipv4PacketOptions, 'payload'> & { readon
   h.writeUInt16BE(o.id & 0xffff, 4);
   h.writeUInt16BE(0, 6); // DF clear, no fragmentation
   h[8] = o.ttl ?? VRRP_TTL;
-  h[9] = VRRP_IP_PROTOCOL;
+  h[9] = o.protocol ?? VRRP_IP_PROTOCOL;
   s.copy(h, 12); d.copy(h, 16);
   // The kernel fills the checksum with IP_HDRINCL anyway; computing it keeps our own captures identical.
   h.writeUInt16BE(internetChecksum(h), 10);
@@ -236,6 +271,8 @@ export interface ReceivedAdvert {
   readonly ttl: number | undefined;
   /** IPv4: src and dst as the header held them, so validation builds the pseudo-header without parsing text. */
   readonly addressBytes?: { readonly src: Uint8Array; readonly dst: Uint8Array };
+  /** IPv4 protocol 51: the AH header, verified by validateAdvert (ICV, SPI) and AhSession (sequence). */
+  readonly ah?: ReceivedAh;
 }
 
 /** decodeIpv4Packet + decodeAdvert. */
@@ -244,7 +281,13 @@ export function decodeIpv4Advert(buf: Buffer): Decoded<ReceivedAdvert> {
   if ('drop' in ip) return ip;
   const adv = decodeAdvert(ip.ok.payload, 4);
   if ('drop' in adv) return adv;
-  return { ok: { advert: adv.ok, src: ip.ok.src, dst: ip.ok.dst, ttl: ip.ok.ttl, addressBytes: { src: ip.ok.srcBytes, dst: ip.ok.dstBytes } } };
+  return {
+    ok: {
+      advert: adv.ok, src: ip.ok.src, dst: ip.ok.dst, ttl: ip.ok.ttl,
+      addressBytes: { src: ip.ok.srcBytes, dst: ip.ok.dstBytes },
+      ...(ip.ok.ah ? { ah: ip.ok.ah } : {}),
+    },
+  };
 }
 
 /** IPv6: the raw socket delivers only the VRRP message; src/dst/hop limit come from recvmsg ancillary data. */
@@ -279,6 +322,7 @@ export function decodeReceived(
 function vridOfDropped(packet: Buffer, family: AddressFamily): number | null {
   if (family === 6) return packet.length >= 2 ? packet[1]! : null;
   if (packet.length < 1) return null;
-  const ihl = (packet[0]! & 0x0f) * 4;
-  return packet.length > ihl + 1 ? packet[ihl + 1]! : null;
+  // keepalived's AH header (IP protocol 51) sits between the IP and the VRRP headers.
+  const vrrpAt = (packet[0]! & 0x0f) * 4 + (packet.length > 9 && packet[9] === AH_IP_PROTOCOL ? AH_HEADER_LEN : 0);
+  return packet.length > vrrpAt + 1 ? packet[vrrpAt + 1]! : null;
 }

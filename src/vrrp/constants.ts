@@ -3,8 +3,14 @@
 
 /** IP protocol number of VRRP (RFC 5798 §5.1.1.4, §5.1.2.4). */
 export const VRRP_IP_PROTOCOL = 112;
-/** IP protocol number of IPsec AH, used by keepalived's `auth_type AH` (not supported by vipd). */
+/** IP protocol number of IPsec AH, used by keepalived's `auth_type AH` (RFC 2402 §2, IPv4 + VRRPv2 only). */
 export const AH_IP_PROTOCOL = 51;
+/** keepalived's fixed AH header (vrrp_ipsecah.h): next header, payload len, reserved, SPI, sequence, 12-byte ICV. */
+export const AH_HEADER_LEN = 24;
+/** AH Payload Length for a 96-bit ICV: 32-bit words minus 2 (RFC 2402 §2.2; keepalived IPSEC_AH_PLEN). */
+export const AH_PAYLOAD_LEN = 4;
+/** HMAC-MD5-96: the digest truncated to 96 bits (RFC 2403 §2; keepalived HMAC_MD5_TRUNC). */
+export const AH_ICV_LEN = 12;
 /** IPv4 multicast group (RFC 5798 §5.1.1.2). */
 export const VRRP_MCAST_V4 = '224.0.0.18';
 /** IPv6 multicast group (RFC 5798 §5.1.2.2). */

@@ -5,7 +5,7 @@
 export const DROP_REASONS = [
   /** Buffer shorter than the IP + VRRP headers, or recvmsg reported truncation (keepalived §1.3 rows 0-1). */
   'truncated',
-  /** Malformed IPv4 header: not version 4, IHL < 5, fragment, protocol ≠ 112 (vipd; kernel normally prevents). */
+  /** Malformed IPv4 header: not version 4, IHL < 5, fragment, protocol neither 112 nor 51 (vipd; kernel normally prevents). */
   'ip_header_err',
   /** Lengths disagree: IPv4 tot_len vs bytes received (Ethernet padding tolerated), or VRRP length vs count (rows 8, 18). */
   'packet_len_err',
@@ -17,7 +17,7 @@ export const DROP_REASONS = [
   'invalid_authtype',
   /** v2 auth_type ≠ ours (row 13). */
   'authtype_mismatch',
-  /** v2 PASS data differs, or AH (unsupported) (rows 14-15). */
+  /** v2 PASS data differs (row 14); AH failures have their own ah_* reasons below. */
   'auth_failure',
   /** Advert interval ≠ ours: v2 → dropped (row 16); v3 → accepted and only noted (row 19). */
   'advert_interval_err',
@@ -37,6 +37,16 @@ export const DROP_REASONS = [
   'unknown_vrid',
   /** Address family of the packet ≠ the instance's family. */
   'wrong_family',
+  /** IP protocol 51 but shorter than IP header + 24-byte AH + VRRP header (keepalived vrrp_get_header: "too short"). */
+  'ah_truncated',
+  /** AH next header ≠ 112: AH for another protocol (row 15; keepalived drops it uncounted). */
+  'ah_next_header',
+  /** AH ICV (HMAC-MD5-96) differs: other key, or a field changed in transit (row 15; keepalived auth_failure). */
+  'ah_icv_mismatch',
+  /** AH SPI ≠ the packet's IPv4 source address (row 15; keepalived auth_failure). */
+  'ah_spi_mismatch',
+  /** AH sequence number not above the last one accepted or sent (row 15 anti-replay; keepalived auth_failure). */
+  'ah_seq_replay',
 ] as const;
 
 export type DropReason = (typeof DROP_REASONS)[number];

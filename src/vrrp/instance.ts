@@ -2,6 +2,7 @@
 // effects out, no I/O and no clock. The runner executes effects in order and calls
 // handle({ type: 'timeout' }, now) when now >= nextDeadline().
 import { compareAddresses } from '../ip/address.js';
+import { internalError } from '../errors/vipdError.js';
 import { PRIORITY_MAX_EFFECTIVE, PRIORITY_MIN_EFFECTIVE, PRIORITY_OWNER, PRIORITY_STOP } from './constants.js';
 import { masterDownMs, skewMs } from './timers.js';
 import type {
@@ -38,7 +39,7 @@ export class VrrpInstance {
 
   constructor(params: InstanceParams) {
     if (!Number.isInteger(params.priority) || params.priority < 1 || params.priority > 255) {
-      throw new RangeError(`(${params.name}) priority ${params.priority} not in 1..255`);
+      throw internalError(`(${params.name}) priority ${params.priority} not in 1..255`);
     }
     this.paramsValue = params;
     this.effective = params.priority;
@@ -111,7 +112,7 @@ export class VrrpInstance {
   }
   private transition(out: VrrpEffect[], nowMs: number, to: VrrpState, reason: TransitionReason): void {
     const from = this.stateValue;
-    if (from === to) throw new Error(`(${this.params.name}) impossible transition ${from} → ${to}`);
+    if (from === to) throw internalError(`(${this.params.name}) impossible transition ${from} → ${to}`);
     this.stateValue = to;
     this.last = { from, to, reason, atMs: nowMs };
     out.push({ type: 'transition', from, to, reason });
@@ -350,10 +351,10 @@ export class VrrpInstance {
   private onReconfigure(out: VrrpEffect[], nowMs: number, next: InstanceParams): void {
     const prev = this.params;
     for (const k of IDENTITY_PARAMS) {
-      if (prev[k] !== next[k]) throw new Error(`(${prev.name}) reconfigure cannot change ${k}; restart the instance`);
+      if (prev[k] !== next[k]) throw internalError(`(${prev.name}) reconfigure cannot change ${k}; restart the instance`);
     }
     if (!Number.isInteger(next.priority) || next.priority < 1 || next.priority > 255) {
-      throw new RangeError(`(${next.name}) priority ${next.priority} not in 1..255`);
+      throw internalError(`(${next.name}) priority ${next.priority} not in 1..255`);
     }
     const key = (v: Vip): string => `${v.address}/${v.prefixLen}/${v.dev ?? ''}/${v.label ?? ''}`;
     const before = new Map(this.allVips().map((v) => [key(v), v]));

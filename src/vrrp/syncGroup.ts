@@ -6,6 +6,7 @@
 //                                      "prefer backup to avoid thrashing");
 //   - any member wants BACKUP       → every MASTER member goes BACKUP (vrrp_sync_backup).
 import type { VrrpInstance } from './instance.js';
+import { internalError } from '../errors/vipdError.js';
 import { SYNC_FAULT_REASON } from './instance.js';
 import type { VrrpEffect, VrrpEvent, VrrpState } from './types.js';
 
@@ -23,11 +24,11 @@ export class VrrpSyncGroup {
   private stateValue: GroupState = 'INIT';
 
   constructor(name: string, members: readonly VrrpInstance[]) {
-    if (members.length === 0) throw new Error(`sync group ${name} has no members`);
+    if (members.length === 0) throw internalError(`sync group ${name} has no members`);
     for (const m of members) {
-      if (!m.params.inSyncGroup) throw new Error(`instance ${m.name} in sync group ${name} lacks inSyncGroup: true`);
+      if (!m.params.inSyncGroup) throw internalError(`instance ${m.name} in sync group ${name} lacks inSyncGroup: true`);
     }
-    if (new Set(members.map((m) => m.name)).size !== members.length) throw new Error(`sync group ${name}: duplicate member`);
+    if (new Set(members.map((m) => m.name)).size !== members.length) throw internalError(`sync group ${name}: duplicate member`);
     this.name = name;
     this.members = members;
   }
@@ -38,7 +39,7 @@ export class VrrpSyncGroup {
   /** Route every event for a member through here (not to the member directly). Unknown member: throws. */
   handle(member: string, ev: VrrpEvent, nowMs: number): SyncGroupEffect[] {
     const m = this.members.find((x) => x.name === member);
-    if (!m) throw new Error(`sync group ${this.name} has no member ${member}`);
+    if (!m) throw internalError(`sync group ${this.name} has no member ${member}`);
     const out = this.tag(m, m.handle(ev, nowMs));
     this.reconcile(out, nowMs);
     return out;

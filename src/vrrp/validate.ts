@@ -1,6 +1,7 @@
 // Receive-side validation of a decoded advert against one instance, in keepalived's order
 // (vrrp_check_packet, vrrp.c:926-1368; keepalived.md §1.3). Returns data; never logs, never counts.
 import { canonicalAddress, isMulticast } from '../ip/address.js';
+import { ahIcvMatches, spiFor } from './ah.js';
 import { internetChecksum, ipv4PseudoHeader, ipv4PseudoHeaderOf } from './checksum.js';
 import type { AddressFamily, ReceivedAdvert, VrrpVersion } from './codec.js';
 import { AUTH_AH, AUTH_DATA_LEN, AUTH_NONE, AUTH_PASS, VRRP_IP_PROTOCOL, VRRP_MCAST_V4, VRRP_TTL, VRRP_TYPE_ADVERTISEMENT } from './constants.js';
@@ -11,9 +12,9 @@ export interface ValidationView {
   readonly vrid: number;
   readonly version: VrrpVersion;
   readonly family: AddressFamily;
-  /** v2 only: 0 none / 1 PASS. */
+  /** v2 only: 0 none / 1 PASS / 2 AH (IPv4). */
   readonly authType: number;
-  /** v2 PASS: 8 bytes, password NUL-padded. */
+  /** v2 PASS: the 8 bytes compared; AH: the HMAC-MD5 key. Both the password NUL-padded to 8 bytes. */
   readonly authData: Uint8Array;
   readonly advertIntMs: number;
   /** Our advertised VIPs (not the excluded ones). */
@@ -82,13 +83,21 @@ export function validateAdvert(pkt: ReceivedAdvert, view: ValidationView): Valid
   const drop = (reason: DropReason): Validation => ({ accept: false, reason });
   if (a.vrid !== view.vrid) return drop('unknown_vrid');
   if (a.family !== view.family) return drop('wrong_family');
+  // keepalived row 7 (vrrp_check_packet): an AH header iff the instance uses auth_type AH.
+  if (a.family === 4 && (pkt.ah !== undefined) !== (view.authType === AUTH_AH)) return drop('authtype_mismatch');
   // RFC 5798 §7.1 / keepalived row 9: TTL/hop limit 255 only for multicast; unicast TTL is not checked.
   if (!view.unicast && pkt.ttl !== VRRP_TTL) return drop('ip_ttl_err');
   if (a.version !== view.version) return drop('version_mismatch');
   if (a.version === 2) {
     if (a.authType !== AUTH_NONE && a.authType !== AUTH_PASS && a.authType !== AUTH_AH) return drop('invalid_authtype');
     if (a.authType !== view.authType) return drop('authtype_mismatch');
-    if (a.authType === AUTH_AH) return drop('auth_failure'); // AH is not implemented; never accept unverified
+    if (a.authType === AUTH_AH && pkt.ah) {
+      // Row 15 (vrrp_in_chk_ipsecah): AH for another protocol is ignored, then ICV, then SPI = source address.
+      // The sequence number, the one stateful check, is AhSession's (it runs before the runner's validation).
+      if (pkt.ah.header.nextHeader !== VRRP_IP_PROTOCOL) return drop('ah_next_header');
+      if (!ahIcvMatches(pkt.ah.datagram, pkt.ah.ihl, view.authData, view.unicast)) return drop('ah_icv_mismatch');
+      if (pkt.ah.header.spi !== spiFor(pkt.src)) return drop('ah_spi_mismatch');
+    }
     if (a.authType === AUTH_PASS && !sameBytes(padAuth(a.authData), padAuth(view.authData))) return drop('auth_failure');
     // keepalived row 16: "to prevent concurrent VRID ... multiple master" — v2 interval mismatch is dropped.
     if (a.advertIntMs !== view.advertIntMs) return drop('advert_interval_err');

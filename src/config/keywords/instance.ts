@@ -43,12 +43,10 @@ function authBlock(s: Statement, d: I, ctx: ParseCtx): void {
   for (const e of s.block ?? []) {
     if (e.keyword === 'auth_type') {
       const v = requireArg(e, ctx);
-      if (v === 'PASS') type = v;
-      else if (v === 'AH') {
-        // Accepting AH and sending unauthenticated adverts would give two masters against a keepalived AH peer.
-        ctx.sink.error(e, 'auth_type AH (IPsec AH, IP protocol 51) is not supported by vipd; use PASS, no authentication, or VRRPv3');
-        type = 'AH';
-      } else if (v !== null) ctx.sink.error(e, `auth_type: unknown authentication type '${v}' (PASS or AH)`);
+      // AH: keepalived's IPsec AH (IP protocol 51, HMAC-MD5-96 keyed with auth_pass), VRRPv2 over IPv4 only;
+      // complete.ts drops it for v3 / IPv6 with keepalived's messages (vrrp.c vrrp_complete_instance).
+      if (v === 'PASS' || v === 'AH') type = v;
+      else if (v !== null) ctx.sink.error(e, `auth_type: unknown authentication type '${v}' (PASS or AH)`);
     } else if (e.keyword === 'auth_pass') {
       const v = requireArg(e, ctx, 0, 'a password');
       if (v === null) continue;

@@ -137,6 +137,27 @@ describe('config/vrrp_instance', () => {
       assert.equal(only(r).auth, null);
       assert.deepEqual(diags(r), ['5 warning (VI_1) VRRP version 3 does not support authentication. Ignoring.']);
     });
+    it('reads auth_type AH (keepalived IPsec AH) with its 8-character auth_pass', () => {
+      const r = load(instance('    authentication {\n        auth_type AH\n        auth_pass secret12\n    }'));
+      assert.deepEqual(only(r).auth, { type: 'AH', password: 'secret12' });
+      assert.deepEqual(diags(r), []);
+    });
+    it('AH with VRRPv3: keepalived\'s warning at the authentication line, and no authentication', () => {
+      const r = load(instance('    version 3\n    authentication {\n        auth_type AH\n        auth_pass secret\n    }'));
+      assert.equal(only(r).auth, null);
+      assert.deepEqual(diags(r), ['5 warning (VI_1) VRRP version 3 does not support authentication. Ignoring.']);
+    });
+    it('AH on an IPv6 instance (always VRRPv3 in vipd): warned at its line and ignored, never sent over IPv6', () => {
+      const text = 'vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    authentication {\n        auth_type AH\n        auth_pass x\n    }\n    virtual_ipaddress {\n        fd00::100/64\n    }\n}\n';
+      const r = load(text);
+      assert.equal(only(r).auth, null);
+      assert.deepEqual(diags(r), ['4 warning (VI_1) VRRP version 3 does not support authentication. Ignoring.']);
+    });
+    it('AH with state MASTER below 255: keepalived clears the initial state (it needs a sequence number first)', () => {
+      const r = load(instance('    state MASTER\n    priority 150\n    authentication {\n        auth_type AH\n        auth_pass x\n    }'));
+      assert.equal(only(r).initialState, 'BACKUP');
+      assert.deepEqual(diags(r), ['6 warning (VI_1) Initial state master is incompatible with AH authentication - clearing']);
+    });
     it('refuses an unknown auth_type', () => {
       const r = load(instance('    authentication {\n        auth_type MD5\n        auth_pass x\n    }'));
       assert.deepEqual(diags(r), ["5 error auth_type: unknown authentication type 'MD5' (PASS or AH)", '4 error authentication: missing auth_type (PASS or AH)'].sort());

@@ -11,8 +11,6 @@ const SAMPLES = '/usr/share/doc/keepalived/samples';
 const REFUSED: Record<string, RegExp[]> = {
   'keepalived.conf.vrrp.lvs_syncd': [/lvs_sync_daemon/],
   'keepalived.conf.vrrp.rules': [/virtual_rules/],
-  // IPsec AH authentication is not implemented; accepting it would mean unauthenticated adverts on the wire.
-  'keepalived.conf.SSL_GET': [/auth_type AH/],
   // Only unicast routes are installed; blackhole and multipath ("or") routes are refused, not ignored.
   'keepalived.conf.vrrp.routes': [/blackhole/, /\bor\b/],
   'keepalived.conf.conditional_conf': [/net_namespace/],

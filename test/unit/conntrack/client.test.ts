@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readRecord } from '../../../src/conntrack/record.js';
 import { CtNetlink } from '../../../src/conntrack/client.js';
 import { parseNlmsgs as splitMessages } from '../../../src/net/netlinkMsg.js';
-import type { NativeNet, PollHandle, RecvResult } from '../../../src/net/native.js';
+import { FakeNet } from './fakeNet.js';
 import type { ConntrackEntry } from '../../../src/conntrack/types.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -12,55 +12,6 @@ const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const EVENT = hex(`48000000 0001 0006 00000000 00000000 02000000
   3400 0180 1400 0180 0800 0100 0a01000a 0800 0200 0a010064
   1c00 0280 0500 0100 06000000 0600 0200 9c400000 0600 0300 00500000`);
-
-type Step = Buffer | 'ENOBUFS' | null;
-
-class FakeNet {
-  nextFd = 10;
-  polls = new Map<number, { fd: number; cb: (status: number) => void; stopped: boolean }>();
-  recvQueues = new Map<number, Step[]>();
-  sent: Buffer[] = [];
-  onSend: ((fd: number, buf: Buffer) => void) | null = null;
-  private nextPoll = 1;
-  api(): NativeNet {
-    return {
-      socket: () => this.nextFd++,
-      close: () => undefined,
-      setsockopt: () => undefined,
-      getsockopt: () => Buffer.alloc(0),
-      bind: () => undefined,
-      sendmsg: (fd, data) => {
-        this.sent.push(Buffer.from(data));
-        this.onSend?.(fd, data);
-        return data.length;
-      },
-      recvmsg: (fd): RecvResult | null => {
-        const q = this.recvQueues.get(fd) ?? [];
-        const step = q.shift();
-        if (step === undefined || step === null) return null;
-        if (step === 'ENOBUFS') throw Object.assign(new Error('recvmsg: ENOBUFS'), { code: 'ENOBUFS' });
-        return { data: step, addr: Buffer.alloc(0), control: Buffer.alloc(0), flags: 0 };
-      },
-      ifNameToIndex: () => 0,
-      pollStart: (fd, cb) => {
-        const id = this.nextPoll++;
-        this.polls.set(id, { fd, cb, stopped: false });
-        return id as unknown as PollHandle;
-      },
-      pollStop: (h) => {
-        this.polls.get(h as unknown as number)!.stopped = true;
-      },
-      pollRef: () => undefined,
-      attachFilter: () => undefined,
-    } as NativeNet;
-  }
-  activePolls(fd: number) {
-    return [...this.polls.values()].filter((p) => p.fd === fd && !p.stopped);
-  }
-  push(fd: number, ...steps: Step[]): void {
-    this.recvQueues.set(fd, [...(this.recvQueues.get(fd) ?? []), ...steps]);
-  }
-}
 
 const tuple = (src: string, dst: string, sp: number, dp: number) => ({ src, dst, proto: 6, srcPort: sp, dstPort: dp, icmpId: 0, icmpType: 0, icmpCode: 0 });
 const entry = (i: number): ConntrackEntry => ({

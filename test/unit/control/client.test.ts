@@ -74,7 +74,7 @@ describe('control/client', () => {
     const port = await freePort();
     await rejectsWith(
       fetchStatus({ url: `http://127.0.0.1:${port}` }),
-      'NOT_RUNNING',
+      'VIPD_ERR_STATUS_NOT_RUNNING',
       new RegExp(`^no vipd running at http://127\\.0\\.0\\.1:${port} \\(connection refused\\)$`),
     );
   });
@@ -82,7 +82,7 @@ describe('control/client', () => {
   it('says clearly that no vipd runs when the control socket does not exist', async () => {
     await rejectsWith(
       fetchStatus({ socketPath: '/nonexistent/vipd.sock' }),
-      'NOT_RUNNING',
+      'VIPD_ERR_STATUS_NOT_RUNNING',
       /^no vipd running at unix:\/nonexistent\/vipd\.sock \(no such socket\)$/,
     );
   });
@@ -106,7 +106,7 @@ describe('control/client', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
     const port = (silent.address() as { port: number }).port;
     try {
-      await rejectsWith(fetchStatusText({ url: `http://127.0.0.1:${port}` }, 200), 'TIMEOUT', /did not answer within 0\.2 s/);
+      await rejectsWith(fetchStatusText({ url: `http://127.0.0.1:${port}` }, 200), 'VIPD_ERR_STATUS_TIMEOUT', /did not answer within 0\.2 s/);
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => silent.close(() => r()));
@@ -123,16 +123,16 @@ describe('control/client', () => {
       }
     });
     try {
-      await rejectsWith(fetchStatus({ url: `http://127.0.0.1:${port}` }), 'HTTP_STATUS', /answered HTTP 503: reload in progress$/);
-      await rejectsWith(fetchStatus({ url: `http://127.0.0.1:${port}/other` }), 'BAD_RESPONSE', /did not return JSON/);
+      await rejectsWith(fetchStatus({ url: `http://127.0.0.1:${port}` }), 'VIPD_ERR_STATUS_HTTP', /answered HTTP 503: reload in progress$/);
+      await rejectsWith(fetchStatus({ url: `http://127.0.0.1:${port}/other` }), 'VIPD_ERR_STATUS_BAD_RESPONSE', /did not return JSON/);
     } finally {
       await new Promise<void>((r) => other.close(() => r()));
     }
   });
 
   it('rejects non-http URLs', async () => {
-    await rejectsWith(fetchStatus({ url: 'https://127.0.0.1:9651' }), 'BAD_RESPONSE', /http only/);
-    await rejectsWith(fetchStatus({ url: 'not a url' }), 'BAD_RESPONSE', /invalid status URL/);
+    await rejectsWith(fetchStatus({ url: 'https://127.0.0.1:9651' }), 'VIPD_ERR_STATUS_BAD_URL', /http only/);
+    await rejectsWith(fetchStatus({ url: 'not a url' }), 'VIPD_ERR_STATUS_BAD_URL', /invalid status URL/);
   });
 
   describe('statusCommand', () => {

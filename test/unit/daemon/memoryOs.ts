@@ -81,7 +81,7 @@ export class MemorySegment {
   send(from: MemoryVrrpTransport, packet: Buffer, dst: string): void {
     if (!from.host.carries(from.spec.ifname) || !from.host.bound(from)) return;
     for (const to of this.sockets) {
-      if (to.host === from.host || to.spec.family !== from.spec.family || !to.accepts(dst)) continue;
+      if (to.host === from.host || to.spec.family !== from.spec.family || !to.accepts(dst) || !to.carriesProtocol(packet)) continue;
       if (to.host.lanOf(to.spec.ifname) !== from.host.lanOf(from.spec.ifname)) continue;
       if (!to.host.carries(to.spec.ifname) || !to.host.bound(to)) continue;
       if (this.dropRule?.({ from: from.host.name, to: to.host.name, packet })) continue;
@@ -320,7 +320,12 @@ export class MemoryOs implements DirectorOs {
       ...meta,
       ...(dst !== undefined ? { dst } : {}),
     };
-    const targets = this.opened.filter((t) => !t.isClosed && t.spec.ifname === ifname && (dst === undefined || t.accepts(dst)));
+    // VRRP (112) and AH (51) datagrams go to the raw sockets of their protocol; other bytes to every socket, so
+    // tests can feed junk to the parsers.
+    const typed = v4 && (packet[9] === 112 || packet[9] === 51);
+    const targets = this.opened.filter(
+      (t) => !t.isClosed && t.spec.ifname === ifname && (dst === undefined || t.accepts(dst)) && (!typed || t.carriesProtocol(packet)),
+    );
     if (targets.length === 0) throw new Error(`${this.name}: no open VRRP socket on ${ifname} for ${dst ?? 'that packet'}`);
     for (const t of targets) t.deliver(Buffer.from(packet), full);
   }
@@ -420,6 +425,11 @@ export class MemoryVrrpTransport implements VrrpTransport {
     if (this.closed) return;
     this.closed = true;
     this.host.segment.detach(this);
+  }
+
+  /** @internal A raw IPv4 socket receives only its protocol (112, or 51 for AH); IPv6 ones only VRRP. */
+  carriesProtocol(packet: Buffer): boolean {
+    return this.spec.family !== 4 || packet.length < 10 || packet[9] === (this.spec.protocol ?? 112);
   }
 
   /** @internal Would this socket receive a packet sent to `dst`? */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { decodeLink, encodeLinkDelete, encodeLinkSetUp, encodeMacvlanCreate, type LinkInfo, type MacvlanSpec } from '../../../src/net/rtnlCodec.js';
-import { VmacError, VmacManager, defaultVmacName, vmacAddress, type SysctlFs, type VmacLinkOps, type VmacSpec } from '../../../src/net/vmac.js';
+import { VmacManager, defaultVmacName, vmacAddress, type SysctlFs, type VmacLinkOps, type VmacSpec } from '../../../src/net/vmac.js';
 import type { AddressSpec } from '../../../src/net/rtnlCodec.js';
 
 // Hand-assembled rtnetlink bodies (little-endian host), laid out as keepalived's netlink_link_add_vmac() and
@@ -183,7 +183,7 @@ describe('net/vmac: VmacManager', () => {
   it('never touches another kind of interface of that name', async () => {
     const k = new FakeKernel();
     k.links.push(link({ ifindex: 5, name: 'vrrp.51', mac: '00:00:5e:00:01:33', kind: 'bridge' }));
-    await assert.rejects(new VmacManager(k, k.fs()).ensure(SPEC4), (e: unknown) => e instanceof VmacError && /conflicts with existing interface/.test(e.message));
+    await assert.rejects(new VmacManager(k, k.fs()).ensure(SPEC4), { code: 'VIPD_ERR_VMAC_CONFLICT', message: /conflicts with existing interface/ });
     assert.deepEqual(k.calls, []);
   });
 

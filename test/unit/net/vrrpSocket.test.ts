@@ -37,6 +37,16 @@ describe('net/vrrpSocket (against a recording fake addon)', () => {
     assert.deepEqual([...net.closed].sort(), [10, 11]);
   });
 
+  it('IPv4 auth_type AH: the receive socket is a raw socket on IP protocol 51 (keepalived opens one per protocol)', () => {
+    const net = new FakeNative();
+    openVrrpIpv4({ ifname: 'eth0', unicast: false, protocol: 51, native: net }).close();
+    const sockets = net.calls.filter((c) => c.fn === 'socket').map((c) => c.args);
+    assert.deepEqual(sockets, [
+      [2, 3, 255], // send: IPPROTO_RAW + IP_HDRINCL carries any protocol, 51 included
+      [2, 3, 51],
+    ]);
+  });
+
   it('IPv4 send goes to the destination with MSG_DONTROUTE for the group only', () => {
     const net = new FakeNative();
     const t = openVrrpIpv4({ ifname: 'eth0', unicast: true, unicastSrc: '10.1.0.1', native: net });

@@ -165,11 +165,14 @@ describe('vrrp/codec', () => {
       assert.deepEqual(decodeIpv4Packet(Buffer.concat([h, V2_HAND.subarray(0, 12)])), { drop: 'packet_len_err' });
       assert.deepEqual(decodeIpv4Packet(IP_HAND.subarray(0, 19)), { drop: 'truncated' });
     });
-    it('rejects fragments, non-112 protocol, bad version/IHL', () => {
+    it('rejects fragments, protocols other than 112/51, AH too short for its header, bad version/IHL', () => {
       const frag = Buffer.concat([IP_HAND, V2_HAND]); frag.writeUInt16BE(0x2000, 6);
       assert.deepEqual(decodeIpv4Packet(frag), { drop: 'ip_header_err' });
-      const p = Buffer.concat([IP_HAND, V2_HAND]); p[9] = 51;
+      const p = Buffer.concat([IP_HAND, V2_HAND]); p[9] = 6;
       assert.deepEqual(decodeIpv4Packet(p), { drop: 'ip_header_err' });
+      // protocol 51 needs 20 + 24 (AH) + 8 (VRRP header) bytes: 44 are not enough (keepalived vrrp_get_header)
+      const ah = Buffer.concat([IP_HAND, V2_HAND]); ah[9] = 51;
+      assert.deepEqual(decodeIpv4Packet(ah), { drop: 'ah_truncated' });
       const v = Buffer.concat([IP_HAND, V2_HAND]); v[0] = 0x44;
       assert.deepEqual(decodeIpv4Packet(v), { drop: 'ip_header_err' });
     });

@@ -50,14 +50,16 @@ describe('vrrp/validate', () => {
   it('version must match the instance exactly', () => {
     assert.equal(reason(validateAdvert(rx('v3-mcast'), { ...V3_MCAST, version: 2 })), 'version_mismatch');
   });
-  it('v2 auth: invalid type, type mismatch both ways, wrong password, AH unsupported', () => {
+  it('v2 auth: invalid type, type mismatch both ways, wrong password, AH type without an AH header', () => {
     assert.equal(reason(validateAdvert(patched(rx('v2-noauth'), 4, 7), V2_NOAUTH)), 'invalid_authtype');
     assert.equal(reason(validateAdvert(rx('v2-noauth'), { ...V2_PASS, vrid: 51, vips: ['10.99.0.100'] })), 'authtype_mismatch');
     assert.equal(reason(validateAdvert(rx('v2-pass'), { ...V2_PASS, authType: 0 })), 'authtype_mismatch');
     assert.equal(reason(validateAdvert(rx('v2-pass'), { ...V2_PASS, authData: Buffer.from('vipdpasX') })), 'auth_failure');
     // only the first 8 bytes count: a longer configured password truncated by config still matches
     assert.equal(reason(validateAdvert(rx('v2-pass'), { ...V2_PASS, authData: Buffer.from('vipdpass') })), 'accept');
-    assert.equal(reason(validateAdvert(patched(rx('v2-noauth'), 4, 2), { ...V2_NOAUTH, authType: 2 })), 'auth_failure');
+    // auth type 2 in a plain protocol-112 packet: "No AH header but auth type is AH" (keepalived row 7). AH
+    // itself is test/unit/vrrp/ah.test.ts's.
+    assert.equal(reason(validateAdvert(patched(rx('v2-noauth'), 4, 2), { ...V2_NOAUTH, authType: 2 })), 'authtype_mismatch');
   });
   it('v2 interval mismatch is DROPPED (keepalived row 16)', () => {
     assert.equal(reason(validateAdvert(rx('v2-noauth'), { ...V2_NOAUTH, advertIntMs: 2000 })), 'advert_interval_err');

@@ -1,0 +1,152 @@
+// Every error vipd raises on purpose has one of these codes (undici's UND_ERR_* habit): scripts, the CLI and
+// the daemon branch on `err.code`, never on message text, and docs/errors.md tells the operator what each one
+// means and what to do (test/unit/errors/docs-sync.test.ts keeps the two in step).
+//
+// Append-only: never rename, reuse or remove a code; add new ones at the end. Imports nothing, so every folder
+// under src/ may import it.
+
+export interface ErrorCodeInfo {
+  /** What went wrong, in one line. */
+  readonly meaning: string;
+  /** What the operator should do about it. */
+  readonly action: string;
+}
+
+export const ERROR_CODES = {
+  VIPD_ERR_INTERNAL: {
+    meaning: 'an impossible state was reached: a bug in vipd, not in the configuration or the host',
+    action: 'report it with the message and the log lines around it; restarting vipd clears the state',
+  },
+  VIPD_ERR_STARTUP: {
+    meaning: 'the configuration cannot run on this host (missing interface, VMAC or source address); every problem is listed',
+    action: 'fix each listed problem (create the interface, set unicast_src_ip …) and start or reload again; on reload the running configuration is kept',
+  },
+  VIPD_ERR_NO_CAP_NET_RAW: {
+    meaning: 'opening a raw socket (VRRP, ARP/NA) was refused: the process lacks CAP_NET_RAW',
+    action: 'run vipd as root or grant cap_net_raw (systemd AmbientCapabilities=CAP_NET_RAW)',
+  },
+  VIPD_ERR_NO_CAP_NET_ADMIN: {
+    meaning: 'changing addresses, interfaces or conntrack entries was refused: the process lacks CAP_NET_ADMIN',
+    action: 'run vipd as root or grant cap_net_admin (systemd AmbientCapabilities=CAP_NET_ADMIN)',
+  },
+  VIPD_ERR_NO_SUCH_INTERFACE: {
+    meaning: 'an interface named in the configuration does not exist (or vanished while in use)',
+    action: 'check the interface name with `ip link`; create it before starting vipd, or fix the configuration',
+  },
+  VIPD_ERR_ADDRESS_NOT_AVAILABLE: {
+    meaning: 'a source address vipd was told to use is not configured on this host',
+    action: 'add the address to the interface or correct unicast_src_ip / source_address',
+  },
+  VIPD_ERR_INVALID_ADDRESS: {
+    meaning: 'an address or prefix is not valid for its family (e.g. an IPv6 peer on an IPv4 instance)',
+    action: 'correct the address in the configuration; `vipd check-config` names the line',
+  },
+  VIPD_ERR_SEND_FAILED: {
+    meaning: 'the kernel refused to send a packet (link down, no route, frame too short …)',
+    action: 'check the interface state and routes; vipd logs it and keeps running',
+  },
+  VIPD_ERR_SEND_WOULD_BLOCK: {
+    meaning: 'a socket send buffer was full, so a packet was not sent',
+    action: 'usually transient under load; if it persists, look for a stuck interface or raise net.core.wmem_default',
+  },
+  VIPD_ERR_SOCKET: {
+    meaning: 'a socket operation failed with an unexpected system error (the errno is in the message)',
+    action: 'read the errno in the message; check interface state and kernel limits (ulimit -n, sysctls)',
+  },
+  VIPD_ERR_CLOSED: {
+    meaning: 'an operation was attempted on a socket vipd had already closed (normally during shutdown or reload)',
+    action: 'none during shutdown or reload; otherwise report it as a bug',
+  },
+  VIPD_ERR_NETLINK: {
+    meaning: 'the kernel rejected a netlink request (address, link or conntrack change); errno and extack text are in the message',
+    action: 'read the kernel reason in the message (e.g. "Address exists", EINVAL) and check the configuration it refers to',
+  },
+  VIPD_ERR_NETLINK_TIMEOUT: {
+    meaning: 'the kernel did not answer a netlink request in time',
+    action: 'check for a stalled host or a very large table; vipd retries where it can',
+  },
+  VIPD_ERR_NETLINK_OVERRUN: {
+    meaning: 'the netlink receive buffer overflowed and kernel notifications or replies were lost',
+    action: 'none for events: vipd re-reads the kernel state; if frequent, raise net.core.rmem_max',
+  },
+  VIPD_ERR_NATIVE_UNAVAILABLE: {
+    meaning: 'the vipd_net native addon is not built or cannot be loaded',
+    action: 'run `npm ci` (or `npm run install`) in the vipd directory, with a C compiler and Node headers installed',
+  },
+  VIPD_ERR_VMAC_CONFLICT: {
+    meaning: 'an interface with the VMAC\'s name exists and is not a matching macvlan, so vipd will not touch it',
+    action: 'rename or delete the other interface, or set another VMAC name (use_vmac NAME)',
+  },
+  VIPD_ERR_VMAC_MISSING: {
+    meaning: 'the kernel acknowledged creating a VMAC but does not list it',
+    action: 'check `ip link` and the kernel log (macvlan module loaded?); start vipd again',
+  },
+  VIPD_ERR_CONNTRACK: {
+    meaning: 'a ctnetlink request (conntrack dump) failed; the errno is in the message',
+    action: 'check that nf_conntrack_netlink is loaded and vipd has CAP_NET_ADMIN (the errno in the message says which)',
+  },
+  VIPD_ERR_STATUS_NOT_RUNNING: {
+    meaning: '`vipd status`: nothing listens at the status address or socket',
+    action: 'start vipd, or point `vipd status` at the right --url / --socket',
+  },
+  VIPD_ERR_STATUS_TIMEOUT: {
+    meaning: '`vipd status`: the daemon accepted the connection but did not answer in time',
+    action: 'the daemon may be stuck or overloaded: check its log and /healthz, then retry',
+  },
+  VIPD_ERR_STATUS_HTTP: {
+    meaning: '`vipd status`: the daemon answered with an HTTP error (e.g. 503 during a reload)',
+    action: 'retry in a moment; read the reason printed after the status code',
+  },
+  VIPD_ERR_STATUS_BAD_RESPONSE: {
+    meaning: '`vipd status`: the address answered, but not with a vipd status document',
+    action: 'point --url at vipd\'s metrics listener (default 127.0.0.1:9651), not at another service',
+  },
+  VIPD_ERR_STATUS_PERMISSION: {
+    meaning: '`vipd status`: the control socket exists but may not be opened by this user',
+    action: 'run `vipd status` as root or as the socket\'s owner',
+  },
+  VIPD_ERR_STATUS_NETWORK: {
+    meaning: '`vipd status`: the connection failed or was closed early',
+    action: 'check the address and any firewall between you and the daemon',
+  },
+  VIPD_ERR_STATUS_BAD_URL: {
+    meaning: '`vipd status`: the --url is not a valid http:// URL',
+    action: 'give --url as http://HOST:PORT (https is not served)',
+  },
+  VIPD_ERR_LISTEN_ADDRESS: {
+    meaning: 'a listen address (--metrics-listen) is not HOST:PORT or [IPv6]:PORT, or the port is out of range',
+    action: 'correct the flag, e.g. --metrics-listen 127.0.0.1:9651 or [::1]:9651, or `off`',
+  },
+  VIPD_ERR_LISTEN: {
+    meaning: 'the metrics listener or control socket could not be opened (address in use, permission denied, another vipd serving it)',
+    action: 'stop the other process or choose another address/socket path; VRRP keeps running without the listener',
+  },
+  VIPD_ERR_SYNC_SOURCE_ADDRESS: {
+    meaning: 'connection sync has no usable source address (none on the interface, or of the other family than the group/peers)',
+    action: 'add an address of the right family to the sync interface or set source_address in the sync block',
+  },
+  VIPD_ERR_SYNC_KEY: {
+    meaning: 'the connection-sync key file holds fewer than 16 bytes of key (the HMAC is all that guards the conntrack table)',
+    action: 'write a longer key to the file named in the message on every peer, e.g. `openssl rand -hex 32`',
+  },
+  VIPD_ERR_LAB_COMMAND: {
+    meaning: 'a command of the throwaway namespace lab (`ip`, `nft` …) failed (`vipd demo`, tests and benches only)',
+    action: 'run as root with iproute2 and nftables installed; the command and its error are in the message',
+  },
+  VIPD_ERR_DEMO: {
+    meaning: '`vipd demo`: the scripted failover did not happen as expected (no master, no reply, early exit)',
+    action: 'read the agents\' log printed above; re-run on an idle host (the demo waits a few seconds at most per step)',
+  },
+} as const satisfies Record<`VIPD_ERR_${string}`, ErrorCodeInfo>;
+
+export type VipdErrorCode = keyof typeof ERROR_CODES;
+
+/** The codes in table order (the order docs/errors.md lists them in). */
+export const VIPD_ERROR_CODES = Object.keys(ERROR_CODES) as readonly VipdErrorCode[];
+
+export function isVipdErrorCode(code: unknown): code is VipdErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}
+
+/** A subset of the table's codes, checked: a code missing from the table does not compile. */
+export type CodeSubset<C extends VipdErrorCode> = C;
