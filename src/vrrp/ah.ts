@@ -8,6 +8,7 @@
 // the AH header with the ICV zeroed, and the VRRP message. Pure: node:crypto's HMAC is computation, not I/O.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { parseIpv4 } from '../ip/address.js';
+import { VipdError } from '../errors/vipdError.js';
 import { buildIpv4Header } from './codec.js';
 import { AH_HEADER_LEN, AH_ICV_LEN, AH_IP_PROTOCOL, AH_PAYLOAD_LEN, AUTH_DATA_LEN, VRRP_IP_PROTOCOL } from './constants.js';
 
@@ -46,7 +47,7 @@ export function ahIcvMatches(datagram: Uint8Array, ihl: number, key: Uint8Array,
 /** The SPI keepalived expects: the IPv4 source address as a 32-bit number. */
 export function spiFor(src: string): number {
   const s = parseIpv4(src);
-  if (!s) throw new Error(`bad IPv4 source ${src}`);
+  if (!s) throw new VipdError('VIPD_ERR_INVALID_ADDRESS', `AH needs an IPv4 source address, not ${src}`);
   return s.readUInt32BE(0);
 }
 
