@@ -4,9 +4,12 @@
  * It knows nothing about VRRP, ARP or netlink messages: everything protocol-shaped is built and parsed in
  * TypeScript (src/net/). Every socket is non-blocking and close-on-exec. Errors are thrown as JS errors with
  * `code` (e.g. "EPERM"), `errno` and `syscall`, so callers can name the missing capability.
+ * One start-up call is not a socket call: execInNetns, the way into keepalived's `net_namespace` (see there).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <net/if.h>
 #include <node_api.h>
 #include <stdlib.h>
@@ -538,6 +541,78 @@ static napi_value js_poll_ref(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* A malloc'd NUL-terminated copy of a JS string, or NULL with a JS exception pending. */
+static char *dup_string(napi_env env, napi_value v) {
+  size_t len;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "vipd_net: expected a string");
+    return NULL;
+  }
+  char *s = malloc(len + 1);
+  if (!s) {
+    napi_throw_error(env, "ENOMEM", "vipd_net: out of memory");
+    return NULL;
+  }
+  napi_get_value_string_utf8(env, v, s, len + 1, &len);
+  return s;
+}
+
+/* execInNetns(nsPath, argv: string[]): join the network namespace bound at nsPath (/run/netns/NAME), then
+ * execve(argv[0], argv, environ). Returns only by throwing (code from open, setns or execve).
+ *
+ * Why re-exec instead of keepalived's bare setns() (namespaces.c set_namespaces): setns(CLONE_NEWNET) moves only
+ * the calling thread, and by the time any JavaScript runs Node already has its V8 platform threads and (having
+ * loaded ES modules) its libuv threadpool, which would stay in the old namespace — and the threadpool runs
+ * getaddrinfo and async fs calls, whose /proc/sys/net paths resolve in the caller's namespace. execve keeps the
+ * calling thread's namespace and drops every other thread, so the new image starts with all its threads inside,
+ * under the same pid, without spawning anything. stdio is handed over as it was before Node: inheritable (libuv
+ * sets close-on-exec on what it wraps) and blocking (the new Node would otherwise take O_NONBLOCK for the
+ * original mode and leave it set on the shell's terminal at exit). */
+static napi_value js_exec_in_netns(napi_env env, napi_callback_info info) {
+  napi_value args[2];
+  if (!get_args(env, info, 2, args)) return NULL;
+  uint32_t n = 0;
+  if (napi_get_array_length(env, args[1], &n) != napi_ok || n == 0) {
+    napi_throw_type_error(env, "EINVAL", "vipd_net: execInNetns needs a non-empty argv array");
+    return NULL;
+  }
+  char *path = dup_string(env, args[0]);
+  char **argv = calloc(n + 1, sizeof *argv);
+  if (!path || !argv) goto out;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    if (napi_get_element(env, args[1], i, &e) != napi_ok || !(argv[i] = dup_string(env, e))) goto out;
+  }
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    throw_errno(env, "open", errno);
+    goto out;
+  }
+  if (setns(fd, CLONE_NEWNET) != 0) {
+    int err = errno;
+    close(fd);
+    throw_errno(env, "setns", err);
+    goto out;
+  }
+  close(fd);
+  for (int s = 0; s <= 2; s++) {
+    int flags = fcntl(s, F_GETFL);
+    if (flags >= 0 && (flags & O_NONBLOCK)) fcntl(s, F_SETFL, flags & ~O_NONBLOCK);
+    /* libuv marks the stdio it wraps close-on-exec; the new image must inherit them. */
+    int fdflags = fcntl(s, F_GETFD);
+    if (fdflags >= 0 && (fdflags & FD_CLOEXEC)) fcntl(s, F_SETFD, fdflags & ~FD_CLOEXEC);
+  }
+  extern char **environ;
+  execve(argv[0], argv, environ);
+  throw_errno(env, "execve", errno);
+out:
+  if (argv)
+    for (uint32_t i = 0; i < n; i++) free(argv[i]);
+  free(argv);
+  free(path);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"socket", NULL, js_socket, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -554,6 +629,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"pollStop", NULL, js_poll_stop, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pollRef", NULL, js_poll_ref, NULL, NULL, NULL, napi_enumerable, NULL},
       {"attachFilter", NULL, js_attach_filter, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"execInNetns", NULL, js_exec_in_netns, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

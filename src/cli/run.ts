@@ -11,6 +11,7 @@ import { describeError } from './describeError.js';
 import { writeKeepalivedFiles } from '../control/keepalived-files.js';
 import { packageVersion } from './version.js';
 import { RealClock } from '../clock/realClock.js';
+import { enterNetns, processNetnsPorts } from './netnsEntry.js';
 
 export interface RunOptions {
   configPath: string;
@@ -28,15 +29,32 @@ export interface RunOptions {
 }
 
 export async function runCommand(opts: RunOptions): Promise<number> {
+  // A log reader that went away (`vipd run | head`, a dead journald pipe) must not make every later log line an
+  // uncaught EPIPE that the handler below logs again — a busy loop that starved SIGTERM. The lines are lost; the
+  // agent and its VIPs are not.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   const logger = createLogger({ format: opts.logFormat, minLevel: opts.logLevel });
   const { config, diagnostics } = loadConfig(opts.configPath, { configId: opts.configId, strict: opts.strict });
+  // net_namespace: move into the namespace before anything is opened or printed (the re-executed process
+  // reads the file again and prints its diagnostics once). Not on the failover path: start-up only.
+  const netns = config?.global.netNamespace ?? null;
+  if (netns !== null) {
+    const failure = enterNetns(netns, processNetnsPorts());
+    if (failure) {
+      logger.error(failure);
+      return 1;
+    }
+  }
   for (const d of diagnostics) logger.log(d.severity === 'error' ? 'error' : 'warn', formatDiagnostic(d));
   if (!config) {
     logger.error(`${opts.configPath}: configuration refused (see the errors above)`);
     return 1;
   }
   if (config.instances.length === 0) {
-    logger.error(`${opts.configPath}: no vrrp_instance to run`);
+    const lvs = config.virtualServers.length;
+    // LVS-only files (most of keepalived's samples) are valid, but their half is not run here (issue 10).
+    const why = lvs ? ` (its ${lvs} virtual_server block(s) are parsed but not run: vipd has no IPVS data plane here)` : '';
+    logger.error(`${opts.configPath}: no vrrp_instance to run${why}`);
     return 1;
   }
   const missing = missingCapabilities();
@@ -72,14 +90,16 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   let started = false;
   let reloading: Promise<void> = Promise.resolve();
   const onHup = () => {
-    reloading = reloading.then(() => (started && !stopSignal ? reload(opts, daemon, logger) : undefined));
+    reloading = reloading.then(() => (started && !stopSignal ? reload(opts, daemon, logger, netns) : undefined));
   };
   // keepalived's dump signals (SIGUSR1 → .data, SIGUSR2 → .stats) for tools that already parse its files;
   // vipd writes all three (.data, .stats, .json) on either, atomically.
   const onDump = () => {
     if (!started) return;
     try {
-      writeKeepalivedFiles(opts.statsDir ?? '/tmp', daemon.metrics.status());
+      // Named after the namespace (keepalived.NAME.data), so agents in several namespaces sharing /tmp keep
+      // their own files — keepalived's layout with data_use_instance (global_data.c open_dump_file).
+      writeKeepalivedFiles(opts.statsDir ?? '/tmp', daemon.metrics.status(), netns ?? undefined);
     } catch (err) {
       logger.error(`cannot write keepalived stats files: ${describeError(err)}`);
     }
@@ -98,7 +118,8 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     return 1;
   }
   started = true;
-  logger.info(`vipd ${packageVersion()} started: ${config.instances.map((i) => i.name).join(', ')}`);
+  const where = netns === null ? '' : ` in network namespace ${netns}`;
+  logger.info(`vipd ${packageVersion()} started${where}: ${config.instances.map((i) => i.name).join(', ')}`);
 
   const loop = watchLoopHealth();
   const servers: { close(): Promise<void> }[] = [];
@@ -142,12 +163,21 @@ export async function runCommand(opts: RunOptions): Promise<number> {
 }
 
 /** SIGHUP: re-read the config; a broken one is refused and the running one keeps working. */
-async function reload(opts: RunOptions, daemon: Daemon, logger: Logger): Promise<void> {
+async function reload(opts: RunOptions, daemon: Daemon, logger: Logger, netns: string | null): Promise<void> {
   logger.info(`received SIGHUP, reloading ${opts.configPath}`);
   const next = loadConfig(opts.configPath, { configId: opts.configId, strict: opts.strict });
   for (const d of next.diagnostics) logger.log(d.severity === 'error' ? 'error' : 'warn', formatDiagnostic(d));
   if (!next.config || next.config.instances.length === 0) {
     logger.error(`${opts.configPath}: new configuration refused; keeping the running one`);
+    daemon.metrics.configReload(false);
+    return;
+  }
+  // keepalived refuses this too ("Cannot change network namespace at a reload - please restart", main.c:790-795).
+  if (next.config.global.netNamespace !== netns) {
+    logger.error(
+      `${opts.configPath}: net_namespace cannot change on a reload (running in ${netns ?? 'the start-up namespace'}, ` +
+        `the file now says ${next.config.global.netNamespace ?? 'none'}); keeping the running configuration — restart vipd`,
+    );
     daemon.metrics.configReload(false);
     return;
   }

@@ -70,6 +70,7 @@ export function completeGlobal(g: GlobalDraft, sink: DiagnosticSink): GlobalDefs
     skipCheckAdvAddr: g.skipCheckAdvAddr ?? false,
     checkUnicastSrc: g.checkUnicastSrc ?? false,
     defaultInterface: g.defaultInterface ?? null,
+    netNamespace: g.netNamespace ?? null,
   };
 }
 

@@ -43,6 +43,8 @@ export interface GlobalDraft {
   skipCheckAdvAddr?: boolean;
   checkUnicastSrc?: boolean;
   defaultInterface?: string;
+  /** Top-level `net_namespace NAME` (keepalived keeps the first of several). */
+  netNamespace?: string;
 }
 
 export interface NotifyDraft {

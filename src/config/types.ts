@@ -48,6 +48,8 @@ export interface GlobalDefs {
   readonly skipCheckAdvAddr: boolean;
   readonly checkUnicastSrc: boolean;
   readonly defaultInterface: string | null;
+  /** net_namespace: the agent runs inside /run/netns/NAME (src/cli/netnsEntry.ts); null = where it was started. */
+  readonly netNamespace: string | null;
 }
 
 export interface VipConfig {

@@ -157,13 +157,15 @@ function writeAtomic(path: string, content: string): void {
 
 /**
  * Write keepalived.stats, keepalived.data and keepalived.json into `dir` (keepalived: $TMPDIR or /tmp) from
- * a status document. Returns the paths written.
+ * a status document; with `netns`, keepalived.NETNS.stats etc. (keepalived's data_use_instance naming). Returns
+ * the paths written.
  */
-export function writeKeepalivedFiles(dir: string, doc: Pick<StatusDocument, 'instances' | 'counters'>): string[] {
+export function writeKeepalivedFiles(dir: string, doc: Pick<StatusDocument, 'instances' | 'counters'>, netns?: string): string[] {
+  const base = netns === undefined ? 'keepalived' : `keepalived.${netns}`;
   const files: [string, string][] = [
-    ['keepalived.stats', renderKeepalivedStats(doc.instances, doc.counters)],
-    ['keepalived.data', renderKeepalivedData(doc.instances)],
-    ['keepalived.json', renderKeepalivedJson(doc.instances, doc.counters)],
+    [`${base}.stats`, renderKeepalivedStats(doc.instances, doc.counters)],
+    [`${base}.data`, renderKeepalivedData(doc.instances)],
+    [`${base}.json`, renderKeepalivedJson(doc.instances, doc.counters)],
   ];
   return files.map(([name, content]) => {
     const path = join(dir, name);

@@ -45,6 +45,12 @@ export interface NativeNet {
   pollRef(handle: PollHandle, ref: boolean): void;
   /** SO_ATTACH_FILTER: `program` is an array of 8-byte struct sock_filter (classic BPF), host byte order. */
   attachFilter(fd: number, program: Buffer): void;
+  /**
+   * setns(CLONE_NEWNET) into the namespace bound at nsPath, then execve(argv[0], argv, environ): the whole process
+   * restarts inside it (same pid). Returns only by throwing, with `code` and `syscall` (open, setns or execve).
+   * Optional so that the socket test twins may omit it; only `vipd run` with net_namespace calls it.
+   */
+  execInNetns?(nsPath: string, argv: readonly string[]): never;
 }
 
 let loaded: NativeNet | undefined;

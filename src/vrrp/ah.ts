@@ -8,7 +8,7 @@
 // the AH header with the ICV zeroed, and the VRRP message. Pure: node:crypto's HMAC is computation, not I/O.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { parseIpv4 } from '../ip/address.js';
-import { VipdError, internalError } from '../errors/vipdError.js';
+import { internalError, VipdError } from '../errors/vipdError.js';
 import { buildIpv4Header } from './codec.js';
 import { AH_HEADER_LEN, AH_ICV_LEN, AH_IP_PROTOCOL, AH_PAYLOAD_LEN, AUTH_DATA_LEN, VRRP_IP_PROTOCOL } from './constants.js';
 
@@ -69,7 +69,6 @@ export interface AhPacketOptions {
 
 /** IPv4 header (protocol 51) + AH + VRRP message, ICV filled: the datagram keepalived sends (vrrp_update_pkt). */
 export function encodeAhIpv4Packet(o: AhPacketOptions): Buffer {
-  // The runner's id counter skips 0 (vrrp.c:429-434): an id 0 here is a bug in vipd, not bad input.
   if (o.id === 0) throw internalError('IP id 0 would be rewritten by the kernel after the ICV');
   const ip = buildIpv4Header({
     src: o.src, dst: o.dst, id: o.id, ttl: o.ttl, ...(o.tos !== undefined ? { tos: o.tos } : {}),

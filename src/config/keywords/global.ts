@@ -80,6 +80,37 @@ const LVS = 'vipd has no IPVS (LVS) here';
 const FIREWALL = 'vipd installs no firewall rules (keepalived uses them only for vrrp_strict / accept mode)';
 const UNIMPL = 'not implemented by vipd';
 
+/**
+ * A name `ip netns add` accepts (iproute2 ipnetns.c netns_add: no '/', not '.' or '..'; one path component, so
+ * at most NAME_MAX bytes).
+ */
+export function isNetnsName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && Buffer.byteLength(name) <= 255;
+}
+
+/**
+ * Top-level `net_namespace NAME` (keepalived installs it with install_keyword_root, global_parser.c:2272). The
+ * first one wins and a second is reported and ignored (net_namespace_handler, global_parser.c:1576-1592).
+ */
+export const netNamespaceKeyword: KeywordSpec<G> = {
+  run: (s, d, ctx) => {
+    const name = requireArg(s, ctx, 0, 'a namespace name (as in /run/netns/NAME)');
+    if (name === null) return;
+    if (!isNetnsName(name)) {
+      ctx.sink.error(s, `net_namespace: '${name}' is not a namespace name (ip netns add refuses '/', '.' and '..')`);
+      return;
+    }
+    if (s.args.length > 1) ctx.sink.warning(s, `net_namespace ${name}: ignoring extra words after the name`);
+    if (d.netNamespace === undefined) d.netNamespace = name;
+    else ctx.sink.warning(s, `Duplicate net_namespace definition ${name} - ignoring (keeping ${d.netNamespace})`);
+  },
+};
+
+/** Why the other two top-level namespace keywords change nothing in vipd. */
+export const NET_NAMESPACE_IPVS_IGNORED =
+  'it names the namespace for IPVS configuration, and vipd runs no IPVS here (virtual_server blocks are parsed, not run)';
+export const NAMESPACE_WITH_IPSETS_IGNORED = 'vipd installs no ipsets (it only matters to keepalived on kernels before 3.13)';
+
 export const globalKeywords: KeywordTable<G> = table<G>({
   router_id: {
     run: (s, d, ctx) => {
@@ -137,6 +168,9 @@ export const globalKeywords: KeywordTable<G> = table<G>({
     },
   },
   lvs_sync_daemon: { refused: LVS_SYNC_DAEMON_REFUSAL },
+  // keepalived only knows it at the top level: inside global_defs it is an unknown keyword there, and the agent
+  // would silently run in the namespace it was started in. Refuse rather than guess which one was meant.
+  net_namespace: { refused: 'net_namespace goes at the top level of the file, not inside global_defs (keepalived ignores it there)' },
   ...ignoreAll<G>(SMTP, ['notification_email'], 'required'),
   ...ignoreAll<G>(SMTP, [
     'notification_email_from', 'smtp_server', 'smtp_connect_timeout', 'smtp_helo_name', 'smtp_alert',
@@ -166,13 +200,14 @@ export const globalKeywords: KeywordTable<G> = table<G>({
     'vrrp_iptables', 'vrrp_ipsets', 'nftables', 'nftables_priority', 'nftables_ifindex', 'nftables_counters',
     'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark',
   ]),
+  ...ignoreAll<G>('vipd names its dump files after net_namespace whenever there is one (keepalived.NAME.data), as keepalived does with data_use_instance', ['data_use_instance']),
   ...ignoreAll<G>('interfaces are looked up when vipd starts and on link events', ['dynamic_interfaces', 'disable_local_igmp']),
   ...ignoreAll<G>('vipd does not pace GARP/NA per interface yet; bursts follow garp_master_repeat', ['vrrp_garp_interval', 'vrrp_gna_interval', 'vrrp_garp_extra_if']),
   ...ignoreAll<G>(UNIMPL, [
     'vrrp_startup_delay', 'vrrp_notify_priority_changes', 'log_unknown_vrids', 'random_seed', 'vmac_prefix',
     'vmac_addr_prefix', 'fifo_write_vrrp_states_on_reload', 'startup_script', 'startup_script_timeout',
     'shutdown_script', 'shutdown_script_timeout', 'reload_check_config', 'reload_time_file', 'reload_repeat',
-    'reload_file', 'config_save_dir', 'tmp_config_directory', 'data_use_instance', 'include_check',
+    'reload_file', 'config_save_dir', 'tmp_config_directory', 'include_check',
     'vrrp_track_process', 'vrrp_delay_after_boot', 'linkbeat_use_polling', 'vrrp_garp_master_refresh_iface',
     'vrrp_skip_check_adv_addr_all', 'no_syslog_date', 'syslog_facility',
   ]),

@@ -4,7 +4,3 @@ export const LVS_SYNC_DAEMON_REFUSAL =
   "lvs_sync_daemon drives the kernel's IPVS connection sync, and there is no IPVS here: " +
   'use a vipd_conntrack_sync { … } block instead (docs/configuration.md), which replicates the conntrack table ' +
   'and commits it before the VIPs come up';
-
-export const NET_NAMESPACE_REFUSAL =
-  'net_namespace: vipd does not switch network namespaces itself; start it inside the namespace ' +
-  '(ip netns exec NAME vipd run …)';

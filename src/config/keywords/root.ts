@@ -5,10 +5,9 @@ import type { Statement } from '../tree.js';
 import type { ParseCtx } from '../values.js';
 import { ignoreAll } from './common.js';
 import { conntrackKeywords } from './conntrack.js';
-import { globalKeywords } from './global.js';
+import { globalKeywords, NAMESPACE_WITH_IPSETS_IGNORED, NET_NAMESPACE_IPVS_IGNORED, netNamespaceKeyword } from './global.js';
 import { instanceKeywords } from './instance.js';
 import { parseVirtualServer, parseVirtualServerGroup } from './lvs.js';
-import { NET_NAMESPACE_REFUSAL } from './refusals.js';
 import { syncGroupKeywords } from './syncgroup.js';
 import { scriptKeywords, trackFileKeywords } from './tracking.js';
 
@@ -109,7 +108,9 @@ export const rootKeywords: KeywordTable<R> = table<R>({
       d.conntrackSync.push(draft);
     },
   },
-  net_namespace: { refused: NET_NAMESPACE_REFUSAL },
+  net_namespace: { run: (s, d, ctx) => netNamespaceKeyword.run?.(s, d.global, ctx) },
+  net_namespace_ipvs: ignored(NET_NAMESPACE_IPVS_IGNORED),
+  namespace_with_ipsets: ignored(NAMESPACE_WITH_IPSETS_IGNORED),
   vrrp_track_process: { refused: 'vrrp_track_process (process tracking) is not implemented by vipd; use a vrrp_script that checks the process', block: 'required' },
   bfd_instance: { refused: 'bfd_instance: BFD is not implemented by vipd', block: 'required' },
   static_ipaddress: ignored('vipd does not manage static addresses; configure them with the system network configuration', 'required'),
@@ -120,6 +121,6 @@ export const rootKeywords: KeywordTable<R> = table<R>({
   ...ignoreAll<R>('link state comes from rtnetlink events', ['linkbeat_interfaces', 'interface_up_down_delays'], 'required'),
   track_group: ignored('static track groups are not implemented by vipd', 'required'),
   ...ignoreAll<R>('not relevant to vipd (keepalived process/namespace options)', [
-    'net_namespace_ipvs', 'namespace_with_ipsets', 'instance', 'use_pid_dir', 'linkbeat_use_polling', 'child_wait_time',
+    'instance', 'use_pid_dir', 'linkbeat_use_polling', 'child_wait_time',
   ]),
 });
