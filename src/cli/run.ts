@@ -1,10 +1,10 @@
 // `vipd run`: the agent in the foreground until SIGTERM/SIGINT (graceful: priority 0, VIPs removed, exit 0).
 import { loadConfig, formatDiagnostic } from '../config/index.js';
-import { createLogger, type LogFormat, type LogLevel, type Logger } from '../daemon/logger.js';
+import { createLogger, type LogFormat, type LogLevel, type Logger } from '../log/logger.js';
 import { Daemon } from '../daemon/daemon.js';
 import { openDirectorOs } from '../daemon/osAdapter.js';
 import { missingCapabilities } from '../daemon/capabilities.js';
-import { buildPlugins } from '../daemon/plugins.js';
+import { defaultPlugins } from './plugins.js';
 import { startMetricsServer, parseListenAddress } from '../metrics/http.js';
 import { startControlSocket, startControlSocketAt, type ControlSocketServer } from '../control/socketServer.js';
 import { controlSocketCandidates } from '../control/socketPath.js';
@@ -100,7 +100,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
       os: openDirectorOs(clock),
       logger,
       version: packageVersion(),
-      plugins: buildPlugins(config),
+      plugins: defaultPlugins(),
     });
   } catch (err) {
     await control.close(); // a listening socket would keep the process alive after the refusal

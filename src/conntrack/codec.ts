@@ -5,11 +5,12 @@
 // the entry already exists, ctnetlink_change_conntrack() → EOPNOTSUPP, so updates leave them out).
 import * as C from './constants.js';
 import * as N from '../net/constants.js';
-import { formatAddress as addrToString, parseAddress as parseAddr } from '../ip/address.js';
+import { parseAddress as parseAddr } from '../ip/address.js';
 import type { NetlinkMessage } from '../net/netlinkMsg.js';
 import { NlWriter } from '../net/nlattr.js';
 import { endianness } from 'node:os';
 import { get16, NO_TCP, writeIpv4, OP_DELETE, OP_UPSERT, put16, put32, readRecord, RECORD_FIXED, RECORD_MAX } from './record.js';
+import { AddressNames, TcpInfos } from './interning.js';
 import type { ConntrackDropReason } from './drops.js';
 import { invertTuple, natOf, type ConntrackEntry, type CtTuple, type Drop, type IpFamily } from './types.js';
 
@@ -71,44 +72,6 @@ export interface DecodeScratch {
   tcpInfos: TcpInfos;
   /** The record decodeConntrackAt() decodes into before building the entry. */
   record: Uint8Array;
-}
-
-/**
- * Address text shared across entries: the VIP and the real servers appear in every entry, and within one entry
- * the client is both the original source and the reply destination. One string per address instead of four
- * new ones per entry means less to allocate and, above all, less for the GC to copy when 100,000 entries are
- * kept. Bounded (cleared when full); owned by one decoder.
- */
-export class AddressNames {
-  private readonly v4 = new Map<number, string>();
-  constructor(private readonly max = 8192) {}
-
-  text(buf: Uint8Array, family: IpFamily, off: number): string {
-    if (family !== 4) return addrToString(buf, family, off);
-    const k = ((buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!) >>> 0;
-    let s = this.v4.get(k);
-    if (s === undefined) {
-      if (this.v4.size >= this.max) this.v4.clear();
-      s = addrToString(buf, 4, off);
-      this.v4.set(k, s);
-    }
-    return s;
-  }
-}
-
-/** Shared, frozen TCP info objects: a table holds a handful of distinct (state, window scales) triples. */
-export class TcpInfos {
-  private readonly byKey = new Map<number, ConntrackEntry['tcp']>();
-
-  get(state: number, wscaleOrig: number, wscaleReply: number): NonNullable<ConntrackEntry['tcp']> {
-    const k = (state << 16) | (wscaleOrig << 8) | wscaleReply;
-    let t = this.byKey.get(k);
-    if (!t) {
-      t = Object.freeze({ state, wscaleOrig, wscaleReply });
-      if (this.byKey.size < 4096) this.byKey.set(k, t);
-    }
-    return t;
-  }
 }
 
 export function newDecodeScratch(): DecodeScratch {

@@ -13,9 +13,13 @@
 // Integers big-endian. The key (what the kernel hashes on, as entryKey()) is family, protocol, zone, the
 // original ports, the ICMP fields and the original addresses.
 import { formatAddress, parseAddress } from '../ip/address.js';
-import type { AddressNames, TcpInfos } from './codec.js';
+import { get16, get32, put16, put32, writeIpv4 } from './bytes.js';
+import type { AddressNames, TcpInfos } from './interning.js';
 import type { RecordDropReason } from './drops.js';
 import type { ConntrackEntry, IpFamily } from './types.js';
+
+// The byte helpers live in bytes.ts (types.ts needs them too); re-exported for the record's users.
+export { get16, get32, put16, put32, writeIpv4 };
 
 export const OP_UPSERT = 1;
 export const OP_DELETE = 2;
@@ -38,50 +42,6 @@ export function copyRecord(src: Uint8Array, from: number, dst: Uint8Array, to: n
 export function recordLenAt(buf: Uint8Array, off: number): number {
   const f = buf[off + 1];
   return f === 4 ? RECORD_FIXED + 16 : f === 6 ? RECORD_MAX : 0;
-}
-
-export function put16(out: Uint8Array, off: number, v: number): void {
-  out[off] = (v >>> 8) & 0xff;
-  out[off + 1] = v & 0xff;
-}
-
-export function put32(out: Uint8Array, off: number, v: number): void {
-  out[off] = (v >>> 24) & 0xff;
-  out[off + 1] = (v >>> 16) & 0xff;
-  out[off + 2] = (v >>> 8) & 0xff;
-  out[off + 3] = v & 0xff;
-}
-
-export function get16(b: Uint8Array, o: number): number {
-  return (b[o]! << 8) | b[o + 1]!;
-}
-
-export function get32(b: Uint8Array, o: number): number {
-  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-}
-
-/** Dotted-quad text straight into out[at, at+4) (no allocation); false when the text is not one. */
-export function writeIpv4(text: string, out: Uint8Array, at: number): boolean {
-  let part = 0;
-  let digits = 0;
-  let v = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || part === 3 || v > 255) return false;
-      out[at + part++] = v;
-      v = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      v = v * 10 + (c - 48);
-      digits++;
-    } else {
-      return false;
-    }
-  }
-  if (part !== 3 || digits === 0 || v > 255) return false;
-  out[at + 3] = v;
-  return true;
 }
 
 /** The entry as a record at out[off…]; the caller guarantees recordLen(family) bytes of room. */

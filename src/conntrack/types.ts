@@ -1,6 +1,6 @@
 // The in-memory shape of one conntrack entry, as vipd reads it from and writes it to the kernel (ctnetlink)
 // and as it replicates it to peers (src/sync/codec.ts). Addresses are canonical text (src/conntrack/addr.ts).
-import { get32, writeIpv4 } from './record.js';
+import { get32, writeIpv4 } from './bytes.js';
 
 export type IpFamily = 4 | 6;
 
@@ -73,7 +73,7 @@ export function entryKey(e: Pick<ConntrackEntry, 'family' | 'orig' | 'zone'>): s
 
 const quad = new Uint8Array(4);
 
-/** Dotted quad → u32, or -1 when the text is not one (record.ts writeIpv4: the one strict dotted-quad reader). */
+/** Dotted quad → u32, or -1 when the text is not one (bytes.ts writeIpv4: the one strict dotted-quad reader). */
 function ipv4Number(text: string): number {
   return writeIpv4(text, quad, 0) ? get32(quad, 0) : -1;
 }

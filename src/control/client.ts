@@ -1,7 +1,7 @@
 // `vipd status` client: read the running daemon's /status over TCP or its UNIX control socket, with errors
 // an operator can act on ("no vipd running at …") instead of a stack trace.
 import { request, type RequestOptions } from 'node:http';
-import type { StatusDocument } from '../metrics/types.js';
+import type { StatusDocument } from '../status/types.js';
 import { DEFAULT_METRICS_LISTEN } from '../metrics/http.js';
 import type { Clock } from '../clock/clock.js';
 import type { CodeSubset } from '../errors/codes.js';

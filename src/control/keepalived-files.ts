@@ -7,7 +7,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KEEPALIVED_STAT_KEYS, zeroCounters } from '../metrics/counters.js';
 import { keepalivedVipText, normaliseVip } from '../metrics/scrape.js';
-import { KEEPALIVED_STATE_CODE, type InstanceView, type KeepalivedStats, type StatusDocument } from '../metrics/types.js';
+import { KEEPALIVED_STATE_CODE, type InstanceView, type KeepalivedStats, type StatusDocument } from '../status/types.js';
 
 export type CountersByInstance = Readonly<Record<string, Partial<KeepalivedStats> | undefined>>;
 

@@ -1,27 +1,16 @@
 // Human-readable `vipd status`: one row per instance with state, priorities, master, VIPs and the last
 // transition with its reason and age — the "why did it fail over, and when" keepalived only answers via
 // signals and dump files (keepalived #2001, #1938).
-import type { InstanceView, StatusDocument, SyncView, VipView } from '../metrics/types.js';
+import { formatDuration } from '../status/format.js';
+import type { InstanceView, StatusDocument, VipView } from '../status/types.js';
+
+export { formatDuration };
 
 export interface RenderOptions {
   /** "Now" for the age column, Unix epoch ms (the caller's clock.wallNow()). */
   nowMs: number;
   /** VIPs listed per row before "+N more"; default 3. */
   maxVips?: number;
-}
-
-/** Compact age: 850ms, 12s, 3m12s, 5h03m, 2d04h. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms)) return '-';
-  const neg = ms < 0;
-  const a = Math.abs(ms);
-  let out: string;
-  if (a < 1000) out = `${Math.round(a)}ms`;
-  else if (a < 60_000) out = `${Math.floor(a / 1000)}s`;
-  else if (a < 3_600_000) out = `${Math.floor(a / 60_000)}m${String(Math.floor((a % 60_000) / 1000)).padStart(2, '0')}s`;
-  else if (a < 86_400_000) out = `${Math.floor(a / 3_600_000)}h${String(Math.floor((a % 3_600_000) / 60_000)).padStart(2, '0')}m`;
-  else out = `${Math.floor(a / 86_400_000)}d${String(Math.floor((a % 86_400_000) / 3_600_000)).padStart(2, '0')}h`;
-  return neg ? `in ${out}` : out;
 }
 
 function vipText(v: string | VipView, ifname: string): string {
@@ -74,25 +63,14 @@ export function renderStatusTable(views: readonly InstanceView[], opts: RenderOp
   return layout(header, rows);
 }
 
-export function renderSyncLine(s: SyncView, nowMs: number): string {
-  const parts = [
-    `${s.entries} entries`,
-    `sent ${s.messagesSent}`,
-    `received ${s.messagesReceived}`,
-    `lost ${s.messagesLost}`,
-    `resent ${s.messagesResent}`,
-    s.lastFullResyncAtMs === null ? 'no full resync yet' : `last full resync ${formatDuration(nowMs - s.lastFullResyncAtMs)} ago`,
-  ];
-  if (s.lastCommitDurationMs !== null) parts.push(`last commit ${s.lastCommitDurationMs.toFixed(1)} ms`);
-  if (s.peerUp !== undefined) parts.push(s.peerUp ? 'peer up' : 'PEER DOWN');
-  return `connection sync: ${parts.join(', ')}`;
-}
-
-/** The full `vipd status` text: a header line, the instance table and the sync summary; ends with "\n". */
+/**
+ * The full `vipd status` text: a header line, the instance table and each subsystem's lines (connection sync, …)
+ * as the daemon rendered them; ends with "\n".
+ */
 export function renderStatus(doc: StatusDocument, opts: RenderOptions): string {
   const nowMs = opts.nowMs;
   const n = doc.instances.length;
   const lines = [`vipd ${doc.version} on ${doc.node}: ${n} instance${n === 1 ? '' : 's'}`, '', renderStatusTable(doc.instances, { ...opts, nowMs })];
-  if (doc.sync) lines.push('', renderSyncLine(doc.sync, nowMs));
+  for (const section of Object.values(doc.sections ?? {})) if (section.lines.length) lines.push('', ...section.lines);
   return `${lines.join('\n')}\n`;
 }

@@ -7,12 +7,13 @@ import { AhSession } from '../vrrp/ahSession.js';
 import { AUTH_AH } from '../vrrp/constants.js';
 import type { VrrpInstance } from '../vrrp/instance.js';
 import type { ValidationView } from '../vrrp/validate.js';
-import { RateLimitedLog, type Logger } from './logger.js';
+import type { Decoded, ReceivedAdvert } from '../vrrp/codec.js';
+import { RateLimitedLog, type Logger } from '../log/logger.js';
 
 export interface AhReceive {
   readonly session: AhSession;
-  /** false: dropped here (counted and logged); true: hand the packet to the runner. */
-  admit(packet: Buffer, meta: VrrpPacketMeta): boolean;
+  /** false: dropped here (counted and logged); true: hand the packet (decoded once, packetRouter.ts) to the runner. */
+  admit(decoded: Decoded<ReceivedAdvert>, meta: VrrpPacketMeta): boolean;
 }
 
 /** The AH receive side of one instance, or undefined when it does not use `auth_type AH`. */
@@ -28,16 +29,15 @@ export function ahReceiveFor(
   const rateLog = new RateLimitedLog(logger);
   return {
     session,
-    admit(packet, meta) {
+    admit(decoded, meta) {
       const snap = instance.snapshot();
-      const reason = session.screen(packet, {
+      const reason = session.screen(decoded, {
         state: snap.state, effectivePriority: snap.effectivePriority, sourceAddress: instance.params.sourceAddress,
       });
       if (reason === null) return true;
       metrics.drop(reason);
-      // keepalived's wording (vrrp_in_chk_ipsecah), then the sender. screen() decoded the packet, so the AH
-      // sequence field (IP header + 8) is there.
-      const seq = packet.readUInt32BE((packet[0]! & 0x0f) * 4 + 8);
+      // keepalived's wording (vrrp_in_chk_ipsecah), then the sender. Only a decoded AH advert is a replay.
+      const seq = 'ok' in decoded ? (decoded.ok.ah?.header.seq ?? 0) : 0;
       rateLog.warn(
         `drop:${reason}`,
         `(${instance.name}) IPSEC-AH : sequence number ${seq} already processed. Packet dropped. Local(${session.sequence}) (from ${meta.src ?? '?'})`,

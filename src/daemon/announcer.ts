@@ -5,7 +5,7 @@ import type { LinkInfo } from '../net/rtnetlink.js';
 import type { FrameSender } from '../net/types.js';
 import { parseMac } from '../ip/address.js';
 import type { Vip } from '../vrrp/types.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../log/logger.js';
 import type { DirectorOs } from './ports.js';
 import type { Clock } from '../clock/clock.js';
 

@@ -5,7 +5,7 @@
 // go in a batch are the core's rules (src/vrrp/instance.ts). Nothing on the queue waits for the commit or the
 // handover (they are core deadlines), so only netlink ACKs are ever awaited between two effects, and a batch of
 // adverts alone never waits for those either (enqueue).
-import { decodeIpv4Advert, decodeIpv6Advert, type AdvertFields } from '../vrrp/codec.js';
+import type { AdvertFields, Decoded, ReceivedAdvert } from '../vrrp/codec.js';
 import { encodeAdvertPacket } from '../vrrp/advertPacket.js';
 import type { AhSession } from '../vrrp/ahSession.js';
 import { validateAdvert, type ValidationView } from '../vrrp/validate.js';
@@ -14,8 +14,8 @@ import type { InstanceParams, Vip, VrrpEffect, VrrpEvent, VrrpState } from '../v
 import type { VrrpPacketMeta } from '../net/types.js';
 import type { InstanceMetrics } from '../metrics/registry.js';
 import type { TakeoverTimes } from '../metrics/types.js';
-import type { Logger } from './logger.js';
-import { RateLimitedLog } from './logger.js';
+import type { Logger } from '../log/logger.js';
+import { RateLimitedLog } from '../log/logger.js';
 import type { EffectSink, UnitDriver } from './unitDriver.js';
 import type { Clock } from '../clock/clock.js';
 
@@ -125,14 +125,13 @@ export class InstanceRunner implements EffectSink {
     this.dispatch({ type: 'vipRemoved', address });
   }
 
-  /** Feed one received packet (already matched to this instance's VRID by the dispatcher). */
-  receive(packet: Buffer, meta: VrrpPacketMeta): void {
+  /**
+   * Feed one received packet, decoded once by the packet router (packetRouter.ts, vrrp/codec.ts decodeReceived)
+   * and matched to this instance's VRID; a decode drop arrives here too, to be counted against this instance.
+   */
+  receive(decoded: Decoded<ReceivedAdvert>, meta: VrrpPacketMeta): void {
     // After shutdown, only a handover still listens (for its successor's advert).
     if (this.stopped && !this.handingOver) return;
-    const decoded =
-      this.o.route.family === 4
-        ? decodeIpv4Advert(packet)
-        : decodeIpv6Advert(packet, { src: meta.src ?? '::', dst: meta.dst ?? '::', hopLimit: meta.hopLimit });
     if ('drop' in decoded) return this.dropped(decoded.drop, meta.src);
     const state = this.o.instance.state;
     // keepalived ignores adverts silently in FAULT and INIT (sched.c:1115-1119).

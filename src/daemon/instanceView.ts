@@ -1,7 +1,7 @@
 // The read-only view of one instance for metrics, /status and `vipd status` (monotonic times turned into wall
 // clock here, so the core never reads a clock).
 import type { VrrpInstanceConfig } from '../config/types.js';
-import type { InstanceView } from '../metrics/types.js';
+import type { InstanceView } from '../status/types.js';
 import type { VrrpInstance } from '../vrrp/instance.js';
 
 export function instanceView(cfg: VrrpInstanceConfig, instance: VrrpInstance, nowMono: number, nowWall: number): InstanceView {

@@ -2,6 +2,7 @@
 // keepalived re-creates everything on reload and users see flaps (keepalived #754, #349, #2159); vipd leaves
 // unchanged instances alone and changes running ones in place whenever the virtual router stays the same.
 import type { Config, VrrpInstanceConfig } from '../config/types.js';
+import { sameValue } from '../config/sameValue.js';
 
 export interface ReloadPlan {
   /** New instances to start. */
@@ -35,15 +36,6 @@ const IDENTITY_FIELDS: readonly (keyof VrrpInstanceConfig)[] = [
   'virtualRoutes',
   'virtualRules',
 ];
-
-/** Deep comparison of config values, ignoring `source` positions (a moved line is not a change). */
-export function sameValue(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a, dropSource) === JSON.stringify(b, dropSource);
-}
-
-function dropSource(key: string, value: unknown): unknown {
-  return key === 'source' ? undefined : value;
-}
 
 function groupSignature(config: Config, group: string | null): string {
   if (group === null) return '';

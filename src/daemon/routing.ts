@@ -5,7 +5,7 @@
 // one before it, e.g. its gateway's subnet), and every failure is logged with the line it came from.
 import type { RouteConfig, RuleConfig } from '../config/types.js';
 import type { NextHopSpec, RouteSpec, RuleSpec } from '../net/rtnetlink.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../log/logger.js';
 
 /** The OS operations routing needs (a subset of DirectorOs). */
 export interface RoutingOs {

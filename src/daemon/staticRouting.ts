@@ -7,8 +7,8 @@ import type { Config } from '../config/types.js';
 import { routeKey, type RouteKey } from '../net/routeCodec.js';
 import { ruleKey, type RuleKey } from '../net/ruleCodec.js';
 import type { LinkInfo, RoutingDeletion } from '../net/rtnetlink.js';
-import { sameValue } from './reloadPlan.js';
-import type { Logger } from './logger.js';
+import { sameValue } from '../config/sameValue.js';
+import type { Logger } from '../log/logger.js';
 import { installRouting, removeRouting, routingSet, type RoutingOs, type RoutingSet } from './routing.js';
 
 const WHO = 'static routing:';

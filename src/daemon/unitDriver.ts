@@ -4,7 +4,7 @@
 import type { VrrpInstance } from '../vrrp/instance.js';
 import type { SyncGroupEffect, VrrpSyncGroup } from '../vrrp/syncGroup.js';
 import type { VrrpEffect, VrrpEvent, VrrpState } from '../vrrp/types.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../log/logger.js';
 import type { Clock, Timer } from '../clock/clock.js';
 
 /** The pure core of a unit: one instance or a sync group, behind the sync group's interface. */

@@ -7,7 +7,7 @@ import { defaultVmacName, vmacAddress, type VmacSpec } from '../net/vmac.js';
 import { linkLocalIpv6, primaryIpv4 } from '../net/rtnetlink.js';
 import { sourceAddressFor } from './instanceParams.js';
 import type { VmacPort } from './ports.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../log/logger.js';
 import { VipdError } from '../errors/vipdError.js';
 
 /**

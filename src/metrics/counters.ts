@@ -1,6 +1,7 @@
 // Per-instance event counters as plain numbers. The runner bumps them on its hot path (one property
 // increment, no label hashing); Prometheus counters and the keepalived.stats writer read them at scrape time.
-import type { InstanceCountersView, KeepalivedErrorCounter, KeepalivedStats } from './types.js';
+import type { InstanceCountersView, KeepalivedStats } from '../status/types.js';
+import type { KeepalivedErrorCounter } from './types.js';
 
 /** keepalived's stats fields in the order keepalived.json lists them (vrrp_json.c). */
 export const KEEPALIVED_STAT_KEYS: readonly (keyof KeepalivedStats)[] = [

@@ -5,7 +5,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { VipdError } from '../errors/vipdError.js';
-import type { HealthView, InstanceView, StatusDocument } from './types.js';
+import type { InstanceView, StatusDocument } from '../status/types.js';
+import type { HealthView } from './types.js';
 
 /**
  * Default listen address: loopback only (metrics and status reveal topology; exposing them is an explicit

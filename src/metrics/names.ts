@@ -1,7 +1,7 @@
 // Metric names in one place: docs/metrics.md and the Grafana dashboard are written against these.
 // keepalived_* names match mehdy/keepalived-exporter (internal/collector/collector.go fillMetrics) so its
 // dashboards and alert rules keep working; vipd_* are ours.
-import type { KeepalivedStats } from './types.js';
+import type { KeepalivedStats } from '../status/types.js';
 
 /** Labels the keepalived-exporter puts on every per-instance series. */
 export const INSTANCE_LABELS = ['iname', 'intf', 'vrid'] as const;
@@ -35,6 +35,3 @@ export type TakeoverPhase = (typeof TAKEOVER_PHASES)[number];
 
 /** 1 ms … 5 s: a v3 centisecond failover lands in the low buckets, a v2 3.6 s master-down in the top ones. */
 export const TAKEOVER_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-
-/** Commits of synced connections: from a handful of entries (sub-ms) to a full table (seconds). */
-export const COMMIT_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];

@@ -4,19 +4,18 @@
 // keepalived-exporter's dashboards working.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { keepalivedCounterForAnomaly, keepalivedCounterForDrop, zeroCounters, type InstanceCounterSet } from './counters.js';
-import { COMMIT_BUCKETS_SECONDS, TAKEOVER_BUCKETS_SECONDS, TAKEOVER_PHASES, type TakeoverPhase } from './names.js';
+import { TAKEOVER_BUCKETS_SECONDS, TAKEOVER_PHASES, type TakeoverPhase } from './names.js';
 import { registerProcessMetrics } from './processMetrics.js';
-import { registerScrapeMetrics, type TrackScriptRecord } from './scrape.js';
+import { registerScrapeMetrics } from './scrape.js';
 import type {
   BuildInfo,
   InstanceCountersView,
   InstanceView,
-  KeepalivedErrorCounter,
   StatusDocument,
-  SyncView,
-  TakeoverTimes,
+  StatusSection,
   VrrpStateName,
-} from './types.js';
+} from '../status/types.js';
+import type { KeepalivedErrorCounter, TakeoverTimes } from './types.js';
 
 /** What identifies an instance's series: keepalived-exporter labels iname, intf, vrid. */
 export interface InstanceKey {
@@ -52,7 +51,11 @@ export interface InstanceMetrics {
 export interface VipdMetricsOptions {
   /** Read at scrape time and for /status; must be cheap and side-effect free. */
   instances: () => readonly InstanceView[];
-  sync?: () => SyncView | null;
+  /**
+   * The subsystems' /status sections by plugin name (read per request). Their metrics are not here: each plugin
+   * registers its own collectors on `registry` (src/plugin/api.ts registerMetrics).
+   */
+  sections?: (nowMs: number) => Readonly<Record<string, StatusSection>>;
   buildInfo: BuildInfo;
   /** Drop reasons to pre-create at 0 for every instance, so rate() works before the first drop. */
   dropReasons?: readonly string[];
@@ -85,11 +88,7 @@ export interface VipdMetrics {
   naSent(inst: InstanceKey, count?: number): void;
   takeoverLatency(inst: InstanceKey, times: TakeoverTimes): void;
   splitBrain(inst: InstanceKey): void;
-  /** One run of a track script; `status` is the debounced (rise/fall) GOOD/BAD, default = ok. */
-  trackScriptResult(name: string, ok: boolean, status?: boolean): void;
   configReload(success: boolean): void;
-  /** One commit of synced connections into the kernel table (histogram). */
-  syncCommit(durationMs: number): void;
 
   /** Per-instance counters (keepalived stats + ours), e.g. for the keepalived.stats writer. */
   counters(): Record<string, InstanceCountersView>;
@@ -106,7 +105,6 @@ export function createVipdMetrics(opts: VipdMetricsOptions): VipdMetrics {
   const nowMs = opts.nowMs;
   const sets = new Map<string, InstanceCounterSet>();
   const unmatched = new Map<string, InstanceCounterSet>();
-  const scripts = new Map<string, TrackScriptRecord>();
   const dropMapCache = new Map<string, KeepalivedErrorCounter | null>();
 
   // One daemon call per scrape: all collect() callbacks run in the same synchronous turn, so the views are
@@ -162,8 +160,6 @@ export function createVipdMetrics(opts: VipdMetricsOptions): VipdMetrics {
       return sets.values();
     },
     unmatchedDrops: () => unmatched.values(),
-    trackScripts: () => scripts,
-    sync: () => opts.sync?.() ?? null,
   });
 
   const takeover = new Histogram<'iname' | 'phase'>({
@@ -171,12 +167,6 @@ export function createVipdMetrics(opts: VipdMetricsOptions): VipdMetrics {
     help: 'Takeover latency from master-down timer (or preemption) to each phase: sync_committed, vips_installed, first_garp',
     labelNames: ['iname', 'phase'],
     buckets: TAKEOVER_BUCKETS_SECONDS,
-    registers: [registry],
-  });
-  const commit = new Histogram({
-    name: 'vipd_conn_sync_commit_duration_seconds',
-    help: 'Duration of commits of synced connections into the kernel table',
-    buckets: COMMIT_BUCKETS_SECONDS,
     registers: [registry],
   });
   const reloads = new Counter<'result'>({
@@ -307,36 +297,26 @@ export function createVipdMetrics(opts: VipdMetricsOptions): VipdMetrics {
     naSent: (inst, count) => forInstance(inst).naSent(count),
     takeoverLatency: (inst, times) => forInstance(inst).takeoverLatency(times),
     splitBrain: (inst) => forInstance(inst).splitBrain(),
-    trackScriptResult(name, ok, status = ok) {
-      let t = scripts.get(name);
-      if (t === undefined) {
-        t = { lastOk: ok, status, runsOk: 0, runsFailed: 0 };
-        scripts.set(name, t);
-      }
-      t.lastOk = ok;
-      t.status = status;
-      if (ok) t.runsOk++;
-      else t.runsFailed++;
-    },
     configReload(success) {
       reloads.inc({ result: success ? 'success' : 'failure' });
       lastReloadOk.set(success ? 1 : 0);
       if (success) lastReloadTs.set(nowMs() / 1000);
     },
-    syncCommit(durationMs) {
-      commit.observe(Math.max(0, durationMs) / 1000);
-    },
     counters,
     status() {
       const instances = views();
+      const generatedAtMs = nowMs();
+      const sections = opts.sections?.(generatedAtMs) ?? {};
       return {
         statusVersion: 1,
         node: opts.buildInfo.node,
         version: opts.buildInfo.version,
-        generatedAtMs: nowMs(),
+        generatedAtMs,
         instances,
         counters: counters(),
-        sync: opts.sync?.() ?? null,
+        sections,
+        // statusVersion 1 readers find connection sync here (types.ts StatusDocument.sync).
+        sync: sections['sync']?.data ?? null,
       };
     },
     instances: views,

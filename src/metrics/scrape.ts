@@ -1,6 +1,7 @@
 // Metrics computed at scrape time from the instances' views and the plain per-instance counters: state,
-// priorities, keepalived-compatible counters, drops, transitions, sync health. Nothing here runs on the
-// packet path (issue 5: "state and priority are read at scrape time").
+// priorities, keepalived-compatible counters, drops, transitions. Nothing here runs on the packet path (issue 5:
+// "state and priority are read at scrape time"). scrapeGauge/scrapeCounter are also what subsystems use for
+// their own metrics (registerMetrics in src/plugin/api.ts): tracking and connection sync register theirs so.
 import type { Metric, Registry } from 'prom-client';
 import { KEEPALIVED_STAT_KEYS, type InstanceCounterSet } from './counters.js';
 import { INSTANCE_LABELS, KEEPALIVED_COUNTER_NAMES } from './names.js';
@@ -8,16 +9,8 @@ import {
   KEEPALIVED_STATE_CODE,
   VRRP_STATE_NAMES,
   type InstanceView,
-  type SyncView,
   type VipView,
-} from './types.js';
-
-export interface TrackScriptRecord {
-  lastOk: boolean;
-  status: boolean;
-  runsOk: number;
-  runsFailed: number;
-}
+} from '../status/types.js';
 
 export interface ScrapeSources {
   /** Views for this scrape (memoised by the caller so one scrape calls the daemon once). */
@@ -26,11 +19,9 @@ export interface ScrapeSources {
   counterSets(): Iterable<InstanceCounterSet>;
   /** Drops before any instance matched (iname "", vrid NaN when unknown). */
   unmatchedDrops(): Iterable<InstanceCounterSet>;
-  trackScripts(): ReadonlyMap<string, TrackScriptRecord>;
-  sync(): SyncView | null;
 }
 
-type Labels = Record<string, string | number>;
+export type Labels = Record<string, string | number>;
 
 function instanceLabels(v: { name: string; ifname: string; vrid: number }): Labels {
   return { iname: v.name, intf: v.ifname, vrid: Number.isNaN(v.vrid) ? '' : String(v.vrid) };
@@ -84,7 +75,8 @@ function register(registry: Registry, metric: ScrapeMetric): void {
   registry.registerMetric(metric as unknown as Metric);
 }
 
-function scrapeGauge(
+/** A gauge whose series are all computed by `fill` at scrape time (nothing stored between scrapes). */
+export function scrapeGauge(
   registry: Registry,
   name: string,
   help: string,
@@ -95,7 +87,7 @@ function scrapeGauge(
 }
 
 /** A counter whose cumulative value is owned elsewhere (plain numbers) and copied in at scrape time. */
-function scrapeCounter(
+export function scrapeCounter(
   registry: Registry,
   name: string,
   help: string,
@@ -134,10 +126,6 @@ export function registerScrapeMetrics(registry: Registry, src: ScrapeSources): v
       for (const s of src.counterSets()) add(instanceLabels(s), s.c[key]);
     });
   }
-
-  scrapeGauge(registry, 'keepalived_script_status', 'Tracker Script Status', ['name'], (set) => {
-    for (const [name, t] of src.trackScripts()) set({ name }, t.status ? 1 : 0);
-  });
 
   // --- vipd: instance state -------------------------------------------------------------------------------
   scrapeGauge(
@@ -224,55 +212,5 @@ export function registerScrapeMetrics(registry: Registry, src: ScrapeSources): v
     'vipd_split_brain_total',
     'Adverts from another master for our VRID while we were MASTER (possible split brain)',
     'split_brain',
-  );
-
-  // --- track scripts ----------------------------------------------------------------------------------------
-  scrapeGauge(registry, 'vipd_track_script_result', 'Result of the last run of a track script (1 ok, 0 failed)', ['name'], (set) => {
-    for (const [name, t] of src.trackScripts()) set({ name }, t.lastOk ? 1 : 0);
-  });
-  scrapeCounter(registry, 'vipd_track_script_runs_total', 'Track script runs by result', ['name', 'result'], (add) => {
-    for (const [name, t] of src.trackScripts()) {
-      add({ name, result: 'ok' }, t.runsOk);
-      add({ name, result: 'failed' }, t.runsFailed);
-    }
-  });
-
-  // --- connection sync --------------------------------------------------------------------------------------
-  const sync = (name: string, help: string, pick: (s: SyncView) => number | null | undefined): void =>
-    scrapeGauge(registry, name, help, [], (set) => {
-      const s = src.sync();
-      const value = s ? pick(s) : null;
-      if (value !== null && value !== undefined) set({}, value);
-    });
-  const syncCounter = (name: string, help: string, pick: (s: SyncView) => number): void =>
-    scrapeCounter(registry, name, help, [], (add) => {
-      const s = src.sync();
-      if (s) add({}, pick(s));
-    });
-  sync('vipd_conn_sync_entries', 'Connection entries in the sync cache', (s) => s.entries);
-  syncCounter('vipd_conn_sync_messages_sent_total', 'Sync messages sent', (s) => s.messagesSent);
-  syncCounter('vipd_conn_sync_messages_received_total', 'Sync messages received', (s) => s.messagesReceived);
-  syncCounter('vipd_conn_sync_messages_lost_total', 'Sync messages detected lost (sequence gaps)', (s) => s.messagesLost);
-  syncCounter('vipd_conn_sync_messages_resent_total', 'Sync messages resent after a NACK', (s) => s.messagesResent);
-  sync('vipd_conn_sync_last_full_resync_timestamp_seconds', 'Unix time of the last completed full resync', (s) =>
-    s.lastFullResyncAtMs === null ? null : s.lastFullResyncAtMs / 1000,
-  );
-  sync('vipd_conn_sync_last_commit_duration_seconds', 'Duration of the last commit of synced connections', (s) =>
-    s.lastCommitDurationMs === null ? null : s.lastCommitDurationMs / 1000,
-  );
-  sync('vipd_conn_sync_peer_up', 'Whether the sync peer is reachable (1) or not (0)', (s) =>
-    s.peerUp === undefined ? null : s.peerUp ? 1 : 0,
-  );
-  const syncByReason = (name: string, help: string, pick: (s: SyncView) => Readonly<Record<string, number>> | null | undefined): void =>
-    scrapeCounter(registry, name, help, ['reason'], (add) => {
-      const s = src.sync();
-      const byReason = s ? pick(s) : null;
-      if (byReason) for (const [reason, n] of Object.entries(byReason)) add({ reason }, n);
-    });
-  syncByReason('vipd_conn_sync_drops_total', 'Received sync datagrams dropped, by reason', (s) => s.drops);
-  syncByReason(
-    'vipd_ctnetlink_drops_total',
-    'Conntrack messages from the kernel (events, dump replies) that did not decode, by reason',
-    (s) => s.kernelDrops,
   );
 }

@@ -1,88 +1,4 @@
-// The metrics layer's own input shapes. They are structural on purpose: the daemon adapts
-// VrrpInstance.snapshot() and the sync service's snapshot() to these, so src/metrics never imports the
-// protocol core or the sync internals (design.md: "metrics/ … registry created by the daemon").
-
-/** VRRP states as keepalived names them (vrrp.h:482-490); STOP is keepalived's VRRP_STATE_STOP (98). */
-export type VrrpStateName = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
-
-export const VRRP_STATE_NAMES: readonly VrrpStateName[] = ['INIT', 'BACKUP', 'MASTER', 'FAULT', 'STOP'];
-
-/**
- * keepalived's numeric state codes (vrrp.h:482-490), the value of keepalived_vrrp_state and of "state" in
- * keepalived.json: INIT 0, BACKUP 1, MASTER 2, FAULT 3, STOP 98.
- */
-export const KEEPALIVED_STATE_CODE: Readonly<Record<VrrpStateName, number>> = {
-  INIT: 0,
-  BACKUP: 1,
-  MASTER: 2,
-  FAULT: 3,
-  STOP: 98,
-};
-
-export interface TransitionView {
-  readonly from: VrrpStateName;
-  readonly to: VrrpStateName;
-  /** Why, in a short machine-friendly word (e.g. "master_down_timer", "higher_priority_advert"). */
-  readonly reason: string;
-  /** Wall-clock time of the transition, Unix epoch milliseconds (the daemon converts from its monotonic clock). */
-  readonly atMs: number;
-}
-
-/** A virtual IP with the device it lives on (keepalived's `dev` in virtual_ipaddress; default: the instance's). */
-export interface VipView {
-  /** As configured, with or without prefix: "10.1.0.100/24", "10.1.0.101", "fd00:1::100/64". */
-  readonly address: string;
-  readonly ifname?: string;
-}
-
-/** Read-only view of one VRRP instance, taken at scrape/status time. */
-export interface InstanceView {
-  readonly name: string;
-  readonly ifname: string;
-  readonly vrid: number;
-  readonly state: VrrpStateName;
-  readonly basePriority: number;
-  readonly effectivePriority: number;
-  /** Source address of the current master's adverts (ourselves when MASTER), null when unknown. */
-  readonly masterAddress: string | null;
-  readonly vips: readonly (string | VipView)[];
-  readonly lastTransition: TransitionView | null;
-  /** Optional extras exported when present. */
-  readonly version?: 2 | 3;
-  readonly family?: 'inet' | 'inet6';
-  readonly masterPriority?: number | null;
-  readonly advertIntMs?: number;
-  readonly masterAdvertIntMs?: number;
-  readonly syncGroup?: string | null;
-}
-
-/** Cumulative connection-sync figures, read at scrape time. */
-export interface SyncView {
-  /** Entries in the local (internal or external) cache. */
-  readonly entries: number;
-  readonly messagesSent: number;
-  readonly messagesReceived: number;
-  /** Messages detected missing by sequence gap. */
-  readonly messagesLost: number;
-  /** Messages resent after a NACK. */
-  readonly messagesResent: number;
-  /** Wall clock of the last completed full resync (Unix epoch ms), null when none yet. */
-  readonly lastFullResyncAtMs: number | null;
-  /** Duration of the last commit of synced entries into the kernel table, null when none yet. */
-  readonly lastCommitDurationMs: number | null;
-  /** Optional: peer reachable / channel established. */
-  readonly peerUp?: boolean;
-  /** Optional: received sync datagrams dropped, by reason (every reason of src/sync/drops.ts, 0 included). */
-  readonly drops?: Readonly<Record<string, number>>;
-  /** Optional: ctnetlink messages from the kernel that did not decode, by reason (src/conntrack/drops.ts). */
-  readonly kernelDrops?: Readonly<Record<string, number>> | null;
-}
-
-export interface BuildInfo {
-  readonly version: string;
-  /** Node name (router_id or hostname). */
-  readonly node: string;
-}
+// Shapes only the metrics layer uses (the status schema they share with /status is src/status/types.ts).
 
 /** Milliseconds on one clock (any: monotonic is fine) for the phases of one takeover. */
 export interface TakeoverTimes {
@@ -92,27 +8,6 @@ export interface TakeoverTimes {
   readonly syncCommittedMs?: number;
   readonly vipsInstalledMs?: number;
   readonly firstGarpMs?: number;
-}
-
-/**
- * keepalived's per-instance stats (vrrp.h:216-257; names as in keepalived.json "stats", vrrp_json.c), the
- * counters behind keepalived.stats and the keepalived-exporter's counters.
- */
-export interface KeepalivedStats {
-  advert_rcvd: number;
-  advert_sent: number;
-  become_master: number;
-  release_master: number;
-  packet_len_err: number;
-  advert_interval_err: number;
-  ip_ttl_err: number;
-  invalid_type_rcvd: number;
-  addr_list_err: number;
-  invalid_authtype: number;
-  authtype_mismatch: number;
-  auth_failure: number;
-  pri_zero_rcvd: number;
-  pri_zero_sent: number;
 }
 
 /** The keepalived error counters a drop reason can map onto. */
@@ -126,28 +21,9 @@ export type KeepalivedErrorCounter =
   | 'authtype_mismatch'
   | 'auth_failure';
 
-/** Per-instance counters beyond keepalived's, also read at scrape time. */
-export interface InstanceCountersView extends KeepalivedStats {
-  garp_sent: number;
-  na_sent: number;
-  split_brain: number;
-}
-
 /** What /healthz reports: whether the daemon's loop is alive. */
 export interface HealthView {
   readonly alive: boolean;
   /** Human-readable detail, shown in the body (e.g. "event loop lag 12 ms", "reload in progress"). */
   readonly detail?: string;
-}
-
-/** The JSON document served on /status and consumed by `vipd status`. */
-export interface StatusDocument {
-  /** Bumped only on incompatible changes. */
-  readonly statusVersion: 1;
-  readonly node: string;
-  readonly version: string;
-  readonly generatedAtMs: number;
-  readonly instances: readonly InstanceView[];
-  readonly counters: Readonly<Record<string, InstanceCountersView>>;
-  readonly sync: SyncView | null;
 }

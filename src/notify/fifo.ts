@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { closeSync, constants, fstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
-import type { Logger } from '../daemon/logger.js';
+import type { Logger } from '../log/logger.js';
 
 export class NotifyFifo {
   private fd: number | null = null;

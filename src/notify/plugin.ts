@@ -15,14 +15,14 @@
 // whose path is unchanged stays open (its reader sees no EOF); keepalived closes and reopens it on every
 // reload (vrrp_daemon.c:881-882). A changed fifo script is restarted; a changed or removed path is closed.
 import type { Config, NotifyFifo as NotifyFifoConfig, NotifyScripts, ScriptCommand } from '../config/types.js';
-import type { DaemonControl, DaemonPlugin, GroupTransitionEvent, ReloadChange, TransitionEvent } from '../daemon/plugin.js';
-import { sameValue } from '../daemon/reloadPlan.js';
+import type { DaemonControl, DaemonPlugin, GroupTransitionEvent, PluginFactory, ReloadChange, TransitionEvent } from '../plugin/api.js';
+import { sameValue } from '../config/sameValue.js';
 import type { VrrpState } from '../vrrp/types.js';
-import { describeOutcome, nodeSpawner, runScript, scriptEnv, type RunningScript, type ScriptSpawner } from '../track/exec.js';
+import { describeOutcome, nodeSpawner, runScript, scriptEnv, type RunningScript, type ScriptSpawner } from '../script/exec.js';
 import {
   defaultScriptUser, prepareScript, readAccounts, selfIdentity, type Accounts, type PreparedScript, type ScriptIdentity,
-} from '../track/scriptSecurity.js';
-import { INIT_SUFFIX } from '../track/bindings.js';
+} from '../script/security.js';
+import { isStartupScriptFault } from '../plugin/faultReasons.js';
 import { SYNC_FAULT_REASON } from '../vrrp/instance.js';
 import { NotifyFifo } from './fifo.js';
 import { fifoLine, genericArgs, hasAnyScript, stateScript, type NotifyKind, type NotifyState } from './lines.js';
@@ -43,6 +43,14 @@ export interface NotifyOptions {
 }
 
 const NOTIFIED: ReadonlySet<VrrpState> = new Set<VrrpState>(['MASTER', 'BACKUP', 'FAULT', 'STOP']);
+
+/**
+ * Notify for the composition root's plugin list: always created (idle when the config asks for nothing: no
+ * process, no FIFO), so a reload can add the first notify script or FIFO.
+ */
+export function notifyPlugin(opts: NotifyOptions = {}): PluginFactory {
+  return { name: 'notify', create: (config) => new NotifyPlugin(config, opts) };
+}
 
 /** Null when the config asks for no notification at all. */
 export function createNotifyPlugin(config: Config, opts: NotifyOptions = {}): NotifyPlugin | null {
@@ -275,7 +283,7 @@ export class NotifyPlugin implements DaemonPlugin {
    */
   private startupFaultOnly(instance: string): boolean {
     const faults = this.ctl?.snapshot(instance)?.faults ?? [];
-    return faults.every((f) => f === SYNC_FAULT_REASON || (f.startsWith('track_script ') && f.endsWith(INIT_SUFFIX)));
+    return faults.every((f) => f === SYNC_FAULT_REASON || isStartupScriptFault(f));
   }
 
   /** Every member's latest core state has already been notified (or is one that is never notified). */

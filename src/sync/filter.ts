@@ -35,31 +35,6 @@ interface CompiledRule {
   readonly prefixLength: number;
 }
 
-const compiledRules = new WeakMap<SyncFilter, CompiledRule[]>();
-/** The filter asked about last and its rules: a daemon has one filter, asked for every record. */
-let lastFilter: SyncFilter | null = null;
-let lastRules: CompiledRule[] = [];
-
-function compile(f: SyncFilter): CompiledRule[] {
-  if (f === lastFilter) return lastRules;
-  let c = compiledRules.get(f);
-  if (!c) {
-    c = f.rules.map((r) => ({
-      include: r.action === 'include',
-      // An unknown protocol name matches nothing (validation refuses it before a filter is built).
-      proto: r.protocol === null ? null : (PROTO_NUMBERS[r.protocol] ?? -1),
-      portMin: r.portMin,
-      portMax: r.portMax,
-      net: r.address ? (parseAddress(r.address.network) ?? new Uint8Array(0)) : null,
-      prefixLength: r.address?.prefixLength ?? 0,
-    }));
-    compiledRules.set(f, c);
-  }
-  lastFilter = f;
-  lastRules = c;
-  return c;
-}
-
 function inPrefix(b: Uint8Array, at: number, alen: number, net: Uint8Array, bits: number): boolean {
   if (net.length !== alen) return false;
   for (let i = 0; i < alen && bits > 0; i++, bits -= 8) {
@@ -75,35 +50,62 @@ function isLoopback(b: Uint8Array, at: number, alen: number): boolean {
   return b[at + 15] === 1;
 }
 
-/** The filter on a compact record (src/conntrack/record.ts) at b[off…]: no object, no text. */
-export function isReplicatedRecord(f: SyncFilter, b: Uint8Array, off: number): boolean {
-  const alen = b[off + 1] === 4 ? 4 : 16;
-  const src = off + RECORD_FIXED;
-  const dst = src + alen;
-  let same = true;
-  for (let i = 0; i < alen && same; i++) same = b[src + i] === b[dst + i];
-  if (same || isLoopback(b, src, alen) || isLoopback(b, dst, alen)) return false;
-  const proto = b[off + 2]!;
-  const sport = get16(b, off + 20);
-  const dport = get16(b, off + 22);
-  if (f.syncPort !== undefined && proto === 17 && (dport === f.syncPort || sport === f.syncPort)) return false;
-  for (const r of compile(f)) {
-    if (r.proto !== null && r.proto !== proto) continue;
-    if (r.portMin !== null && r.portMax !== null) {
-      const inRange = (p: number): boolean => p >= r.portMin! && p <= r.portMax!;
-      if (!inRange(dport) && !inRange(sport)) continue;
-    }
-    if (r.net && !inPrefix(b, src, alen, r.net, r.prefixLength) && !inPrefix(b, dst, alen, r.net, r.prefixLength)) continue;
-    return r.include;
+/**
+ * One filter compiled for use: the rules' prefixes are parsed once, and the scratch record for entry objects is
+ * the filter's own. The sync service holds one for its lifetime (it runs on every kernel event and every
+ * received record); nothing is cached at module level, so two services (two sync blocks, or tests) never share
+ * or evict each other's state.
+ */
+export class ReplicationFilter {
+  private readonly rules: readonly CompiledRule[];
+  private readonly scratch = Buffer.alloc(RECORD_MAX);
+
+  constructor(readonly spec: SyncFilter) {
+    this.rules = spec.rules.map((r) => ({
+      include: r.action === 'include',
+      // An unknown protocol name matches nothing (validation refuses it before a filter is built).
+      proto: r.protocol === null ? null : (PROTO_NUMBERS[r.protocol] ?? -1),
+      portMin: r.portMin,
+      portMax: r.portMax,
+      net: r.address ? (parseAddress(r.address.network) ?? new Uint8Array(0)) : null,
+      prefixLength: r.address?.prefixLength ?? 0,
+    }));
   }
-  return f.default === 'include';
+
+  /** The filter on a compact record (src/conntrack/record.ts) at b[off…]: no object, no text. */
+  acceptsRecord(b: Uint8Array, off: number): boolean {
+    const f = this.spec;
+    const alen = b[off + 1] === 4 ? 4 : 16;
+    const src = off + RECORD_FIXED;
+    const dst = src + alen;
+    let same = true;
+    for (let i = 0; i < alen && same; i++) same = b[src + i] === b[dst + i];
+    if (same || isLoopback(b, src, alen) || isLoopback(b, dst, alen)) return false;
+    const proto = b[off + 2]!;
+    const sport = get16(b, off + 20);
+    const dport = get16(b, off + 22);
+    if (f.syncPort !== undefined && proto === 17 && (dport === f.syncPort || sport === f.syncPort)) return false;
+    for (const r of this.rules) {
+      if (r.proto !== null && r.proto !== proto) continue;
+      if (r.portMin !== null && r.portMax !== null) {
+        const inRange = (p: number): boolean => p >= r.portMin! && p <= r.portMax!;
+        if (!inRange(dport) && !inRange(sport)) continue;
+      }
+      if (r.net && !inPrefix(b, src, alen, r.net, r.prefixLength) && !inPrefix(b, dst, alen, r.net, r.prefixLength)) continue;
+      return r.include;
+    }
+    return f.default === 'include';
+  }
+
+  accepts(e: ConntrackEntry): boolean {
+    writeRecord(OP_UPSERT, e, this.scratch, 0);
+    return this.acceptsRecord(this.scratch, 0);
+  }
 }
 
-const scratch = Buffer.alloc(RECORD_MAX);
-
+/** One-off verdict (compiles the filter each call: hot paths hold a ReplicationFilter). */
 export function isReplicated(f: SyncFilter, e: ConntrackEntry): boolean {
-  writeRecord(OP_UPSERT, e, scratch, 0);
-  return isReplicatedRecord(f, scratch, 0);
+  return new ReplicationFilter(f).accepts(e);
 }
 
 export const INCLUDE_ALL: SyncFilter = { rules: [], default: 'include' };

@@ -7,14 +7,14 @@
 //     resync_timeout, a deadline of the service: ConnSyncService.awaitResync), so a returning director does not
 //     take the VIPs back with a stale table.
 //
-// Reload (SIGHUP; plugins.ts decides per block): an unchanged block keeps its service, cache and role; a followed
+// Reload (SIGHUP; subsystem.ts decides per block): an unchanged block keeps its service, cache and role; a followed
 // instance the reload restarted is treated like a fresh start (a MASTER one steps the service down to backup,
 // preemption is held again until in sync). A changed block is retired with its hold kept and a new service
 // started in its place; a removed block releases its hold and stops. What a stopped service held in memory (the
 // peer's connections, the stream journal) is dropped; the kernel's conntrack table is left as it is.
 import type { Config, ConntrackSyncConfig } from '../config/types.js';
-import type { SyncView } from '../metrics/types.js';
-import type { DaemonControl, DaemonPlugin, ReloadChange, TransitionEvent } from '../daemon/plugin.js';
+import type { SyncView } from './status.js';
+import type { DaemonControl, DaemonPlugin, ReloadChange, TransitionEvent } from '../plugin/api.js';
 import { openConnSync } from './index.js';
 import type { ConnSyncService } from './service.js';
 import type { Clock } from '../clock/clock.js';
@@ -22,6 +22,8 @@ import type { Clock } from '../clock/clock.js';
 export interface ConnSyncPluginOptions {
   /** Tests: a service instead of the real ctnetlink + UDP one. */
   readonly open?: (c: ConntrackSyncConfig, log: (line: string) => void, clock: Clock) => Promise<ConnSyncService>;
+  /** Each commit before the VIPs, with its duration (the subsystem's commit histogram). */
+  readonly onCommitted?: (ms: number) => void;
 }
 
 export class ConnSyncPlugin implements DaemonPlugin {
@@ -86,7 +88,7 @@ export class ConnSyncPlugin implements DaemonPlugin {
     this.releaseHold('became MASTER');
     this.mastering ??= this.svc.becomeMaster().then(
       ({ committed, ms }) => {
-        this.ctl?.metrics.syncCommit(ms);
+        this.opts.onCommitted?.(ms);
         this.ctl?.logger.info(`(${this.name}) committed ${committed} connections in ${ms.toFixed(1)} ms before adding the VIPs`);
       },
       (err: unknown) => this.ctl?.logger.error(`(${this.name}) commit failed, adding the VIPs anyway: ${(err as Error).message}`),
@@ -153,8 +155,4 @@ export class ConnSyncPlugin implements DaemonPlugin {
 export function followedMembers(cfg: ConntrackSyncConfig, config: Config): readonly string[] {
   const f = cfg.follow;
   return f.kind === 'instance' ? [f.name] : (config.syncGroups.find((g) => g.name === f.name)?.members ?? []);
-}
-
-export function createConnSyncPlugins(config: Config, opts: ConnSyncPluginOptions = {}): ConnSyncPlugin[] {
-  return config.conntrackSync.map((c) => new ConnSyncPlugin(c, opts));
 }

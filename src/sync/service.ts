@@ -16,7 +16,7 @@ import type { ConntrackDropReason } from '../conntrack/drops.js';
 import { entryKey, type ConntrackEntry } from '../conntrack/types.js';
 import { copyRecord, OP_DELETE, readRecord, RECORD_MAX, recordLenAt, sameState } from '../conntrack/record.js';
 import { decodeMessage, encodeMessage, type SyncMessage, type SyncRecord } from './codec.js';
-import { isReplicated, isReplicatedRecord, type SyncFilter } from './filter.js';
+import { ReplicationFilter, type SyncFilter } from './filter.js';
 import { ConnTable } from './table.js';
 import { SyncProtocol, type SyncEffect, type SyncEvent, type SyncProtocolConfig } from './protocol.js';
 import type { SyncTransport } from './channel.js';
@@ -50,7 +50,7 @@ export interface ConnSyncService {
   stop(): Promise<void>;
 }
 
-/** Field names match src/metrics/types.ts SyncView, plus detail for status dumps. */
+/** Field names match src/sync/status.ts SyncView, plus detail for status dumps. */
 export interface SyncSnapshot {
   role: 'master' | 'backup';
   /** Entries in the cache that matters for the role: internal as master, external as backup. */
@@ -146,8 +146,11 @@ export class ConnSync implements ConnSyncService {
   private readonly touchedSets = new Set<Set<string>>();
   /** Event journals of dumps in progress (see resyncFromKernel). */
   private readonly journals = new Set<SyncRecord[]>();
+  /** The block's filter, compiled once for this service (no module-level cache: filter.ts). */
+  private readonly filter: ReplicationFilter;
 
   constructor(private readonly o: ConnSyncOptions) {
+    this.filter = new ReplicationFilter(o.filter);
     this.clock = o.clock;
     this.log = o.log ?? (() => undefined);
     this.core = new SyncProtocol({
@@ -169,7 +172,7 @@ export class ConnSync implements ConnSyncService {
     this.started = true;
     this.o.conntrack.subscribe({
       onRecord: (_kind, rec, off) => {
-        if (!isReplicatedRecord(this.o.filter, rec, off)) return;
+        if (!this.filter.acceptsRecord(rec, off)) return;
         if (this.journals.size || this.touchedSets.size) this.noteDuringDump(rec, off);
         // Events come in bursts (one socket read delivers many): hand the core one batch of records per burst,
         // so the per-event cost is the change itself (a copy), not an object, a clock read and a timer check.
@@ -223,7 +226,7 @@ export class ConnSync implements ConnSyncService {
     const kept: Buffer[] = [];
     for (let i = 0, off = 0; i < m.count; i++) {
       const len = recordLenAt(m.bytes, off);
-      if (isReplicatedRecord(this.o.filter, m.bytes, off)) kept.push(m.bytes.subarray(off, off + len));
+      if (this.filter.acceptsRecord(m.bytes, off)) kept.push(m.bytes.subarray(off, off + len));
       off += len;
     }
     return kept.length === m.count ? m : { ...m, count: kept.length, bytes: Buffer.concat(kept) };
@@ -271,7 +274,7 @@ export class ConnSync implements ConnSyncService {
       const view = new ConnTable();
       for (let i = 0; i < dumped.length; i++) {
         const e = dumped[i]!;
-        if (isReplicated(this.o.filter, e)) view.upsert(e);
+        if (this.filter.accepts(e)) view.upsert(e);
         if ((i + 1) % APPLY_SLICE === 0) await nextTurn();
       }
       for (const j of journal) {
@@ -413,11 +416,11 @@ export class ConnSync implements ConnSyncService {
     }
     // Walked lazily while the commit runs: the port sends a window, awaits the kernel, takes the next, so
     // filtering and encoding are spread over the commit's own round trips instead of one long loop before it.
-    const filter = this.o.filter;
+    const filter = this.filter;
     const external = this.core.external;
     function* replicated(): Generator<number> {
       for (let s = 0; s < external.slotLimit; s++) {
-        if (external.live(s) && isReplicatedRecord(filter, external.bufferOf(s), external.offsetOf(s))) yield s;
+        if (external.live(s) && filter.acceptsRecord(external.bufferOf(s), external.offsetOf(s))) yield s;
       }
     }
     // Our own kernel reports every committed entry back as an event; reading 100,000 of them would compete

@@ -2,6 +2,7 @@
 // sync group's, after keepalived's rules for owners and sync groups (vrrp.c:4295-4375, vrrp.c:3085-3112,
 // sync_group_tracking_init). Pure: config in, bindings and warnings out.
 import type { Config, SyncGroupConfig, TrackRef, VrrpInstanceConfig } from '../config/types.js';
+import { INIT_SUFFIX } from '../plugin/faultReasons.js';
 import { PRIORITY_OWNER } from './priority.js';
 
 export type TrackerKind = 'script' | 'interface' | 'file';
@@ -24,8 +25,8 @@ export interface BindingPlan {
 
 const KEYWORD: Record<TrackerKind, string> = { script: 'track_script', interface: 'track_interface', file: 'track_file' };
 
-/** Suffix of the fault reason of a vrrp_script that has not produced a result yet (`track_script chk (init)`). */
-export const INIT_SUFFIX = ' (init)';
+// The init suffix is shared with notify, so it is defined in the plugin API; re-exported for tracking's users.
+export { INIT_SUFFIX };
 
 export function trackerReason(kind: TrackerKind, name: string): string {
   return `${KEYWORD[kind]} ${name}`;

@@ -5,7 +5,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile, writeFile, access } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { TrackFileConfig } from '../config/types.js';
-import type { Logger } from '../daemon/logger.js';
+import type { Logger } from '../log/logger.js';
 import { parseTrackFileValue } from './priority.js';
 import type { Clock, Timer } from '../clock/clock.js';
 

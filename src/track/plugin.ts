@@ -7,18 +7,20 @@
 // FAULT or priority blip); a changed one is re-created (reloadDiff.ts); a removed one stops and its effect is
 // withdrawn; an added script starts in init the way keepalived starts scripts on reload (holding no FAULT
 // until its first result). Instances the reload (re)started get the current readings before they run.
+import type { Registry } from 'prom-client';
 import type { Config, GlobalDefs, VrrpScriptConfig } from '../config/types.js';
-import type { DaemonControl, DaemonPlugin, ReloadChange } from '../daemon/plugin.js';
+import type { DaemonControl, DaemonPlugin, PluginFactory, ReloadChange } from '../plugin/api.js';
 import { INIT_SUFFIX, planBindings, type TrackBinding } from './bindings.js';
-import { nodeSpawner, scriptEnv, type ScriptSpawner } from './exec.js';
+import { nodeSpawner, scriptEnv, type ScriptSpawner } from '../script/exec.js';
 import { FileWatch } from './fileWatch.js';
 import { carryScriptState, type ScriptState, type ScriptStatus } from './hysteresis.js';
 import { effectivePriority, fileEffect, interfaceEffect, scriptEffect, type TrackerEffect } from './priority.js';
 import { fileReloadAction, scriptReloadAction } from './reloadDiff.js';
 import { ScriptLoop } from './scriptLoop.js';
+import { TrackScriptResults } from './metrics.js';
 import {
   defaultScriptUser, prepareScript, readAccounts, resolveUser, selfIdentity, type Accounts, type PreparedScript, type ScriptIdentity,
-} from './scriptSecurity.js';
+} from '../script/security.js';
 
 export interface TrackingOptions {
   readonly spawner?: ScriptSpawner;
@@ -41,7 +43,15 @@ interface InstanceTrack {
   priority: number;
 }
 
-/** Null when the config tracks nothing (buildPlugins creates the plugin anyway, so a reload can add tracking). */
+/**
+ * Tracking for the composition root's plugin list: always created (idle when the config tracks nothing), so a
+ * reload can add the first vrrp_script or track_interface.
+ */
+export function trackingPlugin(opts: TrackingOptions = {}): PluginFactory {
+  return { name: 'tracking', create: (config) => new TrackingPlugin(config, opts) };
+}
+
+/** Null when the config tracks nothing. */
 export function createTrackingPlugin(config: Config, opts: TrackingOptions = {}): TrackingPlugin | null {
   return planBindings(config).bindings.length === 0 ? null : new TrackingPlugin(config, opts);
 }
@@ -62,12 +72,18 @@ export class TrackingPlugin implements DaemonPlugin {
   /** While a reload re-plans, readings are stored but not sent: the end of the reload sends them all. */
   private applying = false;
   private unlisten: (() => void) | null = null;
+  /** Script results for /metrics (keepalived_script_status, vipd_track_script_*). */
+  readonly results = new TrackScriptResults();
 
   constructor(
     config: Config,
     private readonly opts: TrackingOptions = {},
   ) {
     this.config = config;
+  }
+
+  registerMetrics(registry: Registry): void {
+    this.results.register(registry);
   }
 
   async start(ctl: DaemonControl): Promise<void> {
@@ -275,7 +291,7 @@ export class TrackingPlugin implements DaemonPlugin {
       killGraceMs: this.opts.killGraceMs ?? 2000,
       ...(initial ? { initial } : {}),
       onResult: (outcome, state, changed) => {
-        ctl.metrics.trackScriptResult(cfg.name, outcome.ok, state.status === 'up');
+        this.results.record(cfg.name, outcome.ok, state.status === 'up');
         if (this.scripts.get(cfg.name) !== loop) return; // retired by a reload meanwhile
         if (state.status !== 'init') this.reloadInit.delete(cfg.name);
         if (!changed) return;

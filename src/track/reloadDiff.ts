@@ -1,7 +1,7 @@
 // What a reload (SIGHUP) does to each tracked object, decided from the old and new definitions alone (pure).
 // Only what a tracker's reading depends on counts: a weight is applied per binding and never restarts a check.
 import type { GlobalDefs, TrackFileConfig, VrrpScriptConfig } from '../config/types.js';
-import { sameValue } from '../daemon/reloadPlan.js';
+import { sameValue } from '../config/sameValue.js';
 
 /**
  * - keep: same check; the running loop, its hysteresis and its schedule carry on untouched.

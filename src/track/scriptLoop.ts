@@ -3,8 +3,8 @@
 // (SIGTERM to its process group, SIGKILL 2 s later) and counts as a failure. Each result goes through the
 // hysteresis and the caller hears about every result and every status change.
 import type { VrrpScriptConfig } from '../config/types.js';
-import type { Logger } from '../daemon/logger.js';
-import { describeOutcome, runScript, type RunningScript, type ScriptOutcome, type ScriptSpawner } from './exec.js';
+import type { Logger } from '../log/logger.js';
+import { describeOutcome, runScript, type RunningScript, type ScriptOutcome, type ScriptSpawner } from '../script/exec.js';
 import { applyScriptResult, initialScriptState, type ScriptState } from './hysteresis.js';
 import type { Clock, Timer } from '../clock/clock.js';
 

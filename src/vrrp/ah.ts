@@ -12,15 +12,8 @@ import { internalError, VipdError } from '../errors/vipdError.js';
 import { buildIpv4Header } from './codec.js';
 import { AH_HEADER_LEN, AH_ICV_LEN, AH_IP_PROTOCOL, AH_PAYLOAD_LEN, AUTH_DATA_LEN, VRRP_IP_PROTOCOL } from './constants.js';
 
-/** The AH header as it is on the wire (decoded by codec.ts decodeIpv4Packet). */
-export interface AhHeader {
-  readonly nextHeader: number;
-  readonly payloadLen: number;
-  /** keepalived puts the sender's IPv4 address here (vrrp.c vrrp_build_ipsecah), in network order. */
-  readonly spi: number;
-  readonly seq: number;
-  readonly icv: Buffer;
-}
+// The AH header's shape is defined where it is decoded (codec.ts), so codec.ts need not import this file.
+export type { AhHeader } from './codec.js';
 
 /** The HMAC key: auth_pass NUL-padded / truncated to the 8 bytes keepalived keeps (vrrp_parser.c auth_pass). */
 export function ahKey(password: string | Uint8Array): Buffer {

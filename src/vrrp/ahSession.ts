@@ -15,7 +15,7 @@
 // - becoming MASTER with a cycled counter resets it to 0 (vrrp_state_goto_master); BACKUP accepting clears it.
 // - reload keeps the counter (vrrp.c: "Keep ipsec AH seq_number"); a restart of the process starts at 0.
 import { compareAddresses } from '../ip/address.js';
-import { decodeIpv4Advert } from './codec.js';
+import type { Decoded, ReceivedAdvert } from './codec.js';
 import type { DropReason } from './drops.js';
 import type { VrrpState } from './types.js';
 import { validateAdvert, type ValidationView } from './validate.js';
@@ -72,13 +72,13 @@ export class AhSession {
   }
 
   /**
-   * The sequence check for one received IPv4 datagram, before the runner sees it. Returns 'ah_seq_replay' to drop
-   * it; null to hand it on (the runner then decodes and validates it again and drops anything else, counted).
+   * The sequence check for one received IPv4 datagram, as the packet router decoded it (once, codec.ts
+   * decodeReceived), before the runner sees it. Returns 'ah_seq_replay' to drop it; null to hand it on (the runner
+   * then validates the same decode and drops anything else, counted).
    */
-  screen(packet: Buffer, inst: AhInstanceFacts): DropReason | null {
+  screen(rx: Decoded<ReceivedAdvert>, inst: AhInstanceFacts): DropReason | null {
     // keepalived ignores adverts in FAULT and INIT before any check (sched.c:1115-1119); so does the runner.
     if (inst.state === 'FAULT' || inst.state === 'INIT') return null;
-    const rx = decodeIpv4Advert(packet);
     if ('drop' in rx || !rx.ok.ah) return null;
     const verdict = validateAdvert(rx.ok, this.view);
     if (!verdict.accept && BEFORE_SEQUENCE.has(verdict.reason)) return null;

@@ -30,8 +30,13 @@ export function internetChecksum(...parts: Uint8Array[]): number {
 export function ipv4PseudoHeader(src: string, dst: string, protocol: number, length: number): Buffer | null {
   const s = parseIpv4(src), d = parseIpv4(dst);
   if (!s || !d) return null;
+  return ipv4PseudoHeaderOf(s, d, protocol, length);
+}
+
+/** The same from the 4-byte addresses as they sit in a received IPv4 header (no text round trip). */
+export function ipv4PseudoHeaderOf(s: Uint8Array, d: Uint8Array, protocol: number, length: number): Buffer {
   const h = Buffer.alloc(12);
-  s.copy(h, 0); d.copy(h, 4);
+  h.set(s, 0); h.set(d, 4);
   h[8] = 0; h[9] = protocol; h.writeUInt16BE(length & 0xffff, 10);
   return h;
 }

@@ -4,7 +4,6 @@
 import { formatAddress, formatIpv4, parseAddress, parseIpv4 } from '../ip/address.js';
 import { internalError, VipdError } from '../errors/vipdError.js';
 import { internetChecksum, ipv4PseudoHeader } from './checksum.js';
-import type { AhHeader } from './ah.js';
 import {
   AH_HEADER_LEN, AH_IP_PROTOCOL, AUTH_DATA_LEN, AUTH_PASS, ETH_MIN_PAYLOAD, IPV4_HEADER_LEN, MAX_VIPS_PER_ADVERT, V2_MAX_ADVERT_INT_MS,
   V2_MIN_ADVERT_INT_MS, V3_INTERVAL_MASK, V3_MAX_ADVERT_INT_MS, V3_MIN_ADVERT_INT_MS, VRRP_HEADER_LEN,
@@ -169,8 +168,21 @@ export interface Ipv4Vrrp {
   readonly protocol: number;
   /** The VRRP message, trimmed to tot_len (Ethernet padding removed), after the AH header if there is one. */
   readonly payload: Buffer;
+  /** Source and destination as the header holds them (views, no copy): the v3 checksum's pseudo-header. */
+  readonly srcBytes: Uint8Array;
+  readonly dstBytes: Uint8Array;
   /** Protocol 51 (keepalived `auth_type AH`): the AH header and what its ICV is verified over. */
   readonly ah?: ReceivedAh;
+}
+
+/** The AH header as it is on the wire (decoded by decodeIpv4Packet below; ah.ts signs and verifies it). */
+export interface AhHeader {
+  readonly nextHeader: number;
+  readonly payloadLen: number;
+  /** keepalived puts the sender's IPv4 address here (vrrp.c vrrp_build_ipsecah), in network order. */
+  readonly spi: number;
+  readonly seq: number;
+  readonly icv: Buffer;
 }
 
 /** An AH header as received, with the bytes its ICV covers (ah.ts ahIcvMatches). */
@@ -206,6 +218,7 @@ export function decodeIpv4Packet(buf: Buffer): Decoded<Ipv4Vrrp> {
   const ip = {
     src: formatIpv4(buf.subarray(12, 16)), dst: formatIpv4(buf.subarray(16, 20)), ttl: buf[8]!, tos: buf[1]!,
     id: buf.readUInt16BE(4), protocol, payload: buf.subarray(vrrpAt, totLen),
+    srcBytes: buf.subarray(12, 16), dstBytes: buf.subarray(16, 20),
   };
   if (protocol !== AH_IP_PROTOCOL) return { ok: ip };
   const header: AhHeader = {
@@ -256,6 +269,8 @@ export interface ReceivedAdvert {
   readonly dst: string;
   /** IPv4 TTL or IPv6 hop limit (from the IPV6_HOPLIMIT cmsg); undefined when unknown. */
   readonly ttl: number | undefined;
+  /** IPv4: src and dst as the header held them, so validation builds the pseudo-header without parsing text. */
+  readonly addressBytes?: { readonly src: Uint8Array; readonly dst: Uint8Array };
   /** IPv4 protocol 51: the AH header, verified by validateAdvert (ICV, SPI) and AhSession (sequence). */
   readonly ah?: ReceivedAh;
 }
@@ -266,7 +281,13 @@ export function decodeIpv4Advert(buf: Buffer): Decoded<ReceivedAdvert> {
   if ('drop' in ip) return ip;
   const adv = decodeAdvert(ip.ok.payload, 4);
   if ('drop' in adv) return adv;
-  return { ok: { advert: adv.ok, src: ip.ok.src, dst: ip.ok.dst, ttl: ip.ok.ttl, ...(ip.ok.ah ? { ah: ip.ok.ah } : {}) } };
+  return {
+    ok: {
+      advert: adv.ok, src: ip.ok.src, dst: ip.ok.dst, ttl: ip.ok.ttl,
+      addressBytes: { src: ip.ok.srcBytes, dst: ip.ok.dstBytes },
+      ...(ip.ok.ah ? { ah: ip.ok.ah } : {}),
+    },
+  };
 }
 
 /** IPv6: the raw socket delivers only the VRRP message; src/dst/hop limit come from recvmsg ancillary data. */
@@ -276,3 +297,32 @@ export function decodeIpv6Advert(msg: Buffer, meta: { src: string; dst: string; 
   return { ok: { advert: adv.ok, src: meta.src, dst: meta.dst, ttl: meta.hopLimit } };
 }
 
+/**
+ * One packet from a raw VRRP socket, decoded once for the whole receive path: the daemon routes it by `vrid`, the
+ * instance's runner and validation use `decoded` as is. `vrid` is read from the decoded advert; only when the
+ * packet is dropped is it looked up where the VRRP header would start, so the drop is still counted against its
+ * instance as keepalived does (it finds the instance by VRID before checking lengths, vrrp_scheduler.c); null when
+ * not even that byte is there.
+ */
+export interface ReceivedPacket {
+  readonly vrid: number | null;
+  readonly decoded: Decoded<ReceivedAdvert>;
+}
+
+export function decodeReceived(
+  packet: Buffer,
+  family: AddressFamily,
+  meta: { readonly src?: string; readonly dst?: string; readonly hopLimit?: number },
+): ReceivedPacket {
+  const decoded = family === 4 ? decodeIpv4Advert(packet) : decodeIpv6Advert(packet, { src: meta.src ?? '::', dst: meta.dst ?? '::', hopLimit: meta.hopLimit });
+  if ('ok' in decoded) return { vrid: decoded.ok.advert.vrid, decoded };
+  return { vrid: vridOfDropped(packet, family), decoded };
+}
+
+function vridOfDropped(packet: Buffer, family: AddressFamily): number | null {
+  if (family === 6) return packet.length >= 2 ? packet[1]! : null;
+  if (packet.length < 1) return null;
+  // keepalived's AH header (IP protocol 51) sits between the IP and the VRRP headers.
+  const vrrpAt = (packet[0]! & 0x0f) * 4 + (packet.length > 9 && packet[9] === AH_IP_PROTOCOL ? AH_HEADER_LEN : 0);
+  return packet.length > vrrpAt + 1 ? packet[vrrpAt + 1]! : null;
+}

@@ -2,7 +2,7 @@
 // (vrrp_check_packet, vrrp.c:926-1368; keepalived.md §1.3). Returns data; never logs, never counts.
 import { canonicalAddress, isMulticast } from '../ip/address.js';
 import { ahIcvMatches, spiFor } from './ah.js';
-import { internetChecksum, ipv4PseudoHeader } from './checksum.js';
+import { internetChecksum, ipv4PseudoHeader, ipv4PseudoHeaderOf } from './checksum.js';
 import type { AddressFamily, ReceivedAdvert, VrrpVersion } from './codec.js';
 import { AUTH_AH, AUTH_DATA_LEN, AUTH_NONE, AUTH_PASS, VRRP_IP_PROTOCOL, VRRP_MCAST_V4, VRRP_TTL, VRRP_TYPE_ADVERTISEMENT } from './constants.js';
 import type { DropReason } from './drops.js';
@@ -57,8 +57,17 @@ function padAuth(data: Uint8Array): Buffer {
   return out;
 }
 
-function v3Ipv4ChecksumOk(msg: Buffer, src: string, dst: string): boolean {
-  const ph = ipv4PseudoHeader(src, dst, VRRP_IP_PROTOCOL, msg.length);
+/** 224.0.0.18 as bytes, for the legacy-checksum check below. */
+const MCAST_V4_BYTES: Uint8Array = Uint8Array.of(224, 0, 0, 18);
+
+/**
+ * The v3/IPv4 checksum over the pseudo-header {src, dst}: from the received header's bytes when the decoder kept
+ * them (the receive path: no second parse of the addresses), else from the text (hand-built packets in tests).
+ */
+function v3Ipv4ChecksumOk(msg: Buffer, pkt: ReceivedAdvert, legacyDst: boolean): boolean {
+  const raw = pkt.addressBytes;
+  if (raw) return internetChecksum(ipv4PseudoHeaderOf(raw.src, legacyDst ? MCAST_V4_BYTES : raw.dst, VRRP_IP_PROTOCOL, msg.length), msg) === 0;
+  const ph = ipv4PseudoHeader(pkt.src, legacyDst ? VRRP_MCAST_V4 : pkt.dst, VRRP_IP_PROTOCOL, msg.length);
   return ph !== null && internetChecksum(ph, msg) === 0;
 }
 
@@ -102,9 +111,9 @@ export function validateAdvert(pkt: ReceivedAdvert, view: ValidationView): Valid
     // IPv6 checksums are verified by the kernel (IPV6_CHECKSUM); bad ones never reach us.
     if (a.version === 2 || view.v3ChecksumAsV2) {
       if (internetChecksum(a.message) !== 0) return drop('checksum_err');
-    } else if (!v3Ipv4ChecksumOk(a.message, pkt.src, pkt.dst)) {
+    } else if (!v3Ipv4ChecksumOk(a.message, pkt, false)) {
       // keepalived row 20: a ≤ 1.3.6 peer put 224.0.0.18 in the unicast pseudo-header; accept and adapt.
-      if (view.unicast && v3Ipv4ChecksumOk(a.message, pkt.src, VRRP_MCAST_V4)) legacyUnicastChecksum = true;
+      if (view.unicast && v3Ipv4ChecksumOk(a.message, pkt, true)) legacyUnicastChecksum = true;
       else return drop('checksum_err');
     }
   }

@@ -6,7 +6,8 @@
 import { VirtualClock } from '../../src/clock/virtualClock.js';
 import { Announcer } from '../../src/daemon/announcer.js';
 import { InstanceRunner, type AdvertRoute } from '../../src/daemon/instanceRunner.js';
-import type { Logger, LogLevel } from '../../src/daemon/logger.js';
+import { decodeReceived } from '../../src/vrrp/codec.js';
+import type { Logger, LogLevel } from '../../src/log/logger.js';
 import { UnitDriver, groupUnit, soloUnit } from '../../src/daemon/unitDriver.js';
 import type { InstanceMetrics } from '../../src/metrics/registry.js';
 import type { LinkInfo } from '../../src/net/rtnetlink.js';
@@ -104,10 +105,11 @@ class Router {
 
   /** VRID dispatch per socket, as the daemon's (keepalived sched.c:1055-1063); unknown VRIDs are counted. */
   private dispatch(byVrid: Map<number, InstanceRunner>, packet: Buffer, meta: VrrpPacketMeta): void {
-    const ihl = ((packet[0] ?? 0) & 0x0f) * 4;
-    const runner = packet.length > ihl + 1 ? byVrid.get(packet[ihl + 1]!) : undefined;
+    // Decoded once, as the daemon's packet router does (src/daemon/packetRouter.ts).
+    const { vrid, decoded } = decodeReceived(packet, 4, meta);
+    const runner = vrid === null ? undefined : byVrid.get(vrid);
     if (!runner) this.net.drops.push({ atMs: this.net.nowMs, router: this.spec.name, reason: 'unknown_vrid' });
-    else runner.receive(packet, meta);
+    else runner.receive(decoded, meta);
   }
 
   stop(handover: boolean): void {

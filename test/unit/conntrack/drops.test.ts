@@ -8,7 +8,8 @@ import { decodeConntrack } from '../../../src/conntrack/codec.js';
 import { CONNTRACK_DROP_REASONS, type ConntrackDropReason } from '../../../src/conntrack/drops.js';
 import { createVipdMetrics } from '../../../src/metrics/registry.js';
 import { parseNlmsgs } from '../../../src/net/netlinkMsg.js';
-import type { SyncView } from '../../../src/metrics/types.js';
+import type { SyncView } from '../../../src/sync/status.js';
+import { registerSyncMetrics } from '../../../src/sync/metrics.js';
 import { FakeNet } from './fakeNet.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -73,7 +74,10 @@ describe('ctnetlink drop reasons', () => {
       entries: 0, messagesSent: 0, messagesReceived: 0, messagesLost: 0, messagesResent: 0,
       lastFullResyncAtMs: null, lastCommitDurationMs: null, kernelDrops: ct.stats.drops,
     };
-    const text = await createVipdMetrics({ nowMs: () => 1_700_000_000_000, buildInfo: { version: '0', node: 'n' }, instances: () => [], sync: () => view, processMetrics: false }).metricsText();
+    // The sync plugin registers the family on the daemon's registry (src/sync/metrics.ts).
+    const m = createVipdMetrics({ nowMs: () => 1_700_000_000_000, buildInfo: { version: '0', node: 'n' }, instances: () => [], processMetrics: false });
+    registerSyncMetrics(m.registry, () => view);
+    const text = await m.metricsText();
     CONNTRACK_DROP_REASONS.forEach((reason, i) => assert.match(text, new RegExp(`^vipd_ctnetlink_drops_total\\{reason="${reason}"\\} ${i + 1}$`, 'm')));
     ct.close();
   });

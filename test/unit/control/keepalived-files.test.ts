@@ -10,7 +10,7 @@ import {
   renderKeepalivedStats,
   writeKeepalivedFiles,
 } from '../../../src/control/keepalived-files.js';
-import type { InstanceView } from '../../../src/metrics/types.js';
+import type { InstanceView } from '../../../src/status/types.js';
 
 // Captured from real keepalived 2.2.7 (see fixtures/keepalived-2.2.7/README.md); the tests run from dist/.
 const FIXTURES = fileURLToPath(new URL('../../../../test/unit/control/fixtures/keepalived-2.2.7/', import.meta.url));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { formatDuration, renderStatus, renderStatusTable } from '../../../src/control/table.js';
-import type { InstanceView, StatusDocument } from '../../../src/metrics/types.js';
+import type { InstanceView, StatusDocument } from '../../../src/status/types.js';
+import { syncStatusSection } from '../../../src/sync/status.js';
 
 const NOW = 1_800_000_000_000;
 
@@ -55,7 +56,17 @@ describe('control/table', () => {
     assert.equal(formatDuration(-5000), 'in 5s');
   });
 
-  it('renders the full status with a header and the connection-sync summary', () => {
+  it('renders the full status with a header and each subsystem\'s section lines', () => {
+    const sync = {
+      entries: 1234,
+      messagesSent: 50,
+      messagesReceived: 7,
+      messagesLost: 2,
+      messagesResent: 3,
+      lastFullResyncAtMs: NOW - 60_000,
+      lastCommitDurationMs: 1.25,
+      peerUp: false,
+    };
     const doc: StatusDocument = {
       statusVersion: 1,
       node: 'd1',
@@ -63,16 +74,9 @@ describe('control/table', () => {
       generatedAtMs: NOW,
       instances: [MASTER],
       counters: {},
-      sync: {
-        entries: 1234,
-        messagesSent: 50,
-        messagesReceived: 7,
-        messagesLost: 2,
-        messagesResent: 3,
-        lastFullResyncAtMs: NOW - 60_000,
-        lastCommitDurationMs: 1.25,
-        peerUp: false,
-      },
+      // As the sync plugin builds its section (src/sync/status.ts); `vipd status` knows no subsystem.
+      sections: { sync: syncStatusSection(sync, NOW), quiet: { lines: [], data: {} }, lvs: { lines: ['lvs: 2 virtual servers'], data: {} } },
+      sync,
     };
     const text = renderStatus(doc, { nowMs: NOW });
     const lines = text.split('\n');
@@ -82,7 +86,9 @@ describe('control/table', () => {
       lines[5],
       'connection sync: 1234 entries, sent 50, received 7, lost 2, resent 3, last full resync 1m00s ago, last commit 1.3 ms, PEER DOWN',
     );
+    assert.equal(lines[6], '', 'a blank line between sections; none for a section without lines');
+    assert.equal(lines[7], 'lvs: 2 virtual servers');
     assert.ok(text.endsWith('\n'));
-    assert.doesNotMatch(renderStatus({ ...doc, sync: null }, { nowMs: NOW }), /connection sync/);
+    assert.doesNotMatch(renderStatus({ ...doc, sections: {}, sync: null }, { nowMs: NOW }), /connection sync/);
   });
 });

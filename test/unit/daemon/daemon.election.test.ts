@@ -2,7 +2,7 @@
 // encoded adverts: no root, no namespaces. Virtual time (the cluster's clock); VRRPv3 at 0.05 s so a takeover
 // takes ~0.2 virtual s. Every wait has a generous bound, no assertion depends on a timing figure.
 import assert from 'node:assert/strict';
-import type { DaemonPlugin } from '../../../src/daemon/plugin.js';
+import type { DaemonPlugin } from '../../../src/plugin/api.js';
 import { Cluster, instanceText, type Node, state, useCluster } from './harness.js';
 
 const VIP = '10.1.0.100';

@@ -1,7 +1,7 @@
 // Start-up and shutdown edges on the in-memory OS: refusals that must leave nothing behind, an interface that
 // is down before start, a handover with nobody to hand over to, and plugins seeing transitions.
 import assert from 'node:assert/strict';
-import type { DaemonPlugin, TransitionEvent } from '../../../src/daemon/plugin.js';
+import type { DaemonPlugin, TransitionEvent } from '../../../src/plugin/api.js';
 import { Cluster, conf, instanceText, type Node, state, useCluster } from './harness.js';
 
 const ADVERT_MS = 50;

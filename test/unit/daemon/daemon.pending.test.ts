@@ -1,7 +1,7 @@
 // A takeover whose connection commit is still running must not hold back what the peers need to hear: the
 // priority-0 advert of a master that faults or stops meanwhile (RFC 5798 §6.4.3) goes out at once.
 import assert from 'node:assert/strict';
-import type { DaemonPlugin } from '../../../src/daemon/plugin.js';
+import type { DaemonPlugin } from '../../../src/plugin/api.js';
 import { Cluster, instanceText, type Node, state } from './harness.js';
 
 

@@ -7,8 +7,8 @@ import { loadConfig } from '../../../src/config/index.js';
 import type { Config } from '../../../src/config/types.js';
 import { Daemon } from '../../../src/daemon/daemon.js';
 import { VirtualClock } from '../../../src/clock/virtualClock.js';
-import type { Logger, LogLevel } from '../../../src/daemon/logger.js';
-import type { DaemonPlugin } from '../../../src/daemon/plugin.js';
+import type { Logger, LogLevel } from '../../../src/log/logger.js';
+import type { DaemonPlugin } from '../../../src/plugin/api.js';
 import { MemoryOs, MemorySegment, type MemoryOsOptions } from './memoryOs.js';
 
 export function conf(text: string): Config {
@@ -100,7 +100,9 @@ export class Cluster {
   /** Build (not start) a daemon on a fresh host (or on `os`, made with host()). */
   node(name: string, octet: number, configText: string, plugins: readonly DaemonPlugin[] = [], os = this.host(name, octet)): Node {
     const log: LogLine[] = [];
-    const daemon = new Daemon({ config: conf(configText), os, logger: recordingLogger(log, undefined, name), version: 'test', plugins, clock: this.clock });
+    // The composition root hands the daemon factories; a test hands it ready plugins.
+    const factories = plugins.map((p) => ({ name: p.name, create: () => p }));
+    const daemon = new Daemon({ config: conf(configText), os, logger: recordingLogger(log, undefined, name), version: 'test', plugins: factories, clock: this.clock });
     const n = { name, os, daemon, log };
     this.nodes.push(n);
     return n;

@@ -4,17 +4,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createVipdMetrics } from '../../../src/metrics/registry.js';
+import { defaultPlugins } from '../../../src/cli/plugins.js';
+import { parse } from '../track/helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const read = (rel: string): string => readFileSync(ROOT + rel, 'utf8');
 
 async function exportedFamilies(): Promise<Set<string>> {
-  const m = createVipdMetrics({
-    buildInfo: { version: '0', node: 'n' },
-    nowMs: () => 1_700_000_000_000,
-    instances: () => [],
-    sync: () => null,
-  });
+  const m = createVipdMetrics({ nowMs: () => 1_700_000_000_000, buildInfo: { version: '0', node: 'n' }, instances: () => [] });
+  // The subsystems register their own metrics, as the daemon has them do: every plugin of the composition root.
+  const config = parse('vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  10.1.0.100/24\n }\n}\n');
+  for (const f of defaultPlugins()) f.create(config).registerMetrics?.(m.registry);
   const text = await m.metricsText();
   return new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((x) => x[1]!));
 }

@@ -7,7 +7,8 @@ import {
   startMetricsServer,
   type MetricsServer,
 } from '../../../src/metrics/http.js';
-import type { HealthView, InstanceView } from '../../../src/metrics/types.js';
+import type { InstanceView } from '../../../src/status/types.js';
+import type { HealthView } from '../../../src/metrics/types.js';
 import { parseExposition, value } from './exposition.js';
 
 interface Reply {

@@ -2,7 +2,9 @@
 // failover (transitions, takeover latencies, drops, track scripts, connection sync, process metrics).
 import assert from 'node:assert/strict';
 import { createVipdMetrics } from '../../../src/metrics/registry.js';
-import type { InstanceView } from '../../../src/metrics/types.js';
+import type { InstanceView } from '../../../src/status/types.js';
+import { registerSyncMetrics } from '../../../src/sync/metrics.js';
+import { TrackScriptResults } from '../../../src/track/metrics.js';
 import { PROMTOOL_MISSING, promtoolCheckMetrics } from './promtool.js';
 
 const T0 = 1_800_000_000_000;
@@ -22,14 +24,17 @@ function populated() {
   ];
   const m = createVipdMetrics({
     instances: () => views,
-    sync: () => ({
-      entries: 42, messagesSent: 10, messagesReceived: 7, messagesLost: 1, messagesResent: 1,
-      lastFullResyncAtMs: T0 - 5000, lastCommitDurationMs: 2.5, peerUp: true,
-    }),
     buildInfo: { version: '0.0.0-test', node: 'd2' },
     dropReasons: ['bad_ttl', 'auth_mismatch'],
     nowMs: () => T0,
   });
+  // The subsystems register their own series on the daemon's registry, as their plugins do.
+  const sync = registerSyncMetrics(m.registry, () => ({
+    entries: 42, messagesSent: 10, messagesReceived: 7, messagesLost: 1, messagesResent: 1,
+    lastFullResyncAtMs: T0 - 5000, lastCommitDurationMs: 2.5, peerUp: true,
+  }));
+  const scripts = new TrackScriptResults();
+  scripts.register(m.registry);
   const vi1 = { name: 'VI_1', ifname: 'eth0', vrid: 51 };
   m.advertReceived(vi1, 150);
   m.advertReceived(vi1, 0);
@@ -44,11 +49,11 @@ function populated() {
   m.splitBrain(vi1);
   m.dropUnmatched('eth0', 'unknown_vrid', 9);
   m.dropUnmatched('eth0', 'too_short');
-  m.trackScriptResult('chk_haproxy', true);
-  m.trackScriptResult('chk_disk', false, true);
+  scripts.record('chk_haproxy', true);
+  scripts.record('chk_disk', false, true);
   m.configReload(false);
   m.configReload(true);
-  m.syncCommit(2.5);
+  sync.commitObserved(2.5);
   return m;
 }
 

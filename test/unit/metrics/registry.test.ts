@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { register as globalRegister } from 'prom-client';
 import { createVipdMetrics, type VipdMetricsOptions } from '../../../src/metrics/registry.js';
-import type { InstanceView, SyncView } from '../../../src/metrics/types.js';
+import type { InstanceView } from '../../../src/status/types.js';
+import { registerSyncMetrics } from '../../../src/sync/metrics.js';
+import type { SyncView } from '../../../src/sync/status.js';
+import { TrackScriptResults } from '../../../src/track/metrics.js';
 import { find, parseExposition, typeOf, value } from './exposition.js';
 
 const VI_1 = { name: 'VI_1', ifname: 'eth0', vrid: 51 };
@@ -239,9 +242,11 @@ describe('metrics/registry', () => {
     assert.equal(find(samples, 'keepalived_advertisements_sent_total', I1).length, 1);
   });
 
-  it('exports connection-sync health only when sync runs', async () => {
+  // Sync and tracking register their own metrics on the daemon's registry (src/plugin/api.ts registerMetrics).
+  it('exports connection-sync health (registered by the sync plugin) only when sync runs', async () => {
     let sync: SyncView | null = null;
-    const m = make(() => [view()], { sync: () => sync });
+    const m = make(() => [view()]);
+    const syncMetrics = registerSyncMetrics(m.registry, () => sync);
     let { samples } = await scrape(m);
     assert.equal(samples.filter((s) => s.name.startsWith('vipd_conn_sync_') && !s.name.includes('commit_duration_seconds')).length, 0);
     sync = {
@@ -254,7 +259,7 @@ describe('metrics/registry', () => {
       lastCommitDurationMs: 12.5,
       peerUp: true,
     };
-    m.syncCommit(3);
+    syncMetrics.commitObserved(3);
     ({ samples } = await scrape(m));
     assert.equal(value(samples, 'vipd_conn_sync_entries'), 1234);
     assert.equal(value(samples, 'vipd_conn_sync_messages_sent_total'), 50);
@@ -268,10 +273,12 @@ describe('metrics/registry', () => {
     assert.equal(value(samples, 'vipd_conn_sync_commit_duration_seconds_bucket', { le: '0.005' }), 1);
   });
 
-  it('exports track scripts, config reloads, build info and keepalived_up', async () => {
+  it('exports track scripts (registered by the tracking plugin), config reloads, build info and keepalived_up', async () => {
     const m = make(() => [view()], { nowMs: () => 1_800_000_000_000 });
-    m.trackScriptResult('chk_nginx', true);
-    m.trackScriptResult('chk_nginx', false, true); // one failure, still GOOD after fall debounce
+    const scripts = new TrackScriptResults();
+    scripts.register(m.registry);
+    scripts.record('chk_nginx', true);
+    scripts.record('chk_nginx', false, true); // one failure, still GOOD after fall debounce
     m.configReload(true);
     m.configReload(false);
     const { samples } = await scrape(m);
@@ -305,7 +312,23 @@ describe('metrics/registry', () => {
     assert.equal(doc.generatedAtMs, 42);
     assert.equal(doc.instances[0]?.state, 'MASTER');
     assert.equal(doc.counters.VI_1?.advert_sent, 1);
+    assert.deepEqual(doc.sections, {});
     assert.equal(doc.sync, null);
+  });
+
+  it('gives /status the subsystems\' sections at the document\'s time, and sync also where statusVersion 1 had it', () => {
+    const asked: number[] = [];
+    const m = make(() => [], {
+      nowMs: () => 42,
+      sections: (nowMs) => {
+        asked.push(nowMs);
+        return { sync: { lines: ['connection sync: 3 entries'], data: { entries: 3 } }, lvs: { lines: [], data: { services: 0 } } };
+      },
+    });
+    const doc = m.status();
+    assert.deepEqual(asked, [42]);
+    assert.deepEqual(Object.keys(doc.sections ?? {}), ['sync', 'lvs']);
+    assert.deepEqual(doc.sync, { entries: 3 });
   });
 });
 

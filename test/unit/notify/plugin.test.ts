@@ -4,10 +4,10 @@ import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../../src/config/types.js';
-import type { TransitionEvent } from '../../../src/daemon/plugin.js';
+import type { TransitionEvent } from '../../../src/plugin/api.js';
 import type { VrrpState } from '../../../src/vrrp/types.js';
 import { createNotifyPlugin, type NotifyOptions } from '../../../src/notify/plugin.js';
-import type { Accounts } from '../../../src/track/scriptSecurity.js';
+import type { Accounts } from '../../../src/script/security.js';
 import { fakeControl, fakeSpawner, flush, parse, stopOnClock } from '../track/helpers.js';
 
 const noAccounts = async (): Promise<Accounts> => ({ users: new Map(), groups: new Map() });

@@ -7,7 +7,8 @@ import { decodeMessage, type SyncBody, type SyncMessage } from '../../../src/syn
 import { SYNC_DROP_REASONS, totalSyncDrops, type SyncDropCounts, type SyncDropReason } from '../../../src/sync/drops.js';
 import { SyncProtocol, type SyncProtocolConfig } from '../../../src/sync/protocol.js';
 import { createVipdMetrics } from '../../../src/metrics/registry.js';
-import type { SyncView } from '../../../src/metrics/types.js';
+import type { SyncView } from '../../../src/sync/status.js';
+import { registerSyncMetrics } from '../../../src/sync/metrics.js';
 
 const KEY = Buffer.alloc(32, 0x5a);
 const PEER = 7;
@@ -141,14 +142,17 @@ describe('sync drop reasons', () => {
   it('every reason is a vipd_conn_sync_drops_total series, 0 included, codec and protocol counts added', async () => {
     const codec: SyncDropCounts = { 'bad-mac': 2 };
     const protocol: SyncDropCounts = { 'bad-mac': 1, replay: 4 };
-    const metrics = createVipdMetrics({ nowMs: () => 1_700_000_000_000, buildInfo: { version: '0', node: 'n' }, instances: () => [], sync: () => view(totalSyncDrops(protocol, codec)), processMetrics: false });
+    const metrics = createVipdMetrics({ nowMs: () => 1_700_000_000_000, buildInfo: { version: '0', node: 'n' }, instances: () => [], processMetrics: false });
+    registerSyncMetrics(metrics.registry, () => view(totalSyncDrops(protocol, codec))); // as the sync plugin does
     const text = await metrics.metricsText();
     const expected = (r: SyncDropReason): number => (r === 'bad-mac' ? 3 : r === 'replay' ? 4 : 0);
     for (const r of SYNC_DROP_REASONS) assert.match(text, new RegExp(`^vipd_conn_sync_drops_total\\{reason="${r}"\\} ${expected(r)}$`, 'm'), r);
   });
 
   it('without connection sync the family has no series', async () => {
-    const text = await createVipdMetrics({ nowMs: () => 1_700_000_000_000, buildInfo: { version: '0', node: 'n' }, instances: () => [], sync: () => null, processMetrics: false }).metricsText();
+    const metrics = createVipdMetrics({ nowMs: () => 1_700_000_000_000, buildInfo: { version: '0', node: 'n' }, instances: () => [], processMetrics: false });
+    registerSyncMetrics(metrics.registry, () => null);
+    const text = await metrics.metricsText();
     assert.doesNotMatch(text, /^vipd_conn_sync_drops_total\{/m);
   });
 });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { VirtualClock } from '../../../src/clock/virtualClock.js';
 import { ConnSyncPlugin } from '../../../src/sync/plugin.js';
-import { PluginHost } from '../../../src/daemon/plugins.js';
+import { ConnSyncSubsystem } from '../../../src/sync/subsystem.js';
 import type { Config } from '../../../src/config/types.js';
 import type { ConnSyncService, SyncSnapshot } from '../../../src/sync/service.js';
 import type { ConntrackSyncConfig } from '../../../src/config/types.js';
@@ -51,7 +51,6 @@ function fakeService(clock = new VirtualClock()) {
 async function startedMaster() {
   const f = fakeService();
   const ctl = fakeControl(CONFIG);
-  (ctl as { metrics: unknown }).metrics = { syncCommit: () => undefined };
   const p = new ConnSyncPlugin(cfg, { open: async () => f.svc });
   await p.start(ctl);
   const m = p.beforeVipsAdded('A');
@@ -119,8 +118,7 @@ describe('sync/plugin', () => {
   it('becoming MASTER: both members wait for one commit, which finishes before their VIPs are added', async () => {
     const f = fakeService();
     const ctl = fakeControl(CONFIG);
-    (ctl as { metrics: unknown }).metrics = { syncCommit: (ms: number) => ctl.calls.push(`syncCommit ${ms}`) };
-    const p = new ConnSyncPlugin(cfg, { open: async () => f.svc });
+    const p = new ConnSyncPlugin(cfg, { open: async () => f.svc, onCommitted: (ms) => ctl.calls.push(`syncCommit ${ms}`) });
     await p.start(ctl);
     let vipsA = false;
     let vipsB = false;
@@ -149,7 +147,6 @@ describe('sync/plugin', () => {
   it('started while the followed instance is MASTER (a reload added the block): takes the master role, no hold', async () => {
     const f = fakeService();
     const ctl = fakeControl(CONFIG);
-    (ctl as { metrics: unknown }).metrics = { syncCommit: () => undefined };
     (ctl as { snapshot: unknown }).snapshot = (n: string) => ({ state: n === 'A' ? 'MASTER' : 'BACKUP' });
     const p = new ConnSyncPlugin(cfg, { open: async () => f.svc });
     await p.start(ctl);
@@ -170,7 +167,7 @@ describe('sync/plugin', () => {
   });
 });
 
-describe('sync via the plugin host (reload of vipd_conntrack_sync blocks)', () => {
+describe('sync subsystem (reload of vipd_conntrack_sync blocks)', () => {
   const block = (name: string, port: number, follow: string) =>
     `vipd_conntrack_sync ${name} {\n interface eth1\n port ${port}\n key_file /etc/vipd/sync.key\n ${follow}\n resync_timeout 60\n}\n`;
   const base = `vrrp_sync_group G1 {\n group {\n  A\n  B\n }\n}\n${inst('A', 1)}${inst('B', 2)}${inst('C', 3)}`;
@@ -179,14 +176,11 @@ describe('sync via the plugin host (reload of vipd_conntrack_sync blocks)', () =
     const services: { name: string; port: number; f: ReturnType<typeof fakeService> }[] = [];
     const config = parse(text);
     const ctl = fakeControl(config);
-    (ctl as { metrics: unknown }).metrics = { syncCommit: () => undefined };
-    const h = new PluginHost(config, {
-      sync: {
-        open: async (c) => {
-          const f = fakeService();
-          services.push({ name: c.name, port: c.port, f });
-          return f.svc;
-        },
+    const h = new ConnSyncSubsystem(config, {
+      open: async (c) => {
+        const f = fakeService();
+        services.push({ name: c.name, port: c.port, f });
+        return f.svc;
       },
     });
     const reload = async (next: string) => {
@@ -222,7 +216,7 @@ describe('sync via the plugin host (reload of vipd_conntrack_sync blocks)', () =
     await reload(base);
     assert.deepEqual(ctl.calls, ['holdPreempt A false', 'holdPreempt B false', 'holdPreempt C false'], 'removal releases every hold');
     assert.equal(h.beforeVipsAdded, undefined, 'nothing left to commit before the VIPs');
-    assert.equal(h.syncView(), null);
+    assert.equal(h.statusSection(0), null, 'no section without a running block');
     await h.stop();
   });
 

@@ -2,10 +2,10 @@
 // DaemonControl, a logger that keeps its lines, and a scripted fake spawner.
 import { loadConfig } from '../../../src/config/index.js';
 import type { Config } from '../../../src/config/types.js';
-import type { DaemonControl } from '../../../src/daemon/plugin.js';
-import type { Logger, LogLevel } from '../../../src/daemon/logger.js';
+import type { DaemonControl } from '../../../src/plugin/api.js';
+import type { Logger, LogLevel } from '../../../src/log/logger.js';
 import { VirtualClock } from '../../../src/clock/virtualClock.js';
-import type { ScriptExit, ScriptSpawner, SpawnOptions } from '../../../src/track/exec.js';
+import type { ScriptExit, ScriptSpawner, SpawnOptions } from '../../../src/script/exec.js';
 
 export function parse(text: string): Config {
   const r = loadConfig('/etc/keepalived/keepalived.conf', { configId: 'lb1', readFile: () => text, glob: () => [] });
@@ -28,13 +28,11 @@ export interface FakeControl extends DaemonControl {
   readonly clock: VirtualClock;
   /** `setPriority VI_1 90`, `fault VI_1 track_script chk`, `faultCleared VI_1 ...` in call order. */
   readonly calls: string[];
-  readonly scriptResults: string[];
   setLink(ifname: string, up: boolean): void;
 }
 
 export function fakeControl(config: Config, links: Record<string, boolean> = {}, clock = new VirtualClock()): FakeControl {
   const calls: string[] = [];
-  const scriptResults: string[] = [];
   const listeners = new Set<(ifname: string, up: boolean) => void>();
   const state = { ...links };
   const logger = recordingLogger();
@@ -43,8 +41,6 @@ export function fakeControl(config: Config, links: Record<string, boolean> = {},
     logger,
     clock,
     calls,
-    scriptResults,
-    metrics: { trackScriptResult: (name: string, ok: boolean, status?: boolean) => void scriptResults.push(`${name} ${ok} ${status}`) } as unknown as DaemonControl['metrics'],
     setPriority: (n, p) => void calls.push(`setPriority ${n} ${p}`),
     fault: (n, r) => void calls.push(`fault ${n} ${r}`),
     faultCleared: (n, r) => void calls.push(`faultCleared ${n} ${r}`),

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTrackingPlugin, type TrackingOptions } from '../../../src/track/plugin.js';
-import type { Accounts } from '../../../src/track/scriptSecurity.js';
+import type { Accounts } from '../../../src/script/security.js';
 import { advanceUntil, fakeControl, fakeSpawner, flush, parse } from './helpers.js';
 
 const noAccounts = async (): Promise<Accounts> => ({ users: new Map(), groups: new Map() });
@@ -31,14 +31,14 @@ describe('track/plugin (vrrp_script on virtual time with a fake spawner)', () =>
   }
 
   it('weight 0: the instance starts in FAULT (script in init) and leaves it on the first success', async () => {
-    const { ctl, spawner } = await started(conf('', ''));
+    const { ctl, spawner, plugin } = await started(conf('', ''));
     assert.deepEqual(ctl.calls, ['fault VI_1 track_script chk (init)'], 'fault reported before the instance starts');
     assert.equal(spawner.runs.length, 1, 'first run at start');
     assert.deepEqual(spawner.runs[0]!.argv, ['/usr/local/bin/chk', '--quick']);
     spawner.runs[0]!.exit({ code: 0, signal: null });
     await flush();
     assert.deepEqual(ctl.calls, ['fault VI_1 track_script chk (init)', 'faultCleared VI_1 track_script chk (init)']);
-    assert.deepEqual(ctl.scriptResults, ['chk true true']);
+    assert.deepEqual(plugin.results.get('chk'), { lastOk: true, status: true, runsOk: 1, runsFailed: 0 });
     assert.ok((ctl.logger as unknown as { lines: string[] }).lines.includes('info VRRP_Script(chk) succeeded'));
   });
 
@@ -82,7 +82,7 @@ describe('track/plugin (vrrp_script on virtual time with a fake spawner)', () =>
   });
 
   it('skips a run while the previous one is still going, kills it at the timeout (SIGTERM, SIGKILL 2 s later) and counts a failure', async () => {
-    const { ctl, spawner } = await started(conf(' timeout 3\n weight -10', ''));
+    const { ctl, spawner, plugin } = await started(conf(' timeout 3\n weight -10', ''));
     await clock.advanceAsync(1000);
     await clock.advanceAsync(1000);
     assert.equal(spawner.runs.length, 1, 'runs at 1 s and 2 s skipped while the first is hung');
@@ -92,7 +92,7 @@ describe('track/plugin (vrrp_script on virtual time with a fake spawner)', () =>
     assert.deepEqual(spawner.runs[0]!.signals, ['SIGTERM', 'SIGKILL']);
     await flush();
     assert.deepEqual(ctl.calls, ['setPriority VI_1 90'], 'timeout is a failure');
-    assert.deepEqual(ctl.scriptResults, ['chk false false']);
+    assert.deepEqual(plugin.results.get('chk'), { lastOk: false, status: false, runsOk: 0, runsFailed: 1 });
     await clock.advanceAsync(1000);
     assert.equal(spawner.runs.length, 2, 'scheduling resumes');
   });

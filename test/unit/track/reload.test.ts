@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../../src/config/types.js';
-import type { ReloadChange } from '../../../src/daemon/plugin.js';
+import type { ReloadChange } from '../../../src/plugin/api.js';
 import { TrackingPlugin, type TrackingOptions } from '../../../src/track/plugin.js';
-import type { Accounts } from '../../../src/track/scriptSecurity.js';
+import type { Accounts } from '../../../src/script/security.js';
 import { fakeControl, fakeSpawner, flush, parse, type FakeControl } from './helpers.js';
 
 const noAccounts = async (): Promise<Accounts> => ({ users: new Map(), groups: new Map() });

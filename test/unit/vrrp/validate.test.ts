@@ -17,8 +17,11 @@ function rx(name: string): ReceivedAdvert {
   assert.ok('ok' in r);
   return r.ok;
 }
-/** Same packet with a patched IP-level field. */
-const withIp = (p: ReceivedAdvert, o: Partial<ReceivedAdvert>): ReceivedAdvert => ({ ...p, ...o });
+/**
+ * Same packet with a patched IP-level field. The header's address bytes go with it (validation then builds the
+ * pseudo-header from the text), as they would not match the patched text.
+ */
+const withIp = (p: ReceivedAdvert, o: Partial<ReceivedAdvert>): ReceivedAdvert => ({ ...p, ...o, addressBytes: undefined });
 /** Same packet with a patched VRRP byte; keeps the (now wrong) checksum unless fix is given. */
 function patched(p: ReceivedAdvert, off: number, value: number): ReceivedAdvert {
   const m = Buffer.from(p.advert.message); m[off] = value;
@@ -90,6 +93,19 @@ describe('vrrp/validate', () => {
     assert.deepEqual(v, { accept: true, notes: [], legacyUnicastChecksum: true });
     // but not on a multicast instance (the compat is for unicast only)
     assert.equal(reason(validateAdvert(p, V3_MCAST)), 'checksum_err');
+  });
+  it('the v3 pseudo-header comes from the received header bytes (decoded once), with the same verdicts', () => {
+    // The v3-mcast capture with its IP destination rewritten to the unicast peer 10.99.0.2 in the header itself.
+    const bytes = Buffer.from(capture('v3-mcast'));
+    bytes.set([10, 99, 0, 2], 16);
+    const r = decodeIpv4Advert(bytes);
+    assert.ok('ok' in r);
+    assert.deepEqual([...r.ok.addressBytes!.dst], [10, 99, 0, 2]);
+    assert.equal(r.ok.dst, '10.99.0.2');
+    assert.deepEqual(validateAdvert(r.ok, { ...V3_MCAST, unicast: true }), { accept: true, notes: [], legacyUnicastChecksum: true });
+    assert.equal(reason(validateAdvert(r.ok, V3_MCAST)), 'checksum_err');
+    // and the unmodified capture passes on its own bytes
+    assert.deepEqual(validateAdvert(rx('v3-mcast'), V3_MCAST), { accept: true, notes: [], legacyUnicastChecksum: false });
   });
   it('multicast dst on a unicast instance and vice versa', () => {
     assert.equal(reason(validateAdvert(rx('v2-noauth'), { ...V2_NOAUTH, unicast: true })), 'mcast_on_unicast');

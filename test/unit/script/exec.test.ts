@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { nodeSpawner, runScript, scriptEnv } from '../../../src/track/exec.js';
+import { nodeSpawner, runScript, scriptEnv } from '../../../src/script/exec.js';
 import { VirtualClock } from '../../../src/clock/virtualClock.js';
 
 // Real processes, virtual timers: the timeout and the SIGKILL grace fire when the test advances the clock. The
@@ -29,7 +29,7 @@ function liveInGroup(pgid: number): number {
   return n;
 }
 
-describe('track/exec (real processes)', function () {
+describe('script/exec (real processes)', function () {
   this.timeout(10_000);
 
   it('exit 0 is success, non-zero a failure, a missing command a failure with the error', async () => {

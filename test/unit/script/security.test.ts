@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   defaultScriptUser, isExecutableBy, parseAccounts, prepareScript, resolveUser, unsafeComponent,
-} from '../../../src/track/scriptSecurity.js';
+} from '../../../src/script/security.js';
 
 const st = (mode: number, uid = 0, gid = 0, dir = false) => ({ mode, uid, gid, isDirectory: () => dir });
 
