@@ -101,8 +101,13 @@ export class MemorySegment {
         meta.src = from.spec.src ?? '::';
         meta.hopLimit = from.spec.unicast ? (from.spec.unicastTtl ?? 255) : 255;
       }
-      setImmediate(() => to.deliver(copy, meta));
+      this.carry(from, to, copy, meta);
     }
+  }
+
+  /** Put one packet on the wire to `to`: here on the next event-loop turn; the simulator's segment on its clock. */
+  protected carry(_from: MemoryVrrpTransport, to: MemoryVrrpTransport, packet: Buffer, meta: VrrpPacketMeta): void {
+    setImmediate(() => to.deliver(packet, meta));
   }
 }
 
