@@ -10,6 +10,7 @@ import type { AddressEvent, AddressInfo, AddressSpec, LinkEvent, LinkInfo, Route
 import { routeKey } from '../../../src/net/routeCodec.js';
 import { ruleKey } from '../../../src/net/ruleCodec.js';
 import type { FrameSender, VrrpPacketMeta, VrrpTransport } from '../../../src/net/types.js';
+import { VipdNetError } from '../../../src/net/errors.js';
 import type { DirectorOs, VrrpSocketSpec } from '../../../src/daemon/ports.js';
 
 export type TraceRecord =
@@ -174,7 +175,7 @@ export class MemoryOs implements DirectorOs {
   async addAddress(spec: AddressSpec): Promise<'added' | 'exists'> {
     await this.addressGate?.('add', spec);
     if (![...this.links.values()].some((l) => l.ifindex === spec.ifindex)) {
-      throw Object.assign(new Error(`add address ${spec.address}: no device with ifindex ${spec.ifindex} (ENODEV)`), { code: 'VIPD_ERR_NET', errno: 19 });
+      throw new VipdNetError('VIPD_ERR_NETLINK', `add address ${spec.address}: no device with ifindex ${spec.ifindex} (ENODEV)`, { sysCode: 'ENODEV', errno: 19 });
     }
     const exists = this.added.some((a) => sameAddress(a, spec));
     if (!exists) this.added.push(addressInfo(spec.ifindex, `${spec.address}/${spec.prefixLen}`, true));
@@ -247,7 +248,7 @@ export class MemoryOs implements DirectorOs {
   }
 
   openVrrp(spec: VrrpSocketSpec): VrrpTransport {
-    if (!this.links.has(spec.ifname)) throw Object.assign(new Error(`no such interface ${spec.ifname}`), { code: 'VIPD_ERR_NET' });
+    if (!this.links.has(spec.ifname)) throw new VipdNetError('VIPD_ERR_NO_SUCH_INTERFACE', `no such interface ${spec.ifname}`);
     const t = new MemoryVrrpTransport(this, spec);
     this.opened.push(t);
     this.segment.attach(t);
@@ -256,7 +257,7 @@ export class MemoryOs implements DirectorOs {
 
   openFrameSender(ifname: string): FrameSender {
     const link = this.links.get(ifname);
-    if (!link) throw Object.assign(new Error(`no such interface ${ifname}`), { code: 'VIPD_ERR_NET' });
+    if (!link) throw new VipdNetError('VIPD_ERR_NO_SUCH_INTERFACE', `no such interface ${ifname}`);
     const segment = this.segment;
     const host = this.name;
     let closed = false;
@@ -265,7 +266,7 @@ export class MemoryOs implements DirectorOs {
       send: (frame: Buffer): void => {
         if (closed) throw Object.assign(new Error('frame sender closed'), { code: 'VIPD_ERR_CLOSED' });
         // An AF_PACKET socket bound to an index that is gone: sendto() fails with ENXIO.
-        if (this.links.get(ifname)?.ifindex !== link.ifindex) throw Object.assign(new Error(`send on ${ifname}: ENXIO`), { code: 'VIPD_ERR_NET', errno: 6 });
+        if (this.links.get(ifname)?.ifindex !== link.ifindex) throw new VipdNetError('VIPD_ERR_SEND_FAILED', `send on ${ifname}: ENXIO`, { sysCode: 'ENXIO', errno: 6 });
         segment.record({ kind: 'frame', host, ifname, frame: Buffer.from(frame), target: frameTarget(frame) });
       },
       close(): void {
