@@ -43,8 +43,13 @@ describe('daemon (in-memory OS): VIPs removed behind our back', function () {
     await d1.daemon.start();
     await cluster.waitFor('d1 MASTER with the VIP on eth1', () => state(d1) === 'MASTER' && os.vips('eth1').includes('10.2.0.100/24'));
     // eth1 rebuilt (a VLAN re-created): its addresses go with it, the instance on eth0 keeps running.
+    const mark = cluster.segment.trace.length;
     os.recreateLink('eth1', 7);
     await cluster.waitFor('the VIP back on eth1 (ifindex 7)', () => os.vips('eth1').includes('10.2.0.100/24'));
+    // Its GARP on the new eth1 too: the frame socket bound to the old index is deaf (ENXIO).
+    await cluster.waitFor('announced on the new eth1', () =>
+      cluster.segment.of('frame', 'd1').some((f) => f.seq >= mark && f.ifname === 'eth1' && f.target === '10.2.0.100'),
+    );
     assert.equal(state(d1), 'MASTER');
     assert.doesNotMatch(d1.log.map((l) => l.message).join('\n'), /cannot add VIP 10\.2\.0\.100/);
   });
