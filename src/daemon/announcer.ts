@@ -29,7 +29,7 @@ export class Announcer {
       const out = vip.dev ? (links.find((l) => l.name === vip.dev) ?? link) : link;
       const mac = out.mac ? parseMac(out.mac) : null;
       if (!mac) continue; // no link-layer address (e.g. a tunnel): nothing to announce, like IFF_NOARP
-      const sender = this.open(out.name);
+      const sender = this.open(out.name, out.ifindex);
       const frame =
         vip.family === 4 ? buildGratuitousArp(mac, vip.address) : buildUnsolicitedNa(mac, vip.address, { router: this.routerFlag(out.name) });
       frames.push({ sender, frame, vip: vip.address });
@@ -50,8 +50,16 @@ export class Announcer {
     return sent;
   }
 
-  open(ifname: string): FrameSender {
+  /**
+   * The frame socket of `ifname`. Given the interface's current `ifindex`, one bound to another index (the
+   * interface was deleted and created again) is replaced: AF_PACKET stays bound to the index, not the name.
+   */
+  open(ifname: string, ifindex?: number): FrameSender {
     let sender = this.frameSenders.get(ifname);
+    if (sender && ifindex !== undefined && sender.ifindex !== ifindex) {
+      this.close(ifname);
+      sender = undefined;
+    }
     if (!sender) {
       sender = this.os.openFrameSender(ifname);
       this.frameSenders.set(ifname, sender);

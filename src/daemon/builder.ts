@@ -33,6 +33,8 @@ export interface BuilderParts {
   readonly router: PacketRouter;
   readonly plugins: PluginSet;
   readonly instances: InstanceTable;
+  /** The links as now (linkWatch.ts), read when a VIP goes up or down: its `dev` may have a new index by then. */
+  readonly currentLinks: () => readonly LinkInfo[];
 }
 
 export class InstanceBuilder {
@@ -127,9 +129,9 @@ export class InstanceBuilder {
         hooks: this.hooksFor(cfg.name, instance),
         io: {
           sendPacket: (packet, dst) => transport.send(packet, dst),
-          addVip: (vip) => os.addAddress(vipAddressSpec(vip, vipLink, links)).then(() => undefined),
-          removeVip: (vip) => os.removeAddress(vipAddressSpec(vip, vipLink, links)).then(() => undefined),
-          announce: (vips, count) => this.p.announcer.announce(vips, count, vipLink, links),
+          addVip: (vip) => os.addAddress(vipAddressSpec(vip, vipLink, this.p.currentLinks())).then(() => undefined),
+          removeVip: (vip) => os.removeAddress(vipAddressSpec(vip, vipLink, this.p.currentLinks())).then(() => undefined),
+          announce: (vips, count) => this.p.announcer.announce(vips, count, vipLink, this.p.currentLinks()),
           ...(routing.routes.length || routing.rules.length
             ? {
                 addRoutes: async () => void (await installRouting(os, routing, logger, `(${cfg.name})`)),

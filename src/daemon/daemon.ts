@@ -69,7 +69,10 @@ export class Daemon {
       rebind: (names) => this.lifecycle.rebind(names),
       addressAdded: () => this.lifecycle.addressAdded(),
     });
-    const builder = new InstanceBuilder({ os, logger, clock, metrics: this.metrics, announcer, vmacs, router, plugins: this.plugins, instances: this.instances });
+    const builder = new InstanceBuilder({
+      os, logger, clock, metrics: this.metrics, announcer, vmacs, router, plugins: this.plugins, instances: this.instances,
+      currentLinks: () => this.links.links,
+    });
     this.lifecycle = new Lifecycle(
       { os, logger, metrics: this.metrics, instances: this.instances, builder, router, links: this.links, plugins: this.plugins, vmacs, announcer, staticRouting: new StaticRouting(os, logger) },
       o.config,

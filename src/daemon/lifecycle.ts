@@ -123,6 +123,9 @@ export class Lifecycle {
     const startNames = new Set([...plan.add, ...plan.restart]);
     if (await vmacs.ensure(next.instances, next.instances.filter((i) => startNames.has(i.name)), env)) env = await this.environment();
     const planned = builder.plan(next.instances.filter((i) => startNames.has(i.name)), env);
+    // Changed in place is checked like a start (a VIP's `dev` must exist): otherwise its VIP would go on the
+    // instance's own interface (vipAddressSpec's fallback) instead of refusing the reload.
+    builder.plan(next.instances.filter((i) => plan.reconfigure.includes(i.name)), env);
     // Reconfigured instances keep their socket, so their source address must not move either.
     const inPlace: { m: Managed; cfg: VrrpInstanceConfig; source: string }[] = [];
     const restart = [...plan.restart];

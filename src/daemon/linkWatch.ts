@@ -25,7 +25,11 @@ export class LinkWatch {
   /** Carrier by ifindex, as last reported (or as the dump saw it before the first report). */
   private readonly up = new Map<number, boolean>();
   private readonly listeners = new Set<(ifname: string, up: boolean) => void>();
-  /** The last link dump (lifecycle.ts environment()); names → indexes for plugins and VIP repair. */
+  /**
+   * The links as now: the last dump (lifecycle.ts environment()), kept up to date by link events; names → indexes
+   * for plugins, VIP repair and the VIPs' `dev` (builder.ts): an interface deleted and created again is found under
+   * its new index, not the one it had when its instance was built.
+   */
   links: LinkInfo[] = [];
 
   constructor(private readonly o: LinkWatchOptions) {}
@@ -33,6 +37,8 @@ export class LinkWatch {
   /** Subscribe to link and address events; returns the unsubscribe. */
   watch(): () => void {
     const unwatchLinks = this.o.os.watchLinks((ev) => {
+      this.links = this.links.filter((l) => l.ifindex !== ev.link.ifindex && l.name !== ev.link.name);
+      if (ev.kind === 'new') this.links.push(ev.link);
       const up = ev.kind === 'new' && ev.link.up && ev.link.running;
       this.linkChanged(ev.link.ifindex, ev.link.name, up);
       if (ev.kind === 'new') this.linkAppeared(ev.link);

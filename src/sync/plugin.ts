@@ -9,7 +9,8 @@
 //
 // Reload (SIGHUP; subsystem.ts decides per block): an unchanged block keeps its service, cache and role; a followed
 // instance the reload restarted is treated like a fresh start (a MASTER one steps the service down to backup,
-// preemption is held again until in sync). A changed block is retired with its hold kept and a new service
+// preemption is held again until in sync). A changed block is retired with its hold kept (for the members its
+// successor still follows) and a new service
 // started in its place; a removed block releases its hold and stops. What a stopped service held in memory (the
 // peer's connections, the stream journal) is dropped; the kernel's conntrack table is left as it is.
 import type { Config, ConntrackSyncConfig } from '../config/types.js';
@@ -76,9 +77,18 @@ export class ConnSyncPlugin implements DaemonPlugin {
     }
   }
 
-  /** Reload removed (keepHold false) or changed (true: its successor holds on) this block. */
-  async retire(keepHold: boolean): Promise<void> {
-    if (!keepHold) this.releaseHold('connection sync block removed');
+  /**
+   * Reload removed or changed this block. The successor (a changed block's new service) holds its own members
+   * again; a member it does not follow (the block removed, or its follow_instance / group changed) would stay held
+   * for good, as nobody else releases it, so its hold is released here.
+   */
+  async retire(successorMembers: readonly string[]): Promise<void> {
+    const ctl = this.ctl;
+    const dropped = this.members.filter((m) => !successorMembers.includes(m));
+    if (this.hold && ctl && dropped.length) {
+      ctl.logger.info(`(${this.name}) preemption allowed for ${dropped.join(', ')}: ${successorMembers.length ? 'no longer followed' : 'connection sync block removed'}`);
+      for (const m of dropped) ctl.holdPreempt(m, false);
+    }
     await this.stop();
   }
 

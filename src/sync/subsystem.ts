@@ -56,7 +56,7 @@ export class ConnSyncSubsystem implements DaemonPlugin {
 
   /**
    * A block whose settings (or followed members) are unchanged keeps its service; a changed one is stopped
-   * (keeping the preemption hold) and a new one started (the UDP port is the same, so the old one must go first);
+   * (keeping the preemption hold of the members the new one follows too) and a new one started (the UDP port is the same, so the old one must go first);
    * a removed one releases its hold and stops; an added one starts. A failure is logged per block and the others
    * carry on: the VRRP side of the reload is already applied.
    */
@@ -74,7 +74,7 @@ export class ConnSyncSubsystem implements DaemonPlugin {
       }
       this.blocks.delete(name);
       ctl.logger.info(`(${cur.plugin.name}) ${cfg ? 'changed: restarting the sync service' : 'removed: stopping the sync service'}`);
-      await this.guarded(cur.plugin, () => cur.plugin.retire(cfg !== undefined));
+      await this.guarded(cur.plugin, () => cur.plugin.retire(cfg ? followedMembers(cfg, config) : []));
     }
     for (const cfg of config.conntrackSync) {
       if (this.blocks.has(cfg.name)) continue;

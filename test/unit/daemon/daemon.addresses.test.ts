@@ -32,6 +32,28 @@ describe('daemon (in-memory OS): VIPs removed behind our back', function () {
     assert.equal(state(d1), 'MASTER');
   });
 
+  it('a VIP on another interface (dev) that is deleted and created again goes back on its new index', async () => {
+    const os = cluster.host('d1', 1, {
+      links: [
+        { name: 'eth0', ifindex: 2, addresses: ['10.1.0.1/24', 'fe80::1/64'] },
+        { name: 'eth1', ifindex: 3, addresses: ['10.2.0.1/24'] },
+      ],
+    });
+    const d1 = cluster.node('d1', 1, instanceText({ priority: 100, vips: ['10.1.0.100/24', '10.2.0.100/24 dev eth1'] }), [], os);
+    await d1.daemon.start();
+    await cluster.waitFor('d1 MASTER with the VIP on eth1', () => state(d1) === 'MASTER' && os.vips('eth1').includes('10.2.0.100/24'));
+    // eth1 rebuilt (a VLAN re-created): its addresses go with it, the instance on eth0 keeps running.
+    const mark = cluster.segment.trace.length;
+    os.recreateLink('eth1', 7);
+    await cluster.waitFor('the VIP back on eth1 (ifindex 7)', () => os.vips('eth1').includes('10.2.0.100/24'));
+    // Its GARP on the new eth1 too: the frame socket bound to the old index is deaf (ENXIO).
+    await cluster.waitFor('announced on the new eth1', () =>
+      cluster.segment.of('frame', 'd1').some((f) => f.seq >= mark && f.ifname === 'eth1' && f.target === '10.2.0.100'),
+    );
+    assert.equal(state(d1), 'MASTER');
+    assert.doesNotMatch(d1.log.map((l) => l.message).join('\n'), /cannot add VIP 10\.2\.0\.100/);
+  });
+
   it("the daemon's own removals stay removed: a VIP dropped by reload, the VIPs of a master that steps down", async () => {
     const d1 = await cluster.start('d1', 1, instanceText({ priority: 100, vips: ['10.1.0.100/24', '10.1.0.101/24'] }));
     await cluster.waitFor('d1 MASTER with both VIPs', () => state(d1) === 'MASTER' && d1.os.vips().length === 2);

@@ -40,6 +40,19 @@ describe('daemon (in-memory OS): start-up, refusals, shutdown', function () {
     assert.ok(since.every((r) => r.kind !== 'vrrp' || (r.advert?.priority === 100 && r.advert.addresses.length === 1)), 'old parameters still in force');
   });
 
+  it('refuses a reload whose in-place change adds a VIP on an interface that does not exist (it went on eth0)', async () => {
+    const d1 = await cluster.start('d1', 1, instanceText({ priority: 100 }));
+    await cluster.waitFor('d1 MASTER', () => state(d1) === 'MASTER' && d1.os.vips().length === 1);
+    const mark = cluster.segment.trace.length;
+    const bad = instanceText({ priority: 100, vips: ['10.1.0.100/24', '10.9.0.1/24 dev eth9'] });
+    await assert.rejects(d1.daemon.reload(conf(bad)), /\(VI_1\) VIP 10\.9\.0\.1: interface eth9 does not exist/);
+    await cluster.sleep(3 * ADVERT_MS);
+    assert.equal(state(d1), 'MASTER');
+    assert.deepEqual(d1.os.vips(), ['10.1.0.100/24'], 'no VIP put on the wrong interface');
+    const since = cluster.segment.trace.filter((r) => r.seq >= mark);
+    assert.ok(since.every((r) => r.kind === 'vrrp' && r.advert?.addresses.length === 1), 'only adverts, old VIP list still in force');
+  });
+
   it('an interface down before start: straight to FAULT (no BACKUP first), silent, then MASTER when it comes up', async () => {
     const transitions: TransitionEvent[] = [];
     const watcher: DaemonPlugin = { name: 'watch', onTransition: (ev) => void transitions.push(ev) };

@@ -233,6 +233,25 @@ describe('sync subsystem (reload of vipd_conntrack_sync blocks)', () => {
     await h.stop();
   });
 
+  it('a changed block that no longer follows a held member releases that member (nobody else would)', async () => {
+    const { h, ctl, reload } = host(base + block('two', 3782, 'follow_instance C'));
+    await h.start(ctl);
+    assert.deepEqual(ctl.calls, ['holdPreempt C true']);
+    ctl.calls.length = 0;
+    await reload(base + block('two', 3782, 'follow_instance A'));
+    assert.deepEqual(ctl.calls, ['holdPreempt C false', 'holdPreempt A true'], 'C released, A held by the new service');
+    ctl.calls.length = 0;
+    // A member leaving the followed group is released too; the ones still followed stay held.
+    const one = block('one', 3781, 'follow_group G1');
+    const g = host(base.replace('  B\n }', '  B\n  C\n }') + one);
+    await g.h.start(g.ctl);
+    g.ctl.calls.length = 0;
+    await g.reload(base + one);
+    assert.deepEqual(g.ctl.calls, ['holdPreempt C false', 'holdPreempt A true', 'holdPreempt B true']);
+    await h.stop();
+    await g.h.stop();
+  });
+
   it('a new group member restarts the block that follows the group', async () => {
     const one = block('one', 3781, 'follow_group G1');
     const { h, ctl, services, reload } = host(base + one);
