@@ -5,7 +5,8 @@
 // on the host file system, which the host reads once the guest is gone.
 //
 // Boot once per suite: node starts about ten times slower inside (≈ 5 s), so put many checks in one scenario.
-// The work directory lives under /var/tmp, not /tmp, because the guest mounts its own tmpfs on /tmp.
+// The guest mounts no tmpfs of its own on /tmp: its root is the host's file system, and a checkout under /tmp (where
+// CI may clone) must stay visible to it. The work directory lives under /var/tmp.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
@@ -83,7 +84,7 @@ function shellQuote(s: string): string {
 }
 
 /**
- * The guest's init: mount proc/sys/tmp, point the kernel's module loader at a modprobe that finds the UML
+ * The guest's init: mount proc/sys (not /tmp: see the top of this file), point the kernel's module loader at a modprobe that finds the UML
  * modules (so on-demand loads such as ip_vs_<scheduler> work), load the modules, run each scenario with its
  * output in files, then power off. `sync` before poweroff: hostfs writes go through the host's page cache,
  * but the guest's own buffers must be flushed.
@@ -95,7 +96,6 @@ export function initScript(dir: string, opts: UmlOptions): string {
     'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH',
     'mount -t proc proc /proc',
     'mount -t sysfs sys /sys',
-    'mount -t tmpfs tmp /tmp',
     `echo ${shellQuote(join(dir, 'modprobe.sh'))} > /proc/sys/kernel/modprobe`,
     `UML_OUT=${shellQuote(dir)}; export UML_OUT`,
     'ip link set lo up',
