@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { untilIo } from '../ioTurns.js';
 import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -194,7 +195,7 @@ describe('notify/plugin FIFO (real mkfifo)', function () {
     tr('VI_2', 'BACKUP', 'MASTER', 150);
     tr('VI_1', 'MASTER', 'FAULT', 150);
     const want = 'INSTANCE "VI_1" MASTER 150\nINSTANCE "VI_2" MASTER 150\nGROUP "VG_1" MASTER 0\nINSTANCE "VI_1" FAULT 150\n';
-    for (let i = 0; i < 100 && got.length < want.length; i++) await new Promise((r) => setTimeout(r, 20));
+    await untilIo('every FIFO line read', () => got.length >= want.length);
     assert.equal(got, want);
     await stopOnClock(plugin, ctl.clock);
     reader.destroy();

@@ -1,6 +1,7 @@
 // Notify across a reload (SIGHUP): new and changed scripts take effect with the next transition, scripts are
 // checked again, an unchanged FIFO stays open, a changed FIFO path or reader script is replaced.
 import assert from 'node:assert/strict';
+import { untilIo } from '../ioTurns.js';
 import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,7 +94,7 @@ describe('notify/plugin reload: FIFOs (real mkfifo)', function () {
   const fifoConf = (path: string, script = '') => `global_defs {\n notify_fifo ${path}\n${script ? ` notify_fifo_script ${script}\n` : ''}}\n` + inst('VI_1', 1, '');
 
   async function readUntil(got: () => string, want: string): Promise<void> {
-    for (let i = 0; i < 100 && got().length < want.length; i++) await new Promise((r) => setTimeout(r, 20));
+    await untilIo('every FIFO line read', () => got().length >= want.length);
   }
 
   it('keeps an unchanged FIFO open across a reload (the reader sees no EOF) and replaces one whose path changed', async () => {

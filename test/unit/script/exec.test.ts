@@ -2,17 +2,10 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { nodeSpawner, runScript, scriptEnv } from '../../../src/script/exec.js';
 import { VirtualClock } from '../../../src/clock/virtualClock.js';
+import { untilIo } from '../ioTurns.js';
 
-// Real processes, virtual timers: the timeout and the SIGKILL grace fire when the test advances the clock. The
-// only real-time waiting is a bounded poll for what the kernel does to the process group (real I/O).
-async function pollUntil(what: string, cond: () => boolean, boundMs = 5000): Promise<void> {
-  const until = performance.now() + boundMs;
-  while (!cond()) {
-    if (performance.now() > until) assert.fail(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
+// Real processes, virtual timers: the timeout and the SIGKILL grace fire when the test advances the clock. What the
+// kernel does to the process group is real I/O, waited for by event-loop turns (ioTurns.ts), never by a timer.
 /** Processes of a group that are still running (zombies waiting for a lazy init to reap them do not count). */
 function liveInGroup(pgid: number): number {
   let n = 0;
@@ -43,20 +36,20 @@ describe('script/exec (real processes)', function () {
   it('kills the whole process group of a hung script at its timeout', async () => {
     const clock = new VirtualClock();
     const run = runScript(nodeSpawner, ['/bin/sh', '-c', 'sleep 30 & sleep 30; wait'], { env: scriptEnv(), clock, timeoutMs: 200, killGraceMs: 300 });
-    await pollUntil('sh and two sleeps share the script\'s own process group', () => liveInGroup(run.pid!) === 3);
+    await untilIo('sh and two sleeps share the script\'s own process group', () => liveInGroup(run.pid!) === 3);
     clock.advance(200);
     const out = await run.done;
     assert.equal(out.timedOut, true);
     assert.equal(out.ok, false);
     // The background sleep was in the same group: nothing is left in it.
-    await pollUntil('an empty process group', () => liveInGroup(run.pid!) === 0);
+    await untilIo('an empty process group', () => liveInGroup(run.pid!) === 0);
   });
 
   it('SIGKILLs a script that ignores SIGTERM after the grace period', async () => {
     const clock = new VirtualClock();
     const run = runScript(nodeSpawner, ['/bin/sh', '-c', 'trap "" TERM; sleep 30 & wait; wait'], { env: scriptEnv(), clock, timeoutMs: 100, killGraceMs: 300 });
     // The background sleep exists only once the trap is set.
-    await pollUntil('the trap set and the sleep started', () => liveInGroup(run.pid!) === 2);
+    await untilIo('the trap set and the sleep started', () => liveInGroup(run.pid!) === 2);
     clock.advance(100); // timeout: SIGTERM, ignored
     clock.advance(300); // grace over: SIGKILL
     const out = await run.done;

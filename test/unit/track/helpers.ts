@@ -115,14 +115,12 @@ export async function stopOnClock(plugin: { stop?(): Promise<void> }, clock: Vir
 }
 
 /**
- * Real I/O (a file re-read, a FIFO) with timers on `clock`: advance virtual time `stepMs` at a time until `cond`
- * holds, for at most `boundMs` of real time (only the I/O is waited for, never a timer).
+ * Real I/O (a file re-read, a FIFO) with timers on `clock`: advance virtual time `stepMs` at a time (each step lets
+ * completed I/O run) until `cond` holds, for at most `maxSteps` steps — no timer, no wall clock.
  */
-export async function advanceUntil(clock: VirtualClock, cond: () => boolean, stepMs: number, boundMs = 5000): Promise<void> {
-  const until = performance.now() + boundMs;
-  while (!cond()) {
-    if (performance.now() > until) throw new Error(`condition not met within ${boundMs} ms of real I/O`);
+export async function advanceUntil(clock: VirtualClock, cond: () => boolean, stepMs: number, maxSteps = 10_000): Promise<void> {
+  for (let i = 0; !cond(); i++) {
+    if (i >= maxSteps) throw new Error(`condition not met within ${maxSteps} steps of ${stepMs} virtual ms`);
     await clock.advanceAsync(stepMs);
-    if (!cond()) await new Promise((r) => setTimeout(r, 2));
   }
 }
