@@ -271,7 +271,7 @@ export interface TrackFileConfig {
   readonly initFile: { readonly value: number; readonly overwrite: boolean } | null;
 }
 
-/** Parsed for completeness only: vipd has no IPVS here, so virtual servers are accepted but not run. */
+
 export interface RealServerConfig {
   readonly address: string;
   readonly port: number | null;

@@ -1,0 +1,75 @@
+// The data-plane port of the LVS half (design.md "Virtual servers"): the desired table the core computes, the
+// operations that move a data plane towards it, and the narrow interface both data planes implement (IPVS over
+// generic netlink here; nftables in issue 11; an in-memory twin under test/). The shapes reuse the IPVS names
+// because IPVS is the model every LVS user knows; the nftables plane maps them onto its own objects.
+import type { DestKey, DestSpec, IpvsStats, ServiceKey, ServiceSpec } from './ipvs/types.js';
+import type { VipdError } from '../errors/vipdError.js';
+
+export type { DestKey, DestSpec, ServiceKey, ServiceSpec } from './ipvs/types.js';
+
+/** One service with its destinations, as desired or as read back. */
+export interface TableService {
+  readonly spec: ServiceSpec;
+  readonly dests: readonly DestSpec[];
+}
+
+export interface LvsTable {
+  readonly services: readonly TableService[];
+}
+
+/** Counters read back with the table (for metrics); absent on planes that keep none. */
+export interface ServiceCounters {
+  readonly service: ServiceStats;
+  readonly dests: ReadonlyMap<string, DestStats>; // by destId
+}
+export type ServiceStats = IpvsStats;
+export interface DestStats {
+  readonly stats: IpvsStats;
+  readonly activeConns: number;
+  readonly inactiveConns: number;
+  readonly persistentConns: number;
+}
+
+/** A table read back from the kernel, with counters keyed by serviceId. */
+export interface ReadTable extends LvsTable {
+  readonly counters: ReadonlyMap<string, ServiceCounters>;
+}
+
+export type LvsOp =
+  | { readonly op: 'addService'; readonly service: ServiceSpec }
+  | { readonly op: 'editService'; readonly service: ServiceSpec }
+  | { readonly op: 'delService'; readonly service: ServiceKey }
+  | { readonly op: 'addDest'; readonly service: ServiceKey; readonly dest: DestSpec }
+  | { readonly op: 'editDest'; readonly service: ServiceKey; readonly dest: DestSpec }
+  | { readonly op: 'delDest'; readonly service: ServiceKey; readonly dest: DestKey };
+
+export interface ApplyResult {
+  /** Operations the plane refused, in order; every other operation took effect. */
+  readonly failed: readonly { readonly op: LvsOp; readonly error: VipdError }[];
+}
+
+/** The only thing the LVS shell knows about a data plane. */
+export interface DataPlane {
+  /** A name for logs, status and metrics labels: "ipvs" or "nftables". */
+  readonly name: string;
+  /** What the kernel holds now, restricted to what this plane can see (IPVS: the whole netns table). */
+  read(): Promise<ReadTable>;
+  /**
+   * Apply in order. keepalived's tolerances hold (lvs.md §2.3, §9.5): EEXIST on add and ENOENT on delete count as
+   * success; an editDest answered ENOENT is retried as addDest. Never throws for a refused operation: it is in
+   * `failed`, and the shell re-reads the table and repairs.
+   */
+  apply(ops: readonly LvsOp[]): Promise<ApplyResult>;
+  close(): Promise<void>;
+}
+
+/** "tcp:10.1.0.100:80", "udp:[fd00::1]:53", "fwm:inet:1" — the key of a kernel service in maps and labels. */
+export function serviceId(k: ServiceKey): string {
+  if (k.fwmark !== undefined) return `fwm:${k.family}:${k.fwmark}`;
+  return k.family === 'inet6' ? `${k.protocol}:[${k.address}]:${k.port}` : `${k.protocol}:${k.address}:${k.port}`;
+}
+
+/** "10.2.0.11:80", "[fd00:2::11]:80". */
+export function destId(d: DestKey): string {
+  return d.address.includes(':') ? `[${d.address}]:${d.port}` : `${d.address}:${d.port}`;
+}
