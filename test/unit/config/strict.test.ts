@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { diags, instance, load, MAIN } from './helpers.js';
 
-const NOTHING = 'nothing to run: no vrrp_instance in this file or its includes';
+const NOTHING = 'nothing to run: no vrrp_instance or virtual_server in this file or its includes';
 
 describe('config/strict: empty includes and nothing to run', () => {
   const onlyEmptyInclude = 'global_defs {\n router_id d1\n}\ninclude /etc/keepalived/conf.d/*.conf\n';
