@@ -7,16 +7,15 @@ import type {
   ConntrackFilterRule,
   InitialState,
   NotifyFifo,
-  RealServerConfig,
   ScriptCommand,
   TrackRef,
   UnicastPeer,
   VipConfig,
   RouteConfig,
   RuleConfig,
-  VirtualServerConfig,
-  VirtualServerGroupConfig,
 } from './types.js';
+import type { LvsDraft, LvsGlobalDraft } from './lvsDrafts.js';
+import { emptyLvsDraft } from './lvsDrafts.js';
 
 export interface GarpDraft {
   masterDelayMs?: number;
@@ -46,6 +45,8 @@ export interface GlobalDraft {
   defaultInterface?: string;
   /** Top-level `net_namespace NAME` (keepalived keeps the first of several). */
   netNamespace?: string;
+  /** The LVS keywords of global_defs and the root `SSL { }` block (keywords/lvsGlobal.ts). */
+  lvs: LvsGlobalDraft;
 }
 
 export interface NotifyDraft {
@@ -98,6 +99,8 @@ export interface InstanceDraft {
   skipCheckAdvAddr?: boolean;
   checkUnicastSrc?: boolean;
   strict?: boolean;
+  /** Deprecated `lvs_sync_daemon_interface IF` (vrrp_parser.c vrrp_lvs_syncd_handler): the global sync daemon for this instance. */
+  lvsSyncDaemonInterface?: { name: string; source: SourceRef };
 }
 
 export interface SyncGroupDraft {
@@ -135,16 +138,6 @@ export interface TrackFileDraft {
   initFile?: { value: number; overwrite: boolean };
 }
 
-export interface VirtualServerDraft {
-  base: Omit<VirtualServerConfig, 'realServers' | 'scheduler' | 'method' | 'delayLoopMs' | 'persistenceTimeoutS' | 'protocol'>;
-  protocol?: 'TCP' | 'UDP' | 'SCTP';
-  scheduler?: string;
-  method?: string;
-  delayLoopMs?: number;
-  persistenceTimeoutS?: number;
-  realServers: RealServerConfig[];
-}
-
 export interface ConntrackDraft {
   name: string;
   source: SourceRef;
@@ -167,8 +160,7 @@ export interface ConfigDraft {
   syncGroups: SyncGroupDraft[];
   scripts: ScriptDraft[];
   trackFiles: TrackFileDraft[];
-  virtualServers: VirtualServerDraft[];
-  virtualServerGroups: VirtualServerGroupConfig[];
+  lvs: LvsDraft;
   conntrackSync: ConntrackDraft[];
   staticRoutes: RouteConfig[];
   staticRules: RuleConfig[];
@@ -176,13 +168,12 @@ export interface ConfigDraft {
 
 export function emptyDraft(): ConfigDraft {
   return {
-    global: { garp: {} },
+    global: { garp: {}, lvs: {} },
     instances: [],
     syncGroups: [],
     scripts: [],
     trackFiles: [],
-    virtualServers: [],
-    virtualServerGroups: [],
+    lvs: emptyLvsDraft(),
     conntrackSync: [],
     staticRoutes: [],
     staticRules: [],

@@ -12,7 +12,9 @@ import { iproute2Names } from './iproute2Names.js';
 import { lex } from './lexer.js';
 import { applyTable } from './table.js';
 import { buildTree } from './tree.js';
-import type { Config, VirtualServerConfig, VrrpInstanceConfig } from './types.js';
+import type { Config, VrrpInstanceConfig } from './types.js';
+import { completeVirtualServers } from './lvsComplete.js';
+import { completeLvsGlobal } from './lvsGlobalComplete.js';
 import { checkConntrackSync, checkDuplicates, checkSomethingToRun, checkSyncGroups, checkTrackRefs, checkVridClash } from './validate.js';
 import type { ParseCtx } from './values.js';
 import type { ConntrackSyncConfig, TrackFileConfig, VrrpScriptConfig } from './types.js';
@@ -39,7 +41,8 @@ export interface LoadResult {
 }
 
 function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+  // Buffers (UDP_CHECK payloads) cannot be frozen (TypeError on typed arrays with elements); they stay as built.
+  if (o && typeof o === 'object' && !ArrayBuffer.isView(o) && !Object.isFrozen(o)) {
     Object.freeze(o);
     for (const v of Object.values(o as object)) deepFreeze(v);
   }
@@ -116,17 +119,18 @@ export function loadConfig(file: string, opts: LoadOptions = {}): LoadResult {
   const conntrackSync = draft.conntrackSync.map((c) => completeConntrack(c, sink)).filter((c): c is ConntrackSyncConfig => c !== null);
   checkConntrackSync(conntrackSync, instanceNames, new Set(groups.map((g) => g.name)), sink);
 
-  const virtualServers: VirtualServerConfig[] = draft.virtualServers.map((v) => ({
-    ...v.base,
-    protocol: v.protocol ?? null,
-    scheduler: v.scheduler ?? null,
-    method: v.method ?? null,
-    delayLoopMs: v.delayLoopMs ?? 60000,
-    persistenceTimeoutS: v.persistenceTimeoutS ?? null,
-    realServers: v.realServers,
-  }));
+  const lvs = completeLvsGlobal(draft.global.lvs, draft.instances, sink);
+  const { virtualServers, groups: virtualServerGroups } = completeVirtualServers(
+    {
+      virtualServers: draft.lvs.virtualServers,
+      groups: draft.lvs.groups,
+      trackFiles: new Map(trackFiles.map((t) => [t.name, t])),
+      logAllFailures: lvs.logAllFailures,
+    },
+    sink,
+  );
 
-  checkSomethingToRun(main, draft.instances.length + draft.staticRoutes.length + draft.staticRules.length, draft.virtualServers.length, sink);
+  checkSomethingToRun(main, draft.instances.length + draft.staticRoutes.length + draft.staticRules.length + draft.lvs.virtualServers.length, sink);
 
   const config: Config = {
     sourceFile: main,
@@ -137,7 +141,8 @@ export function loadConfig(file: string, opts: LoadOptions = {}): LoadResult {
     scripts,
     trackFiles,
     virtualServers,
-    virtualServerGroups: draft.virtualServerGroups,
+    virtualServerGroups,
+    lvs,
     conntrackSync,
     staticRoutes: draft.staticRoutes,
     staticRules: draft.staticRules,

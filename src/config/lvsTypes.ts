@@ -192,6 +192,14 @@ export interface LvsSyncDaemonConfig {
   readonly source: SourceRef;
 }
 
+/** The root `SSL { password ca certificate key }` block: the client context of every SSL_GET (paths absolute). */
+export interface LvsSslConfig {
+  readonly password: string | null;
+  readonly ca: string | null;
+  readonly certificate: string | null;
+  readonly key: string | null;
+}
+
 /** The LVS global keywords (lvs.md §1.6) plus vipd's own. */
 export interface LvsGlobalConfig {
   readonly flushAtStart: boolean; // lvs_flush
@@ -199,8 +207,11 @@ export interface LvsGlobalConfig {
   readonly timeouts: { readonly tcpS: number; readonly tcpFinS: number; readonly udpS: number } | null; // 0 = unchanged
   readonly syncDaemon: LvsSyncDaemonConfig | null;
   readonly notifyFifo: string | null; // lvs_notify_fifo
+  /** lvs_notify_fifo_script: run with the FIFO path appended (keepalived validate_check_config). */
+  readonly notifyFifoScript: LvsScript | null;
   readonly rsInitNotifies: boolean;
   readonly logAllFailures: boolean; // checker_log_all_failures
+  readonly ssl: LvsSslConfig | null; // root `SSL { … }` block
   /** vipd extension `vipd_lvs_keep_on_stop`: leave the services in the kernel at stop (restart without a flap). */
   readonly keepOnStop: boolean;
   /** vipd extension `vipd_lvs_dataplane ipvs|nftables|auto` (default auto; issue 11). */

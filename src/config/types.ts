@@ -3,7 +3,11 @@
 // defaults. Times are integer milliseconds (units in names); addresses are canonical strings.
 import type { SourceRef } from './diagnostics.js';
 
+import type { LvsGlobalConfig, VirtualServerConfig, VirtualServerGroupConfig } from './lvsTypes.js';
+
 export type { SourceRef } from './diagnostics.js';
+// The LVS half (virtual servers, real servers, checkers, groups, LVS globals) has its own file.
+export type * from './lvsTypes.js';
 
 export type AddressFamily = 'inet' | 'inet6';
 export type VrrpVersion = 2 | 3;
@@ -272,35 +276,6 @@ export interface TrackFileConfig {
 }
 
 
-export interface RealServerConfig {
-  readonly address: string;
-  readonly port: number | null;
-  readonly weight: number;
-  readonly checkers: readonly string[]; // checker block names, e.g. TCP_CHECK
-  readonly source: SourceRef;
-}
-
-export interface VirtualServerConfig {
-  readonly kind: 'address' | 'fwmark' | 'group';
-  readonly address: string | null;
-  readonly port: number | null;
-  readonly fwmark: number | null;
-  readonly group: string | null;
-  readonly protocol: 'TCP' | 'UDP' | 'SCTP' | null;
-  readonly scheduler: string | null; // lb_algo / lvs_sched
-  readonly method: string | null; // lb_kind / lvs_method
-  readonly delayLoopMs: number; // default 60000
-  readonly persistenceTimeoutS: number | null;
-  readonly realServers: readonly RealServerConfig[];
-  readonly source: SourceRef;
-}
-
-export interface VirtualServerGroupConfig {
-  readonly name: string;
-  readonly entries: readonly string[]; // each entry line as written
-  readonly source: SourceRef;
-}
-
 export type ConntrackProtocol = 'tcp' | 'udp' | 'sctp' | 'icmp' | 'icmpv6' | 'dccp' | 'gre';
 
 /** One rule of a vipd_conntrack_sync filter: `accept` = replicate, `ignore` = don't; every set field must match. */
@@ -340,6 +315,8 @@ export interface Config {
   readonly trackFiles: readonly TrackFileConfig[];
   readonly virtualServers: readonly VirtualServerConfig[];
   readonly virtualServerGroups: readonly VirtualServerGroupConfig[];
+  /** The LVS global keywords (global_defs, root SSL block) and vipd's LVS extensions. */
+  readonly lvs: LvsGlobalConfig;
   readonly conntrackSync: readonly ConntrackSyncConfig[];
   /** `static_routes` / `static_rules`: installed at start, kept, removed at stop. */
   readonly staticRoutes: readonly RouteConfig[];

@@ -141,19 +141,17 @@ export function checkConntrackSync(
 }
 
 /**
- * A configuration that defines nothing vipd can run (no vrrp_instance, static_routes or static_rules — what
- * keepalived's VRRP process runs; virtual_server blocks are read but not yet run by vipd, so they do not
- * count) is a warning, as keepalived's "Warning - keepalived has no configuration to run" (main.c
- * start_keepalived) is; under --strict it is an error. It is reported at the
- * first line of the main file: the problem is the whole file, usually an include that matched nothing.
- * Skipped when the file has errors of its own (beyond --strict's).
+ * A configuration that defines nothing vipd can run (no vrrp_instance, virtual_server, static_routes or
+ * static_rules — what keepalived's VRRP and checker processes run) is a warning, as keepalived's "Warning -
+ * keepalived has no configuration to run" (main.c start_keepalived) is; under --strict it is an error. It is
+ * reported at the first line of the main file: the problem is the whole file, usually an include that matched
+ * nothing. Skipped when the file has errors of its own (beyond --strict's).
  */
-export function checkSomethingToRun(mainFile: string, runnableCount: number, virtualServerCount: number, sink: DiagnosticSink): void {
+export function checkSomethingToRun(mainFile: string, runnableCount: number, sink: DiagnosticSink): void {
   // A file refused for real errors needs no second word (a broken vrrp_instance header is the usual cause);
   // --strict findings (an empty include) do not count: every strict error is reported in one pass.
   if (runnableCount > 0 || sink.hasPlainErrors()) return;
-  const vs = virtualServerCount > 0 ? ` (${virtualServerCount} virtual_server block(s) are read, but vipd does not run virtual servers yet)` : '';
-  sink.lenient({ file: mainFile, line: 1 }, `nothing to run: no vrrp_instance in this file or its includes${vs}`);
+  sink.lenient({ file: mainFile, line: 1 }, 'nothing to run: no vrrp_instance or virtual_server in this file or its includes');
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Statement } from '../tree.js';
 import type { NotifyFifo } from '../types.js';
 import { addressArg, boolArg, intArg, isMulticast, requireArg, resolvePath, scriptArg, timerMs, type ParseCtx } from '../values.js';
 import { ignoreAll } from './common.js';
-import { LVS_SYNC_DAEMON_REFUSAL } from './refusals.js';
+import { lvsGlobalKeywords } from './lvsGlobal.js';
 
 type G = GlobalDraft;
 
@@ -76,7 +76,6 @@ const SMTP = 'vipd sends no e-mail alerts; use notify scripts or the notify FIFO
 const SNMP = 'vipd has no SNMP agent; use the Prometheus /metrics endpoint';
 const TUNING = 'vipd is one process with its own scheduling; keepalived process tuning does not apply';
 const NETLINK = 'vipd sizes its own netlink buffers';
-const LVS = 'vipd has no IPVS (LVS) here';
 const FIREWALL = 'vipd installs no firewall rules (keepalived uses them only for vrrp_strict / accept mode)';
 const UNIMPL = 'not implemented by vipd';
 
@@ -107,8 +106,9 @@ export const netNamespaceKeyword: KeywordSpec<G> = {
 };
 
 /** Why the other two top-level namespace keywords change nothing in vipd. */
-export const NET_NAMESPACE_IPVS_IGNORED =
-  'it names the namespace for IPVS configuration, and vipd runs no IPVS here (virtual_server blocks are parsed, not run)';
+export const NET_NAMESPACE_IPVS_REFUSED =
+  'net_namespace_ipvs puts IPVS in another namespace than the agent; vipd programs IPVS in the namespace it runs in ' +
+  '(net_namespace), so it would program a different table than keepalived: remove the line or run vipd in that namespace';
 export const NAMESPACE_WITH_IPSETS_IGNORED = 'vipd installs no ipsets (it only matters to keepalived on kernels before 3.13)';
 
 export const globalKeywords: KeywordTable<G> = table<G>({
@@ -167,7 +167,9 @@ export const globalKeywords: KeywordTable<G> = table<G>({
       if (v !== null) d.defaultInterface = v;
     },
   },
-  lvs_sync_daemon: { refused: LVS_SYNC_DAEMON_REFUSAL },
+  ...lvsGlobalKeywords,
+  // Deprecated spelling (global_parser.c: "Deprecated after v2.1.5").
+  lvs_flush_onstop: lvsGlobalKeywords['lvs_flush_on_stop']!,
   // keepalived only knows it at the top level: inside global_defs it is an unknown keyword there, and the agent
   // would silently run in the namespace it was started in. Refuse rather than guess which one was meant.
   net_namespace: { refused: 'net_namespace goes at the top level of the file, not inside global_defs (keepalived ignores it there)' },
@@ -195,10 +197,9 @@ export const globalKeywords: KeywordTable<G> = table<G>({
     'lvs_netlink_monitor_rcv_bufs', 'lvs_netlink_monitor_rcv_bufs_force', 'process_monitor_rcv_bufs',
     'process_monitor_rcv_bufs_force',
   ]),
-  ...ignoreAll<G>(LVS, ['lvs_timeouts', 'lvs_flush', 'lvs_flush_onstop', 'lvs_flush_on_stop', 'lvs_notify_fifo', 'lvs_notify_fifo_script', 'checker_log_all_failures', 'rs_init_notifies', 'lvs_id']),
+  ...ignoreAll<G>('keepalived 2.2.7 no longer reads it (lvs_id was replaced by router_id)', ['lvs_id']),
   ...ignoreAll<G>(FIREWALL, [
     'vrrp_iptables', 'vrrp_ipsets', 'nftables', 'nftables_priority', 'nftables_ifindex', 'nftables_counters',
-    'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark',
   ]),
   ...ignoreAll<G>('vipd names its dump files after net_namespace whenever there is one (keepalived.NAME.data), as keepalived does with data_use_instance', ['data_use_instance']),
   ...ignoreAll<G>('interfaces are looked up when vipd starts and on link events', ['dynamic_interfaces', 'disable_local_igmp']),

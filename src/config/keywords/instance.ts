@@ -8,7 +8,6 @@ import { parsePeer, parseVip } from './addresses.js';
 import { parseRoute } from './routes.js';
 import { parseRule } from './rules.js';
 import { ignoreAll, notifyKeywords, trackKeywords } from './common.js';
-import { LVS_SYNC_DAEMON_REFUSAL } from './refusals.js';
 
 type I = InstanceDraft;
 
@@ -236,8 +235,17 @@ export const instanceKeywords: KeywordTable<I> = table<I>({
   skip_check_adv_addr: flag((d, v) => (d.skipCheckAdvAddr = v)),
   check_unicast_src: flag((d, v) => (d.checkUnicastSrc = v)),
   strict_mode: flag((d, v) => (d.strict = v)),
-  lvs_sync_daemon: { refused: LVS_SYNC_DAEMON_REFUSAL },
-  lvs_sync_daemon_interface: { refused: LVS_SYNC_DAEMON_REFUSAL },
+  // keepalived 2.2.7 only knows the global form; refuse the misplaced one rather than run without sync.
+  lvs_sync_daemon: { refused: 'lvs_sync_daemon goes in global_defs (with `inst NAME` to follow this instance), not inside vrrp_instance' },
+  // Deprecated per-instance form (vrrp_parser.c vrrp_lvs_syncd_handler), resolved in lvsGlobalComplete.ts.
+  lvs_sync_daemon_interface: {
+    run: (s, d, ctx) => {
+      const v = requireArg(s, ctx, 0, 'an interface name');
+      if (v === null) return;
+      if (v.length > 15) ctx.sink.error(s, `lvs_sync_daemon_interface: interface name '${v}' is longer than 15 characters`);
+      else d.lvsSyncDaemonInterface = { name: v, source: { file: s.file, line: s.line } };
+    },
+  },
   accept: ignored(FIREWALL),
   no_accept: ignored(FIREWALL),
   virtual_rules: {

@@ -5,9 +5,11 @@ import type { Statement } from '../tree.js';
 import type { ParseCtx } from '../values.js';
 import { ignoreAll } from './common.js';
 import { conntrackKeywords } from './conntrack.js';
-import { globalKeywords, NAMESPACE_WITH_IPSETS_IGNORED, NET_NAMESPACE_IPVS_IGNORED, netNamespaceKeyword } from './global.js';
+import { globalKeywords, NAMESPACE_WITH_IPSETS_IGNORED, NET_NAMESPACE_IPVS_REFUSED, netNamespaceKeyword } from './global.js';
 import { instanceKeywords } from './instance.js';
-import { parseVirtualServer, parseVirtualServerGroup } from './lvs.js';
+import { parseVirtualServer } from './lvs.js';
+import { sslKeywords } from './lvsGlobal.js';
+import { parseVirtualServerGroup } from './lvsGroup.js';
 import { parseRoute } from './routes.js';
 import { parseRule } from './rules.js';
 import { syncGroupKeywords } from './syncgroup.js';
@@ -92,14 +94,14 @@ export const rootKeywords: KeywordTable<R> = table<R>({
     block: 'required',
     run: (s, d, ctx) => {
       const vs = parseVirtualServer(s, ctx);
-      if (vs) d.virtualServers.push(vs);
+      if (vs) d.lvs.virtualServers.push(vs);
     },
   },
   virtual_server_group: {
     block: 'required',
     run: (s, d, ctx) => {
       const g = parseVirtualServerGroup(s, ctx);
-      if (g) d.virtualServerGroups.push(g);
+      if (g) d.lvs.groups.push(g);
     },
   },
   vipd_conntrack_sync: {
@@ -112,7 +114,7 @@ export const rootKeywords: KeywordTable<R> = table<R>({
     },
   },
   net_namespace: { run: (s, d, ctx) => netNamespaceKeyword.run?.(s, d.global, ctx) },
-  net_namespace_ipvs: ignored(NET_NAMESPACE_IPVS_IGNORED),
+  net_namespace_ipvs: { refused: NET_NAMESPACE_IPVS_REFUSED },
   namespace_with_ipsets: ignored(NAMESPACE_WITH_IPSETS_IGNORED),
   vrrp_track_process: { refused: 'vrrp_track_process (process tracking) is not implemented by vipd; use a vrrp_script that checks the process', block: 'required' },
   bfd_instance: { refused: 'bfd_instance: BFD is not implemented by vipd', block: 'required' },
@@ -137,7 +139,15 @@ export const rootKeywords: KeywordTable<R> = table<R>({
     },
   },
   garp_group: ignored('vipd does not pace GARP/NA per interface group yet', 'required'),
-  SSL: ignored('SSL settings are for LVS SSL_GET checkers; vipd has no IPVS here', 'required'),
+  // check_parser.c ssl_handler: the client context of SSL_GET checkers; a second block replaces the first.
+  SSL: {
+    block: 'required',
+    run: (s, d, ctx) => {
+      if (d.global.lvs.ssl) ctx.sink.warning(s, 'SSL context already specified - replacing');
+      d.global.lvs.ssl = {};
+      applyTable(s.block ?? [], sslKeywords, d.global.lvs.ssl, ctx, 'SSL');
+    },
+  },
   ...ignoreAll<R>('link state comes from rtnetlink events', ['linkbeat_interfaces', 'interface_up_down_delays'], 'required'),
   track_group: ignored('static track groups are not implemented by vipd', 'required'),
   ...ignoreAll<R>('not relevant to vipd (keepalived process/namespace options)', [

@@ -25,7 +25,7 @@ describe('cli/check-config with an include that matches nothing', () => {
     const { code, lines } = await check(true);
     assert.equal(code, 1);
     assert.deepEqual(lines, [
-      `${conf}:1: nothing to run: no vrrp_instance in this file or its includes`,
+      `${conf}:1: nothing to run: no vrrp_instance or virtual_server in this file or its includes`,
       `${conf}:4: include 'conf.d/*.conf': no matching file`,
       `${conf}: 2 error(s), 0 warning(s); configuration refused`,
     ]);
@@ -35,7 +35,7 @@ describe('cli/check-config with an include that matches nothing', () => {
     const { code, lines } = await check(false);
     assert.equal(code, 0);
     assert.deepEqual(lines, [
-      `${conf}:1: warning: nothing to run: no vrrp_instance in this file or its includes`,
+      `${conf}:1: warning: nothing to run: no vrrp_instance or virtual_server in this file or its includes`,
       `${conf}:4: warning: include 'conf.d/*.conf': no matching file`,
       `${conf}: configuration OK (2 warning(s))`,
     ]);

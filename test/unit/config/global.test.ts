@@ -73,9 +73,9 @@ describe('config/global_defs', () => {
     assert.deepEqual(r.diagnostics.map((d) => [d.line, d.severity]), [[1, 'warning'], [2, 'warning'], [5, 'warning'], [6, 'warning'], [7, 'warning']]);
     assert.match(r.diagnostics[3]!.message, /'enable_snmp_vrrp' is accepted and ignored: vipd has no SNMP agent/);
   });
-  it('refuses global lvs_sync_daemon with a message naming vipd_conntrack_sync', () => {
+  it('refuses a global lvs_sync_daemon whose inst names no vrrp_instance, at its line', () => {
     const r = load('global_defs {\n lvs_sync_daemon eth1 VI_1 id 51\n}\n');
     assert.equal(r.config, null);
-    assert.match(errors(r)[0]!.message, /there is no IPVS here: use a vipd_conntrack_sync/);
+    assert.deepEqual(diags(r).filter((d) => d.includes('error')), ['2 error lvs_sync_daemon: inst VI_1 is not a vrrp_instance']);
   });
 });

@@ -243,11 +243,17 @@ describe('config/vrrp_instance', () => {
       assert.equal(only(r).smtpAlert, true);
       assert.deepEqual(diags(r), ['4 warning smtp_alert is accepted and ignored: vipd sends no e-mail alerts; use notify scripts or the notify FIFO']);
     });
-    it('refuses lvs_sync_daemon_interface, pointing at vipd_conntrack_sync', () => {
+    it('accepts the deprecated lvs_sync_daemon_interface as the global sync daemon of this instance (syncid = VRID)', () => {
       const r = load(instance('    lvs_sync_daemon_interface eth1'));
+      assert.deepEqual(diags(r), ['4 warning (VI_1) Specifying lvs_sync_daemon_interface against a vrrp is deprecated; please use global lvs_sync_daemon']);
+      const d = r.config!.lvs.syncDaemon!;
+      assert.deepEqual([d.interface, d.instance, d.syncId, d.source.line], ['eth1', 'VI_1', 51, 4]);
+    });
+    it('refuses lvs_sync_daemon inside vrrp_instance (it belongs in global_defs)', () => {
+      const r = load(instance('    lvs_sync_daemon eth1'));
       assert.equal(r.config, null);
       assert.equal(errors(r)[0]!.line, 4);
-      assert.match(errors(r)[0]!.message, /no IPVS here: use a vipd_conntrack_sync/);
+      assert.match(errors(r)[0]!.message, /goes in global_defs/);
     });
     it('warns on unknown keywords, errors with strict', () => {
       const text = instance('    bogus_keyword 1');

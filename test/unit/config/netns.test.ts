@@ -37,12 +37,13 @@ describe('config/net_namespace', () => {
     assert.equal(errors(r)[0]!.line, 2);
   });
 
-  it('accepts net_namespace_ipvs (with or without a name) and namespace_with_ipsets with a reason', () => {
+  it('refuses net_namespace_ipvs (IPVS would be programmed elsewhere) and accepts namespace_with_ipsets with a reason', () => {
     const r = load('net_namespace_ipvs\nnet_namespace_ipvs lvs\nnamespace_with_ipsets\n' + instance(''));
-    assert.ok(r.config);
+    assert.equal(r.config, null);
     const w = diags(r);
     assert.equal(w.length, 3);
-    assert.match(w[0]!, /^1 warning 'net_namespace_ipvs' is accepted and ignored: .*no IPVS/);
+    assert.match(w[0]!, /^1 error net_namespace_ipvs puts IPVS in another namespace/);
+    assert.match(w[1]!, /^2 error net_namespace_ipvs/);
     assert.match(w[2]!, /^3 warning 'namespace_with_ipsets' is accepted and ignored: vipd installs no ipsets/);
   });
 

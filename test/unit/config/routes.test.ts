@@ -158,7 +158,7 @@ describe('config/routes and rules', () => {
       assert.ok(r.config, 'loads (keepalived skips these lines and runs)');
       assert.equal(r.config.staticRoutes.length, 0);
       assert.deepEqual(diags(r), [
-        '1 warning nothing to run: no vrrp_instance in this file or its includes', // every route was skipped
+        '1 warning nothing to run: no vrrp_instance or virtual_server in this file or its includes', // every route was skipped
         "2 warning static_routes: routing table 'nosuch' not found (not a number, not in /etc/iproute2/rt_tables) - skipping the route, as keepalived does",
         "3 warning static_routes: invalid via address '10.9.0.300' - skipping the route, as keepalived does",
         '4 warning static_routes: cannot mix IPv4 and IPv6 addresses in one route - skipping the route, as keepalived does',
@@ -263,7 +263,7 @@ describe('config/routes and rules', () => {
       assert.equal(r.config.staticRules.length, 0);
       const tail = ' - skipping the rule, as keepalived does';
       assert.deepEqual(diags(r), [
-        '1 warning nothing to run: no vrrp_instance in this file or its includes', // every rule was skipped
+        '1 warning nothing to run: no vrrp_instance or virtual_server in this file or its includes', // every rule was skipped
         `2 warning static_rules: no action specified for rule${tail}`,
         `3 warning static_rules: cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev for rule${tail}`,
         `4 warning static_rules: goto target 5 specified without preference${tail}`,

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { diags, instance, load, MAIN } from './helpers.js';
 
-const NOTHING = 'nothing to run: no vrrp_instance in this file or its includes';
+const NOTHING = 'nothing to run: no vrrp_instance or virtual_server in this file or its includes';
 
 describe('config/strict: empty includes and nothing to run', () => {
   const onlyEmptyInclude = 'global_defs {\n router_id d1\n}\ninclude /etc/keepalived/conf.d/*.conf\n';
@@ -40,12 +40,10 @@ describe('config/strict: empty includes and nothing to run', () => {
     assert.equal(r.config, null);
   });
 
-  it('names the virtual_server blocks vipd reads but does not run', () => {
-    const r = load('virtual_server 10.1.0.100 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n}\n');
-    const d = r.diagnostics.find((x) => x.message.startsWith('nothing to run'));
-    assert.ok(d, diags(r).join('\n'));
-    assert.equal(d.severity, 'warning');
-    assert.match(d.message, /1 virtual_server block\(s\) are read, but vipd does not run virtual servers yet/);
+  it('counts a virtual_server as something to run (an LVS-only file is clean, even with --strict)', () => {
+    const r = load('virtual_server 10.1.0.100 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n real_server 10.1.1.1 80 {\n }\n}\n', { strict: true });
+    assert.deepEqual(diags(r), []);
+    assert.equal(r.config?.virtualServers.length, 1);
   });
 
   it('with --strict: an empty include beside a real instance is still an error at its own line', () => {

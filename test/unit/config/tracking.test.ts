@@ -4,7 +4,7 @@ import { diags, load } from './helpers.js';
 describe('config/vrrp_script and track_file', () => {
   it('reads vrrp_script with defaults', () => {
     const r = load('vrrp_script a {\n script "/usr/bin/check a b"\n}\nvrrp_script b {\n script /bin/b\n interval 2\n timeout 1.5\n weight -20 reverse\n rise 3\n fall 2\n user nobody\n init_fail\n}\n');
-    assert.deepEqual(diags(r), ['1 warning nothing to run: no vrrp_instance in this file or its includes']);
+    assert.deepEqual(diags(r), ['1 warning nothing to run: no vrrp_instance or virtual_server in this file or its includes']);
     const [a, b] = r.config!.scripts;
     assert.deepEqual(a!.script.argv, ['/usr/bin/check', 'a', 'b']);
     assert.deepEqual([a!.intervalMs, a!.timeoutMs, a!.weight, a!.rise, a!.fall, a!.initFail], [1000, 1000, 0, 1, 1, false]);
