@@ -43,6 +43,7 @@ export class HttpReplyReader {
   private readonly md5: Hash | null;
   private regexBody: Buffer[] = [];
   private regexBytes = 0;
+  private final: Verdict | null = null;
 
   constructor(
     private readonly url: HttpUrlConfig,
@@ -82,8 +83,13 @@ export class HttpReplyReader {
     return this.contentLength !== null && this.bodyBytes >= this.contentLength ? this.end() : null;
   }
 
-  /** The connection ended (EOF): decide on what arrived. */
+  /** The connection ended (EOF): decide on what arrived. Idempotent ('end' and 'close' both report it). */
   end(): Verdict {
+    this.final ??= this.decide();
+    return this.final;
+  }
+
+  private decide(): Verdict {
     if (this.status === null) return fail('reset', `${this.what}: connection closed before the reply headers`);
     if (this.md5 && this.url.digest !== null) {
       const got = this.md5.digest('hex');
