@@ -44,6 +44,8 @@ export const SO_BINDTODEVICE = 25;
 export const SO_ATTACH_FILTER = 26;
 export const SO_SNDBUFFORCE = 32;
 export const SO_RCVBUFFORCE = 33;
+/** fwmark on a socket's packets (needs CAP_NET_ADMIN or, since 5.17, CAP_NET_RAW): LVS checker `fwmark`. */
+export const SO_MARK = 36;
 
 // ---- IPPROTO_IP options (linux/in.h) ----
 export const IP_TOS = 1;
@@ -212,3 +214,8 @@ export const RT_TABLE_MAIN = 254;
 export const RTN_UNICAST = 1;
 /** keepalived's own route protocol number (RTPROT_KEEPALIVED, iproute2's rt_protos), so operators can tell its routes apart. */
 export const RTPROT_KEEPALIVED = 18;
+
+// ---- ICMP errors on datagram sockets (linux/in.h, linux/in6.h) ----
+/** Report ICMP errors (port/host unreachable) on an unconnected UDP socket as a receive error. */
+export const IP_RECVERR = 11;
+export const IPV6_RECVERR = 25;

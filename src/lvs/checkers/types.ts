@@ -1,8 +1,9 @@
 // The probe port: one network (or process, or file) check of one real server, run by the shell when the LVS core
 // asks for it (`runCheck` effect), answered with an outcome the core turns into checker state. Probes are
 // stateless between runs; retry, fall/rise and timing belong to the core (lvs.md §3.1).
-import type { CheckerConfig } from '../../config/lvsTypes.js';
+import type { CheckerConfig, LvsScript } from '../../config/lvsTypes.js';
 import type { Clock } from '../../clock/clock.js';
+import type { ScriptSpawner } from '../../script/exec.js';
 
 /** Why a probe failed, for logs and `vipd_lvs_check_failures_total{reason}`. */
 export type ProbeFailReason =
@@ -48,6 +49,26 @@ export interface ProbeDeps {
   readonly trackFileValue?: (name: string) => number | undefined;
   /** TLS material from the global `SSL { ca certificate key password }` block (SSL_GET). */
   readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer; readonly passphrase?: string };
+  /** MISC_CHECK: how scripts are started (tests pass a fake) and vetted (see MiscScriptDeps). */
+  readonly scripts?: MiscScriptDeps;
+}
+
+/** A MISC_CHECK script ready to run: absolute program, its arguments and the ids to run it as. */
+export interface PreparedMiscScript {
+  readonly argv: readonly string[];
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
+export interface MiscScriptDeps {
+  readonly spawner?: ScriptSpawner;
+  /**
+   * Resolves the user (script_user / keepalived_script / the `user [group]` words) and checks the script's
+   * security like keepalived (enable_script_security); an error disables the check. The shell knows the globals;
+   * without it the script is run as ourselves with the checks of src/script/security.ts and no script security.
+   */
+  readonly prepare?: (script: LvsScript) => Promise<PreparedMiscScript | { readonly error: string }>;
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export type ProbeFactory = (checker: CheckerConfig, deps: ProbeDeps) => Probe;
