@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualClock } from '../../../../src/clock/virtualClock.js';
@@ -71,10 +71,12 @@ describe('lvs/checkers MISC_CHECK', () => {
   it('misc_timeout: fails at the deadline, the group gets SIGTERM, and SIGKILL 2 s later when it ignores it', async () => {
     const clock = new VirtualClock();
     const rec = recordingSpawner();
-    // The exec'd sleep inherits the ignored SIGTERM, so only the SIGKILL ends it.
-    const probe = createProbe(miscCheck(script('hang.sh', "trap '' TERM\nexec sleep 1000"), { timeoutMs: 3000 }), { clock, scripts: { spawner: rec.spawner } });
+    // The exec'd sleep inherits the ignored SIGTERM, so only the SIGKILL ends it. The script says when its trap is
+    // in place: a SIGTERM sent before that (a loaded machine) would end it and prove nothing.
+    const ready = join(dir, 'hang.ready');
+    const probe = createProbe(miscCheck(script('hang.sh', `trap '' TERM\ntouch ${ready}\nexec sleep 1000`), { timeoutMs: 3000 }), { clock, scripts: { spawner: rec.spawner } });
     const p = track(probe.run());
-    await untilIo('spawned', () => rec.exits.length === 1);
+    await untilIo('trap installed', () => existsSync(ready));
     clock.advance(2999);
     assert.equal(p.done(), false);
     clock.advance(1);
