@@ -1,18 +1,39 @@
 // The composition root's list of subsystems. The daemon knows none of them; it builds one plugin per factory, in
 // this order, and calls every hook in it: tracking first (its start() reports initial FAULTs and priorities
-// before any instance starts), then notify, then connection sync. A new subsystem (LVS) is one more line here.
+// before any instance starts), then notify, then connection sync, then LVS (after notify: a notify_fifo shared
+// with the LVS lines is created by notify first).
 import type { PluginFactory } from '../plugin/api.js';
 import { notifyPlugin, type NotifyOptions } from '../notify/plugin.js';
 import { connSyncPlugin } from '../sync/subsystem.js';
 import type { ConnSyncPluginOptions } from '../sync/plugin.js';
 import { trackingPlugin, type TrackingOptions } from '../track/plugin.js';
+import { lvsPlugin, type LvsPluginDeps } from '../lvs/shell/lvsPlugin.js';
 
 export interface PluginOptions {
   readonly tracking?: TrackingOptions;
   readonly notify?: NotifyOptions;
   readonly sync?: ConnSyncPluginOptions;
+  /** The LVS core, probes and data plane; default LVS_DEPS (null until wired: virtual servers parsed, not run). */
+  readonly lvs?: LvsPluginDeps | null;
 }
 
+// LEAD: wire — once src/lvs/core/lvsCore.ts, src/lvs/checkers/factory.ts, src/lvs/ipvs/plane.ts and
+// src/lvs/syncDaemon.ts are merged, replace `null` by (names as those modules export them):
+//   { createCore: (cfg) => new LvsCore(cfg),
+//     probes: createProbe,
+//     openPlane: (global, { clock, logger }) => openDataPlane(global, { clock, logger }),   // throws VIPD_ERR_IPVS_UNAVAILABLE
+//     syncDaemon: (cfg, { clock, logger }) => new IpvsSyncDaemon(cfg, { clock, logger }) }
+// and drop the `lvsWired` guard in run.ts if you like (it reads LVS_DEPS).
+export const LVS_DEPS: LvsPluginDeps | null = null;
+
+/** Whether this build runs virtual_server blocks (an LVS-only config is refused otherwise). */
+export const lvsWired = (opts: PluginOptions = {}): boolean => (opts.lvs === undefined ? LVS_DEPS : opts.lvs) !== null;
+
 export function defaultPlugins(opts: PluginOptions = {}): PluginFactory[] {
-  return [trackingPlugin(opts.tracking), notifyPlugin(opts.notify), connSyncPlugin(opts.sync)];
+  return [
+    trackingPlugin(opts.tracking),
+    notifyPlugin(opts.notify),
+    connSyncPlugin(opts.sync),
+    lvsPlugin(opts.lvs === undefined ? LVS_DEPS : opts.lvs),
+  ];
 }

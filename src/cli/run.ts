@@ -1,10 +1,15 @@
 // `vipd run`: the agent in the foreground until SIGTERM/SIGINT (graceful: priority 0, VIPs removed, exit 0).
 import { loadConfig, formatDiagnostic } from '../config/index.js';
+import type { Config } from '../config/types.js';
 import { createLogger, type LogFormat, type LogLevel, type Logger } from '../log/logger.js';
 import { Daemon } from '../daemon/daemon.js';
 import { openDirectorOs } from '../daemon/osAdapter.js';
 import { missingCapabilities } from '../daemon/capabilities.js';
-import { defaultPlugins } from './plugins.js';
+import { defaultPlugins, lvsWired } from './plugins.js';
+import { LvsPlugin } from '../lvs/shell/lvsPlugin.js';
+import { hasVirtualServers } from '../lvs/shell/lvsConfig.js';
+import { renderKeepalivedCheckData } from '../lvs/shell/checkData.js';
+import type { PluginFactory } from '../plugin/api.js';
 import { startMetricsServer, parseListenAddress } from '../metrics/http.js';
 import { startControlSocket, startControlSocketAt, type ControlSocketServer } from '../control/socketServer.js';
 import { controlSocketCandidates } from '../control/socketPath.js';
@@ -12,7 +17,7 @@ import { processRunDirEnv } from '../control/locate.js';
 import { currentNetnsName } from '../control/netnsName.js';
 import { watchLoopHealth } from '../daemon/loopHealth.js';
 import { describeError } from './describeError.js';
-import { writeKeepalivedFiles } from '../control/keepalived-files.js';
+import { writeKeepalivedCheckData, writeKeepalivedFiles } from '../control/keepalived-files.js';
 import { packageVersion } from './version.js';
 import { enterNetns, processNetnsPorts } from './netnsEntry.js';
 import { RealClock } from '../clock/realClock.js';
@@ -59,10 +64,10 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     logger.error(`${opts.configPath}: configuration refused (see the errors above)`);
     return 1;
   }
-  if (config.instances.length === 0) {
+  if (!runnable(config)) {
     const lvs = config.virtualServers.length;
-    // LVS-only files (most of keepalived's samples) are valid, but their half is not run here (issue 10).
-    const why = lvs ? ` (its ${lvs} virtual_server block(s) are parsed but not run: vipd has no IPVS data plane here)` : '';
+    // LVS-only files (most of keepalived's samples) run when this build has the LVS core wired (issue 10).
+    const why = lvs ? ` (its ${lvs} virtual_server block(s) are parsed but not run: this build has no LVS core)` : '';
     logger.error(`${opts.configPath}: no vrrp_instance to run${why}`);
     return 1;
   }
@@ -93,6 +98,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   process.on('uncaughtException', (err) => logger.error(`internal error (uncaught exception): ${describeError(err)}`));
 
   let daemon: Daemon;
+  let lvsPlugin: LvsPlugin | null = null;
   try {
     daemon = new Daemon({
       config,
@@ -100,7 +106,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
       os: openDirectorOs(clock),
       logger,
       version: packageVersion(),
-      plugins: defaultPlugins(),
+      plugins: capturingLvs(defaultPlugins(), (p) => (lvsPlugin = p)),
     });
   } catch (err) {
     await control.close(); // a listening socket would keep the process alive after the refusal
@@ -129,6 +135,9 @@ export async function runCommand(opts: RunOptions): Promise<number> {
       // Named after the namespace (keepalived.NAME.data), so agents in several namespaces sharing /tmp keep
       // their own files — keepalived's layout with data_use_instance (global_data.c open_dump_file).
       writeKeepalivedFiles(opts.statsDir ?? '/tmp', daemon.metrics.status(), netns ?? undefined);
+      // keepalived's checker process answers SIGUSR1 with keepalived_check.data (check_print.c).
+      const lvs = lvsPlugin?.checkDataSource();
+      if (lvs) writeKeepalivedCheckData(opts.statsDir ?? '/tmp', renderKeepalivedCheckData(lvs.config.virtualServers, lvs.snapshot), netns ?? undefined);
     } catch (err) {
       logger.error(`cannot write keepalived stats files: ${describeError(err)}`);
     }
@@ -149,7 +158,8 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   }
   started = true;
   const where = netns === null ? '' : ` in network namespace ${netns}`;
-  logger.info(`vipd ${packageVersion()} started${where}: ${config.instances.map((i) => i.name).join(', ')}`);
+  const running = [...config.instances.map((i) => i.name), ...(config.virtualServers.length ? [`${config.virtualServers.length} virtual server(s)`] : [])];
+  logger.info(`vipd ${packageVersion()} started${where}: ${running.join(', ')}`);
 
   const loop = watchLoopHealth(clock);
   control.attach({ metrics: daemon.metrics, health: loop.view });
@@ -192,7 +202,7 @@ async function reload(opts: RunOptions, daemon: Daemon, logger: Logger, netns: s
   logger.info(`received SIGHUP, reloading ${opts.configPath}`);
   const next = loadConfig(opts.configPath, { configId: opts.configId, strict: opts.strict });
   for (const d of next.diagnostics) logger.log(d.severity === 'error' ? 'error' : 'warn', formatDiagnostic(d));
-  if (!next.config || next.config.instances.length === 0) {
+  if (!next.config || !runnable(next.config)) {
     logger.error(`${opts.configPath}: new configuration refused; keeping the running one`);
     daemon.metrics.configReload(false);
     return;
@@ -213,4 +223,21 @@ async function reload(opts: RunOptions, daemon: Daemon, logger: Logger, netns: s
     logger.error(`reload refused, keeping the running configuration: ${describeError(err)}`);
     daemon.metrics.configReload(false);
   }
+}
+
+/** Something to run: a vrrp_instance, or virtual servers this build runs (static routes alone are refused by the config). */
+function runnable(config: Config): boolean {
+  return config.instances.length > 0 || (lvsWired() && hasVirtualServers(config));
+}
+
+/** Hands the LVS plugin the daemon creates to `seen`, for the SIGUSR1 check-data dump. */
+function capturingLvs(factories: PluginFactory[], seen: (p: LvsPlugin) => void): PluginFactory[] {
+  return factories.map((f) => ({
+    name: f.name,
+    create: (config) => {
+      const p = f.create(config);
+      if (p instanceof LvsPlugin) seen(p);
+      return p;
+    },
+  }));
 }

@@ -173,3 +173,14 @@ export function writeKeepalivedFiles(dir: string, doc: Pick<StatusDocument, 'ins
     return path;
   });
 }
+
+/**
+ * keepalived's SIGUSR1 check-data file (check_print.c: $TMPDIR/keepalived_check.data; with a namespace,
+ * keepalived_check.NETNS.data like the other dumps), written atomically. `content` is rendered by the LVS
+ * half (src/lvs/shell/checkData.ts). Returns the path written.
+ */
+export function writeKeepalivedCheckData(dir: string, content: string, netns?: string): string {
+  const path = join(dir, netns === undefined ? 'keepalived_check.data' : `keepalived_check.${netns}.data`);
+  writeAtomic(path, content);
+  return path;
+}

@@ -22,7 +22,7 @@ async function exportedFamilies(): Promise<Set<string>> {
 /** Metric names referenced in a text, with histogram sample suffixes mapped to their family. */
 function referenced(text: string): Set<string> {
   const names = new Set<string>();
-  for (const m of text.matchAll(/\b((?:vipd|keepalived)_[a-z0-9_]+)\b/g)) {
+  for (const m of text.matchAll(/\b((?:vipd|keepalived|node_ipvs)_[a-z0-9_]+)\b/g)) {
     names.add(m[1]!.replace(/_(bucket|count|sum)$/, ''));
   }
   return names;
