@@ -36,6 +36,7 @@ export class LvsCore implements LvsCoreApi {
   /** Services of an earlier config still to delete (owned until they are gone from the kernel). */
   private leaving = new Set<string>();
   private readonly vipPresent = new Set<string>();
+  private startNotifies: LvsEffect[] = [];
 
   constructor(
     config: LvsCoreConfig,
@@ -43,6 +44,16 @@ export class LvsCore implements LvsCoreApi {
   ) {
     this.config = config;
     this.build(config, new Map(), new Map());
+    this.initialise();
+  }
+
+  /** Initial RS and quorum states (lvs.md §2.2); their notifies go out with `start`. */
+  private initialise(): void {
+    this.startNotifies = [];
+    for (const vs of this.vss) {
+      vs.initRealServers((id) => this.checkers.get(id)?.up ?? true, () => true, this.config.global.rsInitNotifies, this.startNotifies);
+      vs.evaluateQuorum(true, this.startNotifies);
+    }
   }
 
   handle(ev: LvsEvent, nowMs: number): LvsEffect[] {
@@ -93,12 +104,9 @@ export class LvsCore implements LvsCoreApi {
       for (const s of this.kernel.services) flush.push({ op: 'delService', service: keyOf(s.spec) });
       this.kernel = { services: [] };
     }
-    const notifies: LvsEffect[] = [];
-    for (const vs of this.vss) {
-      vs.initRealServers((id) => this.checkers.get(id)?.up ?? true, () => true, this.config.global.rsInitNotifies, notifies);
-      vs.evaluateQuorum(true, notifies);
-    }
     for (const c of this.checkers.values()) c.schedule(nowMs, this.options.random);
+    const notifies = this.startNotifies;
+    this.startNotifies = [];
     return this.sync(flush, notifies);
   }
 
@@ -163,6 +171,11 @@ export class LvsCore implements LvsCoreApi {
     const oldCheckers = this.checkers;
     this.config = config;
     const notifies: LvsEffect[] = [];
+    if (this.phase === 'idle') {
+      this.build(config, new Map(), new Map());
+      this.initialise();
+      return [];
+    }
     const kept = this.build(config, oldVss, oldCheckers);
     for (const old of oldVss.values()) {
       const next = this.vss.find((vs) => vs.id === old.id);
@@ -177,7 +190,6 @@ export class LvsCore implements LvsCoreApi {
         old.notifyQuorum(0, notifies);
       }
     }
-    if (this.phase === 'idle') return [];
     const head: LvsEffect[] = [];
     for (const id of oldCheckers.keys()) if (!this.checkers.has(id)) head.push({ type: 'dropCheck', checkId: id });
     for (const c of this.checkers.values()) if (!oldCheckers.has(c.id)) c.schedule(nowMs, this.options.random);

@@ -144,9 +144,13 @@ export function runChecksOf(effects: readonly LvsEffect[]): string[] {
 export const ok = (weight?: number) => ({ ok: true as const, durationMs: 3, ...(weight !== undefined ? { weight } : {}) });
 export const fail = (reason: 'refused' | 'local' | 'timeout' = 'refused') => ({ ok: false as const, durationMs: 5, reason, detail: `connect: ${reason}` });
 
-/** Runs the check `id` at `nowMs` (timeout → runCheck) and answers it; returns the answer's effects. */
+const inFlight = new WeakMap<LvsCore, Set<string>>();
+
+/** Asks for the checks due at `nowMs` (timeout → runCheck) and answers `id`; other asked checks stay in flight. */
 export function check(c: LvsCore, id: string, nowMs: number, outcome: ReturnType<typeof ok> | ReturnType<typeof fail>): LvsEffect[] {
-  const asked = runChecksOf(c.handle({ type: 'timeout' }, nowMs));
-  if (!asked.includes(id)) throw new Error(`check ${id} not due at ${nowMs} (asked: ${asked.join(', ')})`);
+  const running = inFlight.get(c) ?? new Set<string>();
+  inFlight.set(c, running);
+  for (const asked of runChecksOf(c.handle({ type: 'timeout' }, nowMs))) running.add(asked);
+  if (!running.delete(id)) throw new Error(`check ${id} not due at ${nowMs}`);
   return c.handle({ type: 'checkResult', checkId: id, outcome }, nowMs);
 }
