@@ -119,7 +119,9 @@ export class LvsCore implements LvsCoreApi {
     const detail = outcome.ok ? `${checker.type} on service [${checker.target}] success.` : `${checker.type} on service [${checker.target}] failed: ${outcome.detail}`;
     if (step.transition) head.push({ type: 'checkerTransition', checkId, up: step.transition === 'up', reason, detail });
     const notifies: LvsEffect[] = [];
+    const touched = new Set<VirtualServerState>();
     for (const { vs, rs } of this.subscribers.get(checkId) ?? []) {
+      touched.add(vs);
       // MISC_CHECK misc_dynamic / FILE_CHECK (lvs.md §2.6, check_misc.c:373-386): success sets the weight,
       // failure resets the dynamic part.
       if (outcome.ok && outcome.weight !== undefined) vs.setWeight(rs, outcome.weight, notifies);
@@ -127,7 +129,23 @@ export class LvsCore implements LvsCoreApi {
       if (step.transition) vs.checkerTransition(rs, step.transition === 'up', detail, notifies);
       if (step.firstRunNotify) vs.notifyRs(rs, detail, notifies);
     }
-    return this.sync([], notifies, head);
+    return this.syncScoped([...touched], notifies, head);
+  }
+
+  /**
+   * A check result changes only the virtual servers that use the checker: diff just their services (a full diff
+   * per result would cost O(table) each, too much for 1,000 services × 10 real servers).
+   */
+  private syncScoped(vss: readonly VirtualServerState[], notifies: readonly LvsEffect[], head: readonly LvsEffect[]): LvsEffect[] {
+    const desired = { services: vss.flatMap((vs) => vs.desiredServices()) };
+    const ids = new Set(desired.services.map((s) => serviceId(s.spec)));
+    const actual = { services: this.kernel.services.filter((s) => ids.has(serviceId(s.spec))) };
+    const ops = diffTables(desired, actual, ids);
+    if (ops.length) {
+      const after = new Map(applyOps(actual, ops).services.map((s) => [serviceId(s.spec), s]));
+      this.kernel = { services: this.kernel.services.map((s) => after.get(serviceId(s.spec)) ?? s) };
+    }
+    return [...head, ...(ops.length ? [{ type: 'apply', ops } as const] : []), ...notifies];
   }
 
   private runDue(nowMs: number): LvsEffect[] {
