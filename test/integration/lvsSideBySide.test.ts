@@ -79,7 +79,7 @@ describe('LVS director side by side: keepalived 2.2.7 and vipd on the same keepa
     try {
       writeFileSync(join(probeDir, 'lab.conf'), labConfig(probeDir));
       const notRun = vipdLvsNotRunReason(join(probeDir, 'lab.conf'));
-      if (notRun && process.env['VIPD_LVS_FORCE'] !== '1') vipdSkip = `vipd does not run virtual servers yet (check-config: "${notRun.replace(/^.*warning: /, '')}")`;
+      if (notRun && process.env['VIPD_LVS_FORCE'] !== '1') vipdSkip = `vipd does not run virtual servers yet; vipd check-config says: ${notRun.replace(/^.*warning: /, '')}`;
     } finally {
       rmSync(probeDir, { recursive: true, force: true });
     }
@@ -116,9 +116,11 @@ describe('LVS director side by side: keepalived 2.2.7 and vipd on the same keepa
     return r;
   }
 
+  let skipPrinted = false;
   function vipdOrSkip(ctx: Mocha.Context): LabResult {
     if (vipdSkip) {
-      console.log(`      skipped: ${vipdSkip}`);
+      if (!skipPrinted) console.log(`      skipped (every vipd test): ${vipdSkip}`);
+      skipPrinted = true;
       ctx.skip();
     }
     return lab('vipd');
