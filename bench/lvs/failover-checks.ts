@@ -114,13 +114,22 @@ async function main(): Promise<void> {
       const cell = (r: AgentResult | undefined): { text: string; rate: number } => {
         const c = r?.cpu?.find((x) => x.kind === kind);
         if (!c) return { text: 'not run', rate: NaN };
-        if (c.readyMs === null) return { text: `never had all ${c.count} in the table`, rate: NaN };
+        if (c.readyMs === null) return { text: `never had all ${c.count} in the table (see its log)`, rate: NaN };
         const rate = c.cpuSeconds / c.wallSeconds;
-        return { text: `${rate.toFixed(3)} (${c.cpuSeconds.toFixed(2)} s / ${c.wallSeconds.toFixed(1)} s; ${c.destsAtEnd}/${c.count} up; ${c.processes} proc)`, rate };
+        return {
+          text: `${rate.toFixed(3)} (${c.cpuSeconds.toFixed(2)} s / ${c.wallSeconds.toFixed(1)} s; ${c.destsAtEnd}/${c.count} up; ${c.processes} proc; guest CPU ${(c.guestBusyFraction * 100).toFixed(0)}% busy)`,
+          rate,
+        };
       };
       const kc = cell(k);
       const vc = cell(v);
       console.log(`| ${kind === 'tcp' ? 'TCP_CHECK' : 'HTTP_GET'} | ${kc.text} | ${vc.text} | ${ratio(vc.rate, kc.rate)} |`);
+    }
+  }
+  for (const [a, r] of data) {
+    for (const c of r.cpu ?? []) {
+      const top = c.topProcesses.map((p) => `${p.comm}${p.agent ? '*' : ''} ${p.cpuSeconds.toFixed(2)}`).join(', ');
+      console.log(`${a} ${c.kind}: top CPU in the window (* = agent): ${top}`);
     }
   }
   if (values.keep) console.log(`\nkept ${run.dir}`);

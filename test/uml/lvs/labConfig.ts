@@ -20,6 +20,10 @@ export const REAL_SERVERS = [
 export function labSetupScript(): string {
   const lines = [
     'set -e',
+    // The guest's root file system is the host's (hostfs): without a guest-private /run, `ip netns add` would
+    // leave its mount-point files in the HOST's /run/netns (and keepalived its files in /run), where they
+    // collide with the host's own labs. tmpfs mounted here is visible to the guest only.
+    'mount -t tmpfs -o mode=0755 uml-run /run',
     'echo 1 > /proc/sys/net/ipv4/ip_forward',
     'ip link add br-front type bridge',
     'ip link set br-front up',

@@ -49,6 +49,10 @@ export interface CpuResult {
   wallSeconds: number;
   destsAtEnd: number;
   processes: number;
+  /** Share of the guest's one CPU that was busy in the window (near 1: saturated, the figure is a floor). */
+  guestBusyFraction: number;
+  /** The five processes that used the most CPU in the window (agent: part of the agent's tree). */
+  topProcesses: { pid: number; comm: string; cpuSeconds: number; agent: boolean }[];
   logTail: string;
 }
 

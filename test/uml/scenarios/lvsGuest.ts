@@ -139,27 +139,44 @@ function agentVersion(agent: Agent): string {
   return text.split('\n')[0]?.trim() ?? '';
 }
 
-function cpuTicksOfTree(root: number): { ticks: number; processes: number } {
-  const stats = new Map<number, { ppid: number; ticks: number }>();
+interface ProcStat {
+  comm: string;
+  ppid: number;
+  /** utime + stime + cutime + cstime, in clock ticks. */
+  ticks: number;
+}
+
+function processStats(): Map<number, ProcStat> {
+  const stats = new Map<number, ProcStat>();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const text = readFileSync(`/proc/${d}/stat`, 'utf8');
       // Fields after "(comm)": state ppid … utime(14) stime(15) cutime(16) cstime(17) → indices 11..14 here.
       const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      stats.set(Number(d), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
+      const comm = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+      stats.set(Number(d), { comm, ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
     } catch {
       // The process ended while we read /proc.
     }
   }
+  return stats;
+}
+
+function treeOf(root: number, stats: Map<number, ProcStat>): Set<number> {
   const inTree = new Set([root]);
   for (let grew = true; grew; ) {
     grew = false;
     for (const [pid, s] of stats) if (!inTree.has(pid) && inTree.has(s.ppid)) inTree.add(pid), (grew = true);
   }
-  let ticks = 0;
-  for (const pid of inTree) ticks += stats.get(pid)?.ticks ?? 0;
-  return { ticks, processes: [...inTree].filter((p) => stats.has(p)).length };
+  return inTree;
+}
+
+/** The guest's busy and total CPU ticks (/proc/stat "cpu" line): is the one-CPU guest saturated? */
+function guestCpu(): { busy: number; total: number } {
+  const f = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
 }
 
 const CHECKER_FAULTS: Record<CheckerKind, { dest: string; weight: number; down: (l: LabServers) => Promise<unknown>; up: (l: LabServers) => Promise<unknown> }> = {
@@ -283,20 +300,41 @@ async function runCpu(agent: Agent, kind: 'tcp' | 'http', opts: GuestOptions): P
   writeFileSync(conf, cpuConfig(kind, opts.cpuCount));
   const a = startAgent(agent, conf, `cpu-${kind}`);
   const svc = `TCP ${CPU_VIP}:80`;
-  const r: CpuResult = { agent, kind, count: opts.cpuCount, readyMs: null, cpuSeconds: 0, wallSeconds: 0, destsAtEnd: 0, processes: 0, logTail: '' };
+  const r: CpuResult = {
+    agent,
+    kind,
+    count: opts.cpuCount,
+    readyMs: null,
+    cpuSeconds: 0,
+    wallSeconds: 0,
+    destsAtEnd: 0,
+    processes: 0,
+    guestBusyFraction: 0,
+    topProcesses: [],
+    logTail: '',
+  };
   try {
     r.readyMs = await waitFor((t) => (t.get(svc)?.size ?? 0) === opts.cpuCount, 180_000, a);
     if (r.readyMs === null) return r;
     await sleep(3000); // past the warmup: every checker is on its delay_loop cadence
     const pid = a.child.pid ?? 0;
-    const c0 = cpuTicksOfTree(pid);
+    const s0 = processStats();
+    const g0 = guestCpu();
     const t0 = Date.now();
     await sleep(opts.cpuWindowS * 1000);
-    const c1 = cpuTicksOfTree(pid);
+    const s1 = processStats();
+    const g1 = guestCpu();
     r.wallSeconds = (Date.now() - t0) / 1000;
     const hz = Number(sh('getconf', ['CLK_TCK']).trim()) || 100;
-    r.cpuSeconds = (c1.ticks - c0.ticks) / hz;
-    r.processes = c1.processes;
+    const used = (p: number): number => ((s1.get(p)?.ticks ?? 0) - (s0.get(p)?.ticks ?? 0)) / hz;
+    const tree = treeOf(pid, s1);
+    r.cpuSeconds = [...tree].reduce((sum, p) => sum + used(p), 0);
+    r.processes = [...tree].filter((p) => s1.has(p)).length;
+    r.guestBusyFraction = (g1.busy - g0.busy) / Math.max(1, g1.total - g0.total);
+    r.topProcesses = [...s1.keys()]
+      .map((p) => ({ pid: p, comm: s1.get(p)!.comm, cpuSeconds: used(p), agent: tree.has(p) }))
+      .sort((x, y) => y.cpuSeconds - x.cpuSeconds)
+      .slice(0, 5);
     r.destsAtEnd = [...(procTable().get(svc)?.values() ?? [])].filter((w) => w > 0).length;
     return r;
   } finally {
