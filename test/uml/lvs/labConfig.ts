@@ -86,8 +86,10 @@ function tcpCheck(): string[] {
 }
 
 function miscCheck(dir: string): string[] {
-  // Exit 0 while the flag file is absent (r3 healthy), 1 once it exists.
-  return block('MISC_CHECK', [`misc_path "/usr/bin/test ! -e ${miscDownFlag(dir)}"`, 'misc_timeout 1', 'retry 1', 'delay_before_retry 1']);
+  // Exit 0 while the flag file is absent (r3 healthy), 1 once it exists. misc_timeout 5, not 1: a process
+  // start inside a loaded UML guest can take over a second, and a spurious timeout edits the table mid-split
+  // (a wrr 3/1/1 split of 31/10/9 was seen that way). The fault makes the script exit 1 at once either way.
+  return block('MISC_CHECK', [`misc_path "/usr/bin/test ! -e ${miscDownFlag(dir)}"`, 'misc_timeout 5', 'retry 1', 'delay_before_retry 1']);
 }
 
 function realServer(address: string, port: number, weight: number, checker: string[]): string[] {

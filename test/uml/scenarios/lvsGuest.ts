@@ -232,6 +232,8 @@ async function runLab(agent: Agent, lab: LabServers, opts: GuestOptions): Promis
     await sleep(3000);
     r.tables['start'] = listing();
     r.split = (await lab.request({ cmd: 'split', ns: CLIENT_NS, host: VIP, port: 80, n: 50 }))['counts'] as Record<string, number>;
+    // wrr restarts its cycle whenever a destination changes: a table edited during the split skews it.
+    r.tables['after-split'] = listing();
 
     for (let trial = 0; trial < opts.trials; trial++) {
       for (const kind of ['http', 'tcp', 'misc'] as const) {
