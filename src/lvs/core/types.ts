@@ -1,7 +1,7 @@
 // The pure LVS core's contract (design.md "Virtual servers"): events in, effects out, deadlines instead of
 // timers. One core holds every virtual server of a config, so a probe shared by several virtual servers (same
 // real server, same checker settings) runs once and feeds them all. No I/O, no clock: `nowMs` is an argument.
-import type { LvsGlobalConfig, LvsScript, VirtualServerConfig } from '../../config/lvsTypes.js';
+import type { CheckerConfig, LvsGlobalConfig, LvsScript, VirtualServerConfig } from '../../config/lvsTypes.js';
 import type { LvsOp, LvsTable } from '../model.js';
 import type { ProbeFailReason, ProbeOutcome } from '../checkers/types.js';
 
@@ -98,6 +98,8 @@ export interface LvsCoreApi {
   nextDeadline(): number | null;
   /** Replace the config (SIGHUP): unchanged services and checkers keep their state (lvs.md §2.7). */
   reload(config: LvsCoreConfig, nowMs: number): LvsEffect[];
+  /** The checker behind a `runCheck` id (the shell builds its probe from it); undefined for an unknown id. */
+  checkerConfig(checkId: string): CheckerConfig | undefined;
   /** The desired table as the core sees it now. */
   desired(): LvsTable;
   snapshot(nowMs: number): LvsSnapshot;

@@ -18,7 +18,7 @@ import type { StatusSection } from '../../status/types.js';
 import type { ProbeDeps, ProbeFactory } from '../checkers/types.js';
 import type { LvsCoreApi, LvsCoreConfig } from '../core/types.js';
 import type { DataPlane } from '../model.js';
-import { checkerIndex } from './checkerIndex.js';
+import { readTlsMaterial, trackFileReader } from './probeInputs.js';
 import { LvsCounters } from './lvsCounters.js';
 import { hasVirtualServers, lvsCoreConfig } from './lvsConfig.js';
 import { LvsEvents, type FifoSink } from './lvsEvents.js';
@@ -45,7 +45,7 @@ export interface LvsPluginDeps {
   readonly openPlane: (global: LvsGlobalConfig, deps: { readonly clock: Clock; readonly logger: Logger }) => Promise<DataPlane>;
   /** The lvs_sync_daemon driver (src/lvs/syncDaemon.ts); absent: a configured lvs_sync_daemon is refused at start. */
   readonly syncDaemon?: SyncDaemonFactory;
-  /** checkId → checker config; default: derived from the core's snapshot (checkerIndex.ts). */
+  /** checkId → checker config; default: the core's own lookup (LvsCoreApi.checkerConfig). */
   readonly checkerOf?: (core: LvsCoreApi, config: LvsCoreConfig) => (checkId: string) => CheckerConfig | undefined;
   /** What probes may use beyond the clock (track files, TLS material). */
   readonly probeDeps?: Omit<ProbeDeps, 'clock'>;
@@ -75,7 +75,6 @@ interface Running {
   fifos: Map<string, ClosableFifo>;
   sync: { readonly cfg: LvsSyncDaemonConfig; readonly driver: SyncDaemonDriver } | null;
   coreConfig: LvsCoreConfig;
-  checkers: Map<string, CheckerConfig>;
 }
 
 async function defaultOpenFifo(path: string, logger: Logger): Promise<ClosableFifo | null> {
@@ -135,7 +134,6 @@ export class LvsPlugin implements DaemonPlugin {
     run.events.setVirtualServers(next.virtualServers);
     await this.applyFifos(run, next.global);
     await run.runner.reload((nowMs) => run.core.reload(next, nowMs));
-    run.checkers.clear(); // rebuilt from the reloaded core on the next miss
     await this.applySync(run, next.global.syncDaemon);
   }
 
@@ -178,6 +176,7 @@ export class LvsPlugin implements DaemonPlugin {
       throw internalError('lvs_sync_daemon is configured but this build has no sync-daemon driver');
     }
     const { clock, logger } = ctl;
+    const tls = await readTlsMaterial(cfg.global.ssl);
     const plane = await this.deps.openPlane(cfg.global, { clock, logger });
     let run: Running | null = null;
     try {
@@ -186,13 +185,18 @@ export class LvsPlugin implements DaemonPlugin {
       const events = new LvsEvents(logger, scripts, [], cfg.virtualServers);
       this.counters = new LvsCounters();
       this.counters.onCheckDuration = (type, ms) => this.metrics?.checkObserved(type, ms);
-      const checkers = new Map<string, CheckerConfig>();
       const r: Running = {
-        core, plane, scripts, events, checkers, coreConfig: cfg, fifos: new Map(), sync: null,
+        core, plane, scripts, events, coreConfig: cfg, fifos: new Map(), sync: null,
         runner: new LvsRunner({
           clock, logger, core, plane,
           probes: this.deps.probes,
-          probeDeps: { clock, ...this.deps.probeDeps },
+          probeDeps: {
+            clock,
+            trackFileValue: trackFileReader(this.config.trackFiles),
+            ...(tls ? { tls } : {}),
+            ...this.deps.probeDeps,
+            scripts: { prepare: (s) => scripts.prepareMisc(s), ...this.deps.probeDeps?.scripts },
+          },
           checkerOf: (id) => this.checkerOf(r, id),
           events, counters: this.counters,
           ...(this.deps.repairBackoffMs !== undefined ? { repairBackoffMs: this.deps.repairBackoffMs } : {}),
@@ -224,14 +228,9 @@ export class LvsPlugin implements DaemonPlugin {
 
   private checkerOf(run: Running, checkId: string): CheckerConfig | undefined {
     if (this.deps.checkerOf) return this.deps.checkerOf(run.core, run.coreConfig)(checkId);
-    let c = run.checkers.get(checkId);
-    if (!c) {
-      run.checkers.clear();
-      for (const [id, e] of checkerIndex(run.core.snapshot(this.ctl!.clock.now()), run.coreConfig.virtualServers)) run.checkers.set(id, e.checker);
-      c = run.checkers.get(checkId);
-    }
-    return c;
+    return run.core.checkerConfig(checkId);
   }
+
 
   /** lvs_notify_fifo, and the global notify_fifo that keepalived writes the same lines to (ipwrapper.c notify_fifo_rs). */
   private async applyFifos(run: Running, global: LvsGlobalConfig): Promise<void> {

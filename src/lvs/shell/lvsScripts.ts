@@ -83,6 +83,12 @@ export class LvsScripts {
     if (!outcome.ok) this.logger.warn(`${what} script ${script.command}: ${describeOutcome(outcome)}`);
   }
 
+  /** MISC_CHECK's scripts go through the same user resolution and script security as notify scripts. */
+  async prepareMisc(script: LvsScript): Promise<PreparedScript | { readonly error: string }> {
+    const r = await this.prepare(script, 'MISC_CHECK');
+    return r ?? { error: `MISC_CHECK script ${script.command} is disabled (see the log line above)` };
+  }
+
   private prepare(script: LvsScript, what: string): Promise<PreparedScript | null> {
     const key = `${script.user ?? ''}\u0000${script.group ?? ''}\u0000${script.command}`;
     let p = this.prepared.get(key);

@@ -94,6 +94,12 @@ export class SimpleCore implements LvsCoreApi {
     }
   }
 
+  /** The first checker of the real server behind a check id (this core runs one check per real server). */
+  checkerConfig(checkId: string): CheckerConfig | undefined {
+    for (const v of this.config.virtualServers) for (const r of v.realServers) if (checkIdOf(r) === checkId) return r.checkers[0];
+    return undefined;
+  }
+
   handle(ev: LvsEvent, nowMs: number): LvsEffect[] {
     this.events.push({ ev, nowMs });
     const out: LvsEffect[] = [...(this.scripted.shift() ?? [])];
