@@ -127,7 +127,7 @@ export class IpvsDataPlane implements DataPlane {
     for (let start = 0; start < ops.length; ) {
       const end = segmentEnd(ops, start);
       const segment = ops.slice(start, end);
-      const results = await this.client.applyBatch(segment);
+      const results = await this.client.applyBatch(segment.map(withDestFamily));
       const retry: number[] = [];
       segment.forEach((op, j) => {
         const err = results[j] ?? null;
@@ -180,6 +180,16 @@ function toleratedReason(op: IpvsOp, err: VipdError): IpvsToleratedReason | null
   if (op.op === 'delService' && err.code === 'VIPD_ERR_IPVS_NO_SUCH_SERVICE') return 'del-service-missing';
   if (op.op === 'delDest' && (err.code === 'VIPD_ERR_IPVS_NO_SUCH_DEST' || err.code === 'VIPD_ERR_IPVS_NO_SUCH_SERVICE')) return 'del-dest-missing';
   return null;
+}
+
+/**
+ * The port's delDest names the destination by address and port only; a destination of the other family (an IPv6
+ * tunnel real server of an IPv4 service) needs its family on the wire, which its canonical address text tells.
+ */
+function withDestFamily(op: LvsOp): IpvsOp {
+  if (op.op !== 'delDest') return op;
+  const family = op.dest.address.includes(':') ? 'inet6' : 'inet';
+  return family === op.service.family ? op : { ...op, dest: { ...op.dest, family } };
 }
 
 /** The index after the last operation of the segment that starts at `start` (see apply). */

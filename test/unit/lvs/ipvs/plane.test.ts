@@ -56,6 +56,21 @@ describe('IpvsDataPlane', () => {
     assert.equal(t.counters.get('fwm:inet6:7')!.dests.size, 1);
   });
 
+  it('a delDest of a destination of the other family carries that family (its address says it)', async () => {
+    const fake = new FakeIpvsClient();
+    const seen: unknown[] = [];
+    const applyBatch = fake.applyBatch.bind(fake);
+    fake.applyBatch = (ops) => {
+      seen.push(...ops.map((o) => ('dest' in o ? o.dest.family : undefined)));
+      return applyBatch(ops);
+    };
+    await new IpvsDataPlane(fake).apply([
+      { op: 'delDest', service: KEY, dest: { address: 'fd00::3', port: 80 } },
+      { op: 'delDest', service: KEY, dest: { address: '10.1.0.3', port: 80 } },
+    ]);
+    assert.deepEqual(seen, ['inet6', undefined]);
+  });
+
   it('read() keys rows by identity: a dump that repeats a row yields it once', async () => {
     const fake = new FakeIpvsClient();
     const plane = new IpvsDataPlane(fake);
