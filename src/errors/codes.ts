@@ -193,6 +193,10 @@ export const ERROR_CODES = {
     meaning: 'the control socket could not be created (folder not creatable or not ours, a non-socket file in the way, path too long, bind failed); the agent does not start',
     action: 'read the path and reason in the message; under systemd keep RuntimeDirectory=vipd, or pass --control-socket PATH',
   },
+  VIPD_ERR_IPVS_SYNCD_REFUSED: {
+    meaning: 'the kernel refused to start an IPVS sync daemon (lvs_sync_daemon) with EINVAL: it does so while any virtual server has a real server of the other address family (a mixed-family tunnel destination)',
+    action: 'remove the real servers of the other address family or the lvs_sync_daemon line; vipd keeps running without that daemon',
+  },
 } as const satisfies Record<`VIPD_ERR_${string}`, ErrorCodeInfo>;
 
 export type VipdErrorCode = keyof typeof ERROR_CODES;

@@ -552,6 +552,11 @@ export function openNetlink(protocol: number, opts: NetlinkOptions): NetlinkSock
   return new NetlinkSocket(protocol, opts);
 }
 
+/** The error a request answered with `errno` rejects with (for callers of sendBatch, which reports errnos). */
+export function errnoError(errno: number): VipdNetError {
+  return netlinkError({ error: -errno, request: null });
+}
+
 function netlinkError(e: NetlinkErrorPayload | null): VipdNetError {
   const errno = e ? -e.error : 0;
   const sysCode = errnoName(errno);

@@ -4,7 +4,7 @@
 // out by hand from what the scenario asked for.
 //
 // Run alone, under the lab lock (CPU-heavy):
-//   flock /tmp/vipd-netns.lock npx mocha --no-config --exit --timeout 300000 dist/test/integration/ipvs.test.js
+//   flock /tmp/vipd-uml.lock npx mocha --no-config --exit --timeout 300000 dist/test/integration/ipvs.test.js
 // VIPD_UML_KEEP=1 keeps the shared directory (captures.json, ipvs-result.json) for new fixtures.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';

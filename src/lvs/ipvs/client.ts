@@ -3,7 +3,7 @@
 // every failure is a rejection (never a synchronous throw); refusals become named VipdErrors (errors.ts); reply messages that do not decode are dropped, counted by
 // reason in `drops` and reported to onDrop, never thrown.
 import type { Clock } from '../../clock/clock.js';
-import { GenlError, GenlSocket, type NetlinkTransport } from '../../net/genlSocket.js';
+import { GenlError, GenlSocket, type GenlCommand, type NetlinkTransport } from '../../net/genlSocket.js';
 import type { GenlFamily } from '../../net/genlMsg.js';
 import type { NetlinkMessage } from '../../net/netlink.js';
 import { commandName, IPVS_CMD, IPVS_GENL_NAME, IPVS_GENL_VERSION, type DaemonState } from './constants.js';
@@ -21,7 +21,8 @@ import {
   serviceLabel,
 } from './encode.js';
 import { ipvsError } from './errors.js';
-import type { DaemonSpec, DestKey, DestSpec, IpvsDest, IpvsFamily, IpvsInfo, IpvsService, IpvsTimeouts, ServiceKey, ServiceSpec } from './types.js';
+import { VipdError } from '../../errors/vipdError.js';
+import type { DaemonSpec, DestKey, DestSpec, IpvsDest, IpvsFamily, IpvsInfo, IpvsOp, IpvsService, IpvsTimeouts, ServiceKey, ServiceSpec } from './types.js';
 
 export interface IpvsClientOptions {
   clock: Clock;
@@ -100,6 +101,38 @@ export class IpvsClient {
 
   async delDest(k: ServiceKey, d: DestKey & { family?: IpvsFamily }): Promise<void> {
     await this.command(IPVS_CMD.DEL_DEST, encodeDestKey(k, d), `${serviceLabel(k)} -> ${destLabel(d.family ?? k.family, d)}`);
+  }
+
+  /**
+   * Many table operations in order with few round trips (GenlSocket.batch: ACK-less chunks, refusals matched
+   * to their operation by sequence number). Resolves with one entry per operation: null when it took effect,
+   * else its error, named like the single-operation methods name it (VIPD_ERR_IPVS_SERVICE_EXISTS …). An
+   * operation the encoder refuses (VIPD_ERR_IPVS_INVALID) is not sent; the others still are. Never rejects.
+   */
+  async applyBatch(ops: readonly IpvsOp[]): Promise<(VipdError | null)[]> {
+    const out: (VipdError | null)[] = new Array<VipdError | null>(ops.length).fill(null);
+    const commands: GenlCommand[] = [];
+    const sentIndex: number[] = [];
+    const labels: string[] = [];
+    const cmds: number[] = [];
+    ops.forEach((op, i) => {
+      const { cmd, label, encode } = describeOp(op);
+      const full = `${commandName(cmd)} ${label}`;
+      try {
+        commands.push({ cmd, attrs: encode(), what: `IPVS ${full}` });
+      } catch (err) {
+        out[i] = err instanceof VipdError ? err : new VipdError('VIPD_ERR_IPVS_INVALID', `IPVS ${full}: ${String(err)}`, { cause: err });
+        return;
+      }
+      sentIndex.push(i);
+      labels.push(full);
+      cmds.push(cmd);
+    });
+    const results = await this.genl.batch(this.family, commands);
+    results.forEach((err, j) => {
+      if (err) out[sentIndex[j]!] = ipvsError(err, cmds[j]!, labels[j]!) as VipdError;
+    });
+    return out;
   }
 
   /** Delete every service of this network namespace (also other tools' entries). */
@@ -195,4 +228,26 @@ export class IpvsClient {
     this.drops[reason]++;
     this.onDrop?.(reason, detail);
   }
+}
+
+/** An operation's command, its label for messages, and its attributes (encoded lazily: the encoder may refuse). */
+function describeOp(op: IpvsOp): { cmd: number; label: string; encode: () => Buffer } {
+  switch (op.op) {
+    case 'addService':
+      return { cmd: IPVS_CMD.NEW_SERVICE, label: `${serviceLabel(op.service)} (${op.service.scheduler})`, encode: () => encodeServiceFull(op.service) };
+    case 'editService':
+      return { cmd: IPVS_CMD.SET_SERVICE, label: `${serviceLabel(op.service)} (${op.service.scheduler})`, encode: () => encodeServiceFull(op.service) };
+    case 'delService':
+      return { cmd: IPVS_CMD.DEL_SERVICE, label: serviceLabel(op.service), encode: () => encodeServiceKey(op.service) };
+    case 'addDest':
+      return { cmd: IPVS_CMD.NEW_DEST, label: destOpLabel(op.service, op.dest), encode: () => encodeDestFull(op.service, op.dest) };
+    case 'editDest':
+      return { cmd: IPVS_CMD.SET_DEST, label: destOpLabel(op.service, op.dest), encode: () => encodeDestFull(op.service, op.dest) };
+    case 'delDest':
+      return { cmd: IPVS_CMD.DEL_DEST, label: destOpLabel(op.service, op.dest), encode: () => encodeDestKey(op.service, op.dest) };
+  }
+}
+
+function destOpLabel(k: ServiceKey, d: DestKey & { readonly family?: IpvsFamily }): string {
+  return `${serviceLabel(k)} -> ${destLabel(d.family ?? k.family, d)}`;
 }

@@ -104,3 +104,12 @@ export interface IpvsTimeouts {
   tcpFinS: number;
   udpS: number;
 }
+
+/** One table operation, for IpvsClient.applyBatch (the same shape as the data-plane port's LvsOp). */
+export type IpvsOp =
+  | { readonly op: 'addService'; readonly service: ServiceSpec }
+  | { readonly op: 'editService'; readonly service: ServiceSpec }
+  | { readonly op: 'delService'; readonly service: ServiceKey }
+  | { readonly op: 'addDest'; readonly service: ServiceKey; readonly dest: DestSpec }
+  | { readonly op: 'editDest'; readonly service: ServiceKey; readonly dest: DestSpec }
+  | { readonly op: 'delDest'; readonly service: ServiceKey; readonly dest: DestKey & { readonly family?: IpvsFamily } };
