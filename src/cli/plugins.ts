@@ -8,6 +8,10 @@ import { connSyncPlugin } from '../sync/subsystem.js';
 import type { ConnSyncPluginOptions } from '../sync/plugin.js';
 import { trackingPlugin, type TrackingOptions } from '../track/plugin.js';
 import { lvsPlugin, type LvsPluginDeps } from '../lvs/shell/lvsPlugin.js';
+import { LvsCore } from '../lvs/core/lvsCore.js';
+import { createProbe } from '../lvs/checkers/factory.js';
+import { openDataPlane } from '../lvs/shell/openPlane.js';
+import { ipvsSyncDaemon } from '../lvs/shell/ipvsSyncDaemon.js';
 
 export interface PluginOptions {
   readonly tracking?: TrackingOptions;
@@ -17,14 +21,13 @@ export interface PluginOptions {
   readonly lvs?: LvsPluginDeps | null;
 }
 
-// LEAD: wire — once src/lvs/core/lvsCore.ts, src/lvs/checkers/factory.ts, src/lvs/ipvs/plane.ts and
-// src/lvs/syncDaemon.ts are merged, replace `null` by (names as those modules export them):
-//   { createCore: (cfg) => new LvsCore(cfg),
-//     probes: createProbe,
-//     openPlane: (global, { clock, logger }) => openDataPlane(global, { clock, logger }),   // throws VIPD_ERR_IPVS_UNAVAILABLE
-//     syncDaemon: (cfg, { clock, logger }) => new IpvsSyncDaemon(cfg, { clock, logger }) }
-// and drop the `lvsWired` guard in run.ts if you like (it reads LVS_DEPS).
-export const LVS_DEPS: LvsPluginDeps | null = null;
+// The LVS half: the pure core, the probes, the data plane `vipd_lvs_dataplane` asks for, the kernel's sync daemons.
+export const LVS_DEPS: LvsPluginDeps | null = {
+  createCore: (cfg) => new LvsCore(cfg, { random: Math.random }),
+  probes: createProbe,
+  openPlane: openDataPlane,
+  syncDaemon: ipvsSyncDaemon,
+};
 
 /** Whether this build runs virtual_server blocks (an LVS-only config is refused otherwise). */
 export const lvsWired = (opts: PluginOptions = {}): boolean => (opts.lvs === undefined ? LVS_DEPS : opts.lvs) !== null;

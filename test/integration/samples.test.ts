@@ -199,11 +199,11 @@ async function checkSample(name: string, config: Config | null, run: VipdRun, ne
     return;
   }
   assert.ok(config, 'the unit test loads every sample not listed as refused');
-  if (config.instances.length === 0) {
-    // LVS-only samples: valid, but their half is not run until IPVS exists (issue 10) — said, not hidden.
+  if (config.virtualServers.length > 0 && !existsSync('/proc/net/ip_vs')) {
+    // This kernel has no IPVS (the lab machines' own kernel): a sample with virtual servers is refused at start
+    // with the module named — said, not hidden. The LVS half runs in user-mode Linux (test/integration/lvs*.test.ts).
     assert.equal(await run.exited, 1, run.output());
-    const why = `no vrrp_instance to run (its ${config.virtualServers.length} virtual_server block(s) are parsed but not run`;
-    assert.ok(run.lines().some((l) => l.level === 'error' && l.msg.includes(why)), run.output());
+    assert.ok(run.lines().some((l) => l.level === 'error' && l.msg.includes('modprobe ip_vs')), run.output());
     return;
   }
 

@@ -114,9 +114,23 @@ export class LvsPlugin implements DaemonPlugin {
   }
 
   onTransition(ev: TransitionEvent): void {
-    const sync = this.run?.sync;
-    if (!sync || sync.cfg.instance !== ev.instance) return;
-    sync.driver.onInstanceState(ev.instance, ev.to);
+    const run = this.run;
+    if (!run) return;
+    // ha_suspend (lvs.md §1.2): checkers of a virtual server pause while its address is not on this host. vipd
+    // knows its own VIPs: they are here exactly while an instance carrying them is MASTER.
+    const inst = this.config.instances.find((i) => i.name === ev.instance);
+    if (inst && (ev.from === 'MASTER') !== (ev.to === 'MASTER')) {
+      for (const address of suspendedAddresses(run.coreConfig, inst.vips.map((v) => v.address))) {
+        run.runner.vipPresence(address, this.vipHeld(address));
+      }
+    }
+    const sync = run.sync;
+    if (sync && sync.cfg.instance === ev.instance) sync.driver.onInstanceState(ev.instance, ev.to);
+  }
+
+  /** Is an instance carrying this VIP MASTER now? */
+  private vipHeld(address: string): boolean {
+    return this.config.instances.some((i) => i.vips.some((v) => v.address === address) && this.ctl?.snapshot(i.name)?.state === 'MASTER');
   }
 
   /** SIGHUP: the core diffs; LVS starts when the first virtual server appears and stops when the last goes. */
@@ -265,4 +279,15 @@ export class LvsPlugin implements DaemonPlugin {
     const state = cfg.instance ? ctl.snapshot(cfg.instance)?.state : undefined;
     if (cfg.instance && state) driver.onInstanceState(cfg.instance, state);
   }
+}
+
+/** The addresses of ha_suspend virtual servers among `vips`. */
+function suspendedAddresses(cfg: LvsCoreConfig, vips: readonly string[]): string[] {
+  const wanted = new Set(vips);
+  const out = new Set<string>();
+  for (const vs of cfg.virtualServers) {
+    if (!vs.haSuspend) continue;
+    for (const k of vs.keys) if (k.kind === 'address' && wanted.has(k.address)) out.add(k.address);
+  }
+  return [...out];
 }

@@ -138,6 +138,11 @@ export class LvsRunner {
     return this.applying;
   }
 
+  /** ha_suspend: a VIP came or went on this host (the plugin follows the VRRP instances that own it). */
+  vipPresence(address: string, present: boolean): void {
+    this.feed({ type: 'vipPresence', address, present });
+  }
+
   // --- the core's loop -------------------------------------------------------------------------------------
 
   private feed(ev: LvsEvent): void {
