@@ -120,7 +120,9 @@ export class LvsCore implements LvsCoreApi {
     if (step.transition) head.push({ type: 'checkerTransition', checkId, up: step.transition === 'up', reason, detail });
     const notifies: LvsEffect[] = [];
     const touched = new Set<VirtualServerState>();
-    for (const { vs, rs } of this.subscribers.get(checkId) ?? []) {
+    const subscribers = this.subscribers.get(checkId) ?? [];
+    const before = tableInputs(subscribers);
+    for (const { vs, rs } of subscribers) {
       touched.add(vs);
       // MISC_CHECK misc_dynamic (check_misc.c:371-396): exit 2..255 sets the weight to exit − 2 (the probe's
       // `weight`); exit 0 carries none and, like a failure, puts the configured weight back. FILE_CHECK
@@ -133,6 +135,10 @@ export class LvsCore implements LvsCoreApi {
       if (step.transition) vs.checkerTransition(rs, step.transition === 'up', detail, notifies);
       if (step.firstRunNotify) vs.notifyRs(rs, detail, notifies);
     }
+    // Most results change nothing (a healthy server stays healthy): the desired table is a function of exactly
+    // the inputs compared here, so an unchanged fingerprint means no diff is needed (1,000 real servers checked
+    // every second must not cost 1,000 table diffs a second).
+    if (tableInputs(subscribers) === before) return [...head, ...notifies];
     return this.syncScoped([...touched], notifies, head);
   }
 
@@ -303,4 +309,14 @@ export class LvsCore implements LvsCoreApi {
 /** Checkers whose success carries a weight: a failure puts the configured weight back. */
 function carriesWeight(c: CheckerConfig): boolean {
   return (c.type === 'MISC_CHECK' && c.dynamic) || (c.type === 'FILE_CHECK' && c.weight !== 0);
+}
+
+/**
+ * What the desired table of these subscribers' virtual servers depends on (desiredServices): each real server's
+ * `alive` and effective weight, each virtual server's quorum and sorry-server state.
+ */
+function tableInputs(subs: readonly { readonly vs: VirtualServerState; readonly rs: RealServerState }[]): string {
+  let out = '';
+  for (const { vs, rs } of subs) out += `${rs.alive ? 1 : 0}:${rs.effectiveWeight}:${vs.quorumUp ? 1 : 0}:${vs.sorryAlive ? 1 : 0};`;
+  return out;
 }
