@@ -53,6 +53,8 @@ export class IpvsDataPlane implements DataPlane {
   /** Refusals counted as success, per reason (every reason present from the start, for metrics). */
   readonly tolerated: Record<IpvsToleratedReason, number>;
   private readonly onTolerated: IpvsDataPlaneOptions['onTolerated'];
+  /** The read in progress: reads queue behind it (one dump per socket at a time, see read()). */
+  private reading: Promise<unknown> = Promise.resolve();
 
   constructor(
     /** The client the plane drives; the sync daemon driver may share it. */
@@ -93,9 +95,16 @@ export class IpvsDataPlane implements DataPlane {
   /**
    * GET_SERVICE dump, then one GET_DEST dump per service, one after the other: the kernel runs one dump per
    * socket at a time (netlink_dump_start answers EBUSY to a second). Rows are keyed by identity because an
-   * index-resumed dump of a changing table may repeat one (lvs.md §4.5).
+   * index-resumed dump of a changing table may repeat one (lvs.md §4.5). Concurrent calls (a scrape's counter
+   * refresh and a repair's re-read) queue: a second dump on the socket would be answered EBUSY.
    */
-  async read(): Promise<ReadTable> {
+  read(): Promise<ReadTable> {
+    const next = this.reading.then(() => this.readOnce());
+    this.reading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async readOnce(): Promise<ReadTable> {
     const services: TableService[] = [];
     const counters = new Map<string, ServiceCounters>();
     for (const s of await this.client.getServices()) {

@@ -193,6 +193,37 @@ describe('IpvsDataPlane', () => {
     assert.ok(t.services.every((s) => s.dests.length === 10));
   });
 
+  it('reads never overlap: the kernel runs one dump per socket (a second answers EBUSY)', async () => {
+    // A scrape's counter refresh and a repair's re-read may ask at once; the plane owns the socket, so it queues them.
+    class OneDumpAtATime extends FakeIpvsClient {
+      dumping = 0;
+      overlaps = 0;
+      private async dump<T>(rows: () => Promise<T>): Promise<T> {
+        if (this.dumping > 0) this.overlaps++;
+        this.dumping++;
+        await new Promise<void>((r) => setImmediate(r));
+        try {
+          return await rows();
+        } finally {
+          this.dumping--;
+        }
+      }
+      override getServices() {
+        return this.dump(() => super.getServices());
+      }
+      override getDests(k: ServiceKey) {
+        return this.dump(() => super.getDests(k));
+      }
+    }
+    const fake = new OneDumpAtATime();
+    const plane = new IpvsDataPlane(fake);
+    await plane.apply([{ op: 'addService', service: WEB }, { op: 'addDest', service: KEY, dest: dest(1) }]);
+    const [a, b] = await Promise.all([plane.read(), plane.read()]);
+    assert.equal(fake.overlaps, 0);
+    assert.deepEqual(a, b);
+    await assert.doesNotReject(plane.read());
+  });
+
   it('close() closes the client', async () => {
     const fake = new FakeIpvsClient();
     await new IpvsDataPlane(fake).close();
