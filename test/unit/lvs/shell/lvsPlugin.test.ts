@@ -119,6 +119,35 @@ describe('lvs shell: plugin', () => {
     assert.deepEqual(s.syncCalls, ['start eth1 VI_1', 'VI_1 MASTER', 'stop']);
   });
 
+  it('ha_suspend: an instance carrying the VS address entering or leaving MASTER feeds vipPresence; others do not', async () => {
+    const s = setup(withLvs([vs('10.1.0.100', 80, [RS1], { haSuspend: true }), vs('10.1.0.200', 80, [RS2])]));
+    await s.plugin.start(s.ctl);
+    await settle(s.ctl);
+    const presence = () => s.cores[0]!.events.filter((e) => e.ev.type === 'vipPresence').map((e) => JSON.stringify(e.ev));
+    const atStart = presence();
+    assert.deepEqual(atStart, ['{"type":"vipPresence","address":"10.1.0.100","present":false}'], 'start reports what the host holds');
+    s.plugin.onTransition({ instance: 'VI_1', from: 'BACKUP', to: 'MASTER', reason: 'x', priority: 100 });
+    s.plugin.onTransition({ instance: 'VI_1', from: 'MASTER', to: 'MASTER', reason: 'x', priority: 100 });
+    s.plugin.onTransition({ instance: 'VI_2', from: 'BACKUP', to: 'MASTER', reason: 'x', priority: 100 });
+    s.plugin.onTransition({ instance: 'VI_1', from: 'MASTER', to: 'FAULT', reason: 'x', priority: 100 });
+    assert.deepEqual(presence().slice(atStart.length), [
+      '{"type":"vipPresence","address":"10.1.0.100","present":true}',
+      '{"type":"vipPresence","address":"10.1.0.100","present":false}',
+    ]);
+    await s.plugin.stop();
+  });
+
+  it('ha_suspend: a reload adding a virtual server whose instance is already MASTER reports its VIP present', async () => {
+    const s = setup(withLvs([vs('10.1.0.200', 80, [RS2])]));
+    Object.assign(s.ctl, { snapshot: (name: string) => (name === 'VI_1' ? { state: 'MASTER' } : undefined) });
+    await s.plugin.start(s.ctl);
+    await settle(s.ctl);
+    await s.plugin.reload(withLvs([vs('10.1.0.200', 80, [RS2]), vs('10.1.0.100', 80, [RS1], { haSuspend: true })]), { started: [], removed: [] });
+    const fed = s.cores[0]!.events.filter((e) => e.ev.type === 'vipPresence').map((e) => e.ev);
+    assert.deepEqual(fed, [{ type: 'vipPresence', address: '10.1.0.100', present: true }]);
+    await s.plugin.stop();
+  });
+
   it('reload: the running core gets the new config (no new core, no new plane), removed RS deleted', async () => {
     const s = setup(withLvs([WEB]));
     await s.plugin.start(s.ctl);
