@@ -48,6 +48,14 @@ export interface ApplyResult {
   readonly failed: readonly { readonly op: LvsOp; readonly error: VipdError }[];
 }
 
+/** A plane's own counters by reason, for metrics (lvs.md §9.5: tolerated refusals are logged and counted). */
+export interface DataPlaneCounters {
+  /** Refusals counted as success (keepalived's tolerances: EEXIST on add, ENOENT on delete …), by reason. */
+  readonly tolerated: Readonly<Record<string, number>>;
+  /** Kernel replies that did not decode and were dropped, by reason. */
+  readonly malformedReplies: Readonly<Record<string, number>>;
+}
+
 /** The only thing the LVS shell knows about a data plane. */
 export interface DataPlane {
   /** A name for logs, status and metrics labels: "ipvs" or "nftables". */
@@ -61,6 +69,8 @@ export interface DataPlane {
    */
   apply(ops: readonly LvsOp[]): Promise<ApplyResult>;
   close(): Promise<void>;
+  /** The plane's counters (every reason present from the start); absent on planes that keep none. */
+  stats?(): DataPlaneCounters;
 }
 
 /** "tcp:10.1.0.100:80", "udp:[fd00::1]:53", "fwm:inet:1" — the key of a kernel service in maps and labels. */

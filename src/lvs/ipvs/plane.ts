@@ -8,7 +8,7 @@
 import type { Clock } from '../../clock/clock.js';
 import { VipdError } from '../../errors/vipdError.js';
 import type { NetlinkTransport } from '../../net/genlSocket.js';
-import { destId, serviceId, type ApplyResult, type DataPlane, type DestStats, type LvsOp, type ReadTable, type ServiceCounters, type TableService } from '../model.js';
+import { destId, serviceId, type ApplyResult, type DataPlane, type DataPlaneCounters, type DestStats, type LvsOp, type ReadTable, type ServiceCounters, type TableService } from '../model.js';
 import { IpvsClient } from './client.js';
 import type { IpvsDropReason } from './drops.js';
 import type { DestSpec, IpvsDest, IpvsOp, IpvsService, ServiceKey, ServiceSpec } from './types.js';
@@ -166,6 +166,10 @@ export class IpvsDataPlane implements DataPlane {
 
   async close(): Promise<void> {
     this.client.close();
+  }
+
+  stats(): DataPlaneCounters {
+    return { tolerated: this.tolerated, malformedReplies: this.client.drops };
   }
 
   /** null when `err` is none or a tolerated refusal of `op`; else the error. `reported` is the op the caller asked for. */

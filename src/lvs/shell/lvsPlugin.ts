@@ -102,7 +102,16 @@ export class LvsPlugin implements DaemonPlugin {
       snapshot: () => this.run?.runner.snapshot() ?? null,
       table: () => this.run?.runner.lastTable()?.table ?? null,
       counters: () => (this.run ? this.counters : null),
-      refresh: () => void this.run?.runner.refreshCounters(this.wired?.statsMaxAgeMs ?? 5000),
+      plane: () => {
+        const stats = this.run?.plane.stats?.();
+        return this.run && stats ? { name: this.run.plane.name, stats } : null;
+      },
+      syncDaemon: () => this.run?.sync?.driver.status?.() ?? null,
+      refresh: () => {
+        const maxAgeMs = this.wired?.statsMaxAgeMs ?? 5000;
+        void this.run?.runner.refreshCounters(maxAgeMs);
+        this.run?.sync?.driver.refresh?.(maxAgeMs);
+      },
     });
     this.counters.onCheckDuration = (type, ms) => this.metrics?.checkObserved(type, ms);
   }

@@ -224,6 +224,18 @@ describe('IpvsDataPlane', () => {
     await assert.doesNotReject(plane.read());
   });
 
+  it('stats(): tolerated refusals and the client\'s dropped replies, every reason from the start (for the metrics)', async () => {
+    const fake = new FakeIpvsClient();
+    const plane = new IpvsDataPlane(fake);
+    await plane.apply([{ op: 'delService', service: KEY }]);
+    fake.drops['bad-enum'] = 2;
+    const st = plane.stats();
+    assert.equal(st.tolerated['del-service-missing'], 1);
+    assert.equal(st.tolerated['add-dest-exists'], 0);
+    assert.equal(st.malformedReplies['bad-enum'], 2);
+    assert.equal(Object.keys(st.malformedReplies).length, 12);
+  });
+
   it('close() closes the client', async () => {
     const fake = new FakeIpvsClient();
     await new IpvsDataPlane(fake).close();
