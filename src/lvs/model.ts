@@ -83,3 +83,24 @@ export function serviceId(k: ServiceKey): string {
 export function destId(d: DestKey): string {
   return d.address.includes(':') ? `[${d.address}]:${d.port}` : `${d.address}:${d.port}`;
 }
+
+/** The spec alone (identity and programmable fields), dropping whatever else a row carries (stats, counts). */
+export function serviceSpecOnly(s: ServiceSpec): ServiceSpec {
+  const rest = { scheduler: s.scheduler, flags: s.flags, timeoutS: s.timeoutS, netmaskBits: s.netmaskBits, ...(s.peName ? { peName: s.peName } : {}) };
+  if (s.fwmark !== undefined) return { family: s.family, fwmark: s.fwmark, ...rest };
+  return { family: s.family, protocol: s.protocol, address: s.address, port: s.port, ...rest };
+}
+
+/** The dest spec alone; its family only when it differs from its service's (a tunnel to the other family). */
+export function destSpecOnly(d: DestSpec, serviceFamily: ServiceSpec['family']): DestSpec {
+  return {
+    address: d.address,
+    port: d.port,
+    forward: d.forward,
+    weight: d.weight,
+    upperThreshold: d.upperThreshold,
+    lowerThreshold: d.lowerThreshold,
+    ...(d.family && d.family !== serviceFamily ? { family: d.family } : {}),
+    ...(d.tunnel ? { tunnel: { ...d.tunnel } } : {}),
+  };
+}
