@@ -1,11 +1,14 @@
 // `vipd check-config -f FILE`: print every diagnostic as `file:line: message`, exit 0 when the config can run.
 import { loadConfig, formatDiagnostic } from '../config/index.js';
+import { dataPlaneLine, kernelHasIpvs } from './dataPlaneReport.js';
 
 export interface CheckConfigOptions {
   configPath: string;
   configId?: string;
   strict: boolean;
   write?: (line: string) => void;
+  /** Whether this kernel has IPVS (default: /proc/net/ip_vs, else the generic netlink family lookup). */
+  hasIpvs?: () => Promise<boolean>;
 }
 
 export async function checkConfigCommand(opts: CheckConfigOptions): Promise<number> {
@@ -17,6 +20,9 @@ export async function checkConfigCommand(opts: CheckConfigOptions): Promise<numb
   if (!config || errors > 0) {
     write(`${opts.configPath}: ${errors} error(s), ${warnings} warning(s); configuration refused`);
     return 1;
+  }
+  if (config.virtualServers.length > 0) {
+    write(dataPlaneLine(config.virtualServers.length, config.lvs.dataplane, await (opts.hasIpvs ?? kernelHasIpvs)()));
   }
   write(`${opts.configPath}: configuration OK${warnings ? ` (${warnings} warning(s))` : ''}`);
   return 0;

@@ -48,6 +48,14 @@ export interface ApplyResult {
   readonly failed: readonly { readonly op: LvsOp; readonly error: VipdError }[];
 }
 
+/** A plane's own counters by reason, for metrics (lvs.md §9.5: tolerated refusals are logged and counted). */
+export interface DataPlaneCounters {
+  /** Refusals counted as success (keepalived's tolerances: EEXIST on add, ENOENT on delete …), by reason. */
+  readonly tolerated: Readonly<Record<string, number>>;
+  /** Kernel replies that did not decode and were dropped, by reason. */
+  readonly malformedReplies: Readonly<Record<string, number>>;
+}
+
 /** The only thing the LVS shell knows about a data plane. */
 export interface DataPlane {
   /** A name for logs, status and metrics labels: "ipvs" or "nftables". */
@@ -61,6 +69,8 @@ export interface DataPlane {
    */
   apply(ops: readonly LvsOp[]): Promise<ApplyResult>;
   close(): Promise<void>;
+  /** The plane's counters (every reason present from the start); absent on planes that keep none. */
+  stats?(): DataPlaneCounters;
 }
 
 /** "tcp:10.1.0.100:80", "udp:[fd00::1]:53", "fwm:inet:1" — the key of a kernel service in maps and labels. */
@@ -72,4 +82,25 @@ export function serviceId(k: ServiceKey): string {
 /** "10.2.0.11:80", "[fd00:2::11]:80". */
 export function destId(d: DestKey): string {
   return d.address.includes(':') ? `[${d.address}]:${d.port}` : `${d.address}:${d.port}`;
+}
+
+/** The spec alone (identity and programmable fields), dropping whatever else a row carries (stats, counts). */
+export function serviceSpecOnly(s: ServiceSpec): ServiceSpec {
+  const rest = { scheduler: s.scheduler, flags: s.flags, timeoutS: s.timeoutS, netmaskBits: s.netmaskBits, ...(s.peName ? { peName: s.peName } : {}) };
+  if (s.fwmark !== undefined) return { family: s.family, fwmark: s.fwmark, ...rest };
+  return { family: s.family, protocol: s.protocol, address: s.address, port: s.port, ...rest };
+}
+
+/** The dest spec alone; its family only when it differs from its service's (a tunnel to the other family). */
+export function destSpecOnly(d: DestSpec, serviceFamily: ServiceSpec['family']): DestSpec {
+  return {
+    address: d.address,
+    port: d.port,
+    forward: d.forward,
+    weight: d.weight,
+    upperThreshold: d.upperThreshold,
+    lowerThreshold: d.lowerThreshold,
+    ...(d.family && d.family !== serviceFamily ? { family: d.family } : {}),
+    ...(d.tunnel ? { tunnel: { ...d.tunnel } } : {}),
+  };
 }

@@ -59,6 +59,12 @@ export class LvsCore implements LvsCoreApi {
   handle(ev: LvsEvent, nowMs: number): LvsEffect[] {
     if (this.phase === 'stopped') return [];
     if (ev.type === 'stop') return this.stop();
+    if (ev.type === 'vipPresence') {
+      // Recorded in any phase: the shell reports the VIPs it already holds before the first checks run.
+      if (ev.present) this.vipPresent.add(ev.address);
+      else this.vipPresent.delete(ev.address);
+      return [];
+    }
     if (this.phase === 'idle') return ev.type === 'start' ? this.start(ev.table, nowMs) : [];
     switch (ev.type) {
       case 'start':
@@ -71,10 +77,6 @@ export class LvsCore implements LvsCoreApi {
         this.kernel = normalizeTable(ev.table);
         for (const id of this.leaving) if (!this.kernel.services.some((s) => serviceId(s.spec) === id)) this.leaving.delete(id);
         return this.sync([], []);
-      case 'vipPresence':
-        if (ev.present) this.vipPresent.add(ev.address);
-        else this.vipPresent.delete(ev.address);
-        return [];
     }
   }
 

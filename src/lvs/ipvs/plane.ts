@@ -8,10 +8,10 @@
 import type { Clock } from '../../clock/clock.js';
 import { VipdError } from '../../errors/vipdError.js';
 import type { NetlinkTransport } from '../../net/genlSocket.js';
-import { destId, serviceId, type ApplyResult, type DataPlane, type DestStats, type LvsOp, type ReadTable, type ServiceCounters, type TableService } from '../model.js';
+import { destId, destSpecOnly, serviceId, serviceSpecOnly, type ApplyResult, type DataPlane, type DataPlaneCounters, type DestStats, type LvsOp, type ReadTable, type ServiceCounters, type TableService } from '../model.js';
 import { IpvsClient } from './client.js';
 import type { IpvsDropReason } from './drops.js';
-import type { DestSpec, IpvsDest, IpvsOp, IpvsService, ServiceKey, ServiceSpec } from './types.js';
+import type { DestSpec, IpvsDest, IpvsOp, IpvsService, ServiceKey } from './types.js';
 
 /** Why a refusal counted as success. Append-only (a metric pre-creates one series per reason). */
 export const IPVS_TOLERATED_REASONS = [
@@ -53,6 +53,8 @@ export class IpvsDataPlane implements DataPlane {
   /** Refusals counted as success, per reason (every reason present from the start, for metrics). */
   readonly tolerated: Record<IpvsToleratedReason, number>;
   private readonly onTolerated: IpvsDataPlaneOptions['onTolerated'];
+  /** The read in progress: reads queue behind it (one dump per socket at a time, see read()). */
+  private reading: Promise<unknown> = Promise.resolve();
 
   constructor(
     /** The client the plane drives; the sync daemon driver may share it. */
@@ -93,21 +95,28 @@ export class IpvsDataPlane implements DataPlane {
   /**
    * GET_SERVICE dump, then one GET_DEST dump per service, one after the other: the kernel runs one dump per
    * socket at a time (netlink_dump_start answers EBUSY to a second). Rows are keyed by identity because an
-   * index-resumed dump of a changing table may repeat one (lvs.md §4.5).
+   * index-resumed dump of a changing table may repeat one (lvs.md §4.5). Concurrent calls (a scrape's counter
+   * refresh and a repair's re-read) queue: a second dump on the socket would be answered EBUSY.
    */
-  async read(): Promise<ReadTable> {
+  read(): Promise<ReadTable> {
+    const next = this.reading.then(() => this.readOnce());
+    this.reading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async readOnce(): Promise<ReadTable> {
     const services: TableService[] = [];
     const counters = new Map<string, ServiceCounters>();
     for (const s of await this.client.getServices()) {
       const id = serviceId(s);
       if (counters.has(id)) continue;
-      const spec = serviceSpecOf(s);
+      const spec = serviceSpecOnly(s);
       const dests: DestSpec[] = [];
       const destCounters = new Map<string, DestStats>();
       for (const d of await this.client.getDests(spec)) {
         const did = destId(d);
         if (destCounters.has(did)) continue;
-        dests.push(destSpecOf(d, spec.family));
+        dests.push(destSpecOnly(d, spec.family));
         destCounters.set(did, { stats: d.stats, activeConns: d.activeConns, inactiveConns: d.inactiveConns, persistentConns: d.persistentConns });
       }
       services.push({ spec, dests });
@@ -159,6 +168,10 @@ export class IpvsDataPlane implements DataPlane {
     this.client.close();
   }
 
+  stats(): DataPlaneCounters {
+    return { tolerated: this.tolerated, malformedReplies: this.client.drops };
+  }
+
   /** null when `err` is none or a tolerated refusal of `op`; else the error. `reported` is the op the caller asked for. */
   private judge(op: IpvsOp, err: VipdError | null, reported: LvsOp = op): VipdError | null {
     if (!err) return null;
@@ -208,25 +221,4 @@ function segmentEnd(ops: readonly LvsOp[], start: number): number {
     }
   }
   return i;
-}
-
-/** The service as the port shapes it: identity plus the programmable fields (no stats). */
-function serviceSpecOf(s: IpvsService): ServiceSpec {
-  const common = { scheduler: s.scheduler, flags: s.flags, timeoutS: s.timeoutS, netmaskBits: s.netmaskBits, ...(s.peName ? { peName: s.peName } : {}) };
-  if (s.fwmark !== undefined) return { family: s.family, fwmark: s.fwmark, ...common };
-  return { family: s.family, protocol: s.protocol, address: s.address, port: s.port, ...common };
-}
-
-/** The destination as the port shapes it: the family only when it differs from the service's (a tunnel). */
-function destSpecOf(d: IpvsDest, serviceFamily: ServiceSpec['family']): DestSpec {
-  return {
-    address: d.address,
-    port: d.port,
-    forward: d.forward,
-    weight: d.weight,
-    upperThreshold: d.upperThreshold,
-    lowerThreshold: d.lowerThreshold,
-    ...(d.family !== serviceFamily ? { family: d.family } : {}),
-    ...(d.tunnel ? { tunnel: { ...d.tunnel } } : {}),
-  };
 }

@@ -102,7 +102,16 @@ export class LvsPlugin implements DaemonPlugin {
       snapshot: () => this.run?.runner.snapshot() ?? null,
       table: () => this.run?.runner.lastTable()?.table ?? null,
       counters: () => (this.run ? this.counters : null),
-      refresh: () => void this.run?.runner.refreshCounters(this.wired?.statsMaxAgeMs ?? 5000),
+      plane: () => {
+        const stats = this.run?.plane.stats?.();
+        return this.run && stats ? { name: this.run.plane.name, stats } : null;
+      },
+      syncDaemon: () => this.run?.sync?.driver.status?.() ?? null,
+      refresh: () => {
+        const maxAgeMs = this.wired?.statsMaxAgeMs ?? 5000;
+        void this.run?.runner.refreshCounters(maxAgeMs);
+        this.run?.sync?.driver.refresh?.(maxAgeMs);
+      },
     });
     this.counters.onCheckDuration = (type, ms) => this.metrics?.checkObserved(type, ms);
   }
@@ -121,16 +130,26 @@ export class LvsPlugin implements DaemonPlugin {
     const inst = this.config.instances.find((i) => i.name === ev.instance);
     if (inst && (ev.from === 'MASTER') !== (ev.to === 'MASTER')) {
       for (const address of suspendedAddresses(run.coreConfig, inst.vips.map((v) => v.address))) {
-        run.runner.vipPresence(address, this.vipHeld(address));
+        run.runner.vipPresence(address, this.vipHeld(address, ev));
       }
     }
     const sync = run.sync;
     if (sync && sync.cfg.instance === ev.instance) sync.driver.onInstanceState(ev.instance, ev.to);
   }
 
-  /** Is an instance carrying this VIP MASTER now? */
-  private vipHeld(address: string): boolean {
-    return this.config.instances.some((i) => i.vips.some((v) => v.address === address) && this.ctl?.snapshot(i.name)?.state === 'MASTER');
+  /** Is an instance carrying this VIP MASTER now? `ev`: the transition being reported (its state is the new one). */
+  private vipHeld(address: string, ev?: TransitionEvent): boolean {
+    const stateOf = (name: string) => (ev?.instance === name ? ev.to : this.ctl?.snapshot(name)?.state);
+    return this.config.instances.some((i) => i.vips.some((v) => v.address === address) && stateOf(i.name) === 'MASTER');
+  }
+
+  /**
+   * ha_suspend at start and reload: tell the core which of its addresses this host holds now (a virtual server
+   * added by a reload while its instance is already MASTER would otherwise wait for the next transition).
+   */
+  private reportVipPresence(run: Running): void {
+    const all = this.config.instances.flatMap((i) => i.vips.map((v) => v.address));
+    for (const address of suspendedAddresses(run.coreConfig, all)) run.runner.vipPresence(address, this.vipHeld(address));
   }
 
   /** SIGHUP: the core diffs; LVS starts when the first virtual server appears and stops when the last goes. */
@@ -147,6 +166,7 @@ export class LvsPlugin implements DaemonPlugin {
     run.scripts.reconfigure(this.scriptSettings());
     run.events.setVirtualServers(next.virtualServers);
     await this.applyFifos(run, next.global);
+    this.reportVipPresence(run);
     await run.runner.reload((nowMs) => run.core.reload(next, nowMs));
     await this.applySync(run, next.global.syncDaemon);
   }
@@ -219,6 +239,7 @@ export class LvsPlugin implements DaemonPlugin {
       run = r;
       await this.applyFifos(r, cfg.global);
       this.run = r;
+      this.reportVipPresence(r);
       await r.runner.start();
       logger.info(`LVS: ${cfg.virtualServers.length} virtual server(s) on the ${plane.name} data plane`);
       await this.applySync(r, cfg.global.syncDaemon);

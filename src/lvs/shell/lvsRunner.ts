@@ -46,7 +46,8 @@ export class LvsRunner {
   private timer: Timer | null = null;
   private armedFor: number | null = null;
   private readonly probes = new Map<string, Probe>();
-  private readonly inFlight = new Set<string>();
+  /** The probe running for a checkId: a late answer of a replaced probe must not clear its successor's mark. */
+  private readonly inFlight = new Map<string, Probe>();
   /** Every effect list runs after the previous one finished: applies stay serial and in order. */
   private queue: Promise<void> = Promise.resolve();
   private repairTimer: Timer | null = null;
@@ -230,9 +231,17 @@ export class LvsRunner {
       }
       this.probes.set(checkId, probe);
     }
-    this.inFlight.add(checkId);
+    this.inFlight.set(checkId, probe);
     const running = probe;
-    running.run().then(
+    let run: Promise<ProbeOutcome>;
+    try {
+      run = running.run();
+    } catch (err) {
+      // The port promises a promise; a probe that throws while setting up still answers (a local error), or its
+      // check would stay in flight for ever.
+      run = Promise.reject(err);
+    }
+    run.then(
       (outcome) => this.answer(checkId, outcome, running),
       (err: unknown) => this.answer(checkId, { ok: false, durationMs: 0, reason: 'local', detail: (err as Error)?.message ?? String(err) }, running),
     );
@@ -244,7 +253,7 @@ export class LvsRunner {
    */
   private answer(checkId: string, outcome: ProbeOutcome, probe?: Probe): void {
     void Promise.resolve().then(() => {
-      if (probe) this.inFlight.delete(checkId);
+      if (probe && this.inFlight.get(checkId) === probe) this.inFlight.delete(checkId);
       if (this.stopping || (probe && this.probes.get(checkId) !== probe)) return;
       this.o.counters.checkFinished(this.o.checkerOf(checkId)?.type ?? 'unknown', outcome.durationMs, outcome.ok ? null : outcome.reason);
       this.feed({ type: 'checkResult', checkId, outcome });

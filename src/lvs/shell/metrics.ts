@@ -13,16 +13,21 @@
 import { Histogram, type Registry } from 'prom-client';
 import { scrapeCounter, scrapeGauge, type Labels } from '../../metrics/scrape.js';
 import type { LvsSnapshot } from '../core/types.js';
-import type { ReadTable, ServiceSpec } from '../model.js';
+import type { DataPlaneCounters, ReadTable, ServiceSpec } from '../model.js';
 import { destId, serviceId } from '../model.js';
 import { CHECK_DURATION_BUCKETS_SECONDS, type LvsCounters } from './lvsCounters.js';
+import type { SyncDaemonStatus } from './syncDaemonPort.js';
 
 /** What the collectors read at scrape time; null while LVS does not run (no sample then). */
 export interface LvsMetricsSource {
   snapshot(): LvsSnapshot | null;
   table(): ReadTable | null;
   counters(): LvsCounters | null;
-  /** Ask for a fresher table if the cached one is old (must not block the scrape). */
+  /** The data plane's name and own counters (null: LVS idle, or a plane that keeps none). */
+  plane(): { readonly name: string; readonly stats: DataPlaneCounters } | null;
+  /** The lvs_sync_daemon driver's errors and the daemons the kernel reports (null: no lvs_sync_daemon). */
+  syncDaemon(): SyncDaemonStatus | null;
+  /** Ask for a fresher table (and sync-daemon state) if the cached one is old (must not block the scrape). */
   refresh(): void;
 }
 
@@ -153,6 +158,22 @@ export function registerLvsMetrics(registry: Registry, src: LvsMetricsSource): L
     const c = src.counters();
     if (c) add({}, c.driftRepairs);
   });
+  // --- vipd: the data plane's and the sync daemons' own counters ----------------------------------------------------
+  const planeByReason = (name: string, help: string, pick: (c: DataPlaneCounters) => Readonly<Record<string, number>>): void =>
+    scrapeCounter(registry, name, help, ['dataplane', 'reason'], (add) => {
+      const p = src.plane();
+      if (p) for (const [reason, n] of Object.entries(pick(p.stats))) add({ dataplane: p.name, reason }, n);
+    });
+  planeByReason('vipd_lvs_dataplane_tolerated_total', 'Refusals the data plane counted as success as keepalived does (EEXIST on add, ENOENT on delete …), by reason', (c) => c.tolerated);
+  planeByReason('vipd_lvs_dataplane_malformed_replies_total', 'Kernel replies to the data plane that did not decode and were dropped, by reason', (c) => c.malformedReplies);
+  scrapeCounter(registry, 'vipd_lvs_sync_daemon_errors_total', 'IPVS sync daemon starts and stops the kernel refused', [], (add) => {
+    const d = src.syncDaemon();
+    if (d) add({}, d.errors);
+  });
+  scrapeGauge(registry, 'vipd_lvs_sync_daemon_running', 'IPVS sync daemons the kernel reports running (GET_DAEMON), 1 per daemon', ['state', 'interface', 'syncid'], (set) => {
+    for (const k of src.syncDaemon()?.kernel ?? []) set({ state: k.state, interface: k.ifname, syncid: String(k.syncId) }, 1);
+  });
+
   const durations = new Histogram({
     name: 'vipd_lvs_check_duration_seconds',
     help: 'Duration of health-check probes, by checker type',

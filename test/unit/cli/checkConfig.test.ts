@@ -41,3 +41,42 @@ describe('cli/check-config with an include that matches nothing', () => {
     ]);
   });
 });
+
+describe('cli/check-config with virtual servers: which data plane they get and why', () => {
+  let dir: string;
+  let conf: string;
+  const VS = 'virtual_server 10.1.0.100 80 {\n lb_kind NAT\n protocol TCP\n real_server 10.2.0.11 80 {\n  TCP_CHECK {\n  }\n }\n}\n';
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const check = async (text: string, hasIpvs: boolean) => {
+    dir = mkdtempSync(join(tmpdir(), 'vipd-checkconfig-'));
+    conf = join(dir, 'keepalived.conf');
+    writeFileSync(conf, text);
+    const lines: string[] = [];
+    const code = await checkConfigCommand({ configPath: conf, strict: false, write: (l) => lines.push(l), hasIpvs: async () => hasIpvs });
+    return { code, lines };
+  };
+
+  it('auto on a kernel with IPVS: ipvs, and says why', async () => {
+    const { code, lines } = await check(VS + VS.replace('10.1.0.100', '10.1.0.101'), true);
+    assert.equal(code, 0);
+    assert.equal(lines.at(-2), 'virtual servers: 2 (data plane: ipvs — the kernel has IPVS)');
+    assert.match(lines.at(-1)!, /configuration OK/);
+  });
+
+  it('auto on a kernel without IPVS: none, naming the module (the config itself is fine: exit 0)', async () => {
+    const { code, lines } = await check(VS, false);
+    assert.equal(code, 0);
+    assert.equal(lines.at(-2), 'virtual servers: 1 (data plane: none — this kernel has no IPVS: load it with `modprobe ip_vs`, or the start will be refused)');
+  });
+
+  it('vipd_lvs_dataplane ipvs is named as the reason', async () => {
+    const { lines } = await check(`global_defs {\n vipd_lvs_dataplane ipvs\n}\n${VS}`, true);
+    assert.equal(lines.at(-2), 'virtual servers: 1 (data plane: ipvs — vipd_lvs_dataplane ipvs; the kernel has IPVS)');
+  });
+
+  it('no virtual servers: no data-plane line', async () => {
+    const { lines } = await check('vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  10.1.0.100/24\n }\n}\n', false);
+    assert.ok(!lines.some((l) => l.startsWith('virtual servers:')), lines.join('\n'));
+  });
+});

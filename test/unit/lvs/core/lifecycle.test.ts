@@ -114,4 +114,11 @@ describe('lvs core: ha_suspend (lvs.md §1.2, §3.1 "a disabled checker just re-
     c.handle({ type: 'vipPresence', address: V, present: true }, 5000);
     assert.deepEqual(runChecksOf(c.handle({ type: 'timeout' }, 11000)), [id(A)]);
   });
+
+  it('a VIP reported present before start is remembered (the shell tells the core what it holds before the first run)', () => {
+    const c = core(config([vs(V, 80, [rs(A, 80)], { haSuspend: true })]));
+    c.handle({ type: 'vipPresence', address: V, present: true }, 0);
+    c.handle({ type: 'start', table: empty }, 0);
+    assert.deepEqual(runChecksOf(c.handle({ type: 'timeout' }, 1000)), [id(A)]);
+  });
 });

@@ -193,6 +193,49 @@ describe('IpvsDataPlane', () => {
     assert.ok(t.services.every((s) => s.dests.length === 10));
   });
 
+  it('reads never overlap: the kernel runs one dump per socket (a second answers EBUSY)', async () => {
+    // A scrape's counter refresh and a repair's re-read may ask at once; the plane owns the socket, so it queues them.
+    class OneDumpAtATime extends FakeIpvsClient {
+      dumping = 0;
+      overlaps = 0;
+      private async dump<T>(rows: () => Promise<T>): Promise<T> {
+        if (this.dumping > 0) this.overlaps++;
+        this.dumping++;
+        await new Promise<void>((r) => setImmediate(r));
+        try {
+          return await rows();
+        } finally {
+          this.dumping--;
+        }
+      }
+      override getServices() {
+        return this.dump(() => super.getServices());
+      }
+      override getDests(k: ServiceKey) {
+        return this.dump(() => super.getDests(k));
+      }
+    }
+    const fake = new OneDumpAtATime();
+    const plane = new IpvsDataPlane(fake);
+    await plane.apply([{ op: 'addService', service: WEB }, { op: 'addDest', service: KEY, dest: dest(1) }]);
+    const [a, b] = await Promise.all([plane.read(), plane.read()]);
+    assert.equal(fake.overlaps, 0);
+    assert.deepEqual(a, b);
+    await assert.doesNotReject(plane.read());
+  });
+
+  it('stats(): tolerated refusals and the client\'s dropped replies, every reason from the start (for the metrics)', async () => {
+    const fake = new FakeIpvsClient();
+    const plane = new IpvsDataPlane(fake);
+    await plane.apply([{ op: 'delService', service: KEY }]);
+    fake.drops['bad-enum'] = 2;
+    const st = plane.stats();
+    assert.equal(st.tolerated['del-service-missing'], 1);
+    assert.equal(st.tolerated['add-dest-exists'], 0);
+    assert.equal(st.malformedReplies['bad-enum'], 2);
+    assert.equal(Object.keys(st.malformedReplies).length, 12);
+  });
+
   it('close() closes the client', async () => {
     const fake = new FakeIpvsClient();
     await new IpvsDataPlane(fake).close();

@@ -259,6 +259,8 @@ export class FakeProbes {
   /** Targets whose probe never answers until released (a hung check). */
   readonly hung = new Map<string, () => void>();
   hang = new Set<string>();
+  /** Targets whose probe's run() throws synchronously (a probe breaking the port's promise-only contract). */
+  readonly throwing = new Set<string>();
 
   readonly factory: ProbeFactory = (checker) => {
     this.created++;
@@ -267,6 +269,7 @@ export class FakeProbes {
     const probe: Probe = {
       run: () => {
         this.runs.push(target);
+        if (this.throwing.has(target)) throw new Error(`socket setup for ${target} threw`);
         if (this.hang.has(target)) return new Promise<ProbeOutcome>((resolve) => this.hung.set(target, () => resolve(this.outcome(target))));
         return Promise.resolve(this.outcome(target));
       },

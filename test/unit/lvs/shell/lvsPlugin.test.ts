@@ -119,6 +119,35 @@ describe('lvs shell: plugin', () => {
     assert.deepEqual(s.syncCalls, ['start eth1 VI_1', 'VI_1 MASTER', 'stop']);
   });
 
+  it('ha_suspend: an instance carrying the VS address entering or leaving MASTER feeds vipPresence; others do not', async () => {
+    const s = setup(withLvs([vs('10.1.0.100', 80, [RS1], { haSuspend: true }), vs('10.1.0.200', 80, [RS2])]));
+    await s.plugin.start(s.ctl);
+    await settle(s.ctl);
+    const presence = () => s.cores[0]!.events.filter((e) => e.ev.type === 'vipPresence').map((e) => JSON.stringify(e.ev));
+    const atStart = presence();
+    assert.deepEqual(atStart, ['{"type":"vipPresence","address":"10.1.0.100","present":false}'], 'start reports what the host holds');
+    s.plugin.onTransition({ instance: 'VI_1', from: 'BACKUP', to: 'MASTER', reason: 'x', priority: 100 });
+    s.plugin.onTransition({ instance: 'VI_1', from: 'MASTER', to: 'MASTER', reason: 'x', priority: 100 });
+    s.plugin.onTransition({ instance: 'VI_2', from: 'BACKUP', to: 'MASTER', reason: 'x', priority: 100 });
+    s.plugin.onTransition({ instance: 'VI_1', from: 'MASTER', to: 'FAULT', reason: 'x', priority: 100 });
+    assert.deepEqual(presence().slice(atStart.length), [
+      '{"type":"vipPresence","address":"10.1.0.100","present":true}',
+      '{"type":"vipPresence","address":"10.1.0.100","present":false}',
+    ]);
+    await s.plugin.stop();
+  });
+
+  it('ha_suspend: a reload adding a virtual server whose instance is already MASTER reports its VIP present', async () => {
+    const s = setup(withLvs([vs('10.1.0.200', 80, [RS2])]));
+    Object.assign(s.ctl, { snapshot: (name: string) => (name === 'VI_1' ? { state: 'MASTER' } : undefined) });
+    await s.plugin.start(s.ctl);
+    await settle(s.ctl);
+    await s.plugin.reload(withLvs([vs('10.1.0.200', 80, [RS2]), vs('10.1.0.100', 80, [RS1], { haSuspend: true })]), { started: [], removed: [] });
+    const fed = s.cores[0]!.events.filter((e) => e.ev.type === 'vipPresence').map((e) => e.ev);
+    assert.deepEqual(fed, [{ type: 'vipPresence', address: '10.1.0.100', present: true }]);
+    await s.plugin.stop();
+  });
+
   it('reload: the running core gets the new config (no new core, no new plane), removed RS deleted', async () => {
     const s = setup(withLvs([WEB]));
     await s.plugin.start(s.ctl);
@@ -195,6 +224,39 @@ describe('lvs shell: plugin', () => {
     if (r === null) console.log(`      promtool skipped: ${PROMTOOL_MISSING}`);
     else assert.equal(r.output, '', 'promtool findings');
     await s.plugin.stop();
+  });
+
+  it('metrics: the data plane\'s tolerated refusals and malformed replies, the sync daemons\' errors and GET_DAEMON state; promtool finds nothing', async () => {
+    const sync = { interface: 'eth1', instance: null, syncId: 51, maxLen: null, port: null, ttl: null, group: null, source: { file: 'k', line: 1 } as never };
+    let refreshes = 0;
+    const s = setup(withLvs([WEB], { syncDaemon: sync }), {
+      syncDaemon: () => ({
+        start: () => undefined,
+        onInstanceState: () => undefined,
+        stop: () => undefined,
+        status: () => ({ errors: 2, kernel: [{ state: 'master', ifname: 'eth1', syncId: 51 }, { state: 'backup', ifname: 'eth1', syncId: 51 }] }),
+        refresh: () => void refreshes++,
+      }),
+    });
+    Object.assign(s.plane, {
+      stats: () => ({ tolerated: { 'add-service-exists': 1, 'del-dest-missing': 0 }, malformedReplies: { 'bad-enum': 3 } }),
+    });
+    await s.plugin.start(s.ctl);
+    await settle(s.ctl);
+    const text = await s.registry.metrics();
+    const has = (line: string) => assert.ok(text.split('\n').includes(line), `missing: ${line}\n${text}`);
+    has('vipd_lvs_dataplane_tolerated_total{dataplane="ipvs",reason="add-service-exists"} 1');
+    has('vipd_lvs_dataplane_tolerated_total{dataplane="ipvs",reason="del-dest-missing"} 0');
+    has('vipd_lvs_dataplane_malformed_replies_total{dataplane="ipvs",reason="bad-enum"} 3');
+    has('vipd_lvs_sync_daemon_errors_total 2');
+    has('vipd_lvs_sync_daemon_running{state="master",interface="eth1",syncid="51"} 1');
+    has('vipd_lvs_sync_daemon_running{state="backup",interface="eth1",syncid="51"} 1');
+    assert.ok(refreshes > 0, 'a scrape asks the driver for fresher GET_DAEMON state');
+    const r = promtoolCheckMetrics(text);
+    if (r === null) console.log(`      promtool skipped: ${PROMTOOL_MISSING}`);
+    else assert.equal(r.output, '', 'promtool findings');
+    await s.plugin.stop();
+    assert.doesNotMatch(await s.registry.metrics(), /^vipd_lvs_(dataplane_tolerated|sync_daemon_running)\{/m, 'no samples once LVS stopped');
   });
 
   it('SIGUSR1: keepalived_check.data in keepalived 2.2.7\'s layout', async () => {

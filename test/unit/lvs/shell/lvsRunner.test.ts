@@ -182,6 +182,45 @@ describe('lvs shell: runner', () => {
     assert.ok(!h.core.events.slice(before).some((e) => e.ev.type === 'checkResult' && e.ev.checkId === 'tcp:10.2.0.12:80'));
   });
 
+  it('the late answer of a dropped probe does not clear the in-flight mark of its replacement (one run at a time)', async () => {
+    const h = harness([VS1]);
+    await h.runner.start();
+    await settle(h);
+    const target = '10.2.0.12:80';
+    const id = 'tcp:10.2.0.12:80';
+    h.probes.hang.add(target);
+    await h.clock.advanceAsync(1000);
+    await settle(h);
+    const releaseOld = h.probes.hung.get(target)!;
+    // A reload drops the check and asks for it again (same id): a new probe runs and hangs too.
+    await h.runner.reload(() => [{ type: 'dropCheck', checkId: id }, { type: 'runCheck', checkId: id }]);
+    await settle(h);
+    const runs = () => h.probes.runs.filter((t) => t === target).length;
+    const before = runs();
+    releaseOld(); // the closed probe answers late
+    await settle(h);
+    await h.runner.reload(() => [{ type: 'runCheck', checkId: id }]);
+    await settle(h);
+    assert.equal(runs(), before, 'the replacement is still running: no second concurrent run');
+  });
+
+  it('a probe whose run() throws synchronously answers a local failure (the check is not stuck in flight)', async () => {
+    const h = harness([VS1]);
+    await h.runner.start();
+    await settle(h);
+    h.probes.throwing.add('10.2.0.12:80');
+    await h.clock.advanceAsync(1000);
+    await settle(h);
+    const results = h.core.events.filter((e) => e.ev.type === 'checkResult' && e.ev.checkId === 'tcp:10.2.0.12:80').map((e) => e.ev);
+    const last = results.at(-1) as { outcome: { ok: boolean; reason?: string } };
+    assert.equal(last.outcome.ok, false);
+    assert.equal(last.outcome.reason, 'local');
+    h.probes.throwing.delete('10.2.0.12:80');
+    await h.clock.advanceAsync(1000);
+    await settle(h);
+    assert.equal((h.core.events.at(-1)!.ev as { outcome?: { ok: boolean } }).outcome?.ok ?? null, true);
+  });
+
   it('stop: the core\'s stop applied (dests, then the service), probes closed, timer gone, plane closed', async () => {
     const h = harness([VS1]);
     await h.runner.start();
