@@ -193,6 +193,22 @@ export const ERROR_CODES = {
     meaning: 'the control socket could not be created (folder not creatable or not ours, a non-socket file in the way, path too long, bind failed); the agent does not start',
     action: 'read the path and reason in the message; under systemd keep RuntimeDirectory=vipd, or pass --control-socket PATH',
   },
+  VIPD_ERR_NFT_UNAVAILABLE: {
+    meaning: 'the nftables data plane cannot run: libnftables (libnftables.so.1) could not be loaded',
+    action: 'install it with `apt-get install libnftables1` (Debian/Ubuntu; it comes with the nftables package), or choose the IPVS data plane',
+  },
+  VIPD_ERR_NFT_UNSUPPORTED: {
+    meaning: 'the nftables data plane cannot do what a virtual server asks (a scheduler that needs live connection counts, or the DR/TUN forwarding method); the message lists what works',
+    action: 'choose one of the schedulers the message lists (rr, wrr, sh, mh, random) and lvs_method NAT, or use the IPVS data plane',
+  },
+  VIPD_ERR_NFT_REFUSED: {
+    meaning: "libnftables refused a transaction in vipd's own table (syntax or kernel error: nft's message is included); nothing of that transaction took effect",
+    action: "read nft's message; a kernel without nf_tables NAT (nft_nat, nft_numgen, nft_hash, nft_ct) needs those modules",
+  },
+  VIPD_ERR_NFT_NO_SUCH_SERVICE: {
+    meaning: 'a real-server change named a virtual service the nftables data plane does not hold',
+    action: 'vipd re-reads the table and adds the service first',
+  },
 } as const satisfies Record<`VIPD_ERR_${string}`, ErrorCodeInfo>;
 
 export type VipdErrorCode = keyof typeof ERROR_CODES;
