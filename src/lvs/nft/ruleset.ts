@@ -225,7 +225,11 @@ export function serviceTransition(o: RulesetOptions, before: ServiceState | null
   if (!before) {
     out.push(`add counter ${t} ${chain}`, `add counter ${t} ${specCounter(chain)} { comment ${quote(serviceComment(s))}; }`, `add chain ${t} ${chain}`);
   } else {
-    const destsChanged = after.dests.length !== before.dests.length || after.dests.some((d) => destComment(d) !== destComment(old.get(destIdentity(d)) ?? d) || !old.has(destIdentity(d)));
+    const unchanged = (d: DestSpec): boolean => {
+      const prev = old.get(destIdentity(d));
+      return prev !== undefined && destComment(prev) === destComment(d);
+    };
+    const destsChanged = after.dests.length !== before.dests.length || !after.dests.every(unchanged);
     if (!specChanged && !destsChanged) return [];
     out.push(`flush chain ${t} ${chain}`);
     if (specChanged) out.push(`delete counter ${t} ${specCounter(chain)}`, `add counter ${t} ${specCounter(chain)} { comment ${quote(serviceComment(s))}; }`);
