@@ -3,7 +3,8 @@
     {
       "target_name": "vipd_net",
       "sources": ["native/vipd_net.c"],
-      "cflags": ["-Wall", "-Wextra", "-O2"]
+      "cflags": ["-Wall", "-Wextra", "-O2"],
+      "libraries": ["-ldl"]
     }
   ]
 }

@@ -197,6 +197,22 @@ export const ERROR_CODES = {
     meaning: 'the kernel refused to start an IPVS sync daemon (lvs_sync_daemon) with EINVAL: it does so while any virtual server has a real server of the other address family (a mixed-family tunnel destination)',
     action: 'remove the real servers of the other address family or the lvs_sync_daemon line; vipd keeps running without that daemon',
   },
+  VIPD_ERR_NFT_UNAVAILABLE: {
+    meaning: 'the nftables data plane cannot run: libnftables (libnftables.so.1) could not be loaded',
+    action: 'install it with `apt-get install libnftables1` (Debian/Ubuntu; it comes with the nftables package), or choose the IPVS data plane',
+  },
+  VIPD_ERR_NFT_UNSUPPORTED: {
+    meaning: 'the nftables data plane cannot do what a virtual server asks (a scheduler that needs live connection counts, or the DR/TUN forwarding method); the message lists what works',
+    action: 'choose one of the schedulers the message lists (rr, wrr, sh, mh, random) and lvs_method NAT, or use the IPVS data plane',
+  },
+  VIPD_ERR_NFT_REFUSED: {
+    meaning: "libnftables refused a transaction in vipd's own table (syntax or kernel error: nft's message is included); nothing of that transaction took effect",
+    action: "read nft's message; a kernel without nf_tables NAT (nft_nat, nft_numgen, nft_hash, nft_ct) needs those modules",
+  },
+  VIPD_ERR_NFT_NO_SUCH_SERVICE: {
+    meaning: 'a real-server change named a virtual service the nftables data plane does not hold',
+    action: 'vipd re-reads the table and adds the service first',
+  },
 } as const satisfies Record<`VIPD_ERR_${string}`, ErrorCodeInfo>;
 
 export type VipdErrorCode = keyof typeof ERROR_CODES;

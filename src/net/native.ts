@@ -51,6 +51,25 @@ export interface NativeNet {
    * Optional so that the socket test twins may omit it; only `vipd run` with net_namespace calls it.
    */
   execInNetns?(nsPath: string, argv: readonly string[]): never;
+  /**
+   * libnftables, dlopen'ed at first use (native/vipd_net.c, "nftables" section): a context with buffered output.
+   * Throws with code ENOENT when libnftables.so.1 cannot be loaded. Optional so that test twins may omit it.
+   */
+  nftOpen?(): NftHandle;
+  /** One nft_run_cmd_from_buffer on the thread pool: rc 0 = the whole buffer committed, else none of it. */
+  nftRun?(handle: NftHandle, commands: string, outputFlags: number): Promise<NftRunResult>;
+  /** Free the context (throws EBUSY while a run is pending; idempotent). */
+  nftClose?(handle: NftHandle): void;
+}
+
+export interface NftHandle {
+  readonly __nft: unique symbol;
+}
+
+export interface NftRunResult {
+  rc: number;
+  output: string;
+  error: string;
 }
 
 let loaded: NativeNet | undefined;

@@ -1,0 +1,232 @@
+// The nftables data plane (issue 11; lvs.md §7): the DataPlane port (model.ts) on vipd's own nftables table,
+// for kernels without IPVS. It keeps its own model of the table (services with their real servers sorted by
+// destId), turns each apply() batch into the commands of the services it touches (ruleset.ts) and commits them
+// as ONE libnftables transaction: either the whole batch takes effect or none of it. A refused batch is retried
+// service by service so that one bad service does not block the others.
+// Health semantics like IPVS (lvs.md §0.7, §7.3): weight 0 leaves a server out of the scheduler (conntrack keeps
+// its flows); a deleted server is removed AND its conntrack entries are deleted, as IPVS drops its connections.
+import type { Clock } from '../../clock/clock.js';
+import { CtNetlink } from '../../conntrack/client.js';
+import type { ConntrackEntry } from '../../conntrack/types.js';
+import { VipdError } from '../../errors/vipdError.js';
+import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../ipvs/constants.js';
+import type { ApplyResult, DataPlane, DestSpec, LvsOp, ReadTable, ServiceKey, ServiceSpec } from '../model.js';
+import { destId, serviceId } from '../model.js';
+import { LibNftables, type NftRunner } from './libnft.js';
+import { NFT_DROP_REASONS, readTableFromJson, type NftDropReason } from './readback.js';
+import { serviceTransition, skeletonCommands, tableRef, type RulesetOptions, type ServiceState } from './ruleset.js';
+import { nftSupports, nftSupportsForward } from './schedulers.js';
+
+/** What the plane needs from conntrack: delete the entries a predicate selects (CtNetlink.flush). */
+export interface ConntrackFlusher {
+  flush(select: (e: ConntrackEntry) => boolean): Promise<unknown>;
+  close(): void;
+}
+
+export interface NftPlaneOptions {
+  /** Bounds the conntrack requests. */
+  clock: Clock;
+  /** Table name in family inet (default "vipd"). */
+  table?: string;
+  /** Masquerade towards real servers that do not route back through the director (vipd extension). */
+  sourceNat?: boolean;
+  /** Leave the table in place at close() (keepalived's services stay too when asked: vipd_lvs_keep_on_stop). */
+  keepOnClose?: boolean;
+  /** Default: libnftables through the addon, opened at construction (throws VIPD_ERR_NFT_UNAVAILABLE). */
+  nft?: NftRunner;
+  /** Default: a ctnetlink client, opened at the first deletion; null = never flush (tests without conntrack). */
+  conntrack?: ConntrackFlusher | null;
+}
+
+const PROTO_NUMBER = { tcp: IPPROTO_TCP, udp: IPPROTO_UDP, sctp: IPPROTO_SCTP } as const;
+
+function byDestId(a: DestSpec, b: DestSpec): number {
+  const x = destId(a);
+  const y = destId(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Does a conntrack entry belong to real server `d` of service `s` (reply source = the server after DNAT)? */
+export function entryOfDest(s: ServiceKey, d: { address: string; port: number }, e: ConntrackEntry): boolean {
+  if (e.reply.src !== d.address || (d.port !== 0 && e.reply.srcPort !== d.port)) return false;
+  if (s.fwmark !== undefined) return e.orig.dst !== e.reply.src; // DNATed towards it, whichever VIP
+  return e.orig.dst === s.address && e.orig.dstPort === s.port && e.orig.proto === PROTO_NUMBER[s.protocol];
+}
+
+export class NftPlane implements DataPlane {
+  readonly name = 'nftables';
+  /** Listing entries that did not parse, by reason (for metrics). */
+  readonly drops: Record<NftDropReason, number> = Object.fromEntries(NFT_DROP_REASONS.map((r) => [r, 0])) as Record<NftDropReason, number>;
+  /** Transactions committed, refused, and conntrack flushes that failed (for metrics and tests). */
+  readonly stats = { transactions: 0, refused: 0, conntrackFlushFailures: 0 };
+  private readonly opts: RulesetOptions;
+  private readonly nft: NftRunner;
+  private conntrack: ConntrackFlusher | null | undefined;
+  /** What the kernel holds, as far as this plane knows; null until loaded (first read or apply). */
+  private model: Map<string, ServiceState> | null = null;
+  private skeletonDone = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly options: NftPlaneOptions) {
+    this.opts = { table: options.table ?? 'vipd', sourceNat: options.sourceNat ?? false };
+    this.nft = options.nft ?? LibNftables.open();
+    this.conntrack = options.conntrack;
+  }
+
+  /** Plane calls run one at a time: apply and read share the model. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(fn, fn);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  read(): Promise<ReadTable> {
+    return this.serial(() => this.load());
+  }
+
+  /** List vipd's counters and rebuild the table; the model becomes what the kernel holds (adoption). */
+  private async load(): Promise<ReadTable> {
+    const res = await this.nft.run(`list counters table ${tableRef(this.opts)}`, { json: true });
+    let table: ReadTable;
+    if (res.rc !== 0) {
+      if (!/No such file or directory/.test(res.error)) throw new VipdError('VIPD_ERR_NFT_REFUSED', `nft list counters: ${res.error.trim()}`);
+      table = { services: [], counters: new Map() };
+    } else {
+      table = readTableFromJson(res.output, this.opts.table, (r) => this.drops[r]++);
+    }
+    this.model = new Map(table.services.map((s) => [serviceId(s.spec), { spec: s.spec, dests: [...s.dests].sort(byDestId) }]));
+    this.skeletonDone = false; // re-asserted (identically) with the next change
+    return table;
+  }
+
+  apply(ops: readonly LvsOp[]): Promise<ApplyResult> {
+    return this.serial(() => this.applyNow(ops));
+  }
+
+  private async applyNow(ops: readonly LvsOp[]): Promise<ApplyResult> {
+    const failed: { op: LvsOp; error: VipdError }[] = [];
+    if (this.closed) return { failed: ops.map((op) => ({ op, error: new VipdError('VIPD_ERR_NFT_REFUSED', 'the nftables data plane is closed') })) };
+    if (!this.model) {
+      try {
+        await this.load();
+      } catch (err) {
+        return { failed: ops.map((op) => ({ op, error: err as VipdError })) };
+      }
+    }
+    const before = this.model!;
+    const next = new Map(before);
+    const opsOf = new Map<string, LvsOp[]>(); // touched service → its ops (for per-service retry)
+    const removed: { svc: ServiceKey; dest: DestSpec }[] = [];
+    for (const op of ops) {
+      const id = serviceId(op.service);
+      const error = this.step(next, op, removed);
+      if (error) failed.push({ op, error });
+      else opsOf.set(id, [...(opsOf.get(id) ?? []), op]);
+    }
+    const touched = [...opsOf.keys()];
+    const body = touched.flatMap((id) => serviceTransition(this.opts, before.get(id) ?? null, next.get(id) ?? null));
+    if (!body.length) return { failed };
+    const head = this.skeletonDone ? [] : skeletonCommands(this.opts);
+    const res = await this.nft.run([...head, ...body].join('\n'));
+    if (res.rc === 0) {
+      this.stats.transactions++;
+      this.model = next;
+      this.skeletonDone = true;
+    } else {
+      this.stats.refused++;
+      // Find the services the kernel refuses; the others go in one by one.
+      const committed = new Set<string>();
+      for (const id of touched) {
+        const cmds = [...skeletonCommands(this.opts), ...serviceTransition(this.opts, before.get(id) ?? null, next.get(id) ?? null)];
+        const one = await this.nft.run(cmds.join('\n'));
+        if (one.rc === 0) {
+          this.stats.transactions++;
+          this.skeletonDone = true;
+          committed.add(id);
+          const st = next.get(id);
+          if (st) this.model!.set(id, st);
+          else this.model!.delete(id);
+        } else {
+          const error = new VipdError('VIPD_ERR_NFT_REFUSED', `nftables refused the change of ${id}: ${one.error.trim()}`);
+          for (const op of opsOf.get(id) ?? []) failed.push({ op, error });
+        }
+      }
+      // Whatever was refused may come from a table changed behind our back: reload before the next change.
+      if (committed.size < touched.length) this.model = null;
+      removed.splice(0, removed.length, ...removed.filter((r) => committed.has(serviceId(r.svc))));
+    }
+    await this.flushConntrack(removed);
+    return { failed };
+  }
+
+  /** Apply one op to the working model; the refusal, if any. keepalived's tolerances (model.ts) hold. */
+  private step(next: Map<string, ServiceState>, op: LvsOp, removed: { svc: ServiceKey; dest: DestSpec }[]): VipdError | null {
+    const id = serviceId(op.service);
+    const cur = next.get(id);
+    switch (op.op) {
+      case 'addService':
+      case 'editService': {
+        if (op.op === 'editService' && !cur) return new VipdError('VIPD_ERR_NFT_NO_SUCH_SERVICE', `no virtual service ${id} to edit`);
+        const why = nftSupports(op.service.scheduler, op.service.flags) ?? (op.service.peName ? `persistence engine "${op.service.peName}" is not implemented on nftables` : null);
+        if (why) return new VipdError('VIPD_ERR_NFT_UNSUPPORTED', `${id}: ${why}`);
+        next.set(id, { spec: op.service, dests: cur?.dests ?? [] });
+        return null;
+      }
+      case 'delService':
+        if (cur) {
+          next.delete(id);
+          for (const dest of cur.dests) removed.push({ svc: cur.spec, dest });
+        }
+        return null;
+      case 'addDest':
+      case 'editDest': {
+        if (!cur) return new VipdError('VIPD_ERR_NFT_NO_SUCH_SERVICE', `no virtual service ${id} for real server ${destId(op.dest)}`);
+        const why = nftSupportsForward(op.dest.forward) ?? this.familyMismatch(cur.spec, op.dest);
+        if (why) return new VipdError('VIPD_ERR_NFT_UNSUPPORTED', `${id} real server ${destId(op.dest)}: ${why}`);
+        const others = cur.dests.filter((d) => destId(d) !== destId(op.dest));
+        next.set(id, { spec: cur.spec, dests: [...others, op.dest].sort(byDestId) });
+        return null;
+      }
+      case 'delDest': {
+        const gone = cur?.dests.find((d) => destId(d) === destId(op.dest));
+        if (cur && gone) {
+          next.set(id, { spec: cur.spec, dests: cur.dests.filter((d) => d !== gone) });
+          removed.push({ svc: cur.spec, dest: gone });
+        }
+        return null;
+      }
+    }
+  }
+
+  private familyMismatch(s: ServiceSpec, d: DestSpec): string | null {
+    const v6 = d.address.includes(':');
+    if (v6 === (s.family === 'inet6') && (d.family === undefined || d.family === s.family)) return null;
+    return 'a real server of the other address family needs TUN, which nftables does not do';
+  }
+
+  /** IPVS drops a deleted server's connections: delete their conntrack entries (one dump for the batch). */
+  private async flushConntrack(removed: readonly { svc: ServiceKey; dest: DestSpec }[]): Promise<void> {
+    if (!removed.length || this.conntrack === null) return;
+    try {
+      this.conntrack ??= new CtNetlink({ clock: this.options.clock });
+      await this.conntrack.flush((e) => removed.some((r) => entryOfDest(r.svc, r.dest, e)));
+    } catch {
+      this.stats.conntrackFlushFailures++;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.serial(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      if (!this.options.keepOnClose) {
+        const t = tableRef(this.opts);
+        // `add` first so that the delete cannot fail on a table that is already gone.
+        await this.nft.run(`add table ${t}\ndelete table ${t}`);
+      }
+      this.conntrack?.close();
+      this.nft.close();
+    });
+  }
+}
