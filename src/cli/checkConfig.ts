@@ -1,6 +1,7 @@
 // `vipd check-config -f FILE`: print every diagnostic as `file:line: message`, exit 0 when the config can run.
 import { loadConfig, formatDiagnostic } from '../config/index.js';
-import { dataPlaneLine, kernelHasIpvs } from './dataPlaneReport.js';
+import { dataPlaneLine, kernelHasIpvs, usesNftables } from './dataPlaneReport.js';
+import { nftConfigRefusals } from '../lvs/nft/configSupport.js';
 
 export interface CheckConfigOptions {
   configPath: string;
@@ -22,7 +23,19 @@ export async function checkConfigCommand(opts: CheckConfigOptions): Promise<numb
     return 1;
   }
   if (config.virtualServers.length > 0) {
-    write(dataPlaneLine(config.virtualServers.length, config.lvs.dataplane, await (opts.hasIpvs ?? kernelHasIpvs)()));
+    const hasIpvs = await (opts.hasIpvs ?? kernelHasIpvs)();
+    write(dataPlaneLine(config.virtualServers.length, config.lvs.dataplane, hasIpvs));
+    const refusals = usesNftables(config.lvs.dataplane, hasIpvs) ? nftConfigRefusals(config.virtualServers) : [];
+    if (refusals.length) {
+      // Asked for by name, nftables is part of the config: an error. Chosen because this kernel lacks IPVS: the
+      // config is fine elsewhere, so say it as a warning about this host.
+      const explicit = config.lvs.dataplane === 'nftables';
+      for (const r of refusals) write(explicit ? r : r.replace(/^([^:]+:\d+): /, '$1: warning: on this host (no IPVS): '));
+      if (explicit) {
+        write(`${opts.configPath}: configuration refused (${refusals.length} error(s))`);
+        return 1;
+      }
+    }
   }
   write(`${opts.configPath}: configuration OK${warnings ? ` (${warnings} warning(s))` : ''}`);
   return 0;

@@ -1,7 +1,6 @@
 // `vipd check-config`'s line about virtual servers: which data plane they get on this host and why (issue 10:
 // "no IPVS in the kernel → a clear start error that names the module"; check-config says it before the start).
-// The answer follows src/lvs/shell/openPlane.ts: `auto` and `ipvs` use IPVS when the kernel has it; there is no
-// other data plane in this build yet, so without IPVS the start will be refused.
+// The answer follows src/lvs/shell/openPlane.ts: `auto` uses IPVS when the kernel has it and nftables otherwise.
 import { existsSync } from 'node:fs';
 import type { LvsGlobalConfig } from '../config/lvsTypes.js';
 import { RealClock } from '../clock/realClock.js';
@@ -22,8 +21,14 @@ export async function kernelHasIpvs(): Promise<boolean> {
 /** "virtual servers: 3 (data plane: ipvs — the kernel has IPVS)". */
 export function dataPlaneLine(virtualServers: number, dataplane: LvsGlobalConfig['dataplane'], hasIpvs: boolean): string {
   const head = `virtual servers: ${virtualServers}`;
-  if (dataplane === 'nftables') return `${head} (data plane: none — vipd_lvs_dataplane nftables, and this build has no nftables data plane yet: the start will be refused)`;
-  const asked = dataplane === 'ipvs' ? 'vipd_lvs_dataplane ipvs; ' : '';
-  if (hasIpvs) return `${head} (data plane: ipvs — ${asked}the kernel has IPVS)`;
-  return `${head} (data plane: none — ${asked}this kernel has no IPVS: load it with \`modprobe ip_vs\`, or the start will be refused)`;
+  if (dataplane === 'nftables') return `${head} (data plane: nftables — vipd_lvs_dataplane nftables)`;
+  if (dataplane === 'ipvs') {
+    return hasIpvs ? `${head} (data plane: ipvs — vipd_lvs_dataplane ipvs)` : `${head} (data plane: none — vipd_lvs_dataplane ipvs, and this kernel has no IPVS: load it with \`modprobe ip_vs\`, or the start will be refused)`;
+  }
+  return hasIpvs ? `${head} (data plane: ipvs — the kernel has IPVS)` : `${head} (data plane: nftables — this kernel has no IPVS)`;
+}
+
+/** Whether the config's virtual servers will run on nftables here. */
+export function usesNftables(dataplane: LvsGlobalConfig['dataplane'], hasIpvs: boolean): boolean {
+  return dataplane === 'nftables' || (dataplane === 'auto' && !hasIpvs);
 }

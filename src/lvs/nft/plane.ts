@@ -10,7 +10,7 @@ import { CtNetlink } from '../../conntrack/client.js';
 import type { ConntrackEntry } from '../../conntrack/types.js';
 import { VipdError } from '../../errors/vipdError.js';
 import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../ipvs/constants.js';
-import type { ApplyResult, DataPlane, DestSpec, LvsOp, ReadTable, ServiceKey, ServiceSpec } from '../model.js';
+import type { ApplyResult, DataPlane, DataPlaneCounters, DestSpec, LvsOp, ReadTable, ServiceKey, ServiceSpec } from '../model.js';
 import { destId, serviceId } from '../model.js';
 import { LibNftables, type NftRunner } from './libnft.js';
 import { NFT_DROP_REASONS, readTableFromJson, type NftDropReason } from './readback.js';
@@ -58,7 +58,7 @@ export class NftPlane implements DataPlane {
   /** Listing entries that did not parse, by reason (for metrics). */
   readonly drops: Record<NftDropReason, number> = Object.fromEntries(NFT_DROP_REASONS.map((r) => [r, 0])) as Record<NftDropReason, number>;
   /** Transactions committed, refused, and conntrack flushes that failed (for metrics and tests). */
-  readonly stats = { transactions: 0, refused: 0, conntrackFlushFailures: 0 };
+  readonly activity = { transactions: 0, refused: 0, conntrackFlushFailures: 0 };
   private readonly opts: RulesetOptions;
   private readonly nft: NftRunner;
   private conntrack: ConntrackFlusher | null | undefined;
@@ -67,6 +67,11 @@ export class NftPlane implements DataPlane {
   private skeletonDone = false;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+
+  /** DataPlane counters: nftables has no refusal that counts as done; listing entries that did not parse. */
+  stats(): DataPlaneCounters {
+    return { tolerated: {}, malformedReplies: { ...this.drops } };
+  }
 
   constructor(private readonly options: NftPlaneOptions) {
     this.opts = { table: options.table ?? 'vipd', sourceNat: options.sourceNat ?? false };
@@ -130,18 +135,18 @@ export class NftPlane implements DataPlane {
     const head = this.skeletonDone ? [] : skeletonCommands(this.opts);
     const res = await this.nft.run([...head, ...body].join('\n'));
     if (res.rc === 0) {
-      this.stats.transactions++;
+      this.activity.transactions++;
       this.model = next;
       this.skeletonDone = true;
     } else {
-      this.stats.refused++;
+      this.activity.refused++;
       // Find the services the kernel refuses; the others go in one by one.
       const committed = new Set<string>();
       for (const id of touched) {
         const cmds = [...skeletonCommands(this.opts), ...serviceTransition(this.opts, before.get(id) ?? null, next.get(id) ?? null)];
         const one = await this.nft.run(cmds.join('\n'));
         if (one.rc === 0) {
-          this.stats.transactions++;
+          this.activity.transactions++;
           this.skeletonDone = true;
           committed.add(id);
           const st = next.get(id);
@@ -212,7 +217,7 @@ export class NftPlane implements DataPlane {
       this.conntrack ??= new CtNetlink({ clock: this.options.clock });
       await this.conntrack.flush((e) => removed.some((r) => entryOfDest(r.svc, r.dest, e)));
     } catch {
-      this.stats.conntrackFlushFailures++;
+      this.activity.conntrackFlushFailures++;
     }
   }
 

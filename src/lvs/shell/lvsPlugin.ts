@@ -10,7 +10,7 @@ import type { Clock } from '../../clock/clock.js';
 import type { CheckerConfig, LvsGlobalConfig, LvsSyncDaemonConfig } from '../../config/lvsTypes.js';
 import type { Config } from '../../config/types.js';
 import { sameValue } from '../../config/sameValue.js';
-import { internalError } from '../../errors/vipdError.js';
+import { internalError, VipdError } from '../../errors/vipdError.js';
 import type { Logger } from '../../log/logger.js';
 import { NotifyFifo } from '../../notify/fifo.js';
 import type { DaemonControl, DaemonPlugin, PluginFactory, ReloadChange, TransitionEvent } from '../../plugin/api.js';
@@ -19,6 +19,7 @@ import type { ProbeDeps, ProbeFactory } from '../checkers/types.js';
 import type { LvsCoreApi, LvsCoreConfig } from '../core/types.js';
 import type { DataPlane } from '../model.js';
 import { readTlsMaterial, trackFileReader } from './probeInputs.js';
+import { nftConfigRefusals } from '../nft/configSupport.js';
 import { LvsCounters } from './lvsCounters.js';
 import { hasVirtualServers, lvsCoreConfig } from './lvsConfig.js';
 import { LvsEvents, type FifoSink } from './lvsEvents.js';
@@ -212,6 +213,11 @@ export class LvsPlugin implements DaemonPlugin {
     const { clock, logger } = ctl;
     const tls = await readTlsMaterial(cfg.global.ssl);
     const plane = await this.deps.openPlane(cfg.global, { clock, logger });
+    const refusals = plane.name === 'nftables' ? nftConfigRefusals(cfg.virtualServers) : [];
+    if (refusals.length) {
+      await plane.close().catch(() => undefined);
+      throw new VipdError('VIPD_ERR_NFT_UNSUPPORTED', `the nftables data plane cannot run these virtual servers: ${refusals.join('; ')}`);
+    }
     let run: Running | null = null;
     try {
       const core = this.deps.createCore(cfg);

@@ -73,7 +73,7 @@ describe('nftables plane (twin libnftables)', () => {
     assert.equal(tx[0], 'add table inet vipd');
     assert.ok(tx.includes('add element inet vipd svc4 { 10.1.0.100 . tcp . 80 : goto s_tcp_10.1.0.100_80 }'));
     assert.ok(tx.includes('add element inet vipd svc4 { 10.1.0.100 . udp . 53 : goto s_udp_10.1.0.100_53 }'));
-    assert.equal(plane.stats.transactions, 1);
+    assert.equal(plane.activity.transactions, 1);
   });
 
   it('sends nothing when a batch changes nothing, and no skeleton once it is in place', async () => {

@@ -1,0 +1,26 @@
+// What of a config's virtual servers the nftables data plane cannot run, as `file:line: reason`: check-config
+// prints it, and the LVS plugin refuses a start on nftables with it (rather than retrying a refused transaction
+// for ever). The rules are the plane's own (schedulers.ts nftSupports / nftSupportsForward).
+import type { LvsMethod, VirtualServerConfig } from '../../config/lvsTypes.js';
+import { IP_VS_SVC_F } from '../ipvs/constants.js';
+import { nftSupports, nftSupportsForward } from './schedulers.js';
+
+const FORWARD: Record<LvsMethod['kind'], string> = { NAT: 'masq', DR: 'route', TUN: 'tunnel' };
+
+export function nftConfigRefusals(virtualServers: readonly VirtualServerConfig[]): string[] {
+  const out: string[] = [];
+  for (const vs of virtualServers) {
+    const at = `${vs.source.file}:${vs.source.line}`;
+    const sched = nftSupports(vs.scheduler, vs.onePacket ? IP_VS_SVC_F.ONEPACKET : 0);
+    if (sched) out.push(`${at}: virtual_server ${vs.name}: ${sched}`);
+    if (vs.persistence?.engine) out.push(`${at}: virtual_server ${vs.name}: persistence_engine ${vs.persistence.engine} is not implemented on nftables`);
+    const methods = new Map<string, string>();
+    for (const rs of vs.realServers) methods.set(rs.method.kind, `${rs.source.file}:${rs.source.line}`);
+    if (vs.sorryServer) methods.set(vs.sorryServer.method.kind, at);
+    for (const [kind, where] of methods) {
+      const why = nftSupportsForward(FORWARD[kind as LvsMethod['kind']]);
+      if (why) out.push(`${where}: virtual_server ${vs.name}: ${why}`);
+    }
+  }
+  return out;
+}
