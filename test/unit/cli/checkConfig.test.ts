@@ -64,15 +64,29 @@ describe('cli/check-config with virtual servers: which data plane they get and w
     assert.match(lines.at(-1)!, /configuration OK/);
   });
 
-  it('auto on a kernel without IPVS: none, naming the module (the config itself is fine: exit 0)', async () => {
-    const { code, lines } = await check(VS, false);
-    assert.equal(code, 0);
-    assert.equal(lines.at(-2), 'virtual servers: 1 (data plane: none — this kernel has no IPVS: load it with `modprobe ip_vs`, or the start will be refused)');
+  it('auto on a kernel without IPVS: nftables; what nftables cannot do is a file:line warning about this host (exit 0)', async () => {
+    const ok = await check(VS.replace('lb_kind NAT', 'lb_kind NAT\n lb_algo wrr'), false);
+    assert.equal(ok.code, 0);
+    assert.equal(ok.lines.at(-2), 'virtual servers: 1 (data plane: nftables — this kernel has no IPVS)');
+    const wlc = await check(VS, false);
+    assert.equal(wlc.code, 0);
+    assert.equal(wlc.lines.at(-3), 'virtual servers: 1 (data plane: nftables — this kernel has no IPVS)');
+    assert.match(wlc.lines.at(-2)!, /keepalived\.conf:1: warning: on this host \(no IPVS\): virtual_server 10\.1\.0\.100 80: scheduler "wlc" .* needs live connection counts/);
+  });
+
+  it('vipd_lvs_dataplane nftables: what nftables cannot do is a file:line error and the config is refused', async () => {
+    const { code, lines } = await check(`global_defs {\n vipd_lvs_dataplane nftables\n}\n${VS.replace('lb_kind NAT', 'lb_kind DR\n lb_algo rr')}`, true);
+    assert.equal(code, 1);
+    assert.equal(lines.find((l) => l.startsWith('virtual servers:')), 'virtual servers: 1 (data plane: nftables — vipd_lvs_dataplane nftables)');
+    assert.ok(lines.some((l) => /keepalived\.conf:8: virtual_server 10\.1\.0\.100 80: lvs_method DR is not implemented on nftables/.test(l)), lines.join('\n'));
+    assert.match(lines.at(-1)!, /configuration refused \(1 error\(s\)\)/);
   });
 
   it('vipd_lvs_dataplane ipvs is named as the reason', async () => {
     const { lines } = await check(`global_defs {\n vipd_lvs_dataplane ipvs\n}\n${VS}`, true);
-    assert.equal(lines.at(-2), 'virtual servers: 1 (data plane: ipvs — vipd_lvs_dataplane ipvs; the kernel has IPVS)');
+    assert.equal(lines.at(-2), 'virtual servers: 1 (data plane: ipvs — vipd_lvs_dataplane ipvs)');
+    const none = await check(`global_defs {\n vipd_lvs_dataplane ipvs\n}\n${VS}`, false);
+    assert.match(none.lines.at(-2)!, /data plane: none — vipd_lvs_dataplane ipvs, and this kernel has no IPVS: load it with `modprobe ip_vs`/);
   });
 
   it('no virtual servers: no data-plane line', async () => {

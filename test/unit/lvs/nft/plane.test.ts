@@ -135,7 +135,7 @@ describe('nftables plane (twin libnftables)', () => {
     );
     assert.equal(res.failed[0]!.error.code, 'VIPD_ERR_NFT_REFUSED');
     assert.match(res.failed[0]!.error.message, /Invalid argument/);
-    assert.deepEqual(plane.stats, { transactions: 1, refused: 1, conntrackFlushFailures: 0 });
+    assert.deepEqual(plane.activity, { transactions: 1, refused: 1, conntrackFlushFailures: 0 });
     // runs: list, the batch, WEB alone, DNS alone; then the next apply lists again before changing anything.
     assert.equal(nft.runs.length, 4);
     nft.refuse = () => false;
