@@ -4,6 +4,7 @@
 //
 //   sudo node dist/bench/scale.js [--instances 100,255,255] [--interval-ms 10,100,10] [--duration-s 20]
 //                                 [--settle-s 5] [--kinds keepalived,vipd] [--rounds 1] [--vipd-args '...']
+//                                 [--node-options "--max-semi-space-size=1"] [--profile DIR]
 // --instances and --interval-ms are zipped: one row per pair. Each row runs every kind once per round, one
 // after the other, in a fresh lab (agents interleaved round by round so drift in machine load hits both).
 //
@@ -22,6 +23,10 @@ interface Args {
   kinds: AgentKind[];
   rounds: number;
   vipdArgs: string[];
+  /** --profile DIR: vipd runs with --cpu-prof into DIR (stopped with SIGTERM so the profile is written). */
+  profileDir: string | null;
+  /** --node-options '...': node/V8 flags for vipd, before its script (V8 heap settings to compare). */
+  nodeOptions: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -43,6 +48,8 @@ function parseArgs(argv: string[]): Args {
     kinds: get('kinds', 'keepalived,vipd').split(',') as AgentKind[],
     rounds: Number(get('rounds', '1')),
     vipdArgs: get('vipd-args', '').split(' ').filter(Boolean),
+    profileDir: argv.includes('--profile') ? get('profile', '') : null,
+    nodeOptions: get('node-options', ''),
   };
 }
 
@@ -130,8 +137,9 @@ async function runOne(kind: AgentKind, instances: number, intervalMs: number, a:
   try {
     await buildPairLab(lab, 1, ['d1', 'd2']);
     const extra = kind === 'vipd' ? a.vipdArgs : [];
-    const d1 = agents.start(kind, 'd1', scaleConfig('d1', 150, instances, intervalMs), extra);
-    const d2 = agents.start(kind, 'd2', scaleConfig('d2', 100, instances, intervalMs), extra);
+    const nodeArgs = [...a.nodeOptions.split(' ').filter(Boolean), ...(a.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${a.profileDir}`] : [])];
+    const d1 = agents.start(kind, 'd1', scaleConfig('d1', 150, instances, intervalMs), extra, { nodeArgs });
+    const d2 = agents.start(kind, 'd2', scaleConfig('d2', 100, instances, intervalMs), extra, { nodeArgs });
     const settled = await waitFor(
       async () => (await vipCount(lab, 'd1', vips)) === instances && (await vipCount(lab, 'd2', vips)) === 0,
       60_000,
@@ -161,6 +169,11 @@ async function runOne(kind: AgentKind, instances: number, intervalMs: number, a:
     };
     checkAlive(kind, d1);
     checkAlive(kind, d2);
+    if (kind === 'vipd' && a.profileDir !== null) {
+      // A clean exit writes the profile; the backup first, so the master's handover has nobody to wait for long.
+      await d2.stop('SIGTERM', 15_000);
+      await d1.stop('SIGTERM', 15_000);
+    }
     return sample;
   } finally {
     await agents.destroy();

@@ -40,8 +40,13 @@ export interface EffectSink {
   enqueue(effects: readonly VrrpEffect[], eventAtMs: number): void;
 }
 
+/** A timer firing this much after its deadline means the loop was busy: read the queued adverts first. */
+const LATE_TIMER_MS = 1;
+
 export class UnitDriver {
   private timer: Timer | null = null;
+  /** The deadline the armed timer fires at (rearm keeps it while the core's deadline is not earlier). */
+  private armedAt = Infinity;
   private readonly sinks = new Map<string, EffectSink>();
   private stopped = false;
 
@@ -50,6 +55,12 @@ export class UnitDriver {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly onGroupTransition?: (group: string, from: VrrpState, to: VrrpState) => void,
+    /**
+     * Reads every advert already queued on the receive sockets (PacketRouter.drainAll). Called before a timeout
+     * is handled late, so that a loop that fell behind decides Master_Down on the adverts the master did send,
+     * not on the backlog it had no time to read (issue 12: graceful overload).
+     */
+    private readonly readQueued?: () => void,
   ) {}
 
   attach(sink: EffectSink): void {
@@ -95,21 +106,42 @@ export class UnitDriver {
     for (const [name, effects] of perInstance) this.sinks.get(name)?.enqueue(effects, now);
   }
 
+  /**
+   * Arm the unit's timer at the core's next deadline. A backup's Master_Down deadline moves later with every
+   * advert; re-arming a real timer per advert was most of a backup's per-packet cost, so an armed timer that fires
+   * no later than the deadline is kept, and when it fires early it only re-arms (the core is not called: nothing
+   * is due). Timeouts are therefore handled at exactly the same moments as before.
+   */
   private rearm(): void {
-    this.clearTimer();
-    if (this.stopped) return;
+    if (this.stopped) return this.clearTimer();
     const deadline = this.core.nextDeadline();
-    if (deadline === null) return;
-    this.timer = this.clock.at(deadline, () => {
-      this.timer = null;
+    if (deadline === null) return this.clearTimer();
+    if (this.timer !== null && this.armedAt <= deadline) return;
+    this.clearTimer();
+    this.armedAt = deadline;
+    this.timer = this.clock.at(deadline, () => this.fire());
+  }
+
+  private fire(): void {
+    this.timer = null;
+    this.armedAt = Infinity;
+    if (this.stopped) return;
+    let now = this.clock.now();
+    let due = this.core.nextDeadline();
+    if (due !== null && due <= now && now - due >= LATE_TIMER_MS && this.readQueued) {
+      // Late: adverts may be waiting in the socket; they are older than this decision (they may re-arm us).
+      this.readQueued();
       if (this.stopped) return;
-      const now = this.clock.now();
-      this.run(() => this.core.handleTimeouts(now), now, 'timeout');
-    });
+      now = this.clock.now();
+      due = this.core.nextDeadline();
+    }
+    if (due === null || due > now) return this.rearm();
+    this.run(() => this.core.handleTimeouts(now), now, 'timeout');
   }
 
   private clearTimer(): void {
     this.timer?.cancel();
     this.timer = null;
+    this.armedAt = Infinity;
   }
 }

@@ -33,6 +33,8 @@ export interface AgentStartOptions {
    * destroy(), unless extraArgs name one.
    */
   controlSocket?: 'default';
+  /** vipd only: node options before the script (V8 flags, --cpu-prof …). */
+  nodeArgs?: string[];
 }
 
 export class AgentSet {
@@ -54,7 +56,7 @@ export class AgentSet {
       opts.controlSocket === 'default' || extraArgs.includes('--control-socket') ? [] : ['--control-socket', join(this.dir, `${host}-vipd.sock`)];
     const cmd =
       kind === 'vipd'
-        ? [process.execPath, vipdBin(), 'run', '-f', conf, '--metrics-listen', opts.metricsListen ?? 'off', ...socket, ...extraArgs]
+        ? [process.execPath, ...(opts.nodeArgs ?? []), vipdBin(), 'run', '-f', conf, '--metrics-listen', opts.metricsListen ?? 'off', ...socket, ...extraArgs]
         : [
             'keepalived',
             '--dont-fork',

@@ -61,6 +61,14 @@ export interface VrrpSocketCounters {
 /** classic BPF "ret #0": accept zero bytes of every packet = drop all (keepalived's send-socket filter). */
 const BPF_DROP_ALL = Buffer.from([0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]);
 const MAX_PACKET = 65535;
+/**
+ * Receive buffer for the shared VRRP socket. The default (~208 KB) holds only a few hundred queued adverts (each
+ * costs its skb's truesize, ~0.8 KB): 255 instances at 10 ms arrive at 25,500/s, so a loop 10 ms late would lose
+ * adverts in the kernel and the backup would take over from a live master (issue 12). 4 MB rides out ~150 ms.
+ */
+const VRRP_RCVBUF = 4 * 1024 * 1024;
+/** Datagrams per recvmmsg: a backlog is read in few system calls. */
+const RECV_BATCH = 64;
 
 /** Open an IPv4 VRRP transport. Throws VipdNetError (VIPD_ERR_NO_CAP_NET_RAW, VIPD_ERR_NO_SUCH_INTERFACE …). */
 export function openVrrpIpv4(opts: VrrpSocketOptions): VrrpSocket {
@@ -90,6 +98,7 @@ export class VrrpSocket implements VrrpTransport {
   private handler: ((packet: Buffer, meta: VrrpPacketMeta) => void) | null = null;
   private errorHandler: ((err: VipdNetError) => void) | null = null;
   private sendControl: Buffer | null = null;
+  private readonly destinations = new Map<string, { sockaddr: Buffer; flags: number }>();
   private closed = false;
 
   constructor(
@@ -114,6 +123,7 @@ export class VrrpSocket implements VrrpTransport {
     this.reader = new PolledReader(this.net, this.recvFd, {
       clock: opts.clock,
       maxLen: MAX_PACKET,
+      batch: RECV_BATCH,
       controlLen: family === 4 ? 64 : cmsgSpace(20) + cmsgSpace(4) + 32,
       onMessage: (m) => this.deliver(m),
       onError: (err) => {
@@ -127,18 +137,8 @@ export class VrrpSocket implements VrrpTransport {
     if (this.closed) throw new VipdNetError('VIPD_ERR_CLOSED', `VRRP socket on ${this.opts.ifname} is closed`);
     let n: number;
     try {
-      if (this.family === 4) {
-        const d = parseIpv4(dst);
-        if (!d) throw new VipdNetError('VIPD_ERR_INVALID_ADDRESS', `"${dst}" is not a valid IPv4 address`);
-        // MSG_DONTROUTE for the link-local group, like keepalived; unicast peers may be routed.
-        const flags = (d[0]! & 0xf0) === 0xe0 ? C.MSG_DONTROUTE : 0;
-        n = this.net.sendmsg(this.sendFd, packet, sockaddrIn(dst), null, flags);
-      } else {
-        const d = parseIpv6(dst);
-        if (!d) throw new VipdNetError('VIPD_ERR_INVALID_ADDRESS', `"${dst}" is not a valid IPv6 address`);
-        const scope = isIpv6Multicast(d) || isIpv6LinkLocal(d) ? this.ifindex : 0;
-        n = this.net.sendmsg(this.sendFd, packet, sockaddrIn6(dst, 0, scope), this.ipv6SendControl(), 0);
-      }
+      const to = this.destinations.get(dst) ?? this.destination(dst);
+      n = this.net.sendmsg(this.sendFd, packet, to.sockaddr, this.family === 4 ? null : this.ipv6SendControl(), to.flags);
     } catch (err) {
       this.counters.sendErrors++;
       if (err instanceof VipdNetError) throw err;
@@ -157,10 +157,38 @@ export class VrrpSocket implements VrrpTransport {
     this.counters.sentBytes += n;
   }
 
+  /**
+   * Where a destination's sockaddr and send flags are, computed once per destination (a master sends to the same
+   * one or few every interval; issue 12). Throws on an address that is not of this family (nothing is cached).
+   */
+  private destination(dst: string): { sockaddr: Buffer; flags: number } {
+    let to: { sockaddr: Buffer; flags: number };
+    if (this.family === 4) {
+      const d = parseIpv4(dst);
+      if (!d) throw new VipdNetError('VIPD_ERR_INVALID_ADDRESS', `"${dst}" is not a valid IPv4 address`);
+      // MSG_DONTROUTE for the link-local group, like keepalived; unicast peers may be routed.
+      to = { sockaddr: sockaddrIn(dst), flags: (d[0]! & 0xf0) === 0xe0 ? C.MSG_DONTROUTE : 0 };
+    } else {
+      const d = parseIpv6(dst);
+      if (!d) throw new VipdNetError('VIPD_ERR_INVALID_ADDRESS', `"${dst}" is not a valid IPv6 address`);
+      const scope = isIpv6Multicast(d) || isIpv6LinkLocal(d) ? this.ifindex : 0;
+      to = { sockaddr: sockaddrIn6(dst, 0, scope), flags: 0 };
+    }
+    // Bounded: destinations are the configured group or peers; a runaway caller cannot grow this without end.
+    if (this.destinations.size >= 1024) this.destinations.clear();
+    this.destinations.set(dst, to);
+    return to;
+  }
+
   onPacket(cb: (packet: Buffer, meta: VrrpPacketMeta) => void): void {
     if (this.closed) throw new VipdNetError('VIPD_ERR_CLOSED', `VRRP socket on ${this.opts.ifname} is closed`);
     this.handler = cb;
     this.reader.start();
+  }
+
+  /** Read what is queued now (VrrpTransport.readQueued); nothing before onPacket() started the reader. */
+  readQueued(): void {
+    if (!this.closed) this.reader.drainNow();
   }
 
   /** Asynchronous receive errors (the socket keeps working; they are also counted). */
@@ -221,6 +249,7 @@ export class VrrpSocket implements VrrpTransport {
     const proto = this.opts.protocol ?? C.IPPROTO_VRRP;
     const group = this.opts.group ?? VRRP_GROUP_IPV4;
     return openSocket(net, C.AF_INET, C.SOCK_RAW, proto, this.ctx('open VRRP receive socket'), (fd) => {
+      this.growReceiveBuffer(fd);
       bindToDevice(net, fd, this.opts.ifname);
       net.setsockopt(fd, C.IPPROTO_IP, C.IP_MULTICAST_ALL, 0);
       net.setsockopt(fd, C.IPPROTO_IP, C.IP_PKTINFO, 1);
@@ -254,6 +283,7 @@ export class VrrpSocket implements VrrpTransport {
     return openSocket(net, C.AF_INET6, C.SOCK_RAW, C.IPPROTO_VRRP, this.ctx('open VRRP receive socket'), (fd) => {
       // With IPV6_CHECKSUM set the kernel also verifies received checksums and drops bad packets.
       net.setsockopt(fd, C.IPPROTO_IPV6, C.IPV6_CHECKSUM, 6);
+      this.growReceiveBuffer(fd);
       bindToDevice(net, fd, this.opts.ifname);
       net.setsockopt(fd, C.IPPROTO_IPV6, C.IPV6_MULTICAST_ALL, 0);
       net.setsockopt(fd, C.IPPROTO_IPV6, C.IPV6_RECVHOPLIMIT, 1);
@@ -267,6 +297,19 @@ export class VrrpSocket implements VrrpTransport {
         net.bind(fd, sockaddrIn6(group, 0, this.ifindex));
       }
     });
+  }
+
+  /** SO_RCVBUFFORCE (CAP_NET_ADMIN) above net.core.rmem_max, else SO_RCVBUF up to it; never fatal. */
+  private growReceiveBuffer(fd: number): void {
+    try {
+      this.net.setsockopt(fd, C.SOL_SOCKET, C.SO_RCVBUFFORCE, VRRP_RCVBUF);
+    } catch {
+      try {
+        this.net.setsockopt(fd, C.SOL_SOCKET, C.SO_RCVBUF, VRRP_RCVBUF);
+      } catch {
+        /* the default buffer still works, it only overflows sooner under overload */
+      }
+    }
   }
 
   /** keepalived ≥ 2.3.3 sets IP_FREEBIND so the bind works before the address is configured. */
