@@ -12,6 +12,8 @@ export interface CoreUnit {
   handle(member: string, ev: VrrpEvent, nowMs: number): SyncGroupEffect[];
   handleTimeouts(nowMs: number): SyncGroupEffect[];
   nextDeadline(): number | null;
+  /** Whether a timeout now could be a Master_Down decision (a BACKUP is waiting on a master's adverts). */
+  awaitsAdverts(): boolean;
 }
 
 export function soloUnit(instance: VrrpInstance): CoreUnit {
@@ -23,6 +25,7 @@ export function soloUnit(instance: VrrpInstance): CoreUnit {
       return d !== null && d <= nowMs ? tag(instance.handle({ type: 'timeout' }, nowMs)) : [];
     },
     nextDeadline: () => instance.nextDeadline(),
+    awaitsAdverts: () => instance.state === 'BACKUP',
   };
 }
 
@@ -31,6 +34,8 @@ export function groupUnit(group: VrrpSyncGroup): CoreUnit {
     handle: (member, ev, nowMs) => group.handle(member, ev, nowMs),
     handleTimeouts: (nowMs) => group.handleTimeouts(nowMs),
     nextDeadline: () => group.nextDeadline(),
+    // A group's timeouts may be any member's; reading the sockets first is never wrong, only an extra call.
+    awaitsAdverts: () => true,
   };
 }
 
@@ -128,7 +133,7 @@ export class UnitDriver {
     if (this.stopped) return;
     let now = this.clock.now();
     let due = this.core.nextDeadline();
-    if (due !== null && due <= now && now - due >= LATE_TIMER_MS && this.readQueued) {
+    if (due !== null && due <= now && now - due >= LATE_TIMER_MS && this.readQueued && this.core.awaitsAdverts()) {
       // Late: adverts may be waiting in the socket; they are older than this decision (they may re-arm us).
       this.readQueued();
       if (this.stopped) return;

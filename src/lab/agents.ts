@@ -1,5 +1,5 @@
 // Start and stop VRRP agents (vipd or real keepalived) inside lab namespaces, and observe where a VIP lives.
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,16 @@ export interface Agent {
 /** Path of the vipd entry script in this checkout (dist/src/lab → repo root). */
 export function vipdBin(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin/vipd');
+}
+
+/**
+ * The node flags bin/vipd runs with (its `#!/usr/bin/env -S node …` line), so that agents started as
+ * `node bin/vipd` (which skips the shebang) run as an installed vipd does.
+ */
+export function vipdNodeFlags(): string[] {
+  const first = readFileSync(vipdBin(), 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!.*\bnode((?:\s+--\S+)*)\s*$/.exec(first);
+  return m ? m[1]!.split(/\s+/).filter(Boolean) : [];
 }
 
 export interface AgentStartOptions {
@@ -56,7 +66,7 @@ export class AgentSet {
       opts.controlSocket === 'default' || extraArgs.includes('--control-socket') ? [] : ['--control-socket', join(this.dir, `${host}-vipd.sock`)];
     const cmd =
       kind === 'vipd'
-        ? [process.execPath, ...(opts.nodeArgs ?? []), vipdBin(), 'run', '-f', conf, '--metrics-listen', opts.metricsListen ?? 'off', ...socket, ...extraArgs]
+        ? [process.execPath, ...vipdNodeFlags(), ...(opts.nodeArgs ?? []), vipdBin(), 'run', '-f', conf, '--metrics-listen', opts.metricsListen ?? 'off', ...socket, ...extraArgs]
         : [
             'keepalived',
             '--dont-fork',
