@@ -75,7 +75,7 @@ export class UnitDriver {
   dispatch(member: string, ev: VrrpEvent): void {
     if (this.stopped) return;
     const now = this.clock.now();
-    this.run(() => this.core.handle(member, ev, now), now, `${member}: ${ev.type}`);
+    this.run(() => this.core.handle(member, ev, now), now, ev.type, member);
   }
 
   /** No more events or timers (after every member has shut down). */
@@ -84,19 +84,22 @@ export class UnitDriver {
     this.clearTimer();
   }
 
-  private run(step: () => SyncGroupEffect[], now: number, what: string): void {
+  private run(step: () => SyncGroupEffect[], now: number, what: string, member?: string): void {
     let fx: SyncGroupEffect[] = [];
     try {
       fx = step();
     } catch (err) {
       // A bug in the core must not take the other instances down; it is logged with its stack.
-      this.logger.error(`internal error handling ${what}: ${(err as Error).stack ?? String(err)}`);
+      const on = member === undefined ? what : `${member}: ${what}`;
+      this.logger.error(`internal error handling ${on}: ${(err as Error).stack ?? String(err)}`);
     }
     this.route(fx, now);
     this.rearm();
   }
 
   private route(fx: readonly SyncGroupEffect[], now: number): void {
+    // A backup's advert usually changes nothing but its deadline: no effects, nothing to sort.
+    if (fx.length === 0) return;
     const perInstance = new Map<string, VrrpEffect[]>();
     for (const e of fx) {
       if ('instance' in e) {

@@ -12,7 +12,7 @@
 import { nativeNet, type NativeNet, type RecvResult } from './native.js';
 import * as C from './constants.js';
 import { VipdNetError, fromSyscall, noSuchInterface } from './errors.js';
-import { formatIpv4, isIpv6LinkLocal, isIpv6MulticastBytes as isIpv6Multicast, parseIpv4, parseIpv6 } from '../ip/address.js';
+import { formatIpv4Cached, isIpv6LinkLocal, isIpv6MulticastBytes as isIpv6Multicast, parseIpv4, parseIpv6 } from '../ip/address.js';
 import { in6Pktinfo, ipMreqn, ipv6Mreq, parseSockaddr, sockaddrIn, sockaddrIn6 } from './sockaddr.js';
 import { buildCmsgs, cmsgSpace, packetInfoFromCmsgs, parseCmsgs } from './cmsg.js';
 import { PolledReader, bindToDevice, openSocket } from './socketBase.js';
@@ -69,6 +69,11 @@ const MAX_PACKET = 65535;
 const VRRP_RCVBUF = 4 * 1024 * 1024;
 /** Datagrams per recvmmsg: a backlog is read in few system calls. */
 const RECV_BATCH = 64;
+/**
+ * IPv4 receive slot. The largest legal IPv4 advert is 60 (header with options) + 24 (AH) + 8 + 255 × 4 + 8 bytes
+ * = 1,120; anything longer than a slot is MSG_TRUNC and dropped as `truncated`, like an oversized datagram before.
+ */
+const IPV4_SLOT = 4096;
 
 /** Open an IPv4 VRRP transport. Throws VipdNetError (VIPD_ERR_NO_CAP_NET_RAW, VIPD_ERR_NO_SUCH_INTERFACE …). */
 export function openVrrpIpv4(opts: VrrpSocketOptions): VrrpSocket {
@@ -120,11 +125,15 @@ export class VrrpSocket implements VrrpTransport {
       this.net.close(this.sendFd);
       throw err;
     }
+    // IPv4 with recvmmsgInto: datagrams land in one reused buffer, no allocation per packet (issue 12). The header
+    // carries src, dst and TTL; the interface is the one the socket is bound to, so no IP_PKTINFO is needed.
+    const zeroCopy = family === 4 && typeof this.net.recvmmsgInto === 'function';
     this.reader = new PolledReader(this.net, this.recvFd, {
       clock: opts.clock,
-      maxLen: MAX_PACKET,
+      maxLen: zeroCopy ? IPV4_SLOT : MAX_PACKET,
       batch: RECV_BATCH,
-      controlLen: family === 4 ? 64 : cmsgSpace(20) + cmsgSpace(4) + 32,
+      controlLen: zeroCopy ? 0 : family === 4 ? 64 : cmsgSpace(20) + cmsgSpace(4) + 32,
+      ...(zeroCopy ? { reuseBuffer: true, onData: (buf: Buffer, start: number, end: number, flags: number) => this.deliverIpv4(buf, start, end, flags) } : {}),
       onMessage: (m) => this.deliver(m),
       onError: (err) => {
         this.counters.receiveErrors++;
@@ -341,6 +350,27 @@ export class VrrpSocket implements VrrpTransport {
     return this.sendControl;
   }
 
+  /**
+   * A datagram in the reader's shared buffer: valid only during this call, which is what the receive path needs
+   * (decode, validate and the core run synchronously; nothing keeps the bytes).
+   */
+  private deliverIpv4(buf: Buffer, start: number, end: number, flags: number): void {
+    if ((flags & C.MSG_TRUNC) !== 0) {
+      this.counters.truncated++;
+      return;
+    }
+    const data = buf.subarray(start, end);
+    this.counters.received++;
+    this.counters.receivedBytes += data.length;
+    const meta: VrrpPacketMeta = { ifindex: this.ifindex };
+    if (data.length >= 20) {
+      meta.src = formatIpv4Cached(data, 12);
+      meta.dst = formatIpv4Cached(data, 16);
+      meta.hopLimit = data[8]!;
+    }
+    this.handler?.(data, meta);
+  }
+
   private deliver(m: RecvResult): void {
     if ((m.flags & C.MSG_TRUNC) !== 0) {
       this.counters.truncated++;
@@ -354,8 +384,8 @@ export class VrrpSocket implements VrrpTransport {
     if (this.family === 4) {
       // Raw IPv4 sockets deliver the header: TTL at byte 8, saddr at 12, daddr at 16.
       if (m.data.length >= 20) {
-        meta.src = formatIpv4(m.data, 12);
-        meta.dst = formatIpv4(m.data, 16);
+        meta.src = formatIpv4Cached(m.data, 12);
+        meta.dst = formatIpv4Cached(m.data, 16);
         meta.hopLimit = m.data[8]!;
       }
     } else {
