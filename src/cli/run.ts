@@ -161,7 +161,9 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   const running = [...config.instances.map((i) => i.name), ...(config.virtualServers.length ? [`${config.virtualServers.length} virtual server(s)`] : [])];
   logger.info(`vipd ${packageVersion()} started${where}: ${running.join(', ')}`);
 
-  const loop = watchLoopHealth(clock);
+  // Overloaded = later than the shortest advert interval: adverts then go out late (keepalived has no such signal).
+  const overloadLagMs = Math.max(10, Math.min(...config.instances.map((i) => i.advertIntMs)));
+  const loop = watchLoopHealth(clock, { registry: daemon.metrics.registry, logger, overloadLagMs });
   control.attach({ metrics: daemon.metrics, health: loop.view });
   logger.info(`control socket ${control.socketPath} (vipd status)`);
   const servers: { close(): Promise<void> }[] = [control];

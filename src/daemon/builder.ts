@@ -83,19 +83,24 @@ export class InstanceBuilder {
       cores.set(cfg.name, new VrrpInstance(instanceParams(cfg, source, cfg.syncGroup !== null, link.mtu)));
     }
     const drivers = new Map<string, UnitDriver>();
+    const readQueued = (): void => this.p.router.readQueued();
     for (const g of config.syncGroups) {
       const members = g.members.map((n) => cores.get(n)).filter((m): m is VrrpInstance => m !== undefined);
       if (members.length === 0) continue;
-      const driver = new UnitDriver(groupUnit(new VrrpSyncGroup(g.name, members)), clock, logger, (group, from, to) => {
-        plugins.groupTransition({ group, from, to });
-      });
+      const driver = new UnitDriver(
+        groupUnit(new VrrpSyncGroup(g.name, members)),
+        clock,
+        logger,
+        (group, from, to) => plugins.groupTransition({ group, from, to }),
+        readQueued,
+      );
       for (const m of members) drivers.set(m.name, driver);
     }
 
     const built: Managed[] = [];
     for (const { cfg, link, source, vmac } of planned) {
       const instance = cores.get(cfg.name)!;
-      const driver = drivers.get(cfg.name) ?? new UnitDriver(soloUnit(instance), clock, logger);
+      const driver = drivers.get(cfg.name) ?? new UnitDriver(soloUnit(instance), clock, logger, undefined, readQueued);
       const route = advertRoute(cfg, source);
       // With use_vmac keepalived sends AND receives on the VMAC (vrrp_scheduler.c:513-517): a peer's advert
       // from the shared MAC is handed by the macvlan driver to our private macvlan only, never to its parent.

@@ -6,7 +6,7 @@
 // handover (they are core deadlines), so only netlink ACKs are ever awaited between two effects, and a batch of
 // adverts alone never waits for those either (enqueue).
 import type { AdvertFields, Decoded, ReceivedAdvert } from '../vrrp/codec.js';
-import { encodeAdvertPacket } from '../vrrp/advertPacket.js';
+import { encodeAdvertPacket, restampIpv4Id } from '../vrrp/advertPacket.js';
 import type { AhSession } from '../vrrp/ahSession.js';
 import { validateAdvert, type ValidationView } from '../vrrp/validate.js';
 import type { VrrpInstance } from '../vrrp/instance.js';
@@ -33,7 +33,10 @@ export interface AdvertRoute {
 
 /** The OS operations a runner needs; the daemon passes real ones, tests pass in-memory twins. */
 export interface RunnerIo {
-  /** Send one packet (IPv4: whole datagram; IPv6: VRRP message) to dst. */
+  /**
+   * Send one packet (IPv4: whole datagram; IPv6: VRRP message) to dst. The buffer is the runner's: it is re-stamped
+   * and sent again next interval, so an implementation that keeps it must copy it.
+   */
   sendPacket(packet: Buffer, dst: string): void;
   addVip(vip: Vip): Promise<void>;
   removeVip(vip: Vip): Promise<void>;
@@ -87,6 +90,19 @@ export class InstanceRunner implements EffectSink {
   private readonly legacyChecksumPeers = new Set<string>();
 
   private readonly o: RunnerOptions;
+  /**
+   * Adverts as last encoded, by destination, for the inputs they were encoded from (compared by identity: a
+   * reload replaces params, route and validation; legacy peers are part of the key). A master sends the same
+   * bytes every interval but for the IPv4 id, which is re-stamped in place (issue 12). Not used with AH.
+   */
+  private advertCache: {
+    params: InstanceParams;
+    route: AdvertRoute;
+    validation: ValidationView;
+    priority: number;
+    legacyPeers: number;
+    packets: Map<string, Buffer>;
+  } | null = null;
 
   constructor(opts: RunnerOptions) {
     this.o = { ...opts };
@@ -331,7 +347,19 @@ export class InstanceRunner implements EffectSink {
     };
     // AH: one sequence number per advert, whatever the number of unicast peers (keepalived vrrp_update_pkt).
     const seq = this.o.ah?.nextSendSequence(this.o.instance.state);
+    const cache = seq === undefined ? this.cacheFor(p, priority) : null;
     for (const dst of r.destinations) {
+      const cached = cache?.get(dst);
+      if (cached !== undefined) {
+        this.ipId = this.ipId >= 0xffff ? 1 : this.ipId + 1;
+        if (r.family === 4) restampIpv4Id(cached, this.ipId);
+        try {
+          this.o.io.sendPacket(cached, dst);
+        } catch (err) {
+          this.rateLog.warn(`send:${dst}`, `(${this.name}) cannot send advert to ${dst}: ${(err as Error).message}`, this.o.clock.now());
+        }
+        continue;
+      }
       try {
         this.ipId = this.ipId >= 0xffff ? 1 : this.ipId + 1;
         const packet = encodeAdvertPacket(fields, {
@@ -343,6 +371,7 @@ export class InstanceRunner implements EffectSink {
           ttl: r.unicast ? r.unicastTtl : 255,
           ...(seq !== undefined ? { ah: { key: this.o.validation.authData, seq, unicast: r.unicast } } : {}),
         });
+        cache?.set(dst, packet);
         this.o.io.sendPacket(packet, dst);
       } catch (err) {
         this.rateLog.warn(`send:${dst}`, `(${this.name}) cannot send advert to ${dst}: ${(err as Error).message}`, this.o.clock.now());
@@ -350,6 +379,19 @@ export class InstanceRunner implements EffectSink {
     }
     // keepalived counts logical adverts, one per interval, not one per unicast peer (vrrp.c:1705-1761).
     this.o.metrics?.advertSent(priority);
+  }
+
+  /** The advert cache for these inputs, emptied when any of them changed. */
+  private cacheFor(params: InstanceParams, priority: number): Map<string, Buffer> {
+    const c = this.advertCache;
+    const r = this.o.route;
+    const v = this.o.validation;
+    const legacyPeers = this.legacyChecksumPeers.size;
+    if (c && c.params === params && c.route === r && c.validation === v && c.priority === priority && c.legacyPeers === legacyPeers) {
+      return c.packets;
+    }
+    this.advertCache = { params, route: r, validation: v, priority, legacyPeers, packets: new Map() };
+    return this.advertCache.packets;
   }
 
   private async forEachVip(vips: readonly Vip[], op: (v: Vip) => Promise<void>, what: string): Promise<void> {

@@ -58,6 +58,11 @@ export class PacketRouter {
     }
   }
 
+  /** Deliver what every receive socket has queued (UnitDriver: before a late timeout is decided). */
+  readQueued(): void {
+    for (const s of this.sockets.values()) s.transport.readQueued?.();
+  }
+
   private route(ifname: string, family: 4 | 6, byVrid: Map<number, Managed[]>, packet: Buffer, meta: VrrpPacketMeta): void {
     const { vrid, decoded } = decodeReceived(packet, family, meta);
     if (vrid === null) {

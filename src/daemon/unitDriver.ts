@@ -12,6 +12,8 @@ export interface CoreUnit {
   handle(member: string, ev: VrrpEvent, nowMs: number): SyncGroupEffect[];
   handleTimeouts(nowMs: number): SyncGroupEffect[];
   nextDeadline(): number | null;
+  /** Whether a timeout now could be a Master_Down decision (a BACKUP is waiting on a master's adverts). */
+  awaitsAdverts(): boolean;
 }
 
 export function soloUnit(instance: VrrpInstance): CoreUnit {
@@ -23,6 +25,7 @@ export function soloUnit(instance: VrrpInstance): CoreUnit {
       return d !== null && d <= nowMs ? tag(instance.handle({ type: 'timeout' }, nowMs)) : [];
     },
     nextDeadline: () => instance.nextDeadline(),
+    awaitsAdverts: () => instance.state === 'BACKUP',
   };
 }
 
@@ -31,6 +34,8 @@ export function groupUnit(group: VrrpSyncGroup): CoreUnit {
     handle: (member, ev, nowMs) => group.handle(member, ev, nowMs),
     handleTimeouts: (nowMs) => group.handleTimeouts(nowMs),
     nextDeadline: () => group.nextDeadline(),
+    // A group's timeouts may be any member's; reading the sockets first is never wrong, only an extra call.
+    awaitsAdverts: () => true,
   };
 }
 
@@ -40,8 +45,13 @@ export interface EffectSink {
   enqueue(effects: readonly VrrpEffect[], eventAtMs: number): void;
 }
 
+/** A timer firing this much after its deadline means the loop was busy: read the queued adverts first. */
+const LATE_TIMER_MS = 1;
+
 export class UnitDriver {
   private timer: Timer | null = null;
+  /** The deadline the armed timer fires at (rearm keeps it while the core's deadline is not earlier). */
+  private armedAt = Infinity;
   private readonly sinks = new Map<string, EffectSink>();
   private stopped = false;
 
@@ -50,6 +60,12 @@ export class UnitDriver {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly onGroupTransition?: (group: string, from: VrrpState, to: VrrpState) => void,
+    /**
+     * Reads every advert already queued on the receive sockets (PacketRouter.drainAll). Called before a timeout
+     * is handled late, so that a loop that fell behind decides Master_Down on the adverts the master did send,
+     * not on the backlog it had no time to read (issue 12: graceful overload).
+     */
+    private readonly readQueued?: () => void,
   ) {}
 
   attach(sink: EffectSink): void {
@@ -59,7 +75,7 @@ export class UnitDriver {
   dispatch(member: string, ev: VrrpEvent): void {
     if (this.stopped) return;
     const now = this.clock.now();
-    this.run(() => this.core.handle(member, ev, now), now, `${member}: ${ev.type}`);
+    this.run(() => this.core.handle(member, ev, now), now, ev.type, member);
   }
 
   /** No more events or timers (after every member has shut down). */
@@ -68,19 +84,22 @@ export class UnitDriver {
     this.clearTimer();
   }
 
-  private run(step: () => SyncGroupEffect[], now: number, what: string): void {
+  private run(step: () => SyncGroupEffect[], now: number, what: string, member?: string): void {
     let fx: SyncGroupEffect[] = [];
     try {
       fx = step();
     } catch (err) {
       // A bug in the core must not take the other instances down; it is logged with its stack.
-      this.logger.error(`internal error handling ${what}: ${(err as Error).stack ?? String(err)}`);
+      const on = member === undefined ? what : `${member}: ${what}`;
+      this.logger.error(`internal error handling ${on}: ${(err as Error).stack ?? String(err)}`);
     }
     this.route(fx, now);
     this.rearm();
   }
 
   private route(fx: readonly SyncGroupEffect[], now: number): void {
+    // A backup's advert usually changes nothing but its deadline: no effects, nothing to sort.
+    if (fx.length === 0) return;
     const perInstance = new Map<string, VrrpEffect[]>();
     for (const e of fx) {
       if ('instance' in e) {
@@ -95,21 +114,42 @@ export class UnitDriver {
     for (const [name, effects] of perInstance) this.sinks.get(name)?.enqueue(effects, now);
   }
 
+  /**
+   * Arm the unit's timer at the core's next deadline. A backup's Master_Down deadline moves later with every
+   * advert; re-arming a real timer per advert was most of a backup's per-packet cost, so an armed timer that fires
+   * no later than the deadline is kept, and when it fires early it only re-arms (the core is not called: nothing
+   * is due). Timeouts are therefore handled at exactly the same moments as before.
+   */
   private rearm(): void {
-    this.clearTimer();
-    if (this.stopped) return;
+    if (this.stopped) return this.clearTimer();
     const deadline = this.core.nextDeadline();
-    if (deadline === null) return;
-    this.timer = this.clock.at(deadline, () => {
-      this.timer = null;
+    if (deadline === null) return this.clearTimer();
+    if (this.timer !== null && this.armedAt <= deadline) return;
+    this.clearTimer();
+    this.armedAt = deadline;
+    this.timer = this.clock.at(deadline, () => this.fire());
+  }
+
+  private fire(): void {
+    this.timer = null;
+    this.armedAt = Infinity;
+    if (this.stopped) return;
+    let now = this.clock.now();
+    let due = this.core.nextDeadline();
+    if (due !== null && due <= now && now - due >= LATE_TIMER_MS && this.readQueued && this.core.awaitsAdverts()) {
+      // Late: adverts may be waiting in the socket; they are older than this decision (they may re-arm us).
+      this.readQueued();
       if (this.stopped) return;
-      const now = this.clock.now();
-      this.run(() => this.core.handleTimeouts(now), now, 'timeout');
-    });
+      now = this.clock.now();
+      due = this.core.nextDeadline();
+    }
+    if (due === null || due > now) return this.rearm();
+    this.run(() => this.core.handleTimeouts(now), now, 'timeout');
   }
 
   private clearTimer(): void {
     this.timer?.cancel();
     this.timer = null;
+    this.armedAt = Infinity;
   }
 }

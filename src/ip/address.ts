@@ -69,6 +69,25 @@ export function formatIpv4(bytes: Uint8Array, offset = 0): string {
   return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
 }
 
+const ipv4Texts = new Map<number, string>();
+/** Bound on remembered addresses: a flood of spoofed sources empties the cache rather than growing it. */
+const IPV4_TEXTS_MAX = 4096;
+
+/**
+ * formatIpv4 for the receive path: the same few peers and groups arrive thousands of times a second, so their text
+ * is built once and reused (no string per packet; issue 12).
+ */
+export function formatIpv4Cached(bytes: Uint8Array, offset = 0): string {
+  const key = ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
+  let text = ipv4Texts.get(key);
+  if (text === undefined) {
+    if (ipv4Texts.size >= IPV4_TEXTS_MAX) ipv4Texts.clear();
+    text = formatIpv4(bytes, offset);
+    ipv4Texts.set(key, text);
+  }
+  return text;
+}
+
 /**
  * RFC 5952 canonical text: lower case, no leading zeros, the longest run (≥ 2) of zero groups as "::" (the first
  * on ties), IPv4-mapped addresses with a dotted tail (§5).

@@ -1,5 +1,5 @@
 // Start and stop VRRP agents (vipd or real keepalived) inside lab namespaces, and observe where a VIP lives.
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,16 @@ export function vipdBin(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin/vipd');
 }
 
+/**
+ * The node flags bin/vipd runs with (its `#!/usr/bin/env -S node …` line), so that agents started as
+ * `node bin/vipd` (which skips the shebang) run as an installed vipd does.
+ */
+export function vipdNodeFlags(): string[] {
+  const first = readFileSync(vipdBin(), 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!.*\bnode((?:\s+--\S+)*)\s*$/.exec(first);
+  return m ? m[1]!.split(/\s+/).filter(Boolean) : [];
+}
+
 export interface AgentStartOptions {
   /** vipd only: value for `--metrics-listen` (default "off", so parallel labs never contend for a port). */
   metricsListen?: string;
@@ -33,6 +43,8 @@ export interface AgentStartOptions {
    * destroy(), unless extraArgs name one.
    */
   controlSocket?: 'default';
+  /** vipd only: node options before the script (V8 flags, --cpu-prof …). */
+  nodeArgs?: string[];
 }
 
 export class AgentSet {
@@ -54,7 +66,7 @@ export class AgentSet {
       opts.controlSocket === 'default' || extraArgs.includes('--control-socket') ? [] : ['--control-socket', join(this.dir, `${host}-vipd.sock`)];
     const cmd =
       kind === 'vipd'
-        ? [process.execPath, vipdBin(), 'run', '-f', conf, '--metrics-listen', opts.metricsListen ?? 'off', ...socket, ...extraArgs]
+        ? [process.execPath, ...vipdNodeFlags(), ...(opts.nodeArgs ?? []), vipdBin(), 'run', '-f', conf, '--metrics-listen', opts.metricsListen ?? 'off', ...socket, ...extraArgs]
         : [
             'keepalived',
             '--dont-fork',

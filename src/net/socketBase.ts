@@ -140,6 +140,11 @@ export class PolledReader {
     this.handle = null;
   }
 
+  /** Drain the socket now, outside a readiness callback (a no-op when not started). */
+  drainNow(): void {
+    if (this.handle) this.drain();
+  }
+
   private arm(): void {
     this.handle = this.net.pollStart(this.fd, (status) => this.onReadable(status));
     this.net.pollRef(this.handle, this.referenced);

@@ -24,10 +24,18 @@ export interface VrrpPacketMeta {
  */
 export interface VrrpTransport {
   readonly family: 4 | 6;
-  /** Send one packet to `dst` (multicast group or unicast peer). Throws VipdNetError on failure. */
+  /**
+   * Send one packet to `dst` (multicast group or unicast peer). Throws VipdNetError on failure. The caller may
+   * reuse the buffer once this returns (the runner re-stamps its adverts): keep a copy, not the buffer.
+   */
   send(packet: Buffer, dst: string): void;
   /** Register the (single) receive handler; starts receiving. A later call replaces the handler. */
   onPacket(cb: (packet: Buffer, meta: VrrpPacketMeta) => void): void;
+  /**
+   * Deliver every packet already queued on the receive socket now, synchronously (the unit driver calls it before
+   * handling a late timeout). Optional: twins without a queue need none.
+   */
+  readQueued?(): void;
   /** Stop receiving and close the sockets. Idempotent. */
   close(): void;
 }

@@ -12,7 +12,7 @@
 import { nativeNet, type NativeNet, type RecvResult } from './native.js';
 import * as C from './constants.js';
 import { VipdNetError, fromSyscall, noSuchInterface } from './errors.js';
-import { formatIpv4, isIpv6LinkLocal, isIpv6MulticastBytes as isIpv6Multicast, parseIpv4, parseIpv6 } from '../ip/address.js';
+import { formatIpv4Cached, isIpv6LinkLocal, isIpv6MulticastBytes as isIpv6Multicast, parseIpv4, parseIpv6 } from '../ip/address.js';
 import { in6Pktinfo, ipMreqn, ipv6Mreq, parseSockaddr, sockaddrIn, sockaddrIn6 } from './sockaddr.js';
 import { buildCmsgs, cmsgSpace, packetInfoFromCmsgs, parseCmsgs } from './cmsg.js';
 import { PolledReader, bindToDevice, openSocket } from './socketBase.js';
@@ -61,6 +61,19 @@ export interface VrrpSocketCounters {
 /** classic BPF "ret #0": accept zero bytes of every packet = drop all (keepalived's send-socket filter). */
 const BPF_DROP_ALL = Buffer.from([0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]);
 const MAX_PACKET = 65535;
+/**
+ * Receive buffer for the shared VRRP socket. The default (~208 KB) holds only a few hundred queued adverts (each
+ * costs its skb's truesize, ~0.8 KB): 255 instances at 10 ms arrive at 25,500/s, so a loop 10 ms late would lose
+ * adverts in the kernel and the backup would take over from a live master (issue 12). 4 MB rides out ~150 ms.
+ */
+const VRRP_RCVBUF = 4 * 1024 * 1024;
+/** Datagrams per recvmmsg: a backlog is read in few system calls. */
+const RECV_BATCH = 64;
+/**
+ * IPv4 receive slot. The largest legal IPv4 advert is 60 (header with options) + 24 (AH) + 8 + 255 × 4 + 8 bytes
+ * = 1,120; anything longer than a slot is MSG_TRUNC and dropped as `truncated`, like an oversized datagram before.
+ */
+const IPV4_SLOT = 4096;
 
 /** Open an IPv4 VRRP transport. Throws VipdNetError (VIPD_ERR_NO_CAP_NET_RAW, VIPD_ERR_NO_SUCH_INTERFACE …). */
 export function openVrrpIpv4(opts: VrrpSocketOptions): VrrpSocket {
@@ -90,6 +103,7 @@ export class VrrpSocket implements VrrpTransport {
   private handler: ((packet: Buffer, meta: VrrpPacketMeta) => void) | null = null;
   private errorHandler: ((err: VipdNetError) => void) | null = null;
   private sendControl: Buffer | null = null;
+  private readonly destinations = new Map<string, { sockaddr: Buffer; flags: number }>();
   private closed = false;
 
   constructor(
@@ -111,10 +125,15 @@ export class VrrpSocket implements VrrpTransport {
       this.net.close(this.sendFd);
       throw err;
     }
+    // IPv4 with recvmmsgInto: datagrams land in one reused buffer, no allocation per packet (issue 12). The header
+    // carries src, dst and TTL; the interface is the one the socket is bound to, so no IP_PKTINFO is needed.
+    const zeroCopy = family === 4 && typeof this.net.recvmmsgInto === 'function';
     this.reader = new PolledReader(this.net, this.recvFd, {
       clock: opts.clock,
-      maxLen: MAX_PACKET,
-      controlLen: family === 4 ? 64 : cmsgSpace(20) + cmsgSpace(4) + 32,
+      maxLen: zeroCopy ? IPV4_SLOT : MAX_PACKET,
+      batch: RECV_BATCH,
+      controlLen: zeroCopy ? 0 : family === 4 ? 64 : cmsgSpace(20) + cmsgSpace(4) + 32,
+      ...(zeroCopy ? { reuseBuffer: true, onData: (buf: Buffer, start: number, end: number, flags: number) => this.deliverIpv4(buf, start, end, flags) } : {}),
       onMessage: (m) => this.deliver(m),
       onError: (err) => {
         this.counters.receiveErrors++;
@@ -127,18 +146,8 @@ export class VrrpSocket implements VrrpTransport {
     if (this.closed) throw new VipdNetError('VIPD_ERR_CLOSED', `VRRP socket on ${this.opts.ifname} is closed`);
     let n: number;
     try {
-      if (this.family === 4) {
-        const d = parseIpv4(dst);
-        if (!d) throw new VipdNetError('VIPD_ERR_INVALID_ADDRESS', `"${dst}" is not a valid IPv4 address`);
-        // MSG_DONTROUTE for the link-local group, like keepalived; unicast peers may be routed.
-        const flags = (d[0]! & 0xf0) === 0xe0 ? C.MSG_DONTROUTE : 0;
-        n = this.net.sendmsg(this.sendFd, packet, sockaddrIn(dst), null, flags);
-      } else {
-        const d = parseIpv6(dst);
-        if (!d) throw new VipdNetError('VIPD_ERR_INVALID_ADDRESS', `"${dst}" is not a valid IPv6 address`);
-        const scope = isIpv6Multicast(d) || isIpv6LinkLocal(d) ? this.ifindex : 0;
-        n = this.net.sendmsg(this.sendFd, packet, sockaddrIn6(dst, 0, scope), this.ipv6SendControl(), 0);
-      }
+      const to = this.destinations.get(dst) ?? this.destination(dst);
+      n = this.net.sendmsg(this.sendFd, packet, to.sockaddr, this.family === 4 ? null : this.ipv6SendControl(), to.flags);
     } catch (err) {
       this.counters.sendErrors++;
       if (err instanceof VipdNetError) throw err;
@@ -157,10 +166,38 @@ export class VrrpSocket implements VrrpTransport {
     this.counters.sentBytes += n;
   }
 
+  /**
+   * Where a destination's sockaddr and send flags are, computed once per destination (a master sends to the same
+   * one or few every interval; issue 12). Throws on an address that is not of this family (nothing is cached).
+   */
+  private destination(dst: string): { sockaddr: Buffer; flags: number } {
+    let to: { sockaddr: Buffer; flags: number };
+    if (this.family === 4) {
+      const d = parseIpv4(dst);
+      if (!d) throw new VipdNetError('VIPD_ERR_INVALID_ADDRESS', `"${dst}" is not a valid IPv4 address`);
+      // MSG_DONTROUTE for the link-local group, like keepalived; unicast peers may be routed.
+      to = { sockaddr: sockaddrIn(dst), flags: (d[0]! & 0xf0) === 0xe0 ? C.MSG_DONTROUTE : 0 };
+    } else {
+      const d = parseIpv6(dst);
+      if (!d) throw new VipdNetError('VIPD_ERR_INVALID_ADDRESS', `"${dst}" is not a valid IPv6 address`);
+      const scope = isIpv6Multicast(d) || isIpv6LinkLocal(d) ? this.ifindex : 0;
+      to = { sockaddr: sockaddrIn6(dst, 0, scope), flags: 0 };
+    }
+    // Bounded: destinations are the configured group or peers; a runaway caller cannot grow this without end.
+    if (this.destinations.size >= 1024) this.destinations.clear();
+    this.destinations.set(dst, to);
+    return to;
+  }
+
   onPacket(cb: (packet: Buffer, meta: VrrpPacketMeta) => void): void {
     if (this.closed) throw new VipdNetError('VIPD_ERR_CLOSED', `VRRP socket on ${this.opts.ifname} is closed`);
     this.handler = cb;
     this.reader.start();
+  }
+
+  /** Read what is queued now (VrrpTransport.readQueued); nothing before onPacket() started the reader. */
+  readQueued(): void {
+    if (!this.closed) this.reader.drainNow();
   }
 
   /** Asynchronous receive errors (the socket keeps working; they are also counted). */
@@ -221,6 +258,7 @@ export class VrrpSocket implements VrrpTransport {
     const proto = this.opts.protocol ?? C.IPPROTO_VRRP;
     const group = this.opts.group ?? VRRP_GROUP_IPV4;
     return openSocket(net, C.AF_INET, C.SOCK_RAW, proto, this.ctx('open VRRP receive socket'), (fd) => {
+      this.growReceiveBuffer(fd);
       bindToDevice(net, fd, this.opts.ifname);
       net.setsockopt(fd, C.IPPROTO_IP, C.IP_MULTICAST_ALL, 0);
       net.setsockopt(fd, C.IPPROTO_IP, C.IP_PKTINFO, 1);
@@ -254,6 +292,7 @@ export class VrrpSocket implements VrrpTransport {
     return openSocket(net, C.AF_INET6, C.SOCK_RAW, C.IPPROTO_VRRP, this.ctx('open VRRP receive socket'), (fd) => {
       // With IPV6_CHECKSUM set the kernel also verifies received checksums and drops bad packets.
       net.setsockopt(fd, C.IPPROTO_IPV6, C.IPV6_CHECKSUM, 6);
+      this.growReceiveBuffer(fd);
       bindToDevice(net, fd, this.opts.ifname);
       net.setsockopt(fd, C.IPPROTO_IPV6, C.IPV6_MULTICAST_ALL, 0);
       net.setsockopt(fd, C.IPPROTO_IPV6, C.IPV6_RECVHOPLIMIT, 1);
@@ -267,6 +306,19 @@ export class VrrpSocket implements VrrpTransport {
         net.bind(fd, sockaddrIn6(group, 0, this.ifindex));
       }
     });
+  }
+
+  /** SO_RCVBUFFORCE (CAP_NET_ADMIN) above net.core.rmem_max, else SO_RCVBUF up to it; never fatal. */
+  private growReceiveBuffer(fd: number): void {
+    try {
+      this.net.setsockopt(fd, C.SOL_SOCKET, C.SO_RCVBUFFORCE, VRRP_RCVBUF);
+    } catch {
+      try {
+        this.net.setsockopt(fd, C.SOL_SOCKET, C.SO_RCVBUF, VRRP_RCVBUF);
+      } catch {
+        /* the default buffer still works, it only overflows sooner under overload */
+      }
+    }
   }
 
   /** keepalived ≥ 2.3.3 sets IP_FREEBIND so the bind works before the address is configured. */
@@ -298,6 +350,27 @@ export class VrrpSocket implements VrrpTransport {
     return this.sendControl;
   }
 
+  /**
+   * A datagram in the reader's shared buffer: valid only during this call, which is what the receive path needs
+   * (decode, validate and the core run synchronously; nothing keeps the bytes).
+   */
+  private deliverIpv4(buf: Buffer, start: number, end: number, flags: number): void {
+    if ((flags & C.MSG_TRUNC) !== 0) {
+      this.counters.truncated++;
+      return;
+    }
+    const data = buf.subarray(start, end);
+    this.counters.received++;
+    this.counters.receivedBytes += data.length;
+    const meta: VrrpPacketMeta = { ifindex: this.ifindex };
+    if (data.length >= 20) {
+      meta.src = formatIpv4Cached(data, 12);
+      meta.dst = formatIpv4Cached(data, 16);
+      meta.hopLimit = data[8]!;
+    }
+    this.handler?.(data, meta);
+  }
+
   private deliver(m: RecvResult): void {
     if ((m.flags & C.MSG_TRUNC) !== 0) {
       this.counters.truncated++;
@@ -311,8 +384,8 @@ export class VrrpSocket implements VrrpTransport {
     if (this.family === 4) {
       // Raw IPv4 sockets deliver the header: TTL at byte 8, saddr at 12, daddr at 16.
       if (m.data.length >= 20) {
-        meta.src = formatIpv4(m.data, 12);
-        meta.dst = formatIpv4(m.data, 16);
+        meta.src = formatIpv4Cached(m.data, 12);
+        meta.dst = formatIpv4Cached(m.data, 16);
         meta.hopLimit = m.data[8]!;
       }
     } else {

@@ -1,7 +1,7 @@
 // VRRP v2/v3 advertisement codec, byte-compatible with keepalived (keepalived.md §1.1-1.2, §8 facts 2-8).
 // Pure: decoders never throw on remote input, they return { drop: reason }. Encoders throw on bad LOCAL
 // input (a config the validator should have refused), which is a programming error.
-import { formatAddress, formatIpv4, parseAddress, parseIpv4 } from '../ip/address.js';
+import { formatAddress, formatIpv4Cached, parseAddress, parseIpv4 } from '../ip/address.js';
 import { internalError, VipdError } from '../errors/vipdError.js';
 import { internetChecksum, ipv4PseudoHeader } from './checksum.js';
 import {
@@ -145,7 +145,8 @@ export function decodeAdvert(msg: Buffer, family: AddressFamily): Decoded<Decode
   const addresses: string[] = [];
   for (let i = 0; i < count; i++) {
     const off = VRRP_HEADER_LEN + i * alen;
-    addresses.push(formatAddress(msg.subarray(off, off + alen)));
+    // IPv4: the text is cached (a backup decodes the same VIPs every interval); IPv6 formats afresh.
+    addresses.push(alen === 4 ? formatIpv4Cached(msg, off) : formatAddress(msg.subarray(off, off + alen)));
   }
   const hasAuth = version === 2 && family === 4;
   const authData = hasAuth ? Buffer.from(msg.subarray(expected - AUTH_DATA_LEN, expected)) : Buffer.alloc(0);
@@ -216,7 +217,7 @@ export function decodeIpv4Packet(buf: Buffer): Decoded<Ipv4Vrrp> {
   if (totLen < vrrpAt + VRRP_HEADER_LEN || totLen > buf.length) return { drop: 'packet_len_err' };
   if (totLen < buf.length && buf.length > ETH_MIN_PAYLOAD) return { drop: 'packet_len_err' };
   const ip = {
-    src: formatIpv4(buf.subarray(12, 16)), dst: formatIpv4(buf.subarray(16, 20)), ttl: buf[8]!, tos: buf[1]!,
+    src: formatIpv4Cached(buf, 12), dst: formatIpv4Cached(buf, 16), ttl: buf[8]!, tos: buf[1]!,
     id: buf.readUInt16BE(4), protocol, payload: buf.subarray(vrrpAt, totLen),
     srcBytes: buf.subarray(12, 16), dstBytes: buf.subarray(16, 20),
   };

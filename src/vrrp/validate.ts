@@ -1,6 +1,6 @@
 // Receive-side validation of a decoded advert against one instance, in keepalived's order
 // (vrrp_check_packet, vrrp.c:926-1368; keepalived.md §1.3). Returns data; never logs, never counts.
-import { canonicalAddress, isMulticast } from '../ip/address.js';
+import { canonicalAddress, isIpv4MulticastBytes, isMulticast } from '../ip/address.js';
 import { ahIcvMatches, spiFor } from './ah.js';
 import { internetChecksum, ipv4PseudoHeader, ipv4PseudoHeaderOf } from './checksum.js';
 import type { AddressFamily, ReceivedAdvert, VrrpVersion } from './codec.js';
@@ -71,11 +71,20 @@ function v3Ipv4ChecksumOk(msg: Buffer, pkt: ReceivedAdvert, legacyDst: boolean):
   return ph !== null && internetChecksum(ph, msg) === 0;
 }
 
+/** Our VIPs in canonical form, once per view's list (a backup checks every advert against the same list). */
+const canonicalSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
 function sameAddressSet(theirs: readonly string[], ours: readonly string[]): boolean {
   // Order is irrelevant to keepalived's check (vrrp.c:1297-1322), count is not.
   if (theirs.length !== ours.length) return false;
-  const mine = new Set(ours.map((a) => canonicalAddress(a) ?? a));
-  return theirs.every((a) => mine.has(canonicalAddress(a) ?? a));
+  let mine = canonicalSets.get(ours);
+  if (mine === undefined) {
+    mine = new Set(ours.map((a) => canonicalAddress(a) ?? a));
+    canonicalSets.set(ours, mine);
+  }
+  // Decoded addresses are already canonical text, so the direct lookup decides; text from elsewhere is canonicalised.
+  const set = mine;
+  return theirs.every((a) => set.has(a) || set.has(canonicalAddress(a) ?? a));
 }
 
 export function validateAdvert(pkt: ReceivedAdvert, view: ValidationView): Validation {
@@ -117,7 +126,8 @@ export function validateAdvert(pkt: ReceivedAdvert, view: ValidationView): Valid
       else return drop('checksum_err');
     }
   }
-  const mcastDst = isMulticast(pkt.dst);
+  // The received header's bytes when the decoder kept them (the same address as pkt.dst, without parsing it again).
+  const mcastDst = pkt.addressBytes ? isIpv4MulticastBytes(pkt.addressBytes.dst) : isMulticast(pkt.dst);
   if (view.unicast && mcastDst) return drop('mcast_on_unicast');
   if (!view.unicast && !mcastDst) return drop('unicast_on_mcast');
   const bounded = view.unicast && (view.unicastPeerTtl ?? []).some((p) => p.minTtl !== null || p.maxTtl !== null);

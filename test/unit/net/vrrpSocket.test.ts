@@ -30,6 +30,7 @@ describe('net/vrrpSocket (against a recording fake addon)', () => {
       [IPPROTO_IP, 1, 0xc0], // IP_TOS
     ]);
     assert.deepEqual(net.optionsOf(11), [
+      [SOL_SOCKET, 33, 4 * 1024 * 1024], // SO_RCVBUFFORCE 4 MB: a backlog of adverts survives a late loop (issue 12)
       [SOL_SOCKET, 25, eth0Hex],
       [IPPROTO_IP, 49, 0],
       [IPPROTO_IP, 8, 1], // IP_PKTINFO

@@ -1,0 +1,247 @@
+// bench/scale: CPU per role, resident set and false takeovers of a VRRP pair running many instances, vipd and
+// keepalived side by side in one run on the same namespace lab (issue 12). Both directors get the identical
+// keepalived.conf: VRRPv3, N instances on eth0 (VRID 1..N), one VIP each, d1 priority 150 (master), d2 100.
+//
+//   sudo node dist/bench/scale.js [--instances 100,255,255] [--interval-ms 10,100,10] [--duration-s 20]
+//                                 [--settle-s 5] [--kinds keepalived,vipd] [--rounds 1] [--vipd-args '...']
+//                                 [--node-options "--max-semi-space-size=1"] [--profile DIR]
+// --instances and --interval-ms are zipped: one row per pair. Each row runs every kind once per round, one
+// after the other, in a fresh lab (agents interleaved round by round so drift in machine load hits both).
+//
+// Per agent: wait until d1 holds every VIP and d2 none, let it settle --settle-s, then over --duration-s read
+// CPU (utime+stime of every process in the host's namespace, /proc/PID/stat: keepalived's parent and VRRP child,
+// vipd's one process), and count "Entering MASTER STATE" lines the backup (d2) logs in the window (false
+// takeovers: nothing was cut). RSS is VmRSS summed over the namespace's processes at the end of the window.
+import { readFileSync } from 'node:fs';
+import { Lab, buildPairLab, labUnavailableReason } from '../src/lab/netns.js';
+import { AgentSet, waitFor, type Agent, type AgentKind } from '../src/lab/agents.js';
+
+interface Args {
+  cases: { instances: number; intervalMs: number }[];
+  durationS: number;
+  settleS: number;
+  kinds: AgentKind[];
+  rounds: number;
+  vipdArgs: string[];
+  /** --profile DIR: vipd runs with --cpu-prof into DIR (stopped with SIGTERM so the profile is written). */
+  profileDir: string | null;
+  /** --node-options '...': node/V8 flags for vipd, before its script (V8 heap settings to compare). */
+  nodeOptions: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const get = (name: string, dflt: string): string => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : dflt;
+  };
+  const instances = get('instances', '100,255,255').split(',').map(Number);
+  const intervals = get('interval-ms', '10,100,10').split(',').map(Number);
+  const n = Math.max(instances.length, intervals.length);
+  const cases = Array.from({ length: n }, (_, i) => ({
+    instances: instances[Math.min(i, instances.length - 1)]!,
+    intervalMs: intervals[Math.min(i, intervals.length - 1)]!,
+  }));
+  return {
+    cases,
+    durationS: Number(get('duration-s', '20')),
+    settleS: Number(get('settle-s', '5')),
+    kinds: get('kinds', 'keepalived,vipd').split(',') as AgentKind[],
+    rounds: Number(get('rounds', '1')),
+    vipdArgs: get('vipd-args', '').split(' ').filter(Boolean),
+    profileDir: argv.includes('--profile') ? get('profile', '') : null,
+    nodeOptions: get('node-options', ''),
+  };
+}
+
+/** VIP of instance i (1-based): 10.1.(100 + ⌊(i-1)/200⌋).((i-1) mod 200 + 1), a /32 off the lab's subnet. */
+function vipOf(i: number): string {
+  return `10.1.${100 + Math.floor((i - 1) / 200)}.${((i - 1) % 200) + 1}`;
+}
+
+/** keepalived.conf with `instances` VRRPv3 instances, the same text for vipd and keepalived. */
+export function scaleConfig(routerId: string, priority: number, instances: number, intervalMs: number): string {
+  const lines = ['global_defs {', `    router_id ${routerId}`, '    vrrp_version 3', '}', ''];
+  for (let i = 1; i <= instances; i++) {
+    lines.push(
+      `vrrp_instance VI_${i} {`,
+      '    state BACKUP',
+      '    interface eth0',
+      `    virtual_router_id ${i}`,
+      `    priority ${priority}`,
+      `    advert_int ${(intervalMs / 1000).toFixed(2)}`,
+      '    virtual_ipaddress {',
+      `        ${vipOf(i)}/32`,
+      '    }',
+      '}',
+      '',
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Processes in a lab host's namespace. */
+async function nsPids(lab: Lab, host: string): Promise<number[]> {
+  const { stdout } = await lab.run('ip', ['netns', 'pids', lab.ns(host)]);
+  return stdout.split(/\s+/).filter(Boolean).map(Number);
+}
+
+const CLK_TCK = 100;
+
+/** utime + stime in seconds per pid (/proc/PID/stat fields 14 and 15; the process's threads included). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
+function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function vipCount(lab: Lab, host: string, vips: Set<string>): Promise<number> {
+  const { stdout } = await lab.ip(host, '-j', '-4', 'addr', 'show', 'dev', 'eth0');
+  const links = JSON.parse(stdout) as { addr_info?: { local?: string }[] }[];
+  let n = 0;
+  for (const l of links) for (const a of l.addr_info ?? []) if (a.local && vips.has(a.local)) n++;
+  return n;
+}
+
+function countMatches(text: string, re: RegExp): number {
+  return (text.match(re) ?? []).length;
+}
+
+interface Sample {
+  masterCpuPct: number;
+  backupCpuPct: number;
+  masterRssMb: number;
+  backupRssMb: number;
+  falseTakeovers: number;
+  settled: boolean;
+}
+
+let labCounter = 0;
+
+async function runOne(kind: AgentKind, instances: number, intervalMs: number, a: Args): Promise<Sample> {
+  const lab = new Lab(`sc${process.pid % 100}${labCounter++}`);
+  const agents = new AgentSet(lab);
+  const vips = new Set(Array.from({ length: instances }, (_, i) => vipOf(i + 1)));
+  try {
+    await buildPairLab(lab, 1, ['d1', 'd2']);
+    const extra = kind === 'vipd' ? a.vipdArgs : [];
+    const nodeArgs = [...a.nodeOptions.split(' ').filter(Boolean), ...(a.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${a.profileDir}`] : [])];
+    const d1 = agents.start(kind, 'd1', scaleConfig('d1', 150, instances, intervalMs), extra, { nodeArgs });
+    const d2 = agents.start(kind, 'd2', scaleConfig('d2', 100, instances, intervalMs), extra, { nodeArgs });
+    const settled = await waitFor(
+      async () => (await vipCount(lab, 'd1', vips)) === instances && (await vipCount(lab, 'd2', vips)) === 0,
+      60_000,
+      250,
+    );
+    if (!settled) {
+      process.stderr.write(`  ${kind} ${instances}x${intervalMs}ms: never settled (d1 all VIPs, d2 none) within 60 s\n`);
+      process.stderr.write(`${d2.output().slice(-1500)}\n`);
+    }
+    await new Promise((r) => setTimeout(r, a.settleS * 1000));
+    const pids = { d1: await nsPids(lab, 'd1'), d2: await nsPids(lab, 'd2') };
+    const cpu = (ps: number[]) => ps.reduce((s, p) => s + cpuSeconds(p), 0);
+    const outAt = d2.output().length;
+    const c0 = { d1: cpu(pids.d1), d2: cpu(pids.d2) };
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, a.durationS * 1000));
+    const c1 = { d1: cpu(pids.d1), d2: cpu(pids.d2) };
+    const seconds = (performance.now() - t0) / 1000;
+    const rss = (ps: number[]) => ps.reduce((s, p) => s + rssMb(p), 0);
+    const sample: Sample = {
+      masterCpuPct: ((c1.d1 - c0.d1) / seconds) * 100,
+      backupCpuPct: ((c1.d2 - c0.d2) / seconds) * 100,
+      masterRssMb: rss(pids.d1),
+      backupRssMb: rss(pids.d2),
+      falseTakeovers: countMatches(d2.output().slice(outAt), /Entering MASTER STATE/g),
+      settled,
+    };
+    checkAlive(kind, d1);
+    checkAlive(kind, d2);
+    if (kind === 'vipd' && a.profileDir !== null) {
+      // A clean exit writes the profile; the backup first, so the master's handover has nobody to wait for long.
+      await d2.stop('SIGTERM', 15_000);
+      await d1.stop('SIGTERM', 15_000);
+    }
+    return sample;
+  } finally {
+    await agents.destroy();
+    await lab.destroy();
+  }
+}
+
+function checkAlive(kind: string, agent: Agent): void {
+  if (agent.child.exitCode !== null || agent.child.signalCode !== null) {
+    process.stderr.write(`  ${kind} on ${agent.host} exited early:\n${agent.output().slice(-1500)}\n`);
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = Math.floor(s.length / 2);
+  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return '?';
+  }
+}
+
+async function main(): Promise<void> {
+  const reason = labUnavailableReason();
+  if (reason) {
+    console.error(`bench/scale: ${reason}`);
+    process.exitCode = 1;
+    return;
+  }
+  const a = parseArgs(process.argv.slice(2));
+  const rows: string[] = [];
+  for (const c of a.cases) {
+    const samples: Record<string, Sample[]> = {};
+    for (let r = 0; r < a.rounds; r++) {
+      for (const kind of a.kinds) {
+        const s = await runOne(kind, c.instances, c.intervalMs, a);
+        (samples[kind] ??= []).push(s);
+        process.stderr.write(
+          `  ${c.instances}x${c.intervalMs}ms ${kind} round ${r + 1}: master ${s.masterCpuPct.toFixed(1)} % backup ` +
+            `${s.backupCpuPct.toFixed(1)} % RSS ${s.masterRssMb.toFixed(1)}/${s.backupRssMb.toFixed(1)} MB, ` +
+            `backup→MASTER ${s.falseTakeovers}${s.settled ? '' : ' (never settled)'}, load ${loadAverage()}\n`,
+        );
+      }
+    }
+    const med = (k: string, f: (s: Sample) => number) => median((samples[k] ?? []).map(f));
+    const cell = (k: string) =>
+      `${med(k, (s) => s.masterCpuPct).toFixed(1)} % / ${med(k, (s) => s.backupCpuPct).toFixed(1)} %`;
+    const rss = (k: string) => `${med(k, (s) => Math.max(s.masterRssMb, s.backupRssMb)).toFixed(1)}`;
+    const takeovers = (k: string) => (samples[k] ?? []).map((s) => s.falseTakeovers + (s.settled ? '' : '*')).join('/');
+    const ratio = (f: (s: Sample) => number) => (med('vipd', f) / med('keepalived', f)).toFixed(2);
+    rows.push(
+      `| ${c.instances} × ${c.intervalMs} ms | ${cell('keepalived')} | ${cell('vipd')} | ` +
+        `${ratio((s) => s.masterCpuPct)} / ${ratio((s) => s.backupCpuPct)} | ${rss('keepalived')} / ${rss('vipd')} | ` +
+        `${takeovers('keepalived')} / ${takeovers('vipd')} |`,
+    );
+  }
+  console.log(`window ${a.durationS} s after ${a.settleS} s settling, ${a.rounds} round(s), medians; load average at end ${loadAverage()}`);
+  console.log('| instances × advert_int | keepalived master / backup CPU | vipd master / backup CPU | ratio vipd/keepalived master / backup | RSS MB keepalived / vipd (larger director) | backup→MASTER in window keepalived / vipd |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,124 @@
+// The unit driver keeps one armed timer while a backup's Master_Down deadline only moves later (issue 12: no
+// timer re-arm per received advert), handles timeouts at the same moments as re-arming every time would, and
+// reads queued adverts before deciding a late timeout.
+import assert from 'node:assert/strict';
+import { VirtualClock } from '../../../src/clock/virtualClock.js';
+import type { Clock, Timer } from '../../../src/clock/clock.js';
+import { UnitDriver, soloUnit, type EffectSink } from '../../../src/daemon/unitDriver.js';
+import { VrrpInstance } from '../../../src/vrrp/instance.js';
+import { createLogger } from '../../../src/log/logger.js';
+import type { VrrpEffect } from '../../../src/vrrp/types.js';
+import { fields, params } from '../vrrp/params.js';
+
+/** Counts the timers armed through it; `lagMs` makes every timer run that late (a busy event loop). */
+class CountingClock implements Clock {
+  armed = 0;
+  lagMs = 0;
+  constructor(readonly inner: VirtualClock) {}
+  now(): number {
+    return this.inner.now() + this.lagMs;
+  }
+  wallNow(): number {
+    return this.inner.wallNow();
+  }
+  after(delayMs: number, cb: () => void): Timer {
+    this.armed++;
+    return this.inner.after(delayMs, cb);
+  }
+  at(deadlineMs: number, cb: () => void): Timer {
+    this.armed++;
+    return this.inner.at(deadlineMs, cb);
+  }
+  every(intervalMs: number, cb: () => void): Timer {
+    return this.inner.every(intervalMs, cb);
+  }
+  sleep(delayMs: number, signal?: AbortSignal): Promise<void> {
+    return this.inner.sleep(delayMs, signal);
+  }
+}
+
+function setup(readQueued?: () => void) {
+  const vclock = new VirtualClock(1_000_000);
+  const clock = new CountingClock(vclock);
+  const logger = createLogger({ format: 'text', write: () => undefined, wallNow: () => 0 });
+  const instance = new VrrpInstance(params({ version: 3, advertIntMs: 10 }));
+  const effects: { at: number; e: VrrpEffect }[] = [];
+  const driver = new UnitDriver(soloUnit(instance), clock, logger, undefined, readQueued);
+  const sink: EffectSink = { name: 'VI_1', enqueue: (fx) => fx.forEach((e) => effects.push({ at: vclock.now(), e })) };
+  driver.attach(sink);
+  return { vclock, clock, instance, driver, effects };
+}
+
+const advert = (priority: number) => ({ type: 'advert' as const, src: '10.1.0.2', fields: fields(priority, { version: 3, advertIntMs: 10 }) });
+
+describe('daemon/unitDriver', () => {
+  it('a backup hearing adverts keeps its armed timer (no re-arm per advert) and stays BACKUP', () => {
+    const { vclock, clock, instance, driver } = setup();
+    driver.dispatch('VI_1', { type: 'startup' });
+    const armedAfterStart = clock.armed;
+    for (let i = 0; i < 100; i++) {
+      vclock.advance(10);
+      driver.dispatch('VI_1', advert(200));
+    }
+    assert.equal(instance.state, 'BACKUP');
+    // Master_Down is ~36 ms: the one timer fires early every ~26-36 ms and re-arms; 100 adverts arm ≤ 50, not 100.
+    assert.ok(clock.armed - armedAfterStart <= 50, `armed ${clock.armed - armedAfterStart} timers for 100 adverts`);
+  });
+
+  it('Master_Down still fires exactly at its deadline after the last advert', () => {
+    const { vclock, instance, driver } = setup();
+    driver.dispatch('VI_1', { type: 'startup' });
+    for (let i = 0; i < 5; i++) {
+      vclock.advance(10);
+      driver.dispatch('VI_1', advert(200));
+    }
+    const deadline = instance.nextDeadline()!;
+    vclock.advance(deadline - vclock.now() - 1);
+    assert.equal(instance.state, 'BACKUP');
+    vclock.advance(1);
+    assert.equal(instance.state, 'MASTER');
+  });
+
+  it('an earlier deadline re-arms the timer (it is never late)', () => {
+    const { vclock, instance, driver } = setup();
+    driver.dispatch('VI_1', { type: 'startup' });
+    vclock.advance(5);
+    // A higher-priority advert, then a priority-0 one: the backup's deadline moves to the skew time, earlier.
+    driver.dispatch('VI_1', advert(200));
+    driver.dispatch('VI_1', advert(0));
+    const deadline = instance.nextDeadline()!;
+    vclock.advance(deadline - vclock.now());
+    assert.equal(instance.state, 'MASTER');
+  });
+
+  it('a late timeout reads the queued adverts first: a live master is not taken over from', () => {
+    let queued = 0;
+    let driverRef: UnitDriver | null = null;
+    const { vclock, clock, instance, driver } = setup(() => {
+      for (; queued > 0; queued--) driverRef!.dispatch('VI_1', advert(200));
+    });
+    driverRef = driver;
+    driver.dispatch('VI_1', { type: 'startup' });
+    vclock.advance(10);
+    driver.dispatch('VI_1', advert(200));
+    // The loop stalls past Master_Down while the master's adverts pile up in the socket.
+    queued = 5;
+    clock.lagMs = 20;
+    vclock.advance(instance.nextDeadline()! - vclock.now());
+    assert.equal(queued, 0);
+    assert.equal(instance.state, 'BACKUP');
+    // Nothing queued the next time: the late Master_Down is decided as before.
+    vclock.advance(instance.nextDeadline()! - vclock.now());
+    assert.equal(instance.state, 'MASTER');
+  });
+
+  it('a timeout on time does not read the sockets (no extra system call per timer)', () => {
+    let reads = 0;
+    const { vclock, instance, driver } = setup(() => reads++);
+    driver.dispatch('VI_1', { type: 'startup' });
+    vclock.advance(instance.nextDeadline()! - vclock.now());
+    assert.equal(instance.state, 'MASTER');
+    vclock.advance(100);
+    assert.equal(reads, 0);
+  });
+});
