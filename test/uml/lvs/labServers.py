@@ -11,7 +11,8 @@
 #   {"cmd":"split","ns":"c1","host":"10.1.0.100","port":80,"n":50}   n HTTP GETs, answers counted by name
 #   {"cmd":"hold","ns":"c1","host":"10.1.0.100","port":9000,"k":20,"group":"nat"}  open k echo connections
 #                                                  and keep them ("group" optional: "default")
-#   {"cmd":"check"}                                how many held connections still echo (all checked at once),
+#   {"cmd":"check","rounds":1}                     how many held connections still echo (all checked at once,
+#                                                  `rounds` pings each, one after the other),
 #                                                  in total and per group; a connection that failed once is
 #                                                  closed and stays dead (an echo arriving late would be
 #                                                  mistaken for the next check's)
@@ -139,8 +140,13 @@ async def check_one(conn):
     w.close()
 
 
-async def check_held():
-    await asyncio.gather(*(check_one(c) for c in held))
+async def check_rounds(conn, rounds):
+    for _ in range(rounds):
+        await check_one(conn)
+
+
+async def check_held(rounds=1):
+    await asyncio.gather(*(check_rounds(c, rounds) for c in held))
     return sum(1 for c in held if c[3])
 
 
@@ -183,7 +189,7 @@ async def handle(req):
                 errors += 1
         return {'ok': True, 'held': len(held), 'errors': errors, 'alive': await check_held(), 'groups': group_counts()}
     if cmd == 'check':
-        return {'ok': True, 'held': len(held), 'alive': await check_held(), 'groups': group_counts()}
+        return {'ok': True, 'held': len(held), 'alive': await check_held(req.get('rounds', 1)), 'groups': group_counts()}
     if cmd == 'drop':
         for _, _, w, _ in held:
             w.close()
