@@ -3,6 +3,11 @@
 // the kernel waits for it). Never throws: each call resolves with the errors of its step, also handed to
 // onError for the log. A stop of a daemon that is not running (ESRCH) is not an error: keepalived stops
 // blindly too (ipvs_syncd_master stops backup before starting master, whether or not backup ran).
+// A start refused with EEXIST finds a daemon of that state left by an earlier run (killed before it could stop
+// it: with `inst`, start-up stops no stale daemon, vrrp_scheduler.c:225-268). That kernel thread keeps the
+// parameters and the interface index it was started with, so after the interface was re-created it syncs
+// nothing (seen in user-mode Linux: test/integration/lvsPair.test.ts). keepalived logs the refusal and leaves it;
+// vipd stops it and starts its own, once.
 import type { LvsSyncDaemonConfig } from '../config/lvsTypes.js';
 import { VipdError } from '../errors/vipdError.js';
 import type { VrrpState } from '../vrrp/types.js';
@@ -11,6 +16,7 @@ import type { DaemonSpec } from './ipvs/types.js';
 import { SyncDaemonDecisions, type SyncdAction } from './syncDaemon.js';
 
 const ESRCH = 3;
+const EEXIST = 17;
 const EINVAL = 22;
 
 /** What the driver needs of IpvsClient. */
@@ -87,7 +93,7 @@ export class SyncDaemonDriver {
     return errors;
   }
 
-  private async perform1(a: SyncdAction): Promise<VipdError | null> {
+  private async perform1(a: SyncdAction, replacingStale = false): Promise<VipdError | null> {
     try {
       if (a.kind === 'start') await this.client.startDaemon(a.daemon);
       else await this.client.stopDaemon(a.state);
@@ -95,6 +101,10 @@ export class SyncDaemonDriver {
     } catch (err) {
       const errno = (err as { errno?: unknown }).errno;
       if (a.kind === 'stop' && errno === ESRCH) return null;
+      if (a.kind === 'start' && errno === EEXIST && !replacingStale) {
+        const stopped = await this.perform1({ kind: 'stop', state: a.daemon.state }, true);
+        return stopped ?? this.perform1(a, true);
+      }
       if (a.kind === 'start' && errno === EINVAL) return syncdRefused(a.daemon, err);
       return err instanceof VipdError ? err : new VipdError('VIPD_ERR_IPVS_REFUSED', `IPVS sync daemon ${a.kind}: ${String(err)}`, { cause: err });
     }

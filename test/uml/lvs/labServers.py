@@ -9,8 +9,13 @@
 #   {"cmd":"listen","items":[{"ns":"r1","port":80,"kind":"http"|"echo","name":"r1"}, ...]}
 #   {"cmd":"stop","ns":"r1","port":80}            close the listener (new connections are refused)
 #   {"cmd":"split","ns":"c1","host":"10.1.0.100","port":80,"n":50}   n HTTP GETs, answers counted by name
-#   {"cmd":"hold","ns":"c1","host":"10.1.0.100","port":9000,"k":20}  open k echo connections and keep them
-#   {"cmd":"check"}                                how many held connections still echo
+#   {"cmd":"hold","ns":"c1","host":"10.1.0.100","port":9000,"k":20,"group":"nat"}  open k echo connections
+#                                                  and keep them ("group" optional: "default")
+#   {"cmd":"check","rounds":1}                     how many held connections still echo (all checked at once,
+#                                                  `rounds` pings each, one after the other),
+#                                                  in total and per group; a connection that failed once is
+#                                                  closed and stays dead (an echo arriving late would be
+#                                                  mistaken for the next check's)
 #   {"cmd":"drop"}                                 close the held connections
 # HTTP answers "<name>\n" with 200 to any request; "echo" echoes lines back.
 import asyncio
@@ -41,7 +46,7 @@ def in_netns(ns, fn):
 
 
 listeners = {}  # (ns, port) -> asyncio.Server
-held = []  # (reader, writer)
+held = []  # [group, reader, writer, alive]
 
 
 async def serve_http(name, reader, writer):
@@ -119,17 +124,39 @@ async def one_get(ns, host, port):
         w.close()
 
 
-async def check_held():
-    alive = 0
-    for r, w in held:
-        try:
-            w.write(b'ping\n')
-            await w.drain()
-            if await asyncio.wait_for(r.readline(), 2) == b'ping\n':
-                alive += 1
-        except Exception:
-            pass
-    return alive
+async def check_one(conn):
+    _, r, w, alive = conn
+    if not alive:
+        return
+    try:
+        w.write(b'ping\n')
+        await w.drain()
+        # 5 s: a failover leaves no packet in flight, but a loaded one-CPU guest can be slow to answer.
+        if await asyncio.wait_for(r.readline(), 5) == b'ping\n':
+            return
+    except Exception:
+        pass
+    conn[3] = False
+    w.close()
+
+
+async def check_rounds(conn, rounds):
+    for _ in range(rounds):
+        await check_one(conn)
+
+
+async def check_held(rounds=1):
+    await asyncio.gather(*(check_rounds(c, rounds) for c in held))
+    return sum(1 for c in held if c[3])
+
+
+def group_counts():
+    counts = {}
+    for g, _, _, alive in held:
+        c = counts.setdefault(g, {'held': 0, 'alive': 0})
+        c['held'] += 1
+        c['alive'] += 1 if alive else 0
+    return counts
 
 
 async def handle(req):
@@ -156,14 +183,15 @@ async def handle(req):
         errors = 0
         for _ in range(req['k']):
             try:
-                held.append(await connect(req['ns'], req['host'], req['port']))
+                r, w = await connect(req['ns'], req['host'], req['port'])
+                held.append([req.get('group', 'default'), r, w, True])
             except Exception:
                 errors += 1
-        return {'ok': True, 'held': len(held), 'errors': errors, 'alive': await check_held()}
+        return {'ok': True, 'held': len(held), 'errors': errors, 'alive': await check_held(), 'groups': group_counts()}
     if cmd == 'check':
-        return {'ok': True, 'held': len(held), 'alive': await check_held()}
+        return {'ok': True, 'held': len(held), 'alive': await check_held(req.get('rounds', 1)), 'groups': group_counts()}
     if cmd == 'drop':
-        for _, w in held:
+        for _, _, w, _ in held:
             w.close()
         held.clear()
         return {'ok': True}

@@ -7,33 +7,20 @@
 // bench/lvs/failover-checks.ts) reads them.
 //
 // Usage: node lvsGuest.js '<json GuestOptions>' (one node process for everything: node starts slowly inside).
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, type Socket } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { agentVersion, logTail, startAgent as startAgentIn, stopAgent, type RunningAgent } from '../lvs/agentProcess.js';
+import { LabServers, sh, sleep } from '../lvs/labClient.js';
 import { CLIENT_NS, CPU_VIP, VIP, cpuConfig, cpuListeners, labConfig, labListeners, labSetupScript, miscDownFlag } from '../lvs/labConfig.js';
 import { normalizeListing, parseProcIpvs, type ProcTable } from '../lvs/ipvsTable.js';
 import type { Agent, AgentResult, CheckerKind, CpuResult, GuestOptions, LabResult } from '../lvs/results.js';
 
 const OUT = process.env['UML_OUT'] ?? '.';
-const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
-const LAB_SERVERS = join(REPO, 'test/uml/lvs/labServers.py');
-const VIPD = join(REPO, 'bin/vipd');
 const POLL_MS = 50;
 const WEB = `TCP ${VIP}:80`;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function sh(cmd: string, args: string[]): string {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; status?: number };
-    return `${e.stdout ?? ''}${e.stderr ?? ''}[exit ${e.status}]`;
-  }
-}
+const startAgent = (agent: Agent, conf: string, tag: string): RunningAgent => startAgentIn({ agent, conf, tag, outDir: OUT });
 
 function procTable(): ProcTable {
   return parseProcIpvs(existsSync('/proc/net/ip_vs') ? readFileSync('/proc/net/ip_vs', 'utf8') : '');
@@ -41,79 +28,6 @@ function procTable(): ProcTable {
 
 function listing(): string[] {
   return normalizeListing(sh('ipvsadm', ['-Ln']));
-}
-
-/** The lab's real servers and client, one python process (test/uml/lvs/labServers.py), over its UNIX socket. */
-class LabServers {
-  private readonly waiting: ((line: string) => void)[] = [];
-  private constructor(
-    private readonly sock: Socket,
-    readonly child: ChildProcess,
-  ) {
-    createInterface({ input: sock }).on('line', (l) => this.waiting.shift()?.(l));
-  }
-
-  static async start(): Promise<LabServers> {
-    const path = join(OUT, 'lab-servers.sock');
-    const log = openSync(join(OUT, 'lab-servers.log'), 'a');
-    const child = spawn('/usr/bin/python3', [LAB_SERVERS, path], { stdio: ['ignore', log, log] });
-    closeSync(log);
-    for (let i = 0; i < 600 && !existsSync(path); i++) await sleep(50);
-    const sock = createConnection(path);
-    await new Promise<void>((resolve, reject) => sock.once('connect', resolve).once('error', reject));
-    return new LabServers(sock, child);
-  }
-
-  request(req: Record<string, unknown>): Promise<Record<string, unknown>> {
-    return new Promise((resolve) => {
-      this.waiting.push((l) => resolve(JSON.parse(l) as Record<string, unknown>));
-      this.sock.write(JSON.stringify(req) + '\n');
-    });
-  }
-
-  close(): void {
-    this.sock.destroy();
-    this.child.kill('SIGTERM');
-  }
-}
-
-interface RunningAgent {
-  agent: Agent;
-  child: ChildProcess;
-  logPath: string;
-  exitCode: number | null | undefined;
-  exited: Promise<void>;
-}
-
-function startAgent(agent: Agent, conf: string, tag: string): RunningAgent {
-  const logPath = join(OUT, `${tag}-${agent}.log`);
-  const log = openSync(logPath, 'a');
-  const args =
-    agent === 'keepalived'
-      ? ['-n', '-l', '-D', '-f', conf, '-p', join(OUT, `${tag}-ka.pid`), '-c', join(OUT, `${tag}-ka-check.pid`), '-r', join(OUT, `${tag}-ka-vrrp.pid`)]
-      : [VIPD, 'run', '-f', conf, '--metrics-listen', 'off', '--control-socket', join(OUT, `${tag}-vipd.sock`), '--stats-dir', OUT];
-  const child = spawn(agent === 'keepalived' ? 'keepalived' : process.execPath, args, { stdio: ['ignore', log, log] });
-  closeSync(log);
-  const a: RunningAgent = { agent, child, logPath, exitCode: undefined, exited: Promise.resolve() };
-  a.exited = new Promise((resolve) => child.on('exit', (code) => ((a.exitCode = code), resolve())));
-  return a;
-}
-
-async function stopAgent(a: RunningAgent): Promise<number | null> {
-  if (a.exitCode !== undefined) return null;
-  const t0 = Date.now();
-  a.child.kill('SIGTERM');
-  const done = await Promise.race([a.exited.then(() => true), sleep(20_000).then(() => false)]);
-  if (!done) {
-    a.child.kill('SIGKILL');
-    await a.exited;
-    return null;
-  }
-  return Date.now() - t0;
-}
-
-function logTail(a: RunningAgent): string {
-  return existsSync(a.logPath) ? readFileSync(a.logPath, 'utf8').slice(-3000) : '';
 }
 
 /** Poll the kernel table every 50 ms until `pred` holds: ms waited, or null (bound reached, or the agent died). */
@@ -132,11 +46,6 @@ const weightOf = (t: ProcTable, service: string, dest: string): number | undefin
 function labComplete(t: ProcTable): boolean {
   const sizes: [string, number][] = [[WEB, 3], [`TCP ${VIP}:9000`, 3], [`TCP ${VIP}:81`, 2], [`TCP ${VIP}:82`, 2]];
   return sizes.every(([s, n]) => (t.get(s)?.size ?? -1) === n);
-}
-
-function agentVersion(agent: Agent): string {
-  const text = agent === 'keepalived' ? sh('keepalived', ['--version']) : sh(process.execPath, [VIPD, '--version']);
-  return text.split('\n')[0]?.trim() ?? '';
 }
 
 interface ProcStat {
@@ -349,7 +258,7 @@ async function runCpu(agent: Agent, kind: 'tcp' | 'http', opts: GuestOptions): P
 async function main(): Promise<void> {
   const opts = JSON.parse(process.argv[2] ?? '{}') as GuestOptions;
   execFileSync('/bin/sh', ['-c', labSetupScript()], { stdio: 'inherit' });
-  const lab = await LabServers.start();
+  const lab = await LabServers.start(OUT);
   if (opts.parts.includes('cpu')) await lab.request({ cmd: 'listen', items: cpuListeners(opts.cpuCount) });
   try {
     for (const agent of opts.agents) {

@@ -192,10 +192,25 @@ describe('lvs_sync_daemon driver', () => {
     assert.equal(drv.errors, 1);
   });
 
-  it('other refusals come back as they are (EEXIST on a start: a daemon of that state already runs)', async () => {
-    const drv = new SyncDaemonDriver({ client: new ScriptedDaemons((call) => (call === 'start backup' ? 17 : 0)), config: INST_CFG });
+  it('EEXIST on a start (a daemon left by a killed earlier run, maybe bound to a vanished interface): stop it and start ours, once', async () => {
+    let stale = true;
+    const k = new ScriptedDaemons((call) => {
+      if (call === 'stop backup') stale = false;
+      return call === 'start backup' && stale ? 17 : 0;
+    });
+    const errors: VipdError[] = [];
+    const drv = new SyncDaemonDriver({ client: k, config: INST_CFG, onError: (e) => errors.push(e) });
+    assert.deepEqual(await drv.start('BACKUP'), []);
+    assert.deepEqual(k.calls, ['start backup', 'stop backup', 'start backup']);
+    assert.deepEqual([errors, drv.errors, drv.running], [[], 0, ['backup']]);
+  });
+
+  it('other refusals come back as they are (EEXIST again after the stale daemon was stopped: no second try)', async () => {
+    const k = new ScriptedDaemons((call) => (call === 'start backup' ? 17 : 0));
+    const drv = new SyncDaemonDriver({ client: k, config: INST_CFG });
     const errors = await drv.start('BACKUP');
     assert.deepEqual(errors.map((e) => e.code), ['VIPD_ERR_IPVS_REFUSED']);
+    assert.deepEqual(k.calls, ['start backup', 'stop backup', 'start backup']);
   });
 
   it('daemons() is the kernel\'s GET_DAEMON answer, for metrics', async () => {
