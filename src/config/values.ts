@@ -36,9 +36,14 @@ export function parseIntText(text: string): number | null {
 }
 
 export function intArg(s: Statement, ctx: ParseCtx, min: number, max: number, i = 0): number | null {
+  return rangedArg(s, ctx, min, max, i, parseIntText);
+}
+
+/** Argument `i` read by `parse` (null = not a number) and kept within [min, max]; each failure said with file:line. */
+export function rangedArg(s: Statement, ctx: ParseCtx, min: number, max: number, i: number, parse: (text: string) => number | null): number | null {
   const text = requireArg(s, ctx, i);
   if (text === null) return null;
-  const n = parseIntText(text);
+  const n = parse(text);
   if (n === null) {
     ctx.sink.error(s, `${s.keyword}: invalid number '${text}'`);
     return null;

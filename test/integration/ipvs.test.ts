@@ -7,15 +7,15 @@
 //   flock /tmp/vipd-uml.lock npx mocha --no-config --exit --timeout 300000 dist/test/integration/ipvs.test.js
 // VIPD_UML_KEEP=1 keeps the shared directory (captures.json, ipvs-result.json) for new fixtures.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RealClock } from '../../src/clock/realClock.js';
 import { VipdError } from '../../src/errors/vipdError.js';
 import { IpvsClient } from '../../src/lvs/ipvs/client.js';
 import type { DaemonSpec, IpvsTimeouts } from '../../src/lvs/ipvs/types.js';
 import { listColumns, parseListing, renderListHeader, renderRules, ruleLines, type TableEntry } from '../uml/ipvsadm.js';
-import { runUml, umlUnavailableReason, type UmlRun } from '../uml/uml.js';
+import { runDummyGuest } from '../uml/dummyGuest.js';
+import type { UmlRun } from '../uml/uml.js';
 
 const GUEST_SCRIPT = fileURLToPath(new URL('../uml/scenarios/ipvsGuest.js', import.meta.url));
 const MODULES = ['ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_sh', 'ip_vs_mh', 'dummy'];
@@ -122,31 +122,7 @@ describe('IPVS over generic netlink, in user-mode Linux, checked with ipvsadm', 
   let r: GuestResult;
 
   before(async function () {
-    const reason = umlUnavailableReason(MODULES);
-    if (reason) {
-      console.log(`      skipped: ${reason}`);
-      this.skip();
-    }
-    run = await runUml({
-      modules: MODULES,
-      setup: [
-        'ip link add dummy0 type dummy',
-        'ip link set dummy0 up',
-        // Real servers must be unicast by the guest's routing table (ip_vs_new_dest → EINVAL otherwise).
-        'ip addr add 10.0.0.254/8 dev dummy0',
-        'ip addr add 2001:db8::fe/64 dev dummy0',
-      ],
-      scenarios: [{ name: 'ipvs', command: `${process.execPath} ${GUEST_SCRIPT}` }],
-      timeoutMs: 240_000,
-    });
-    console.log(`      UML boot + scenario: ${(run.wallMs / 1000).toFixed(1)} s wall (${run.dir})`);
-    const res = run.results.get('ipvs')!;
-    if (res.rc !== 0) {
-      throw new Error(
-        `guest scenario failed (rc ${res.rc}, timed out ${run.timedOut}):\n${res.stderr}\nmodules: ${run.moduleErrors}\nconsole tail:\n${run.console.slice(-2000)}`,
-      );
-    }
-    r = JSON.parse(readFileSync(join(run.dir, 'ipvs-result.json'), 'utf8')) as GuestResult;
+    ({ run, result: r } = await runDummyGuest<GuestResult>(this, { name: 'ipvs', script: GUEST_SCRIPT, modules: MODULES, timeoutMs: 240_000 }));
   });
 
   after(() => {

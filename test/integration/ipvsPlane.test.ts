@@ -6,8 +6,7 @@
 // Run alone, under the UML lock (CPU-heavy):
 //   flock /tmp/vipd-uml.lock npx mocha --no-config --exit --timeout 300000 dist/test/integration/ipvsPlane.test.js
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RealClock } from '../../src/clock/realClock.js';
 import { VipdError } from '../../src/errors/vipdError.js';
@@ -15,7 +14,8 @@ import { IpvsDataPlane } from '../../src/lvs/ipvs/plane.js';
 import type { TableService } from '../../src/lvs/model.js';
 import { parseListing, ruleLines } from '../uml/ipvsadm.js';
 import { sortedTable, TABLE, TABLE_RULES } from '../uml/scenarios/planeTable.js';
-import { runUml, umlUnavailableReason, type UmlRun } from '../uml/uml.js';
+import { runDummyGuest } from '../uml/dummyGuest.js';
+import type { UmlRun } from '../uml/uml.js';
 
 const GUEST_SCRIPT = fileURLToPath(new URL('../uml/scenarios/planeGuest.js', import.meta.url));
 const MODULES = ['ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_wlc', 'ip_vs_sh', 'dummy'];
@@ -69,31 +69,7 @@ describe('IPVS data plane and lvs_sync_daemon, in user-mode Linux, checked with 
   let r: GuestResult;
 
   before(async function () {
-    const reason = umlUnavailableReason(MODULES);
-    if (reason) {
-      console.log(`      skipped: ${reason}`);
-      this.skip();
-    }
-    run = await runUml({
-      modules: MODULES,
-      setup: [
-        'ip link add dummy0 type dummy',
-        'ip link set dummy0 up',
-        // Real servers must be unicast by the guest's routing table (ip_vs_new_dest → EINVAL otherwise).
-        'ip addr add 10.0.0.254/8 dev dummy0',
-        'ip addr add 2001:db8::fe/64 dev dummy0',
-      ],
-      scenarios: [{ name: 'plane', command: `${process.execPath} ${GUEST_SCRIPT}` }],
-      timeoutMs: 280_000,
-    });
-    console.log(`      UML boot + scenario: ${(run.wallMs / 1000).toFixed(1)} s wall (${run.dir})`);
-    const res = run.results.get('plane')!;
-    if (res.rc !== 0) {
-      throw new Error(
-        `guest scenario failed (rc ${res.rc}, timed out ${run.timedOut}):\n${res.stderr}\nmodules: ${run.moduleErrors}\nconsole tail:\n${run.console.slice(-2000)}`,
-      );
-    }
-    r = JSON.parse(readFileSync(join(run.dir, 'plane-result.json'), 'utf8')) as GuestResult;
+    ({ run, result: r } = await runDummyGuest<GuestResult>(this, { name: 'plane', script: GUEST_SCRIPT, modules: MODULES, timeoutMs: 280_000 }));
   });
 
   after(() => {

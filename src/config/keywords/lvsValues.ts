@@ -2,7 +2,7 @@
 // <TIMER>s and unsigned ranges. Each reports its own file:line error and returns null, like ../values.ts.
 import type { Statement } from '../tree.js';
 import type { LvsMethod, LvsScript } from '../lvsTypes.js';
-import { boolArg, parseIntText, requireArg, splitScript, timerMs, type ParseCtx } from '../values.js';
+import { boolArg, parseIntText, rangedArg, requireArg, splitScript, timerMs, type ParseCtx } from '../values.js';
 
 /** IPVS_WEIGHT_LIMIT (INT_MAX): dest weights are int32 in the kernel (lvs.md §4.3 DEST_ATTR_WEIGHT). */
 export const WEIGHT_LIMIT = 2147483647;
@@ -16,18 +16,8 @@ export const MAX_TIMER_S = 86400 * 365;
 
 /** An unsigned integer in [min, max] (read_unsigned_strvec). */
 export function unsignedArg(s: Statement, ctx: ParseCtx, min: number, max: number, i = 0): number | null {
-  const text = requireArg(s, ctx, i);
-  if (text === null) return null;
-  const n = /^\d+$/.test(text) ? Number(text) : null;
-  if (n === null) {
-    ctx.sink.error(s, `${s.keyword}: invalid number '${text}'`);
-    return null;
-  }
-  if (n < min || n > max) {
-    ctx.sink.error(s, `${s.keyword}: number '${text}' outside range [${min}, ${max}]`);
-    return null;
-  }
-  return n;
+  // Plain decimal digits only (keepalived's read_unsigned): no sign, no hex, no octal.
+  return rangedArg(s, ctx, min, max, i, (text) => (/^\d+$/.test(text) ? Number(text) : null));
 }
 
 /** A port as written after an address: absent or all zeros = none (check_data.c alloc_vs/alloc_rs). */

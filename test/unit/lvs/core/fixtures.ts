@@ -1,5 +1,6 @@
 // Hand-built LVS configs for the core's tests (the config parser is another helper's; these follow the typed
 // shape of src/config/lvsTypes.ts with keepalived's defaults from lvs.md §1.2-1.3 filled in by hand).
+import { DEFAULT_LVS_GLOBAL } from '../../../../src/lvs/shell/lvsConfig.js';
 import type { CheckerConfig, LvsGlobalConfig, RealServerConfig, VirtualServerConfig } from '../../../../src/config/lvsTypes.js';
 import type { LvsCoreConfig } from '../../../../src/lvs/core/types.js';
 import { LvsCore } from '../../../../src/lvs/core/lvsCore.js';
@@ -87,19 +88,7 @@ export function vs(address: string, port: number, realServers: RealServerConfig[
   };
 }
 
-export const GLOBAL: LvsGlobalConfig = {
-  flushAtStart: false,
-  flushOnStop: 'no',
-  timeouts: null,
-  syncDaemon: null,
-  notifyFifo: null,
-  notifyFifoScript: null,
-  rsInitNotifies: false,
-  logAllFailures: false,
-  keepOnStop: false,
-  dataplane: 'auto',
-  ssl: null,
-};
+export const GLOBAL: LvsGlobalConfig = DEFAULT_LVS_GLOBAL;
 
 export function config(virtualServers: VirtualServerConfig[], global: Partial<LvsGlobalConfig> = {}): LvsCoreConfig {
   return { virtualServers, global: { ...GLOBAL, ...global } };
