@@ -23,7 +23,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
       case 'read':
         return plane.read();
       case 'stats':
-        return { stats: plane.stats, drops: plane.drops };
+        return { stats: plane.activity, drops: plane.drops };
       case 'close':
         await plane.close();
         return null;
