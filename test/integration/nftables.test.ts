@@ -12,36 +12,12 @@ import { fileURLToPath } from 'node:url';
 import type { DestSpec, LvsOp, ServiceSpec } from '../../src/lvs/model.js';
 import type { Lab } from '../../src/lab/netns.js';
 import { newLab, requireLab } from './labHelpers.js';
+import { Peer } from './lvs/peer.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const NET = 61;
 const VIP = `10.${NET}.0.100`;
 const rsAddr = (i: number): string => `10.${NET}.1.${10 + i}`;
-
-/** A JSON-lines peer in a namespace (the director or the client helper). */
-class Peer {
-  private next = 1;
-  private readonly waiting = new Map<number, (r: { ok: boolean; value?: unknown; error?: string }) => void>();
-  constructor(readonly child: ChildProcess) {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const r = JSON.parse(line) as { id: number; ok: boolean };
-      this.waiting.get(r.id)?.(r);
-      this.waiting.delete(r.id);
-    });
-  }
-  call<T>(cmd: string, args: Record<string, unknown> = {}): Promise<{ ok: boolean; value?: T; error?: string }> {
-    const id = this.next++;
-    return new Promise((resolve) => {
-      this.waiting.set(id, resolve as never);
-      this.child.stdin!.write(`${JSON.stringify({ id, cmd, ...args })}\n`);
-    });
-  }
-  async value<T>(cmd: string, args: Record<string, unknown> = {}): Promise<T> {
-    const r = await this.call<T>(cmd, args);
-    if (!r.ok) throw new Error(`${cmd}: ${r.error}`);
-    return r.value as T;
-  }
-}
 
 const WEB: ServiceSpec = { family: 'inet', protocol: 'tcp', address: VIP, port: 80, scheduler: 'wrr', flags: 0, timeoutS: 0, netmaskBits: 32 };
 const rs = (i: number, weight: number): DestSpec => ({ address: rsAddr(i), port: 8080, forward: 'masq', weight, upperThreshold: 0, lowerThreshold: 0 });

@@ -1,0 +1,139 @@
+// The vipd daemon as an LVS-NAT director on the nftables data plane (host kernel, no IPVS), in namespaces: a
+// client, one director running a virtual_server config, three real servers with tiny HTTP servers. Checks the
+// wrr split end to end (3/1/1 → 30/10/10 of 50 new connections), that a killed real server is taken out by its
+// TCP_CHECK and gets no new connection, then comes back when it answers again, and that vipd_lvs_keep_on_stop
+// plus a restart leaves every rule handle of `table inet vipd` as it was (nothing flaps).
+// Root only; hold /tmp/vipd-netns.lock (see the brief).
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Lab } from '../../src/lab/netns.js';
+import { AgentSet, waitFor } from '../../src/lab/agents.js';
+import { newLab, requireLab } from './labHelpers.js';
+import { Peer } from './lvs/peer.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const NET = 62;
+const VIP = `10.${NET}.0.100`;
+const rsAddr = (i: number): string => `10.${NET}.1.${10 + i}`;
+
+const realServer = (i: number, weight: number): string => `
+    real_server ${rsAddr(i)} 8080 {
+        weight ${weight}
+        TCP_CHECK {
+            connect_timeout 1
+            retry 1
+            delay_before_retry 1
+        }
+    }`;
+
+const CONFIG = `
+global_defs {
+    router_id dir
+    vipd_lvs_keep_on_stop
+}
+virtual_server ${VIP} 80 {
+    delay_loop 1
+    lb_algo wrr
+    lb_kind NAT
+    protocol TCP
+${realServer(1, 3)}
+${realServer(2, 1)}
+${realServer(3, 1)}
+}
+`;
+
+async function buildLab(lab: Lab): Promise<void> {
+  await lab.addSwitch('sw0');
+  await lab.addSwitch('sw1');
+  for (const h of ['c1', 'dir', 'rs1', 'rs2', 'rs3']) await lab.addHost(h);
+  await lab.plug('c1', 'eth0', 'sw0', 'c1');
+  await lab.plug('dir', 'eth0', 'sw0', 'dir');
+  await lab.plug('dir', 'eth1', 'sw1', 'dir');
+  await lab.addAddress('c1', 'eth0', `10.${NET}.0.10/24`);
+  await lab.addAddress('dir', 'eth0', `10.${NET}.0.1/24`);
+  await lab.addAddress('dir', 'eth0', `${VIP}/32`);
+  await lab.addAddress('dir', 'eth1', `10.${NET}.1.1/24`);
+  await lab.exec('dir', ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+  for (const i of [1, 2, 3]) {
+    await lab.plug(`rs${i}`, 'eth0', 'sw1', `rs${i}`);
+    await lab.addAddress(`rs${i}`, 'eth0', `${rsAddr(i)}/24`);
+    await lab.ip(`rs${i}`, 'route', 'add', 'default', 'via', `10.${NET}.1.1`);
+  }
+}
+
+function waitLine(child: ChildProcess, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.on('line', (l) => l === text && (rl.close(), resolve()));
+    child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
+  });
+}
+
+const tally = (names: string[]): Record<string, number> => names.reduce<Record<string, number>>((acc, n) => ((acc[n] = (acc[n] ?? 0) + 1), acc), {});
+
+describe('integration: vipd as an LVS-NAT director on the nftables data plane', function () {
+  this.timeout(180_000);
+  let lab: Lab | undefined;
+  let agents: AgentSet | undefined;
+
+  afterEach(async () => {
+    await agents?.destroy();
+    await lab?.destroy();
+    agents = lab = undefined;
+  });
+
+  it('wrr 3/1/1 splits 30/10/10, a dead real server is taken out and comes back, a keep_on_stop restart flaps no rule', async function () {
+    requireLab(this);
+    lab = newLab('vd');
+    const l = lab;
+    await buildLab(l);
+    agents = new AgentSet(l);
+    const servers = new Map<number, ChildProcess>();
+    const startServer = async (i: number): Promise<void> => {
+      const s = l.spawn(`rs${i}`, [process.execPath, join(HERE, 'lvs/httpBits.js'), 'server', `rs${i}`, '8080']);
+      await waitLine(s, 'listening');
+      servers.set(i, s);
+    };
+    for (const i of [1, 2, 3]) await startServer(i);
+
+    const listing = async (): Promise<string> => (await l.exec('dir', ['nft', '-a', 'list', 'table', 'inet', 'vipd'])).stdout.replace(/packets \d+ bytes \d+/g, '');
+    // A real server is in the table when its dnat rule is.
+    const inTable = async (i: number): Promise<boolean> => (await l.exec('dir', ['nft', 'list', 'table', 'inet', 'vipd']).catch(() => ({ stdout: '' }))).stdout.includes(`dnat ip to ${rsAddr(i)}:8080`);
+    const allIn = async (): Promise<boolean> => (await inTable(1)) && (await inTable(2)) && (await inTable(3));
+
+    let dir = agents.start('vipd', 'dir', CONFIG);
+    assert.ok(await waitFor(allIn, 30_000, 100), dir.output().slice(-3000));
+    const client = new Peer(l.spawn('c1', [process.execPath, join(HERE, 'lvs/httpBits.js'), 'client']));
+    const url = { host: VIP, port: 80 };
+    const burst = async (n: number): Promise<Record<string, number>> => tally(await client.value<string[]>('burst', { url, n }));
+
+    // wrr 3/1/1: ten whole cycles of five, whatever cycle position the counter is at.
+    assert.deepEqual(await burst(50), { rs1: 30, rs2: 10, rs3: 10 });
+
+    // rs2 dies: its TCP_CHECK fails, vipd takes it out, new connections avoid it.
+    servers.get(2)!.kill('SIGKILL');
+    assert.ok(await waitFor(async () => !(await inTable(2)), 30_000, 100), dir.output().slice(-3000));
+    const without = await burst(20);
+    assert.equal(without['rs2'], undefined, JSON.stringify(without));
+    assert.equal((without['rs1'] ?? 0) + (without['rs3'] ?? 0), 20);
+
+    // rs2 answers again: back in the table, the 3/1/1 split again.
+    await startServer(2);
+    assert.ok(await waitFor(() => inTable(2), 30_000, 100), dir.output().slice(-3000));
+    assert.deepEqual(await burst(50), { rs1: 30, rs2: 10, rs3: 10 });
+
+    // vipd_lvs_keep_on_stop: stop leaves the table; a restart adopts it and changes no rule handle.
+    const before = await listing();
+    await dir.stop('SIGTERM');
+    assert.equal(await listing(), before, 'the table is kept at stop');
+    dir = agents.start('vipd', 'dir', CONFIG);
+    assert.ok(await waitFor(async () => /virtual server\(s\) on the nftables data plane/.test(dir.output()), 30_000, 100), dir.output().slice(-3000));
+    // Let every real server pass its first checks after the restart (delay_loop 1) before comparing.
+    await new Promise((r) => setTimeout(r, 4000));
+    assert.equal(await listing(), before, `a restart flapped nothing\n${dir.output().slice(-3000)}`);
+    assert.deepEqual(await burst(50), { rs1: 30, rs2: 10, rs3: 10 });
+  });
+});
