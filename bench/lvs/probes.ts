@@ -9,7 +9,6 @@
 //   (and --rounds 0 for the start-up and warm-up round, to subtract)
 //
 //   node dist/bench/lvs/probes.js [--kind tcp|http|both] [--count 1000] [--rounds 5] [--ports 50] [--parallel 100]
-import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import { RealClock } from '../../src/clock/realClock.js';
@@ -18,25 +17,8 @@ import { createProbe } from '../../src/lvs/checkers/factory.js';
 import type { Probe } from '../../src/lvs/checkers/types.js';
 import { LvsCounters } from '../../src/lvs/shell/lvsCounters.js';
 import { registerLvsMetrics } from '../../src/lvs/shell/metrics.js';
+import { SERVERS, startServers } from './loopbackServers.js';
 
-const SERVERS = `
-import asyncio, sys
-async def http(r, w):
-    try:
-        await asyncio.wait_for(r.readuntil(b'\\r\\n\\r\\n'), 5)
-        body = b'r1\\n'
-        w.write(b'HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\nContent-Length: %d\\r\\nConnection: close\\r\\n\\r\\n' % len(body) + body)
-        await w.drain()
-    except Exception:
-        pass
-    finally:
-        w.close()
-async def main():
-    servers = [await asyncio.start_server(http, '127.0.0.1', 0, backlog=1024) for _ in range(int(sys.argv[1]))]
-    print(' '.join(str(s.sockets[0].getsockname()[1]) for s in servers), flush=True)
-    await asyncio.Event().wait()
-asyncio.run(main())
-`;
 
 function common(port: number): Omit<Extract<CheckerConfig, { type: 'TCP_CHECK' }>, 'type'> {
   return {
@@ -110,10 +92,7 @@ async function main(): Promise<void> {
   const kinds = values.kind === 'both' ? (['tcp', 'http'] as const) : [values.kind as 'tcp' | 'http'];
   // --server-ports: listeners started elsewhere (`--print-servers` prints their script), so that `strace -f`
   // of this process does not count the servers' system calls.
-  const py = values['server-ports'] ? null : spawn('python3', ['-c', SERVERS, values.ports!], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const ports = py
-    ? await new Promise<number[]>((resolve) => py.stdout.once('data', (d: Buffer) => resolve(String(d).trim().split(' ').map(Number))))
-    : values['server-ports']!.split(',').map(Number);
+  const { ports, stop } = await startServers(values['server-ports'], Number(values.ports));
   try {
     const clock = new RealClock();
     const counters = new LvsCounters();
@@ -145,7 +124,7 @@ async function main(): Promise<void> {
       for (const p of probes) p.probe.close();
     }
   } finally {
-    py?.kill();
+    stop();
   }
 }
 
