@@ -64,7 +64,11 @@ async function main(): Promise<void> {
     const scripts = new LvsScripts(clock, logger, { scriptUser: null, enableScriptSecurity: false });
     const counters = new LvsCounters();
     const metrics = registerLvsMetrics(new Registry(), { snapshot: () => null, table: () => null, counters: () => counters, refresh: () => undefined });
-    counters.onCheckDuration = (type, ms) => metrics.checkObserved(type, ms);
+    let checksDone = 0;
+    counters.onCheckDuration = (type, ms) => {
+      checksDone++;
+      metrics.checkObserved(type, ms);
+    };
     const runner = new LvsRunner({
       clock, logger, core, plane: new MemoryDataPlane(), probes: createProbe, probeDeps: { clock },
       checkerOf: (id) => core.checkerConfig(id),
@@ -74,6 +78,7 @@ async function main(): Promise<void> {
     await runner.start();
     await clock.sleep(Number(values.warmup) * 1000);
     const failures0 = [...counters.checkFailures.values()].reduce((a, b) => a + b, 0);
+    const checks0 = checksDone;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await clock.sleep(Number(values.window) * 1000);
@@ -83,9 +88,10 @@ async function main(): Promise<void> {
     const checks = snap.checks.length;
     const up = snap.virtualServers[0]!.realServers.filter((r) => r.up).length;
     const failures = [...counters.checkFailures.values()].reduce((a, b) => a + b, 0) - failures0;
+    const ran = checksDone - checks0;
     const rate = (cpu.user + cpu.system) / 1e6 / wall;
     console.log(
-      `${kind === 'tcp' ? 'TCP_CHECK' : 'HTTP_GET'} × ${checks}, delay_loop 1: ${rate.toFixed(3)} CPU s per s (user ${(cpu.user / 1e6 / wall).toFixed(3)}, system ${(cpu.system / 1e6 / wall).toFixed(3)}) over ${wall.toFixed(1)} s; ${up}/${count} up; ${failures} failed checks in the window; ${JSON.stringify(Object.fromEntries(counters.checkFailures))}`,
+      `${kind === 'tcp' ? 'TCP_CHECK' : 'HTTP_GET'} × ${checks}, delay_loop 1: ${rate.toFixed(3)} CPU s per s (user ${(cpu.user / 1e6 / wall).toFixed(3)}, system ${(cpu.system / 1e6 / wall).toFixed(3)}) over ${wall.toFixed(1)} s (${(ran / wall).toFixed(0)} checks per s, ${((cpu.user + cpu.system) / ran).toFixed(1)} µs CPU per check); ${up}/${count} up; ${failures} failed checks in the window; ${JSON.stringify(Object.fromEntries(counters.checkFailures))}`,
     );
     await runner.stop({ keepTable: true });
   } finally {

@@ -30,64 +30,97 @@ export interface AttemptSpec {
   readonly body: (ctl: AttemptControl) => void | Promise<void>;
 }
 
+/**
+ * One run: the control handed to the body. A class rather than closures: probes run thousands of times a second
+ * and every object a run allocates is garbage a moment later.
+ */
+class Run implements AttemptControl {
+  settled = false;
+  private timer: Timer | null = null;
+  private cleanups: (() => void)[] | null = null;
+  private readonly started: number;
+
+  constructor(
+    private readonly owner: Attempts,
+    private readonly clock: Clock,
+    private readonly spec: Omit<AttemptSpec, 'clock'>,
+    private readonly resolve: (o: ProbeOutcome) => void,
+  ) {
+    this.started = clock.now();
+  }
+
+  /** The timer's callback (bound once per run). */
+  private readonly expire = (): void => {
+    this.timer = null;
+    this.finish(this.spec.onTimeout());
+  };
+
+  arm(): void {
+    this.timer?.cancel();
+    this.timer = this.clock.after(this.spec.timeoutMs, this.expire);
+  }
+
+  finish(v: Verdict): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.timer?.cancel();
+    this.timer = null;
+    this.owner.settledRun(this);
+    const cleanups = this.cleanups;
+    this.cleanups = null;
+    if (cleanups) {
+      for (const c of cleanups) {
+        try {
+          c();
+        } catch {
+          // A cleanup that fails (socket already closed) changes nothing about the verdict.
+        }
+      }
+    }
+    const durationMs = this.clock.now() - this.started;
+    this.resolve(v.ok ? (v.weight === undefined ? { ok: true, durationMs } : { ok: true, durationMs, weight: v.weight }) : { ok: false, durationMs, reason: v.reason, detail: v.detail });
+  }
+
+  progress(): void {
+    if (!this.settled) this.arm();
+  }
+
+  onSettle(cleanup: () => void): void {
+    if (this.settled) cleanup();
+    else (this.cleanups ??= []).push(cleanup);
+  }
+}
+
 /** Runs one attempt at a time and lets close() cancel the one in flight. */
 export class Attempts {
-  private current: AttemptControl | null = null;
+  private current: Run | null = null;
   private closed = false;
 
   constructor(private readonly clock: Clock) {}
 
+  /** `spec` may be the same object for every run of a probe (it is only read). */
   run(spec: Omit<AttemptSpec, 'clock'>): Promise<ProbeOutcome> {
-    const started = this.clock.now();
     return new Promise<ProbeOutcome>((resolve) => {
-      const cleanups: (() => void)[] = [];
-      let timer: Timer | null = null;
-      let settled = false;
-      const arm = (): void => {
-        timer?.cancel();
-        timer = this.clock.after(spec.timeoutMs, () => ctl.finish(spec.onTimeout()));
-      };
-      const ctl: AttemptControl = {
-        finish: (v) => {
-          if (settled) return;
-          settled = true;
-          timer?.cancel();
-          if (this.current === ctl) this.current = null;
-          for (const c of cleanups.splice(0)) {
-            try {
-              c();
-            } catch {
-              // A cleanup that fails (socket already closed) changes nothing about the verdict.
-            }
-          }
-          const durationMs = this.clock.now() - started;
-          resolve(v.ok ? { ...v, durationMs } : { ok: false, durationMs, reason: v.reason, detail: v.detail });
-        },
-        progress: () => {
-          if (!settled) arm();
-        },
-        onSettle: (c) => {
-          if (settled) c();
-          else cleanups.push(c);
-        },
-        get settled() {
-          return settled;
-        },
-      };
+      const run = new Run(this, this.clock, spec, resolve);
       if (this.closed) {
-        ctl.finish(fail('local', 'probe closed'));
+        run.finish(fail('local', 'probe closed'));
         return;
       }
       this.current?.finish(fail('local', 'superseded by a new run'));
-      this.current = ctl;
-      arm();
+      this.current = run;
+      run.arm();
       try {
-        const r = spec.body(ctl);
-        if (r) r.catch((err: unknown) => ctl.finish(errorVerdict(spec.what, err)));
+        const r = spec.body(run);
+        if (r) r.catch((err: unknown) => run.finish(errorVerdict(spec.what, err)));
       } catch (err) {
-        ctl.finish(errorVerdict(spec.what, err));
+        run.finish(errorVerdict(spec.what, err));
       }
     });
+  }
+
+  /** @internal A run settled: it is no longer the one close() cancels. */
+  settledRun(run: Run): void {
+    if (this.current === run) this.current = null;
   }
 
   /** Cancels the run in flight ('local' failure) and refuses later runs. */
