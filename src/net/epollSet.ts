@@ -46,6 +46,11 @@ export class EpollSet {
     if (this.handlers.delete(id) && this.handlers.size === 0 && this.poll) this.native.pollRef(this.poll, false);
   }
 
+  /** Take the events already queued now, outside libuv's turn (a timer about to declare a timeout asks first). */
+  pollNow(): void {
+    if (this.poll && this.handlers.size > 0) this.drain();
+  }
+
   /** How many sockets are watched (tests). */
   get size(): number {
     return this.handlers.size;

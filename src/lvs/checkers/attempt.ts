@@ -2,10 +2,11 @@
 // (re-armed on progress, as keepalived re-arms its read/write thread timeout on every I/O step), settles exactly
 // once, releases its sockets or process on settling, and can be cancelled by close(). Probes resolve, never
 // reject: a throw in the body is a 'local' failure.
-import type { Clock, Timer } from '../../clock/clock.js';
+import type { Clock } from '../../clock/clock.js';
 import type { ProbeOutcome } from './types.js';
 import { fail, type Verdict } from './verdict.js';
 import { errorVerdict } from './errno.js';
+import { timeoutQueueOf, type TimedEntry, type TimeoutQueue } from './timeoutQueue.js';
 
 export { fail, pass, type Verdict } from './verdict.js';
 
@@ -26,6 +27,11 @@ export interface AttemptSpec {
   readonly timeoutMs: number;
   /** The verdict when the timer fires (usually a 'timeout' failure; UDP without require_reply: a success). */
   readonly onTimeout: () => Verdict;
+  /**
+   * Called when the timer fires, before the timeout is declared: a probe whose readiness comes from elsewhere
+   * (the shared epoll set) polls it, so an answer already queued is taken instead of a spurious timeout.
+   */
+  readonly beforeTimeout?: () => void;
   /** Starts the I/O; may call finish synchronously. */
   readonly body: (ctl: AttemptControl) => void | Promise<void>;
 }
@@ -34,37 +40,42 @@ export interface AttemptSpec {
  * One run: the control handed to the body. A class rather than closures: probes run thousands of times a second
  * and every object a run allocates is garbage a moment later.
  */
-class Run implements AttemptControl {
+class Run implements AttemptControl, TimedEntry {
   settled = false;
-  private timer: Timer | null = null;
+  deadline = 0;
+  prev: TimedEntry | null = null;
+  next: TimedEntry | null = null;
+  queued = false;
   private cleanups: (() => void)[] | null = null;
   private readonly started: number;
 
   constructor(
     private readonly owner: Attempts,
     private readonly clock: Clock,
+    private readonly timeouts: TimeoutQueue,
     private readonly spec: Omit<AttemptSpec, 'clock'>,
     private readonly resolve: (o: ProbeOutcome) => void,
   ) {
     this.started = clock.now();
   }
 
-  /** The timer's callback (bound once per run). */
-  private readonly expire = (): void => {
-    this.timer = null;
-    this.finish(this.spec.onTimeout());
-  };
-
+  /** The first deadline, from the start's clock read. */
   arm(): void {
-    this.timer?.cancel();
-    this.timer = this.clock.after(this.spec.timeoutMs, this.expire);
+    this.deadline = this.started + this.spec.timeoutMs;
+    this.timeouts.add(this, this.started);
+  }
+
+  expire(): void {
+    // I/O that is already there wins over the timer (keepalived handles ready fds before timed-out threads): a
+    // loop stalled past connect_timeout must not fail checks whose answers wait in the socket buffers.
+    this.spec.beforeTimeout?.();
+    if (!this.settled && !this.queued) this.finish(this.spec.onTimeout());
   }
 
   finish(v: Verdict): void {
     if (this.settled) return;
     this.settled = true;
-    this.timer?.cancel();
-    this.timer = null;
+    this.timeouts.remove(this);
     this.owner.settledRun(this);
     const cleanups = this.cleanups;
     this.cleanups = null;
@@ -82,7 +93,10 @@ class Run implements AttemptControl {
   }
 
   progress(): void {
-    if (!this.settled) this.arm();
+    if (this.settled) return;
+    const now = this.clock.now();
+    this.deadline = now + this.spec.timeoutMs;
+    this.timeouts.add(this, now);
   }
 
   onSettle(cleanup: () => void): void {
@@ -95,13 +109,16 @@ class Run implements AttemptControl {
 export class Attempts {
   private current: Run | null = null;
   private closed = false;
+  private readonly timeouts: TimeoutQueue;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(private readonly clock: Clock) {
+    this.timeouts = timeoutQueueOf(clock);
+  }
 
   /** `spec` may be the same object for every run of a probe (it is only read). */
   run(spec: Omit<AttemptSpec, 'clock'>): Promise<ProbeOutcome> {
     return new Promise<ProbeOutcome>((resolve) => {
-      const run = new Run(this, this.clock, spec, resolve);
+      const run = new Run(this, this.clock, this.timeouts, spec, resolve);
       if (this.closed) {
         run.finish(fail('local', 'probe closed'));
         return;

@@ -9,7 +9,7 @@ import { errorVerdict, hostPort } from './errno.js';
 import { buildRequest, hostHeader } from './httpExchange.js';
 import { fetchRaw, type PreparedUrl } from './httpRaw.js';
 import { fetchTls } from './httpTls.js';
-import { ProbeTarget } from './probeStream.js';
+import { ProbeTarget, pollStreams } from './probeStream.js';
 import type { Probe, ProbeDeps } from './types.js';
 
 type HttpCheckConfig = Extract<CheckerConfig, { type: 'HTTP_GET' | 'SSL_GET' }>;
@@ -44,6 +44,7 @@ export function httpProbe(cfg: HttpCheckConfig, deps: ProbeDeps): Probe {
     what,
     timeoutMs: cfg.connectTimeoutMs,
     onTimeout: () => fail('timeout', `${step}: no answer within ${cfg.connectTimeoutMs} ms`),
+    ...(cfg.type === 'HTTP_GET' ? { beforeTimeout: pollStreams } : {}),
     body: (ctl) => {
       if (urls.length === 0) return ctl.finish(fail('local', `${what}: no url configured`));
       let i = 0;

@@ -43,6 +43,15 @@ export function streamDeps(): { native: NativeStreamNet; set: EpollSet } {
   return { native: native as NativeStreamNet, set };
 }
 
+/** A probe's beforeTimeout: events already queued for probe sockets are handled before a timeout is declared. */
+export function pollStreams(): void {
+  try {
+    sharedEpollSet()?.pollNow();
+  } catch {
+    // No addon: no probe socket is open either.
+  }
+}
+
 export class ProbeStream {
   private id = 0;
   private closed = false;

@@ -5,7 +5,7 @@ import type { CheckerConfig } from '../../config/lvsTypes.js';
 import { ECONNRESET, EPOLLERR, EPOLLET, EPOLLHUP, EPOLLOUT } from '../../net/constants.js';
 import { Attempts, fail, pass, type AttemptControl, type AttemptSpec } from './attempt.js';
 import { errnoVerdict, hostPort } from './errno.js';
-import { CONNECT_IN_PROGRESS, ProbeStream, ProbeTarget, streamDeps } from './probeStream.js';
+import { CONNECT_IN_PROGRESS, ProbeStream, ProbeTarget, pollStreams, streamDeps } from './probeStream.js';
 import type { Probe, ProbeDeps } from './types.js';
 
 type TcpCheckConfig = Extract<CheckerConfig, { type: 'TCP_CHECK' }>;
@@ -21,6 +21,7 @@ export function tcpProbe(cfg: TcpCheckConfig, deps: ProbeDeps): Probe {
     what,
     timeoutMs: cfg.connectTimeoutMs,
     onTimeout: () => timedOut,
+    beforeTimeout: pollStreams,
     body: (ctl: AttemptControl) => {
       const { native, set } = streamDeps();
       const sockaddr = target.sockaddr(native);
