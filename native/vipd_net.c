@@ -15,6 +15,7 @@
 #include <node_api.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <dlfcn.h>
 #include <pthread.h>
@@ -800,6 +801,112 @@ static napi_value js_nft_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- probe sockets without libuv streams: connect, send, recv and one epoll set of their own ----
+ * The LVS checkers open one TCP connection per check (thousands a second). Through node:net each costs a stream
+ * object and libuv's bookkeeping; through uv_poll an fd costs two extra epoll_ctl and an ioctl at init. These
+ * wrappers let TypeScript do what keepalived's check_tcp.c does: socket, connect, wait for writable, close, with
+ * the readiness of every probe socket coming from ONE epoll set (edge-triggered, registered once per socket,
+ * dropped by close(2) itself) that libuv watches through one uv_poll. Failures are returned as -errno, never
+ * thrown: a refused connect is an answer, not an exception, and building JS errors costs more than the probe. */
+
+/* connect(fd, sockaddr: Buffer) -> 0 (connected), or -errno (-EINPROGRESS: wait for writable) */
+static napi_value js_connect(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd;
+  void *sa;
+  size_t salen;
+  if (!get_args(env, info, 2, argv) || !get_i32(env, argv[0], &fd) || !get_opt_buffer(env, argv[1], &sa, &salen))
+    return NULL;
+  int rc;
+  do rc = connect(fd, (struct sockaddr *)sa, (socklen_t)salen);
+  while (rc < 0 && errno == EINTR);
+  return make_i32(env, rc < 0 ? -errno : 0);
+}
+
+/* send(fd, data: Buffer, length) -> bytes sent, or -errno (-EAGAIN: buffer full). Never raises SIGPIPE. */
+static napi_value js_send(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int32_t fd, len;
+  void *data;
+  size_t cap;
+  if (!get_args(env, info, 3, argv) || !get_i32(env, argv[0], &fd) || !get_opt_buffer(env, argv[1], &data, &cap) ||
+      !get_i32(env, argv[2], &len))
+    return NULL;
+  if (len < 0 || (size_t)len > cap) len = (int32_t)cap;
+  ssize_t n;
+  do n = send(fd, data, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  return make_i32(env, n < 0 ? -errno : (int32_t)n);
+}
+
+/* recvInto(fd, buf: Buffer) -> bytes read into buf (0: end of stream), or -errno (-EAGAIN: nothing queued) */
+static napi_value js_recv_into(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd;
+  void *data;
+  size_t cap;
+  if (!get_args(env, info, 2, argv) || !get_i32(env, argv[0], &fd) || !get_opt_buffer(env, argv[1], &data, &cap))
+    return NULL;
+  if (cap > 1 << 30) cap = 1 << 30;
+  ssize_t n;
+  do n = recv(fd, data, cap, MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  return make_i32(env, n < 0 ? -errno : (int32_t)n);
+}
+
+/* epollCreate() -> epoll fd (close-on-exec) */
+static napi_value js_epoll_create(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fd = epoll_create1(EPOLL_CLOEXEC);
+  if (fd < 0) return throw_errno(env, "epoll_create1", errno);
+  return make_i32(env, fd);
+}
+
+/* epollCtl(epfd, op, fd, events, id) -> 0 or -errno; `id` comes back with the fd's events from epollWait */
+static napi_value js_epoll_ctl(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  int32_t epfd, op, fd, events, id;
+  if (!get_args(env, info, 5, argv) || !get_i32(env, argv[0], &epfd) || !get_i32(env, argv[1], &op) ||
+      !get_i32(env, argv[2], &fd) || !get_i32(env, argv[3], &events) || !get_i32(env, argv[4], &id))
+    return NULL;
+  struct epoll_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.events = (uint32_t)events;
+  ev.data.u32 = (uint32_t)id;
+  return make_i32(env, epoll_ctl(epfd, op, fd, &ev) < 0 ? -errno : 0);
+}
+
+/* epollWait(epfd, info: Int32Array) -> n ready (never blocks): info[2i] = id, info[2i+1] = events */
+static napi_value js_epoll_wait(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t epfd;
+  napi_typedarray_type type;
+  size_t len;
+  void *data;
+  napi_value ab;
+  size_t off;
+  if (!get_args(env, info, 2, argv) || !get_i32(env, argv[0], &epfd)) return NULL;
+  if (napi_get_typedarray_info(env, argv[1], &type, &len, &data, &ab, &off) != napi_ok || type != napi_int32_array) {
+    napi_throw_type_error(env, "EINVAL", "vipd_net: epollWait expects an Int32Array");
+    return NULL;
+  }
+  struct epoll_event evs[256];
+  int max = (int)(len / 2);
+  if (max > 256) max = 256;
+  if (max <= 0) return make_i32(env, 0);
+  int n = epoll_wait(epfd, evs, max, 0);
+  if (n < 0) {
+    if (errno == EINTR) return make_i32(env, 0);
+    return throw_errno(env, "epoll_wait", errno);
+  }
+  int32_t *out = data;
+  for (int i = 0; i < n; i++) {
+    out[2 * i] = (int32_t)evs[i].data.u32;
+    out[2 * i + 1] = (int32_t)evs[i].events;
+  }
+  return make_i32(env, n);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"socket", NULL, js_socket, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -820,6 +927,13 @@ static napi_value init(napi_env env, napi_value exports) {
       {"nftOpen", NULL, js_nft_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"nftRun", NULL, js_nft_run, NULL, NULL, NULL, napi_enumerable, NULL},
       {"nftClose", NULL, js_nft_close, NULL, NULL, NULL, napi_enumerable, NULL},
+
+      {"connect", NULL, js_connect, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"recvInto", NULL, js_recv_into, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"epollCreate", NULL, js_epoll_create, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"epollCtl", NULL, js_epoll_ctl, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"epollWait", NULL, js_epoll_wait, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -219,3 +219,17 @@ export const RTPROT_KEEPALIVED = 18;
 /** Report ICMP errors (port/host unreachable) on an unconnected UDP socket as a receive error. */
 export const IP_RECVERR = 11;
 export const IPV6_RECVERR = 25;
+
+// ---- non-blocking stream sockets (asm-generic/errno.h, sys/epoll.h) ----
+export const EINPROGRESS = 115;
+export const ECONNRESET = 104;
+export const EPOLL_CTL_ADD = 1;
+export const EPOLL_CTL_DEL = 2;
+export const EPOLL_CTL_MOD = 3;
+export const EPOLLIN = 0x001;
+export const EPOLLOUT = 0x004;
+export const EPOLLERR = 0x008;
+export const EPOLLHUP = 0x010;
+export const EPOLLRDHUP = 0x2000;
+/** Edge-triggered (1 << 31, as the int32 the addon takes). */
+export const EPOLLET = -0x80000000;

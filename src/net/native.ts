@@ -51,6 +51,20 @@ export interface NativeNet {
    * Optional so that the socket test twins may omit it; only `vipd run` with net_namespace calls it.
    */
   execInNetns?(nsPath: string, argv: readonly string[]): never;
+  // ---- stream sockets without libuv streams (LVS probes, src/net/epollSet.ts). They return -errno instead of
+  // throwing: a refused connect is an answer. Optional so that test twins may omit them. ----
+  /** connect(2) on a non-blocking socket: 0 when connected at once, -EINPROGRESS to wait for writable, -errno. */
+  connect?(fd: number, sockaddr: Buffer): number;
+  /** send(2) of data[0, length) without SIGPIPE: bytes sent, or -errno (-EAGAIN: socket buffer full). */
+  send?(fd: number, data: Buffer, length: number): number;
+  /** recv(2) into buf: bytes read (0 at end of stream), or -errno (-EAGAIN: nothing queued). */
+  recvInto?(fd: number, buf: Buffer): number;
+  /** epoll_create1(EPOLL_CLOEXEC). */
+  epollCreate?(): number;
+  /** epoll_ctl(2); `id` is what epollWait reports for the fd. 0 or -errno. */
+  epollCtl?(epfd: number, op: number, fd: number, events: number, id: number): number;
+  /** epoll_wait(2) with timeout 0: n ready, info[2i] = id, info[2i+1] = events (at most info.length / 2, 256). */
+  epollWait?(epfd: number, info: Int32Array): number;
   /**
    * libnftables, dlopen'ed at first use (native/vipd_net.c, "nftables" section): a context with buffered output.
    * Throws with code ENOENT when libnftables.so.1 cannot be loaded. Optional so that test twins may omit it.
@@ -71,6 +85,9 @@ export interface NftRunResult {
   output: string;
   error: string;
 }
+
+/** The addon with its stream-socket calls (every real build has them). */
+export type NativeStreamNet = NativeNet & Required<Pick<NativeNet, 'connect' | 'send' | 'recvInto' | 'epollCreate' | 'epollCtl' | 'epollWait'>>;
 
 let loaded: NativeNet | undefined;
 

@@ -1,6 +1,7 @@
 // Socket errors → probe failure reasons. Errors about the target (refused, unreachable, reset) are the real
 // server's fault; errors about our own end (bind, interface, permissions) are 'local' (issue 10: reported with the
 // errno and counted as a failure, where keepalived only reschedules, lvs.md §3.1, #1637/#1679).
+import { getSystemErrorMap } from 'node:util';
 import type { ProbeFailReason } from './types.js';
 import { fail, type Verdict } from './verdict.js';
 
@@ -23,8 +24,24 @@ export function errorVerdict(what: string, err: unknown): Verdict {
     const [reason, text] = TARGET_ERRORS[code]!;
     return fail(reason, `${what}: ${text}`);
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const m = (err as { message?: unknown } | null)?.message;
+  const message = typeof m === 'string' ? m : String(err);
   return fail('local', `${what}: local error ${typeof code === 'string' ? code : ''}${typeof code === 'string' ? ' ' : ''}(${message})`);
+}
+
+let errnoTable: Map<number, [string, string]> | null = null;
+
+/** The name and text of a positive errno ("ECONNREFUSED", "connection refused"), as node reports them. */
+export function errnoInfo(errno: number): { code: string; message: string } {
+  errnoTable ??= getSystemErrorMap();
+  const e = errnoTable.get(-errno);
+  return e ? { code: e[0], message: e[1] } : { code: `errno ${errno}`, message: `errno ${errno}` };
+}
+
+/** The verdict for an errno returned by a system call (`syscall` names it for local errors). */
+export function errnoVerdict(what: string, syscall: string, errno: number): Verdict {
+  const { code, message } = errnoInfo(errno);
+  return errorVerdict(what, { code, message: `${syscall}: ${message}` });
 }
 
 /** "10.2.0.11:80", "[2001:db8::1]:80". */

@@ -1,116 +1,71 @@
 // HTTP_GET and SSL_GET (lvs.md §3.3, keepalived check/check_http.c, check_ssl.c): each url in turn over its own
-// connection; the check passes when every url passes. Raw node:net / node:tls sockets so the request is byte for
-// byte keepalived's and the body streams through MD5 and the regex. connect_timeout bounds every step (connect,
-// handshake, each read), as keepalived re-arms its thread timeout per I/O.
-import tls from 'node:tls';
-import type net from 'node:net';
-import type { CheckerConfig, HttpUrlConfig } from '../../config/lvsTypes.js';
-import { Attempts, fail, type AttemptControl, type Verdict } from './attempt.js';
-import { errorVerdict, hostPort, isTargetError } from './errno.js';
-import { HttpReplyReader, buildRequest, hostHeader } from './httpExchange.js';
-import { connectTcp } from './socketSetup.js';
+// connection; the check passes when every url passes. The request is byte for byte keepalived's and the body
+// streams through MD5 and the regex (httpExchange.ts). HTTP_GET runs on a raw probe socket (httpRaw.ts), SSL_GET
+// on node:tls (httpTls.ts). connect_timeout bounds every step (connect, handshake, each read), as keepalived
+// re-arms its thread timeout per I/O.
+import type { CheckerConfig } from '../../config/lvsTypes.js';
+import { Attempts, fail, pass, type AttemptControl, type AttemptSpec, type Verdict } from './attempt.js';
+import { errorVerdict, hostPort } from './errno.js';
+import { buildRequest, hostHeader } from './httpExchange.js';
+import { fetchRaw, type PreparedUrl } from './httpRaw.js';
+import { fetchTls } from './httpTls.js';
+import { ProbeTarget, pollStreams } from './probeStream.js';
 import type { Probe, ProbeDeps } from './types.js';
 
 type HttpCheckConfig = Extract<CheckerConfig, { type: 'HTTP_GET' | 'SSL_GET' }>;
+
+const PASS = pass();
 
 export function httpProbe(cfg: HttpCheckConfig, deps: ProbeDeps): Probe {
   const attempts = new Attempts(deps.clock);
   const target = hostPort(cfg.connectIp, cfg.connectPort);
   const scheme = cfg.type === 'SSL_GET' ? 'https' : 'http';
+  const what = `${scheme}://${target}`;
   // Invalid regexes are the config's to reject; here one only makes the check fail with a clear reason.
-  const regexes = cfg.urls.map((u) => {
+  const urls: (PreparedUrl | Verdict)[] = cfg.urls.map((url) => {
+    const urlWhat = `GET ${what}${url.path}`;
+    let regex: RegExp | null = null;
     try {
-      return u.regex !== null ? new RegExp(u.regex) : null;
+      if (url.regex !== null) regex = new RegExp(url.regex);
     } catch (err) {
-      return err as Error;
+      return fail('local', `${urlWhat}: invalid regex (${(err as Error).message})`);
     }
+    const host = hostHeader(url.virtualhost ?? cfg.virtualhost, cfg.connectIp, cfg.connectPort);
+    return { url, regex, what: urlWhat, request: Buffer.from(buildRequest(url.path, cfg.httpProtocol, host), 'latin1') };
   });
-  let stepTimeout = 'connect';
+  const probeTarget = new ProbeTarget(cfg);
+  const fetchOne =
+    cfg.type === 'SSL_GET'
+      ? (u: PreparedUrl, ctl: AttemptControl, done: (v: Verdict) => void) => fetchTls(cfg, deps, u, ctl, done)
+      : (u: PreparedUrl, ctl: AttemptControl, done: (v: Verdict) => void) => fetchRaw(probeTarget, u, ctl, done);
+  // The url whose step is running, for the timeout's detail (one run at a time per probe).
+  let step = what;
+  const spec: Omit<AttemptSpec, 'clock'> = {
+    what,
+    timeoutMs: cfg.connectTimeoutMs,
+    onTimeout: () => fail('timeout', `${step}: no answer within ${cfg.connectTimeoutMs} ms`),
+    ...(cfg.type === 'HTTP_GET' ? { beforeTimeout: pollStreams } : {}),
+    body: (ctl) => {
+      if (urls.length === 0) return ctl.finish(fail('local', `${what}: no url configured`));
+      let i = 0;
+      const next = (v: Verdict): void => {
+        if (ctl.settled) return;
+        if (!v.ok || i === urls.length) return ctl.finish(v);
+        const u = urls[i++]!;
+        if (!('request' in u)) return ctl.finish(u);
+        step = u.what;
+        if (i > 1) ctl.progress();
+        try {
+          fetchOne(u, ctl, next);
+        } catch (err) {
+          ctl.finish(errorVerdict(what, err)); // a local error opening the socket (bind, bind_if, fwmark)
+        }
+      };
+      next(PASS);
+    },
+  };
   return {
-    run: () =>
-      attempts.run({
-        what: `${scheme}://${target}`,
-        timeoutMs: cfg.connectTimeoutMs,
-        onTimeout: () => fail('timeout', `${stepTimeout}: no answer within ${cfg.connectTimeoutMs} ms`),
-        body: async (ctl) => {
-          if (cfg.urls.length === 0) {
-            ctl.finish(fail('local', `${scheme}://${target}: no url configured`));
-            return;
-          }
-          for (let i = 0; i < cfg.urls.length && !ctl.settled; i++) {
-            const url = cfg.urls[i]!;
-            const re = regexes[i]!;
-            const what = `GET ${scheme}://${target}${url.path}`;
-            if (re instanceof Error) {
-              ctl.finish(fail('local', `${what}: invalid regex (${re.message})`));
-              return;
-            }
-            stepTimeout = what;
-            ctl.progress();
-            const v = await fetchOne(cfg, deps, url, re, what, ctl);
-            if (!v.ok) ctl.finish(v);
-          }
-          ctl.finish({ ok: true });
-        },
-      }),
+    run: () => attempts.run(spec),
     close: () => attempts.close(),
   };
-}
-
-/** One url over one connection; resolves with its verdict (or never, when the run settled meanwhile). */
-function fetchOne(cfg: HttpCheckConfig, deps: ProbeDeps, url: HttpUrlConfig, regex: RegExp | null, what: string, ctl: AttemptControl): Promise<Verdict> {
-  return new Promise<Verdict>((resolve) => {
-    const vhost = url.virtualhost ?? cfg.virtualhost;
-    const reader = new HttpReplyReader(url, regex, what);
-    const request = buildRequest(url.path, cfg.httpProtocol, hostHeader(vhost, cfg.connectIp, cfg.connectPort));
-    let done = false;
-    let handshaking = cfg.type === 'SSL_GET';
-    const tcp = connectTcp(cfg);
-    let stream: net.Socket = tcp;
-    const settle = (v: Verdict): void => {
-      if (done) return;
-      done = true;
-      stream.destroy();
-      tcp.destroy();
-      resolve(v);
-    };
-    ctl.onSettle(() => settle(fail('local', `${what}: cancelled`)));
-    if (cfg.type === 'SSL_GET') {
-      const sni = cfg.enableSni && vhost !== null ? vhost : undefined;
-      stream = tls.connect({
-        socket: tcp,
-        ...(sni !== undefined ? { servername: sni } : {}),
-        // keepalived never verifies the server (check_ssl.c, #804); vipd does when verify_certificate is set.
-        rejectUnauthorized: cfg.verifyCertificate,
-        checkServerIdentity: (_host, cert) => tls.checkServerIdentity(vhost ?? cfg.connectIp, cert),
-        ...(deps.tls?.ca ? { ca: deps.tls.ca } : {}),
-        ...(deps.tls?.cert ? { cert: deps.tls.cert } : {}),
-        ...(deps.tls?.key ? { key: deps.tls.key } : {}),
-        ...(deps.tls?.passphrase !== undefined ? { passphrase: deps.tls.passphrase } : {}),
-      });
-      stream.once('secureConnect', () => {
-        handshaking = false;
-        ctl.progress();
-        stream.write(request);
-      });
-    } else {
-      tcp.once('connect', () => {
-        ctl.progress();
-        tcp.write(request);
-      });
-    }
-    stream.on('data', (chunk: Buffer) => {
-      ctl.progress();
-      const v = reader.push(chunk);
-      if (v) settle(v);
-    });
-    stream.once('end', () => settle(reader.end()));
-    stream.once('close', () => settle(reader.end()));
-    const onError = (err: Error): void => {
-      if (handshaking && !isTargetError(err)) settle(fail('tls', `${what}: TLS handshake failed (${(err as { code?: string }).code ?? err.message})`));
-      else settle(errorVerdict(what, err));
-    };
-    stream.once('error', onError);
-    if (stream !== tcp) tcp.once('error', onError);
-  });
 }

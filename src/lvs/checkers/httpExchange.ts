@@ -24,6 +24,8 @@ export function buildRequest(path: string, protocol: HttpProtocol, host: string)
   );
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** Headers larger than this are not a health-check answer. */
 const MAX_HEADER_BYTES = 64 * 1024;
 /** The regex sees at most this much of the body (keepalived bounds it with regex_max_offset; vipd with this). */
@@ -34,9 +36,12 @@ export function describeStatusCodes(ranges: HttpUrlConfig['statusCodes']): strin
   return ranges.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',');
 }
 
-/** Reads one reply chunk by chunk; `push` returns a verdict once it is decided, `end` decides at EOF. */
+/**
+ * Reads one reply chunk by chunk; `push` returns a verdict once it is decided, `end` decides at EOF. A chunk is
+ * only read during `push`: what the reader keeps it copies, so callers may read into one reused buffer.
+ */
 export class HttpReplyReader {
-  private header: Buffer = Buffer.alloc(0);
+  private header: Buffer = EMPTY;
   private status: number | null = null;
   private contentLength: number | null = null;
   private bodyBytes = 0;
@@ -60,14 +65,17 @@ export class HttpReplyReader {
 
   push(chunk: Buffer): Verdict | null {
     if (this.status === null) {
-      this.header = Buffer.concat([this.header, chunk]);
-      const end = this.header.indexOf('\r\n\r\n');
+      // The usual reply brings its headers in one chunk: parsed in place, nothing copied.
+      const all = this.header.length === 0 ? chunk : Buffer.concat([this.header, chunk]);
+      const end = all.indexOf('\r\n\r\n');
       if (end < 0) {
-        return this.header.length > MAX_HEADER_BYTES ? fail('protocol', `${this.what}: reply headers exceed ${MAX_HEADER_BYTES} bytes`) : null;
+        // Kept as a copy: the caller may reuse the chunk's memory for its next read.
+        this.header = all === chunk ? Buffer.from(chunk) : all;
+        return all.length > MAX_HEADER_BYTES ? fail('protocol', `${this.what}: reply headers exceed ${MAX_HEADER_BYTES} bytes`) : null;
       }
-      const head = this.header.subarray(0, end).toString('latin1');
-      const body = this.header.subarray(end + 4);
-      this.header = Buffer.alloc(0);
+      const head = all.toString('latin1', 0, end);
+      const body = all.subarray(end + 4);
+      this.header = EMPTY;
       const m = /^HTTP\/\d+\.\d+ +(\d{3})(?: |\r|$)/.exec(head);
       if (!m) return fail('protocol', `${this.what}: malformed status line "${head.split('\r\n')[0]!.slice(0, 80)}"`);
       this.status = Number(m[1]);
@@ -111,7 +119,7 @@ export class HttpReplyReader {
     this.md5?.update(chunk);
     if (this.regex && this.regexBytes < MAX_REGEX_BODY_BYTES) {
       const part = chunk.subarray(0, MAX_REGEX_BODY_BYTES - this.regexBytes);
-      this.regexBody.push(part);
+      this.regexBody.push(Buffer.from(part)); // a copy: the chunk's memory may be reused for the next read
       this.regexBytes += part.length;
     }
   }

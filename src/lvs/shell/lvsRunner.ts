@@ -70,7 +70,8 @@ export class LvsRunner {
   /** SIGHUP: the core diffs (unchanged services keep counters and connections); its effects run like any other. */
   reload(apply: (nowMs: number) => LvsEffect[]): Promise<void> {
     if (this.stopping) return Promise.resolve();
-    this.enqueue(apply(this.o.clock.now()));
+    const nowMs = this.o.clock.now();
+    this.enqueue(apply(nowMs), nowMs);
     return this.idle();
   }
 
@@ -149,22 +150,24 @@ export class LvsRunner {
   private feed(ev: LvsEvent): void {
     if (this.stopping) return;
     let effects: LvsEffect[];
+    const nowMs = this.o.clock.now();
     try {
-      effects = this.o.core.handle(ev, this.o.clock.now());
+      effects = this.o.core.handle(ev, nowMs);
     } catch (err) {
       this.o.logger.error(`LVS core refused ${ev.type}: ${(err as Error).message}`);
       effects = [];
     }
-    this.enqueue(effects);
+    this.enqueue(effects, nowMs);
   }
 
-  private enqueue(effects: readonly LvsEffect[]): void {
-    this.rearm();
+  /** `nowMs`: the time the effects were computed for (saves a clock read per check result when re-arming). */
+  private enqueue(effects: readonly LvsEffect[], nowMs?: number): void {
+    this.rearm(nowMs);
     if (effects.length === 0) return;
     this.queue = this.queue.then(() => this.execute(effects, false));
   }
 
-  private rearm(): void {
+  private rearm(nowMs?: number): void {
     if (this.stopping) return;
     const deadline = this.o.core.nextDeadline();
     if (deadline === this.armedFor && this.timer) return;
@@ -172,11 +175,13 @@ export class LvsRunner {
     this.timer = null;
     this.armedFor = deadline;
     if (deadline === null) return;
-    this.timer = this.o.clock.at(deadline, () => {
+    // A clock read is a system call in some environments (user-mode Linux traps the vDSO): the caller's is reused.
+    const fire = (): void => {
       this.timer = null;
       this.armedFor = null;
       this.feed({ type: 'timeout' });
-    });
+    };
+    this.timer = nowMs === undefined ? this.o.clock.at(deadline, fire) : this.o.clock.after(deadline - nowMs, fire);
   }
 
   /** One effect list, in order; never rejects. */
