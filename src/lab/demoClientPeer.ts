@@ -9,6 +9,7 @@
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
+import { VipdError } from '../errors/vipdError.js';
 
 const [vip] = process.argv.slice(2) as [string];
 
@@ -71,7 +72,7 @@ function open(): Promise<Conn> {
     sock.once('connect', async () => {
       c.server = (await roundTrip(c, 'hello', 2000)) ?? '';
       if (c.server) resolve(c);
-      else reject(new Error('no echo on a new connection'));
+      else reject(new VipdError('VIPD_ERR_DEMO', `no echo on a new connection to ${vip}:9000`));
     });
     sock.once('error', reject);
   });
@@ -124,7 +125,7 @@ async function handle(msg: { cmd: string; n?: number; k?: number; on?: boolean }
       return { open: conns.length, answered: same, closed: conns.filter((c) => c.closed).length };
     }
     default:
-      throw new Error(`unknown command ${msg.cmd}`);
+      throw new VipdError('VIPD_ERR_DEMO', `unknown client command ${msg.cmd}`);
   }
 }
 
