@@ -181,6 +181,15 @@ export async function demoCommand(opts: DemoOptions = {}): Promise<number> {
       ].join('\n'),
     );
     tl.text('');
+    tl.text(`== Connection counters of d2's data plane since it took over (http://127.0.0.1:9651/metrics in ${lab.ns('d2')})`);
+    // A scrape serves the counters last read back from the kernel and asks for fresher ones: scrape twice.
+    await sc.scrape('d2');
+    await sc.sleep(500);
+    const counters = [...(await sc.scrape('d2')).entries()].filter(([series]) => /^(vipd_lvs_\w*|node_ipvs_)connections_total\b/.test(series));
+    for (const [series, value] of counters) tl.text(`  ${series} ${value}`);
+    if (!counters.length) tl.text('  (no connection counters exposed)');
+    tl.text(`  (the ${SPLIT_REQUESTS} new requests; the ${LONG_LIVED} long-lived connections came by connection sync, d2 never scheduled them)`);
+    tl.text('');
     tl.text(`== vipd status on d2 (ip netns exec ${lab.ns('d2')} vipd status)`);
     const status = await lab.exec('d2', [process.execPath, vipdBin(), 'status']).catch((err: unknown) => ({ stdout: describeError(err) }));
     tl.text(status.stdout.trimEnd());

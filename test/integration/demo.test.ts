@@ -141,6 +141,7 @@ describe('integration: vipd demo', function () {
     assert.ok(kept && kept[1] === kept[2] && Number(kept[2]) > 0, `every long-lived connection kept:\n${out}`);
     assert.match(out, /longest echo gap on them \(client outage\) +\d+ ms/);
     assert.match(out, /new requests through d2 +r1 30, r2 10, r3 10/);
+    assert.match(out, /vipd_lvs_service_connections_total\{service="tcp:10\.1\.0\.100:80"[^}]*\} 50\n/, "d2's data plane counted the 50 requests it scheduled");
     assert.match(out, /== vipd status on d2[\s\S]*VI_OUT +eth0 +51 +MASTER/, "d2's vipd status shows it MASTER");
     assertNothingLeft(out);
   });
