@@ -182,10 +182,14 @@ export async function demoCommand(opts: DemoOptions = {}): Promise<number> {
     );
     tl.text('');
     tl.text(`== Connection counters of d2's data plane since it took over (http://127.0.0.1:9651/metrics in ${lab.ns('d2')})`);
-    // A scrape serves the counters last read back from the kernel and asks for fresher ones: scrape twice.
-    await sc.scrape('d2');
-    await sc.sleep(500);
-    const counters = [...(await sc.scrape('d2')).entries()].filter(([series]) => /^(vipd_lvs_\w*|node_ipvs_)connections_total\b/.test(series));
+    // A scrape serves the counters last read back from the kernel and asks for fresher ones: scrape until they
+    // include the requests sent through d2 (at most 3 s), then show them.
+    let samples = await sc.scrape('d2');
+    for (let i = 0; i < 15 && (samples.get('node_ipvs_connections_total') ?? 0) < SPLIT_REQUESTS; i++) {
+      await sc.sleep(200);
+      samples = await sc.scrape('d2');
+    }
+    const counters = [...samples.entries()].filter(([series]) => /^(vipd_lvs_\w*|node_ipvs_)connections_total\b/.test(series));
     for (const [series, value] of counters) tl.text(`  ${series} ${value}`);
     if (!counters.length) tl.text('  (no connection counters exposed)');
     tl.text(`  (the ${SPLIT_REQUESTS} new requests; the ${LONG_LIVED} long-lived connections came by connection sync, d2 never scheduled them)`);
