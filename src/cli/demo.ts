@@ -1,44 +1,36 @@
-// `vipd demo`: a newcomer's first five minutes in one command. Builds design.md's pair lab in throwaway
-// namespaces (prefix `vdemo`), runs two vipd agents (d1 priority 150, d2 100, VRRPv3 advert_int 0.1 s) with
-// metrics on 127.0.0.1:9651 inside each namespace, pings the VIP from a client, SIGTERMs the master (then lets
-// it return and preempt, then cuts its link) and prints a live timeline, the client-seen outage of each event,
-// the metrics that moved on d2 and d2's `vipd status`. Everything it made is removed at the end, on errors and
-// on Ctrl-C. The scenario itself is src/lab/demoScenario.ts; this file is preflight, lock, signals and report.
+// `vipd demo`: a newcomer's first five minutes in one command. Builds design.md's "LVS director" lab in throwaway
+// namespaces (prefix `vdemo`): two vipd directors with virtual_server blocks on the data plane vipd picks and
+// connection sync between them, three real servers (tiny node HTTP + echo servers) and a client. The client
+// loads the VIP; a real server dies and returns; the master dies with long-lived connections open. A live
+// timeline and the measured figures are printed, and d2's `vipd status`. Everything it made is removed at the
+// end, on errors and on Ctrl-C. The story is src/lab/directorScenario.ts; this file is preflight, lock, signals
+// and report.
 import { existsSync } from 'node:fs';
 import { VipdError } from '../errors/vipdError.js';
 import { Lab } from '../lab/netns.js';
 import { AgentSet, vipdBin } from '../lab/agents.js';
 import { Timeline, type Write } from '../lab/demoTimeline.js';
-import { changedSeries, formatChanges, histogramDeltaMeans, type MetricSamples } from '../lab/demoMetrics.js';
 import { demoRequirements, describeMissing, namespacePids, namespacesWithPrefix, releaseLock, removeNamespaces, takeLock } from '../lab/demoHost.js';
 import {
-  DemoScenario,
+  DirectorScenario,
   DEMO_ADVERT_INT_S,
-  DEMO_METRICS,
-  DEMO_PING_EVERY_MS,
+  DEMO_INNER_VIP,
   DEMO_VIP,
-  type ActResult,
-} from '../lab/demoScenario.js';
+  ECHO_PORT,
+  HTTP_PORT,
+  formatTally,
+  tally,
+} from '../lab/directorScenario.js';
 import { describeError } from './describeError.js';
 
 export const DEMO_PREFIX = 'vdemo';
 const LOCK_PATH = '/run/vipd-demo.pid';
-
-/** The series the summary shows when they moved on d2. */
-const WATCHED_METRICS = [
-  'keepalived_become_master_total',
-  'keepalived_release_master_total',
-  'vipd_transitions_total',
-  'vipd_takeover_latency_seconds',
-  'keepalived_advertisements_received_total',
-  'keepalived_advertisements_sent_total',
-  'keepalived_priority_zero_received_total',
-  'vipd_garp_sent_total',
-  'vipd_na_sent_total',
-  'keepalived_vrrp_state',
-];
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Act 1: a multiple of 5 so wrr 3/1/1 splits it exactly (30/10/10 of 50). */
+const SPLIT_REQUESTS = 50;
+/** Act 2: requests sent while r2 is out. */
+const AFTER_REQUESTS = 20;
+/** Act 3: long-lived connections open when the master dies. */
+const LONG_LIVED = 30;
 
 export interface DemoOptions {
   write?: Write;
@@ -67,14 +59,13 @@ export async function demoCommand(opts: DemoOptions = {}): Promise<number> {
   const tl = new Timeline(write);
   const lab = new Lab(DEMO_PREFIX);
   const agents = new AgentSet(lab);
-  const sc = new DemoScenario(lab, agents, tl);
+  const sc = new DirectorScenario(lab, agents, tl);
 
   // Idempotent teardown shared by the normal end, errors and signals.
   let cleaning: Promise<void> | null = null;
   const cleanup = (): Promise<void> =>
     (cleaning ??= (async () => {
       sc.silence();
-      await sc.stopClient().catch(() => undefined);
       const running: number[] = [];
       for (const ns of await namespacesWithPrefix(DEMO_PREFIX)) running.push(...(await namespacePids(ns)));
       await agents.destroy().catch(() => undefined);
@@ -85,7 +76,7 @@ export async function demoCommand(opts: DemoOptions = {}): Promise<number> {
       releaseLock(LOCK_PATH);
       tl.text(
         `cleanup: stopped ${running.length ? `pids ${running.join(' ')}` : 'no processes'}, ` +
-          `removed namespaces ${DEMO_PREFIX}-{sw,d1,d2,c1} (with their veths) and ${agents.dir}` +
+          `removed namespaces ${DEMO_PREFIX}-{fr,bk,c1,d1,d2,r1,r2,r3} (with their veths) and ${agents.dir}` +
           (left.length ? `; COULD NOT REMOVE ${left.join(' ')}` : ''),
       );
     })());
@@ -109,73 +100,99 @@ export async function demoCommand(opts: DemoOptions = {}): Promise<number> {
     }
     tl.text(
       [
-        'vipd demo: two directors and a client in throwaway network namespaces',
-        `  ${DEMO_PREFIX}-sw  a bridge;  ${DEMO_PREFIX}-d1 10.1.0.1 (vipd, priority 150)  ${DEMO_PREFIX}-d2 10.1.0.2 (vipd, priority 100)`,
-        `  ${DEMO_PREFIX}-c1  10.1.0.10, the client, pings VIP ${DEMO_VIP} every ${DEMO_PING_EVERY_MS} ms`,
-        `  VRRPv3, VRID 51, advert_int ${DEMO_ADVERT_INT_S} s; metrics on http://${DEMO_METRICS}/metrics inside each director's namespace`,
-        '  Three events: 1. SIGTERM to the master   2. it comes back and takes over again   3. its network link fails',
+        'vipd demo: a load-balancing director pair and three real servers in throwaway network namespaces',
+        `  front 10.1.0.0/24 (${DEMO_PREFIX}-fr): client c1 .10, VIP ${DEMO_VIP}; back 10.2.0.0/24 (${DEMO_PREFIX}-bk): r1..r3 .11-.13, inner VIP ${DEMO_INNER_VIP}`,
+        `  ${DEMO_PREFIX}-d1 (vipd, priority 150) and ${DEMO_PREFIX}-d2 (vipd, priority 100): VRRPv3 advert_int ${DEMO_ADVERT_INT_S} s, both VIPs in sync group G1,`,
+        `  connection sync over the back network; virtual_server ${DEMO_VIP} ${HTTP_PORT} wrr 3/1/1 (HTTP_GET) and ${DEMO_VIP} ${ECHO_PORT} rr (TCP_CHECK), delay_loop 1`,
+        `  Three acts: 1. the split of ${SPLIT_REQUESTS} requests   2. r2 dies and returns   3. the master dies with ${LONG_LIVED} long-lived connections open`,
         '',
       ].join('\n'),
     );
     await sc.build();
-    // d1 first, so the story starts from a settled master (started together, d2 may win the first election
-    // by a few ms of process start-up and then be preempted, which is correct but distracting).
-    const d1 = sc.startAgent('d1');
-    await sc.waitSoleHolder('d1', ['d1'], 15_000);
+    await sc.startRealServers();
+    // d1 first, so the story starts from a settled master.
+    sc.startAgent('d1');
+    await sc.waitHolder('d1', ['d1'], 15_000);
     sc.startAgent('d2');
     await sc.scrapeWhenUp('d2', 5000);
-    await sleep(300);
     sc.assertRunning(['d1', 'd2']);
-    tl.line('demo', `d1 holds ${DEMO_VIP}; d2 is its backup`);
-    await sc.startClient();
-    await sleep(700);
-    const before = await sc.scrape('d2');
+    tl.line('demo', `d1 holds ${DEMO_VIP} and ${DEMO_INNER_VIP}; d2 is its backup`);
+    sc.startClient();
+    if (!(await sc.waitAllServing(10_000))) throw new VipdError('VIPD_ERR_DEMO', `r1..r3 did not all answer through ${DEMO_VIP}:${HTTP_PORT} within 10 s`);
+    const opened = await sc.openLongLived(LONG_LIVED);
+    tl.line('client', `opened ${LONG_LIVED} long-lived connections to ${DEMO_VIP}:${ECHO_PORT}: ${formatTally(tally(opened))}`);
 
-    const acts: ActResult[] = [];
-    let d1Exit: Promise<number | null> = Promise.resolve(null);
-    acts.push(
-      await sc.act('1. SIGTERM → vipd on d1, the MASTER (a clean stop: it hands over, then exits)', 'd2', ['d2'], () => {
-        d1Exit = d1.stop('SIGTERM', 5000);
-      }),
-    );
-    const d1Code = await d1Exit;
-    if (d1Code !== 0) throw new VipdError('VIPD_ERR_DEMO', `vipd on d1 exited with ${d1Code} after SIGTERM (expected 0)`);
-    const afterStop = await sc.scrape('d2');
-    acts.push(await sc.act('2. vipd starts again on d1 (priority 150 > 100: it preempts d2)', 'd1', ['d2'], () => void sc.startAgent('d1')));
-    const beforeCut = await sc.scrape('d2');
-    acts.push(
-      await sc.act("3. d1's switch port goes down (a dead link: no goodbye, d2's master-down timer decides)", 'd2', ['d1', 'd2'], () =>
-        sc.lab.setPort('sw', 'd1', false),
-      ),
-    );
-    const report = await sc.stopClient();
-    const after = await sc.scrape('d2');
+    // Act 1: the split.
+    tl.line('demo', `── 1. the client sends ${SPLIT_REQUESTS} HTTP requests to ${DEMO_VIP}:${HTTP_PORT}, a new connection each (wrr 3/1/1)`);
+    const split = await sc.burst(SPLIT_REQUESTS);
+    tl.line('client', `answered by: ${formatTally(split)}`);
 
+    // Act 2: a real server dies and returns.
+    tl.line('demo', '── 2. the HTTP server on r2 is killed (SIGKILL: its port refuses connections)');
+    const killedAt = await sc.killHttp('r2');
+    const removedAt = await sc.waitLog('d1', DirectorScenario.serviceLine('r2', false), killedAt, 10_000);
+    if (removedAt === null) throw new VipdError('VIPD_ERR_DEMO', 'd1 did not remove r2 within 10 s of its death');
+    const removalMs = removedAt - killedAt;
+    tl.line('demo', `r2 removed from ${DEMO_VIP}:${HTTP_PORT} ${removalMs} ms after its death`);
+    const without = await sc.burst(AFTER_REQUESTS);
+    tl.line('client', `${AFTER_REQUESTS} requests answered by: ${formatTally(without)}`);
+    tl.line('demo', 'the HTTP server on r2 starts again');
+    const restartedAt = await sc.restartHttp('r2');
+    const addedAt = await sc.waitLog('d1', DirectorScenario.serviceLine('r2', true), restartedAt, 10_000);
+    if (addedAt === null) throw new VipdError('VIPD_ERR_DEMO', 'd1 did not re-add r2 within 10 s of its return');
+    const readdMs = addedAt - restartedAt;
+    tl.line('demo', `r2 back in ${DEMO_VIP}:${HTTP_PORT} ${readdMs} ms after it listens again`);
+    const back = await sc.burst(SPLIT_REQUESTS);
+    tl.line('client', `${SPLIT_REQUESTS} requests answered by: ${formatTally(back)}`);
+
+    // Act 3: the master dies with the long-lived connections open.
+    await sc.setBeat(true);
+    await sc.sleep(500);
+    await sc.echoGap();
+    tl.line('demo', `── 3. d1, the MASTER, dies: vipd SIGKILLed and both its links cut (no goodbye; d2's master-down timer decides)`);
+    const diedAt = await sc.killDirector('d1');
+    await sc.waitHolder('d2', ['d2'], 10_000);
+    const masterAt = await sc.waitLog('d2', /Entering MASTER STATE/, diedAt, 5000);
+    await sc.sleep(1000);
+    await sc.setBeat(false);
+    const gap = await sc.echoGap();
+    const kept = await sc.checkLongLived();
+    tl.line('client', `long-lived connections after the failover: ${kept.answered} of ${kept.open} still answer from the same real server, ${kept.closed} closed`);
+    const after = await sc.burst(SPLIT_REQUESTS);
+    tl.line('client', `${SPLIT_REQUESTS} new requests through d2 answered by: ${formatTally(after)}`);
+
+    const takeoverMs = masterAt === null ? null : masterAt - diedAt;
     tl.text('');
-    tl.text('== Result (client c1 pinging the VIP; outage = longest gap between replies, one ping every 5 ms)');
-    for (const a of acts) {
-      const takeover = a.takeoverMs === null ? '' : `${a.newMaster} MASTER after ${a.takeoverMs} ms, `;
-      tl.text(`  ${a.title.split(' (')[0]!.padEnd(48)} ${takeover}client outage: ${a.outageMs.toFixed(1)} ms`);
-    }
-    if (report) tl.text(`  pings: ${report.sent} sent, ${report.received} answered`);
+    tl.text(`== Result (measured by the demo; real servers checked every 1 s, one failed probe removes)`);
+    tl.text(`  1. split of ${SPLIT_REQUESTS} requests (wrr 3/1/1)           ${formatTally(split)}`);
+    tl.text(`  2. r2 dead → removed by d1                    ${removalMs} ms; then ${AFTER_REQUESTS} requests: ${formatTally(without)}`);
+    tl.text(`     r2 back → re-added by d1                   ${readdMs} ms; then ${SPLIT_REQUESTS} requests: ${formatTally(back)}`);
+    tl.text(`  3. master d1 dead → d2 MASTER after           ${takeoverMs === null ? 'n/a' : `${takeoverMs} ms`}`);
+    tl.text(`     long-lived connections kept                ${kept.answered} of ${kept.open} (${kept.closed} closed)`);
+    tl.text(`     longest echo gap on them (client outage)   ${gap.maxGapMs} ms (${gap.echoes} echoes)`);
+    tl.text(`     new requests through d2                    ${formatTally(after)}`);
     tl.text(
       [
-        '  1: a stopping master sends a priority-0 advert, so the backup takes over after its skew time (~0.06 s here)',
-        '     instead of waiting for 3 missed adverts; the old master keeps the VIP until then.',
-        '  3: a dead master says nothing: the backup takes over when its master-down timer runs out',
-        `     (3 × advert_int + skew ≈ ${(3 * DEMO_ADVERT_INT_S + ((256 - 100) / 256) * DEMO_ADVERT_INT_S).toFixed(2)} s), which is the client's outage.`,
+        '  2: removal waits for the next probe (delay_loop 1 s) plus its connect failure; re-adding likewise waits',
+        '     for the next probe to succeed. A removed real server\'s connections are dropped, as IPVS does.',
+        '  3: a dead master says nothing: d2 takes over when its master-down timer runs out',
+        `     (3 × advert_int + skew ≈ ${(3 * DEMO_ADVERT_INT_S + ((256 - 100) / 256) * DEMO_ADVERT_INT_S).toFixed(2)} s); the connections live on because d2 already has`,
+        '     their conntrack entries (connection sync) and runs the same virtual servers.',
       ].join('\n'),
     );
-    const latency = (from: MetricSamples, to: MetricSamples, act: string): void => {
-      for (const [labels, h] of histogramDeltaMeans(from, to, 'vipd_takeover_latency_seconds')) {
-        tl.text(`  d2 vipd_takeover_latency_seconds${labels} (${act}): ${(h.meanSeconds * 1000).toFixed(2)} ms`);
-      }
-    };
-    latency(before, afterStop, 'event 1');
-    latency(beforeCut, after, 'event 3');
     tl.text('');
-    tl.text(`== Metrics that moved on d2 (http://${DEMO_METRICS}/metrics in ${lab.ns('d2')}, before event 1 → after event 3)`);
-    for (const l of formatChanges(changedSeries(before, after, WATCHED_METRICS))) tl.text(`  ${l}`);
+    tl.text(`== Connection counters of d2's data plane since it took over (http://127.0.0.1:9651/metrics in ${lab.ns('d2')})`);
+    // A scrape serves the counters last read back from the kernel and asks for fresher ones: scrape until they
+    // include the requests sent through d2 (at most 3 s), then show them.
+    let samples = await sc.scrape('d2');
+    for (let i = 0; i < 15 && (samples.get('node_ipvs_connections_total') ?? 0) < SPLIT_REQUESTS; i++) {
+      await sc.sleep(200);
+      samples = await sc.scrape('d2');
+    }
+    const counters = [...samples.entries()].filter(([series]) => /^(vipd_lvs_\w*|node_ipvs_)connections_total\b/.test(series));
+    for (const [series, value] of counters) tl.text(`  ${series} ${value}`);
+    if (!counters.length) tl.text('  (no connection counters exposed)');
+    tl.text(`  (the ${SPLIT_REQUESTS} new requests; the ${LONG_LIVED} long-lived connections came by connection sync, d2 never scheduled them)`);
     tl.text('');
     tl.text(`== vipd status on d2 (ip netns exec ${lab.ns('d2')} vipd status)`);
     const status = await lab.exec('d2', [process.execPath, vipdBin(), 'status']).catch((err: unknown) => ({ stdout: describeError(err) }));

@@ -32,6 +32,21 @@ export function findExecutable(name: string, path = process.env['PATH'] ?? ''): 
   return null;
 }
 
+/** First `name` in the usual shared-library folders (what dlopen would find on Debian/Ubuntu/Fedora), or null. */
+export function findLibrary(name: string): string | null {
+  const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib64', '/lib64', '/usr/lib', '/lib', '/usr/local/lib'];
+  for (const dir of dirs) {
+    const p = join(dir, name);
+    try {
+      accessSync(p, constants.R_OK);
+      return p;
+    } catch {
+      /* not here */
+    }
+  }
+  return null;
+}
+
 /** Everything the demo needs, each marked present or missing. */
 export function demoRequirements(capEff: bigint | null = effectiveCapabilities()): Requirement[] {
   const has = (cap: number): boolean => capEff !== null && (capEff & (1n << BigInt(cap))) !== 0n;
@@ -42,16 +57,21 @@ export function demoRequirements(capEff: bigint | null = effectiveCapabilities()
       ok: has(CAP_SYS_ADMIN) && has(CAP_NET_ADMIN) && has(CAP_NET_RAW),
     },
     { what: 'iproute2: the `ip` command with `ip netns` (Debian/Ubuntu: apt-get install iproute2)', ok: findExecutable('ip') !== null },
-    { what: '`ping` from iputils (Debian/Ubuntu: apt-get install iputils-ping)', ok: findExecutable('ping') !== null },
+    {
+      what: 'libnftables (the directors\' data plane on a kernel without IPVS; Debian/Ubuntu: apt-get install nftables)',
+      ok: findLibrary('libnftables.so.1') !== null,
+    },
   ];
 }
 
-/** Text explaining what is missing, or null when the demo can run. */
+/** Text explaining what is missing (and the one command installing the packages), or null when the demo can run. */
 export function describeMissing(reqs: readonly Requirement[]): string | null {
   if (reqs.every((r) => r.ok)) return null;
   return [
     'vipd demo cannot run here. It builds a throwaway lab of network namespaces and needs:',
     ...reqs.map((r) => `  ${r.ok ? '[ok]     ' : '[MISSING]'} ${r.what}`),
+    '',
+    'Debian/Ubuntu, everything at once: sudo apt-get install iproute2 nftables',
     '',
   ].join('\n');
 }
