@@ -25,7 +25,7 @@ export async function checkConfigCommand(opts: CheckConfigOptions): Promise<numb
   if (config.virtualServers.length > 0) {
     const hasIpvs = await (opts.hasIpvs ?? kernelHasIpvs)();
     write(dataPlaneLine(config.virtualServers.length, config.lvs.dataplane, hasIpvs));
-    const refusals = usesNftables(config.lvs.dataplane, hasIpvs) ? nftConfigRefusals(config.virtualServers) : [];
+    const refusals = usesNftables(config.lvs.dataplane, hasIpvs) ? nftConfigRefusals(config.virtualServers, config.lvs.syncDaemon) : [];
     if (refusals.length) {
       // Asked for by name, nftables is part of the config: an error. Chosen because this kernel lacks IPVS: the
       // config is fine elsewhere, so say it as a warning about this host.

@@ -200,7 +200,7 @@ async function checkSample(name: string, config: Config | null, run: VipdRun, ne
     return;
   }
   assert.ok(config, 'the unit test loads every sample not listed as refused');
-  const nftRefusals = existsSync('/proc/net/ip_vs') ? [] : nftConfigRefusals(config.virtualServers);
+  const nftRefusals = existsSync('/proc/net/ip_vs') ? [] : nftConfigRefusals(config.virtualServers, config.lvs.syncDaemon);
   if (nftRefusals.length > 0) {
     // This kernel has no IPVS (the lab machines' own): virtual servers go to the nftables data plane, and a sample
     // asking what nftables cannot do (lc/wlc, DR, TUN …) is refused at start with every reason — said, not hidden.

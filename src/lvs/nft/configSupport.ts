@@ -1,14 +1,21 @@
 // What of a config's virtual servers the nftables data plane cannot run, as `file:line: reason`: check-config
 // prints it, and the LVS plugin refuses a start on nftables with it (rather than retrying a refused transaction
 // for ever). The rules are the plane's own (schedulers.ts nftSupports / nftSupportsForward).
-import type { LvsMethod, VirtualServerConfig } from '../../config/lvsTypes.js';
+import type { LvsMethod, LvsSyncDaemonConfig, VirtualServerConfig } from '../../config/lvsTypes.js';
 import { IP_VS_SVC_F } from '../ipvs/constants.js';
 import { nftSupports, nftSupportsForward } from './schedulers.js';
 
 const FORWARD: Record<LvsMethod['kind'], string> = { NAT: 'masq', DR: 'route', TUN: 'tunnel' };
 
-export function nftConfigRefusals(virtualServers: readonly VirtualServerConfig[]): string[] {
+export function nftConfigRefusals(virtualServers: readonly VirtualServerConfig[], syncDaemon: LvsSyncDaemonConfig | null = null): string[] {
   const out: string[] = [];
+  if (syncDaemon) {
+    // The kernel's IPVS sync daemon replicates IPVS connection entries; nftables NAT keeps its state in conntrack,
+    // which vipd_conntrack_sync replicates (docs/sync.md).
+    out.push(
+      `${syncDaemon.source.file}:${syncDaemon.source.line}: lvs_sync_daemon drives the kernel's IPVS sync daemon and has nothing to sync on the nftables data plane: use vipd_conntrack_sync`,
+    );
+  }
   for (const vs of virtualServers) {
     const at = `${vs.source.file}:${vs.source.line}`;
     const sched = nftSupports(vs.scheduler, vs.onePacket ? IP_VS_SVC_F.ONEPACKET : 0);

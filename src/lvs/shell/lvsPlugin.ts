@@ -213,7 +213,7 @@ export class LvsPlugin implements DaemonPlugin {
     const { clock, logger } = ctl;
     const tls = await readTlsMaterial(cfg.global.ssl);
     const plane = await this.deps.openPlane(cfg.global, { clock, logger });
-    const refusals = plane.name === 'nftables' ? nftConfigRefusals(cfg.virtualServers) : [];
+    const refusals = plane.name === 'nftables' ? nftConfigRefusals(cfg.virtualServers, cfg.global.syncDaemon) : [];
     if (refusals.length) {
       await plane.close().catch(() => undefined);
       throw new VipdError('VIPD_ERR_NFT_UNSUPPORTED', `the nftables data plane cannot run these virtual servers: ${refusals.join('; ')}`);

@@ -82,6 +82,12 @@ describe('cli/check-config with virtual servers: which data plane they get and w
     assert.match(lines.at(-1)!, /configuration refused \(1 error\(s\)\)/);
   });
 
+  it('lvs_sync_daemon on the nftables data plane is named with its file:line (vipd_conntrack_sync replicates nftables NAT)', async () => {
+    const { code, lines } = await check(`global_defs {\n vipd_lvs_dataplane nftables\n lvs_sync_daemon eth0\n}\n${VS.replace('lb_kind NAT', 'lb_kind NAT\n lb_algo rr')}`, true);
+    assert.equal(code, 1);
+    assert.ok(lines.some((l) => /keepalived\.conf:3: lvs_sync_daemon drives the kernel's IPVS sync daemon .* use vipd_conntrack_sync/.test(l)), lines.join('\n'));
+  });
+
   it('vipd_lvs_dataplane ipvs is named as the reason', async () => {
     const { lines } = await check(`global_defs {\n vipd_lvs_dataplane ipvs\n}\n${VS}`, true);
     assert.equal(lines.at(-2), 'virtual servers: 1 (data plane: ipvs — vipd_lvs_dataplane ipvs)');
