@@ -7,17 +7,17 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { Lab } from '../../src/lab/netns.js';
 import { AgentSet, waitFor } from '../../src/lab/agents.js';
+import type { Lab } from '../../src/lab/netns.js';
 import { newLab, requireLab } from './labHelpers.js';
 import { Peer } from './lvs/peer.js';
+import { directorLab, tally, waitLine } from './lvs/directorLab.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const NET = 62;
-const VIP = `10.${NET}.0.100`;
-const rsAddr = (i: number): string => `10.${NET}.1.${10 + i}`;
+const LAB = directorLab(62);
+const VIP = LAB.vip;
+const rsAddr = LAB.rsAddr;
 
 const realServer = (i: number, weight: number): string => `
     real_server ${rsAddr(i)} 8080 {
@@ -45,34 +45,8 @@ ${realServer(3, 1)}
 }
 `;
 
-async function buildLab(lab: Lab): Promise<void> {
-  await lab.addSwitch('sw0');
-  await lab.addSwitch('sw1');
-  for (const h of ['c1', 'dir', 'rs1', 'rs2', 'rs3']) await lab.addHost(h);
-  await lab.plug('c1', 'eth0', 'sw0', 'c1');
-  await lab.plug('dir', 'eth0', 'sw0', 'dir');
-  await lab.plug('dir', 'eth1', 'sw1', 'dir');
-  await lab.addAddress('c1', 'eth0', `10.${NET}.0.10/24`);
-  await lab.addAddress('dir', 'eth0', `10.${NET}.0.1/24`);
-  await lab.addAddress('dir', 'eth0', `${VIP}/32`);
-  await lab.addAddress('dir', 'eth1', `10.${NET}.1.1/24`);
-  await lab.exec('dir', ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
-  for (const i of [1, 2, 3]) {
-    await lab.plug(`rs${i}`, 'eth0', 'sw1', `rs${i}`);
-    await lab.addAddress(`rs${i}`, 'eth0', `${rsAddr(i)}/24`);
-    await lab.ip(`rs${i}`, 'route', 'add', 'default', 'via', `10.${NET}.1.1`);
-  }
-}
 
-function waitLine(child: ChildProcess, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
-    rl.on('line', (l) => l === text && (rl.close(), resolve()));
-    child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
-  });
-}
 
-const tally = (names: string[]): Record<string, number> => names.reduce<Record<string, number>>((acc, n) => ((acc[n] = (acc[n] ?? 0) + 1), acc), {});
 
 describe('integration: vipd as an LVS-NAT director on the nftables data plane', function () {
   this.timeout(180_000);
@@ -89,7 +63,7 @@ describe('integration: vipd as an LVS-NAT director on the nftables data plane', 
     requireLab(this);
     lab = newLab('vd');
     const l = lab;
-    await buildLab(l);
+    await LAB.build(l);
     agents = new AgentSet(l);
     const servers = new Map<number, ChildProcess>();
     const startServer = async (i: number): Promise<void> => {

@@ -5,50 +5,23 @@
 // no rule, that read() returns what apply() built with counters, and that close() leaves other tables alone.
 // Root only; hold /tmp/vipd-netns.lock (see the brief).
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { DestSpec, LvsOp, ServiceSpec } from '../../src/lvs/model.js';
 import type { Lab } from '../../src/lab/netns.js';
 import { newLab, requireLab } from './labHelpers.js';
 import { Peer } from './lvs/peer.js';
+import { directorLab, tally, waitLine } from './lvs/directorLab.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const NET = 61;
-const VIP = `10.${NET}.0.100`;
-const rsAddr = (i: number): string => `10.${NET}.1.${10 + i}`;
+const LAB = directorLab(61);
+const VIP = LAB.vip;
+const rsAddr = LAB.rsAddr;
 
 const WEB: ServiceSpec = { family: 'inet', protocol: 'tcp', address: VIP, port: 80, scheduler: 'wrr', flags: 0, timeoutS: 0, netmaskBits: 32 };
 const rs = (i: number, weight: number): DestSpec => ({ address: rsAddr(i), port: 8080, forward: 'masq', weight, upperThreshold: 0, lowerThreshold: 0 });
-const tally = (names: string[]): Record<string, number> => names.reduce<Record<string, number>>((acc, n) => ((acc[n] = (acc[n] ?? 0) + 1), acc), {});
 
-async function buildLab(lab: Lab): Promise<void> {
-  await lab.addSwitch('sw0');
-  await lab.addSwitch('sw1');
-  for (const h of ['c1', 'dir', 'rs1', 'rs2', 'rs3']) await lab.addHost(h);
-  await lab.plug('c1', 'eth0', 'sw0', 'c1');
-  await lab.plug('dir', 'eth0', 'sw0', 'dir');
-  await lab.plug('dir', 'eth1', 'sw1', 'dir');
-  await lab.addAddress('c1', 'eth0', `10.${NET}.0.10/24`);
-  await lab.addAddress('dir', 'eth0', `10.${NET}.0.1/24`);
-  await lab.addAddress('dir', 'eth0', `${VIP}/32`);
-  await lab.addAddress('dir', 'eth1', `10.${NET}.1.1/24`);
-  await lab.exec('dir', ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
-  for (const i of [1, 2, 3]) {
-    await lab.plug(`rs${i}`, 'eth0', 'sw1', `rs${i}`);
-    await lab.addAddress(`rs${i}`, 'eth0', `${rsAddr(i)}/24`);
-    await lab.ip(`rs${i}`, 'route', 'add', 'default', 'via', `10.${NET}.1.1`);
-  }
-}
 
-function waitLine(child: ChildProcess, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
-    rl.on('line', (l) => l === text && (rl.close(), resolve()));
-    child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
-  });
-}
 
 describe('nftables data plane in namespaces (host kernel, no IPVS)', function () {
   this.timeout(120_000);
@@ -62,7 +35,7 @@ describe('nftables data plane in namespaces (host kernel, no IPVS)', function ()
   it('splits, drains, deletes, adopts and cleans up like IPVS would', async function () {
     requireLab(this);
     lab = newLab('nf');
-    await buildLab(lab);
+    await LAB.build(lab);
     // Someone else's table in the director's namespace: vipd must never touch it.
     await lab.exec('dir', ['nft', 'add table ip other; add chain ip other c { type filter hook input priority 0; }; add rule ip other c counter']);
     const otherBefore = (await lab.exec('dir', ['nft', '-a', 'list', 'table', 'ip', 'other'])).stdout.replace(/packets \d+ bytes \d+/g, '');
