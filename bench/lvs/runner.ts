@@ -71,7 +71,6 @@ async function main(): Promise<void> {
     };
     const runner = new LvsRunner({
       clock, logger, core, plane: new MemoryDataPlane(), probes: createProbe, probeDeps: { clock },
-      checkerOf: (id) => core.checkerConfig(id),
       events: new LvsEvents(logger, scripts, [], cfg.virtualServers),
       counters,
     });

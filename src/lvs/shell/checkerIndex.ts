@@ -1,8 +1,7 @@
-// checkId → the checker config behind it, for the probe factory and the SIGUSR1 dump. The core's contract names
+// checkId → the checker, virtual and real server behind it, for the SIGUSR1 dump (probes ask the core). The core's contract names
 // checks only by id; its snapshot lists, per real server, the ids of that server's checks in the order of the
 // server's `checkers` (a probe shared by several virtual servers appears under each with the same id), so the
 // n-th id of a real server is its n-th configured checker.
-// LEAD: if the core exports its own lookup (e.g. core.checker(checkId)), inject that instead (LvsPluginDeps.checkerOf).
 import type { CheckerConfig, RealServerConfig, VirtualServerConfig } from '../../config/lvsTypes.js';
 import type { LvsSnapshot } from '../core/types.js';
 import { findRealServer } from './keepalivedText.js';

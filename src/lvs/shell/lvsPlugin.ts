@@ -7,7 +7,7 @@
 // table for the next vipd (restart without a flap). A config without virtual servers leaves the plugin idle.
 import type { Registry } from 'prom-client';
 import type { Clock } from '../../clock/clock.js';
-import type { CheckerConfig, LvsGlobalConfig, LvsSyncDaemonConfig } from '../../config/lvsTypes.js';
+import type { LvsGlobalConfig, LvsSyncDaemonConfig } from '../../config/lvsTypes.js';
 import type { Config } from '../../config/types.js';
 import { sameValue } from '../../config/sameValue.js';
 import { internalError, VipdError } from '../../errors/vipdError.js';
@@ -46,8 +46,6 @@ export interface LvsPluginDeps {
   readonly openPlane: (global: LvsGlobalConfig, deps: { readonly clock: Clock; readonly logger: Logger }) => Promise<DataPlane>;
   /** The lvs_sync_daemon driver (src/lvs/syncDaemon.ts); absent: a configured lvs_sync_daemon is refused at start. */
   readonly syncDaemon?: SyncDaemonFactory;
-  /** checkId → checker config; default: the core's own lookup (LvsCoreApi.checkerConfig). */
-  readonly checkerOf?: (core: LvsCoreApi, config: LvsCoreConfig) => (checkId: string) => CheckerConfig | undefined;
   /** What probes may use beyond the clock (track files, TLS material). */
   readonly probeDeps?: Omit<ProbeDeps, 'clock'>;
   readonly scripts?: LvsScriptOptions;
@@ -237,7 +235,6 @@ export class LvsPlugin implements DaemonPlugin {
             ...this.deps.probeDeps,
             scripts: { prepare: (s) => scripts.prepareMisc(s), ...this.deps.probeDeps?.scripts },
           },
-          checkerOf: (id) => this.checkerOf(r, id),
           events, counters: this.counters,
           ...(this.deps.repairBackoffMs !== undefined ? { repairBackoffMs: this.deps.repairBackoffMs } : {}),
         }),
@@ -266,12 +263,6 @@ export class LvsPlugin implements DaemonPlugin {
     for (const f of run.fifos.values()) f.close();
     if (run.sync) await Promise.resolve(run.sync.driver.stop()).catch((err: unknown) => this.ctl?.logger.error(`lvs_sync_daemon: ${(err as Error).message}`));
   }
-
-  private checkerOf(run: Running, checkId: string): CheckerConfig | undefined {
-    if (this.deps.checkerOf) return this.deps.checkerOf(run.core, run.coreConfig)(checkId);
-    return run.core.checkerConfig(checkId);
-  }
-
 
   /** lvs_notify_fifo, and the global notify_fifo that keepalived writes the same lines to (ipwrapper.c notify_fifo_rs). */
   private async applyFifos(run: Running, global: LvsGlobalConfig): Promise<void> {

@@ -4,7 +4,6 @@
 // operation (`tableRead`: the core repairs the drift). A kernel that keeps refusing is re-read on a back-off
 // (1 s doubling to 60 s), never in a hot loop. Everything the runner awaits is caught: no unhandled rejection.
 import type { Clock, Timer } from '../../clock/clock.js';
-import type { CheckerConfig } from '../../config/lvsTypes.js';
 import type { Logger } from '../../log/logger.js';
 import type { Probe, ProbeDeps, ProbeFactory, ProbeOutcome } from '../checkers/types.js';
 import type { LvsCoreApi, LvsEffect, LvsEvent, LvsSnapshot } from '../core/types.js';
@@ -20,8 +19,6 @@ export interface LvsRunnerOptions {
   readonly plane: DataPlane;
   readonly probes: ProbeFactory;
   readonly probeDeps: ProbeDeps;
-  /** The checker config behind a checkId (the probe factory needs it); undefined: unknown, the check fails 'local'. */
-  readonly checkerOf: (checkId: string) => CheckerConfig | undefined;
   readonly events: LvsEvents;
   readonly counters: LvsCounters;
   /** First re-read delay after a repair that failed again, doubled up to repairBackoffMaxMs (defaults 1 s, 60 s). */
@@ -223,7 +220,7 @@ export class LvsRunner {
     if (this.stopping || this.inFlight.has(checkId)) return; // the core asked again before the answer: one run at a time
     let probe = this.probes.get(checkId);
     if (!probe) {
-      const checker = this.o.checkerOf(checkId);
+      const checker = this.o.core.checkerConfig(checkId);
       if (!checker) {
         this.answer(checkId, { ok: false, durationMs: 0, reason: 'local', detail: `no checker configuration for ${checkId}` });
         return;
@@ -260,7 +257,7 @@ export class LvsRunner {
     void Promise.resolve().then(() => {
       if (probe && this.inFlight.get(checkId) === probe) this.inFlight.delete(checkId);
       if (this.stopping || (probe && this.probes.get(checkId) !== probe)) return;
-      this.o.counters.checkFinished(this.o.checkerOf(checkId)?.type ?? 'unknown', outcome.durationMs, outcome.ok ? null : outcome.reason);
+      this.o.counters.checkFinished(this.o.core.checkerConfig(checkId)?.type ?? 'unknown', outcome.durationMs, outcome.ok ? null : outcome.reason);
       this.feed({ type: 'checkResult', checkId, outcome });
     });
   }

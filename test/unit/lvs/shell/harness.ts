@@ -6,7 +6,6 @@ import { LvsCounters } from '../../../../src/lvs/shell/lvsCounters.js';
 import { LvsEvents } from '../../../../src/lvs/shell/lvsEvents.js';
 import { LvsRunner } from '../../../../src/lvs/shell/lvsRunner.js';
 import { LvsScripts, type LvsScriptOptions } from '../../../../src/lvs/shell/lvsScripts.js';
-import { checkerIndex } from '../../../../src/lvs/shell/checkerIndex.js';
 import { fakeSpawner, recordingLogger } from '../../track/helpers.js';
 import { MemoryDataPlane } from '../memoryDataPlane.js';
 import { coreConfig, FakeProbes, SimpleCore } from './fakes.js';
@@ -35,7 +34,6 @@ export function harness(virtualServers: VirtualServerConfig[], global: Partial<L
   const counters = new LvsCounters();
   const runner = new LvsRunner({
     clock, logger, core, plane, probes: probes.factory, probeDeps: { clock },
-    checkerOf: (id) => checkerIndex(core.snapshot(), cfg.virtualServers).get(id)?.checker,
     events, counters,
   });
   return { clock, logger, cfg, core, plane, probes, spawner, scripts, fifo, events, counters, runner };
