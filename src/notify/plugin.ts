@@ -18,9 +18,9 @@ import type { Config, NotifyFifo as NotifyFifoConfig, NotifyScripts, ScriptComma
 import type { DaemonControl, DaemonPlugin, GroupTransitionEvent, PluginFactory, ReloadChange, TransitionEvent } from '../plugin/api.js';
 import { sameValue } from '../config/sameValue.js';
 import type { VrrpState } from '../vrrp/types.js';
-import { describeOutcome, nodeSpawner, runScript, scriptEnv, type RunningScript, type ScriptSpawner } from '../script/exec.js';
+import { describeOutcome, nodeSpawner, runScript, scriptEnv, type RunningScript } from '../script/exec.js';
 import {
-  defaultScriptUser, prepareScript, readAccounts, selfIdentity, type Accounts, type PreparedScript, type ScriptIdentity,
+  defaultScriptUser, prepareScript, readAccounts, selfIdentity, type PreparedScript, type ScriptIdentity, type ScriptRunOptions,
 } from '../script/security.js';
 import { isStartupScriptFault } from '../plugin/faultReasons.js';
 import { SYNC_FAULT_REASON } from '../vrrp/instance.js';
@@ -28,14 +28,7 @@ import { NotifyFifo } from './fifo.js';
 import { fifoLine, genericArgs, hasAnyScript, stateScript, type NotifyKind, type NotifyState } from './lines.js';
 import type { Timer } from '../clock/clock.js';
 
-export interface NotifyOptions {
-  readonly spawner?: ScriptSpawner;
-  readonly prepare?: (argv: readonly string[], who: ScriptIdentity, enableScriptSecurity: boolean) => Promise<PreparedScript | { error: string }>;
-  readonly accounts?: () => Promise<Accounts>;
-  readonly self?: ScriptIdentity;
-  readonly env?: NodeJS.ProcessEnv;
-  /** Kill a notify script still running after this long (keepalived has none; default 60 s). */
-  readonly scriptTimeoutMs?: number;
+export interface NotifyOptions extends ScriptRunOptions {
   /** notify_stop budget at shutdown (keepalived: 1 s, core/notify.c:403-415). */
   readonly stopScriptMs?: number;
   /** Longest a sync-group notification waits for its members' notifications (default 2 s). */

@@ -3,6 +3,7 @@
 // a bare command name is searched in PATH; a script not executable by its user is disabled; when it runs
 // with root rights every component of its path must be root-owned and not writable by others, or — with
 // `enable_script_security` — it is disabled (check_security, notify.c:690-745).
+import type { ScriptSpawner } from './exec.js';
 import { readFile, realpath, lstat, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -11,6 +12,17 @@ export interface ScriptIdentity {
   readonly uid: number;
   readonly gid: number;
   readonly name: string;
+}
+
+/** How a subsystem runs its scripts (notify, LVS notify/quorum/MISC): every field has a real default; tests fake them. */
+export interface ScriptRunOptions {
+  readonly spawner?: ScriptSpawner;
+  readonly prepare?: (argv: readonly string[], who: ScriptIdentity, enableScriptSecurity: boolean) => Promise<PreparedScript | { error: string }>;
+  readonly accounts?: () => Promise<Accounts>;
+  readonly self?: ScriptIdentity;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Kill a script still running after this long (keepalived has none; default 60 s). */
+  readonly scriptTimeoutMs?: number;
 }
 
 export interface Accounts {

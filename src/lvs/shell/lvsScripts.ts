@@ -8,20 +8,12 @@ import type { Clock } from '../../clock/clock.js';
 import type { LvsScript } from '../../config/lvsTypes.js';
 import { splitScript } from '../../config/values.js';
 import type { Logger } from '../../log/logger.js';
-import { describeOutcome, nodeSpawner, runScript, scriptEnv, type RunningScript, type ScriptSpawner } from '../../script/exec.js';
+import { describeOutcome, nodeSpawner, runScript, scriptEnv, type RunningScript } from '../../script/exec.js';
 import {
-  defaultScriptUser, prepareScript, readAccounts, resolveUser, selfIdentity, type Accounts, type PreparedScript, type ScriptIdentity, type UserSpec,
+  defaultScriptUser, prepareScript, readAccounts, resolveUser, selfIdentity, type Accounts, type PreparedScript, type ScriptRunOptions, type UserSpec,
 } from '../../script/security.js';
 
-export interface LvsScriptOptions {
-  readonly spawner?: ScriptSpawner;
-  readonly prepare?: (argv: readonly string[], who: ScriptIdentity, enableScriptSecurity: boolean) => Promise<PreparedScript | { error: string }>;
-  readonly accounts?: () => Promise<Accounts>;
-  readonly self?: ScriptIdentity;
-  readonly env?: NodeJS.ProcessEnv;
-  /** Kill a notify script still running after this long (keepalived has none; default 60 s, as notify). */
-  readonly scriptTimeoutMs?: number;
-}
+export type LvsScriptOptions = ScriptRunOptions;
 
 export interface LvsScriptSettings {
   readonly scriptUser: UserSpec;
