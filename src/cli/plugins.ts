@@ -17,26 +17,23 @@ export interface PluginOptions {
   readonly tracking?: TrackingOptions;
   readonly notify?: NotifyOptions;
   readonly sync?: ConnSyncPluginOptions;
-  /** The LVS core, probes and data plane; default LVS_DEPS (null until wired: virtual servers parsed, not run). */
-  readonly lvs?: LvsPluginDeps | null;
+  /** The LVS core, probes, data plane and sync daemons; default LVS_DEPS. */
+  readonly lvs?: LvsPluginDeps;
 }
 
 // The LVS half: the pure core, the probes, the data plane `vipd_lvs_dataplane` asks for, the kernel's sync daemons.
-export const LVS_DEPS: LvsPluginDeps | null = {
+export const LVS_DEPS: LvsPluginDeps = {
   createCore: (cfg) => new LvsCore(cfg, { random: Math.random }),
   probes: createProbe,
   openPlane: openDataPlane,
   syncDaemon: ipvsSyncDaemon,
 };
 
-/** Whether this build runs virtual_server blocks (an LVS-only config is refused otherwise). */
-export const lvsWired = (opts: PluginOptions = {}): boolean => (opts.lvs === undefined ? LVS_DEPS : opts.lvs) !== null;
-
 export function defaultPlugins(opts: PluginOptions = {}): PluginFactory[] {
   return [
     trackingPlugin(opts.tracking),
     notifyPlugin(opts.notify),
     connSyncPlugin(opts.sync),
-    lvsPlugin(opts.lvs === undefined ? LVS_DEPS : opts.lvs),
+    lvsPlugin(opts.lvs ?? LVS_DEPS),
   ];
 }

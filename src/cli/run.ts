@@ -5,7 +5,7 @@ import { createLogger, type LogFormat, type LogLevel, type Logger } from '../log
 import { Daemon } from '../daemon/daemon.js';
 import { openDirectorOs } from '../daemon/osAdapter.js';
 import { missingCapabilities } from '../daemon/capabilities.js';
-import { defaultPlugins, lvsWired } from './plugins.js';
+import { defaultPlugins } from './plugins.js';
 import { LvsPlugin } from '../lvs/shell/lvsPlugin.js';
 import { hasVirtualServers } from '../lvs/shell/lvsConfig.js';
 import { renderKeepalivedCheckData } from '../lvs/shell/checkData.js';
@@ -65,10 +65,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     return 1;
   }
   if (!runnable(config)) {
-    const lvs = config.virtualServers.length;
-    // LVS-only files (most of keepalived's samples) run when this build has the LVS core wired (issue 10).
-    const why = lvs ? ` (its ${lvs} virtual_server block(s) are parsed but not run: this build has no LVS core)` : '';
-    logger.error(`${opts.configPath}: no vrrp_instance to run${why}`);
+    logger.error(`${opts.configPath}: no vrrp_instance or virtual_server to run`);
     return 1;
   }
   const missing = missingCapabilities();
@@ -227,9 +224,9 @@ async function reload(opts: RunOptions, daemon: Daemon, logger: Logger, netns: s
   }
 }
 
-/** Something to run: a vrrp_instance, or virtual servers this build runs (static routes alone are refused by the config). */
+/** Something to run: a vrrp_instance or a virtual server (static routes alone are refused by the config). */
 function runnable(config: Config): boolean {
-  return config.instances.length > 0 || (lvsWired() && hasVirtualServers(config));
+  return config.instances.length > 0 || hasVirtualServers(config);
 }
 
 /** Hands the LVS plugin the daemon creates to `seen`, for the SIGUSR1 check-data dump. */

@@ -21,7 +21,7 @@ import type { DataPlane } from '../model.js';
 import { readTlsMaterial, trackFileReader } from './probeInputs.js';
 import { nftConfigRefusals } from '../nft/configSupport.js';
 import { LvsCounters } from './lvsCounters.js';
-import { hasVirtualServers, lvsCoreConfig } from './lvsConfig.js';
+import { lvsCoreConfig } from './lvsConfig.js';
 import { LvsEvents, type FifoSink } from './lvsEvents.js';
 import { LvsRunner } from './lvsRunner.js';
 import { LvsScripts, type LvsScriptOptions } from './lvsScripts.js';
@@ -56,11 +56,8 @@ export interface LvsPluginDeps {
   readonly repairBackoffMs?: number;
 }
 
-/**
- * LVS for the composition root's plugin list. `deps` null: this build has no LVS core wired; the plugin still
- * registers its metrics and status, and leaves virtual_server blocks parsed but not run (logged at start).
- */
-export function lvsPlugin(deps: LvsPluginDeps | null): PluginFactory {
+/** LVS for the composition root's plugin list: idle (no plane, no process) while the config has no virtual server. */
+export function lvsPlugin(deps: LvsPluginDeps): PluginFactory {
   return { name: 'lvs', create: (config) => new LvsPlugin(config, deps) };
 }
 
@@ -91,7 +88,7 @@ export class LvsPlugin implements DaemonPlugin {
 
   constructor(
     config: Config,
-    private readonly wired: LvsPluginDeps | null,
+    private readonly deps: LvsPluginDeps,
   ) {
     this.config = config;
   }
@@ -107,7 +104,7 @@ export class LvsPlugin implements DaemonPlugin {
       },
       syncDaemon: () => this.run?.sync?.driver.status?.() ?? null,
       refresh: () => {
-        const maxAgeMs = this.wired?.statsMaxAgeMs ?? 5000;
+        const maxAgeMs = this.deps.statsMaxAgeMs ?? 5000;
         void this.run?.runner.refreshCounters(maxAgeMs);
         this.run?.sync?.driver.refresh?.(maxAgeMs);
       },
@@ -189,11 +186,6 @@ export class LvsPlugin implements DaemonPlugin {
 
   // --- internals -----------------------------------------------------------------------------------------------
 
-  private get deps(): LvsPluginDeps {
-    if (!this.wired) throw internalError('the LVS plugin runs without its core, probes and data plane');
-    return this.wired;
-  }
-
   private scriptSettings(): { scriptUser: Config['global']['scriptUser']; enableScriptSecurity: boolean } {
     return { scriptUser: this.config.global.scriptUser, enableScriptSecurity: this.config.global.enableScriptSecurity };
   }
@@ -201,10 +193,7 @@ export class LvsPlugin implements DaemonPlugin {
   private async startLvs(cfg: LvsCoreConfig): Promise<void> {
     const ctl = this.ctl;
     if (!ctl) return;
-    if (!this.wired || cfg.virtualServers.length === 0) {
-      if (hasVirtualServers(this.config)) ctl.logger.warn('LVS: virtual_server blocks parsed but not run (this build has no LVS core wired)');
-      return;
-    }
+    if (cfg.virtualServers.length === 0) return;
     if (cfg.global.syncDaemon && !this.deps.syncDaemon) {
       throw internalError('lvs_sync_daemon is configured but this build has no sync-daemon driver');
     }
