@@ -6,20 +6,16 @@
 //   2. CPU to check N real servers (default 1,000: 250 ports on each of r1..r4) with TCP_CHECK and with
 //      HTTP_GET, delay_loop 1: CPU seconds of the agent's whole process tree (/proc/PID/stat utime+stime+
 //      cutime+cstime) over a window once every real server is in the table and the warmup is past.
-// The vipd side runs when `vipd check-config` says it runs virtual servers (or with --force-vipd).
 // Times are those of the UML guest (one CPU, ≈10× slower process starts than the host): compare the two
 // agents within one run, not against host figures.
 //
 //   flock /tmp/vipd-uml.lock node dist/bench/lvs/failover-checks.js [--trials 3] [--cpu-count 1000]
-//        [--cpu-window 10] [--no-cpu] [--no-lab] [--force-vipd] [--keep]
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+//        [--cpu-window 10] [--no-cpu] [--no-lab] [--keep]
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { labConfig } from '../../test/uml/lvs/labConfig.js';
 import type { Agent, AgentResult, CheckerKind, GuestOptions } from '../../test/uml/lvs/results.js';
-import { vipdLvsNotRunReason } from '../../test/uml/lvs/vipdProbe.js';
 import { runUml, umlUnavailableReason } from '../../test/uml/uml.js';
 
 const GUEST_SCRIPT = fileURLToPath(new URL('../../test/uml/scenarios/lvsGuest.js', import.meta.url));
@@ -48,7 +44,6 @@ async function main(): Promise<void> {
       'cpu-window': { type: 'string', default: '10' },
       'no-cpu': { type: 'boolean', default: false },
       'no-lab': { type: 'boolean', default: false },
-      'force-vipd': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
     },
   });
@@ -58,12 +53,7 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const probeDir = mkdtempSync(join(tmpdir(), 'vipd-lvs-probe-'));
-  writeFileSync(join(probeDir, 'lab.conf'), labConfig(probeDir));
-  const notRun = vipdLvsNotRunReason(join(probeDir, 'lab.conf'));
-  rmSync(probeDir, { recursive: true, force: true });
-  const agents: Agent[] = notRun && !values['force-vipd'] ? ['keepalived'] : ['keepalived', 'vipd'];
-  if (!agents.includes('vipd')) console.log(`vipd side left out: ${notRun} (--force-vipd runs it anyway)`);
+  const agents: Agent[] = ['keepalived', 'vipd'];
 
   const opts: GuestOptions = {
     agents,

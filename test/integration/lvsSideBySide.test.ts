@@ -6,21 +6,14 @@
 // keepalived's tables are also checked against the table written out by hand from the config, so the lab
 // itself is known to be right before vipd is compared with it.
 //
-// The vipd side runs only when `vipd check-config` no longer says virtual servers are "not run" (a capability
-// probe, test/uml/lvs/vipdProbe.ts); until then its tests skip with that line as the reason.
-// VIPD_LVS_FORCE=1 runs the vipd side anyway.
-//
 // Run alone, under the UML lock (CPU-heavy):
 //   flock /tmp/vipd-uml.lock npx mocha --no-config --exit --timeout 900000 dist/test/integration/lvsSideBySide.test.js
 // VIPD_UML_KEEP=1 keeps the shared directory (agent logs, configs, lvs-<agent>.json).
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { labConfig } from '../uml/lvs/labConfig.js';
 import type { Agent, AgentResult, GuestOptions, LabResult } from '../uml/lvs/results.js';
-import { vipdLvsNotRunReason } from '../uml/lvs/vipdProbe.js';
 import { runUml, umlUnavailableReason, type UmlRun } from '../uml/uml.js';
 
 const GUEST_SCRIPT = fileURLToPath(new URL('../uml/scenarios/lvsGuest.js', import.meta.url));
@@ -66,7 +59,6 @@ const CHECKPOINTS = Object.keys(EXPECTED);
 describe('LVS director side by side: keepalived 2.2.7 and vipd on the same keepalived.conf (user-mode Linux, real IPVS)', function () {
   this.timeout(900_000);
   let run: UmlRun | null = null;
-  let vipdSkip: string | null = null;
   const results = new Map<Agent, LabResult>();
 
   before(async function () {
@@ -75,15 +67,7 @@ describe('LVS director side by side: keepalived 2.2.7 and vipd on the same keepa
       console.log(`      skipped: ${reason}`);
       this.skip();
     }
-    const probeDir = mkdtempSync(join(tmpdir(), 'vipd-lvs-probe-'));
-    try {
-      writeFileSync(join(probeDir, 'lab.conf'), labConfig(probeDir));
-      const notRun = vipdLvsNotRunReason(join(probeDir, 'lab.conf'));
-      if (notRun && process.env['VIPD_LVS_FORCE'] !== '1') vipdSkip = `vipd does not run virtual servers yet; vipd check-config says: ${notRun.replace(/^.*warning: /, '')}`;
-    } finally {
-      rmSync(probeDir, { recursive: true, force: true });
-    }
-    const agents: Agent[] = vipdSkip ? ['keepalived'] : ['keepalived', 'vipd'];
+    const agents: Agent[] = ['keepalived', 'vipd'];
     const opts: GuestOptions = { agents, parts: ['lab'], trials: 1, cpuCount: 0, cpuKinds: [], cpuWindowS: 0 };
     run = await runUml({
       modules: LVS_LAB_MODULES,
@@ -114,16 +98,6 @@ describe('LVS director side by side: keepalived 2.2.7 and vipd on the same keepa
     const r = results.get(agent);
     assert.ok(r, `no result from the ${agent} run`);
     return r;
-  }
-
-  let skipPrinted = false;
-  function vipdOrSkip(ctx: Mocha.Context): LabResult {
-    if (vipdSkip) {
-      if (!skipPrinted) console.log(`      skipped (every vipd test): ${vipdSkip}`);
-      skipPrinted = true;
-      ctx.skip();
-    }
-    return lab('vipd');
   }
 
   describe('keepalived (the reference, checked against the config)', () => {
@@ -158,28 +132,28 @@ describe('LVS director side by side: keepalived 2.2.7 and vipd on the same keepa
 
   describe('vipd (compared with keepalived)', () => {
     it('ran every step of the lab', function () {
-      const v = vipdOrSkip(this);
+      const v = lab('vipd');
       assert.deepEqual(v.problems, [], `${v.problems.join('\n')}\nlog tail:\n${v.logTail}`);
     });
 
     for (const name of CHECKPOINTS) {
       it(`table ${name} is identical to keepalived's`, function () {
-        const v = vipdOrSkip(this);
+        const v = lab('vipd');
         assert.deepEqual(v.tables[name], lab('keepalived').tables[name]);
       });
     }
 
     it('wrr 3/1/1 splits 50 client requests 30/10/10', function () {
-      assert.deepEqual(vipdOrSkip(this).split, { r1: 30, r2: 10, r3: 10 });
+      assert.deepEqual(lab('vipd').split, { r1: 30, r2: 10, r3: 10 });
     });
 
     it('the 20 long-lived echo connections on :9000 survive the reload', function () {
-      const v = vipdOrSkip(this);
+      const v = lab('vipd');
       assert.deepEqual([v.reload.heldBefore, v.reload.aliveBefore, v.reload.aliveAfter], [20, 20, 20]);
     });
 
     it('prints the checker timings next to keepalived\'s', function () {
-      const v = vipdOrSkip(this);
+      const v = lab('vipd');
       const k = lab('keepalived');
       for (const [kind, t] of Object.entries(v.timings)) {
         const kt = k.timings[kind as keyof typeof k.timings];
