@@ -1,8 +1,7 @@
-// The lvs_sync_daemon driver as the shell sees it (lvs.md §4.8): the plane helper's src/lvs/syncDaemon.ts
-// implements it. Without `inst` both kernel daemons run for the whole run; with `inst VI` the daemon follows
-// that VRRP instance (MASTER → master daemon, anything else → backup), which the plugin reports through
-// onInstanceState for that instance only.
-// LEAD: if src/lvs/syncDaemon.ts exports its own interface, replace this one by a re-export of it.
+// The lvs_sync_daemon driver as the shell sees it (lvs.md §4.8); ipvsSyncDaemon.ts adapts the kernel driver
+// (src/lvs/syncDaemonDriver.ts, which takes instance states, not names) to it. Without `inst` both kernel daemons
+// run for the whole run; with `inst VI` the daemon follows that VRRP instance (MASTER → master daemon, anything
+// else → backup), which the plugin reports through onInstanceState.
 import type { Clock } from '../../clock/clock.js';
 import type { LvsSyncDaemonConfig } from '../../config/lvsTypes.js';
 import type { Logger } from '../../log/logger.js';
