@@ -12,46 +12,13 @@
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import { RealClock } from '../../src/clock/realClock.js';
-import type { CheckerConfig } from '../../src/config/lvsTypes.js';
 import { createProbe } from '../../src/lvs/checkers/factory.js';
 import type { Probe } from '../../src/lvs/checkers/types.js';
 import { LvsCounters } from '../../src/lvs/shell/lvsCounters.js';
 import { registerLvsMetrics } from '../../src/lvs/shell/metrics.js';
+import { loopbackChecker } from './loopbackCheckers.js';
 import { SERVERS, startServers } from './loopbackServers.js';
 
-
-function common(port: number): Omit<Extract<CheckerConfig, { type: 'TCP_CHECK' }>, 'type'> {
-  return {
-    source: { file: 'bench', line: 1 },
-    connectIp: '127.0.0.1',
-    connectPort: port,
-    bindTo: null,
-    bindPort: null,
-    bindIf: null,
-    connectTimeoutMs: 5000,
-    fwmark: null,
-    retry: 1,
-    delayBeforeRetryMs: 1000,
-    warmupMs: 0,
-    delayLoopMs: 1000,
-    alpha: false,
-    logAllFailures: false,
-  };
-}
-
-function checker(kind: 'tcp' | 'http', port: number): CheckerConfig {
-  if (kind === 'tcp') return { ...common(port), type: 'TCP_CHECK' };
-  return {
-    ...common(port),
-    type: 'HTTP_GET',
-    urls: [{ path: '/', digest: null, statusCodes: [[200, 299]], virtualhost: null, regex: null, regexNoMatch: false }],
-    httpProtocol: '1.0',
-    virtualhost: null,
-    fastRecovery: false,
-    enableSni: false,
-    verifyCertificate: false,
-  };
-}
 
 async function round(probes: { probe: Probe; type: string }[], parallel: number, counters: LvsCounters): Promise<{ ok: number; failed: Map<string, number> }> {
   let next = 0;
@@ -100,7 +67,7 @@ async function main(): Promise<void> {
     counters.onCheckDuration = (type, ms) => metrics.checkObserved(type, ms);
     for (const kind of kinds) {
       const probes = Array.from({ length: count }, (_, i) => {
-        const cfg = checker(kind, ports[i % ports.length]!);
+        const cfg = loopbackChecker(kind, ports[i % ports.length]!, { connectTimeoutMs: 5000 });
         return { probe: createProbe(cfg, { clock }), type: cfg.type };
       });
       await round(probes, parallel, counters); // warm-up: JIT, socket buffers, the servers' accept queues

@@ -11,7 +11,6 @@
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import { RealClock } from '../../src/clock/realClock.js';
-import type { CheckerConfig } from '../../src/config/lvsTypes.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createProbe } from '../../src/lvs/checkers/factory.js';
 import { LvsCore } from '../../src/lvs/core/lvsCore.js';
@@ -20,24 +19,10 @@ import { LvsEvents } from '../../src/lvs/shell/lvsEvents.js';
 import { LvsRunner } from '../../src/lvs/shell/lvsRunner.js';
 import { LvsScripts } from '../../src/lvs/shell/lvsScripts.js';
 import { registerLvsMetrics } from '../../src/lvs/shell/metrics.js';
-import { coreConfig, rs, tcpCheck, vs } from '../../test/unit/lvs/shell/fakes.js';
+import { coreConfig, rs, vs } from '../../test/unit/lvs/shell/fakes.js';
 import { MemoryDataPlane } from '../../test/unit/lvs/memoryDataPlane.js';
+import { loopbackChecker } from './loopbackCheckers.js';
 import { startServers } from './loopbackServers.js';
-
-function checker(kind: 'tcp' | 'http', port: number): CheckerConfig {
-  const tcp = tcpCheck('127.0.0.1', port, { delayLoopMs: 1000, connectTimeoutMs: 1000, delayBeforeRetryMs: 1000 });
-  if (kind === 'tcp') return tcp;
-  return {
-    ...tcp,
-    type: 'HTTP_GET',
-    urls: [{ path: '/', digest: null, statusCodes: [[200, 299]], virtualhost: null, regex: null, regexNoMatch: false }],
-    httpProtocol: '1.0',
-    virtualhost: null,
-    fastRecovery: false,
-    enableSni: false,
-    verifyCertificate: false,
-  } as CheckerConfig;
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -58,7 +43,7 @@ async function main(): Promise<void> {
     const logger = createLogger({ format: 'text', minLevel: 'warn', wallNow: () => clock.wallNow() });
     // One listener per real server: checks of equal targets would be one shared probe (core/checkId.ts).
     if (ports.length < count) throw new Error(`${count} real servers need ${count} listeners (--ports), got ${ports.length}`);
-    const servers = Array.from({ length: count }, (_, i) => rs('127.0.0.1', ports[i]!, 1, { checkers: [checker(kind, ports[i]!)] }));
+    const servers = Array.from({ length: count }, (_, i) => rs('127.0.0.1', ports[i]!, 1, { checkers: [loopbackChecker(kind, ports[i]!, { connectTimeoutMs: 1000 })] }));
     const cfg = coreConfig([vs('10.1.0.100', 80, servers)]);
     const core = new LvsCore(cfg, { random: Math.random });
     const scripts = new LvsScripts(clock, logger, { scriptUser: null, enableScriptSecurity: false });
