@@ -5,12 +5,12 @@
 // (removal and re-adding measured from the death/restart to the master's log line); the master dies with K
 // long-lived connections open (takeover measured, every connection checked). Printing goes through the Timeline.
 import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { internalError, VipdError } from '../errors/vipdError.js';
 import { hasAddress, waitFor, type Agent, type AgentSet } from './agents.js';
 import type { Lab } from './netns.js';
+import { JsonPeer } from './jsonPeer.js';
 import { agentMessage, eachLine, type Timeline } from './demoTimeline.js';
 import { parsePrometheusText } from './demoMetrics.js';
 import { directorConfig } from './directorConfig.js';
@@ -52,28 +52,6 @@ export function formatTally(t: Record<string, number>): string {
   return keys.map((k) => `${k} ${t[k]}`).join(', ');
 }
 
-/** The demo client: JSON lines to src/lab/demoClientPeer.ts in the client namespace. */
-class ClientPeer {
-  private next = 1;
-  private readonly waiting = new Map<number, (r: { ok: boolean; value?: unknown; error?: string }) => void>();
-  constructor(readonly child: ChildProcess) {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const r = JSON.parse(line) as { id: number; ok: boolean };
-      this.waiting.get(r.id)?.(r);
-      this.waiting.delete(r.id);
-    });
-  }
-  async call<T>(cmd: string, args: Record<string, unknown> = {}): Promise<T> {
-    const id = this.next++;
-    const r = await new Promise<{ ok: boolean; value?: unknown; error?: string }>((resolve) => {
-      this.waiting.set(id, resolve);
-      this.child.stdin!.write(`${JSON.stringify({ id, cmd, ...args })}\n`);
-    });
-    if (!r.ok) throw new VipdError('VIPD_ERR_DEMO', `the client's ${cmd} failed: ${r.error}`);
-    return r.value as T;
-  }
-}
-
 export interface CheckResult {
   open: number;
   answered: number;
@@ -85,7 +63,7 @@ export class DirectorScenario {
   private readonly httpServer = new Map<RealServer, ChildProcess>();
   /** Epoch ms of each agent log line that matters to the measurements, per director. */
   private readonly logTimes: { host: Director; atMs: number; msg: string }[] = [];
-  private client: ClientPeer | null = null;
+  private client: JsonPeer | null = null;
   private quiet = false;
 
   constructor(
@@ -222,17 +200,17 @@ export class DirectorScenario {
   }
 
   startClient(): void {
-    this.client = new ClientPeer(this.lab.spawn('c1', [process.execPath, script('demoClientPeer'), DEMO_VIP]));
+    this.client = new JsonPeer(this.lab.spawn('c1', [process.execPath, script('demoClientPeer'), DEMO_VIP]));
   }
 
-  private peer(): ClientPeer {
+  private peer(): JsonPeer {
     if (!this.client) throw internalError('the demo client is not running');
     return this.client;
   }
 
   /** n HTTP requests through the VIP, each on a new connection → count per real server. */
   async burst(n: number): Promise<Record<string, number>> {
-    return tally(await this.peer().call<string[]>('burst', { n }));
+    return tally(await this.peer().value<string[]>('burst', { n }));
   }
 
   /** Wait until every real server is in the master's table: a burst of 5 reaches all three. */
@@ -241,19 +219,19 @@ export class DirectorScenario {
   }
 
   openLongLived(k: number): Promise<string[]> {
-    return this.peer().call<string[]>('open', { k });
+    return this.peer().value<string[]>('open', { k });
   }
 
   setBeat(on: boolean): Promise<void> {
-    return this.peer().call<void>('beat', { on });
+    return this.peer().value<void>('beat', { on });
   }
 
   echoGap(): Promise<{ maxGapMs: number; echoes: number; sent: number }> {
-    return this.peer().call('gap');
+    return this.peer().value('gap');
   }
 
   checkLongLived(): Promise<CheckResult> {
-    return this.peer().call<CheckResult>('check');
+    return this.peer().value<CheckResult>('check');
   }
 
   /** SIGKILL a real server's HTTP server (its echo server and connections stay). Epoch ms of the kill. */

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { DestSpec, LvsOp, ServiceSpec } from '../../src/lvs/model.js';
 import type { Lab } from '../../src/lab/netns.js';
 import { newLab, requireLab } from './labHelpers.js';
-import { Peer } from './lvs/peer.js';
+import { JsonPeer as Peer } from '../../src/lab/jsonPeer.js';
 import { directorLab, tally, waitLine } from './lvs/directorLab.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
