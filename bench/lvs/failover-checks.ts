@@ -2,14 +2,18 @@
 // (one user-mode Linux boot, test/uml/uml.ts) and the same keepalived.conf (test/uml/lvs/labConfig.ts):
 //   1. death → removal and return → re-add of a real server, per checker type (HTTP_GET, TCP_CHECK,
 //      MISC_CHECK), at equal checker settings (delay_loop 1, connect_timeout 1, retry 1, delay_before_retry 1);
-//      the kernel table is polled every 50 ms (/proc/net/ip_vs). Ratio vipd/keepalived of the medians.
+//      the kernel table is polled every 20 ms (/proc/net/ip_vs). Ratio vipd/keepalived of the medians.
+//      Each fault lands --align-ms (default 300) after the agent's next check of that real server (its SYN seen
+//      in the real server's namespace; the MISC script's run mark), so every trial of both agents starts at the
+//      same phase of the check cycle; --align-ms -1 faults at once, at whatever phase (then a one-delay_loop
+//      spread per cell, and many trials are needed to compare medians).
 //   2. CPU to check N real servers (default 1,000: 250 ports on each of r1..r4) with TCP_CHECK and with
 //      HTTP_GET, delay_loop 1: CPU seconds of the agent's whole process tree (/proc/PID/stat utime+stime+
 //      cutime+cstime) over a window once every real server is in the table and the warmup is past.
 // Times are those of the UML guest (one CPU, ≈10× slower process starts than the host): compare the two
 // agents within one run, not against host figures.
 //
-//   flock /tmp/vipd-uml.lock node dist/bench/lvs/failover-checks.js [--trials 3] [--cpu-count 1000]
+//   flock /tmp/vipd-uml.lock node dist/bench/lvs/failover-checks.js [--trials 3] [--align-ms 300] [--cpu-count 1000]
 //        [--cpu-window 10] [--no-cpu] [--no-lab] [--keep]
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,6 +44,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       trials: { type: 'string', default: '3' },
+      'align-ms': { type: 'string', default: '300' },
       'cpu-count': { type: 'string', default: '1000' },
       'cpu-window': { type: 'string', default: '10' },
       'no-cpu': { type: 'boolean', default: false },
@@ -59,6 +64,7 @@ async function main(): Promise<void> {
     agents,
     parts: [...(values['no-lab'] ? [] : (['lab'] as const)), ...(values['no-cpu'] ? [] : (['cpu'] as const))],
     trials: Number(values.trials),
+    alignMs: Number(values['align-ms']) < 0 ? null : Number(values['align-ms']),
     cpuCount: Number(values['cpu-count']),
     cpuKinds: ['tcp', 'http'],
     cpuWindowS: Number(values['cpu-window']),
@@ -82,7 +88,7 @@ async function main(): Promise<void> {
   }
 
   if (opts.parts.includes('lab')) {
-    console.log(`\nDeath → removal and return → re-add, ms: median (trials); ${opts.trials} trial(s); delay_loop 1, connect_timeout 1, retry 1, delay_before_retry 1`);
+    console.log(`\nDeath → removal and return → re-add, ms: median (trials); ${opts.trials} trial(s); ${opts.alignMs === null ? 'faults at any phase' : `faults ${opts.alignMs} ms after the agent's check`}; delay_loop 1, connect_timeout 1, retry 1, delay_before_retry 1`);
     console.log('| checker | event | keepalived | vipd | ratio vipd/keepalived |');
     console.log('|---|---|---|---|---|');
     const names: Record<CheckerKind, string> = { http: 'HTTP_GET', tcp: 'TCP_CHECK', misc: 'MISC_CHECK' };

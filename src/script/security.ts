@@ -6,7 +6,7 @@
 import type { ScriptSpawner } from './exec.js';
 import { readFile, realpath, lstat, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 
 export interface ScriptIdentity {
   readonly uid: number;
@@ -86,25 +86,52 @@ export function isExecutableBy(st: Pick<Stats, 'mode' | 'uid' | 'gid'>, uid: num
 }
 
 /**
- * One path component is unsafe if not owned by root, or (a file, or a directory without the sticky bit) is
- * writable by a non-root group or by everyone (notify.c:733-741). Pure.
+ * One path component is unsafe if not owned by root, or — a regular file, or a directory without the sticky
+ * bit — writable by a non-root group or by everyone (notify.c check_security). A symbolic link's own mode means
+ * nothing (always 0777): only its owner counts. Pure.
  */
-export function unsafeComponent(st: Pick<Stats, 'mode' | 'uid' | 'gid'> & { isDirectory(): boolean }): boolean {
+export function unsafeComponent(st: Pick<Stats, 'mode' | 'uid' | 'gid'> & { isDirectory(): boolean; isFile(): boolean }): boolean {
   if (st.uid !== 0) return true;
   const sticky = (st.mode & 0o1000) !== 0;
-  if (st.isDirectory() && sticky) return false;
-  return (st.gid !== 0 && (st.mode & 0o020) !== 0) || (st.mode & 0o002) !== 0;
+  const modeCounts = (st.isDirectory() && !sticky) || st.isFile();
+  return modeCounts && ((st.gid !== 0 && (st.mode & 0o020) !== 0) || (st.mode & 0o002) !== 0);
 }
 
-async function checkPathSecure(path: string): Promise<string | null> {
+type PathVerdict = { unsafe: string } | { wrongType: string } | { missing: string } | null;
+
+/**
+ * keepalived's check_security: every prefix of `path` from '/' is lstat()ed (symlinks not followed); all but the
+ * last must be directories, the last a regular file or a symlink, and none unsafe (unsafeComponent).
+ */
+async function checkPathSecure(path: string): Promise<PathVerdict> {
   const parts = path.split('/').filter(Boolean);
   const prefixes = ['/', ...parts.map((_, i) => '/' + parts.slice(0, i + 1).join('/'))];
-  for (const p of prefixes) {
+  for (let i = 0; i < prefixes.length; i++) {
+    const p = prefixes[i]!;
     const st = await lstat(p).catch(() => null);
-    if (!st) return `cannot stat ${p}`;
-    if (unsafeComponent(st)) return p;
+    if (!st) return { missing: p };
+    const last = i === prefixes.length - 1;
+    if (last ? !st.isFile() && !st.isSymbolicLink() : !st.isDirectory()) return { wrongType: p };
+    if (unsafeComponent(st)) return { unsafe: p };
   }
   return null;
+}
+
+/**
+ * The command path keepalived runs and checks (notify.c check_script_secure, "Remove /./, /../, multiple /'s,
+ * and resolve symbolic links"): the canonical path, except that the file name the config gave is kept when it
+ * names the same file in the canonical directory (some programs behave by the name they are called by: on a
+ * merged-/usr system `/bin/sh` becomes `/usr/bin/sh`, not `/usr/bin/dash`). `realFile` is the resolved file when
+ * it differs from `command`; both are checked.
+ */
+async function canonicalCommand(path: string, real: string): Promise<{ command: string; realFile: string | null }> {
+  if (real === path) return { command: path, realFile: null };
+  const given = basename(path);
+  if (given === basename(real)) return { command: real, realFile: null };
+  const keepName = join(dirname(real), given);
+  const [r, k] = await Promise.all([stat(real).catch(() => null), stat(keepName).catch(() => null)]);
+  if (r && (!k || r.dev !== k.dev || r.ino !== k.ino)) return { command: real, realFile: null };
+  return { command: keepName, realFile: real };
 }
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -143,8 +170,10 @@ export async function prepareScript(
     path = found;
   }
   const real = await realpath(path).catch(() => null);
-  const st = real ? await stat(real).catch(() => null) : null;
-  if (!real || !st) return { error: `Script ${cmd} cannot be accessed - disabling` };
+  if (!real) return { error: `Script ${cmd} cannot be accessed - disabling` };
+  const { command, realFile } = await canonicalCommand(path, real);
+  const st = await stat(realFile ?? command).catch(() => null);
+  if (!st) return { error: `Script ${cmd} cannot be accessed - disabling` };
   if (!st.isFile()) return { error: `Wrong file type found in script path '${cmd}' - disabling` };
   if (!isExecutableBy(st, who.uid, who.gid)) {
     return { error: `WARNING - script '${cmd}' is not executable for uid:gid ${who.uid}:${who.gid} - disabling.` };
@@ -154,14 +183,16 @@ export async function prepareScript(
   const needsProtection =
     who.uid === 0 || who.gid === 0 || (st.uid === 0 && (st.mode & 0o4100) === 0o4100) || (st.gid === 0 && (st.mode & 0o2010) === 0o2010);
   if (needsProtection) {
-    for (const p of new Set([path, real])) {
-      const bad = await checkPathSecure(p);
-      if (bad === null) continue;
-      const msg = `Unsafe permissions found for script '${cmd}' (${bad})`;
+    for (const p of realFile ? [command, realFile] : [command]) {
+      const verdict = await checkPathSecure(p);
+      if (verdict === null) continue;
+      if ('missing' in verdict) return { error: `check_script_secure could not find script '${p}' - disabling` };
+      if ('wrongType' in verdict) return { error: `Wrong file type found in script path '${p}' (${verdict.wrongType}) - disabling` };
+      const msg = `Unsafe permissions found for script '${cmd}' (${verdict.unsafe})`;
       if (enableScriptSecurity) return { error: `${msg} - disabling` };
       warnings.push(msg);
       break;
     }
   }
-  return { argv: [path, ...argv.slice(1)], uid: who.uid, gid: who.gid, warnings };
+  return { argv: [command, ...argv.slice(1)], uid: who.uid, gid: who.gid, warnings };
 }

@@ -66,6 +66,11 @@ export function labListeners(): { ns: string; port: number; kind: 'http' | 'echo
   return out;
 }
 
+/** The file r3's MISC_CHECK script rewrites on every run: its mtime tells when the agent last checked r3. */
+export function miscRunMark(dir: string): string {
+  return `${dir}/r3.ran`;
+}
+
 /** The file whose presence makes r3's MISC_CHECK script exit 1. */
 export function miscDownFlag(dir: string): string {
   return `${dir}/r3.down`;
@@ -89,7 +94,8 @@ function miscCheck(dir: string): string[] {
   // Exit 0 while the flag file is absent (r3 healthy), 1 once it exists. misc_timeout 5, not 1: a process
   // start inside a loaded UML guest can take over a second, and a spurious timeout edits the table mid-split
   // (a wrr 3/1/1 split of 31/10/9 was seen that way). The fault makes the script exit 1 at once either way.
-  return block('MISC_CHECK', [`misc_path "/usr/bin/test ! -e ${miscDownFlag(dir)}"`, 'misc_timeout 5', 'retry 1', 'delay_before_retry 1']);
+  // The script also marks each run (miscRunMark) so that a bench can fault at a known phase of the check cycle.
+  return block('MISC_CHECK', [`misc_path "/bin/sh -c ': > ${miscRunMark(dir)}; test ! -e ${miscDownFlag(dir)}'"`, 'misc_timeout 5', 'retry 1', 'delay_before_retry 1']);
 }
 
 function realServer(address: string, port: number, weight: number, checker: string[]): string[] {

@@ -17,6 +17,11 @@
 #                                                  closed and stays dead (an echo arriving late would be
 #                                                  mistaken for the next check's)
 #   {"cmd":"drop"}                                 close the held connections
+#   {"cmd":"after_probe","ns":"r1","port":80,"src":"10.2.0.1","offset_ms":300,"timeout_ms":5000,"then":{...}}
+#                                                  wait for the next TCP SYN from src to port in ns (a health
+#                                                  check's connect, seen whether the port listens or not), sleep
+#                                                  offset_ms, then run the request in "then": a fault that lands
+#                                                  at the same phase of every agent's check cycle (bench/lvs)
 # HTTP answers "<name>\n" with 200 to any request; "echo" echoes lines back.
 import asyncio
 import ctypes
@@ -46,6 +51,8 @@ def in_netns(ns, fn):
 
 
 listeners = {}  # (ns, port) -> asyncio.Server
+syn_watchers = {}  # ns -> packet socket on its eth0
+syn_waiters = {}  # (ns, port, src) -> [Future]
 held = []  # [group, reader, writer, alive]
 
 
@@ -97,6 +104,58 @@ async def listen(item):
         async def handler(r, w):
             await serve_http(name, r, w)
     listeners[key] = await asyncio.start_server(handler, sock=sock)
+
+
+ETH_P_IP = 0x0800
+
+
+def on_packets(ns, sock):
+    while True:
+        try:
+            pkt = sock.recv(128)
+        except BlockingIOError:
+            return
+        # IPv4 with TCP: IHL, protocol, source address; TCP destination port and flags (SYN without ACK).
+        if len(pkt) < 20 or pkt[0] >> 4 != 4 or pkt[9] != 6:
+            continue
+        ihl = (pkt[0] & 0x0F) * 4
+        if len(pkt) < ihl + 14:
+            continue
+        flags = pkt[ihl + 13]
+        if flags & 0x12 != 0x02:
+            continue
+        src = socket.inet_ntoa(pkt[12:16])
+        port = int.from_bytes(pkt[ihl + 2:ihl + 4], 'big')
+        for fut in syn_waiters.pop((ns, port, src), []):
+            if not fut.done():
+                fut.set_result(None)
+
+
+def watch_syns(ns):
+    if ns in syn_watchers:
+        return
+
+    def make():
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_IP))
+        s.bind(('eth0', ETH_P_IP))
+        s.setblocking(False)
+        return s
+
+    sock = in_netns(ns, make)
+    syn_watchers[ns] = sock
+    asyncio.get_running_loop().add_reader(sock.fileno(), on_packets, ns, sock)
+
+
+async def after_probe(req):
+    watch_syns(req['ns'])
+    fut = asyncio.get_running_loop().create_future()
+    syn_waiters.setdefault((req['ns'], req['port'], req['src']), []).append(fut)
+    try:
+        await asyncio.wait_for(fut, req.get('timeout_ms', 5000) / 1000)
+    except asyncio.TimeoutError:
+        return {'ok': False, 'error': f"no SYN to {req['ns']}:{req['port']} from {req['src']}"}
+    await asyncio.sleep(req.get('offset_ms', 0) / 1000)
+    return await handle(req['then'])
 
 
 async def connect(ns, host, port):
@@ -190,6 +249,8 @@ async def handle(req):
         return {'ok': True, 'held': len(held), 'errors': errors, 'alive': await check_held(), 'groups': group_counts()}
     if cmd == 'check':
         return {'ok': True, 'held': len(held), 'alive': await check_held(req.get('rounds', 1)), 'groups': group_counts()}
+    if cmd == 'after_probe':
+        return await after_probe(req)
     if cmd == 'drop':
         for _, _, w, _ in held:
             w.close()

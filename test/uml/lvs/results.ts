@@ -10,6 +10,11 @@ export interface GuestOptions {
   parts: ('lab' | 'cpu')[];
   /** How many times the death/return cycle of each checker type runs (tables are taken from the first). */
   trials: number;
+  /**
+   * Fault each real server this many ms after the agent's next check of it (same phase for every trial and
+   * agent; bench/lvs); absent or null: fault at once.
+   */
+  alignMs?: number | null;
   cpuCount: number;
   cpuKinds: ('tcp' | 'http')[];
   cpuWindowS: number;

@@ -8,16 +8,16 @@
 //
 // Usage: node lvsGuest.js '<json GuestOptions>' (one node process for everything: node starts slowly inside).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentVersion, logTail, startAgent as startAgentIn, stopAgent, type RunningAgent } from '../lvs/agentProcess.js';
 import { LabServers, sh, sleep } from '../lvs/labClient.js';
-import { CLIENT_NS, CPU_VIP, VIP, cpuConfig, cpuListeners, labConfig, labListeners, labSetupScript, miscDownFlag } from '../lvs/labConfig.js';
+import { CLIENT_NS, CPU_VIP, VIP, cpuConfig, cpuListeners, labConfig, labListeners, labSetupScript, miscDownFlag, miscRunMark } from '../lvs/labConfig.js';
 import { normalizeListing, parseProcIpvs, type ProcTable } from '../lvs/ipvsTable.js';
 import type { Agent, AgentResult, CheckerKind, CpuResult, GuestOptions, LabResult } from '../lvs/results.js';
 
 const OUT = process.env['UML_OUT'] ?? '.';
-const POLL_MS = 50;
+const POLL_MS = 20;
 const WEB = `TCP ${VIP}:80`;
 
 const startAgent = (agent: Agent, conf: string, tag: string): RunningAgent => startAgentIn({ agent, conf, tag, outDir: OUT });
@@ -88,24 +88,51 @@ function guestCpu(): { busy: number; total: number } {
   return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
 }
 
-const CHECKER_FAULTS: Record<CheckerKind, { dest: string; weight: number; down: (l: LabServers) => Promise<unknown>; up: (l: LabServers) => Promise<unknown> }> = {
+/** The director's address on the real servers' side: the source of every health check's connect. */
+const CHECK_SOURCE = '10.2.0.1';
+
+/**
+ * Run `action` `alignMs` after the agent's next check of the faulted real server (its TCP SYN seen in the real
+ * server's namespace, or the MISC script's mark file rewritten), so that every trial of every agent faults at
+ * the same phase of the check cycle; null = at once, wherever the cycle is (the spread is then one delay_loop).
+ */
+type Aligned = (l: LabServers, alignMs: number | null) => Promise<unknown>;
+
+function afterSyn(ns: string, port: number, then: Record<string, unknown>): Aligned {
+  return (l, alignMs) =>
+    alignMs === null ? l.request(then) : l.request({ cmd: 'after_probe', ns, port, src: CHECK_SOURCE, offset_ms: alignMs, timeout_ms: 5000, then });
+}
+
+function afterMiscRun(action: () => void): Aligned {
+  return async (_l, alignMs) => {
+    if (alignMs !== null) {
+      const mark = miscRunMark(OUT);
+      const before = existsSync(mark) ? statSync(mark).mtimeMs : 0;
+      for (let i = 0; i < 500 && (existsSync(mark) ? statSync(mark).mtimeMs : 0) === before; i++) await sleep(10);
+      await sleep(alignMs);
+    }
+    action();
+  };
+}
+
+const CHECKER_FAULTS: Record<CheckerKind, { dest: string; weight: number; down: Aligned; up: Aligned }> = {
   http: {
     dest: '10.2.0.11:80',
     weight: 3,
-    down: (l) => l.request({ cmd: 'stop', ns: 'r1', port: 80 }),
-    up: (l) => l.request({ cmd: 'listen', items: [{ ns: 'r1', port: 80, kind: 'http', name: 'r1' }] }),
+    down: afterSyn('r1', 80, { cmd: 'stop', ns: 'r1', port: 80 }),
+    up: afterSyn('r1', 80, { cmd: 'listen', items: [{ ns: 'r1', port: 80, kind: 'http', name: 'r1' }] }),
   },
   tcp: {
     dest: '10.2.0.12:80',
     weight: 1,
-    down: (l) => l.request({ cmd: 'stop', ns: 'r2', port: 80 }),
-    up: (l) => l.request({ cmd: 'listen', items: [{ ns: 'r2', port: 80, kind: 'http', name: 'r2' }] }),
+    down: afterSyn('r2', 80, { cmd: 'stop', ns: 'r2', port: 80 }),
+    up: afterSyn('r2', 80, { cmd: 'listen', items: [{ ns: 'r2', port: 80, kind: 'http', name: 'r2' }] }),
   },
   misc: {
     dest: '10.2.0.13:80',
     weight: 1,
-    down: async () => writeFileSync(miscDownFlag(OUT), 'down\n'),
-    up: async () => rmSync(miscDownFlag(OUT), { force: true }),
+    down: afterMiscRun(() => writeFileSync(miscDownFlag(OUT), 'down\n')),
+    up: afterMiscRun(() => rmSync(miscDownFlag(OUT), { force: true })),
   },
 };
 
@@ -147,10 +174,10 @@ async function runLab(agent: Agent, lab: LabServers, opts: GuestOptions): Promis
     for (let trial = 0; trial < opts.trials; trial++) {
       for (const kind of ['http', 'tcp', 'misc'] as const) {
         const f = CHECKER_FAULTS[kind];
-        await f.down(lab);
+        await f.down(lab, opts.alignMs ?? null);
         const removeMs = step(`${kind} down`, await waitFor((t) => weightOf(t, WEB, f.dest) === undefined, 20_000, a));
         if (trial === 0) r.tables[`${kind}-down`] = listing();
-        await f.up(lab);
+        await f.up(lab, opts.alignMs ?? null);
         const readdMs = step(`${kind} up`, await waitFor((t) => weightOf(t, WEB, f.dest) === f.weight, 30_000, a));
         if (trial === 0) r.tables[`${kind}-up`] = listing();
         r.timings[kind].push({ removeMs, readdMs });

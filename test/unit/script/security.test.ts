@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   defaultScriptUser, isExecutableBy, parseAccounts, prepareScript, resolveUser, unsafeComponent,
 } from '../../../src/script/security.js';
 
-const st = (mode: number, uid = 0, gid = 0, dir = false) => ({ mode, uid, gid, isDirectory: () => dir });
+const st = (mode: number, uid = 0, gid = 0, dir = false, link = false) => ({ mode, uid, gid, isDirectory: () => dir, isFile: () => !dir && !link });
 
 describe('track/scriptSecurity', () => {
   const accounts = parseAccounts(
@@ -41,6 +41,11 @@ describe('track/scriptSecurity', () => {
     assert.equal(unsafeComponent(st(0o775, 0, 100)), true);
     assert.equal(unsafeComponent(st(0o757)), true);
     assert.equal(unsafeComponent(st(0o1777, 0, 0, true)), false, 'sticky /tmp is fine');
+    assert.equal(unsafeComponent(st(0o40777, 0, 0, true)), true, 'a world-writable directory without the sticky bit');
+    // notify.c check_security tests the write bits of directories and regular files only: a symlink's own mode
+    // is always 0777 (merged-/usr Debian: /bin -> usr/bin), its owner is what counts.
+    assert.equal(unsafeComponent(st(0o120777, 0, 0, false, true)), false, 'root-owned symlink');
+    assert.equal(unsafeComponent(st(0o120777, 1000, 0, false, true)), true, 'symlink owned by a user');
   });
 
   describe('prepareScript on real files', function () {
@@ -74,6 +79,27 @@ describe('track/scriptSecurity', () => {
       const lax = await prepareScript([p], root, false);
       assert.ok('argv' in lax);
       assert.match(lax.warnings[0]!, /Unsafe permissions/);
+    });
+
+    it('runs a script reached through symlinks by its canonical path, keeping the name it was given (notify.c check_script_secure)', async () => {
+      // dir/bin -> real (a directory symlink, as merged-/usr's /bin -> usr/bin), real/sh -> real/dash.
+      const realDir = join(dir, 'real');
+      mkdirSync(realDir, { mode: 0o755 });
+      writeFileSync(join(realDir, 'dash'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+      symlinkSync('dash', join(realDir, 'sh'));
+      symlinkSync('real', join(dir, 'bin'));
+      const r = await prepareScript([join(dir, 'bin', 'sh'), '-c', 'exit 0'], root, true);
+      assert.deepEqual(r, { argv: [join(realDir, 'sh'), '-c', 'exit 0'], uid: 0, gid: 0, warnings: [] });
+      // A world-writable file behind the symlink is still found: the resolved file is checked too.
+      chmodSync(join(realDir, 'dash'), 0o757);
+      assert.match((await prepareScript([join(dir, 'bin', 'sh')], root, true) as { error: string }).error, /Unsafe permissions .*dash/);
+    });
+
+    it('disables a script whose path goes through something other than a directory', async () => {
+      const p = join(dir, 'chk');
+      writeFileSync(p, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+      // realpath() fails on a path through a regular file: the script cannot be accessed.
+      assert.match((await prepareScript([join(p, 'x')], root, true) as { error: string }).error, /cannot be accessed/);
     });
 
     it('disables a script that is not executable', async () => {
