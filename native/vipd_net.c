@@ -6,6 +6,8 @@
  * `code` (e.g. "EPERM"), `errno` and `syscall`, so callers can name the missing capability.
  * One start-up call is not a socket call: execInNetns, the way into keepalived's `net_namespace` (see there).
  * The nft* calls are a thin dlopen wrapper around libnftables (see the nftables section below).
+ * spawnScript/reapChild start a script with vfork() (see the section below): libuv's fork() copies a Node-sized
+ * address space for every notify, track or MISC_CHECK script.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +19,10 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <grp.h>
+#include <signal.h>
 #include <dlfcn.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -617,6 +623,151 @@ out:
   return NULL;
 }
 
+/* ---- scripts: vfork() + execve(), watched through a pidfd ----
+ *
+ * libuv spawns with fork(): the kernel copies the page tables of the whole Node process (~100 MB mapped) for a
+ * child that only calls execve(). That is ~13 ms per script on a quiet host and hundreds of ms in user-mode
+ * Linux, where it dominated MISC_CHECK timings (bench/RESULTS.md). vfork() shares the address space until the
+ * exec, as glibc's posix_spawn does (CLONE_VM|CLONE_VFORK), but posix_spawn cannot switch uid/gid. The child
+ * only calls async-signal-safe system calls on data prepared before the vfork: all signals are blocked around
+ * it, and the child resets every handler to SIG_DFL (its signal table is its own copy: no CLONE_SIGHAND) and
+ * unblocks all signals right before execve, as libuv's child does. An exec failure is passed back through a
+ * variable the two share (CLONE_VM). The child gets its own session (setsid: kill(-pid) reaches its process
+ * group, as libuv's `detached`), stdin/stdout/stderr on /dev/null, and uid/gid when given (>= 0).
+ * Returns [pid, pidfd]: the pidfd turns readable when the child exits (pollStart), then reapChild(pid). The
+ * child stays a zombie until reapChild: libuv's SIGCHLD handler only waits for the pids it spawned itself. */
+
+static char **dup_string_array(napi_env env, napi_value arr, uint32_t *count) {
+  uint32_t n = 0;
+  if (napi_get_array_length(env, arr, &n) != napi_ok) return NULL;
+  char **out = calloc(n + 1, sizeof *out);
+  if (!out) return NULL;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    if (napi_get_element(env, arr, i, &e) != napi_ok || !(out[i] = dup_string(env, e))) {
+      for (uint32_t j = 0; j < i; j++) free(out[j]);
+      free(out);
+      return NULL;
+    }
+  }
+  *count = n;
+  return out;
+}
+
+static void free_string_array(char **a, uint32_t n) {
+  if (!a) return;
+  for (uint32_t i = 0; i < n; i++) free(a[i]);
+  free(a);
+}
+
+/* spawnScript(path, argv[], env["K=V"], uid, gid) → [pid, pidfd]; throws the errno of what failed. */
+static napi_value js_spawn_script(napi_env env, napi_callback_info info) {
+  napi_value args[5];
+  if (!get_args(env, info, 5, args)) return NULL;
+  int32_t uid, gid;
+  if (!get_i32(env, args[3], &uid) || !get_i32(env, args[4], &gid)) return NULL;
+  uint32_t argc = 0, envc = 0;
+  char *path = dup_string(env, args[0]);
+  char **argv = dup_string_array(env, args[1], &argc);
+  char **envp = dup_string_array(env, args[2], &envc);
+  napi_value result = NULL;
+  if (!path || !argv || !envp || argc == 0) {
+    if (!path || !argv || !envp) napi_throw_type_error(env, "EINVAL", "vipd_net: spawnScript needs path, argv and env strings");
+    else napi_throw_type_error(env, "EINVAL", "vipd_net: spawnScript needs a non-empty argv");
+    goto out;
+  }
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull < 0) {
+    throw_errno(env, "open /dev/null", errno);
+    goto out;
+  }
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  volatile int child_err = 0;
+  volatile const char *child_step = "";
+  pid_t pid = vfork();
+  if (pid == 0) {
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++)
+      if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, NULL);
+    if (setsid() < 0) { child_step = "setsid"; goto fail; }
+    for (int fd = 0; fd <= 2; fd++)
+      if (dup2(devnull, fd) < 0) { child_step = "dup2"; goto fail; }
+    if ((uid >= 0 || gid >= 0) && setgroups(0, NULL) < 0 && errno != EPERM) { child_step = "setgroups"; goto fail; }
+    if (gid >= 0 && setgid((gid_t)gid) < 0) { child_step = "setgid"; goto fail; }
+    if (uid >= 0 && setuid((uid_t)uid) < 0) { child_step = "setuid"; goto fail; }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(path, argv, envp);
+    child_step = "execve";
+  fail:
+    child_err = errno;
+    _exit(127);
+  }
+  int spawn_err = pid < 0 ? errno : 0;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  close(devnull);
+  if (pid < 0) {
+    throw_errno(env, "vfork", spawn_err);
+    goto out;
+  }
+  if (child_err) {
+    int err = child_err;
+    waitpid(pid, NULL, 0);
+    throw_errno(env, (const char *)child_step, err);
+    goto out;
+  }
+  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0) {
+    /* Linux < 5.3: the caller falls back to libuv's spawn; this child is let run and waited for here. */
+    int err = errno;
+    kill(-pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    throw_errno(env, "pidfd_open", err);
+    goto out;
+  }
+  fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+  napi_value vp, vfd;
+  CHECK(napi_create_array_with_length(env, 2, &result));
+  CHECK(napi_create_int32(env, pid, &vp));
+  CHECK(napi_create_int32(env, pidfd, &vfd));
+  CHECK(napi_set_element(env, result, 0, vp));
+  CHECK(napi_set_element(env, result, 1, vfd));
+out:
+  free(path);
+  free_string_array(argv, argc);
+  free_string_array(envp, envc);
+  return result;
+}
+
+/* reapChild(pid) → null while it runs, else [exitCode (-1 if killed), signal (0 if exited)]. */
+static napi_value js_reap_child(napi_env env, napi_callback_info info) {
+  napi_value args[1];
+  int32_t pid;
+  if (!get_args(env, info, 1, args) || !get_i32(env, args[0], &pid)) return NULL;
+  int status = 0;
+  pid_t r;
+  do r = waitpid(pid, &status, WNOHANG);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return throw_errno(env, "waitpid", errno);
+  napi_value out = NULL;
+  if (r == 0) {
+    CHECK(napi_get_null(env, &out));
+    return out;
+  }
+  napi_value code, sig;
+  CHECK(napi_create_array_with_length(env, 2, &out));
+  CHECK(napi_create_int32(env, WIFEXITED(status) ? WEXITSTATUS(status) : -1, &code));
+  CHECK(napi_create_int32(env, WIFSIGNALED(status) ? WTERMSIG(status) : 0, &sig));
+  CHECK(napi_set_element(env, out, 0, code));
+  CHECK(napi_set_element(env, out, 1, sig));
+  return out;
+}
+
 /* ---- nftables: a thin wrapper around libnftables, loaded with dlopen at first use ----
  *
  * Why libnftables and not nf_tables netlink encoded in TypeScript: one call runs a whole text buffer as ONE
@@ -924,6 +1075,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"pollRef", NULL, js_poll_ref, NULL, NULL, NULL, napi_enumerable, NULL},
       {"attachFilter", NULL, js_attach_filter, NULL, NULL, NULL, napi_enumerable, NULL},
       {"execInNetns", NULL, js_exec_in_netns, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"spawnScript", NULL, js_spawn_script, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"reapChild", NULL, js_reap_child, NULL, NULL, NULL, napi_enumerable, NULL},
       {"nftOpen", NULL, js_nft_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"nftRun", NULL, js_nft_run, NULL, NULL, NULL, napi_enumerable, NULL},
       {"nftClose", NULL, js_nft_close, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -51,6 +51,14 @@ export interface NativeNet {
    * Optional so that the socket test twins may omit it; only `vipd run` with net_namespace calls it.
    */
   execInNetns?(nsPath: string, argv: readonly string[]): never;
+  /**
+   * vfork() + execve(path, argv, env) in its own session, stdio on /dev/null, uid/gid switched when >= 0
+   * (native/vipd_net.c "scripts"). Returns [pid, pidfd]; throws with `code` and `syscall` (execve ENOENT,
+   * pidfd_open ENOSYS on Linux < 5.3, ...). Optional so that test twins may omit it.
+   */
+  spawnScript?(path: string, argv: readonly string[], env: readonly string[], uid: number, gid: number): [number, number];
+  /** waitpid(pid, WNOHANG): null while it runs, else [exit code or -1, terminating signal or 0]. */
+  reapChild?(pid: number): [number, number] | null;
   // ---- stream sockets without libuv streams (LVS probes, src/net/epollSet.ts). They return -errno instead of
   // throwing: a refused connect is an answer. Optional so that test twins may omit them. ----
   /** connect(2) on a non-blocking socket: 0 when connected at once, -EINPROGRESS to wait for writable, -errno. */

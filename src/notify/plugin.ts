@@ -18,7 +18,8 @@ import type { Config, NotifyFifo as NotifyFifoConfig, NotifyScripts, ScriptComma
 import type { DaemonControl, DaemonPlugin, GroupTransitionEvent, PluginFactory, ReloadChange, TransitionEvent } from '../plugin/api.js';
 import { sameValue } from '../config/sameValue.js';
 import type { VrrpState } from '../vrrp/types.js';
-import { describeOutcome, nodeSpawner, runScript, scriptEnv, type RunningScript } from '../script/exec.js';
+import { describeOutcome, runScript, scriptEnv, type RunningScript } from '../script/exec.js';
+import { scriptSpawner } from '../script/vforkSpawner.js';
 import {
   defaultScriptUser, prepareScript, readAccounts, selfIdentity, type PreparedScript, type ScriptIdentity, type ScriptRunOptions,
 } from '../script/security.js';
@@ -302,7 +303,7 @@ export class NotifyPlugin implements DaemonPlugin {
     const prepared = this.prepared.get(script.command);
     if (!prepared || !this.runAs) return null;
     const ids = prepared.uid !== this.self.uid || prepared.gid !== this.self.gid ? { uid: prepared.uid, gid: prepared.gid } : {};
-    const run = runScript(this.opts.spawner ?? nodeSpawner, [prepared.argv[0]!, ...argv.slice(1)], {
+    const run = runScript(this.opts.spawner ?? scriptSpawner(), [prepared.argv[0]!, ...argv.slice(1)], {
       env: scriptEnv(this.opts.env ?? process.env),
       ...ids,
       clock: ctl.clock,

@@ -11,7 +11,8 @@ import type { Registry } from 'prom-client';
 import type { Config, GlobalDefs, VrrpScriptConfig } from '../config/types.js';
 import type { DaemonControl, DaemonPlugin, PluginFactory, ReloadChange } from '../plugin/api.js';
 import { INIT_SUFFIX, planBindings, type TrackBinding } from './bindings.js';
-import { nodeSpawner, scriptEnv, type ScriptSpawner } from '../script/exec.js';
+import { scriptEnv, type ScriptSpawner } from '../script/exec.js';
+import { scriptSpawner } from '../script/vforkSpawner.js';
 import { FileWatch } from './fileWatch.js';
 import { carryScriptState, type ScriptState, type ScriptStatus } from './hysteresis.js';
 import { effectivePriority, fileEffect, interfaceEffect, scriptEffect, type TrackerEffect } from './priority.js';
@@ -285,7 +286,7 @@ export class TrackingPlugin implements DaemonPlugin {
       argv: prepared.argv,
       ...ids,
       env: scriptEnv(this.opts.env ?? process.env),
-      spawner: this.opts.spawner ?? nodeSpawner,
+      spawner: this.opts.spawner ?? scriptSpawner(),
       logger: ctl.logger,
       clock: ctl.clock,
       killGraceMs: this.opts.killGraceMs ?? 2000,

@@ -7,7 +7,8 @@
 // killed by a signal fails too.
 import type { CheckerConfig } from '../../config/lvsTypes.js';
 import { splitScript } from '../../config/values.js';
-import { describeOutcome, nodeSpawner, runScript, scriptEnv, type RunningScript } from '../../script/exec.js';
+import { describeOutcome, runScript, scriptEnv, type RunningScript } from '../../script/exec.js';
+import { scriptSpawner } from '../../script/vforkSpawner.js';
 import { prepareScript, readAccounts, resolveUser, selfIdentity } from '../../script/security.js';
 import { Attempts, fail, pass } from './attempt.js';
 import type { MiscScriptDeps, PreparedMiscScript, Probe, ProbeDeps } from './types.js';
@@ -34,7 +35,7 @@ export function miscProbe(cfg: MiscCheckConfig, deps: ProbeDeps): Probe {
           const p = await prepared;
           if (ctl.settled) return;
           if ('error' in p) return ctl.finish(fail('local', `${what}: ${p.error}`));
-          const run: RunningScript = runScript(scripts.spawner ?? nodeSpawner, p.argv, {
+          const run: RunningScript = runScript(scripts.spawner ?? scriptSpawner(), p.argv, {
             env: scriptEnv(scripts.env ?? process.env),
             ...(p.uid !== undefined ? { uid: p.uid } : {}),
             ...(p.gid !== undefined ? { gid: p.gid } : {}),

@@ -8,7 +8,8 @@ import type { Clock } from '../../clock/clock.js';
 import type { LvsScript } from '../../config/lvsTypes.js';
 import { splitScript } from '../../config/values.js';
 import type { Logger } from '../../log/logger.js';
-import { describeOutcome, nodeSpawner, runScript, scriptEnv, type RunningScript } from '../../script/exec.js';
+import { describeOutcome, runScript, scriptEnv, type RunningScript } from '../../script/exec.js';
+import { scriptSpawner } from '../../script/vforkSpawner.js';
 import {
   defaultScriptUser, prepareScript, readAccounts, resolveUser, selfIdentity, type Accounts, type PreparedScript, type ScriptRunOptions, type UserSpec,
 } from '../../script/security.js';
@@ -62,7 +63,7 @@ export class LvsScripts {
     if (!prepared) return;
     const self = this.opts.self ?? selfIdentity();
     const ids = prepared.uid !== self.uid || prepared.gid !== self.gid ? { uid: prepared.uid, gid: prepared.gid } : {};
-    const run = runScript(this.opts.spawner ?? nodeSpawner, prepared.argv, {
+    const run = runScript(this.opts.spawner ?? scriptSpawner(), prepared.argv, {
       env: scriptEnv(this.opts.env ?? process.env),
       ...ids,
       clock: this.clock,

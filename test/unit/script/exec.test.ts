@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { nodeSpawner, runScript, scriptEnv } from '../../../src/script/exec.js';
+import { nodeSpawner, runScript, scriptEnv, type ScriptSpawner } from '../../../src/script/exec.js';
+import { VforkSpawner } from '../../../src/script/vforkSpawner.js';
+import { nativeNet } from '../../../src/net/native.js';
 import { VirtualClock } from '../../../src/clock/virtualClock.js';
 import { untilIo } from '../ioTurns.js';
 
@@ -22,8 +24,16 @@ function liveInGroup(pgid: number): number {
   return n;
 }
 
-describe('script/exec (real processes)', function () {
+// The same contract for libuv's fork-based spawn and the addon's vfork one (src/script/vforkSpawner.ts).
+const SPAWNERS: [string, () => ScriptSpawner][] = [
+  ['libuv spawn', () => nodeSpawner],
+  ['vfork spawn', () => new VforkSpawner(nativeNet(), { spawn: () => assert.fail('the vfork spawner fell back to libuv') })],
+];
+
+for (const [name, make] of SPAWNERS) describe(`script/exec (real processes, ${name})`, function () {
   this.timeout(10_000);
+  let nodeSpawner: ScriptSpawner;
+  before(() => (nodeSpawner = make()));
 
   it('exit 0 is success, non-zero a failure, a missing command a failure with the error', async () => {
     const env = scriptEnv();
@@ -65,5 +75,66 @@ describe('script/exec (real processes)', function () {
       { env, clock: new VirtualClock(), timeoutMs: 5000, killGraceMs: 100 },
     ).done;
     assert.equal(out.ok, true);
+  });
+
+  it('runs the script in its own session with stdin, stdout and stderr on /dev/null', async () => {
+    // /proc/PID/stat field 6 is the session id; readlink of fds 0-2 names their file.
+    const script = 'set -e; [ "$(cut -d" " -f6 /proc/$$/stat)" = "$$" ]; for fd in 0 1 2; do [ "$(readlink /proc/$$/fd/$fd)" = /dev/null ]; done';
+    const out = await runScript(nodeSpawner, ['/bin/sh', '-c', script], { env: scriptEnv(), clock: new VirtualClock(), timeoutMs: 5000, killGraceMs: 100 }).done;
+    assert.deepEqual([out.ok, out.code], [true, 0]);
+  });
+
+  it('gives the script default signal handling (Node ignores SIGPIPE; a script must not inherit that)', async () => {
+    // A signal ignored on entry to sh cannot be un-ignored by it: an inherited SIG_IGN would let sh exit 0 here.
+    const out = await runScript(nodeSpawner, ['/bin/sh', '-c', 'kill -PIPE $$; exit 0'], { env: scriptEnv(), clock: new VirtualClock(), timeoutMs: 5000, killGraceMs: 100 }).done;
+    assert.equal(out.signal, 'SIGPIPE');
+  });
+
+  it('reports the signal that ended a script', async () => {
+    const out = await runScript(nodeSpawner, ['/bin/sh', '-c', 'kill -USR1 $$'], { env: scriptEnv(), clock: new VirtualClock(), timeoutMs: 5000, killGraceMs: 100 }).done;
+    assert.deepEqual([out.ok, out.code, out.signal], [false, null, 'SIGUSR1']);
+  });
+
+  it('runs the script as the uid and gid it is given', async function () {
+    if (process.getuid?.() !== 0) {
+      console.log('      skipped: needs root to switch users');
+      this.skip();
+    }
+    const out = await runScript(nodeSpawner, ['/bin/sh', '-c', '[ "$(id -u):$(id -g):$(id -G)" = 65534:65533:65533 ]'], {
+      env: scriptEnv(), uid: 65534, gid: 65533, clock: new VirtualClock(), timeoutMs: 5000, killGraceMs: 100,
+    }).done;
+    assert.deepEqual([out.ok, out.code], [true, 0]);
+  });
+});
+
+describe('script/vforkSpawner fallbacks', () => {
+  const fallback = (seen: string[]): ScriptSpawner => ({
+    spawn: (argv) => {
+      seen.push(argv[0]!);
+      return { pid: 1, exited: Promise.resolve({ code: 0, signal: null }), killGroup: () => undefined };
+    },
+  });
+
+  it('leaves a bare command name (a PATH search) to libuv', async () => {
+    const seen: string[] = [];
+    const s = new VforkSpawner(nativeNet(), fallback(seen));
+    assert.equal((await s.spawn(['true'], { env: scriptEnv() }).exited).code, 0);
+    assert.deepEqual(seen, ['true']);
+  });
+
+  it('falls back for good once the kernel has no pidfd_open', async () => {
+    const seen: string[] = [];
+    let calls = 0;
+    const native = {
+      ...nativeNet(),
+      spawnScript: (): [number, number] => {
+        calls++;
+        throw Object.assign(new Error('pidfd_open: Function not implemented (ENOSYS)'), { code: 'ENOSYS', syscall: 'pidfd_open' });
+      },
+    };
+    const s = new VforkSpawner(native, fallback(seen));
+    await s.spawn(['/bin/true'], { env: scriptEnv() }).exited;
+    await s.spawn(['/bin/true'], { env: scriptEnv() }).exited;
+    assert.deepEqual([calls, seen], [1, ['/bin/true', '/bin/true']]);
   });
 });
