@@ -5,6 +5,8 @@
 // service by service so that one bad service does not block the others.
 // Health semantics like IPVS (lvs.md §0.7, §7.3): weight 0 leaves a server out of the scheduler (conntrack keeps
 // its flows); a deleted server is removed AND its conntrack entries are deleted, as IPVS drops its connections.
+// lvs_method DR services live in a netdev table of their own (dr.ts), hooked on the director's links
+// (drTopology.ts); the same transaction carries both tables' commands.
 import type { Clock } from '../../clock/clock.js';
 import { CtNetlink } from '../../conntrack/client.js';
 import type { ConntrackEntry } from '../../conntrack/types.js';
@@ -13,9 +15,11 @@ import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../ipvs/constants.js';
 import type { ApplyResult, DataPlane, DataPlaneCounters, DestSpec, LvsOp, ReadTable, ServiceKey, ServiceSpec } from '../model.js';
 import { destId, serviceId } from '../model.js';
 import { LibNftables, type NftRunner } from './libnft.js';
+import { drSkeletonCommands, drTableRef } from './dr.js';
+import { RtnlDrTopology, type DrTopology } from './drTopology.js';
 import { NFT_DROP_REASONS, readTableFromJson, type NftDropReason } from './readback.js';
-import { serviceTransition, skeletonCommands, tableRef, type RulesetOptions, type ServiceState } from './ruleset.js';
-import { nftSupports, nftSupportsForward } from './schedulers.js';
+import { drOptions, isDrService, serviceTransition, skeletonCommands, tableRef, type RulesetOptions, type ServiceState } from './ruleset.js';
+import { nftDrFits, nftSupports, nftSupportsForward } from './schedulers.js';
 
 /** What the plane needs from conntrack: delete the entries a predicate selects (CtNetlink.flush). */
 export interface ConntrackFlusher {
@@ -36,6 +40,8 @@ export interface NftPlaneOptions {
   nft?: NftRunner;
   /** Default: a ctnetlink client, opened at the first deletion; null = never flush (tests without conntrack). */
   conntrack?: ConntrackFlusher | null;
+  /** DR's view of the links (default: rtnetlink dumps, opened at the first DR change). */
+  drTopology?: DrTopology;
 }
 
 const PROTO_NUMBER = { tcp: IPPROTO_TCP, udp: IPPROTO_UDP, sctp: IPPROTO_SCTP } as const;
@@ -58,13 +64,18 @@ export class NftPlane implements DataPlane {
   /** Listing entries that did not parse, by reason (for metrics). */
   readonly drops: Record<NftDropReason, number> = Object.fromEntries(NFT_DROP_REASONS.map((r) => [r, 0])) as Record<NftDropReason, number>;
   /** Transactions committed, refused, and conntrack flushes that failed (for metrics and tests). */
-  readonly activity = { transactions: 0, refused: 0, conntrackFlushFailures: 0 };
+  readonly activity = { transactions: 0, refused: 0, conntrackFlushFailures: 0, drUnreachable: 0 };
+  /** DR real servers (destId) no connected network of this director holds: not forwarded to, not scheduled. */
+  readonly drUnreachable = new Set<string>();
   private readonly opts: RulesetOptions;
   private readonly nft: NftRunner;
   private conntrack: ConntrackFlusher | null | undefined;
   /** What the kernel holds, as far as this plane knows; null until loaded (first read or apply). */
   private model: Map<string, ServiceState> | null = null;
   private skeletonDone = false;
+  /** The devices the DR ingress chain hooks as far as this plane knows (it only ever adds some); null = not yet. */
+  private drDevices: Set<string> | null = null;
+  private drTopology: DrTopology | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -77,6 +88,7 @@ export class NftPlane implements DataPlane {
     this.opts = { table: options.table ?? 'vipd', sourceNat: options.sourceNat ?? false };
     this.nft = options.nft ?? LibNftables.open();
     this.conntrack = options.conntrack;
+    this.drTopology = options.drTopology;
   }
 
   /** Plane calls run one at a time: apply and read share the model. */
@@ -98,10 +110,18 @@ export class NftPlane implements DataPlane {
       if (!/No such file or directory/.test(res.error)) throw new VipdError('VIPD_ERR_NFT_REFUSED', `nft list counters: ${res.error.trim()}`);
       table = { services: [], counters: new Map() };
     } else {
-      table = readTableFromJson(res.output, this.opts.table, (r) => this.drops[r]++);
+      table = { services: [], counters: new Map() };
+    }
+    const drTable = drOptions(this.opts).drTable;
+    const dr = await this.nft.run(`list counters table ${drTableRef({ drTable })}`, { json: true });
+    if (dr.rc !== 0 && !/No such file or directory/.test(dr.error)) throw new VipdError('VIPD_ERR_NFT_REFUSED', `nft list counters: ${dr.error.trim()}`);
+    if (res.rc === 0 || dr.rc === 0) {
+      const more = dr.rc === 0 ? [{ json: dr.output, family: 'netdev', table: drTable }] : [];
+      table = readTableFromJson(res.rc === 0 ? res.output : '{"nftables": []}', this.opts.table, (r) => this.drops[r]++, more);
     }
     this.model = new Map(table.services.map((s) => [serviceId(s.spec), { spec: s.spec, dests: [...s.dests].sort(byDestId) }]));
     this.skeletonDone = false; // re-asserted (identically) with the next change
+    this.drDevices = null;
     return table;
   }
 
@@ -130,24 +150,37 @@ export class NftPlane implements DataPlane {
       else opsOf.set(id, [...(opsOf.get(id) ?? []), op]);
     }
     const touched = [...opsOf.keys()];
-    const body = touched.flatMap((id) => serviceTransition(this.opts, before.get(id) ?? null, next.get(id) ?? null));
+    const dr = touched.some((id) => isDrService(before.get(id) ?? null) || isDrService(next.get(id) ?? null));
+    let o = this.opts;
+    let drHead: string[] = [];
+    if (dr) {
+      try {
+        ({ o, drHead } = await this.drContext(touched.map((id) => next.get(id) ?? null)));
+      } catch (err) {
+        const error = err instanceof VipdError ? err : new VipdError('VIPD_ERR_NFT_REFUSED', `DR: the director's links could not be listed: ${String(err)}`);
+        return { failed: [...failed, ...touched.flatMap((id) => (opsOf.get(id) ?? []).map((op) => ({ op, error })))] };
+      }
+    }
+    const body = touched.flatMap((id) => serviceTransition(o, before.get(id) ?? null, next.get(id) ?? null));
     if (!body.length) return { failed };
-    const head = this.skeletonDone ? [] : skeletonCommands(this.opts);
+    const head = [...(this.skeletonDone ? [] : skeletonCommands(this.opts)), ...drHead];
     const res = await this.nft.run([...head, ...body].join('\n'));
     if (res.rc === 0) {
       this.activity.transactions++;
       this.model = next;
       this.skeletonDone = true;
+      this.drDevicesCommitted(drHead);
     } else {
       this.activity.refused++;
       // Find the services the kernel refuses; the others go in one by one.
       const committed = new Set<string>();
       for (const id of touched) {
-        const cmds = [...skeletonCommands(this.opts), ...serviceTransition(this.opts, before.get(id) ?? null, next.get(id) ?? null)];
+        const cmds = [...skeletonCommands(this.opts), ...drHead, ...serviceTransition(o, before.get(id) ?? null, next.get(id) ?? null)];
         const one = await this.nft.run(cmds.join('\n'));
         if (one.rc === 0) {
           this.activity.transactions++;
           this.skeletonDone = true;
+          this.drDevicesCommitted(drHead);
           committed.add(id);
           const st = next.get(id);
           if (st) this.model!.set(id, st);
@@ -187,9 +220,12 @@ export class NftPlane implements DataPlane {
       case 'addDest':
       case 'editDest': {
         if (!cur) return new VipdError('VIPD_ERR_NFT_NO_SUCH_SERVICE', `no virtual service ${id} for real server ${destId(op.dest)}`);
-        const why = nftSupportsForward(op.dest.forward) ?? this.familyMismatch(cur.spec, op.dest);
-        if (why) return new VipdError('VIPD_ERR_NFT_UNSUPPORTED', `${id} real server ${destId(op.dest)}: ${why}`);
         const others = cur.dests.filter((d) => destId(d) !== destId(op.dest));
+        const why =
+          nftSupportsForward(op.dest.forward) ??
+          this.familyMismatch(cur.spec, op.dest) ??
+          nftDrFits(cur.spec, op.dest.forward, others.map((d) => d.forward));
+        if (why) return new VipdError('VIPD_ERR_NFT_UNSUPPORTED', `${id} real server ${destId(op.dest)}: ${why}`);
         next.set(id, { spec: cur.spec, dests: [...others, op.dest].sort(byDestId) });
         return null;
       }
@@ -202,6 +238,36 @@ export class NftPlane implements DataPlane {
         return null;
       }
     }
+  }
+
+  /**
+   * DR's share of a change: the egress device of every DR real server of the touched services, and the ingress
+   * skeleton when the table is new to this plane or the director has links it does not hook yet.
+   */
+  private async drContext(states: readonly (ServiceState | null)[]): Promise<{ o: RulesetOptions; drHead: string[] }> {
+    this.drTopology ??= new RtnlDrTopology(this.options.clock);
+    const dests = states.filter(isDrService).flatMap((st) => st!.dests);
+    const egress = await this.drTopology.egress([...new Set(dests.map((d) => d.address))]);
+    for (const d of dests) {
+      const id = destId(d);
+      if (egress.has(d.address)) this.drUnreachable.delete(id);
+      else if (!this.drUnreachable.has(id)) {
+        this.drUnreachable.add(id);
+        this.activity.drUnreachable++;
+      }
+    }
+    const links = await this.drTopology.ingressDevices();
+    const known = this.drDevices;
+    const grown = known === null || links.some((l) => !known.has(l));
+    const devices = [...new Set([...(known ?? []), ...links])].sort();
+    const drHead = grown && devices.length ? drSkeletonCommands(drOptions(this.opts), devices) : [];
+    return { o: { ...this.opts, egress }, drHead };
+  }
+
+  /** After a commit: the devices the DR skeleton named are hooked. */
+  private drDevicesCommitted(drHead: readonly string[]): void {
+    const m = drHead.map((c) => /devices = \{ (.*) \} priority/.exec(c)).find((x) => x);
+    if (m) this.drDevices = new Set(m[1]!.split(', ').map((d) => d.slice(1, -1)));
   }
 
   private familyMismatch(s: ServiceSpec, d: DestSpec): string | null {
@@ -227,9 +293,11 @@ export class NftPlane implements DataPlane {
       this.closed = true;
       if (!this.options.keepOnClose) {
         const t = tableRef(this.opts);
+        const d = drTableRef(drOptions(this.opts));
         // `add` first so that the delete cannot fail on a table that is already gone.
-        await this.nft.run(`add table ${t}\ndelete table ${t}`);
+        await this.nft.run(`add table ${t}\ndelete table ${t}\nadd table ${d}\ndelete table ${d}`);
       }
+      this.drTopology?.close();
       this.conntrack?.close();
       this.nft.close();
     });
