@@ -42,6 +42,8 @@ export interface NftPlaneOptions {
   conntrack?: ConntrackFlusher | null;
   /** DR's view of the links (default: rtnetlink dumps, opened at the first DR change). */
   drTopology?: DrTopology;
+  /** A DR real server became unreachable (no connected network holds it) or reachable again: for the log. */
+  onDrReachability?: (destId: string, reachable: boolean) => void;
 }
 
 const PROTO_NUMBER = { tcp: IPPROTO_TCP, udp: IPPROTO_UDP, sctp: IPPROTO_SCTP } as const;
@@ -81,7 +83,7 @@ export class NftPlane implements DataPlane {
 
   /** DataPlane counters: nftables has no refusal that counts as done; listing entries that did not parse. */
   stats(): DataPlaneCounters {
-    return { tolerated: {}, malformedReplies: { ...this.drops } };
+    return { tolerated: {}, malformedReplies: { ...this.drops }, unreachableRealServers: this.drUnreachable.size };
   }
 
   constructor(private readonly options: NftPlaneOptions) {
@@ -250,10 +252,12 @@ export class NftPlane implements DataPlane {
     const egress = await this.drTopology.egress([...new Set(dests.map((d) => d.address))]);
     for (const d of dests) {
       const id = destId(d);
-      if (egress.has(d.address)) this.drUnreachable.delete(id);
-      else if (!this.drUnreachable.has(id)) {
+      if (egress.has(d.address)) {
+        if (this.drUnreachable.delete(id)) this.options.onDrReachability?.(id, true);
+      } else if (!this.drUnreachable.has(id)) {
         this.drUnreachable.add(id);
         this.activity.drUnreachable++;
+        this.options.onDrReachability?.(id, false);
       }
     }
     const links = await this.drTopology.ingressDevices();
