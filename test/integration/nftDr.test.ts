@@ -3,7 +3,9 @@
 // arp_announce=2) that answer the client directly. Checks the wrr split (3/1/1 → 30/10/10 of 50), weight 0 (the
 // open connection goes on, new ones avoid it), delete (its connection breaks with its flow set, new ones avoid
 // it), read() and close() of both tables; and, with two directors and mh-port, that every long-lived connection
-// survives the master's death (the backup knows none of the flows and picks by the stateless flow hash).
+// survives the master's death (the backup knows none of the flows and picks by the stateless flow hash); and the
+// vipd daemon itself running an `lb_kind DR` config (TCP_CHECK takes a dead server out and back; a keep_on_stop
+// restart changes no rule handle).
 // Root only; hold /tmp/vipd-netns.lock (see the brief).
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -11,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DestSpec, LvsOp, ServiceSpec } from '../../src/lvs/model.js';
 import type { Lab } from '../../src/lab/netns.js';
+import { AgentSet, waitFor } from '../../src/lab/agents.js';
 import { newLab, requireLab } from './labHelpers.js';
 import { JsonPeer as Peer } from '../../src/lab/jsonPeer.js';
 import { drLab, tally, waitLine } from './lvs/directorLab.js';
@@ -31,10 +34,12 @@ const service = (vip: string, scheduler: string, flags = 0): ServiceSpec => ({
 describe('nftables data plane: lvs_method DR in namespaces (host kernel, no IPVS)', function () {
   this.timeout(120_000);
   let lab: Lab | undefined;
+  let agents: AgentSet | undefined;
 
   afterEach(async () => {
+    await agents?.destroy();
     await lab?.destroy();
-    lab = undefined;
+    agents = lab = undefined;
   });
 
   async function start(l: Lab, rsCount = 3): Promise<Map<number, ChildProcess>> {
@@ -138,5 +143,73 @@ describe('nftables data plane: lvs_method DR in namespaces (host kernel, no IPVS
     assert.equal(kept.length, N, `${N - kept.length} of ${N} connections lost`);
     // dir2 learnt them as it forwarded them (its flow sets), and new connections work through it.
     assert.equal(Object.values(tally(await client.value<string[]>('burst', { url, n: 10 }))).reduce((a, n) => a + n, 0), 10);
+  });
+
+  it('the vipd daemon with lb_kind DR: wrr 30/10/10, a dead real server is taken out by its check and comes back, a keep_on_stop restart flaps no rule', async function () {
+    requireLab(this);
+    const LAB = drLab(65);
+    lab = newLab('dd');
+    const l = lab;
+    await LAB.build(l);
+    const servers = await start(l);
+    const realServer = (i: number, weight: number): string => `
+    real_server ${LAB.rsAddr(i)} 80 {
+        weight ${weight}
+        TCP_CHECK {
+            connect_timeout 1
+            retry 1
+            delay_before_retry 1
+        }
+    }`;
+    const config = `
+global_defs {
+    router_id dir1
+    vipd_lvs_dataplane nftables
+    vipd_lvs_keep_on_stop
+}
+virtual_server ${LAB.vip} 80 {
+    delay_loop 1
+    lb_algo wrr
+    lb_kind DR
+    protocol TCP
+${realServer(1, 3)}
+${realServer(2, 1)}
+${realServer(3, 1)}
+}
+`;
+    agents = new AgentSet(l);
+    // Rules, maps and handles; not the flow sets' elements (-t), which live with the traffic.
+    const listing = async (): Promise<string> =>
+      (await l.exec('dir1', ['nft', '-a', '-t', 'list', 'table', 'netdev', 'vipd_dr']).catch(() => ({ stdout: '' }))).stdout.replace(/packets \d+ bytes \d+/g, '');
+    const inTable = async (i: number): Promise<boolean> => (await listing()).includes(`fwd ip to ${LAB.rsAddr(i)} device "eth0"`);
+    // In the table and live: its chain is a target of the service's scheduler map.
+    const live = async (i: number): Promise<boolean> => new RegExp(`numgen inc mod \\d+ vmap \\{[^}]*goto r_tcp_${LAB.vip}_80_${LAB.rsAddr(i)}_80`).test(await listing());
+    let dir = agents.start('vipd', 'dir1', config);
+    assert.ok(await waitFor(async () => (await live(1)) && (await live(2)) && (await live(3)), 30_000, 100), dir.output().slice(-3000));
+    const client = new Peer(l.spawn('c1', [process.execPath, join(HERE, 'lvs/httpBits.js'), 'client']));
+    const url = { host: LAB.vip, port: 80 };
+    const burst = async (n: number): Promise<Record<string, number>> => tally(await client.value<string[]>('burst', { url, n }));
+    assert.deepEqual(await burst(50), { rs1: 30, rs2: 10, rs3: 10 });
+
+    servers.get(2)!.kill('SIGKILL');
+    assert.ok(await waitFor(async () => !(await inTable(2)), 30_000, 100), dir.output().slice(-3000));
+    const without = await burst(20);
+    assert.equal(without['rs2'], undefined, JSON.stringify(without));
+    assert.equal((without['rs1'] ?? 0) + (without['rs3'] ?? 0), 20);
+
+    // It answers again: back in the table, the 3/1/1 split again.
+    const back = l.spawn('rs2', [process.execPath, join(HERE, 'lvs/httpBits.js'), 'server', 'rs2', '80']);
+    await waitLine(back, 'listening');
+    assert.ok(await waitFor(() => live(2), 30_000, 100), dir.output().slice(-3000));
+    assert.deepEqual(await burst(50), { rs1: 30, rs2: 10, rs3: 10 });
+
+    const before = await listing();
+    await dir.stop('SIGTERM');
+    assert.equal(await listing(), before, 'the table is kept at stop');
+    dir = agents.start('vipd', 'dir1', config);
+    assert.ok(await waitFor(async () => /virtual server\(s\) on the nftables data plane/.test(dir.output()), 30_000, 100), dir.output().slice(-3000));
+    await new Promise((r) => setTimeout(r, 4000));
+    assert.equal(await listing(), before, `a restart flapped nothing\n${dir.output().slice(-3000)}`);
+    assert.deepEqual(await burst(50), { rs1: 30, rs2: 10, rs3: 10 });
   });
 });
