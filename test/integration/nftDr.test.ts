@@ -1,6 +1,7 @@
 // lvs_method DR on the nftables data plane (host kernel, no IPVS), in namespaces: a client, directors running the
 // plane (test/integration/lvs/nftDirector.ts) and three real servers holding the VIP on lo (arp_ignore=1,
-// arp_announce=2) that answer the client directly. Checks the wrr split (3/1/1 → 30/10/10 of 50), weight 0 (the
+// arp_announce=2) that answer the client directly. Checks that real servers are forwarded to once the director's
+// address on their network appears, the wrr split (3/1/1 → 30/10/10 of 50), weight 0 (the
 // open connection goes on, new ones avoid it), delete (its connection breaks with its flow set, new ones avoid
 // it), read() and close() of both tables; and, with two directors and mh-port, that every long-lived connection
 // survives the master's death (the backup knows none of the flows and picks by the stateless flow hash); and the
@@ -68,9 +69,17 @@ describe('nftables data plane: lvs_method DR in namespaces (host kernel, no IPVS
     const apply = (ops: LvsOp[]): Promise<unknown[]> => dir.value<unknown[]>('apply', { ops });
 
     const load: LvsOp[] = [{ op: 'addService', service: WEB }, ...[rs(1, 3), rs(2, 1), rs(3, 1)].map((dest) => ({ op: 'addDest' as const, service: WEB, dest }))];
+    const forwards = async (): Promise<boolean> =>
+      (await l.exec('dir1', ['nft', 'list', 'table', 'netdev', 'vipd_dr'])).stdout.includes(`fwd ip to ${LAB.rsAddr(1)} device "eth0"`);
+    // The director's address on the real servers' network comes late (as a VRRP virtual_ipaddress or a late
+    // lease would): the servers are loaded but not forwarded to until it is there, then the plane's address
+    // watch rewrites their chains.
+    await l.ip('dir1', 'addr', 'del', `${LAB.dirAddr(1)}/24`, 'dev', 'eth0');
     assert.deepEqual(await apply(load), []);
-    const listing = (await l.exec('dir1', ['nft', 'list', 'table', 'netdev', 'vipd_dr'])).stdout;
-    assert.match(listing, new RegExp(`fwd ip to ${LAB.rsAddr(1).replace(/\./g, '\\.')} device "eth0"`), listing);
+    assert.equal(await forwards(), false);
+    assert.deepEqual((await dir.value<{ stats: { drRefreshes: number } }>('stats')).stats.drRefreshes, 0);
+    await l.addAddress('dir1', 'eth0', `${LAB.dirAddr(1)}/24`);
+    assert.ok(await waitFor(forwards, 10_000, 50), 'the chains were not rewritten when the address came');
     assert.deepEqual(await burst(50), { rs1: 30, rs2: 10, rs3: 10 });
 
     // The replies went straight to the client: the director forwarded only client → server packets.

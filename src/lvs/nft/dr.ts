@@ -52,6 +52,11 @@ export interface DrOptions {
    * A real server without one stays out of scheduling and its packets are not forwarded.
    */
   readonly egress: ReadonlyMap<string, string>;
+  /**
+   * Real servers (by destChain) whose forward chain names another device than `egress` now says (the director's
+   * addressing changed): rewritten even though their spec did not change.
+   */
+  readonly rewrite?: ReadonlySet<string>;
 }
 
 export interface DrServiceState {
@@ -219,7 +224,8 @@ export function drServiceTransition(o: DrOptions, before: DrServiceState | null,
       const prev = old.get(destIdentity(d));
       return prev !== undefined && destComment(prev) === destComment(d);
     };
-    if (!specChanged && after.dests.length === before.dests.length && after.dests.every(unchanged)) return [];
+    const moved = after.dests.some((d) => old.has(destIdentity(d)) && o.rewrite?.has(destChain(s, d)));
+    if (!specChanged && !moved && after.dests.length === before.dests.length && after.dests.every(unchanged)) return [];
     out.push(`flush chain ${t} ${chain}`);
     if (specChanged) out.push(`delete counter ${t} ${specCounter(chain)}`, `add counter ${t} ${specCounter(chain)} { comment ${quote(serviceComment(s))}; }`);
     for (const d of before.dests) if (!kept.has(destIdentity(d))) out.push(...removeDest(o, before.spec, d));
@@ -240,6 +246,8 @@ export function drServiceTransition(o: DrOptions, before: DrServiceState | null,
       if (was && !isPersistent(s)) out.push(`delete set ${t} ${persistSet(dc)}`);
       if (!was && isPersistent(s)) out.push(`add set ${t} ${persistSet(dc)} ${persistSetDecl(s)}`);
       out.push(...destRules(o, s, d));
+    } else if (o.rewrite?.has(dc)) {
+      out.push(`flush chain ${t} ${forwardChain(dc)}`, ...forwardRules(o, s, d));
     }
   }
   out.push(...serviceRules(o, after));

@@ -17,6 +17,8 @@ export interface DrTopology {
   ingressDevices(): Promise<string[]>;
   /** address → device name, for the addresses a connected network of the director holds. */
   egress(addresses: readonly string[]): Promise<Map<string, string>>;
+  /** Call `onChange` on any link or address change; returns unsubscribe. */
+  watch(onChange: () => void): () => void;
   close(): void;
 }
 
@@ -76,6 +78,16 @@ export class RtnlDrTopology implements DrTopology {
   async egress(addresses: readonly string[]): Promise<Map<string, string>> {
     const rtnl = this.socket();
     return egressDevices(addresses, await rtnl.listLinks(), await rtnl.listAddresses());
+  }
+
+  watch(onChange: () => void): () => void {
+    const rtnl = this.socket();
+    const links = rtnl.watchLinks(() => onChange());
+    const addresses = rtnl.watchAddresses(() => onChange());
+    return () => {
+      links();
+      addresses();
+    };
   }
 
   close(): void {

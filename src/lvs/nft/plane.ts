@@ -15,8 +15,9 @@ import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../ipvs/constants.js';
 import type { ApplyResult, DataPlane, DataPlaneCounters, DestSpec, LvsOp, ReadTable, ServiceKey, ServiceSpec } from '../model.js';
 import { destId, serviceId } from '../model.js';
 import { LibNftables, type NftRunner } from './libnft.js';
-import { drSkeletonCommands, drTableRef } from './dr.js';
-import { RtnlDrTopology, type DrTopology } from './drTopology.js';
+import { drTableRef } from './dr.js';
+import { DrLinks, type DrChange } from './drLinks.js';
+import type { DrTopology } from './drTopology.js';
 import { NFT_DROP_REASONS, readTableFromJson, type NftDropReason } from './readback.js';
 import { drOptions, isDrService, serviceTransition, skeletonCommands, tableRef, type RulesetOptions, type ServiceState } from './ruleset.js';
 import { nftDrFits, nftSupports, nftSupportsForward } from './schedulers.js';
@@ -66,31 +67,33 @@ export class NftPlane implements DataPlane {
   /** Listing entries that did not parse, by reason (for metrics). */
   readonly drops: Record<NftDropReason, number> = Object.fromEntries(NFT_DROP_REASONS.map((r) => [r, 0])) as Record<NftDropReason, number>;
   /** Transactions committed, refused, and conntrack flushes that failed (for metrics and tests). */
-  readonly activity = { transactions: 0, refused: 0, conntrackFlushFailures: 0, drUnreachable: 0 };
-  /** DR real servers (destId) no connected network of this director holds: not forwarded to, not scheduled. */
-  readonly drUnreachable = new Set<string>();
+  readonly activity = { transactions: 0, refused: 0, conntrackFlushFailures: 0, drRefreshes: 0 };
   private readonly opts: RulesetOptions;
   private readonly nft: NftRunner;
   private conntrack: ConntrackFlusher | null | undefined;
   /** What the kernel holds, as far as this plane knows; null until loaded (first read or apply). */
   private model: Map<string, ServiceState> | null = null;
   private skeletonDone = false;
-  /** The devices the DR ingress chain hooks as far as this plane knows (it only ever adds some); null = not yet. */
-  private drDevices: Set<string> | null = null;
-  private drTopology: DrTopology | undefined;
+  private readonly dr: DrLinks;
+  private refreshQueued = false;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   /** DataPlane counters: nftables has no refusal that counts as done; listing entries that did not parse. */
   stats(): DataPlaneCounters {
-    return { tolerated: {}, malformedReplies: { ...this.drops }, unreachableRealServers: this.drUnreachable.size };
+    return { tolerated: {}, malformedReplies: { ...this.drops }, unreachableRealServers: this.dr.unreachable.size };
   }
 
   constructor(private readonly options: NftPlaneOptions) {
     this.opts = { table: options.table ?? 'vipd', sourceNat: options.sourceNat ?? false };
     this.nft = options.nft ?? LibNftables.open();
     this.conntrack = options.conntrack;
-    this.drTopology = options.drTopology;
+    this.dr = new DrLinks(options.clock, options.drTopology, options.onDrReachability);
+  }
+
+  /** DR real servers (destId) no connected network of this director holds: not forwarded to, not scheduled. */
+  get drUnreachable(): ReadonlySet<string> {
+    return this.dr.unreachable;
   }
 
   /** Plane calls run one at a time: apply and read share the model. */
@@ -123,7 +126,9 @@ export class NftPlane implements DataPlane {
     }
     this.model = new Map(table.services.map((s) => [serviceId(s.spec), { spec: s.spec, dests: [...s.dests].sort(byDestId) }]));
     this.skeletonDone = false; // re-asserted (identically) with the next change
-    this.drDevices = null;
+    this.dr.reset();
+    // An adopted DR table follows the director's addressing from now on, not only from its next change.
+    if (!this.closed && [...this.model.values()].some(isDrService)) this.dr.watch(() => this.queueDrRefresh());
     return table;
   }
 
@@ -152,17 +157,18 @@ export class NftPlane implements DataPlane {
       else opsOf.set(id, [...(opsOf.get(id) ?? []), op]);
     }
     const touched = [...opsOf.keys()];
-    const dr = touched.some((id) => isDrService(before.get(id) ?? null) || isDrService(next.get(id) ?? null));
-    let o = this.opts;
-    let drHead: string[] = [];
-    if (dr) {
+    this.dr.forget(removed.map((r) => destId(r.dest)));
+    let change: DrChange = { o: this.opts, drHead: [], commit: () => undefined };
+    if (touched.some((id) => isDrService(before.get(id) ?? null) || isDrService(next.get(id) ?? null))) {
       try {
-        ({ o, drHead } = await this.drContext(touched.map((id) => next.get(id) ?? null)));
+        change = await this.dr.change(this.opts, touched.map((id) => next.get(id) ?? null));
+        this.dr.watch(() => this.queueDrRefresh());
       } catch (err) {
         const error = err instanceof VipdError ? err : new VipdError('VIPD_ERR_NFT_REFUSED', `DR: the director's links could not be listed: ${String(err)}`);
         return { failed: [...failed, ...touched.flatMap((id) => (opsOf.get(id) ?? []).map((op) => ({ op, error })))] };
       }
     }
+    const { o, drHead } = change;
     const body = touched.flatMap((id) => serviceTransition(o, before.get(id) ?? null, next.get(id) ?? null));
     if (!body.length) return { failed };
     const head = [...(this.skeletonDone ? [] : skeletonCommands(this.opts)), ...drHead];
@@ -171,7 +177,7 @@ export class NftPlane implements DataPlane {
       this.activity.transactions++;
       this.model = next;
       this.skeletonDone = true;
-      this.drDevicesCommitted(drHead);
+      change.commit();
     } else {
       this.activity.refused++;
       // Find the services the kernel refuses; the others go in one by one.
@@ -182,7 +188,7 @@ export class NftPlane implements DataPlane {
         if (one.rc === 0) {
           this.activity.transactions++;
           this.skeletonDone = true;
-          this.drDevicesCommitted(drHead);
+          change.commit(); // (the devices are hooked; chains of a refused service are re-read with the table)
           committed.add(id);
           const st = next.get(id);
           if (st) this.model!.set(id, st);
@@ -242,36 +248,38 @@ export class NftPlane implements DataPlane {
     }
   }
 
-  /**
-   * DR's share of a change: the egress device of every DR real server of the touched services, and the ingress
-   * skeleton when the table is new to this plane or the director has links it does not hook yet.
-   */
-  private async drContext(states: readonly (ServiceState | null)[]): Promise<{ o: RulesetOptions; drHead: string[] }> {
-    this.drTopology ??= new RtnlDrTopology(this.options.clock);
-    const dests = states.filter(isDrService).flatMap((st) => st!.dests);
-    const egress = await this.drTopology.egress([...new Set(dests.map((d) => d.address))]);
-    for (const d of dests) {
-      const id = destId(d);
-      if (egress.has(d.address)) {
-        if (this.drUnreachable.delete(id)) this.options.onDrReachability?.(id, true);
-      } else if (!this.drUnreachable.has(id)) {
-        this.drUnreachable.add(id);
-        this.activity.drUnreachable++;
-        this.options.onDrReachability?.(id, false);
-      }
-    }
-    const links = await this.drTopology.ingressDevices();
-    const known = this.drDevices;
-    const grown = known === null || links.some((l) => !known.has(l));
-    const devices = [...new Set([...(known ?? []), ...links])].sort();
-    const drHead = grown && devices.length ? drSkeletonCommands(drOptions(this.opts), devices) : [];
-    return { o: { ...this.opts, egress }, drHead };
+  /** Links or addresses changed: refresh the DR chains once the current plane call is done (coalesced). */
+  private queueDrRefresh(): void {
+    if (this.refreshQueued || this.closed) return;
+    this.refreshQueued = true;
+    void this.serial(async () => {
+      this.refreshQueued = false;
+      await this.refreshDr();
+    }).catch(() => undefined);
   }
 
-  /** After a commit: the devices the DR skeleton named are hooked. */
-  private drDevicesCommitted(drHead: readonly string[]): void {
-    const m = drHead.map((c) => /devices = \{ (.*) \} priority/.exec(c)).find((x) => x);
-    if (m) this.drDevices = new Set(m[1]!.split(', ').map((d) => d.slice(1, -1)));
+  /**
+   * Re-resolve every DR real server's device and hook new links: rewrites only the forward chains whose device
+   * changed (and their service chains, whose scheduling depends on it); sends nothing when nothing did.
+   */
+  async refreshDr(): Promise<void> {
+    if (this.closed || !this.model) return;
+    const ids = [...this.model.keys()].filter((id) => isDrService(this.model!.get(id)!));
+    if (!ids.length) return;
+    const states = ids.map((id) => this.model!.get(id)!);
+    const change = await this.dr.change(this.opts, states);
+    const body = states.flatMap((st) => serviceTransition(change.o, st, st));
+    if (!body.length && !change.drHead.length) return change.commit();
+    const res = await this.nft.run([...(this.skeletonDone ? [] : skeletonCommands(this.opts)), ...change.drHead, ...body].join('\n'));
+    if (res.rc !== 0) {
+      this.activity.refused++;
+      this.model = null; // re-read before the next change
+      return;
+    }
+    this.activity.transactions++;
+    this.activity.drRefreshes++;
+    this.skeletonDone = true;
+    change.commit();
   }
 
   private familyMismatch(s: ServiceSpec, d: DestSpec): string | null {
@@ -301,7 +309,7 @@ export class NftPlane implements DataPlane {
         // `add` first so that the delete cannot fail on a table that is already gone.
         await this.nft.run(`add table ${t}\ndelete table ${t}\nadd table ${d}\ndelete table ${d}`);
       }
-      this.drTopology?.close();
+      this.dr.close();
       this.conntrack?.close();
       this.nft.close();
     });

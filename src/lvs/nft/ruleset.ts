@@ -40,10 +40,12 @@ export interface RulesetOptions {
   readonly drTable?: string;
   /** DR: the device each real server address is reached through (dr.ts); none = not forwarded. */
   readonly egress?: ReadonlyMap<string, string>;
+  /** DR: forward chains (by destChain) to rewrite because their device changed (dr.ts). */
+  readonly rewrite?: ReadonlySet<string>;
 }
 
 export function drOptions(o: RulesetOptions): DrOptions {
-  return { drTable: o.drTable ?? `${o.table}_dr`, egress: o.egress ?? new Map() };
+  return { drTable: o.drTable ?? `${o.table}_dr`, egress: o.egress ?? new Map(), ...(o.rewrite ? { rewrite: o.rewrite } : {}) };
 }
 
 /** Does the service forward by DR (its rules live in the netdev table)? One service forwards one way. */

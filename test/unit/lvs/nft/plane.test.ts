@@ -58,15 +58,23 @@ function entry(origDst: string, dport: number, proto: number, replySrc: string, 
   };
 }
 
-/** Links eth0, eth1; real servers 10.2.0.0/24 on eth1 (10.2.0.99 on no connected network). */
+/** Links eth0, eth1; real servers 10.2.0.0/24 on eth1 (10.2.0.99 on no connected network until `extra`). */
 class TwinTopology implements DrTopology {
   links = ['eth0', 'eth1'];
+  extra = new Map<string, string>();
   closed = false;
+  onChange: (() => void) | null = null;
   async ingressDevices(): Promise<string[]> {
     return [...this.links];
   }
   async egress(addresses: readonly string[]): Promise<Map<string, string>> {
-    return new Map(addresses.filter((a) => a.startsWith('10.2.0.') && a !== '10.2.0.99').map((a) => [a, 'eth1']));
+    const out = new Map(addresses.filter((a) => a.startsWith('10.2.0.') && a !== '10.2.0.99').map((a) => [a, 'eth1']));
+    for (const a of addresses) if (this.extra.has(a)) out.set(a, this.extra.get(a)!);
+    return out;
+  }
+  watch(onChange: () => void): () => void {
+    this.onChange = onChange;
+    return () => (this.onChange = null);
   }
   close(): void {
     this.closed = true;
@@ -157,7 +165,7 @@ describe('nftables plane (twin libnftables)', () => {
     );
     assert.equal(res.failed[0]!.error.code, 'VIPD_ERR_NFT_REFUSED');
     assert.match(res.failed[0]!.error.message, /Invalid argument/);
-    assert.deepEqual(plane.activity, { transactions: 1, refused: 1, conntrackFlushFailures: 0, drUnreachable: 0 });
+    assert.deepEqual(plane.activity, { transactions: 1, refused: 1, conntrackFlushFailures: 0, drRefreshes: 0 });
     // runs: two lists, the batch, WEB alone, DNS alone; then the next apply lists again before changing anything.
     assert.equal(nft.runs.length, 5);
     nft.refuse = () => false;
@@ -326,7 +334,7 @@ describe('nftables plane: lvs_method DR (twin libnftables and links)', () => {
     const { nft, plane } = setup();
     await plane.apply(load(W, [dr(11, 1), dr(99, 1)]));
     assert.deepEqual([...plane.drUnreachable], ['10.2.0.99:443']);
-    assert.equal(plane.activity.drUnreachable, 1);
+    assert.equal(plane.stats().unreachableRealServers, 1);
     const tx = nft.runs.at(-1)!.commands.split('\n');
     assert.ok(tx.includes(`add rule ${D} xr_tcp_10.1.0.100_443_10.2.0.99_443 counter name "ir_tcp_10.1.0.100_443_10.2.0.99_443"`));
     assert.ok(tx.includes(`add rule ${D} s_tcp_10.1.0.100_443 tcp flags & (syn | ack) == syn numgen inc mod 1 vmap { 0 : goto r_tcp_10.1.0.100_443_10.2.0.11_443 }`));
@@ -347,6 +355,29 @@ describe('nftables plane: lvs_method DR (twin libnftables and links)', () => {
     const tx = nft.runs.at(-1)!.commands.split('\n');
     assert.ok(tx.includes('delete element inet vipd svc4 { 10.1.0.100 . tcp . 443 }'));
     assert.ok(tx.includes(`add element ${D} svc4 { 10.1.0.100 . tcp . 443 : goto s_tcp_10.1.0.100_443 }`));
+  });
+
+  it('a link or address change rewrites only the forward chains whose device changed, and hooks new links', async () => {
+    const { nft, topo, plane } = setup();
+    await plane.apply(load(W, [dr(11, 1), dr(99, 1)]));
+    const runs = nft.runs.length;
+    topo.onChange!();
+    await plane.apply([]); // waits for the queued refresh (plane calls run one at a time)
+    assert.equal(nft.runs.length, runs, 'nothing changed: nothing sent');
+    topo.extra.set('10.2.0.99', 'eth2');
+    topo.links = ['eth0', 'eth1', 'eth2'];
+    topo.onChange!();
+    topo.onChange!(); // coalesced
+    await plane.apply([]);
+    const tx = nft.runs.at(-1)!.commands.split('\n');
+    const x99 = 'xr_tcp_10.1.0.100_443_10.2.0.99_443';
+    assert.ok(tx.includes(`add chain ${D} ingress { type filter hook ingress devices = { "eth0", "eth1", "eth2" } priority filter; policy accept; }`), tx.join('\n'));
+    assert.ok(tx.includes(`flush chain ${D} ${x99}`));
+    assert.ok(tx.includes(`add rule ${D} ${x99} counter name "i${x99.slice(1)}" fwd ip to 10.2.0.99 device "eth2"`), tx.join('\n'));
+    assert.ok(!tx.some((c) => c.includes('xr_tcp_10.1.0.100_443_10.2.0.11_443') && c.startsWith('flush')));
+    assert.ok(tx.some((c) => c.includes('numgen inc mod 2')), 'both servers scheduled');
+    assert.deepEqual([...plane.drUnreachable], []);
+    assert.equal(plane.activity.drRefreshes, 1);
   });
 
   it('a deleted DR server takes its flow set with it; no conntrack flush (DR flows are not in conntrack)', async () => {
