@@ -81,6 +81,14 @@ describe('nftables data plane: lvs_method DR in namespaces (host kernel, no IPVS
     await l.addAddress('dir1', 'eth0', `${LAB.dirAddr(1)}/24`);
     assert.ok(await waitFor(forwards, 10_000, 50), 'the chains were not rewritten when the address came');
     assert.deepEqual(await burst(50), { rs1: 30, rs2: 10, rs3: 10 });
+    // rs1's 30 flows are remembered, each closed by the client (FIN or RST): kept for tcpfin (2 min), not 15.
+    // (Polled: the last connection's FIN may still be on its way when the burst returns.)
+    const flows = async (): Promise<string> => (await l.exec('dir1', ['nft', 'list', 'set', 'netdev', 'vipd_dr', `fr_tcp_${LAB.vip}_80_${LAB.rsAddr(1)}_80`])).stdout;
+    const closed = async (): Promise<boolean> => {
+      const text = await flows();
+      return (text.match(/expires/g) ?? []).length === 30 && (text.match(/expires (1m|[0-9]+s)/g) ?? []).length === 30;
+    };
+    assert.ok(await waitFor(closed, 5000, 50), await flows());
 
     // The replies went straight to the client: the director forwarded only client → server packets.
     const read = await dir.value<{ services: { spec: ServiceSpec; dests: DestSpec[] }[]; counters: Record<string, { service: Record<string, string>; dests: Record<string, { stats: Record<string, string> }> }> }>('read');

@@ -17,7 +17,9 @@
 //
 // No conntrack at ingress, so flows are kept here: per real server a dynamic set of (client address, source
 // port) refreshed by every packet, with IPVS's default timeouts (tcp 900 s, tcpfin 120 s, udp 300 s;
-// ip_vs_proto_tcp.c / ip_vs_proto_udp.c). A TCP SYN (without ACK) is a new connection and meets the scheduler;
+// ip_vs_proto_tcp.c / ip_vs_proto_udp.c). A director of DR sees only the client's half of a TCP connection, as
+// IPVS's input-only state table does: after the client's FIN or RST the flow goes to a closing set and is no
+// longer refreshed to 900 s by the ACKs that follow, so a closed connection is forgotten 120 s later (IPVS: TIME_WAIT). A TCP SYN (without ACK) is a new connection and meets the scheduler;
 // UDP and SCTP have no first packet to tell, so any packet of an unknown flow is scheduled. An unknown TCP
 // packet that is not a SYN belongs to a flow another director (or this one before a restart) started: it meets
 // a stateless hash of the flow (schedulers.ts flowHashRule), the same on every director.
@@ -25,6 +27,7 @@
 // consulted first (open connections go on); delete = its flow set goes with it (its connections break).
 import type { DestSpec, ServiceSpec } from '../model.js';
 import {
+  closingSet,
   destChain,
   destComment,
   flowSet,
@@ -113,11 +116,15 @@ function forwardRules(o: DrOptions, s: ServiceSpec, d: DestSpec): string[] {
   const set = `@${flowSet(chain)}`;
   const out: string[] = [];
   if (s.protocol === 'tcp') {
-    // A FIN or RST shortens the flow's life to tcpfin; the rules are separate from the fwd so that a full set
-    // stops remembering, never forwarding.
+    // A FIN or RST shortens the flow's life to tcpfin and marks it closing; a SYN (a new connection, maybe on a
+    // reused port) gets the established timeout; other packets refresh it unless it is closing. The rules are
+    // separate from the fwd so that a full set stops remembering, never forwarding.
+    const closing = `@${closingSet(chain)}`;
+    const fin = DR_TIMEOUT_S.tcpfin;
     out.push(
-      `add rule ${t} ${x} tcp flags & (fin | rst) == 0 update ${set} { ${flowKey(s)} timeout ${DR_TIMEOUT_S.tcp}s }`,
-      `add rule ${t} ${x} tcp flags & (fin | rst) != 0 update ${set} { ${flowKey(s)} timeout ${DR_TIMEOUT_S.tcpfin}s }`,
+      `add rule ${t} ${x} tcp flags & (fin | rst) != 0 update ${closing} { ${flowKey(s)} timeout ${fin}s } update ${set} { ${flowKey(s)} timeout ${fin}s }`,
+      `add rule ${t} ${x} tcp flags & (syn | ack) == syn update ${set} { ${flowKey(s)} timeout ${DR_TIMEOUT_S.tcp}s }`,
+      `add rule ${t} ${x} tcp flags & (fin | rst | syn) == 0 ${flowKey(s)} != ${closing} update ${set} { ${flowKey(s)} timeout ${DR_TIMEOUT_S.tcp}s }`,
     );
   } else {
     out.push(`add rule ${t} ${x} update ${set} { ${flowKey(s)} timeout ${DR_TIMEOUT_S.udp}s }`);
@@ -147,6 +154,7 @@ function addDest(o: DrOptions, s: ServiceSpec, d: DestSpec): string[] {
     `add counter ${t} ${trafficCounter(chain, 'in')}`,
     `add set ${t} ${flowSet(chain)} ${flowSetDecl(s)}`,
   ];
+  if (s.protocol === 'tcp') out.push(`add set ${t} ${closingSet(chain)} ${flowSetDecl(s)}`);
   if (isPersistent(s)) out.push(`add set ${t} ${persistSet(chain)} ${persistSetDecl(s)}`);
   out.push(`add chain ${t} ${forwardChain(chain)}`, `add chain ${t} ${chain}`);
   return [...out, ...destRules(o, s, d)];
@@ -158,6 +166,7 @@ function removeDest(o: DrOptions, s: ServiceSpec, d: DestSpec): string[] {
   const chain = destChain(s, d);
   const out = [`flush chain ${t} ${chain}`, `flush chain ${t} ${forwardChain(chain)}`, `delete chain ${t} ${chain}`, `delete chain ${t} ${forwardChain(chain)}`];
   out.push(`delete set ${t} ${flowSet(chain)}`);
+  if (s.protocol === 'tcp') out.push(`delete set ${t} ${closingSet(chain)}`);
   if (isPersistent(s)) out.push(`delete set ${t} ${persistSet(chain)}`);
   out.push(`delete counter ${t} ${chain}`, `delete counter ${t} ${specCounter(chain)}`, `delete counter ${t} ${trafficCounter(chain, 'in')}`);
   return out;

@@ -56,6 +56,11 @@ export function flowSet(chain: string): string {
   return `f${chain}`;
 }
 
+/** DR, TCP: the flows of a real server that sent a FIN or RST (no longer refreshed to the established timeout). */
+export function closingSet(chain: string): string {
+  return `c${chain}`;
+}
+
 /** DR: the chain that remembers a flow and forwards its packet to the real server (dr.ts). */
 export function forwardChain(chain: string): string {
   return `x${chain}`;

@@ -24,10 +24,12 @@ function newDest(last: number, weight: number): string[] {
     `add counter ${T} m${r} { comment "vipd1 rs 10.1.0.${last} 80 route ${weight} 0 0"; }`,
     `add counter ${T} i${r}`,
     `add set ${T} f${r} { type ipv4_addr . inet_service; flags dynamic,timeout; size 1048576; }`,
+    `add set ${T} c${r} { type ipv4_addr . inet_service; flags dynamic,timeout; size 1048576; }`,
     `add chain ${T} x${r}`,
     `add chain ${T} ${r}`,
-    `add rule ${T} x${r} tcp flags & (fin | rst) == 0 update @f${r} { ip saddr . th sport timeout 900s }`,
-    `add rule ${T} x${r} tcp flags & (fin | rst) != 0 update @f${r} { ip saddr . th sport timeout 120s }`,
+    `add rule ${T} x${r} tcp flags & (fin | rst) != 0 update @c${r} { ip saddr . th sport timeout 120s } update @f${r} { ip saddr . th sport timeout 120s }`,
+    `add rule ${T} x${r} tcp flags & (syn | ack) == syn update @f${r} { ip saddr . th sport timeout 900s }`,
+    `add rule ${T} x${r} tcp flags & (fin | rst | syn) == 0 ip saddr . th sport != @c${r} update @f${r} { ip saddr . th sport timeout 900s }`,
     `add rule ${T} x${r} counter name "i${r}" fwd ip to 10.1.0.${last} device "eth0"`,
     `add rule ${T} ${r} counter name "${r}"`,
     `add rule ${T} ${r} goto x${r}`,
@@ -86,6 +88,7 @@ describe('nftables DR: generated commands', () => {
     const s = 's_udp_fd00xx100_53';
     const cmds = drServiceTransition(O, null, { spec: dns, dests: [d] });
     assert.ok(cmds.includes(`add set ${T} f${r} { type ipv6_addr . inet_service; flags dynamic,timeout; size 1048576; }`));
+    assert.ok(!cmds.some((c) => c.includes(`c${r}`)), 'no closing set without TCP');
     assert.ok(cmds.includes(`add rule ${T} x${r} update @f${r} { ip6 saddr . th sport timeout 300s }`));
     assert.ok(cmds.includes(`add rule ${T} x${r} counter name "i${r}" fwd ip6 to fd00::11 device "eth1"`));
     assert.deepEqual(cmds.slice(-3), [
@@ -114,13 +117,14 @@ describe('nftables DR: generated commands', () => {
     ]);
     assert.ok(!weight.some((c) => c.includes(`x${R(11)}`) && !c.includes(` ${S} `)));
     const removed = drServiceTransition(O, before, { spec: WEB, dests: [rs(12, 1)] });
-    assert.deepEqual(removed.slice(0, 11), [
+    assert.deepEqual(removed.slice(0, 12), [
       `flush chain ${T} ${S}`,
       `flush chain ${T} ${R(11)}`,
       `flush chain ${T} x${R(11)}`,
       `delete chain ${T} ${R(11)}`,
       `delete chain ${T} x${R(11)}`,
       `delete set ${T} f${R(11)}`,
+      `delete set ${T} c${R(11)}`,
       `delete counter ${T} ${R(11)}`,
       `delete counter ${T} m${R(11)}`,
       `delete counter ${T} i${R(11)}`,
