@@ -6,7 +6,7 @@
 // it), read() and close() of both tables; and, with two directors and mh-port, that every long-lived connection
 // survives the master's death (the backup knows none of the flows and picks by the stateless flow hash); and the
 // vipd daemon itself running an `lb_kind DR` config (TCP_CHECK takes a dead server out and back; a keep_on_stop
-// restart changes no rule handle).
+// restart changes no rule handle); and IPv6 (fwd ip6, the VIP on the real servers' lo).
 // Root only; hold /tmp/vipd-netns.lock (see the brief).
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -228,5 +228,23 @@ ${realServer(3, 1)}
     await new Promise((r) => setTimeout(r, 4000));
     assert.equal(await listing(), before, `a restart flapped nothing\n${dir.output().slice(-3000)}`);
     assert.deepEqual(await burst(50), { rs1: 30, rs2: 10, rs3: 10 });
+  });
+
+  it('IPv6: fwd ip6 through the neighbour table, wrr 3/1/1 → 30/10/10', async function () {
+    requireLab(this);
+    const LAB = drLab(66);
+    lab = newLab('d6');
+    const l = lab;
+    await LAB.build(l);
+    for (const i of [1, 2, 3]) await waitLine(l.spawn(`rs${i}`, [process.execPath, join(HERE, 'lvs/httpBits.js'), 'server', `rs${i}`, '80', '::']), 'listening');
+    const vip6 = 'fd66::100';
+    const WEB6: ServiceSpec = { ...service(vip6, 'wrr'), family: 'inet6', netmaskBits: 128 };
+    const rs = (i: number, weight: number): DestSpec => ({ address: `fd66::${10 + i}`, port: 80, forward: 'route', weight, upperThreshold: 0, lowerThreshold: 0 });
+    const dir = new Peer(l.spawn('dir1', [process.execPath, join(HERE, 'lvs/nftDirector.js')]));
+    const load: LvsOp[] = [{ op: 'addService', service: WEB6 }, ...[rs(1, 3), rs(2, 1), rs(3, 1)].map((dest) => ({ op: 'addDest' as const, service: WEB6, dest }))];
+    assert.deepEqual(await dir.value('apply', { ops: load }), []);
+    const client = new Peer(l.spawn('c1', [process.execPath, join(HERE, 'lvs/httpBits.js'), 'client']));
+    assert.deepEqual(tally(await client.value<string[]>('burst', { url: { host: vip6, port: 80 }, n: 50 })), { rs1: 30, rs2: 10, rs3: 10 });
+    assert.match((await l.exec('dir1', ['nft', 'list', 'table', 'netdev', 'vipd_dr'])).stdout, /fwd ip6 to fd66::11 device "eth0"/);
   });
 });

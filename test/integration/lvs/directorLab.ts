@@ -51,7 +51,7 @@ export const tally = (names: string[]): Record<string, number> => names.reduce<R
 
 /**
  * The one-arm LVS-DR lab: client c1, directors dir1..dirN and real servers rs1..rs3 on one switch
- * (10.NET.0.0/24); the VIP on dir1's eth0 only, and on every real server's lo with arp_ignore=1/arp_announce=2
+ * (10.NET.0.0/24, and fdNET::/64 with the IPv6 VIP fdNET::100 placed alike); the VIP on dir1's eth0 only, and on every real server's lo with arp_ignore=1/arp_announce=2
  * (lvs.md §1.3: they accept the VIP but never answer ARP for it), so they reply to the client directly.
  */
 export function drLab(net: number, directors = 1): DirectorLab & { dirAddr(i: number): string } {
@@ -79,7 +79,14 @@ export function drLab(net: number, directors = 1): DirectorLab & { dirAddr(i: nu
         await lab.addAddress(`rs${i}`, 'eth0', `${rsAddr(i)}/24`);
         await lab.exec(`rs${i}`, ['sysctl', '-qw', 'net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2']);
         await lab.addAddress(`rs${i}`, 'lo', `${vip}/32`);
+        // IPv6: Linux answers neighbour solicitations only for the receiving link's own addresses, so the VIP
+        // on lo needs no sysctl.
+        await lab.addAddress(`rs${i}`, 'eth0', `fd${net}::${10 + i}/64`);
+        await lab.addAddress(`rs${i}`, 'lo', `fd${net}::100/128`);
       }
+      await lab.addAddress('c1', 'eth0', `fd${net}::200/64`);
+      for (let d = 1; d <= directors; d++) await lab.addAddress(`dir${d}`, 'eth0', `fd${net}::${d}/64`);
+      await lab.addAddress('dir1', 'eth0', `fd${net}::100/128`);
     },
   };
 }

@@ -1,5 +1,6 @@
 // Tiny HTTP pieces for the nftables namespace test, run inside namespaces:
-//   node httpBits.js server NAME PORT   — answers every request with NAME, keeps connections open
+//   node httpBits.js server NAME PORT [HOST]  — answers every request with NAME (on HOST, default 0.0.0.0),
+//                                               keeps connections open
 //   node httpBits.js client             — JSON lines on stdin:
 //     {id, cmd: 'burst', url: {host, port}, n}  → n requests, each on a new connection: the names, in order
 //     {id, cmd: 'open', url, name?}             → one keep-alive connection (held under `name`): who answered
@@ -47,14 +48,14 @@ function open(host: string, port: number): Promise<Socket> {
   });
 }
 
-const [mode, name, port] = process.argv.slice(2);
+const [mode, name, port, host] = process.argv.slice(2);
 if (mode === 'server') {
   const server = createServer((_req, res) => {
     res.writeHead(200, { 'content-length': Buffer.byteLength(name!), 'content-type': 'text/plain' });
     res.end(name);
   });
   server.keepAliveTimeout = 0; // never close an idle connection: the test decides
-  server.listen(Number(port), '0.0.0.0', () => process.stdout.write('listening\n'));
+  server.listen(Number(port), host ?? '0.0.0.0', () => process.stdout.write('listening\n'));
 } else {
   // Held connections by name ('' when unnamed): several long-lived connections for the DR pair test.
   const held = new Map<string, Socket>();
