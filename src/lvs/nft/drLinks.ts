@@ -27,7 +27,7 @@ export class DrLinks {
   /** Times a DR real server became unreachable. */
   unreachableEvents = 0;
   private topology: DrTopology | undefined;
-  /** The devices the ingress chain hooks as far as this plane knows (it only ever adds some); null = not yet. */
+  /** The links the ingress chain hooks as far as this plane knows (pruned to the links there now); null = not yet. */
   private devices: Set<string> | null = null;
   /** destChain → the device its forward chain names (null: none). Absent = as egress says now (adopted). */
   private written = new Map<string, string | null>();
@@ -63,10 +63,15 @@ export class DrLinks {
       writes.set(chain, now);
     }
     const links = await this.topology.ingressDevices();
-    const known = this.devices;
+    // A link that went away is forgotten, so that it is hooked again if it comes back (a kernel before 6.16 drops
+    // the hook of a deleted device for good).
+    const known = this.devices === null ? null : new Set(links.filter((l) => this.devices!.has(l)));
+    this.devices = known;
     const grown = known === null || links.some((l) => !known.has(l));
-    const devices = [...new Set([...(known ?? []), ...links])].sort();
-    const drHead = dr.length && grown && devices.length ? drSkeletonCommands(drOptions(base), devices) : [];
+    // Name only the links there now: `add chain` adds the missing devices and keeps the hooked ones, and a kernel
+    // before 6.16 refuses a device that does not exist (a VMAC deleted since).
+    const drHead = dr.length && grown && links.length ? drSkeletonCommands(drOptions(base), links) : [];
+    const devices = [...(known ?? []), ...links];
     return {
       o: { ...base, egress, rewrite },
       drHead,
