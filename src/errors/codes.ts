@@ -202,8 +202,8 @@ export const ERROR_CODES = {
     action: 'install it with `apt-get install libnftables1` (Debian/Ubuntu; it comes with the nftables package), or choose the IPVS data plane',
   },
   VIPD_ERR_NFT_UNSUPPORTED: {
-    meaning: 'the nftables data plane cannot do what a virtual server asks (a scheduler that needs live connection counts, or the DR/TUN forwarding method); the message lists what works',
-    action: 'choose one of the schedulers the message lists (rr, wrr, sh, mh, random) and lvs_method NAT, or use the IPVS data plane',
+    meaning: 'the nftables data plane cannot do what a virtual server asks (a scheduler that needs live connection counts, the TUN forwarding method, DR on a fwmark service or mixed with NAT in one service); the message lists what works',
+    action: 'choose one of the schedulers the message lists (rr, wrr, sh, mh, random) and lvs_method NAT or DR (one method per virtual_server, DR on an address virtual_server), or use the IPVS data plane',
   },
   VIPD_ERR_NFT_REFUSED: {
     meaning: "libnftables refused a transaction in vipd's own table (syntax or kernel error: nft's message is included); nothing of that transaction took effect",

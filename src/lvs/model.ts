@@ -54,6 +54,11 @@ export interface DataPlaneCounters {
   readonly tolerated: Readonly<Record<string, number>>;
   /** Kernel replies that did not decode and were dropped, by reason. */
   readonly malformedReplies: Readonly<Record<string, number>>;
+  /**
+   * Real servers in the table the plane cannot forward to now (nftables DR: no connected network of the director
+   * holds the address, so they are left out of scheduling). Absent on planes without such a state (IPVS).
+   */
+  readonly unreachableRealServers?: number;
 }
 
 /** The only thing the LVS shell knows about a data plane. */

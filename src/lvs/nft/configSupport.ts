@@ -3,7 +3,7 @@
 // for ever). The rules are the plane's own (schedulers.ts nftSupports / nftSupportsForward).
 import type { LvsMethod, LvsSyncDaemonConfig, VirtualServerConfig } from '../../config/lvsTypes.js';
 import { IP_VS_SVC_F } from '../ipvs/constants.js';
-import { nftSupports, nftSupportsForward } from './schedulers.js';
+import { nftDrFits, nftSupports, nftSupportsForward } from './schedulers.js';
 
 const FORWARD: Record<LvsMethod['kind'], string> = { NAT: 'masq', DR: 'route', TUN: 'tunnel' };
 
@@ -24,6 +24,15 @@ export function nftConfigRefusals(virtualServers: readonly VirtualServerConfig[]
     const methods = new Map<string, string>();
     for (const rs of vs.realServers) methods.set(rs.method.kind, `${rs.source.file}:${rs.source.line}`);
     if (vs.sorryServer) methods.set(vs.sorryServer.method.kind, at);
+    const forwards = [...methods.keys()].map((kind) => FORWARD[kind as LvsMethod['kind']]);
+    for (const [kind, where] of methods) {
+      const forward = FORWARD[kind as LvsMethod['kind']];
+      if (forward !== 'route') continue;
+      // DR's own limits (dr.ts): no fwmark service, no mix with NAT in one service.
+      const fwmark = vs.keys.some((k) => k.kind === 'fwmark') ? { fwmark: 1 } : {};
+      const why = nftDrFits(fwmark, forward, forwards.filter((f) => f !== 'route' && f !== 'tunnel'));
+      if (why) out.push(`${where}: virtual_server ${vs.name}: ${why}`);
+    }
     for (const [kind, where] of methods) {
       const why = nftSupportsForward(FORWARD[kind as LvsMethod['kind']]);
       if (why) out.push(`${where}: virtual_server ${vs.name}: ${why}`);

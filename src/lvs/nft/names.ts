@@ -51,6 +51,21 @@ export function persistSet(chain: string): string {
   return `p${chain}`;
 }
 
+/** DR: the flows (client address . source port) a real server carries, a dynamic set with timeouts (dr.ts). */
+export function flowSet(chain: string): string {
+  return `f${chain}`;
+}
+
+/** DR, TCP: the flows of a real server that sent a FIN or RST (no longer refreshed to the established timeout). */
+export function closingSet(chain: string): string {
+  return `c${chain}`;
+}
+
+/** DR: the chain that remembers a flow and forwards its packet to the real server (dr.ts). */
+export function forwardChain(chain: string): string {
+  return `x${chain}`;
+}
+
 // Spec comments: "vipd1 svc tcp inet 10.1.0.100 80 wrr 1 300 24 -" and "vipd1 rs 10.2.0.11 80 masq 3 0 0".
 // Positional and short: nft limits a comment to 128 bytes. The "vipd1" tag versions the format.
 const TAG = 'vipd1';

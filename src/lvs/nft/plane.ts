@@ -5,6 +5,8 @@
 // service by service so that one bad service does not block the others.
 // Health semantics like IPVS (lvs.md §0.7, §7.3): weight 0 leaves a server out of the scheduler (conntrack keeps
 // its flows); a deleted server is removed AND its conntrack entries are deleted, as IPVS drops its connections.
+// lvs_method DR services live in a netdev table of their own (dr.ts), hooked on the director's links
+// (drTopology.ts); the same transaction carries both tables' commands.
 import type { Clock } from '../../clock/clock.js';
 import { CtNetlink } from '../../conntrack/client.js';
 import type { ConntrackEntry } from '../../conntrack/types.js';
@@ -13,9 +15,12 @@ import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../ipvs/constants.js';
 import type { ApplyResult, DataPlane, DataPlaneCounters, DestSpec, LvsOp, ReadTable, ServiceKey, ServiceSpec } from '../model.js';
 import { destId, serviceId } from '../model.js';
 import { LibNftables, type NftRunner } from './libnft.js';
+import { drTableRef } from './dr.js';
+import { DrLinks, type DrChange } from './drLinks.js';
+import type { DrTopology } from './drTopology.js';
 import { NFT_DROP_REASONS, readTableFromJson, type NftDropReason } from './readback.js';
-import { serviceTransition, skeletonCommands, tableRef, type RulesetOptions, type ServiceState } from './ruleset.js';
-import { nftSupports, nftSupportsForward } from './schedulers.js';
+import { drOptions, isDrService, serviceTransition, skeletonCommands, tableRef, type RulesetOptions, type ServiceState } from './ruleset.js';
+import { nftDrFits, nftSupports, nftSupportsForward } from './schedulers.js';
 
 /** What the plane needs from conntrack: delete the entries a predicate selects (CtNetlink.flush). */
 export interface ConntrackFlusher {
@@ -36,6 +41,10 @@ export interface NftPlaneOptions {
   nft?: NftRunner;
   /** Default: a ctnetlink client, opened at the first deletion; null = never flush (tests without conntrack). */
   conntrack?: ConntrackFlusher | null;
+  /** DR's view of the links (default: rtnetlink dumps, opened at the first DR change). */
+  drTopology?: DrTopology;
+  /** A DR real server became unreachable (no connected network holds it) or reachable again: for the log. */
+  onDrReachability?: (destId: string, reachable: boolean) => void;
 }
 
 const PROTO_NUMBER = { tcp: IPPROTO_TCP, udp: IPPROTO_UDP, sctp: IPPROTO_SCTP } as const;
@@ -58,25 +67,33 @@ export class NftPlane implements DataPlane {
   /** Listing entries that did not parse, by reason (for metrics). */
   readonly drops: Record<NftDropReason, number> = Object.fromEntries(NFT_DROP_REASONS.map((r) => [r, 0])) as Record<NftDropReason, number>;
   /** Transactions committed, refused, and conntrack flushes that failed (for metrics and tests). */
-  readonly activity = { transactions: 0, refused: 0, conntrackFlushFailures: 0 };
+  readonly activity = { transactions: 0, refused: 0, conntrackFlushFailures: 0, drRefreshes: 0 };
   private readonly opts: RulesetOptions;
   private readonly nft: NftRunner;
   private conntrack: ConntrackFlusher | null | undefined;
   /** What the kernel holds, as far as this plane knows; null until loaded (first read or apply). */
   private model: Map<string, ServiceState> | null = null;
   private skeletonDone = false;
+  private readonly dr: DrLinks;
+  private refreshQueued = false;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   /** DataPlane counters: nftables has no refusal that counts as done; listing entries that did not parse. */
   stats(): DataPlaneCounters {
-    return { tolerated: {}, malformedReplies: { ...this.drops } };
+    return { tolerated: {}, malformedReplies: { ...this.drops }, unreachableRealServers: this.dr.unreachable.size };
   }
 
   constructor(private readonly options: NftPlaneOptions) {
     this.opts = { table: options.table ?? 'vipd', sourceNat: options.sourceNat ?? false };
     this.nft = options.nft ?? LibNftables.open();
     this.conntrack = options.conntrack;
+    this.dr = new DrLinks(options.clock, options.drTopology, options.onDrReachability);
+  }
+
+  /** DR real servers (destId) no connected network of this director holds: not forwarded to, not scheduled. */
+  get drUnreachable(): ReadonlySet<string> {
+    return this.dr.unreachable;
   }
 
   /** Plane calls run one at a time: apply and read share the model. */
@@ -98,10 +115,20 @@ export class NftPlane implements DataPlane {
       if (!/No such file or directory/.test(res.error)) throw new VipdError('VIPD_ERR_NFT_REFUSED', `nft list counters: ${res.error.trim()}`);
       table = { services: [], counters: new Map() };
     } else {
-      table = readTableFromJson(res.output, this.opts.table, (r) => this.drops[r]++);
+      table = { services: [], counters: new Map() };
+    }
+    const drTable = drOptions(this.opts).drTable;
+    const dr = await this.nft.run(`list counters table ${drTableRef({ drTable })}`, { json: true });
+    if (dr.rc !== 0 && !/No such file or directory/.test(dr.error)) throw new VipdError('VIPD_ERR_NFT_REFUSED', `nft list counters: ${dr.error.trim()}`);
+    if (res.rc === 0 || dr.rc === 0) {
+      const more = dr.rc === 0 ? [{ json: dr.output, family: 'netdev', table: drTable }] : [];
+      table = readTableFromJson(res.rc === 0 ? res.output : '{"nftables": []}', this.opts.table, (r) => this.drops[r]++, more);
     }
     this.model = new Map(table.services.map((s) => [serviceId(s.spec), { spec: s.spec, dests: [...s.dests].sort(byDestId) }]));
     this.skeletonDone = false; // re-asserted (identically) with the next change
+    this.dr.reset();
+    // An adopted DR table follows the director's addressing from now on, not only from its next change.
+    if (!this.closed && [...this.model.values()].some(isDrService)) this.dr.watch(() => this.queueDrRefresh());
     return table;
   }
 
@@ -130,24 +157,38 @@ export class NftPlane implements DataPlane {
       else opsOf.set(id, [...(opsOf.get(id) ?? []), op]);
     }
     const touched = [...opsOf.keys()];
-    const body = touched.flatMap((id) => serviceTransition(this.opts, before.get(id) ?? null, next.get(id) ?? null));
+    this.dr.forget(removed.map((r) => destId(r.dest)));
+    let change: DrChange = { o: this.opts, drHead: [], commit: () => undefined };
+    if (touched.some((id) => isDrService(before.get(id) ?? null) || isDrService(next.get(id) ?? null))) {
+      try {
+        change = await this.dr.change(this.opts, touched.map((id) => next.get(id) ?? null));
+        this.dr.watch(() => this.queueDrRefresh());
+      } catch (err) {
+        const error = err instanceof VipdError ? err : new VipdError('VIPD_ERR_NFT_REFUSED', `DR: the director's links could not be listed: ${String(err)}`);
+        return { failed: [...failed, ...touched.flatMap((id) => (opsOf.get(id) ?? []).map((op) => ({ op, error })))] };
+      }
+    }
+    const { o, drHead } = change;
+    const body = touched.flatMap((id) => serviceTransition(o, before.get(id) ?? null, next.get(id) ?? null));
     if (!body.length) return { failed };
-    const head = this.skeletonDone ? [] : skeletonCommands(this.opts);
+    const head = [...(this.skeletonDone ? [] : skeletonCommands(this.opts)), ...drHead];
     const res = await this.nft.run([...head, ...body].join('\n'));
     if (res.rc === 0) {
       this.activity.transactions++;
       this.model = next;
       this.skeletonDone = true;
+      change.commit();
     } else {
       this.activity.refused++;
       // Find the services the kernel refuses; the others go in one by one.
       const committed = new Set<string>();
       for (const id of touched) {
-        const cmds = [...skeletonCommands(this.opts), ...serviceTransition(this.opts, before.get(id) ?? null, next.get(id) ?? null)];
+        const cmds = [...skeletonCommands(this.opts), ...drHead, ...serviceTransition(o, before.get(id) ?? null, next.get(id) ?? null)];
         const one = await this.nft.run(cmds.join('\n'));
         if (one.rc === 0) {
           this.activity.transactions++;
           this.skeletonDone = true;
+          change.commit(); // (the devices are hooked; chains of a refused service are re-read with the table)
           committed.add(id);
           const st = next.get(id);
           if (st) this.model!.set(id, st);
@@ -187,9 +228,12 @@ export class NftPlane implements DataPlane {
       case 'addDest':
       case 'editDest': {
         if (!cur) return new VipdError('VIPD_ERR_NFT_NO_SUCH_SERVICE', `no virtual service ${id} for real server ${destId(op.dest)}`);
-        const why = nftSupportsForward(op.dest.forward) ?? this.familyMismatch(cur.spec, op.dest);
-        if (why) return new VipdError('VIPD_ERR_NFT_UNSUPPORTED', `${id} real server ${destId(op.dest)}: ${why}`);
         const others = cur.dests.filter((d) => destId(d) !== destId(op.dest));
+        const why =
+          nftSupportsForward(op.dest.forward) ??
+          this.familyMismatch(cur.spec, op.dest) ??
+          nftDrFits(cur.spec, op.dest.forward, others.map((d) => d.forward));
+        if (why) return new VipdError('VIPD_ERR_NFT_UNSUPPORTED', `${id} real server ${destId(op.dest)}: ${why}`);
         next.set(id, { spec: cur.spec, dests: [...others, op.dest].sort(byDestId) });
         return null;
       }
@@ -202,6 +246,40 @@ export class NftPlane implements DataPlane {
         return null;
       }
     }
+  }
+
+  /** Links or addresses changed: refresh the DR chains once the current plane call is done (coalesced). */
+  private queueDrRefresh(): void {
+    if (this.refreshQueued || this.closed) return;
+    this.refreshQueued = true;
+    void this.serial(async () => {
+      this.refreshQueued = false;
+      await this.refreshDr();
+    }).catch(() => undefined);
+  }
+
+  /**
+   * Re-resolve every DR real server's device and hook new links: rewrites only the forward chains whose device
+   * changed (and their service chains, whose scheduling depends on it); sends nothing when nothing did.
+   */
+  async refreshDr(): Promise<void> {
+    if (this.closed || !this.model) return;
+    const ids = [...this.model.keys()].filter((id) => isDrService(this.model!.get(id)!));
+    if (!ids.length) return;
+    const states = ids.map((id) => this.model!.get(id)!);
+    const change = await this.dr.change(this.opts, states);
+    const body = states.flatMap((st) => serviceTransition(change.o, st, st));
+    if (!body.length && !change.drHead.length) return change.commit();
+    const res = await this.nft.run([...(this.skeletonDone ? [] : skeletonCommands(this.opts)), ...change.drHead, ...body].join('\n'));
+    if (res.rc !== 0) {
+      this.activity.refused++;
+      this.model = null; // re-read before the next change
+      return;
+    }
+    this.activity.transactions++;
+    this.activity.drRefreshes++;
+    this.skeletonDone = true;
+    change.commit();
   }
 
   private familyMismatch(s: ServiceSpec, d: DestSpec): string | null {
@@ -227,9 +305,11 @@ export class NftPlane implements DataPlane {
       this.closed = true;
       if (!this.options.keepOnClose) {
         const t = tableRef(this.opts);
+        const d = drTableRef(drOptions(this.opts));
         // `add` first so that the delete cannot fail on a table that is already gone.
-        await this.nft.run(`add table ${t}\ndelete table ${t}`);
+        await this.nft.run(`add table ${t}\ndelete table ${t}\nadd table ${d}\ndelete table ${d}`);
       }
+      this.dr.close();
       this.conntrack?.close();
       this.nft.close();
     });

@@ -2,7 +2,7 @@
 // (`list counters table inet vipd`, libnftables JSON schema 1). The specs live in the comments of the m…
 // counters (names.ts), so the counters alone rebuild the table: a restarted vipd adopts what it finds and the
 // core sees no difference, so no rule changes. Pure and total: whatever does not parse is dropped and counted
-// by reason, never thrown.
+// by reason, never thrown. DR services keep theirs in the netdev table (dr.ts): its listing is merged in.
 import type { DestSpec, DestStats, ReadTable, ServiceCounters, ServiceSpec, TableService } from '../model.js';
 import { destId, serviceId } from '../model.js';
 import type { IpvsStats } from '../ipvs/types.js';
@@ -33,9 +33,8 @@ function zeroStats(): IpvsStats {
   return { conns: 0n, inPkts: 0n, outPkts: 0n, inBytes: 0n, outBytes: 0n, cps: 0n, inPps: 0n, outPps: 0n, inBps: 0n, outBps: 0n };
 }
 
-/** Counters of `table` (family inet) by name; entries that are not counters of ours are skipped or dropped. */
-function countersOf(json: string, table: string, drop: (r: NftDropReason) => void): Map<string, Counter> {
-  const out = new Map<string, Counter>();
+/** Counters of `family` `table` by name into `out`; entries that are not counters of ours are skipped or dropped. */
+function countersOf(json: string, family: string, table: string, drop: (r: NftDropReason) => void, out: Map<string, Counter>): Map<string, Counter> {
   let doc: unknown;
   try {
     doc = JSON.parse(json);
@@ -55,7 +54,7 @@ function countersOf(json: string, table: string, drop: (r: NftDropReason) => voi
       drop('counter');
       continue;
     }
-    if (c['family'] !== 'inet' || c['table'] !== table) continue;
+    if (c['family'] !== family || c['table'] !== table) continue;
     const packets = toBig(c['packets']);
     const bytes = toBig(c['bytes']);
     if (typeof c['name'] !== 'string' || packets === null || bytes === null) {
@@ -67,9 +66,17 @@ function countersOf(json: string, table: string, drop: (r: NftDropReason) => voi
   return out;
 }
 
-/** Rebuild the table from the JSON output of `list counters table inet <table>`. */
-export function readTableFromJson(json: string, table: string, drop: (r: NftDropReason) => void): ReadTable {
-  const counters = countersOf(json, table, drop);
+/** Another table's listing to merge (the DR netdev table). */
+export interface MoreCounters {
+  readonly json: string;
+  readonly family: string;
+  readonly table: string;
+}
+
+/** Rebuild the table from the JSON output of `list counters table inet <table>` (and of `more` tables). */
+export function readTableFromJson(json: string, table: string, drop: (r: NftDropReason) => void, more: readonly MoreCounters[] = []): ReadTable {
+  const counters = countersOf(json, 'inet', table, drop, new Map());
+  for (const m of more) countersOf(m.json, m.family, m.table, drop, counters);
   const services = new Map<string, { spec: ServiceSpec; dests: DestSpec[] }>(); // by service chain name
   const pendingDests: { name: string; spec: DestSpec }[] = [];
   for (const [name, c] of counters) {

@@ -12,6 +12,8 @@
 //     see only the first packet of each connection
 //   counters m…: a spec in their comment (see names.ts), replaced when the spec changes
 //   [sourceNat] chain postrouting (nat, srcnat): masquerade connections DNATed to a real server
+// A service whose real servers are lvs_method DR lives in the netdev table instead (dr.ts): DR forwards at
+// ingress, before the inet hooks and conntrack.
 import type { DestSpec, ServiceSpec } from '../model.js';
 import {
   destChain,
@@ -22,6 +24,7 @@ import {
   specCounter,
   trafficCounter,
 } from './names.js';
+import { drServiceTransition, type DrOptions } from './dr.js';
 import { isPersistent, persistLookupRule, persistSetDecl, persistUpdateRule } from './persistence.js';
 import { selectionRule } from './schedulers.js';
 
@@ -33,6 +36,21 @@ export interface RulesetOptions {
    * through the director). Address services only: a fwmark service has no VIP to key on.
    */
   readonly sourceNat: boolean;
+  /** The netdev table of DR services (default "<table>_dr"). */
+  readonly drTable?: string;
+  /** DR: the device each real server address is reached through (dr.ts); none = not forwarded. */
+  readonly egress?: ReadonlyMap<string, string>;
+  /** DR: forward chains (by destChain) to rewrite because their device changed (dr.ts). */
+  readonly rewrite?: ReadonlySet<string>;
+}
+
+export function drOptions(o: RulesetOptions): DrOptions {
+  return { drTable: o.drTable ?? `${o.table}_dr`, egress: o.egress ?? new Map(), ...(o.rewrite ? { rewrite: o.rewrite } : {}) };
+}
+
+/** Does the service forward by DR (its rules live in the netdev table)? One service forwards one way. */
+export function isDrService(st: ServiceState | null): boolean {
+  return st !== null && st.dests.some((d) => d.forward === 'route');
 }
 
 /** A service as the plane holds it: real servers sorted by destId. */
@@ -196,12 +214,26 @@ function destKeyText(d: { address: string; port: number }): string {
 const destIdentity = (d: DestSpec): string => `${d.address} ${d.port}`;
 
 /**
- * The commands that move one service from `before` to `after` (null = absent). Only what changed is touched:
+ * The commands that move one service from `before` to `after` (null = absent), in the inet table (NAT) or the
+ * netdev table (DR, dr.ts); a service whose forwarding changes leaves one table for the other.
+ */
+export function serviceTransition(o: RulesetOptions, before: ServiceState | null, after: ServiceState | null): string[] {
+  const drBefore = isDrService(before);
+  const drAfter = isDrService(after);
+  if (!drBefore && !drAfter) return natTransition(o, before, after);
+  const dro = drOptions(o);
+  if (drBefore && drAfter) return drServiceTransition(dro, before, after);
+  const out = drBefore ? drServiceTransition(dro, before, null) : natTransition(o, before, null);
+  return [...out, ...(drAfter ? drServiceTransition(dro, null, after) : natTransition(o, null, after))];
+}
+
+/**
+ * NAT: the commands that move one service from `before` to `after` (null = absent). Only what changed is touched:
  * the service chain is always re-filled (its scheduler map depends on every server), a server's own chain only
  * when it is new or the service's spec changed; a server whose weight changed gets a new spec comment.
  * Returns [] when nothing changes.
  */
-export function serviceTransition(o: RulesetOptions, before: ServiceState | null, after: ServiceState | null): string[] {
+function natTransition(o: RulesetOptions, before: ServiceState | null, after: ServiceState | null): string[] {
   const t = tableRef(o);
   if (!after) {
     if (!before) return [];

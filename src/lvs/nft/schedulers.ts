@@ -10,8 +10,8 @@ import { maglevTable, MAGLEV_TABLE_SIZE } from './maglev.js';
 /** What the nftables plane schedules with. "random" (weighted random) is a vipd extension, not an IPVS name. */
 export const NFT_SCHEDULERS = ['rr', 'wrr', 'sh', 'mh', 'random'] as const;
 
-/** The forwarding methods the nftables plane implements. */
-export const NFT_FORWARD_METHODS = ['masq'] as const;
+/** The forwarding methods the nftables plane implements: NAT (masq) and DR (route, dr.ts). */
+export const NFT_FORWARD_METHODS = ['masq', 'route'] as const;
 
 /**
  * jhash seed: fixed, so that every director (and every restart) maps a client to the same slot. Without a seed
@@ -19,7 +19,7 @@ export const NFT_FORWARD_METHODS = ['masq'] as const;
  */
 export const JHASH_SEED = 0x76697064; // "vipd"
 
-const WHAT_WORKS = `the nftables data plane does ${NFT_SCHEDULERS.join(', ')} (with sh-port/mh-port and persistence) and lvs_method NAT`;
+const WHAT_WORKS = `the nftables data plane does ${NFT_SCHEDULERS.join(', ')} (with sh-port/mh-port and persistence) and lvs_method NAT and DR`;
 
 const NEEDS_COUNTS: Readonly<Record<string, string>> = {
   lc: 'least-connection',
@@ -49,9 +49,23 @@ export function nftSupports(scheduler: string, flags: number): string | null {
 
 /** null when the nftables plane can forward this way, else the reason. */
 export function nftSupportsForward(forward: string): string | null {
-  if (forward === 'masq') return null;
-  const name = forward === 'route' ? 'DR' : forward === 'tunnel' ? 'TUN' : forward;
-  return `lvs_method ${name} is not implemented on nftables (DR needs a MAC rewrite at netdev ingress towards each real server's neighbour entry, TUN an encapsulation): ${WHAT_WORKS}`;
+  if ((NFT_FORWARD_METHODS as readonly string[]).includes(forward)) return null;
+  const name = forward === 'tunnel' ? 'TUN' : forward;
+  return `lvs_method ${name} is not implemented on nftables (TUN needs an encapsulation nftables does not do): ${WHAT_WORKS}`;
+}
+
+/**
+ * null when a DR real server fits its service, else the reason: DR forwards at netdev ingress, before the
+ * firewall could set a mark (so no fwmark service), and one service forwards one way (its rules live either in
+ * the inet table, NAT, or in the netdev table, DR).
+ */
+export function nftDrFits(service: { fwmark?: number }, forward: string, otherForwards: readonly string[]): string | null {
+  const dr = forward === 'route';
+  if (dr && service.fwmark !== undefined) {
+    return 'lvs_method DR on nftables forwards at netdev ingress, before any rule could set a fwmark: use an address virtual_server';
+  }
+  if (otherForwards.some((f) => (f === 'route') !== dr)) return 'a virtual_server mixing lvs_method DR and NAT real servers is not implemented on nftables: give each its own virtual_server';
+  return null;
 }
 
 export interface Candidate {
@@ -131,4 +145,23 @@ export function selectionRule(s: ServiceSpec, live: readonly Candidate[]): strin
     default:
       return null;
   }
+}
+
+/** Is the selection a hash of the packet (the same answer for every packet of a flow, on every director)? */
+export function selectsByHash(s: ServiceSpec): boolean {
+  return s.scheduler === 'sh' || s.scheduler === 'mh';
+}
+
+/**
+ * DR's rule for a packet of a flow this director does not know and that is not a flow's first (after a failover
+ * or a restart): a stateless hash of the flow, so every director with the same real servers in the same order
+ * picks alike. sh and mh already hash: their own rule. rr, wrr and random picked the flow's server by a counter
+ * no other director shares: a weighted jhash of the client address and port, which keeps the flow only where it
+ * lands on the server the counter had picked (docs/lvs.md: use mh for DR pairs).
+ */
+export function flowHashRule(s: ServiceSpec, live: readonly Candidate[]): string | null {
+  if (!live.length) return null;
+  if (selectsByHash(s)) return selectionRule(s, live);
+  const r = weightRanges(live);
+  return `jhash ${hashKey(s, true)} mod ${r.total} seed 0x${JHASH_SEED.toString(16)} vmap { ${r.elements} }`;
 }

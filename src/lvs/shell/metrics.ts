@@ -166,6 +166,10 @@ export function registerLvsMetrics(registry: Registry, src: LvsMetricsSource): L
     });
   planeByReason('vipd_lvs_dataplane_tolerated_total', 'Refusals the data plane counted as success as keepalived does (EEXIST on add, ENOENT on delete …), by reason', (c) => c.tolerated);
   planeByReason('vipd_lvs_dataplane_malformed_replies_total', 'Kernel replies to the data plane that did not decode and were dropped, by reason', (c) => c.malformedReplies);
+  scrapeGauge(registry, 'vipd_lvs_dataplane_unreachable_real_servers', 'Real servers in the data plane it cannot forward to now (nftables DR: on no connected network)', ['dataplane'], (set) => {
+    const p = src.plane();
+    if (p && p.stats.unreachableRealServers !== undefined) set({ dataplane: p.name }, p.stats.unreachableRealServers);
+  });
   scrapeCounter(registry, 'vipd_lvs_sync_daemon_errors_total', 'IPVS sync daemon starts and stops the kernel refused', [], (add) => {
     const d = src.syncDaemon();
     if (d) add({}, d.errors);

@@ -11,7 +11,15 @@ import { NftPlane } from '../nft/plane.js';
 
 export async function openDataPlane(global: LvsGlobalConfig, deps: { readonly clock: Clock; readonly logger: Logger }): Promise<DataPlane> {
   const { clock, logger } = deps;
-  const nftables = () => new NftPlane({ clock, keepOnClose: global.keepOnStop });
+  const nftables = () =>
+    new NftPlane({
+      clock,
+      keepOnClose: global.keepOnStop,
+      onDrReachability: (dest, reachable) =>
+        reachable
+          ? logger.info(`LVS: DR real server ${dest} is on a connected network again: forwarded to`)
+          : logger.warn(`LVS: DR real server ${dest} is on no network this director is attached to: not forwarded to, left out of scheduling (lvs_method DR needs the real server on a directly connected link)`),
+    });
   if (global.dataplane === 'nftables') return nftables();
   try {
     return await IpvsDataPlane.open({

@@ -1,9 +1,10 @@
 // Tiny HTTP pieces for the nftables namespace test, run inside namespaces:
-//   node httpBits.js server NAME PORT   — answers every request with NAME, keeps connections open
+//   node httpBits.js server NAME PORT [HOST]  — answers every request with NAME (on HOST, default 0.0.0.0),
+//                                               keeps connections open
 //   node httpBits.js client             — JSON lines on stdin:
 //     {id, cmd: 'burst', url: {host, port}, n}  → n requests, each on a new connection: the names, in order
-//     {id, cmd: 'open', url}                    → one keep-alive connection: the name that answered
-//     {id, cmd: 'again'}                        → one more request on that same connection: the name, or an error
+//     {id, cmd: 'open', url, name?}             → one keep-alive connection (held under `name`): who answered
+//     {id, cmd: 'again', name?}                 → one more request on that same connection: the name, or an error
 import { createServer } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -47,19 +48,20 @@ function open(host: string, port: number): Promise<Socket> {
   });
 }
 
-const [mode, name, port] = process.argv.slice(2);
+const [mode, name, port, host] = process.argv.slice(2);
 if (mode === 'server') {
   const server = createServer((_req, res) => {
     res.writeHead(200, { 'content-length': Buffer.byteLength(name!), 'content-type': 'text/plain' });
     res.end(name);
   });
   server.keepAliveTimeout = 0; // never close an idle connection: the test decides
-  server.listen(Number(port), '0.0.0.0', () => process.stdout.write('listening\n'));
+  server.listen(Number(port), host ?? '0.0.0.0', () => process.stdout.write('listening\n'));
 } else {
-  let held: Socket | null = null;
+  // Held connections by name ('' when unnamed): several long-lived connections for the DR pair test.
+  const held = new Map<string, Socket>();
   const out = (v: unknown): void => void process.stdout.write(`${JSON.stringify(v)}\n`);
   createInterface({ input: process.stdin }).on('line', (line) => {
-    const req = JSON.parse(line) as { id: number; cmd: string; url?: { host: string; port: number }; n?: number };
+    const req = JSON.parse(line) as { id: number; cmd: string; url?: { host: string; port: number }; n?: number; name?: string };
     const run = async (): Promise<unknown> => {
       if (req.cmd === 'burst') {
         const names: string[] = [];
@@ -71,12 +73,14 @@ if (mode === 'server') {
         return names;
       }
       if (req.cmd === 'open') {
-        held = await open(req.url!.host, req.url!.port);
-        held.on('error', () => undefined);
-        return request(held, true);
+        const s = await open(req.url!.host, req.url!.port);
+        s.on('error', () => undefined);
+        held.set(req.name ?? '', s);
+        return request(s, true);
       }
-      if (!held || held.destroyed) throw new Error('connection closed');
-      return request(held, true);
+      const s = held.get(req.name ?? '');
+      if (!s || s.destroyed) throw new Error('connection closed');
+      return request(s, true);
     };
     run().then(
       (value) => out({ id: req.id, ok: true, value }),

@@ -75,11 +75,20 @@ describe('cli/check-config with virtual servers: which data plane they get and w
   });
 
   it('vipd_lvs_dataplane nftables: what nftables cannot do is a file:line error and the config is refused', async () => {
-    const { code, lines } = await check(`global_defs {\n vipd_lvs_dataplane nftables\n}\n${VS.replace('lb_kind NAT', 'lb_kind DR\n lb_algo rr')}`, true);
+    const { code, lines } = await check(`global_defs {\n vipd_lvs_dataplane nftables\n}\n${VS.replace('lb_kind NAT', 'lb_kind TUN\n lb_algo rr')}`, true);
     assert.equal(code, 1);
     assert.equal(lines.find((l) => l.startsWith('virtual servers:')), 'virtual servers: 1 (data plane: nftables — vipd_lvs_dataplane nftables)');
-    assert.ok(lines.some((l) => /keepalived\.conf:8: virtual_server 10\.1\.0\.100 80: lvs_method DR is not implemented on nftables/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /keepalived\.conf:8: virtual_server 10\.1\.0\.100 80: lvs_method TUN is not implemented on nftables/.test(l)), lines.join('\n'));
     assert.match(lines.at(-1)!, /configuration refused \(1 error\(s\)\)/);
+  });
+
+  it('vipd_lvs_dataplane nftables runs lb_kind DR; a fwmark DR virtual_server is refused with its file:line', async () => {
+    const dr = await check(`global_defs {\n vipd_lvs_dataplane nftables\n}\n${VS.replace('lb_kind NAT', 'lb_kind DR\n lb_algo rr')}`, true);
+    assert.equal(dr.code, 0, dr.lines.join('\n'));
+    const fwm = VS.replace('10.1.0.100 80', 'fwmark 7').replace('lb_kind NAT', 'lb_kind DR\n lb_algo rr');
+    const { code, lines } = await check(`global_defs {\n vipd_lvs_dataplane nftables\n}\n${fwm}`, true);
+    assert.equal(code, 1);
+    assert.ok(lines.some((l) => /keepalived\.conf:8: virtual_server fwmark 7: lvs_method DR on nftables forwards at netdev ingress/.test(l)), lines.join('\n'));
   });
 
   it('lvs_sync_daemon on the nftables data plane is named with its file:line (vipd_conntrack_sync replicates nftables NAT)', async () => {

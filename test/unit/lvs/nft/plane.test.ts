@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { VirtualClock } from '../../../../src/clock/virtualClock.js';
 import type { ConntrackEntry } from '../../../../src/conntrack/types.js';
 import type { DestSpec, LvsOp, ServiceSpec } from '../../../../src/lvs/model.js';
+import type { DrTopology } from '../../../../src/lvs/nft/drTopology.js';
 import type { NftRunner } from '../../../../src/lvs/nft/libnft.js';
 import { entryOfDest, NftPlane, type ConntrackFlusher } from '../../../../src/lvs/nft/plane.js';
 import { readTableFromJson } from '../../../../src/lvs/nft/readback.js';
@@ -15,15 +16,18 @@ const WEB: ServiceSpec = { family: 'inet', protocol: 'tcp', address: '10.1.0.100
 const DNS: ServiceSpec = { ...WEB, protocol: 'udp', port: 53 };
 const rs = (last: number, weight: number): DestSpec => ({ address: `10.2.0.${last}`, port: 8080, forward: 'masq', weight, upperThreshold: 0, lowerThreshold: 0 });
 const NO_TABLE: NftRunResult = { rc: 1, output: '', error: 'Error: No such file or directory\nlist counters table inet vipd\n' };
+const NO_DR_TABLE: NftRunResult = { rc: 1, output: '', error: 'Error: No such file or directory\nlist counters table netdev vipd_dr\n' };
+const LISTS = ['list counters table inet vipd', 'list counters table netdev vipd_dr'];
 
 class TwinNft implements NftRunner {
   readonly runs: { commands: string; json: boolean }[] = [];
   refuse: (commands: string) => boolean = () => false;
   listing: NftRunResult = NO_TABLE;
+  drListing: NftRunResult = NO_DR_TABLE;
   closed = false;
   async run(commands: string, opts: { json?: boolean } = {}): Promise<NftRunResult> {
     this.runs.push({ commands, json: opts.json ?? false });
-    if (commands.startsWith('list ')) return this.listing;
+    if (commands.startsWith('list ')) return commands.includes('netdev') ? this.drListing : this.listing;
     return this.refuse(commands) ? { rc: 1, output: '', error: 'Error: Could not process rule: Invalid argument' } : { rc: 0, output: '', error: '' };
   }
   close(): void {
@@ -54,10 +58,34 @@ function entry(origDst: string, dport: number, proto: number, replySrc: string, 
   };
 }
 
-function setup(): { nft: TwinNft; ct: TwinConntrack; plane: NftPlane } {
+/** Links eth0, eth1; real servers 10.2.0.0/24 on eth1 (10.2.0.99 on no connected network until `extra`). */
+class TwinTopology implements DrTopology {
+  links = ['eth0', 'eth1'];
+  extra = new Map<string, string>();
+  closed = false;
+  onChange: (() => void) | null = null;
+  async ingressDevices(): Promise<string[]> {
+    return [...this.links];
+  }
+  async egress(addresses: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map(addresses.filter((a) => a.startsWith('10.2.0.') && a !== '10.2.0.99').map((a) => [a, 'eth1']));
+    for (const a of addresses) if (this.extra.has(a)) out.set(a, this.extra.get(a)!);
+    return out;
+  }
+  watch(onChange: () => void): () => void {
+    this.onChange = onChange;
+    return () => (this.onChange = null);
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+function setup(): { nft: TwinNft; ct: TwinConntrack; topo: TwinTopology; plane: NftPlane } {
   const nft = new TwinNft();
   const ct = new TwinConntrack();
-  return { nft, ct, plane: new NftPlane({ clock: new VirtualClock(), nft, conntrack: ct }) };
+  const topo = new TwinTopology();
+  return { nft, ct, topo, plane: new NftPlane({ clock: new VirtualClock(), nft, conntrack: ct, drTopology: topo }) };
 }
 
 const load = (s: ServiceSpec, dests: DestSpec[]): LvsOp[] => [{ op: 'addService', service: s }, ...dests.map((dest) => ({ op: 'addDest' as const, service: s, dest }))];
@@ -67,9 +95,10 @@ describe('nftables plane (twin libnftables)', () => {
     const { nft, plane } = setup();
     const res = await plane.apply([...load(WEB, [rs(11, 3), rs(12, 1)]), ...load(DNS, [rs(11, 1)])]);
     assert.deepEqual(res.failed, []);
-    assert.equal(nft.runs.length, 2);
-    assert.deepEqual(nft.runs[0], { commands: 'list counters table inet vipd', json: true });
-    const tx = nft.runs[1]!.commands.split('\n');
+    assert.equal(nft.runs.length, 3);
+    assert.deepEqual(nft.runs.slice(0, 2), LISTS.map((commands) => ({ commands, json: true })));
+    const tx = nft.runs[2]!.commands.split('\n');
+    assert.ok(!tx.some((c) => c.includes('netdev')), 'no DR table without a DR service');
     assert.equal(tx[0], 'add table inet vipd');
     assert.ok(tx.includes('add element inet vipd svc4 { 10.1.0.100 . tcp . 80 : goto s_tcp_10.1.0.100_80 }'));
     assert.ok(tx.includes('add element inet vipd svc4 { 10.1.0.100 . udp . 53 : goto s_udp_10.1.0.100_53 }'));
@@ -80,11 +109,11 @@ describe('nftables plane (twin libnftables)', () => {
     const { nft, plane } = setup();
     await plane.apply(load(WEB, [rs(11, 3)]));
     await plane.apply(load(WEB, [rs(11, 3)]));
-    assert.equal(nft.runs.length, 2);
-    await plane.apply([{ op: 'editDest', service: WEB, dest: rs(11, 0) }]);
     assert.equal(nft.runs.length, 3);
-    assert.ok(!nft.runs[2]!.commands.includes('add table'));
-    assert.match(nft.runs[2]!.commands, /^flush chain inet vipd s_tcp_10\.1\.0\.100_80\n/);
+    await plane.apply([{ op: 'editDest', service: WEB, dest: rs(11, 0) }]);
+    assert.equal(nft.runs.length, 4);
+    assert.ok(!nft.runs[3]!.commands.includes('add table'));
+    assert.match(nft.runs[3]!.commands, /^flush chain inet vipd s_tcp_10\.1\.0\.100_80\n/);
   });
 
   it('refuses unsupported schedulers, methods, families and unknown services per op; the rest goes in', async () => {
@@ -109,7 +138,8 @@ describe('nftables plane (twin libnftables)', () => {
       ],
     );
     assert.match(res.failed[0]!.error.message, /udp:10\.1\.0\.100:53: scheduler "wlc".*rr, wrr, sh, mh, random/);
-    assert.equal(nft.runs.length, 2);
+    assert.match(res.failed[1]!.error.message, /mixing lvs_method DR and NAT/);
+    assert.equal(nft.runs.length, 3);
   });
 
   it('keepalived tolerances: add of an existing entry and delete of a missing one succeed; editDest of a missing one adds', async () => {
@@ -135,12 +165,12 @@ describe('nftables plane (twin libnftables)', () => {
     );
     assert.equal(res.failed[0]!.error.code, 'VIPD_ERR_NFT_REFUSED');
     assert.match(res.failed[0]!.error.message, /Invalid argument/);
-    assert.deepEqual(plane.activity, { transactions: 1, refused: 1, conntrackFlushFailures: 0 });
-    // runs: list, the batch, WEB alone, DNS alone; then the next apply lists again before changing anything.
-    assert.equal(nft.runs.length, 4);
+    assert.deepEqual(plane.activity, { transactions: 1, refused: 1, conntrackFlushFailures: 0, drRefreshes: 0 });
+    // runs: two lists, the batch, WEB alone, DNS alone; then the next apply lists again before changing anything.
+    assert.equal(nft.runs.length, 5);
     nft.refuse = () => false;
     await plane.apply([{ op: 'editDest', service: WEB, dest: rs(11, 2) }]);
-    assert.equal(nft.runs[4]!.commands, 'list counters table inet vipd');
+    assert.equal(nft.runs[5]!.commands, 'list counters table inet vipd');
   });
 
   it('delDest and delService select the removed servers\' conntrack entries (one flush per batch)', async () => {
@@ -166,7 +196,7 @@ describe('nftables plane (twin libnftables)', () => {
   it('close() deletes only vipd\'s table, unless asked to keep it', async () => {
     const { nft, plane } = setup();
     await plane.close();
-    assert.equal(nft.runs.at(-1)!.commands, 'add table inet vipd\ndelete table inet vipd');
+    assert.equal(nft.runs.at(-1)!.commands, 'add table inet vipd\ndelete table inet vipd\nadd table netdev vipd_dr\ndelete table netdev vipd_dr');
     assert.ok(nft.closed);
     const keep = new TwinNft();
     await new NftPlane({ clock: new VirtualClock(), nft: keep, conntrack: null, keepOnClose: true, table: 'lb' }).close();
@@ -235,8 +265,22 @@ describe('nftables plane: read back', () => {
     nft.listing = { rc: 0, output: LISTING, error: '' };
     const t = await plane.read();
     await plane.apply(t.services.flatMap((s) => load(s.spec, [...s.dests])));
-    assert.equal(nft.runs.length, 1);
+    assert.equal(nft.runs.length, 2);
     assert.equal(plane.drops.orphan, 1);
+  });
+
+  it('read() merges the DR netdev table\'s counters (a DR service lives there alone)', async () => {
+    const { nft, plane } = setup();
+    nft.drListing = { rc: 0, output: DR_LISTING, error: '' };
+    const t = await plane.read();
+    assert.deepEqual(t.services, [{ spec: { ...WEB, port: 443 }, dests: [dr(11, 1)] }]);
+    const c = t.counters.get('tcp:10.1.0.100:443')!;
+    assert.equal(c.service.conns, 9n);
+    assert.equal(c.dests.get('10.2.0.11:443')!.stats.inPkts, 60n);
+    assert.equal(c.dests.get('10.2.0.11:443')!.stats.outPkts, 0n);
+    // Adopted: the same desired state sends nothing.
+    await plane.apply(load({ ...WEB, port: 443 }, [dr(11, 1)]));
+    assert.equal(nft.runs.length, 2);
   });
 
   it('read() of a missing table is an empty table; another listing error is thrown as a VipdError', async () => {
@@ -244,5 +288,110 @@ describe('nftables plane: read back', () => {
     assert.deepEqual((await plane.read()).services, []);
     nft.listing = { rc: 1, output: '', error: 'Error: Operation not permitted' };
     await assert.rejects(plane.read(), { code: 'VIPD_ERR_NFT_REFUSED' });
+  });
+});
+
+const dr = (last: number, weight: number): DestSpec => ({ ...rs(last, weight), port: 443, forward: 'route' });
+const DR_LISTING = JSON.stringify({
+  nftables: [
+    { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
+    { counter: { family: 'netdev', name: 's_tcp_10.1.0.100_443', table: 'vipd_dr', handle: 2, packets: 9, bytes: 540 } },
+    { counter: { family: 'netdev', name: 'ms_tcp_10.1.0.100_443', table: 'vipd_dr', handle: 3, comment: 'vipd1 svc tcp inet 10.1.0.100 443 wrr 0 0 32 -', packets: 0, bytes: 0 } },
+    { counter: { family: 'netdev', name: 'r_tcp_10.1.0.100_443_10.2.0.11_443', table: 'vipd_dr', handle: 4, packets: 9, bytes: 540 } },
+    { counter: { family: 'netdev', name: 'mr_tcp_10.1.0.100_443_10.2.0.11_443', table: 'vipd_dr', handle: 5, comment: 'vipd1 rs 10.2.0.11 443 route 1 0 0', packets: 0, bytes: 0 } },
+    { counter: { family: 'netdev', name: 'ir_tcp_10.1.0.100_443_10.2.0.11_443', table: 'vipd_dr', handle: 6, packets: 60, bytes: 5000 } },
+  ],
+});
+
+describe('nftables plane: lvs_method DR (twin libnftables and links)', () => {
+  const W = { ...WEB, port: 443 };
+  const D = 'netdev vipd_dr';
+
+  it('puts a DR service in the netdev table with the ingress skeleton on every link, in the same transaction', async () => {
+    const { nft, plane } = setup();
+    assert.deepEqual((await plane.apply([...load(W, [dr(11, 1), dr(12, 1)]), ...load(DNS, [rs(13, 1)])])).failed, []);
+    const tx = nft.runs[2]!.commands.split('\n');
+    assert.equal(tx[0], 'add table inet vipd');
+    assert.ok(tx.includes(`add chain ${D} ingress { type filter hook ingress devices = { "eth0", "eth1" } priority filter; policy accept; }`));
+    assert.ok(tx.includes(`add element ${D} svc4 { 10.1.0.100 . tcp . 443 : goto s_tcp_10.1.0.100_443 }`));
+    assert.ok(tx.includes(`add rule ${D} xr_tcp_10.1.0.100_443_10.2.0.11_443 counter name "ir_tcp_10.1.0.100_443_10.2.0.11_443" fwd ip to 10.2.0.11 device "eth1"`));
+    assert.ok(tx.includes('add element inet vipd svc4 { 10.1.0.100 . udp . 53 : goto s_udp_10.1.0.100_53 }'), 'NAT services stay in the inet table');
+    assert.ok(!tx.some((c) => c.includes('inet vipd') && c.includes('443')));
+    assert.equal(plane.activity.transactions, 1);
+  });
+
+  it('re-hooks only when the director has a link the chain lacks, naming only the links there now', async () => {
+    const { nft, topo, plane } = setup();
+    await plane.apply(load(W, [dr(11, 1)]));
+    await plane.apply([{ op: 'editDest', service: W, dest: dr(11, 2) }]);
+    assert.ok(!nft.runs.at(-1)!.commands.includes('ingress'));
+    topo.links = ['eth1', 'vrrp.7'];
+    await plane.apply([{ op: 'editDest', service: W, dest: dr(11, 3) }]);
+    // Only the links there now (eth0 is gone; the kernel keeps or drops its hook itself).
+    assert.ok(nft.runs.at(-1)!.commands.includes('devices = { "eth1", "vrrp.7" }'), nft.runs.at(-1)!.commands);
+    topo.links = ['eth1'];
+    await plane.apply([{ op: 'editDest', service: W, dest: dr(11, 4) }]);
+    assert.ok(!nft.runs.at(-1)!.commands.includes('ingress'));
+    // A link that comes back is hooked again (an older kernel dropped its hook when it went).
+    topo.links = ['eth0', 'eth1'];
+    await plane.apply([{ op: 'editDest', service: W, dest: dr(11, 5) }]);
+    assert.ok(nft.runs.at(-1)!.commands.includes('devices = { "eth0", "eth1" }'), nft.runs.at(-1)!.commands);
+  });
+
+  it('a DR real server on no connected network is counted, kept out of scheduling and not forwarded to', async () => {
+    const { nft, plane } = setup();
+    await plane.apply(load(W, [dr(11, 1), dr(99, 1)]));
+    assert.deepEqual([...plane.drUnreachable], ['10.2.0.99:443']);
+    assert.equal(plane.stats().unreachableRealServers, 1);
+    const tx = nft.runs.at(-1)!.commands.split('\n');
+    assert.ok(tx.includes(`add rule ${D} xr_tcp_10.1.0.100_443_10.2.0.99_443 counter name "ir_tcp_10.1.0.100_443_10.2.0.99_443"`));
+    assert.ok(tx.includes(`add rule ${D} s_tcp_10.1.0.100_443 tcp flags & (syn | ack) == syn numgen inc mod 1 vmap { 0 : goto r_tcp_10.1.0.100_443_10.2.0.11_443 }`));
+  });
+
+  it('refuses DR mixed with NAT in one service and DR on a fwmark service; moving every server to DR moves the service', async () => {
+    const { nft, plane } = setup();
+    const fwm: ServiceSpec = { family: 'inet', fwmark: 7, scheduler: 'rr', flags: 0, timeoutS: 0, netmaskBits: 32 };
+    const res = await plane.apply([...load(W, [rs(11, 1)]), { op: 'addDest', service: W, dest: dr(12, 1) }, ...load(fwm, [{ ...dr(13, 1), port: 0 }])]);
+    assert.deepEqual(
+      res.failed.map((f) => f.error.message),
+      [
+        'tcp:10.1.0.100:443 real server 10.2.0.12:443: a virtual_server mixing lvs_method DR and NAT real servers is not implemented on nftables: give each its own virtual_server',
+        'fwm:inet:7 real server 10.2.0.13:0: lvs_method DR on nftables forwards at netdev ingress, before any rule could set a fwmark: use an address virtual_server',
+      ],
+    );
+    await plane.apply([{ op: 'editDest', service: W, dest: { ...rs(11, 1), forward: 'route' } }]);
+    const tx = nft.runs.at(-1)!.commands.split('\n');
+    assert.ok(tx.includes('delete element inet vipd svc4 { 10.1.0.100 . tcp . 443 }'));
+    assert.ok(tx.includes(`add element ${D} svc4 { 10.1.0.100 . tcp . 443 : goto s_tcp_10.1.0.100_443 }`));
+  });
+
+  it('a link or address change rewrites only the forward chains whose device changed, and hooks new links', async () => {
+    const { nft, topo, plane } = setup();
+    await plane.apply(load(W, [dr(11, 1), dr(99, 1)]));
+    const runs = nft.runs.length;
+    topo.onChange!();
+    await plane.apply([]); // waits for the queued refresh (plane calls run one at a time)
+    assert.equal(nft.runs.length, runs, 'nothing changed: nothing sent');
+    topo.extra.set('10.2.0.99', 'eth2');
+    topo.links = ['eth0', 'eth1', 'eth2'];
+    topo.onChange!();
+    topo.onChange!(); // coalesced
+    await plane.apply([]);
+    const tx = nft.runs.at(-1)!.commands.split('\n');
+    const x99 = 'xr_tcp_10.1.0.100_443_10.2.0.99_443';
+    assert.ok(tx.includes(`add chain ${D} ingress { type filter hook ingress devices = { "eth0", "eth1", "eth2" } priority filter; policy accept; }`), tx.join('\n'));
+    assert.ok(tx.includes(`flush chain ${D} ${x99}`));
+    assert.ok(tx.includes(`add rule ${D} ${x99} counter name "i${x99.slice(1)}" fwd ip to 10.2.0.99 device "eth2"`), tx.join('\n'));
+    assert.ok(!tx.some((c) => c.includes('xr_tcp_10.1.0.100_443_10.2.0.11_443') && c.startsWith('flush')));
+    assert.ok(tx.some((c) => c.includes('numgen inc mod 2')), 'both servers scheduled');
+    assert.deepEqual([...plane.drUnreachable], []);
+    assert.equal(plane.activity.drRefreshes, 1);
+  });
+
+  it('a deleted DR server takes its flow set with it; no conntrack flush (DR flows are not in conntrack)', async () => {
+    const { nft, plane } = setup();
+    await plane.apply(load(W, [dr(11, 1), dr(12, 1)]));
+    await plane.apply([{ op: 'delDest', service: W, dest: dr(11, 1) }]);
+    assert.ok(nft.runs.at(-1)!.commands.split('\n').includes(`delete set ${D} fr_tcp_10.1.0.100_443_10.2.0.11_443`));
   });
 });

@@ -11,7 +11,7 @@ import {
   serviceComment,
 } from '../../../../src/lvs/nft/names.js';
 import { clientKey } from '../../../../src/lvs/nft/persistence.js';
-import { nftSupports, nftSupportsForward } from '../../../../src/lvs/nft/schedulers.js';
+import { nftDrFits, nftSupports, nftSupportsForward } from '../../../../src/lvs/nft/schedulers.js';
 
 describe('nftables plane: what it supports', () => {
   it('runs rr, wrr, sh, mh and random, with sh/mh flags and persistence', () => {
@@ -29,10 +29,18 @@ describe('nftables plane: what it supports', () => {
     assert.match(nftSupports('rr', 0x4) ?? '', /one-packet/);
   });
 
-  it('forwards with NAT only; DR and TUN are refused by name', () => {
+  it('forwards with NAT and DR; TUN is refused by name', () => {
     assert.equal(nftSupportsForward('masq'), null);
-    assert.match(nftSupportsForward('route') ?? '', /lvs_method DR/);
-    assert.match(nftSupportsForward('tunnel') ?? '', /lvs_method TUN/);
+    assert.equal(nftSupportsForward('route'), null);
+    assert.match(nftSupportsForward('tunnel') ?? '', /lvs_method TUN .*lvs_method NAT and DR/);
+  });
+
+  it('DR: no fwmark service, no mix with NAT in one service', () => {
+    assert.equal(nftDrFits({}, 'route', ['route']), null);
+    assert.equal(nftDrFits({ fwmark: 1 }, 'masq', []), null);
+    assert.match(nftDrFits({ fwmark: 1 }, 'route', []) ?? '', /before any rule could set a fwmark/);
+    assert.match(nftDrFits({}, 'route', ['masq']) ?? '', /mixing lvs_method DR and NAT/);
+    assert.match(nftDrFits({}, 'masq', ['route']) ?? '', /mixing lvs_method DR and NAT/);
   });
 });
 
