@@ -48,6 +48,8 @@ export class CheckerState {
   lastFailure: { reason: ProbeFailReason; detail: string } | null = null;
   nextRunMs: number | null = null;
   inFlight = false;
+  /** When the run in flight started (MISC_CHECK counts its next run from there). */
+  private runStartedMs: number | null = null;
   private readonly timing: Timing;
 
   constructor(
@@ -76,9 +78,10 @@ export class CheckerState {
     return !this.inFlight && this.nextRunMs !== null && this.nextRunMs <= nowMs;
   }
 
-  startRun(): void {
+  startRun(nowMs: number): void {
     this.inFlight = true;
     this.nextRunMs = null;
+    this.runStartedMs = nowMs;
   }
 
   /** A suspended checker (ha_suspend, VIP absent) just re-arms its timer (lvs.md §3.1). */
@@ -111,7 +114,12 @@ export class CheckerState {
       this.retryIt++;
     }
     this.hasRun = true;
-    this.nextRunMs = nowMs + delay;
+    // MISC_CHECK counts the next run from the script's start, so a slow script does not stretch the period
+    // (check_misc.c:496, next_time = last_ran + delay; at once when that is past); the other checkers count
+    // from the answer (tcp_epilog's thread_add_timer from now).
+    const from = this.type === 'MISC_CHECK' && this.runStartedMs !== null ? this.runStartedMs : nowMs;
+    this.nextRunMs = Math.max(from + delay, nowMs);
+    this.runStartedMs = null;
     return step;
   }
 

@@ -166,7 +166,7 @@ export class LvsCore implements LvsCoreApi {
       if (!c.isDue(nowMs)) continue;
       if (this.suspended(c.id)) c.skipRun(nowMs);
       else {
-        c.startRun();
+        c.startRun(nowMs);
         out.push({ type: 'runCheck', checkId: c.id });
       }
     }

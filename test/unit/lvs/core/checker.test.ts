@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { checkIdOf } from '../../../../src/lvs/core/checkId.js';
 import { CheckerState } from '../../../../src/lvs/core/checkerState.js';
-import { check, config, core, fail, notifiesOf, ok, opsOf, rs, runChecksOf, tcpCheck, vs } from './fixtures.js';
+import type { CheckerConfig } from '../../../../src/config/lvsTypes.js';
+import { check, config, core, fail, miscCheck, notifiesOf, ok, opsOf, rs, runChecksOf, tcpCheck, vs } from './fixtures.js';
 
 const A = '10.2.0.11';
 const B = '10.2.0.12';
@@ -48,6 +49,30 @@ describe('lvs core: checker timing and retry (lvs.md §3.1)', () => {
     assert.equal(c.nextDeadline(), 17000);
     assert.deepEqual(opsOf(check(c, id, 17000, fail())), ['delDest tcp:10.1.0.100:80 10.2.0.11:80']);
     assert.equal(c.nextDeadline(), 27000);
+  });
+
+  it('MISC_CHECK counts its next run from the script\'s start, the others from the answer (check_misc.c:496 last_ran)', () => {
+    const mc = { ...miscCheck(A, 80, false), retry: 1, delayBeforeRetryMs: 3000 } as CheckerConfig;
+    const id = checkIdOf(mc);
+    const c = core(config([vs('10.1.0.100', 80, [rs(A, 80, { checkers: [mc] })])]));
+    c.handle({ type: 'start', table: { services: [] } }, 0);
+    assert.deepEqual(runChecksOf(c.handle({ type: 'timeout' }, 1000)), [id]);
+    c.handle({ type: 'checkResult', checkId: id, outcome: ok() }, 1400); // the script ran 400 ms
+    assert.equal(c.nextDeadline(), 11000, 'delay_loop from the start at 1000, not from the exit at 1400');
+    assert.deepEqual(runChecksOf(c.handle({ type: 'timeout' }, 11000)), [id]);
+    c.handle({ type: 'checkResult', checkId: id, outcome: fail() }, 11250);
+    assert.equal(c.nextDeadline(), 14000, 'delay_before_retry from the start too');
+    assert.deepEqual(runChecksOf(c.handle({ type: 'timeout' }, 14000)), [id]);
+    c.handle({ type: 'checkResult', checkId: id, outcome: fail() }, 30000); // slower than delay_loop: at once
+    assert.equal(c.nextDeadline(), 30000);
+    // A TCP_CHECK with the same answer times counts from the answer.
+    const t = tcpCheck(B, 80);
+    const tid = checkIdOf(t);
+    const c2 = core(config([vs('10.1.0.100', 80, [rs(B, 80, { checkers: [t] })])]));
+    c2.handle({ type: 'start', table: { services: [] } }, 0);
+    c2.handle({ type: 'timeout' }, 1000);
+    c2.handle({ type: 'checkResult', checkId: tid, outcome: ok() }, 1400);
+    assert.equal(c2.nextDeadline(), 11400);
   });
 
   it('one success between failures resets retry_it', () => {
@@ -108,7 +133,7 @@ describe('lvs core: checker timing and retry (lvs.md §3.1)', () => {
     assert.equal(s.up, true);
     s.schedule(0, () => 0.9);
     assert.equal(s.nextRunMs, 1000);
-    s.startRun();
+    s.startRun(1000);
     assert.deepEqual(s.onResult(fail(), 1000), { transition: 'down', firstRunNotify: false });
     assert.equal(s.nextRunMs, 6000);
   });
