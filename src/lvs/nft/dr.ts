@@ -34,12 +34,12 @@ import {
   forwardChain,
   persistSet,
   serviceChain,
-  serviceComment,
   specCounter,
   trafficCounter,
 } from './names.js';
 import { isPersistent, persistLookupRule, persistSetDecl, persistUpdateRule } from './persistence.js';
 import { flowHashRule, selectionRule, selectsByHash } from './schedulers.js';
+import { transition, type TransitionTable } from './transition.js';
 
 /** IPVS's default connection timeouts (ipvsadm --set): tcp established, tcpfin, udp. */
 export const DR_TIMEOUT_S = { tcp: 900, tcpfin: 120, udp: 300 } as const;
@@ -199,67 +199,29 @@ function destKeyText(d: { address: string; port: number }): string {
   return d.address.includes(':') ? `[${d.address}]:${d.port}` : `${d.address}:${d.port}`;
 }
 
-const destIdentity = (d: DestSpec): string => `${d.address} ${d.port}`;
+/** The netdev table's side of the shared transition (transition.ts). */
+function drTable(o: DrOptions): TransitionTable {
+  const t = drTableRef(o);
+  return {
+    ref: t,
+    dispatchElement,
+    addDest: (s, d) => addDest(o, s, d),
+    removeDest: (s, d) => removeDest(o, s, d),
+    flushDest: (s, d) => [`flush chain ${t} ${destChain(s, d)}`, `flush chain ${t} ${forwardChain(destChain(s, d))}`],
+    destRules: (s, d) => destRules(o, s, d),
+    serviceRules: (st) => serviceRules(o, st),
+    // The director's device towards a real server changed: only its forward chain names the device.
+    rewrite: {
+      needed: (s, d) => o.rewrite?.has(destChain(s, d)) === true,
+      commands: (s, d) => [`flush chain ${t} ${forwardChain(destChain(s, d))}`, ...forwardRules(o, s, d)],
+    },
+  };
+}
 
 /**
  * The commands that move one DR service from `before` to `after` (null = absent), touching only what changed,
- * as ruleset.ts serviceTransition does for NAT. [] when nothing changes.
+ * as ruleset.ts does for NAT (both through transition.ts). [] when nothing changes.
  */
 export function drServiceTransition(o: DrOptions, before: DrServiceState | null, after: DrServiceState | null): string[] {
-  const t = drTableRef(o);
-  if (!after) {
-    if (!before) return [];
-    const s = before.spec;
-    const chain = serviceChain(s);
-    return [
-      `delete element ${t} ${dispatchElement(s, false)}`,
-      `flush chain ${t} ${chain}`,
-      ...before.dests.flatMap((d) => removeDest(o, s, d)),
-      `delete chain ${t} ${chain}`,
-      `delete counter ${t} ${chain}`,
-      `delete counter ${t} ${specCounter(chain)}`,
-    ];
-  }
-  const s = after.spec;
-  const chain = serviceChain(s);
-  const out: string[] = [];
-  const specChanged = before !== null && serviceComment(before.spec) !== serviceComment(s);
-  const old = new Map((before?.dests ?? []).map((d) => [destIdentity(d), d]));
-  const kept = new Set(after.dests.map(destIdentity));
-  if (!before) {
-    out.push(`add counter ${t} ${chain}`, `add counter ${t} ${specCounter(chain)} { comment ${quote(serviceComment(s))}; }`, `add chain ${t} ${chain}`);
-  } else {
-    const unchanged = (d: DestSpec): boolean => {
-      const prev = old.get(destIdentity(d));
-      return prev !== undefined && destComment(prev) === destComment(d);
-    };
-    const moved = after.dests.some((d) => old.has(destIdentity(d)) && o.rewrite?.has(destChain(s, d)));
-    if (!specChanged && !moved && after.dests.length === before.dests.length && after.dests.every(unchanged)) return [];
-    out.push(`flush chain ${t} ${chain}`);
-    if (specChanged) out.push(`delete counter ${t} ${specCounter(chain)}`, `add counter ${t} ${specCounter(chain)} { comment ${quote(serviceComment(s))}; }`);
-    for (const d of before.dests) if (!kept.has(destIdentity(d))) out.push(...removeDest(o, before.spec, d));
-  }
-  for (const d of after.dests) {
-    const prev = old.get(destIdentity(d));
-    if (!prev) {
-      out.push(...addDest(o, s, d));
-      continue;
-    }
-    const dc = destChain(s, d);
-    if (destComment(prev) !== destComment(d)) {
-      out.push(`delete counter ${t} ${specCounter(dc)}`, `add counter ${t} ${specCounter(dc)} { comment ${quote(destComment(d))}; }`);
-    }
-    if (specChanged) {
-      out.push(`flush chain ${t} ${dc}`, `flush chain ${t} ${forwardChain(dc)}`);
-      const was = isPersistent(before!.spec);
-      if (was && !isPersistent(s)) out.push(`delete set ${t} ${persistSet(dc)}`);
-      if (!was && isPersistent(s)) out.push(`add set ${t} ${persistSet(dc)} ${persistSetDecl(s)}`);
-      out.push(...destRules(o, s, d));
-    } else if (o.rewrite?.has(dc)) {
-      out.push(`flush chain ${t} ${forwardChain(dc)}`, ...forwardRules(o, s, d));
-    }
-  }
-  out.push(...serviceRules(o, after));
-  if (!before) out.push(`add element ${t} ${dispatchElement(s, true)}`);
-  return out;
+  return transition(drTable(o), before, after);
 }

@@ -20,13 +20,13 @@ import {
   destComment,
   persistSet,
   serviceChain,
-  serviceComment,
   specCounter,
   trafficCounter,
 } from './names.js';
 import { drServiceTransition, type DrOptions } from './dr.js';
 import { isPersistent, persistLookupRule, persistSetDecl, persistUpdateRule } from './persistence.js';
 import { selectionRule } from './schedulers.js';
+import { transition, type TransitionTable } from './transition.js';
 
 export interface RulesetOptions {
   /** The table's name in family inet (default "vipd"). */
@@ -211,8 +211,6 @@ function destKeyText(d: { address: string; port: number }): string {
   return d.address.includes(':') ? `[${d.address}]:${d.port}` : `${d.address}:${d.port}`;
 }
 
-const destIdentity = (d: DestSpec): string => `${d.address} ${d.port}`;
-
 /**
  * The commands that move one service from `before` to `after` (null = absent), in the inet table (NAT) or the
  * netdev table (DR, dr.ts); a service whose forwarding changes leaves one table for the other.
@@ -227,67 +225,23 @@ export function serviceTransition(o: RulesetOptions, before: ServiceState | null
   return [...out, ...(drAfter ? drServiceTransition(dro, null, after) : natTransition(o, null, after))];
 }
 
-/**
- * NAT: the commands that move one service from `before` to `after` (null = absent). Only what changed is touched:
- * the service chain is always re-filled (its scheduler map depends on every server), a server's own chain only
- * when it is new or the service's spec changed; a server whose weight changed gets a new spec comment.
- * Returns [] when nothing changes.
- */
-function natTransition(o: RulesetOptions, before: ServiceState | null, after: ServiceState | null): string[] {
+/** The inet table's side of the shared transition (transition.ts). */
+function natTable(o: RulesetOptions): TransitionTable {
   const t = tableRef(o);
-  if (!after) {
-    if (!before) return [];
-    const s = before.spec;
-    const chain = serviceChain(s);
-    return [
-      `delete element ${t} ${dispatchElement(s, false)}`,
-      `flush chain ${t} ${chain}`,
-      ...before.dests.flatMap((d) => removeDest(o, s, d)),
-      `delete chain ${t} ${chain}`,
-      `delete counter ${t} ${chain}`,
-      `delete counter ${t} ${specCounter(chain)}`,
-    ];
-  }
-  const s = after.spec;
-  const chain = serviceChain(s);
-  const out: string[] = [];
-  const specChanged = before !== null && serviceComment(before.spec) !== serviceComment(s);
-  const old = new Map((before?.dests ?? []).map((d) => [destIdentity(d), d]));
-  const kept = new Set(after.dests.map(destIdentity));
-  if (!before) {
-    out.push(`add counter ${t} ${chain}`, `add counter ${t} ${specCounter(chain)} { comment ${quote(serviceComment(s))}; }`, `add chain ${t} ${chain}`);
-  } else {
-    const unchanged = (d: DestSpec): boolean => {
-      const prev = old.get(destIdentity(d));
-      return prev !== undefined && destComment(prev) === destComment(d);
-    };
-    const destsChanged = after.dests.length !== before.dests.length || !after.dests.every(unchanged);
-    if (!specChanged && !destsChanged) return [];
-    out.push(`flush chain ${t} ${chain}`);
-    if (specChanged) out.push(`delete counter ${t} ${specCounter(chain)}`, `add counter ${t} ${specCounter(chain)} { comment ${quote(serviceComment(s))}; }`);
-    for (const d of before.dests) if (!kept.has(destIdentity(d))) out.push(...removeDest(o, before.spec, d));
-  }
-  for (const d of after.dests) {
-    const prev = old.get(destIdentity(d));
-    if (!prev) {
-      out.push(...addDest(o, s, d));
-      continue;
-    }
-    const dc = destChain(s, d);
-    if (destComment(prev) !== destComment(d)) {
-      out.push(`delete counter ${t} ${specCounter(dc)}`, `add counter ${t} ${specCounter(dc)} { comment ${quote(destComment(d))}; }`);
-    }
-    if (specChanged) {
-      out.push(`flush chain ${t} ${dc}`);
-      const was = isPersistent(before!.spec);
-      if (was && !isPersistent(s)) out.push(`delete set ${t} ${persistSet(dc)}`);
-      if (!was && isPersistent(s)) out.push(`add set ${t} ${persistSet(dc)} ${persistSetDecl(s)}`);
-      out.push(...destRules(o, s, d));
-    }
-  }
-  out.push(...serviceRules(o, after));
-  if (!before) out.push(`add element ${t} ${dispatchElement(s, true)}`);
-  return out;
+  return {
+    ref: t,
+    dispatchElement,
+    addDest: (s, d) => addDest(o, s, d),
+    removeDest: (s, d) => removeDest(o, s, d),
+    flushDest: (s, d) => [`flush chain ${t} ${destChain(s, d)}`],
+    destRules: (s, d) => destRules(o, s, d),
+    serviceRules: (st) => serviceRules(o, st),
+  };
+}
+
+/** NAT: the commands that move one service from `before` to `after` (null = absent). [] when nothing changes. */
+function natTransition(o: RulesetOptions, before: ServiceState | null, after: ServiceState | null): string[] {
+  return transition(natTable(o), before, after);
 }
 
 /** The whole table for `services` from nothing (the bench's `nft -f` input and the plane's first load). */
