@@ -18,6 +18,7 @@ import { AgentSet, waitFor } from '../../src/lab/agents.js';
 import { newLab, requireLab } from './labHelpers.js';
 import { JsonPeer as Peer } from '../../src/lab/jsonPeer.js';
 import { drLab, tally, waitLine } from './lvs/directorLab.js';
+import { checkedRealServer, comesBack, goesOut, restartFlapsNothing, weightZeroDrains } from './lvs/directorChecks.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -100,12 +101,7 @@ describe('nftables data plane: lvs_method DR in namespaces (host kernel, no IPVS
     assert.equal(Number(c.dests[`${LAB.rsAddr(1)}:80`]!.stats['outPkts']), 0);
 
     // Weight 0: the open connection goes on (its flow set is still looked up first), new ones avoid the server.
-    const held = await client.value<string>('open', { url });
-    const heldIndex = Number(held.slice(2));
-    assert.deepEqual(await apply([{ op: 'editDest', service: WEB, dest: rs(heldIndex, 0) }]), []);
-    assert.equal(await client.value<string>('again'), held);
-    assert.equal((await burst(20))[held], undefined);
-    assert.equal(await client.value<string>('again'), held);
+    const { held, heldIndex } = await weightZeroDrains(client, url, burst, (i) => apply([{ op: 'editDest', service: WEB, dest: rs(i, 0) }]));
 
     // Delete (its server stopped, as after a failed check): its flow set goes, so its connection breaks (the next
     // packet meets the flow hash and another server's RST), and no new connection reaches it.
@@ -169,15 +165,7 @@ describe('nftables data plane: lvs_method DR in namespaces (host kernel, no IPVS
     const l = lab;
     await LAB.build(l);
     const servers = await start(l);
-    const realServer = (i: number, weight: number): string => `
-    real_server ${LAB.rsAddr(i)} 80 {
-        weight ${weight}
-        TCP_CHECK {
-            connect_timeout 1
-            retry 1
-            delay_before_retry 1
-        }
-    }`;
+    const realServer = (i: number, weight: number): string => checkedRealServer(LAB.rsAddr(i), 80, weight);
     const config = `
 global_defs {
     router_id dir1
@@ -201,7 +189,7 @@ ${realServer(3, 1)}
     const inTable = async (i: number): Promise<boolean> => (await listing()).includes(`fwd ip to ${LAB.rsAddr(i)} device "eth0"`);
     // In the table and live: its chain is a target of the service's scheduler map.
     const live = async (i: number): Promise<boolean> => new RegExp(`numgen inc mod \\d+ vmap \\{[^}]*goto r_tcp_${LAB.vip}_80_${LAB.rsAddr(i)}_80`).test(await listing());
-    let dir = agents.start('vipd', 'dir1', config);
+    const dir = agents.start('vipd', 'dir1', config);
     assert.ok(await waitFor(async () => (await live(1)) && (await live(2)) && (await live(3)), 30_000, 100), dir.output().slice(-3000));
     const client = new Peer(l.spawn('c1', [process.execPath, join(HERE, 'lvs/httpBits.js'), 'client']));
     const url = { host: LAB.vip, port: 80 };
@@ -209,25 +197,14 @@ ${realServer(3, 1)}
     assert.deepEqual(await burst(50), { rs1: 30, rs2: 10, rs3: 10 });
 
     servers.get(2)!.kill('SIGKILL');
-    assert.ok(await waitFor(async () => !(await inTable(2)), 30_000, 100), dir.output().slice(-3000));
-    const without = await burst(20);
-    assert.equal(without['rs2'], undefined, JSON.stringify(without));
-    assert.equal((without['rs1'] ?? 0) + (without['rs3'] ?? 0), 20);
+    await goesOut(dir, () => inTable(2), burst);
 
     // It answers again: back in the table, the 3/1/1 split again.
     const back = l.spawn('rs2', [process.execPath, join(HERE, 'lvs/httpBits.js'), 'server', 'rs2', '80']);
     await waitLine(back, 'listening');
-    assert.ok(await waitFor(() => live(2), 30_000, 100), dir.output().slice(-3000));
-    assert.deepEqual(await burst(50), { rs1: 30, rs2: 10, rs3: 10 });
+    await comesBack(dir, () => live(2), burst);
 
-    const before = await listing();
-    await dir.stop('SIGTERM');
-    assert.equal(await listing(), before, 'the table is kept at stop');
-    dir = agents.start('vipd', 'dir1', config);
-    assert.ok(await waitFor(async () => /virtual server\(s\) on the nftables data plane/.test(dir.output()), 30_000, 100), dir.output().slice(-3000));
-    await new Promise((r) => setTimeout(r, 4000));
-    assert.equal(await listing(), before, `a restart flapped nothing\n${dir.output().slice(-3000)}`);
-    assert.deepEqual(await burst(50), { rs1: 30, rs2: 10, rs3: 10 });
+    await restartFlapsNothing(agents, dir, config, listing, burst);
   });
 
   it('IPv6: fwd ip6 through the neighbour table, wrr 3/1/1 → 30/10/10', async function () {
