@@ -16,8 +16,12 @@ export interface CoreUnit {
   awaitsAdverts(): boolean;
 }
 
+/** What a unit returns for an event without effects (a backup hearing its master): shared, only read. */
+const NO_EFFECTS: SyncGroupEffect[] = [];
+
 export function soloUnit(instance: VrrpInstance): CoreUnit {
-  const tag = (fx: VrrpEffect[]): SyncGroupEffect[] => fx.map((effect) => ({ instance: instance.name, effect }));
+  const tag = (fx: readonly VrrpEffect[]): SyncGroupEffect[] =>
+    fx.length === 0 ? NO_EFFECTS : fx.map((effect) => ({ instance: instance.name, effect }));
   return {
     handle: (_member, ev, nowMs) => tag(instance.handle(ev, nowMs)),
     handleTimeouts: (nowMs) => {
@@ -54,6 +58,8 @@ export class UnitDriver {
   private armedAt = Infinity;
   private readonly sinks = new Map<string, EffectSink>();
   private stopped = false;
+  /** The timer's callback, made once (the timer is re-armed every few adverts). */
+  private readonly onTimer = (): void => this.fire();
 
   constructor(
     private readonly core: CoreUnit,
@@ -75,7 +81,15 @@ export class UnitDriver {
   dispatch(member: string, ev: VrrpEvent): void {
     if (this.stopped) return;
     const now = this.clock.now();
-    this.run(() => this.core.handle(member, ev, now), now, ev.type, member);
+    // No closure per event (run() takes one for timeouts): a backup dispatches every advert it hears.
+    let fx: SyncGroupEffect[] = NO_EFFECTS;
+    try {
+      fx = this.core.handle(member, ev, now);
+    } catch (err) {
+      this.internalError(`${member}: ${ev.type}`, err);
+    }
+    this.route(fx, now);
+    this.rearm();
   }
 
   /** No more events or timers (after every member has shut down). */
@@ -89,12 +103,15 @@ export class UnitDriver {
     try {
       fx = step();
     } catch (err) {
-      // A bug in the core must not take the other instances down; it is logged with its stack.
-      const on = member === undefined ? what : `${member}: ${what}`;
-      this.logger.error(`internal error handling ${on}: ${(err as Error).stack ?? String(err)}`);
+      this.internalError(member === undefined ? what : `${member}: ${what}`, err);
     }
     this.route(fx, now);
     this.rearm();
+  }
+
+  /** A bug in the core must not take the other instances down; it is logged with its stack. */
+  private internalError(on: string, err: unknown): void {
+    this.logger.error(`internal error handling ${on}: ${(err as Error).stack ?? String(err)}`);
   }
 
   private route(fx: readonly SyncGroupEffect[], now: number): void {
@@ -127,7 +144,7 @@ export class UnitDriver {
     if (this.timer !== null && this.armedAt <= deadline) return;
     this.clearTimer();
     this.armedAt = deadline;
-    this.timer = this.clock.at(deadline, () => this.fire());
+    this.timer = this.clock.at(deadline, this.onTimer);
   }
 
   private fire(): void {
