@@ -105,6 +105,8 @@ export class VrrpSocket implements VrrpTransport {
   private sendControl: Buffer | null = null;
   private readonly destinations = new Map<string, { sockaddr: Buffer; flags: number }>();
   private closed = false;
+  /** The meta of the IPv4 datagram being delivered, one object reused for all (deliverIpv4). */
+  private rxMeta!: Ipv4HeaderMeta;
 
   constructor(
     readonly family: 4 | 6,
@@ -128,6 +130,7 @@ export class VrrpSocket implements VrrpTransport {
     // IPv4 with recvmmsgInto: datagrams land in one reused buffer, no allocation per packet (issue 12). The header
     // carries src, dst and TTL; the interface is the one the socket is bound to, so no IP_PKTINFO is needed.
     const zeroCopy = family === 4 && typeof this.net.recvmmsgInto === 'function';
+    this.rxMeta = new Ipv4HeaderMeta(this.ifindex);
     this.reader = new PolledReader(this.net, this.recvFd, {
       clock: opts.clock,
       maxLen: zeroCopy ? IPV4_SLOT : MAX_PACKET,
@@ -362,13 +365,8 @@ export class VrrpSocket implements VrrpTransport {
     const data = buf.subarray(start, end);
     this.counters.received++;
     this.counters.receivedBytes += data.length;
-    const meta: VrrpPacketMeta = { ifindex: this.ifindex };
-    if (data.length >= 20) {
-      meta.src = formatIpv4Cached(data, 12);
-      meta.dst = formatIpv4Cached(data, 16);
-      meta.hopLimit = data[8]!;
-    }
-    this.handler?.(data, meta);
+    this.rxMeta.datagram = data;
+    this.handler?.(data, this.rxMeta);
   }
 
   private deliver(m: RecvResult): void {
@@ -395,5 +393,31 @@ export class VrrpSocket implements VrrpTransport {
       if (info.hopLimit !== undefined) meta.hopLimit = info.hopLimit;
     }
     this.handler?.(m.data, meta);
+  }
+}
+
+/**
+ * What an IPv4 raw socket's datagram says about itself (header saddr, daddr, TTL), read from the header only when
+ * asked: a repeated advert (packetRouter.ts) never asks, so the addresses are not formatted per packet. One object
+ * per socket, valid while its datagram is being delivered (VrrpTransport.onPacket: handlers keep neither).
+ */
+class Ipv4HeaderMeta implements VrrpPacketMeta {
+  datagram: Buffer | null = null;
+
+  constructor(readonly ifindex: number) {}
+
+  get src(): string | undefined {
+    const d = this.datagram;
+    return d !== null && d.length >= 20 ? formatIpv4Cached(d, 12) : undefined;
+  }
+
+  get dst(): string | undefined {
+    const d = this.datagram;
+    return d !== null && d.length >= 20 ? formatIpv4Cached(d, 16) : undefined;
+  }
+
+  get hopLimit(): number | undefined {
+    const d = this.datagram;
+    return d !== null && d.length >= 20 ? d[8] : undefined;
   }
 }
