@@ -37,7 +37,9 @@ export class PacketRouter {
       shared = { transport, byVrid, vrids: 0 };
       this.sockets.set(key, shared);
       const { ifname, family } = spec;
-      transport.onPacket((packet, meta) => this.route(ifname, family, byVrid, packet, meta));
+      // The socket's own buffer range when it offers one (no Buffer per packet); a Buffer from test twins.
+      if (transport.onDatagram) transport.onDatagram((buf, start, end, meta) => this.route(ifname, family, byVrid, buf, start, end, meta));
+      else transport.onPacket((packet, meta) => this.route(ifname, family, byVrid, packet, 0, packet.length, meta));
     }
     return shared.transport;
   }
@@ -78,13 +80,17 @@ export class PacketRouter {
     for (const s of this.sockets.values()) s.transport.readQueued?.();
   }
 
-  private route(ifname: string, family: 4 | 6, byVrid: readonly (Managed[] | undefined)[], packet: Buffer, meta: VrrpPacketMeta): void {
-    if (family === 4 && packet.length >= IPV4_HEADER_LEN + VRRP_HEADER_LEN && packet[9] !== AH_IP_PROTOCOL) {
+  /** One datagram, buf[start, end), valid during this call. */
+  private route(
+    ifname: string, family: 4 | 6, byVrid: readonly (Managed[] | undefined)[], buf: Buffer, start: number, end: number, meta: VrrpPacketMeta,
+  ): void {
+    if (family === 4 && end - start >= IPV4_HEADER_LEN + VRRP_HEADER_LEN && buf[start + 9] !== AH_IP_PROTOCOL) {
       // The VRID byte where an IPv4 VRRP header starts: only a byte-for-byte repeat of an advert the instance
       // accepted in full is taken here, so a wrong guess (a malformed header) can only fall through to the decode.
-      const one = byVrid[packet[((packet[0]! & 0x0f) << 2) + 1]!];
-      if (one !== undefined && one.length === 1 && one[0]!.ah === undefined && one[0]!.runner.receiveRepeat(packet, 0, packet.length)) return;
+      const one = byVrid[buf[start + ((buf[start]! & 0x0f) << 2) + 1]!];
+      if (one !== undefined && one.length === 1 && one[0]!.ah === undefined && one[0]!.runner.receiveRepeat(buf, start, end)) return;
     }
+    const packet = start === 0 && end === buf.length ? buf : buf.subarray(start, end);
     const { vrid, decoded } = decodeReceived(packet, family, meta);
     if (vrid === null) {
       this.metrics.dropUnmatched(ifname, 'truncated');

@@ -36,6 +36,11 @@ export interface VrrpTransport {
    */
   onPacket(cb: (packet: Buffer, meta: VrrpPacketMeta) => void): void;
   /**
+   * Optional, instead of onPacket: each datagram as the range [start, end) of a buffer the socket reads into, so no
+   * Buffer is made per packet (a backup hears thousands a second, issue 12). The same validity rule.
+   */
+  onDatagram?(cb: (buf: Buffer, start: number, end: number, meta: VrrpPacketMeta) => void): void;
+  /**
    * Deliver every packet already queued on the receive socket now, synchronously (the unit driver calls it before
    * handling a late timeout). Optional: twins without a queue need none.
    */

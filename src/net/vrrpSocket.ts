@@ -101,6 +101,7 @@ export class VrrpSocket implements VrrpTransport {
     receiveErrors: 0,
   };
   private handler: ((packet: Buffer, meta: VrrpPacketMeta) => void) | null = null;
+  private rangeHandler: ((buf: Buffer, start: number, end: number, meta: VrrpPacketMeta) => void) | null = null;
   private errorHandler: ((err: VipdNetError) => void) | null = null;
   private sendControl: Buffer | null = null;
   private readonly destinations = new Map<string, { sockaddr: Buffer; flags: number }>();
@@ -195,6 +196,14 @@ export class VrrpSocket implements VrrpTransport {
   onPacket(cb: (packet: Buffer, meta: VrrpPacketMeta) => void): void {
     if (this.closed) throw new VipdNetError('VIPD_ERR_CLOSED', `VRRP socket on ${this.opts.ifname} is closed`);
     this.handler = cb;
+    this.rangeHandler = null;
+    this.reader.start();
+  }
+
+  onDatagram(cb: (buf: Buffer, start: number, end: number, meta: VrrpPacketMeta) => void): void {
+    if (this.closed) throw new VipdNetError('VIPD_ERR_CLOSED', `VRRP socket on ${this.opts.ifname} is closed`);
+    this.rangeHandler = cb;
+    this.handler = null;
     this.reader.start();
   }
 
@@ -362,11 +371,12 @@ export class VrrpSocket implements VrrpTransport {
       this.counters.truncated++;
       return;
     }
-    const data = buf.subarray(start, end);
     this.counters.received++;
-    this.counters.receivedBytes += data.length;
-    this.rxMeta.datagram = data;
-    this.handler?.(data, this.rxMeta);
+    this.counters.receivedBytes += end - start;
+    const meta = this.rxMeta;
+    meta.at(buf, start, end);
+    if (this.rangeHandler !== null) this.rangeHandler(buf, start, end, meta);
+    else this.handler?.(buf.subarray(start, end), meta);
   }
 
   private deliver(m: RecvResult): void {
@@ -392,7 +402,8 @@ export class VrrpSocket implements VrrpTransport {
       if (info.dst !== undefined) meta.dst = info.dst;
       if (info.hopLimit !== undefined) meta.hopLimit = info.hopLimit;
     }
-    this.handler?.(m.data, meta);
+    if (this.rangeHandler !== null) this.rangeHandler(m.data, 0, m.data.length, meta);
+    else this.handler?.(m.data, meta);
   }
 }
 
@@ -402,22 +413,29 @@ export class VrrpSocket implements VrrpTransport {
  * per socket, valid while its datagram is being delivered (VrrpTransport.onPacket: handlers keep neither).
  */
 class Ipv4HeaderMeta implements VrrpPacketMeta {
-  datagram: Buffer | null = null;
+  private buf: Buffer | null = null;
+  private start = 0;
+  /** A header is there (20 bytes at least); else src, dst and hopLimit are unknown, as before. */
+  private header = false;
 
   constructor(readonly ifindex: number) {}
 
+  /** The datagram being delivered is buf[start, end). */
+  at(buf: Buffer, start: number, end: number): void {
+    this.buf = buf;
+    this.start = start;
+    this.header = end - start >= 20;
+  }
+
   get src(): string | undefined {
-    const d = this.datagram;
-    return d !== null && d.length >= 20 ? formatIpv4Cached(d, 12) : undefined;
+    return this.header ? formatIpv4Cached(this.buf!, this.start + 12) : undefined;
   }
 
   get dst(): string | undefined {
-    const d = this.datagram;
-    return d !== null && d.length >= 20 ? formatIpv4Cached(d, 16) : undefined;
+    return this.header ? formatIpv4Cached(this.buf!, this.start + 16) : undefined;
   }
 
   get hopLimit(): number | undefined {
-    const d = this.datagram;
-    return d !== null && d.length >= 20 ? d[8] : undefined;
+    return this.header ? this.buf![this.start + 8] : undefined;
   }
 }
