@@ -6,6 +6,7 @@ import type { SyncGroupEffect, VrrpSyncGroup } from '../vrrp/syncGroup.js';
 import type { VrrpEffect, VrrpEvent, VrrpState } from '../vrrp/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Clock, Timer } from '../clock/clock.js';
+import type { DeadlineGroup, DeadlineSlot } from '../clock/deadlineGroup.js';
 
 /** The pure core of a unit: one instance or a sync group, behind the sync group's interface. */
 export interface CoreUnit {
@@ -60,6 +61,7 @@ export class UnitDriver {
   private stopped = false;
   /** The timer's callback, made once (the timer is re-armed every few adverts). */
   private readonly onTimer = (): void => this.fire();
+  private readonly slot: DeadlineSlot | null;
 
   constructor(
     private readonly core: CoreUnit,
@@ -72,7 +74,14 @@ export class UnitDriver {
      * not on the backlog it had no time to read (issue 12: graceful overload).
      */
     private readonly readQueued?: () => void,
-  ) {}
+    /**
+     * The daemon's one timer for every unit (deadlineGroup.ts): the unit's deadline is a slot moved in place
+     * instead of a clock timer re-created every few adverts. Without it, a clock timer of its own.
+     */
+    deadlines?: DeadlineGroup,
+  ) {
+    this.slot = deadlines ? deadlines.slot(this.onTimer) : null;
+  }
 
   attach(sink: EffectSink): void {
     this.sinks.set(sink.name, sink);
@@ -141,9 +150,10 @@ export class UnitDriver {
     if (this.stopped) return this.clearTimer();
     const deadline = this.core.nextDeadline();
     if (deadline === null) return this.clearTimer();
-    if (this.timer !== null && this.armedAt <= deadline) return;
-    this.clearTimer();
+    if (this.armedAt <= deadline) return;
     this.armedAt = deadline;
+    if (this.slot !== null) return this.slot.set(deadline);
+    this.timer?.cancel();
     this.timer = this.clock.at(deadline, this.onTimer);
   }
 
@@ -167,6 +177,7 @@ export class UnitDriver {
   private clearTimer(): void {
     this.timer?.cancel();
     this.timer = null;
+    this.slot?.clear();
     this.armedAt = Infinity;
   }
 }
