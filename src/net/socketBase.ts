@@ -212,9 +212,11 @@ export class PolledReader {
         return;
       }
       let msgs: RecvResult[] | null;
+      let asked = 0;
       try {
         if (this.batch > 1 && this.opts.reuseBuffer && this.opts.controlLen === 0 && this.net.recvmmsgInto) {
-          msgs = this.receiveInto(Math.min(this.batch, this.maxPerEvent - read));
+          asked = Math.min(this.batch, this.maxPerEvent - read);
+          msgs = this.receiveInto(asked);
         } else if (this.batch > 1 && this.net.recvmmsg) {
           msgs = this.net.recvmmsg(this.fd, Math.min(this.batch, this.maxPerEvent - read), this.opts.maxLen, this.opts.controlLen);
           if (msgs.length === 0) msgs = null;
@@ -236,6 +238,14 @@ export class PolledReader {
         read += this.rawDelivered;
         this.pollErrorsInRow = 0;
         if (!this.handle) return;
+        // Fewer than asked: recvmmsg (MSG_DONTWAIT) stopped at an empty queue, so the call that would only say
+        // EAGAIN is saved (a backup woken per advert made two system calls for one datagram). Anything that
+        // arrived since, or a socket error left for the next call, wakes the poll again (libuv's epoll is
+        // level-triggered).
+        if (this.rawDelivered < asked) {
+          this.opts.onIdle?.();
+          return;
+        }
         continue;
       }
       if (msgs === null) {
@@ -247,6 +257,10 @@ export class PolledReader {
       for (const m of msgs) {
         this.opts.onMessage(m);
         if (!this.handle) return; // stopped by a handler
+      }
+      if (msgs.length < asked) {
+        this.opts.onIdle?.(); // a short batch from recvmmsgInto: the queue was empty (see above)
+        return;
       }
     }
   }

@@ -133,4 +133,45 @@ describe('net/socketBase PolledReader', () => {
     assert.deepEqual(got, [['abc', 0], ['de', 0x20]]);
     r.stop();
   });
+
+  it('stops at a short batch: recvmmsgInto returning fewer than asked means the queue is empty (no EAGAIN call)', async () => {
+    const net = new FakeNative();
+    const answers = [2, 4, 1, 4, 4, 0];
+    const calls: number[] = [];
+    Object.assign(net, {
+      recvmmsgInto: (_fd: number, buf: Buffer, slot: number, info: Int32Array) => {
+        const n = answers.shift() ?? 0;
+        calls.push(n);
+        for (let i = 0; i < n; i++) {
+          buf[i * slot] = calls.length;
+          info[2 * i] = 1;
+          info[2 * i + 1] = 0;
+        }
+        return n;
+      },
+    });
+    const got: number[] = [];
+    let idle = 0;
+    const r = new PolledReader(net, FD, { clock,
+      maxLen: 8,
+      controlLen: 0,
+      batch: 4,
+      reuseBuffer: true,
+      onData: (buf, start) => got.push(buf[start]!),
+      onMessage: () => assert.fail('onData is used'),
+      onError: () => undefined,
+      onIdle: () => idle++,
+    });
+    r.start();
+    await tick();
+    assert.deepEqual(calls, [2], 'one system call for a short batch');
+    assert.equal(idle, 1);
+    net.pollers.get(FD)!(0);
+    assert.deepEqual(calls, [2, 4, 1], 'a full batch reads on, the short one after it ends the pass');
+    net.pollers.get(FD)!(0);
+    assert.deepEqual(calls, [2, 4, 1, 4, 4, 0], 'full batches until the queue says empty');
+    assert.deepEqual(got, [1, 1, 2, 2, 2, 2, 3, 4, 4, 4, 4, 5, 5, 5, 5]);
+    assert.equal(idle, 3);
+    r.stop();
+  });
 });
