@@ -50,9 +50,6 @@ export interface EffectSink {
   enqueue(effects: readonly VrrpEffect[], eventAtMs: number): void;
 }
 
-/** A timer firing this much after its deadline means the loop was busy: read the queued adverts first. */
-const LATE_TIMER_MS = 1;
-
 export class UnitDriver {
   private timer: Timer | null = null;
   /** The deadline the armed timer fires at (rearm keeps it while the core's deadline is not earlier). */
@@ -69,9 +66,9 @@ export class UnitDriver {
     private readonly logger: Logger,
     private readonly onGroupTransition?: (group: string, from: VrrpState, to: VrrpState) => void,
     /**
-     * Reads every advert already queued on the receive sockets (PacketRouter.drainAll). Called before a timeout
-     * is handled late, so that a loop that fell behind decides Master_Down on the adverts the master did send,
-     * not on the backlog it had no time to read (issue 12: graceful overload).
+     * Reads every advert already queued on the receive sockets (PacketRouter.readQueued). Called before a
+     * Master_Down timeout is handled, so that it is decided on the adverts the master did send, not on a backlog
+     * that a busy loop or a coalesced receive (vrrpSocket.ts) has not read yet (issue 12: graceful overload).
      */
     private readonly readQueued?: () => void,
     /**
@@ -163,8 +160,10 @@ export class UnitDriver {
     if (this.stopped) return;
     let now = this.clock.now();
     let due = this.core.nextDeadline();
-    if (due !== null && due <= now && now - due >= LATE_TIMER_MS && this.readQueued && this.core.awaitsAdverts()) {
-      // Late: adverts may be waiting in the socket; they are older than this decision (they may re-arm us).
+    if (due !== null && due <= now && this.readQueued && this.core.awaitsAdverts()) {
+      // Adverts may be waiting in the socket: the loop was busy, or the receive socket is between two coalesced
+      // reads (vrrpSocket.ts, up to RECEIVE_COALESCE_MS). They are older than this decision (they may re-arm us).
+      // One read per Master_Down decision, not per timer: an early firing or a master's advert timer reads nothing.
       this.readQueued();
       if (this.stopped) return;
       now = this.clock.now();

@@ -77,6 +77,13 @@ export interface ReaderOptions {
    * RecvResult or a subarray is allocated per datagram.
    */
   onData?: (buf: Buffer, start: number, end: number, flags: number) => void;
+  /**
+   * Coalesce wake-ups under dense traffic: when a pass that emptied the socket comes less than this many ms after
+   * the previous one, the poll is paused and the socket read again this many ms later, so a burst is read in one
+   * pass instead of one wake-up per datagram. Sparse traffic is read at once as before. A reader that must not
+   * decide on stale input calls drainNow() first (the VRRP unit driver before a Master_Down decision).
+   */
+  coalesceMs?: number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -105,6 +112,17 @@ export class PolledReader {
   private readonly maxPerEvent: number;
   private rx: { buf: Buffer; info: Int32Array } | null = null;
   private rawDelivered = 0;
+  /** Between start() and stop(); the poll handle may be null meanwhile (error back-off, coalescing pause). */
+  private active = false;
+  /** coalesceMs: when the last pass that emptied the socket ended, and the timer that ends a pause. */
+  private lastIdleAt = -Infinity;
+  private pauseTimer: Timer | null = null;
+  private readonly resume = (): void => {
+    this.pauseTimer = null;
+    if (!this.active) return;
+    this.arm();
+    this.drain();
+  };
 
   constructor(
     private readonly net: NativeNet,
@@ -116,11 +134,12 @@ export class PolledReader {
   }
 
   get running(): boolean {
-    return this.handle !== null || this.rearmTimer !== null;
+    return this.active;
   }
 
   start(): void {
-    if (this.handle || this.rearmTimer) return;
+    if (this.active) return;
+    this.active = true;
     this.arm();
     // Data may already be queued (poll only reports edges we have not consumed; be safe and drain now).
     this.scheduleDrain(true);
@@ -133,8 +152,11 @@ export class PolledReader {
   }
 
   stop(): void {
+    this.active = false;
     this.rearmTimer?.cancel();
     this.rearmTimer = null;
+    this.pauseTimer?.cancel();
+    this.pauseTimer = null;
     if (!this.handle) return;
     this.net.pollStop(this.handle);
     this.handle = null;
@@ -142,7 +164,7 @@ export class PolledReader {
 
   /** Drain the socket now, outside a readiness callback (a no-op when not started). */
   drainNow(): void {
-    if (this.handle) this.drain();
+    if (this.active) this.drain();
   }
 
   private arm(): void {
@@ -177,7 +199,7 @@ export class PolledReader {
     this.drainScheduled = true;
     const run = (): void => {
       this.drainScheduled = false;
-      if (this.handle) this.drain();
+      if (this.active) this.drain();
     };
     if (microtask) queueMicrotask(run);
     else setImmediate(run);
@@ -192,7 +214,7 @@ export class PolledReader {
     const onData = this.opts.onData;
     if (onData) {
       this.rawDelivered = n;
-      for (let i = 0; i < n && this.handle; i++) onData(buf, i * slot, i * slot + info[2 * i]!, info[2 * i + 1]!);
+      for (let i = 0; i < n && this.active; i++) onData(buf, i * slot, i * slot + info[2 * i]!, info[2 * i + 1]!);
       return RAW_DELIVERED;
     }
     const out = new Array<RecvResult>(n);
@@ -202,10 +224,24 @@ export class PolledReader {
     return out;
   }
 
+  /** A pass emptied the socket. With coalesceMs, a second one soon after the last pauses the poll (see there). */
+  private idle(): void {
+    this.opts.onIdle?.();
+    const window = this.opts.coalesceMs;
+    if (window === undefined || window <= 0 || !this.active) return;
+    const now = this.opts.clock.now();
+    const dense = now - this.lastIdleAt < window;
+    this.lastIdleAt = now;
+    if (!dense || this.pauseTimer !== null || this.rearmTimer !== null) return;
+    if (this.handle) this.net.pollStop(this.handle);
+    this.handle = null;
+    this.pauseTimer = this.opts.clock.after(window, this.resume);
+  }
+
   private drain(): void {
     let read = 0;
     let lastWasError = false;
-    while (this.handle) {
+    while (this.active) {
       if (read >= this.maxPerEvent) {
         // Fairness: yield to timers and other sockets; continue on the next loop turn.
         this.scheduleDrain();
@@ -237,31 +273,22 @@ export class PolledReader {
       if (msgs === RAW_DELIVERED) {
         read += this.rawDelivered;
         this.pollErrorsInRow = 0;
-        if (!this.handle) return;
+        if (!this.active) return;
         // Fewer than asked: recvmmsg (MSG_DONTWAIT) stopped at an empty queue, so the call that would only say
         // EAGAIN is saved (a backup woken per advert made two system calls for one datagram). Anything that
         // arrived since, or a socket error left for the next call, wakes the poll again (libuv's epoll is
         // level-triggered).
-        if (this.rawDelivered < asked) {
-          this.opts.onIdle?.();
-          return;
-        }
+        if (this.rawDelivered < asked) return this.idle();
         continue;
       }
-      if (msgs === null) {
-        this.opts.onIdle?.();
-        return;
-      }
+      if (msgs === null) return this.idle();
       this.pollErrorsInRow = 0;
       read += msgs.length;
       for (const m of msgs) {
         this.opts.onMessage(m);
-        if (!this.handle) return; // stopped by a handler
+        if (!this.active) return; // stopped by a handler
       }
-      if (msgs.length < asked) {
-        this.opts.onIdle?.(); // a short batch from recvmmsgInto: the queue was empty (see above)
-        return;
-      }
+      if (msgs.length < asked) return this.idle(); // a short batch from recvmmsgInto: the queue was empty (see above)
     }
   }
 }

@@ -1,6 +1,6 @@
 // The unit driver keeps one armed timer while a backup's Master_Down deadline only moves later (issue 12: no
 // timer re-arm per received advert), handles timeouts at the same moments as re-arming every time would, and
-// reads queued adverts before deciding a late timeout.
+// reads queued adverts before deciding a Master_Down timeout.
 import assert from 'node:assert/strict';
 import { VirtualClock } from '../../../src/clock/virtualClock.js';
 import type { Clock, Timer } from '../../../src/clock/clock.js';
@@ -112,13 +112,29 @@ describe('daemon/unitDriver', () => {
     assert.equal(instance.state, 'MASTER');
   });
 
-  it('a timeout on time does not read the sockets (no extra system call per timer)', () => {
+  it('reads the sockets once per Master_Down decision, even on time (a coalesced receive may hold adverts), never per advert timer', () => {
     let reads = 0;
     const { vclock, instance, driver } = setup(() => reads++);
     driver.dispatch('VI_1', { type: 'startup' });
     vclock.advance(instance.nextDeadline()! - vclock.now());
     assert.equal(instance.state, 'MASTER');
-    vclock.advance(100);
-    assert.equal(reads, 0);
+    assert.equal(reads, 1, 'before the on-time Master_Down decision');
+    vclock.advance(100); // ten advert timers as MASTER
+    assert.equal(reads, 1);
+  });
+
+  it('an on-time Master_Down with the master\'s advert still unread in the socket is not a takeover', () => {
+    let queued = 0;
+    let driverRef: UnitDriver | null = null;
+    const { vclock, instance, driver } = setup(() => {
+      for (; queued > 0; queued--) driverRef!.dispatch('VI_1', advert(200));
+    });
+    driverRef = driver;
+    driver.dispatch('VI_1', { type: 'startup' });
+    driver.dispatch('VI_1', advert(200));
+    queued = 1; // arrived, not read yet (the socket is between two coalesced reads)
+    vclock.advance(instance.nextDeadline()! - vclock.now());
+    assert.equal(queued, 0);
+    assert.equal(instance.state, 'BACKUP');
   });
 });

@@ -174,4 +174,62 @@ describe('net/socketBase PolledReader', () => {
     assert.equal(idle, 3);
     r.stop();
   });
+
+  it('coalesces under dense traffic: a pass soon after the last pauses the poll and reads again coalesceMs later', async () => {
+    const vclock = new VirtualClock(1000);
+    const net = new FakeNative();
+    const queue: number[] = [];
+    let syscalls = 0;
+    Object.assign(net, {
+      recvmmsgInto: (_fd: number, buf: Buffer, slot: number, info: Int32Array) => {
+        syscalls++;
+        const n = Math.min(queue.length, info.length / 2);
+        for (let i = 0; i < n; i++) {
+          buf[i * slot] = queue.shift()!;
+          info[2 * i] = 1;
+          info[2 * i + 1] = 0;
+        }
+        return n;
+      },
+    });
+    const got: number[] = [];
+    const r = new PolledReader(net, FD, { clock: vclock,
+      maxLen: 8, controlLen: 0, batch: 4, reuseBuffer: true, coalesceMs: 2,
+      onData: (buf, start) => got.push(buf[start]!),
+      onMessage: () => assert.fail('onData is used'),
+      onError: () => undefined,
+    });
+    const pollStops = () => net.calls.filter((c) => c.fn === 'pollStop').length;
+    r.start();
+    await tick();
+    // Sparse: 10 ms apart, each read at once, the poll stays.
+    for (const d of [1, 2]) {
+      vclock.advance(10);
+      queue.push(d);
+      net.pollers.get(FD)!(0);
+    }
+    assert.deepEqual(got, [1, 2]);
+    assert.equal(pollStops(), 0);
+    // Dense: 0.5 ms after the last pass. Read at once, then the poll pauses for 2 ms.
+    vclock.advance(0.5);
+    queue.push(3);
+    net.pollers.get(FD)!(0);
+    assert.deepEqual(got, [1, 2, 3]);
+    assert.equal(pollStops(), 1);
+    assert.equal(net.pollers.has(FD), false, 'not polled while paused');
+    queue.push(4, 5);
+    vclock.advance(1);
+    assert.deepEqual(got, [1, 2, 3], 'nothing read during the pause');
+    r.drainNow(); // a Master_Down decision reads the queue anyway
+    assert.deepEqual(got, [1, 2, 3, 4, 5]);
+    queue.push(6, 7, 8);
+    const before = syscalls;
+    vclock.advance(1); // the pause ends: polled again, the backlog read in one pass
+    assert.deepEqual(got, [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.equal(syscalls - before, 1, 'three datagrams, one system call');
+    assert.ok(net.pollers.has(FD) || pollStops() === 2, 'polling again, or paused again (that pass was dense too)');
+    r.stop();
+    vclock.advance(10);
+    assert.equal(net.pollers.has(FD), false, 'stop() ends a pause for good');
+  });
 });
