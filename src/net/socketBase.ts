@@ -117,11 +117,19 @@ export class PolledReader {
   /** coalesceMs: when the last pass that emptied the socket ended, and the timer that ends a pause. */
   private lastIdleAt = -Infinity;
   private pauseTimer: Timer | null = null;
+  /** The pass running is the one at the end of a pause (read without the poll). */
+  private resuming = false;
   private readonly resume = (): void => {
     this.pauseTimer = null;
     if (!this.active) return;
-    this.arm();
+    this.resuming = true;
     this.drain();
+    // drain() normally ends in idle(), which pauses again or goes back to the poll; after an early end (a socket
+    // error, the per-event cap) the poll must watch the socket again.
+    if (this.active && this.handle === null && this.pauseTimer === null && this.rearmTimer === null) {
+      this.resuming = false;
+      this.arm();
+    }
   };
 
   constructor(
@@ -224,18 +232,27 @@ export class PolledReader {
     return out;
   }
 
-  /** A pass emptied the socket. With coalesceMs, a second one soon after the last pauses the poll (see there). */
-  private idle(): void {
+  /**
+   * A pass emptied the socket after reading `read` datagrams. With coalesceMs: traffic is dense when this pass
+   * came soon after the last one, or, at the end of a pause, when the pause collected anything; then the poll is
+   * paused (or stays paused, without a pollStart/pollStop per pause), else it watches the socket.
+   */
+  private idle(read: number): void {
     this.opts.onIdle?.();
     const window = this.opts.coalesceMs;
     if (window === undefined || window <= 0 || !this.active) return;
     const now = this.opts.clock.now();
-    const dense = now - this.lastIdleAt < window;
+    const dense = this.resuming ? read > 0 : now - this.lastIdleAt < window;
+    this.resuming = false;
     this.lastIdleAt = now;
-    if (!dense || this.pauseTimer !== null || this.rearmTimer !== null) return;
-    if (this.handle) this.net.pollStop(this.handle);
-    this.handle = null;
-    this.pauseTimer = this.opts.clock.after(window, this.resume);
+    if (this.pauseTimer !== null || this.rearmTimer !== null) return;
+    if (dense) {
+      if (this.handle) this.net.pollStop(this.handle);
+      this.handle = null;
+      this.pauseTimer = this.opts.clock.after(window, this.resume);
+    } else if (this.handle === null) {
+      this.arm(); // a pause that collected nothing: the traffic is sparse again
+    }
   }
 
   private drain(): void {
@@ -278,17 +295,17 @@ export class PolledReader {
         // EAGAIN is saved (a backup woken per advert made two system calls for one datagram). Anything that
         // arrived since, or a socket error left for the next call, wakes the poll again (libuv's epoll is
         // level-triggered).
-        if (this.rawDelivered < asked) return this.idle();
+        if (this.rawDelivered < asked) return this.idle(read);
         continue;
       }
-      if (msgs === null) return this.idle();
+      if (msgs === null) return this.idle(read);
       this.pollErrorsInRow = 0;
       read += msgs.length;
       for (const m of msgs) {
         this.opts.onMessage(m);
         if (!this.active) return; // stopped by a handler
       }
-      if (msgs.length < asked) return this.idle(); // a short batch from recvmmsgInto: the queue was empty (see above)
+      if (msgs.length < asked) return this.idle(read); // a short batch from recvmmsgInto: the queue was empty (see above)
     }
   }
 }
