@@ -147,9 +147,17 @@ export class UnitDriver {
     if (this.stopped) return this.clearTimer();
     const deadline = this.core.nextDeadline();
     if (deadline === null) return this.clearTimer();
+    if (this.slot !== null) {
+      // A slot moves in place (a heap step, no clock timer), so it follows the deadline exactly: the group's one
+      // timer then wakes only for the earliest deadline of all units, not once per unit every few adverts.
+      if (deadline !== this.armedAt) {
+        this.armedAt = deadline;
+        this.slot.set(deadline);
+      }
+      return;
+    }
     if (this.armedAt <= deadline) return;
     this.armedAt = deadline;
-    if (this.slot !== null) return this.slot.set(deadline);
     this.timer?.cancel();
     this.timer = this.clock.at(deadline, this.onTimer);
   }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { VirtualClock } from '../../../src/clock/virtualClock.js';
 import type { Clock, Timer } from '../../../src/clock/clock.js';
 import { UnitDriver, soloUnit, type EffectSink } from '../../../src/daemon/unitDriver.js';
+import { DeadlineGroup } from '../../../src/clock/deadlineGroup.js';
 import { VrrpInstance } from '../../../src/vrrp/instance.js';
 import { createLogger } from '../../../src/log/logger.js';
 import type { VrrpEffect } from '../../../src/vrrp/types.js';
@@ -37,13 +38,13 @@ class CountingClock implements Clock {
   }
 }
 
-function setup(readQueued?: () => void) {
+function setup(readQueued?: () => void, grouped = false) {
   const vclock = new VirtualClock(1_000_000);
   const clock = new CountingClock(vclock);
   const logger = createLogger({ format: 'text', write: () => undefined, wallNow: () => 0 });
   const instance = new VrrpInstance(params({ version: 3, advertIntMs: 10 }));
   const effects: { at: number; e: VrrpEffect }[] = [];
-  const driver = new UnitDriver(soloUnit(instance), clock, logger, undefined, readQueued);
+  const driver = new UnitDriver(soloUnit(instance), clock, logger, undefined, readQueued, grouped ? new DeadlineGroup(clock) : undefined);
   const sink: EffectSink = { name: 'VI_1', enqueue: (fx) => fx.forEach((e) => effects.push({ at: vclock.now(), e })) };
   driver.attach(sink);
   return { vclock, clock, instance, driver, effects };
@@ -136,5 +137,40 @@ describe('daemon/unitDriver', () => {
     vclock.advance(instance.nextDeadline()! - vclock.now());
     assert.equal(queued, 0);
     assert.equal(instance.state, 'BACKUP');
+  });
+
+  it('on a deadline group: slots follow the moving Master_Downs, so the one clock timer wakes as for one unit, not per unit', () => {
+    const vclock = new VirtualClock(1_000_000);
+    const clock = new CountingClock(vclock);
+    const logger = createLogger({ format: 'text', write: () => undefined, wallNow: () => 0 });
+    const group = new DeadlineGroup(clock);
+    const units = Array.from({ length: 10 }, (_, k) => {
+      const instance = new VrrpInstance(params({ name: `VI_${k}`, vrid: k + 1, version: 3, advertIntMs: 10 }));
+      const driver = new UnitDriver(soloUnit(instance), clock, logger, undefined, undefined, group);
+      driver.attach({ name: `VI_${k}`, enqueue: () => undefined });
+      driver.dispatch(`VI_${k}`, { type: 'startup' });
+      return { instance, driver, name: `VI_${k}` };
+    });
+    const armedAfterStart = clock.armed;
+    for (let i = 0; i < 100; i++) {
+      // Each unit's master on its own phase, 1 ms apart (as keepalived's instances are).
+      for (const u of units) {
+        vclock.advance(1);
+        u.driver.dispatch(u.name, advert(200));
+      }
+    }
+    assert.ok(units.every((u) => u.instance.state === 'BACKUP'));
+    // Master_Down ≈ 36 ms: a timer kept at each unit's first deadline would wake about every 26 ms per unit
+    // (~380 times here); the group's one timer wakes about as often as for one unit.
+    const woken = clock.armed - armedAfterStart;
+    assert.ok(woken <= 45, `clock timers armed while 10 units heard adverts: ${woken}`);
+    // The masters fall silent: each Master_Down fires exactly at the deadline its last advert set.
+    for (const u of units) {
+      const deadline = u.instance.nextDeadline()!;
+      vclock.advance(deadline - vclock.now() - 0.5);
+      assert.equal(u.instance.state, 'BACKUP');
+      vclock.advance(0.5);
+      assert.equal(u.instance.state, 'MASTER');
+    }
   });
 });
