@@ -2,6 +2,7 @@
 // source address and VMAC there? every problem collected, nothing built on error) and building (cores, their
 // unit drivers — one per lone instance or sync group — sockets through the packet router, runners with their
 // OS operations and plugin hooks). Nothing here starts anything: lifecycle.ts does, after the plugins heard.
+import { DeadlineGroup } from '../clock/deadlineGroup.js';
 import type { Clock } from '../clock/clock.js';
 import type { Config, VrrpInstanceConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
@@ -38,7 +39,12 @@ export interface BuilderParts {
 }
 
 export class InstanceBuilder {
-  constructor(private readonly p: BuilderParts) {}
+  /** Every unit's deadline on one clock timer (issue 12), for all the instances this daemon builds. */
+  private readonly deadlines: DeadlineGroup;
+
+  constructor(private readonly p: BuilderParts) {
+    this.deadlines = new DeadlineGroup(p.clock);
+  }
 
   /** Resolve interfaces and source addresses; every problem is collected, nothing is built on error. */
   plan(cfgs: readonly VrrpInstanceConfig[], env: Environment): Planned[] {
@@ -93,6 +99,7 @@ export class InstanceBuilder {
         logger,
         (group, from, to) => plugins.groupTransition({ group, from, to }),
         readQueued,
+        this.deadlines,
       );
       for (const m of members) drivers.set(m.name, driver);
     }
@@ -100,7 +107,7 @@ export class InstanceBuilder {
     const built: Managed[] = [];
     for (const { cfg, link, source, vmac } of planned) {
       const instance = cores.get(cfg.name)!;
-      const driver = drivers.get(cfg.name) ?? new UnitDriver(soloUnit(instance), clock, logger, undefined, readQueued);
+      const driver = drivers.get(cfg.name) ?? new UnitDriver(soloUnit(instance), clock, logger, undefined, readQueued, this.deadlines);
       const route = advertRoute(cfg, source);
       // With use_vmac keepalived sends AND receives on the VMAC (vrrp_scheduler.c:513-517): a peer's advert
       // from the shared MAC is handed by the macvlan driver to our private macvlan only, never to its parent.

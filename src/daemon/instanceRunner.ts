@@ -9,6 +9,7 @@ import type { AdvertFields, Decoded, ReceivedAdvert } from '../vrrp/codec.js';
 import { encodeAdvertPacket, restampIpv4Id } from '../vrrp/advertPacket.js';
 import type { AhSession } from '../vrrp/ahSession.js';
 import { validateAdvert, type ValidationView } from '../vrrp/validate.js';
+import { RepeatAdvert } from '../vrrp/repeatAdvert.js';
 import type { VrrpInstance } from '../vrrp/instance.js';
 import type { InstanceParams, Vip, VrrpEffect, VrrpEvent, VrrpState } from '../vrrp/types.js';
 import type { VrrpPacketMeta } from '../net/types.js';
@@ -88,6 +89,12 @@ export class InstanceRunner implements EffectSink {
   private committerTold: boolean | null = null;
   /** Unicast peers that verify v3 checksums with the multicast group in the pseudo-header. */
   private readonly legacyChecksumPeers = new Set<string>();
+  /**
+   * The last advert accepted in full (repeatAdvert.ts) and the core event it became: the master's next advert,
+   * the same bytes but for the IP id, is fed to the core as that event without decoding it again (receiveRepeat).
+   */
+  private readonly repeat = new RepeatAdvert();
+  private repeatEvent: Extract<VrrpEvent, { type: 'advert' }> | null = null;
 
   private readonly o: RunnerOptions;
   /**
@@ -144,8 +151,12 @@ export class InstanceRunner implements EffectSink {
   /**
    * Feed one received packet, decoded once by the packet router (packetRouter.ts, vrrp/codec.ts decodeReceived)
    * and matched to this instance's VRID; a decode drop arrives here too, to be counted against this instance.
+   * `datagram`: the IPv4 datagram it was decoded from, remembered when accepted so that its repeats can take
+   * receiveRepeat's short way; valid during this call only.
    */
-  receive(decoded: Decoded<ReceivedAdvert>, meta: VrrpPacketMeta): void {
+  receive(decoded: Decoded<ReceivedAdvert>, meta: VrrpPacketMeta, datagram?: Uint8Array): void {
+    // Whatever this packet is, the next one is compared with it only if it is accepted below without notes.
+    this.repeat.forget();
     // After shutdown, only a handover still listens (for its successor's advert).
     if (this.stopped && !this.handingOver) return;
     if ('drop' in decoded) return this.dropped(decoded.drop, meta.src);
@@ -167,7 +178,38 @@ export class InstanceRunner implements EffectSink {
       this.rateLog.warn(`note:${note}`, `(${this.name}) advert from ${decoded.ok.src} accepted with ${note}`, this.o.clock.now());
     }
     if (state === 'MASTER' && fields.priority !== 0) this.o.metrics?.splitBrain();
-    this.dispatch({ type: 'advert', src: decoded.ok.src, fields });
+    // The core keeps nothing of the event; its own copy of the fields, so that none points into the socket's buffer.
+    const ev: Extract<VrrpEvent, { type: 'advert' }> = {
+      type: 'advert',
+      src: decoded.ok.src,
+      fields: {
+        version: fields.version, vrid: fields.vrid, priority: fields.priority, advertIntMs: fields.advertIntMs,
+        addresses: fields.addresses, authType: fields.authType,
+      },
+    };
+    if (datagram !== undefined && verdict.notes.length === 0 && !verdict.legacyUnicastChecksum && decoded.ok.ah === undefined) {
+      this.repeat.remember(datagram, this.o.validation);
+      this.repeatEvent = ev;
+    }
+    this.dispatch(ev);
+  }
+
+  /**
+   * The short way for the master's advert heard again (repeatAdvert.ts): buf[start, end) is byte for byte the
+   * advert last accepted under the same validation view, but for the IP id and header checksum, so it is valid
+   * and means the same; it is counted and fed to the core as that advert was. false: take the full way (receive).
+   */
+  receiveRepeat(buf: Uint8Array, start: number, end: number): boolean {
+    const ev = this.repeatEvent;
+    if (ev === null || !this.repeat.matches(buf, start, end, this.o.validation)) return false;
+    if (this.stopped && !this.handingOver) return true;
+    const state = this.o.instance.state;
+    if (state === 'FAULT' || state === 'INIT') return true;
+    const priority = ev.fields.priority;
+    this.o.metrics?.advertReceived(priority);
+    if (state === 'MASTER' && priority !== 0) this.o.metrics?.splitBrain();
+    this.dispatch(ev);
+    return true;
   }
 
   /** Reload in place: same virtual router, new parameters (VIPs, priority, timers…); no transition. */

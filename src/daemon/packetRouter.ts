@@ -1,17 +1,23 @@
 // The receive path from the socket to an instance's runner. Instances on one interface with the same family and
 // the same multicast group (or unicast source) share one raw VRRP socket, as keepalived shares them
 // (vrrp_scheduler.c); each packet is decoded ONCE here (vrrp/codec.ts decodeReceived: IPv4 header, VRRP
-// message), routed by VRID, and handed down decoded: the runner and validation work on that one decode.
+// message), routed by VRID, and handed down decoded: the runner and validation work on that one decode. A repeat
+// of the advert an instance last accepted (the master's next advert, IPv4) is not decoded at all: its VRID byte picks
+// the instance and the runner recognises the bytes (InstanceRunner.receiveRepeat, vrrp/repeatAdvert.ts).
 import { internalError } from '../errors/vipdError.js';
 import type { VrrpPacketMeta, VrrpTransport } from '../net/types.js';
 import type { VipdMetrics } from '../metrics/registry.js';
 import { decodeReceived } from '../vrrp/codec.js';
 import type { Managed } from './instances.js';
 import type { DirectorOs, VrrpSocketSpec } from './ports.js';
+import { AH_IP_PROTOCOL, IPV4_HEADER_LEN, VRRP_HEADER_LEN } from '../vrrp/constants.js';
 
 interface SharedSocket {
   readonly transport: VrrpTransport;
-  readonly byVrid: Map<number, Managed[]>;
+  /** Instances by VRID (1..255): an array index per packet, not a hash lookup. */
+  readonly byVrid: (Managed[] | undefined)[];
+  /** How many VRIDs have an instance (the socket closes at 0). */
+  vrids: number;
 }
 
 export class PacketRouter {
@@ -27,10 +33,13 @@ export class PacketRouter {
     let shared = this.sockets.get(key);
     if (!shared) {
       const transport = this.os.openVrrp(spec);
-      const byVrid = new Map<number, Managed[]>();
-      shared = { transport, byVrid };
+      const byVrid = new Array<Managed[] | undefined>(256).fill(undefined);
+      shared = { transport, byVrid, vrids: 0 };
       this.sockets.set(key, shared);
-      transport.onPacket((packet, meta) => this.route(spec.ifname, spec.family, byVrid, packet, meta));
+      const { ifname, family } = spec;
+      // The socket's own buffer range when it offers one (no Buffer per packet); a Buffer from test twins.
+      if (transport.onDatagram) transport.onDatagram((buf, start, end, meta) => this.route(ifname, family, byVrid, buf, start, end, meta));
+      else transport.onPacket((packet, meta) => this.route(ifname, family, byVrid, packet, 0, packet.length, meta));
     }
     return shared.transport;
   }
@@ -40,19 +49,27 @@ export class PacketRouter {
     const shared = this.sockets.get(m.transportKey);
     // open() always comes first (builder.ts): a missing socket here is a bug in vipd.
     if (!shared) throw internalError(`(${m.cfg.name}) no socket ${m.transportKey} to attach to`);
-    const list = shared.byVrid.get(m.cfg.vrid) ?? [];
-    list.push(m);
-    shared.byVrid.set(m.cfg.vrid, list);
+    const list = shared.byVrid[m.cfg.vrid];
+    if (list) list.push(m);
+    else {
+      shared.byVrid[m.cfg.vrid] = [m];
+      shared.vrids++;
+    }
   }
 
   /** Stop routing to a stopped instance; its socket closes when no instance uses it any more. */
   detach(m: Managed): void {
     const shared = this.sockets.get(m.transportKey);
     if (!shared) return;
-    const list = (shared.byVrid.get(m.cfg.vrid) ?? []).filter((o) => o !== m);
-    if (list.length) shared.byVrid.set(m.cfg.vrid, list);
-    else shared.byVrid.delete(m.cfg.vrid);
-    if (shared.byVrid.size === 0) {
+    const before = shared.byVrid[m.cfg.vrid];
+    if (!before) return;
+    const list = before.filter((o) => o !== m);
+    if (list.length) shared.byVrid[m.cfg.vrid] = list;
+    else {
+      shared.byVrid[m.cfg.vrid] = undefined;
+      shared.vrids--;
+    }
+    if (shared.vrids === 0) {
       shared.transport.close();
       this.sockets.delete(m.transportKey);
     }
@@ -63,13 +80,23 @@ export class PacketRouter {
     for (const s of this.sockets.values()) s.transport.readQueued?.();
   }
 
-  private route(ifname: string, family: 4 | 6, byVrid: Map<number, Managed[]>, packet: Buffer, meta: VrrpPacketMeta): void {
+  /** One datagram, buf[start, end), valid during this call. */
+  private route(
+    ifname: string, family: 4 | 6, byVrid: readonly (Managed[] | undefined)[], buf: Buffer, start: number, end: number, meta: VrrpPacketMeta,
+  ): void {
+    if (family === 4 && end - start >= IPV4_HEADER_LEN + VRRP_HEADER_LEN && buf[start + 9] !== AH_IP_PROTOCOL) {
+      // The VRID byte where an IPv4 VRRP header starts: only a byte-for-byte repeat of an advert the instance
+      // accepted in full is taken here, so a wrong guess (a malformed header) can only fall through to the decode.
+      const one = byVrid[buf[start + ((buf[start]! & 0x0f) << 2) + 1]!];
+      if (one !== undefined && one.length === 1 && one[0]!.ah === undefined && one[0]!.runner.receiveRepeat(buf, start, end)) return;
+    }
+    const packet = start === 0 && end === buf.length ? buf : buf.subarray(start, end);
     const { vrid, decoded } = decodeReceived(packet, family, meta);
     if (vrid === null) {
       this.metrics.dropUnmatched(ifname, 'truncated');
       return;
     }
-    const candidates = byVrid.get(vrid);
+    const candidates = byVrid[vrid];
     if (!candidates) {
       // keepalived ignores unknown VRIDs without counting (sched.c:1055-1063); we count them.
       this.metrics.dropUnmatched(ifname, 'unknown_vrid', vrid);
@@ -79,6 +106,6 @@ export class PacketRouter {
     const target =
       candidates.length === 1 ? candidates[0] : candidates.find((m) => m.cfg.unicastPeers.some((p) => p.address === meta.src));
     if (target?.ah && !target.ah.admit(decoded, meta)) return;
-    target?.runner.receive(decoded, meta);
+    target?.runner.receive(decoded, meta, family === 4 ? packet : undefined);
   }
 }

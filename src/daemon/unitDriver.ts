@@ -6,6 +6,7 @@ import type { SyncGroupEffect, VrrpSyncGroup } from '../vrrp/syncGroup.js';
 import type { VrrpEffect, VrrpEvent, VrrpState } from '../vrrp/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Clock, Timer } from '../clock/clock.js';
+import type { DeadlineGroup, DeadlineSlot } from '../clock/deadlineGroup.js';
 
 /** The pure core of a unit: one instance or a sync group, behind the sync group's interface. */
 export interface CoreUnit {
@@ -16,8 +17,12 @@ export interface CoreUnit {
   awaitsAdverts(): boolean;
 }
 
+/** What a unit returns for an event without effects (a backup hearing its master): shared, only read. */
+const NO_EFFECTS: SyncGroupEffect[] = [];
+
 export function soloUnit(instance: VrrpInstance): CoreUnit {
-  const tag = (fx: VrrpEffect[]): SyncGroupEffect[] => fx.map((effect) => ({ instance: instance.name, effect }));
+  const tag = (fx: readonly VrrpEffect[]): SyncGroupEffect[] =>
+    fx.length === 0 ? NO_EFFECTS : fx.map((effect) => ({ instance: instance.name, effect }));
   return {
     handle: (_member, ev, nowMs) => tag(instance.handle(ev, nowMs)),
     handleTimeouts: (nowMs) => {
@@ -45,15 +50,15 @@ export interface EffectSink {
   enqueue(effects: readonly VrrpEffect[], eventAtMs: number): void;
 }
 
-/** A timer firing this much after its deadline means the loop was busy: read the queued adverts first. */
-const LATE_TIMER_MS = 1;
-
 export class UnitDriver {
   private timer: Timer | null = null;
   /** The deadline the armed timer fires at (rearm keeps it while the core's deadline is not earlier). */
   private armedAt = Infinity;
   private readonly sinks = new Map<string, EffectSink>();
   private stopped = false;
+  /** The timer's callback, made once (the timer is re-armed every few adverts). */
+  private readonly onTimer = (): void => this.fire();
+  private readonly slot: DeadlineSlot | null;
 
   constructor(
     private readonly core: CoreUnit,
@@ -61,12 +66,19 @@ export class UnitDriver {
     private readonly logger: Logger,
     private readonly onGroupTransition?: (group: string, from: VrrpState, to: VrrpState) => void,
     /**
-     * Reads every advert already queued on the receive sockets (PacketRouter.drainAll). Called before a timeout
-     * is handled late, so that a loop that fell behind decides Master_Down on the adverts the master did send,
-     * not on the backlog it had no time to read (issue 12: graceful overload).
+     * Reads every advert already queued on the receive sockets (PacketRouter.readQueued). Called before a
+     * Master_Down timeout is handled, so that it is decided on the adverts the master did send, not on a backlog
+     * that a busy loop or a coalesced receive (vrrpSocket.ts) has not read yet (issue 12: graceful overload).
      */
     private readonly readQueued?: () => void,
-  ) {}
+    /**
+     * The daemon's one timer for every unit (deadlineGroup.ts): the unit's deadline is a slot moved in place
+     * instead of a clock timer re-created every few adverts. Without it, a clock timer of its own.
+     */
+    deadlines?: DeadlineGroup,
+  ) {
+    this.slot = deadlines ? deadlines.slot(this.onTimer) : null;
+  }
 
   attach(sink: EffectSink): void {
     this.sinks.set(sink.name, sink);
@@ -75,7 +87,15 @@ export class UnitDriver {
   dispatch(member: string, ev: VrrpEvent): void {
     if (this.stopped) return;
     const now = this.clock.now();
-    this.run(() => this.core.handle(member, ev, now), now, ev.type, member);
+    // No closure per event (run() takes one for timeouts): a backup dispatches every advert it hears.
+    let fx: SyncGroupEffect[] = NO_EFFECTS;
+    try {
+      fx = this.core.handle(member, ev, now);
+    } catch (err) {
+      this.internalError(`${member}: ${ev.type}`, err);
+    }
+    this.route(fx, now);
+    this.rearm();
   }
 
   /** No more events or timers (after every member has shut down). */
@@ -89,12 +109,15 @@ export class UnitDriver {
     try {
       fx = step();
     } catch (err) {
-      // A bug in the core must not take the other instances down; it is logged with its stack.
-      const on = member === undefined ? what : `${member}: ${what}`;
-      this.logger.error(`internal error handling ${on}: ${(err as Error).stack ?? String(err)}`);
+      this.internalError(member === undefined ? what : `${member}: ${what}`, err);
     }
     this.route(fx, now);
     this.rearm();
+  }
+
+  /** A bug in the core must not take the other instances down; it is logged with its stack. */
+  private internalError(on: string, err: unknown): void {
+    this.logger.error(`internal error handling ${on}: ${(err as Error).stack ?? String(err)}`);
   }
 
   private route(fx: readonly SyncGroupEffect[], now: number): void {
@@ -124,10 +147,19 @@ export class UnitDriver {
     if (this.stopped) return this.clearTimer();
     const deadline = this.core.nextDeadline();
     if (deadline === null) return this.clearTimer();
-    if (this.timer !== null && this.armedAt <= deadline) return;
-    this.clearTimer();
+    if (this.slot !== null) {
+      // A slot moves in place (a heap step, no clock timer), so it follows the deadline exactly: the group's one
+      // timer then wakes only for the earliest deadline of all units, not once per unit every few adverts.
+      if (deadline !== this.armedAt) {
+        this.armedAt = deadline;
+        this.slot.set(deadline);
+      }
+      return;
+    }
+    if (this.armedAt <= deadline) return;
     this.armedAt = deadline;
-    this.timer = this.clock.at(deadline, () => this.fire());
+    this.timer?.cancel();
+    this.timer = this.clock.at(deadline, this.onTimer);
   }
 
   private fire(): void {
@@ -136,8 +168,10 @@ export class UnitDriver {
     if (this.stopped) return;
     let now = this.clock.now();
     let due = this.core.nextDeadline();
-    if (due !== null && due <= now && now - due >= LATE_TIMER_MS && this.readQueued && this.core.awaitsAdverts()) {
-      // Late: adverts may be waiting in the socket; they are older than this decision (they may re-arm us).
+    if (due !== null && due <= now && this.readQueued && this.core.awaitsAdverts()) {
+      // Adverts may be waiting in the socket: the loop was busy, or the receive socket is between two coalesced
+      // reads (vrrpSocket.ts, up to RECEIVE_COALESCE_MS). They are older than this decision (they may re-arm us).
+      // One read per Master_Down decision, not per timer: an early firing or a master's advert timer reads nothing.
       this.readQueued();
       if (this.stopped) return;
       now = this.clock.now();
@@ -150,6 +184,7 @@ export class UnitDriver {
   private clearTimer(): void {
     this.timer?.cancel();
     this.timer = null;
+    this.slot?.clear();
     this.armedAt = Infinity;
   }
 }

@@ -77,6 +77,13 @@ export interface ReaderOptions {
    * RecvResult or a subarray is allocated per datagram.
    */
   onData?: (buf: Buffer, start: number, end: number, flags: number) => void;
+  /**
+   * Coalesce wake-ups under dense traffic: when a pass that emptied the socket comes less than this many ms after
+   * the previous one, the poll is paused and the socket read again this many ms later, so a burst is read in one
+   * pass instead of one wake-up per datagram. Sparse traffic is read at once as before. A reader that must not
+   * decide on stale input calls drainNow() first (the VRRP unit driver before a Master_Down decision).
+   */
+  coalesceMs?: number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -105,6 +112,25 @@ export class PolledReader {
   private readonly maxPerEvent: number;
   private rx: { buf: Buffer; info: Int32Array } | null = null;
   private rawDelivered = 0;
+  /** Between start() and stop(); the poll handle may be null meanwhile (error back-off, coalescing pause). */
+  private active = false;
+  /** coalesceMs: when the last pass that emptied the socket ended, and the timer that ends a pause. */
+  private lastIdleAt = -Infinity;
+  private pauseTimer: Timer | null = null;
+  /** The pass running is the one at the end of a pause (read without the poll). */
+  private resuming = false;
+  private readonly resume = (): void => {
+    this.pauseTimer = null;
+    if (!this.active) return;
+    this.resuming = true;
+    this.drain();
+    // drain() normally ends in idle(), which pauses again or goes back to the poll; after an early end (a socket
+    // error, the per-event cap) the poll must watch the socket again.
+    if (this.active && this.handle === null && this.pauseTimer === null && this.rearmTimer === null) {
+      this.resuming = false;
+      this.arm();
+    }
+  };
 
   constructor(
     private readonly net: NativeNet,
@@ -116,11 +142,12 @@ export class PolledReader {
   }
 
   get running(): boolean {
-    return this.handle !== null || this.rearmTimer !== null;
+    return this.active;
   }
 
   start(): void {
-    if (this.handle || this.rearmTimer) return;
+    if (this.active) return;
+    this.active = true;
     this.arm();
     // Data may already be queued (poll only reports edges we have not consumed; be safe and drain now).
     this.scheduleDrain(true);
@@ -133,8 +160,11 @@ export class PolledReader {
   }
 
   stop(): void {
+    this.active = false;
     this.rearmTimer?.cancel();
     this.rearmTimer = null;
+    this.pauseTimer?.cancel();
+    this.pauseTimer = null;
     if (!this.handle) return;
     this.net.pollStop(this.handle);
     this.handle = null;
@@ -142,7 +172,7 @@ export class PolledReader {
 
   /** Drain the socket now, outside a readiness callback (a no-op when not started). */
   drainNow(): void {
-    if (this.handle) this.drain();
+    if (this.active) this.drain();
   }
 
   private arm(): void {
@@ -177,7 +207,7 @@ export class PolledReader {
     this.drainScheduled = true;
     const run = (): void => {
       this.drainScheduled = false;
-      if (this.handle) this.drain();
+      if (this.active) this.drain();
     };
     if (microtask) queueMicrotask(run);
     else setImmediate(run);
@@ -192,7 +222,7 @@ export class PolledReader {
     const onData = this.opts.onData;
     if (onData) {
       this.rawDelivered = n;
-      for (let i = 0; i < n && this.handle; i++) onData(buf, i * slot, i * slot + info[2 * i]!, info[2 * i + 1]!);
+      for (let i = 0; i < n && this.active; i++) onData(buf, i * slot, i * slot + info[2 * i]!, info[2 * i + 1]!);
       return RAW_DELIVERED;
     }
     const out = new Array<RecvResult>(n);
@@ -202,19 +232,44 @@ export class PolledReader {
     return out;
   }
 
+  /**
+   * A pass emptied the socket after reading `read` datagrams. With coalesceMs: traffic is dense when this pass
+   * came soon after the last one, or, at the end of a pause, when the pause collected anything; then the poll is
+   * paused (or stays paused, without a pollStart/pollStop per pause), else it watches the socket.
+   */
+  private idle(read: number): void {
+    this.opts.onIdle?.();
+    const window = this.opts.coalesceMs;
+    if (window === undefined || window <= 0 || !this.active) return;
+    const now = this.opts.clock.now();
+    const dense = this.resuming ? read > 0 : now - this.lastIdleAt < window;
+    this.resuming = false;
+    this.lastIdleAt = now;
+    if (this.pauseTimer !== null || this.rearmTimer !== null) return;
+    if (dense) {
+      if (this.handle) this.net.pollStop(this.handle);
+      this.handle = null;
+      this.pauseTimer = this.opts.clock.after(window, this.resume);
+    } else if (this.handle === null) {
+      this.arm(); // a pause that collected nothing: the traffic is sparse again
+    }
+  }
+
   private drain(): void {
     let read = 0;
     let lastWasError = false;
-    while (this.handle) {
+    while (this.active) {
       if (read >= this.maxPerEvent) {
         // Fairness: yield to timers and other sockets; continue on the next loop turn.
         this.scheduleDrain();
         return;
       }
       let msgs: RecvResult[] | null;
+      let asked = 0;
       try {
         if (this.batch > 1 && this.opts.reuseBuffer && this.opts.controlLen === 0 && this.net.recvmmsgInto) {
-          msgs = this.receiveInto(Math.min(this.batch, this.maxPerEvent - read));
+          asked = Math.min(this.batch, this.maxPerEvent - read);
+          msgs = this.receiveInto(asked);
         } else if (this.batch > 1 && this.net.recvmmsg) {
           msgs = this.net.recvmmsg(this.fd, Math.min(this.batch, this.maxPerEvent - read), this.opts.maxLen, this.opts.controlLen);
           if (msgs.length === 0) msgs = null;
@@ -235,19 +290,22 @@ export class PolledReader {
       if (msgs === RAW_DELIVERED) {
         read += this.rawDelivered;
         this.pollErrorsInRow = 0;
-        if (!this.handle) return;
+        if (!this.active) return;
+        // Fewer than asked: recvmmsg (MSG_DONTWAIT) stopped at an empty queue, so the call that would only say
+        // EAGAIN is saved (a backup woken per advert made two system calls for one datagram). Anything that
+        // arrived since, or a socket error left for the next call, wakes the poll again (libuv's epoll is
+        // level-triggered).
+        if (this.rawDelivered < asked) return this.idle(read);
         continue;
       }
-      if (msgs === null) {
-        this.opts.onIdle?.();
-        return;
-      }
+      if (msgs === null) return this.idle(read);
       this.pollErrorsInRow = 0;
       read += msgs.length;
       for (const m of msgs) {
         this.opts.onMessage(m);
-        if (!this.handle) return; // stopped by a handler
+        if (!this.active) return; // stopped by a handler
       }
+      if (msgs.length < asked) return this.idle(read); // a short batch from recvmmsgInto: the queue was empty (see above)
     }
   }
 }

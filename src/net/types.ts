@@ -29,8 +29,17 @@ export interface VrrpTransport {
    * reuse the buffer once this returns (the runner re-stamps its adverts): keep a copy, not the buffer.
    */
   send(packet: Buffer, dst: string): void;
-  /** Register the (single) receive handler; starts receiving. A later call replaces the handler. */
+  /**
+   * Register the (single) receive handler; starts receiving. A later call replaces the handler. The packet and the
+   * meta are valid during the call only (the socket reads into one reused buffer and reuses the meta): copy what
+   * must outlive it.
+   */
   onPacket(cb: (packet: Buffer, meta: VrrpPacketMeta) => void): void;
+  /**
+   * Optional, instead of onPacket: each datagram as the range [start, end) of a buffer the socket reads into, so no
+   * Buffer is made per packet (a backup hears thousands a second, issue 12). The same validity rule.
+   */
+  onDatagram?(cb: (buf: Buffer, start: number, end: number, meta: VrrpPacketMeta) => void): void;
   /**
    * Deliver every packet already queued on the receive socket now, synchronously (the unit driver calls it before
    * handling a late timeout). Optional: twins without a queue need none.

@@ -13,6 +13,9 @@ import type {
   InstanceParams, InstanceSnapshot, LogLevel, TransitionReason, Vip, VrrpEffect, VrrpEvent, VrrpState, WantState,
 } from './types.js';
 
+/** What handle() returns when an event has no effect (frozen: callers only read it). */
+const NO_EFFECTS: readonly VrrpEffect[] = Object.freeze([]);
+
 /** Fault reason used by sync-group forced faults; cleared only by syncFaultCleared. */
 export const SYNC_FAULT_REASON = 'sync group';
 
@@ -43,6 +46,10 @@ export class VrrpInstance implements MasterContext {
   private commitSeq = 0;
   /** STOP with handover, VIPs kept until the successor has taken over. */
   private handover: HandoverWindow | null = null;
+  /** The list handle() fills; handed out (and replaced) only when something was pushed. */
+  private scratch: VrrpEffect[] = [];
+  /** compareAddresses(src, our source address) of the last advert's source (the master's, every interval). */
+  private lastSrc: { readonly src: string; readonly ours: string; readonly cmp: number } | null = null;
 
   constructor(params: InstanceParams) {
     if (!Number.isInteger(params.priority) || params.priority < 1 || params.priority > 255) {
@@ -63,12 +70,23 @@ export class VrrpInstance implements MasterContext {
   get hasOwnFault(): boolean { return [...this.faults].some((r) => r !== SYNC_FAULT_REASON); }
   get effectivePriority(): number { return this.effective; }
 
-  handle(ev: VrrpEvent, nowMs: number): VrrpEffect[] {
-    const out: VrrpEffect[] = [];
+  /**
+   * The effects of `ev`, in order. Most events (a backup hearing its master) have none: then the one shared empty
+   * list is returned, which callers only read.
+   */
+  handle(ev: VrrpEvent, nowMs: number): readonly VrrpEffect[] {
+    const out = this.scratch;
+    this.handleInto(out, ev, nowMs);
+    if (out.length === 0) return NO_EFFECTS;
+    this.scratch = [];
+    return out;
+  }
+
+  private handleInto(out: VrrpEffect[], ev: VrrpEvent, nowMs: number): void {
     if (this.stateValue === 'STOP') {
       // Terminal; only a handover still listens for its successor and runs its deadline.
       if (this.handover) this.onHandoverEvent(out, nowMs, ev);
-      return out;
+      return;
     }
     switch (ev.type) {
       case 'startup': this.onStartup(out, nowMs); break;
@@ -91,15 +109,15 @@ export class VrrpInstance implements MasterContext {
       case 'syncFault': this.onFault(out, nowMs, SYNC_FAULT_REASON); break;
       case 'syncFaultCleared': this.onFaultCleared(out, nowMs, SYNC_FAULT_REASON); break;
     }
-    return out;
   }
 
-  /** Earliest armed timer, or null (INIT, FAULT, STOP). */
+  /** Earliest armed timer, or null (INIT, FAULT, STOP). Asked after every event: computed without allocating. */
   nextDeadline(): number | null {
-    let min: number | null = null;
-    for (const t of [this.masterDownAt, this.master?.nextDeadline() ?? null, this.handover?.deadline() ?? null]) {
-      if (t !== null && (min === null || t < min)) min = t;
-    }
+    let min = this.masterDownAt;
+    const duty = this.master === null ? null : this.master.nextDeadline();
+    if (duty !== null && (min === null || duty < min)) min = duty;
+    const handover = this.handover === null ? null : this.handover.deadline();
+    if (handover !== null && (min === null || handover < min)) min = handover;
     return min;
   }
 
@@ -117,6 +135,18 @@ export class VrrpInstance implements MasterContext {
   // ---- helpers -------------------------------------------------------------------------------------
 
   private isOwner(): boolean { return this.params.priority === PRIORITY_OWNER; }
+  /**
+   * compareAddresses(src, our source address): the same master's address comes with every advert, so the last
+   * answer is kept instead of parsing both addresses per advert.
+   */
+  private compareWithOurs(src: string): number {
+    const ours = this.params.sourceAddress;
+    const last = this.lastSrc;
+    if (last !== null && last.src === src && last.ours === ours) return last.cmp;
+    const cmp = compareAddresses(src, ours);
+    this.lastSrc = { src, ours, cmp };
+    return cmp;
+  }
   private allVips(): readonly Vip[] { return [...this.params.vips, ...this.params.excludedVips]; }
   /** Adds a keepalived-worded log effect, prefixed "(VI_1) " (public for MasterDuties). */
   log(out: VrrpEffect[], level: LogLevel, text: string): void {
@@ -221,7 +251,7 @@ export class VrrpInstance implements MasterContext {
 
   /** RFC 5798 §6.4.2 / keepalived vrrp_state_backup (vrrp.c:2167-2291). */
   private backupRx(out: VrrpEffect[], nowMs: number, src: string, priority: number, intervalMs: number): void {
-    if (compareAddresses(src, this.params.sourceAddress) === 0) return; // our own echo
+    if (this.compareWithOurs(src) === 0) return; // our own echo
     if (priority === PRIORITY_STOP) {
       this.log(out, 'info', 'Backup received priority 0 advertisement');
       this.armMasterDown(nowMs, this.skew(), 'master-released');
@@ -252,7 +282,7 @@ export class VrrpInstance implements MasterContext {
 
   /** RFC 5798 §6.4.3 / keepalived vrrp_state_master_rx (vrrp.c:2365-2553). */
   private masterRx(out: VrrpEffect[], nowMs: number, src: string, priority: number, intervalMs: number): void {
-    const addrCmp = compareAddresses(src, this.params.sourceAddress);
+    const addrCmp = this.compareWithOurs(src);
     if (priority === PRIORITY_STOP) {
       this.master!.advertNow(out, nowMs);
       return;

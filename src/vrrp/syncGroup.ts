@@ -69,7 +69,7 @@ export class VrrpSyncGroup {
     return { name: this.name, state: this.stateValue, members: this.members.map((m) => ({ name: m.name, state: m.state, wantState: m.wantState })) };
   }
 
-  private tag(m: VrrpInstance, fx: VrrpEffect[]): SyncGroupEffect[] {
+  private tag(m: VrrpInstance, fx: readonly VrrpEffect[]): SyncGroupEffect[] {
     return fx.map((effect) => ({ instance: m.name, effect }));
   }
 

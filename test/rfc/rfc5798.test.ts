@@ -14,7 +14,7 @@ import { fields, kinds, params, VIP } from '../unit/vrrp/params.js';
 const T0 = 100_000;
 const V3 = { version: 3 as const, advertIntMs: 1000 };
 
-function started(over: Partial<InstanceParams> = {}): { i: VrrpInstance; fx: VrrpEffect[] } {
+function started(over: Partial<InstanceParams> = {}): { i: VrrpInstance; fx: readonly VrrpEffect[] } {
   const i = new VrrpInstance(params({ ...V3, ...over }));
   return { i, fx: i.handle({ type: 'startup' }, T0) };
 }

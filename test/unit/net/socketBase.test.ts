@@ -133,4 +133,115 @@ describe('net/socketBase PolledReader', () => {
     assert.deepEqual(got, [['abc', 0], ['de', 0x20]]);
     r.stop();
   });
+
+  it('stops at a short batch: recvmmsgInto returning fewer than asked means the queue is empty (no EAGAIN call)', async () => {
+    const net = new FakeNative();
+    const answers = [2, 4, 1, 4, 4, 0];
+    const calls: number[] = [];
+    Object.assign(net, {
+      recvmmsgInto: (_fd: number, buf: Buffer, slot: number, info: Int32Array) => {
+        const n = answers.shift() ?? 0;
+        calls.push(n);
+        for (let i = 0; i < n; i++) {
+          buf[i * slot] = calls.length;
+          info[2 * i] = 1;
+          info[2 * i + 1] = 0;
+        }
+        return n;
+      },
+    });
+    const got: number[] = [];
+    let idle = 0;
+    const r = new PolledReader(net, FD, { clock,
+      maxLen: 8,
+      controlLen: 0,
+      batch: 4,
+      reuseBuffer: true,
+      onData: (buf, start) => got.push(buf[start]!),
+      onMessage: () => assert.fail('onData is used'),
+      onError: () => undefined,
+      onIdle: () => idle++,
+    });
+    r.start();
+    await tick();
+    assert.deepEqual(calls, [2], 'one system call for a short batch');
+    assert.equal(idle, 1);
+    net.pollers.get(FD)!(0);
+    assert.deepEqual(calls, [2, 4, 1], 'a full batch reads on, the short one after it ends the pass');
+    net.pollers.get(FD)!(0);
+    assert.deepEqual(calls, [2, 4, 1, 4, 4, 0], 'full batches until the queue says empty');
+    assert.deepEqual(got, [1, 1, 2, 2, 2, 2, 3, 4, 4, 4, 4, 5, 5, 5, 5]);
+    assert.equal(idle, 3);
+    r.stop();
+  });
+
+  it('coalesces under dense traffic: a pass soon after the last pauses the poll and reads again coalesceMs later', async () => {
+    const vclock = new VirtualClock(1000);
+    const net = new FakeNative();
+    const queue: number[] = [];
+    let syscalls = 0;
+    Object.assign(net, {
+      recvmmsgInto: (_fd: number, buf: Buffer, slot: number, info: Int32Array) => {
+        syscalls++;
+        const n = Math.min(queue.length, info.length / 2);
+        for (let i = 0; i < n; i++) {
+          buf[i * slot] = queue.shift()!;
+          info[2 * i] = 1;
+          info[2 * i + 1] = 0;
+        }
+        return n;
+      },
+    });
+    const got: number[] = [];
+    const r = new PolledReader(net, FD, { clock: vclock,
+      maxLen: 8, controlLen: 0, batch: 4, reuseBuffer: true, coalesceMs: 2,
+      onData: (buf, start) => got.push(buf[start]!),
+      onMessage: () => assert.fail('onData is used'),
+      onError: () => undefined,
+    });
+    const pollStops = () => net.calls.filter((c) => c.fn === 'pollStop').length;
+    r.start();
+    await tick();
+    // Sparse: 10 ms apart, each read at once, the poll stays.
+    for (const d of [1, 2]) {
+      vclock.advance(10);
+      queue.push(d);
+      net.pollers.get(FD)!(0);
+    }
+    assert.deepEqual(got, [1, 2]);
+    assert.equal(pollStops(), 0);
+    // Dense: 0.5 ms after the last pass. Read at once, then the poll pauses for 2 ms.
+    vclock.advance(0.5);
+    queue.push(3);
+    net.pollers.get(FD)!(0);
+    assert.deepEqual(got, [1, 2, 3]);
+    assert.equal(pollStops(), 1);
+    assert.equal(net.pollers.has(FD), false, 'not polled while paused');
+    queue.push(4, 5);
+    vclock.advance(1);
+    assert.deepEqual(got, [1, 2, 3], 'nothing read during the pause');
+    r.drainNow(); // a Master_Down decision reads the queue anyway
+    assert.deepEqual(got, [1, 2, 3, 4, 5]);
+    const pollStarts = () => net.calls.filter((c) => c.fn === 'pollStart').length;
+    const startsBefore = pollStarts();
+    // Steady dense traffic: each pause collects a burst, read in one system call, and pauses again without the poll.
+    for (let k = 0; k < 5; k++) {
+      queue.push(10 + k, 20 + k, 30 + k);
+      const before = syscalls;
+      vclock.advance(2);
+      assert.deepEqual(got.slice(-3), [10 + k, 20 + k, 30 + k]);
+      assert.equal(syscalls - before, 1, 'three datagrams, one system call');
+      assert.equal(net.pollers.has(FD), false, 'still paused: the traffic is dense');
+    }
+    assert.equal(pollStarts(), startsBefore, 'no pollStart/pollStop per pause');
+    // A pause that collects nothing: the traffic went sparse, the poll watches the socket again.
+    vclock.advance(2);
+    assert.equal(net.pollers.has(FD), true);
+    queue.push(99);
+    net.pollers.get(FD)!(0);
+    assert.equal(got[got.length - 1], 99, 'read at once');
+    r.stop();
+    vclock.advance(10);
+    assert.equal(net.pollers.has(FD), false, 'stopped');
+  });
 });

@@ -12,7 +12,7 @@ const T0 = 1_000_000;
 const DOWN = 3609.375;
 
 /** A BACKUP that knows a committer exists, and the batch that made it MASTER. */
-function committingMaster(over = {}): { i: VrrpInstance; fx: VrrpEffect[]; at: number; id: number } {
+function committingMaster(over = {}): { i: VrrpInstance; fx: readonly VrrpEffect[]; at: number; id: number } {
   const i = new VrrpInstance(params(over));
   i.handle({ type: 'connectionCommitter', present: true }, T0);
   i.handle({ type: 'startup' }, T0);

@@ -17,7 +17,7 @@ function masterOf(over = {}): { i: VrrpInstance; at: number } {
   return { i, at };
 }
 
-function stopWithHandover(over = {}): { i: VrrpInstance; fx: VrrpEffect[]; t: number } {
+function stopWithHandover(over = {}): { i: VrrpInstance; fx: readonly VrrpEffect[]; t: number } {
   const { i, at } = masterOf(over);
   const t = at + 500;
   return { i, fx: i.handle({ type: 'shutdown', handover: true }, t), t };
