@@ -1,8 +1,7 @@
 // prom-client's metric classes and process collectors, loaded file by file instead of through its index.
 // Why: the index also loads the Pushgateway (http, https, zlib) and, for the CPU counters' exemplars,
-// @opentelemetry/api (51 modules) — ~10 MB of resident set that a director never uses (bench/RESULTS.md,
-// "Footprint and scale (issue 12)"). And an ESM `import` of a CommonJS package runs node's cjs-module-lexer,
-// which touches another ~4 MB of V8's WebAssembly compiler pages; `require` skips that.
+// @opentelemetry/api (51 modules): 88 CommonJS files, of which a director uses four (bench/RESULTS.md,
+// "Footprint and scale (issue 12)").
 // The file layout is prom-client 15's (package-lock pins it); test/unit/metrics/promClient.test.ts checks that
 // these are the very objects its index exports, so an upgrade that moves a file fails there, not in production.
 import { createRequire } from 'node:module';
