@@ -5,6 +5,7 @@
 //   sudo node dist/bench/scale.js [--instances 100,255,255] [--interval-ms 10,100,10] [--duration-s 20]
 //                                 [--settle-s 5] [--kinds keepalived,vipd] [--rounds 1] [--vipd-args '...']
 //                                 [--node-options "--max-semi-space-size=1"] [--profile DIR]
+//                                 [--rss-every-s 30] [--smaps DIR]
 // --instances and --interval-ms are zipped: one row per pair. Each row runs every kind once per round, one
 // after the other, in a fresh lab (agents interleaved round by round so drift in machine load hits both).
 //
@@ -12,7 +13,9 @@
 // CPU (utime+stime of every process in the host's namespace, /proc/PID/stat: keepalived's parent and VRRP child,
 // vipd's one process), and count "Entering MASTER STATE" lines the backup (d2) logs in the window (false
 // takeovers: nothing was cut). RSS is VmRSS summed over the namespace's processes at the end of the window.
-import { readFileSync } from 'node:fs';
+// --rss-every-s N also prints that sum every N s of the window (does the resident set stay flat?); --smaps DIR
+// copies each process's /proc/PID/smaps at the end of the window to DIR/KIND-HOST-PID.smaps (where it goes).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Lab, buildPairLab, labUnavailableReason } from '../src/lab/netns.js';
 import { AgentSet, waitFor, type Agent, type AgentKind } from '../src/lab/agents.js';
 
@@ -27,6 +30,10 @@ interface Args {
   profileDir: string | null;
   /** --node-options '...': node/V8 flags for vipd, before its script (V8 heap settings to compare). */
   nodeOptions: string;
+  /** --rss-every-s N: VmRSS of both directors every N s of the window, printed as a timeline. 0: off. */
+  rssEveryS: number;
+  /** --smaps DIR: /proc/PID/smaps of every director process at the end of the window. */
+  smapsDir: string | null;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -50,6 +57,8 @@ function parseArgs(argv: string[]): Args {
     vipdArgs: get('vipd-args', '').split(' ').filter(Boolean),
     profileDir: argv.includes('--profile') ? get('profile', '') : null,
     nodeOptions: get('node-options', ''),
+    rssEveryS: Number(get('rss-every-s', '0')),
+    smapsDir: argv.includes('--smaps') ? get('smaps', '') : null,
   };
 }
 
@@ -155,7 +164,7 @@ async function runOne(kind: AgentKind, instances: number, intervalMs: number, a:
     const outAt = d2.output().length;
     const c0 = { d1: cpu(pids.d1), d2: cpu(pids.d2) };
     const t0 = performance.now();
-    await new Promise((r) => setTimeout(r, a.durationS * 1000));
+    await sampleRss(a, kind, pids, t0);
     const c1 = { d1: cpu(pids.d1), d2: cpu(pids.d2) };
     const seconds = (performance.now() - t0) / 1000;
     const rss = (ps: number[]) => ps.reduce((s, p) => s + rssMb(p), 0);
@@ -167,6 +176,7 @@ async function runOne(kind: AgentKind, instances: number, intervalMs: number, a:
       falseTakeovers: countMatches(d2.output().slice(outAt), /Entering MASTER STATE/g),
       settled,
     };
+    if (a.smapsDir) copySmaps(a.smapsDir, kind, pids);
     checkAlive(kind, d1);
     checkAlive(kind, d2);
     if (kind === 'vipd' && a.profileDir !== null) {
@@ -178,6 +188,38 @@ async function runOne(kind: AgentKind, instances: number, intervalMs: number, a:
   } finally {
     await agents.destroy();
     await lab.destroy();
+  }
+}
+
+/** Sleeps out the window; with --rss-every-s, prints both directors' VmRSS every N s on the way. */
+async function sampleRss(a: Args, kind: string, pids: { d1: number[]; d2: number[] }, t0: number): Promise<void> {
+  const endMs = t0 + a.durationS * 1000;
+  if (a.rssEveryS <= 0) {
+    await new Promise((r) => setTimeout(r, endMs - performance.now()));
+    return;
+  }
+  const rss = (ps: number[]) => ps.reduce((s, p) => s + rssMb(p), 0).toFixed(1);
+  const line = () =>
+    process.stderr.write(`  rss ${kind} t=${((performance.now() - t0) / 1000).toFixed(0)} s d1 ${rss(pids.d1)} MB d2 ${rss(pids.d2)} MB load ${loadAverage()}\n`);
+  line();
+  for (;;) {
+    const left = endMs - performance.now();
+    if (left <= 0) break;
+    await new Promise((r) => setTimeout(r, Math.min(left, a.rssEveryS * 1000)));
+    line();
+  }
+}
+
+function copySmaps(dir: string, kind: string, pids: { d1: number[]; d2: number[] }): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [host, ps] of Object.entries(pids)) {
+    for (const p of ps) {
+      try {
+        writeFileSync(`${dir}/${kind}-${host}-${p}.smaps`, readFileSync(`/proc/${p}/smaps`, 'utf8'));
+      } catch {
+        // the process exited: nothing to copy
+      }
+    }
   }
 }
 

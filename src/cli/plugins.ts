@@ -8,10 +8,7 @@ import { connSyncPlugin } from '../sync/subsystem.js';
 import type { ConnSyncPluginOptions } from '../sync/plugin.js';
 import { trackingPlugin, type TrackingOptions } from '../track/plugin.js';
 import { lvsPlugin, type LvsPluginDeps } from '../lvs/shell/lvsPlugin.js';
-import { LvsCore } from '../lvs/core/lvsCore.js';
-import { createProbe } from '../lvs/checkers/factory.js';
-import { openDataPlane } from '../lvs/shell/openPlane.js';
-import { ipvsSyncDaemon } from '../lvs/shell/ipvsSyncDaemon.js';
+import { lazyLvsDeps } from './lvsDeps.js';
 
 export interface PluginOptions {
   readonly tracking?: TrackingOptions;
@@ -21,13 +18,9 @@ export interface PluginOptions {
   readonly lvs?: LvsPluginDeps;
 }
 
-// The LVS half: the pure core, the probes, the data plane `vipd_lvs_dataplane` asks for, the kernel's sync daemons.
-export const LVS_DEPS: LvsPluginDeps = {
-  createCore: (cfg) => new LvsCore(cfg, { random: Math.random }),
-  probes: createProbe,
-  openPlane: openDataPlane,
-  syncDaemon: ipvsSyncDaemon,
-};
+// The LVS half: the pure core, the probes, the data plane `vipd_lvs_dataplane` asks for, the kernel's sync daemons
+// (lvsEngine.ts), imported when a configuration first has a virtual_server (lvsDeps.ts).
+export const LVS_DEPS: LvsPluginDeps = lazyLvsDeps();
 
 export function defaultPlugins(opts: PluginOptions = {}): PluginFactory[] {
   return [

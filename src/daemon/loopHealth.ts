@@ -3,7 +3,8 @@
 // delay adverts and master-down timers) is reported unhealthy, with the figure. A loop late by more than the
 // overload threshold (the shortest advert interval: by then adverts go out late and Master_Down timers are
 // decided late) is named in the log, at most once per 10 s while it lasts, and counted (issue 12).
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { Counter, Gauge } from '../metrics/promClient.js';
 import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../log/logger.js';
 

@@ -3,9 +3,9 @@
 // and on configuration alike. Text output is canonical (dotted quad; RFC 5952 for IPv6) so it can key tables.
 //
 // Why not the `ip` package for parsing: ip.toBuffer accepts "10.1.0.256" (as 10.1.0.0) and "1::2::3", and
-// ip.toString compresses the first zero run rather than the longest (RFC 5952 §4.2.3). We use `ip` for IPv4
-// subnet arithmetic on already-validated input (ipv4Broadcast, inCidr) and never its isPublic/isPrivate.
-import ip from 'ip';
+// ip.toString compresses the first zero run rather than the longest (RFC 5952 §4.2.3). Subnet arithmetic
+// (inCidr, ipv4Broadcast) is a byte mask here too: one CommonJS package less to load at start (issue 12) for
+// three one-line calculations.
 
 /** Dotted-quad IPv4 ("10.1.0.100") → 4 network-order bytes, or null. */
 export function parseIpv4(text: string): Buffer | null {
@@ -165,7 +165,6 @@ export function inCidr(addr: string, cidr: string): boolean {
   if (!a || !n || a.length !== n.length) return false;
   const bits = lenText === undefined ? a.length * 8 : Number(lenText);
   if (!Number.isInteger(bits) || bits < 0 || bits > a.length * 8) return false;
-  if (a.length === 4) return ip.cidrSubnet(`${formatIpv4(n)}/${bits}`).contains(formatIpv4(a));
   for (let i = 0; i < a.length; i++) {
     const take = Math.max(0, Math.min(8, bits - i * 8));
     if (take === 0) break;
@@ -181,8 +180,14 @@ export function inCidr(addr: string, cidr: string): boolean {
  */
 export function ipv4Broadcast(spec: string, address: string, prefixLen: number): string | null {
   if (!parseIpv4(address) || prefixLen < 0 || prefixLen > 30) return null;
-  if (spec === '+') return ip.cidrSubnet(`${address}/${prefixLen}`).broadcastAddress;
-  if (spec === '-') return ip.cidrSubnet(`${address}/${prefixLen}`).networkAddress;
+  if (spec === '+' || spec === '-') {
+    const bytes = parseIpv4(address)!;
+    for (let i = 0; i < 4; i++) {
+      const hostMask = 0xff >> Math.max(0, Math.min(8, prefixLen - i * 8));
+      bytes[i] = spec === '+' ? bytes[i]! | hostMask : bytes[i]! & ~hostMask;
+    }
+    return formatIpv4(bytes);
+  }
   return parseIpv4(spec) ? spec : null;
 }
 

@@ -2,7 +2,7 @@
 // methods for the runners' hot paths (plain-number increments), and scrape-time collection of everything
 // else. keepalived has no native metrics (keepalived #1731); the keepalived_* names keep the community
 // keepalived-exporter's dashboards working.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from './promClient.js';
 import { keepalivedCounterForAnomaly, keepalivedCounterForDrop, zeroCounters, type InstanceCounterSet } from './counters.js';
 import { TAKEOVER_BUCKETS_SECONDS, TAKEOVER_PHASES, type TakeoverPhase } from './names.js';
 import { registerProcessMetrics } from './processMetrics.js';

@@ -1,7 +1,8 @@
 // Connection sync's metrics, registered by its plugin on the daemon's registry (src/plugin/api.ts
 // registerMetrics): the daemon's metrics layer knows nothing of sync. Names and meanings: docs/metrics.md
 // "Connection sync"; the gauges show no sample while no sync block runs.
-import { Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { Histogram } from '../metrics/promClient.js';
 import { scrapeCounter, scrapeGauge } from '../metrics/scrape.js';
 import type { SyncView } from './status.js';
 

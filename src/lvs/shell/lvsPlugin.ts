@@ -35,6 +35,12 @@ export interface ClosableFifo extends FifoSink {
 }
 
 export interface LvsPluginDeps {
+  /**
+   * Awaited before the first virtual server starts, before createCore, probes, openPlane or syncDaemon is used:
+   * the composition root loads the LVS engine here (src/cli/lvsDeps.ts), so a director whose configuration has
+   * no virtual_server never loads it (resident set, issue 12). Absent: the dependencies are ready as given.
+   */
+  readonly load?: () => Promise<void>;
   /** The pure core for a config (src/lvs/core/lvsCore.ts). */
   readonly createCore: (config: LvsCoreConfig) => LvsCoreApi;
   /** One probe per checker (src/lvs/checkers/factory.ts). */
@@ -197,6 +203,7 @@ export class LvsPlugin implements DaemonPlugin {
     if (cfg.global.syncDaemon && !this.deps.syncDaemon) {
       throw internalError('lvs_sync_daemon is configured but this build has no sync-daemon driver');
     }
+    await this.deps.load?.();
     const { clock, logger } = ctl;
     const tls = await readTlsMaterial(cfg.global.ssl);
     const plane = await this.deps.openPlane(cfg.global, { clock, logger });

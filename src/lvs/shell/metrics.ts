@@ -10,7 +10,8 @@
 //   existing exporters lose).
 // Collectors are cheap: they read the core's snapshot and the last table read back; a scrape at most starts a
 // background re-read when that table is older than the refresh interval (never a netlink call inside collect).
-import { Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { Histogram } from '../../metrics/promClient.js';
 import { scrapeCounter, scrapeGauge, type Labels } from '../../metrics/scrape.js';
 import type { LvsSnapshot } from '../core/types.js';
 import type { DataPlaneCounters, ReadTable, ServiceSpec } from '../model.js';
