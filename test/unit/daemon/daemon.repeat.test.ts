@@ -5,72 +5,7 @@
 // assembled here field by field (RFC 3768 §5.1), never by the encoder under test.
 import assert from 'node:assert/strict';
 import { metricValue, useCluster, type Node } from './harness.js';
-
-const CONFIG_V2 = `
-vrrp_instance VI_1 {
-  state BACKUP
-  interface eth0
-  virtual_router_id 51
-  priority 100
-  version 2
-  advert_int 1
-  authentication {
-    auth_type PASS
-    auth_pass secret
-  }
-  virtual_ipaddress {
-    10.1.0.100/24
-  }
-}
-`;
-
-function checksum(b: Buffer): number {
-  let sum = 0;
-  for (let i = 0; i + 1 < b.length; i += 2) sum += b.readUInt16BE(i);
-  if (b.length % 2) sum += b[b.length - 1]! << 8;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
-}
-
-const ip4 = (s: string) => Buffer.from(s.split('.').map(Number));
-
-interface V2Opts {
-  id?: number;
-  priority?: number;
-  ttl?: number;
-  password?: string;
-  src?: string;
-  vips?: string[];
-  intervalS?: number;
-  corruptChecksum?: boolean;
-}
-
-/** VRRPv2 advert (auth PASS, 1 s) from 10.1.0.9, priority 150, in a 20-byte IPv4 header with IP id `id`. */
-function v2Packet(o: V2Opts = {}): Buffer {
-  const vips = o.vips ?? ['10.1.0.100'];
-  const vrrp = Buffer.alloc(8 + 4 * vips.length + 8);
-  vrrp[0] = 0x21; // version 2, type 1 (advertisement)
-  vrrp[1] = 51;
-  vrrp[2] = o.priority ?? 150;
-  vrrp[3] = vips.length;
-  vrrp[4] = 1; // auth type PASS
-  vrrp[5] = o.intervalS ?? 1;
-  vips.forEach((v, i) => ip4(v).copy(vrrp, 8 + 4 * i));
-  Buffer.from(o.password ?? 'secret').copy(vrrp, 8 + 4 * vips.length);
-  vrrp.writeUInt16BE(checksum(vrrp), 6);
-  if (o.corruptChecksum) vrrp[6]! ^= 0x5a;
-  const ip = Buffer.alloc(20);
-  ip[0] = 0x45;
-  ip[1] = 0xc0;
-  ip.writeUInt16BE(20 + vrrp.length, 2);
-  ip.writeUInt16BE(o.id ?? 1, 4);
-  ip[8] = o.ttl ?? 255;
-  ip[9] = 112;
-  ip4(o.src ?? '10.1.0.9').copy(ip, 12);
-  ip4('224.0.0.18').copy(ip, 16);
-  ip.writeUInt16BE(checksum(ip), 10);
-  return Buffer.concat([ip, vrrp]);
-}
+import { CONFIG_V2, v2Packet, type V2Opts } from './handBuiltAdvert.js';
 
 describe('daemon (in-memory OS): repeated adverts take the short way, changed ones the full way', function () {
   this.timeout(20_000);
