@@ -75,7 +75,8 @@ async function run(cmd: ChildCommand): Promise<void> {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, cmd.timeoutMs);
         t.onPacket((p, meta) => {
-          emit({ event: 'packet', hex: p.toString('hex'), meta });
+          // The meta is the socket's reused object, valid during this call only (src/net/types.ts): copy its fields.
+          emit({ event: 'packet', hex: p.toString('hex'), meta: { ifindex: meta.ifindex, src: meta.src, dst: meta.dst, hopLimit: meta.hopLimit } });
           if (++n >= cmd.count) {
             clearTimeout(timer);
             resolve();
