@@ -5,7 +5,7 @@
 //   sudo node dist/bench/scale.js [--instances 100,255,255] [--interval-ms 10,100,10] [--duration-s 20]
 //                                 [--settle-s 5] [--kinds keepalived,vipd] [--rounds 1] [--vipd-args '...']
 //                                 [--node-options "--max-semi-space-size=1"] [--profile DIR]
-//                                 [--rss-every-s 30] [--smaps DIR]
+//                                 [--rss-every-s 30] [--smaps DIR] [--trace-gc]
 // --instances and --interval-ms are zipped: one row per pair. Each row runs every kind once per round, one
 // after the other, in a fresh lab (agents interleaved round by round so drift in machine load hits both).
 //
@@ -15,7 +15,9 @@
 // takeovers: nothing was cut). RSS is VmRSS summed over the namespace's processes at the end of the window.
 // --rss-every-s N also prints that sum every N s of the window (does the resident set stay flat?); --smaps DIR
 // copies each process's /proc/PID/smaps at the end of the window to DIR/KIND-HOST-PID.smaps (where it goes).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// Each round also prints context switches per second (all threads: how often the agent sleeps and wakes) and,
+// with --trace-gc, vipd's scavenges and full collections in the window (its allocation rate, indirectly).
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { Lab, buildPairLab, labUnavailableReason } from '../src/lab/netns.js';
 import { AgentSet, waitFor, type Agent, type AgentKind } from '../src/lab/agents.js';
 
@@ -34,6 +36,8 @@ interface Args {
   rssEveryS: number;
   /** --smaps DIR: /proc/PID/smaps of every director process at the end of the window. */
   smapsDir: string | null;
+  /** --trace-gc: vipd runs with V8's --trace-gc; the rounds print its collections in the window. */
+  traceGc: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -58,6 +62,7 @@ function parseArgs(argv: string[]): Args {
     profileDir: argv.includes('--profile') ? get('profile', '') : null,
     nodeOptions: get('node-options', ''),
     rssEveryS: Number(get('rss-every-s', '0')),
+    traceGc: argv.includes('--trace-gc'),
     smapsDir: argv.includes('--smaps') ? get('smaps', '') : null,
   };
 }
@@ -107,6 +112,27 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * Context switches of every thread of a process (/proc/PID/task/T/status, voluntary + involuntary): how often
+ * it went to sleep and woke up again. A noise-robust companion to CPU: it does not depend on what else runs.
+ */
+function wakeUps(pid: number): number {
+  let n = 0;
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const st = readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8');
+        for (const m of st.matchAll(/(?:nonvoluntary|voluntary)_ctxt_switches:\s+(\d+)/g)) n += Number(m[1]);
+      } catch {
+        // the thread exited
+      }
+    }
+  } catch {
+    // the process exited
+  }
+  return n;
+}
+
 function rssMb(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -124,6 +150,11 @@ async function vipCount(lab: Lab, host: string, vips: Set<string>): Promise<numb
   return n;
 }
 
+/** --trace-gc lines of one window: V8 prints one per scavenge and one per full (mark-compact) collection. */
+function gcCounts(text: string): { scavenges: number; markCompacts: number } {
+  return { scavenges: countMatches(text, /: Scavenge /g), markCompacts: countMatches(text, /: Mark-(?:Compact|sweep) /g) };
+}
+
 function countMatches(text: string, re: RegExp): number {
   return (text.match(re) ?? []).length;
 }
@@ -133,6 +164,11 @@ interface Sample {
   backupCpuPct: number;
   masterRssMb: number;
   backupRssMb: number;
+  /** Context switches per second over the window (all threads). */
+  masterWakeUps: number;
+  backupWakeUps: number;
+  /** --trace-gc: scavenges and mark-compacts (mark-sweep) per director in the window, vipd only. */
+  gc: { d1: { scavenges: number; markCompacts: number }; d2: { scavenges: number; markCompacts: number } } | null;
   falseTakeovers: number;
   settled: boolean;
 }
@@ -146,7 +182,7 @@ async function runOne(kind: AgentKind, instances: number, intervalMs: number, a:
   try {
     await buildPairLab(lab, 1, ['d1', 'd2']);
     const extra = kind === 'vipd' ? a.vipdArgs : [];
-    const nodeArgs = [...a.nodeOptions.split(' ').filter(Boolean), ...(a.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${a.profileDir}`] : [])];
+    const nodeArgs = [...a.nodeOptions.split(' ').filter(Boolean), ...(a.traceGc ? ['--trace-gc'] : []), ...(a.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${a.profileDir}`] : [])];
     const d1 = agents.start(kind, 'd1', scaleConfig('d1', 150, instances, intervalMs), extra, { nodeArgs });
     const d2 = agents.start(kind, 'd2', scaleConfig('d2', 100, instances, intervalMs), extra, { nodeArgs });
     const settled = await waitFor(
@@ -162,10 +198,14 @@ async function runOne(kind: AgentKind, instances: number, intervalMs: number, a:
     const pids = { d1: await nsPids(lab, 'd1'), d2: await nsPids(lab, 'd2') };
     const cpu = (ps: number[]) => ps.reduce((s, p) => s + cpuSeconds(p), 0);
     const outAt = d2.output().length;
+    const out1At = d1.output().length;
+    const wakes = (ps: number[]) => ps.reduce((s, p) => s + wakeUps(p), 0);
+    const w0 = { d1: wakes(pids.d1), d2: wakes(pids.d2) };
     const c0 = { d1: cpu(pids.d1), d2: cpu(pids.d2) };
     const t0 = performance.now();
     await sampleRss(a, kind, pids, t0);
     const c1 = { d1: cpu(pids.d1), d2: cpu(pids.d2) };
+    const w1 = { d1: wakes(pids.d1), d2: wakes(pids.d2) };
     const seconds = (performance.now() - t0) / 1000;
     const rss = (ps: number[]) => ps.reduce((s, p) => s + rssMb(p), 0);
     const sample: Sample = {
@@ -173,6 +213,9 @@ async function runOne(kind: AgentKind, instances: number, intervalMs: number, a:
       backupCpuPct: ((c1.d2 - c0.d2) / seconds) * 100,
       masterRssMb: rss(pids.d1),
       backupRssMb: rss(pids.d2),
+      masterWakeUps: (w1.d1 - w0.d1) / seconds,
+      backupWakeUps: (w1.d2 - w0.d2) / seconds,
+      gc: a.traceGc && kind === 'vipd' ? { d1: gcCounts(d1.output().slice(out1At)), d2: gcCounts(d2.output().slice(outAt)) } : null,
       falseTakeovers: countMatches(d2.output().slice(outAt), /Entering MASTER STATE/g),
       settled,
     };
@@ -261,7 +304,10 @@ async function main(): Promise<void> {
         process.stderr.write(
           `  ${c.instances}x${c.intervalMs}ms ${kind} round ${r + 1}: master ${s.masterCpuPct.toFixed(1)} % backup ` +
             `${s.backupCpuPct.toFixed(1)} % RSS ${s.masterRssMb.toFixed(1)}/${s.backupRssMb.toFixed(1)} MB, ` +
-            `backup→MASTER ${s.falseTakeovers}${s.settled ? '' : ' (never settled)'}, load ${loadAverage()}\n`,
+            `backup→MASTER ${s.falseTakeovers}${s.settled ? '' : ' (never settled)'}, wake-ups/s ` +
+            `${s.masterWakeUps.toFixed(0)}/${s.backupWakeUps.toFixed(0)}` +
+            (s.gc ? `, GC in window d1 ${s.gc.d1.scavenges} scavenges + ${s.gc.d1.markCompacts} full, d2 ${s.gc.d2.scavenges} + ${s.gc.d2.markCompacts}` : '') +
+            `, load ${loadAverage()}\n`,
         );
       }
     }

@@ -104,6 +104,8 @@ export async function runCommand(opts: RunOptions): Promise<number> {
       logger,
       version: packageVersion(),
       plugins: capturingLvs(defaultPlugins(), (p) => (lvsPlugin = p)),
+      // Without a TCP /metrics nobody scrapes process metrics, and their event-loop histogram wakes us 100×/s.
+      processMetrics: opts.metricsListen !== 'off',
     });
   } catch (err) {
     await control.close(); // a listening socket would keep the process alive after the refusal

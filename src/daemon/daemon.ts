@@ -39,6 +39,11 @@ export interface DaemonOptions {
    * sync); the daemon creates one plugin per factory and knows none of them (src/plugin/api.ts).
    */
   readonly plugins?: readonly PluginFactory[];
+  /**
+   * Node.js process metrics (vipd_process_*, vipd_nodejs_*; default true). Their event-loop histogram samples the
+   * loop every 10 ms, 100 wake-ups a second of an otherwise idle director: off when nothing serves /metrics on TCP.
+   */
+  readonly processMetrics?: boolean;
 }
 
 export class Daemon {
@@ -56,6 +61,7 @@ export class Daemon {
       dropReasons: DROP_REASONS,
       sections: (nowMs) => this.plugins.sections(nowMs),
       nowMs: () => clock.wallNow(),
+      processMetrics: o.processMetrics ?? true,
     });
     this.plugins = new PluginSet(o.plugins ?? [], o.config, logger, this.metrics.registry);
     const announcer = new Announcer(os, logger, clock);

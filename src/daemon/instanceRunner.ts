@@ -277,8 +277,17 @@ export class InstanceRunner implements EffectSink {
     // still waits for a netlink ACK: the wire must never wait on the OS, or a slow or lost ACK (bounded only by
     // the 5 s netlink timeout) would make a live master silent and its backup take over (split brain). Nothing is
     // reordered within a batch, and an advert-only batch has no effect whose order relative to VIPs matters.
-    if (effects.every((e) => e.type === 'sendAdvert' || e.type === 'log')) {
-      this.execute(effects, eventAtMs).catch((err: unknown) => this.o.logger.error(`(${this.name}) ${(err as Error).message ?? String(err)}`));
+    if (advertsAndLogsOnly(effects)) {
+      // Synchronously, without the async execute(): a master's periodic advert is this batch, every interval of
+      // every instance, and a Promise with its closures per advert was most of what a master allocated (issue 12).
+      try {
+        for (const e of effects) {
+          if (e.type === 'sendAdvert') this.sendAdvert(e.priority);
+          else if (e.type === 'log') this.o.logger.log(e.level, e.message, { instance: this.name });
+        }
+      } catch (err) {
+        this.o.logger.error(`(${this.name}) ${(err as Error).message ?? String(err)}`);
+      }
       return;
     }
     this.queue = this.queue
@@ -378,15 +387,6 @@ export class InstanceRunner implements EffectSink {
   private sendAdvert(priority: number): void {
     const p = this.o.instance.params;
     const r = this.o.route;
-    const fields: AdvertFields = {
-      version: p.version,
-      vrid: p.vrid,
-      priority,
-      advertIntMs: p.advertIntMs,
-      addresses: p.vips.map((v) => v.address),
-      authType: this.o.validation.authType,
-      authData: this.o.validation.authData,
-    };
     // AH: one sequence number per advert, whatever the number of unicast peers (keepalived vrrp_update_pkt).
     const seq = this.o.ah?.nextSendSequence(this.o.instance.state);
     const cache = seq === undefined ? this.cacheFor(p, priority) : null;
@@ -404,6 +404,16 @@ export class InstanceRunner implements EffectSink {
       }
       try {
         this.ipId = this.ipId >= 0xffff ? 1 : this.ipId + 1;
+        // Encoded only when the cache has no packet for this destination (the inputs changed): not per advert.
+        const fields: AdvertFields = {
+          version: p.version,
+          vrid: p.vrid,
+          priority,
+          advertIntMs: p.advertIntMs,
+          addresses: p.vips.map((v) => v.address),
+          authType: this.o.validation.authType,
+          authData: this.o.validation.authData,
+        };
         const packet = encodeAdvertPacket(fields, {
           src: r.sourceAddress,
           dst,
@@ -457,4 +467,10 @@ export class InstanceRunner implements EffectSink {
       return 0;
     }
   }
+}
+
+/** A batch with nothing but adverts and log lines (the periodic advert): no closure, no Promise to decide it. */
+function advertsAndLogsOnly(effects: readonly VrrpEffect[]): boolean {
+  for (const e of effects) if (e.type !== 'sendAdvert' && e.type !== 'log') return false;
+  return true;
 }

@@ -153,6 +153,7 @@ export class Lifecycle {
       m.runner.reconfigure(params, view, advertRoute(cfg, source));
       m.cfg = cfg;
     }
+    if (inPlace.length > 0) this.p.router.retune(); // their advert intervals set the sockets' read coalescing
     this.current = next;
     await this.p.staticRouting.reload(next, env.links);
     await this.startInstances(planned, env, plan.remove);

@@ -12,6 +12,18 @@ import type { Managed } from './instances.js';
 import type { DirectorOs, VrrpSocketSpec } from './ports.js';
 import { AH_IP_PROTOCOL, IPV4_HEADER_LEN, VRRP_HEADER_LEN } from '../vrrp/constants.js';
 
+/**
+ * The receive socket's coalescing window for instances whose shortest advert interval is `shortestMs`: a tenth of
+ * it, between 2 and 10 ms. What it trades: under dense traffic a priority-0 or preempting advert is read up to
+ * this late (a Master_Down decision never is: the unit driver reads the queue first), against one wake-up per
+ * window instead of per datagram. 2 ms (the floor) at 10-20 ms adverts, where a backup's Skew_Time is a few ms;
+ * 10 ms from 100 ms up, a tenth of the interval and a sixth of a priority-100 backup's Skew_Time (61 ms). At 255
+ * instances × 100 ms this took a backup from ~430 to ~150 wake-ups a second (bench/RESULTS.md, issue 12).
+ */
+export function receiveCoalesceMs(shortestMs: number): number {
+  return Math.min(10, Math.max(2, Math.floor(shortestMs / 10)));
+}
+
 interface SharedSocket {
   readonly transport: VrrpTransport;
   /** Instances by VRID (1..255): an array index per packet, not a hash lookup. */
@@ -55,6 +67,19 @@ export class PacketRouter {
       shared.byVrid[m.cfg.vrid] = [m];
       shared.vrids++;
     }
+    this.tune(shared);
+  }
+
+  /** Advert intervals may have changed in place (a reload): every socket's coalescing window follows. */
+  retune(): void {
+    for (const s of this.sockets.values()) this.tune(s);
+  }
+
+  private tune(shared: SharedSocket): void {
+    if (!shared.transport.setReceiveCoalescing) return;
+    let shortest = Infinity;
+    for (const list of shared.byVrid) for (const m of list ?? []) shortest = Math.min(shortest, m.cfg.advertIntMs);
+    if (shortest !== Infinity) shared.transport.setReceiveCoalescing(receiveCoalesceMs(shortest));
   }
 
   /** Stop routing to a stopped instance; its socket closes when no instance uses it any more. */
@@ -69,6 +94,7 @@ export class PacketRouter {
       shared.byVrid[m.cfg.vrid] = undefined;
       shared.vrids--;
     }
+    if (shared.vrids > 0) this.tune(shared);
     if (shared.vrids === 0) {
       shared.transport.close();
       this.sockets.delete(m.transportKey);

@@ -15,10 +15,20 @@ export interface CoreUnit {
   nextDeadline(): number | null;
   /** Whether a timeout now could be a Master_Down decision (a BACKUP is waiting on a master's adverts). */
   awaitsAdverts(): boolean;
+  /**
+   * A lone instance: its effects go to its own sink untagged (no wrapper per effect, no per-batch Map). A master's
+   * periodic advert passes here 2,550 times a second at 255 × 100 ms, and each allocation on that path is heap
+   * that V8 keeps resident (issue 12).
+   */
+  readonly solo?: { readonly name: string; handle(ev: VrrpEvent, nowMs: number): readonly VrrpEffect[] };
 }
 
 /** What a unit returns for an event without effects (a backup hearing its master): shared, only read. */
 const NO_EFFECTS: SyncGroupEffect[] = [];
+const NO_VRRP_EFFECTS: readonly VrrpEffect[] = [];
+
+/** The timeout event, shared: the core only reads events. */
+const TIMEOUT: VrrpEvent = { type: 'timeout' };
 
 export function soloUnit(instance: VrrpInstance): CoreUnit {
   const tag = (fx: readonly VrrpEffect[]): SyncGroupEffect[] =>
@@ -27,10 +37,11 @@ export function soloUnit(instance: VrrpInstance): CoreUnit {
     handle: (_member, ev, nowMs) => tag(instance.handle(ev, nowMs)),
     handleTimeouts: (nowMs) => {
       const d = instance.nextDeadline();
-      return d !== null && d <= nowMs ? tag(instance.handle({ type: 'timeout' }, nowMs)) : [];
+      return d !== null && d <= nowMs ? tag(instance.handle(TIMEOUT, nowMs)) : NO_EFFECTS;
     },
     nextDeadline: () => instance.nextDeadline(),
     awaitsAdverts: () => instance.state === 'BACKUP',
+    solo: { name: instance.name, handle: (ev, nowMs) => instance.handle(ev, nowMs) },
   };
 }
 
@@ -87,7 +98,12 @@ export class UnitDriver {
   dispatch(member: string, ev: VrrpEvent): void {
     if (this.stopped) return;
     const now = this.clock.now();
-    // No closure per event (run() takes one for timeouts): a backup dispatches every advert it hears.
+    // No closure per event: a backup dispatches every advert it hears.
+    const solo = this.core.solo;
+    if (solo !== undefined && member === solo.name) {
+      this.runSolo(solo, ev, now, ev.type);
+      return;
+    }
     let fx: SyncGroupEffect[] = NO_EFFECTS;
     try {
       fx = this.core.handle(member, ev, now);
@@ -95,6 +111,18 @@ export class UnitDriver {
       this.internalError(`${member}: ${ev.type}`, err);
     }
     this.route(fx, now);
+    this.rearm();
+  }
+
+  /** A lone instance's event: its effects, as the core returned them, to its sink. */
+  private runSolo(solo: NonNullable<CoreUnit['solo']>, ev: VrrpEvent, now: number, what: string): void {
+    let fx: readonly VrrpEffect[] = NO_VRRP_EFFECTS;
+    try {
+      fx = solo.handle(ev, now);
+    } catch (err) {
+      this.internalError(`${solo.name}: ${what}`, err);
+    }
+    if (fx.length > 0) this.sinks.get(solo.name)?.enqueue(fx, now);
     this.rearm();
   }
 
@@ -178,6 +206,8 @@ export class UnitDriver {
       due = this.core.nextDeadline();
     }
     if (due === null || due > now) return this.rearm();
+    const solo = this.core.solo;
+    if (solo !== undefined) return this.runSolo(solo, TIMEOUT, now, 'timeout');
     this.run(() => this.core.handleTimeouts(now), now, 'timeout');
   }
 

@@ -117,6 +117,8 @@ export class PolledReader {
   /** coalesceMs: when the last pass that emptied the socket ended, and the timer that ends a pause. */
   private lastIdleAt = -Infinity;
   private pauseTimer: Timer | null = null;
+  /** The coalescing window in force (opts.coalesceMs until setCoalesceMs changes it). */
+  private coalesceMs: number | undefined;
   /** The pass running is the one at the end of a pause (read without the poll). */
   private resuming = false;
   private readonly resume = (): void => {
@@ -138,6 +140,7 @@ export class PolledReader {
     private readonly opts: ReaderOptions,
   ) {
     this.batch = Math.max(1, Math.min(opts.batch ?? 1, 1024));
+    this.coalesceMs = opts.coalesceMs;
     this.maxPerEvent = Math.max(1, opts.maxPerEvent ?? 256);
   }
 
@@ -168,6 +171,14 @@ export class PolledReader {
     if (!this.handle) return;
     this.net.pollStop(this.handle);
     this.handle = null;
+  }
+
+  /**
+   * Change the coalescing window (ms; 0 = read every datagram at once). A pause in progress ends on its own
+   * timer; the new window applies from the next pass.
+   */
+  setCoalesceMs(ms: number): void {
+    this.coalesceMs = ms;
   }
 
   /** Drain the socket now, outside a readiness callback (a no-op when not started). */
@@ -239,7 +250,7 @@ export class PolledReader {
    */
   private idle(read: number): void {
     this.opts.onIdle?.();
-    const window = this.opts.coalesceMs;
+    const window = this.coalesceMs;
     if (window === undefined || window <= 0 || !this.active) return;
     const now = this.opts.clock.now();
     const dense = this.resuming ? read > 0 : now - this.lastIdleAt < window;

@@ -45,6 +45,11 @@ export interface VrrpTransport {
    * handling a late timeout). Optional: twins without a queue need none.
    */
   readQueued?(): void;
+  /**
+   * Under dense traffic, read the socket at most once per `ms` (a wake-up per datagram costs more than the advert;
+   * issue 12). Optional: twins without a queue need none.
+   */
+  setReceiveCoalescing?(ms: number): void;
   /** Stop receiving and close the sockets. Idempotent. */
   close(): void;
 }

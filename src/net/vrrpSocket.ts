@@ -73,6 +73,8 @@ const VRRP_RCVBUF = 4 * 1024 * 1024;
  * datagram each, and a wake-up of the event loop costs more than the advert. Sparse traffic (one instance, the
  * failover path) is read at once as before. A priority-0 or higher-priority advert amid dense traffic waits at
  * most this long; a Master_Down decision never does: the unit driver reads the queue first (unitDriver.ts).
+ * The default until the packet router sets the socket's own window from its instances' advert intervals
+ * (packetRouter.ts receiveCoalesceMs).
  */
 export const RECEIVE_COALESCE_MS = 2;
 /** Datagrams per recvmmsg: a backlog is read in few system calls. */
@@ -219,6 +221,11 @@ export class VrrpSocket implements VrrpTransport {
   /** Read what is queued now (VrrpTransport.readQueued); nothing before onPacket() started the reader. */
   readQueued(): void {
     if (!this.closed) this.reader.drainNow();
+  }
+
+  /** The coalescing window under dense traffic (default RECEIVE_COALESCE_MS; the router sets it per socket). */
+  setReceiveCoalescing(ms: number): void {
+    this.reader.setCoalesceMs(ms);
   }
 
   /** Asynchronous receive errors (the socket keeps working; they are also counted). */
