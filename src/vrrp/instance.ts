@@ -8,6 +8,7 @@ import { internalError } from '../errors/vipdError.js';
 import { PRIORITY_MAX_EFFECTIVE, PRIORITY_MIN_EFFECTIVE, PRIORITY_OWNER, PRIORITY_STOP } from './constants.js';
 import { masterDownMs, skewMs } from './timers.js';
 import { MasterDuties, type MasterContext } from './masterDuties.js';
+import { advertOnly, sendAdvertEffect } from './sharedEffects.js';
 import { HandoverWindow, transitionDone } from './takeoverWindows.js';
 import type {
   InstanceParams, InstanceSnapshot, LogLevel, TransitionReason, Vip, VrrpEffect, VrrpEvent, VrrpState, WantState,
@@ -78,6 +79,13 @@ export class VrrpInstance implements MasterContext {
     const out = this.scratch;
     this.handleInto(out, ev, nowMs);
     if (out.length === 0) return NO_EFFECTS;
+    const first = out[0]!;
+    if (out.length === 1 && first.type === 'sendAdvert') {
+      // A master's periodic advert: a shared list, and the scratch list is reused (sharedEffects.ts). pop(), not
+      // `length = 0`: V8 drops an emptied array's backing store, and the next push would allocate it again.
+      out.pop();
+      return advertOnly(first.priority);
+    }
     this.scratch = [];
     return out;
   }
@@ -209,7 +217,7 @@ export class VrrpInstance implements MasterContext {
 
   /** Leaving MASTER for FAULT or STOP: priority-0 advert so backups take over after skew (RFC 5798 §6.4.3). */
   private releaseMaster(out: VrrpEffect[]): void {
-    out.push({ type: 'sendAdvert', priority: PRIORITY_STOP });
+    out.push(sendAdvertEffect(PRIORITY_STOP));
     this.log(out, 'info', 'sent 0 priority');
     this.removeAllVips(out);
   }
@@ -292,7 +300,7 @@ export class VrrpInstance implements MasterContext {
       return;
     }
     if (priority > this.effective || (priority === this.effective && addrCmp > 0)) {
-      if (this.params.higherPrioSendAdvert) out.push({ type: 'sendAdvert', priority: this.effective });
+      if (this.params.higherPrioSendAdvert) out.push(sendAdvertEffect(this.effective));
       if (priority === PRIORITY_OWNER && this.isOwner()) {
         this.log(out, 'error', `Received advert from ${src} also claiming to be the address owner; yielding (higher address)`);
       }
@@ -311,8 +319,7 @@ export class VrrpInstance implements MasterContext {
   }
 
   private onTimeout(out: VrrpEffect[], nowMs: number): void {
-    const due = (t: number | null): boolean => t !== null && t <= nowMs;
-    if (this.stateValue === 'BACKUP' && due(this.masterDownAt)) {
+    if (this.stateValue === 'BACKUP' && this.masterDownAt !== null && this.masterDownAt <= nowMs) {
       // RFC 5798 §6.4.2: Master_Down_Timer fired.
       if (this.params.inSyncGroup) {
         if (this.want !== 'MASTER') this.log(out, 'info', 'Receive advertisement timeout');
@@ -411,7 +418,7 @@ export class VrrpInstance implements MasterContext {
     }
     // Make-before-break (vipd, not keepalived): the priority 0 goes out now, the VIPs stay until the successor
     // has announced itself. RFC 5798 §6.4.3 only asks for the priority-0 advert and leaving MASTER.
-    out.push({ type: 'sendAdvert', priority: PRIORITY_STOP });
+    out.push(sendAdvertEffect(PRIORITY_STOP));
     this.log(out, 'info', 'sent 0 priority');
     this.handover = new HandoverWindow(this.params, nowMs, this.last!);
     out.push({ type: 'awaitSuccessor', untilMs: this.handover.untilMs });

@@ -4,6 +4,7 @@
 // as MASTER: leaving MASTER drops it with every timer it armed, so nothing it would emit can be stale.
 import type { InstanceParams, LogLevel, Vip, VrrpEffect } from './types.js';
 import { CommitWindow, transitionDone, type OpenTransition } from './takeoverWindows.js';
+import { sendAdvertEffect } from './sharedEffects.js';
 
 /** What the duties read from their instance (reloads change params; tracking changes the priority). */
 export interface MasterContext {
@@ -24,7 +25,7 @@ export class MasterDuties {
    * the VIPs and the first GARP burst.
    */
   constructor(private readonly ctx: MasterContext, out: VrrpEffect[], nowMs: number, transition: OpenTransition, commitId: number | null) {
-    out.push({ type: 'sendAdvert', priority: ctx.effectivePriority });
+    out.push(sendAdvertEffect(ctx.effectivePriority));
     ctx.log(out, 'info', 'Entering MASTER STATE');
     this.advertAt = nowMs + ctx.params.advertIntMs;
     if (commitId !== null) {
@@ -40,32 +41,33 @@ export class MasterDuties {
     return this.commit !== null;
   }
 
+  /** Asked after every event of a master: computed without an array (issue 12: no allocation per advert). */
   nextDeadline(): number | null {
-    let min: number | null = null;
-    for (const t of [this.advertAt, this.garpAt, this.garpRefreshAt, this.lowerPrioGarpAt, this.commit?.untilMs ?? null]) {
-      if (t !== null && (min === null || t < min)) min = t;
-    }
-    return min;
+    let min = earlier(null, this.advertAt);
+    min = earlier(min, this.garpAt);
+    min = earlier(min, this.garpRefreshAt);
+    min = earlier(min, this.lowerPrioGarpAt);
+    return earlier(min, this.commit === null ? null : this.commit.untilMs);
   }
 
   onTimeout(out: VrrpEffect[], nowMs: number): void {
-    const due = (t: number | null): boolean => t !== null && t <= nowMs;
+    // No closure per call: every advert of a master passes here (issue 12).
     const g = this.ctx.params.garp;
     if (this.commit?.expired(nowMs)) {
       this.ctx.log(out, 'error', `connection commit still running after ${this.commit.boundMs} ms; adding the VIPs anyway`);
       this.endCommit(out, nowMs);
     }
     // No catch-up burst if the runner was late: one advert, re-armed from now (keepalived: no jitter).
-    if (due(this.advertAt)) this.advertNow(out, nowMs);
-    if (due(this.garpAt)) {
+    if (isDue(this.advertAt, nowMs)) this.advertNow(out, nowMs);
+    if (isDue(this.garpAt, nowMs)) {
       out.push({ type: 'sendGarp', vips: this.vips(), count: g.masterRepeat });
       this.garpAt = null;
     }
-    if (due(this.lowerPrioGarpAt)) {
+    if (isDue(this.lowerPrioGarpAt, nowMs)) {
       out.push({ type: 'sendGarp', vips: this.vips(), count: g.lowerPrioRepeat });
       this.lowerPrioGarpAt = null;
     }
-    if (due(this.garpRefreshAt)) {
+    if (isDue(this.garpRefreshAt, nowMs)) {
       out.push({ type: 'sendGarp', vips: this.vips(), count: g.masterRefreshRepeat });
       this.garpRefreshAt = nowMs + g.masterRefreshMs;
     }
@@ -73,7 +75,7 @@ export class MasterDuties {
 
   /** One advert now, the next one interval later. */
   advertNow(out: VrrpEffect[], nowMs: number): void {
-    out.push({ type: 'sendAdvert', priority: this.ctx.effectivePriority });
+    out.push(sendAdvertEffect(this.ctx.effectivePriority));
     this.advertAt = nowMs + this.ctx.params.advertIntMs;
   }
 
@@ -150,4 +152,12 @@ export class MasterDuties {
     this.installVips(out, nowMs);
     out.push(transitionDone(t));
   }
+}
+
+function earlier(a: number | null, b: number | null): number | null {
+  return b !== null && (a === null || b < a) ? b : a;
+}
+
+function isDue(t: number | null, nowMs: number): boolean {
+  return t !== null && t <= nowMs;
 }
