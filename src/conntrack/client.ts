@@ -184,20 +184,28 @@ export class CtNetlink implements ConntrackPort {
   }
 
   dump(family: IpFamily | 0 = 0): Promise<ConntrackEntry[]> {
+    const entries: ConntrackEntry[] = [];
+    return this.dumpEach((e) => void entries.push(e), family).then(() => entries);
+  }
+
+  /**
+   * The whole table, each entry handed to `each` as its datagram is decoded and kept by nobody else: a count
+   * over 100,000 entries holds no array of them. Entries arrive a receive batch at a time (8 datagrams of up to
+   * 32 KB), so the event loop turns between batches.
+   */
+  dumpEach(each: (e: ConntrackEntry) => void, family: IpFamily | 0 = 0): Promise<void> {
     // The kernel runs one dump per socket at a time (EBUSY otherwise), so dumps are serialised.
-    const run = async (): Promise<ConntrackEntry[]> => {
-      const entries: ConntrackEntry[] = [];
+    const run = async (): Promise<void> => {
       const type = (C.NFNL_SUBSYS_CTNETLINK << 8) | C.IPCTNL_MSG_CT_GET;
       await this.req
         .requestEach({ type, payload: dumpPayload(family) }, (m) => {
           const d = decodeConntrack(m, this.scratch);
           if ('drop' in d) this.stats.drops[d.drop]++;
-          else entries.push(d.entry);
+          else each(d.entry);
         })
         .catch((err: VipdNetError) => {
           throw new CtNetlinkError(errnoOf(err), `dump (${err.message})`);
         });
-      return entries;
     };
     const p = this.dumpChain.then(run, run);
     this.dumpChain = p.catch(() => undefined);
