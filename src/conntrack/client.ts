@@ -106,6 +106,12 @@ export interface CtNetlinkOptions {
   eventRcvbufMaxBytes?: number;
   /** Request socket receive buffer: must hold the error replies of `window` requests. */
   requestRcvbufBytes?: number;
+  /**
+   * Request socket: datagrams read per readiness event before yielding to the event loop (default 256, the
+   * socket's). A dump datagram holds ~140 entries, so the default lets ~35,000 decode in one turn; a background
+   * walk of a big table (the nftables plane's connection count) asks for a few.
+   */
+  requestMaxPerEvent?: number;
   /** Requests per ACK-less batch (bounded so error replies never overflow the receive buffer). */
   window?: number;
   /** Event datagrams read per readiness event before yielding to the event loop. */
@@ -145,6 +151,7 @@ export class CtNetlink implements ConntrackPort {
       // Dump datagrams are up to 32 KB (netlink sizes them after our largest read buffer).
       recvBytes: 64 * 1024,
       recvBatch: 8,
+      maxPerEvent: opts.requestMaxPerEvent,
     });
   }
 

@@ -41,6 +41,9 @@ export interface ConntrackWalker {
  */
 export const COUNT_SPACING = 10;
 
+/** Conntrack dump datagrams (~140 entries each) the count decodes per event-loop turn. */
+const COUNT_DATAGRAMS_PER_TURN = 4;
+
 export interface NftPlaneOptions {
   /** Bounds the conntrack requests. */
   clock: Clock;
@@ -348,7 +351,8 @@ export class NftPlane implements DataPlane {
     if (nat.length && this.walker !== null) {
       const tally = new NatConnTally(nat);
       try {
-        this.walker ??= new CtNetlink({ clock: this.options.clock });
+        // A few datagrams (~500 entries) per event-loop turn: a 100,000-entry table never stalls the loop.
+        this.walker ??= new CtNetlink({ clock: this.options.clock, requestMaxPerEvent: COUNT_DATAGRAMS_PER_TURN });
         await this.walker.dumpEach((e) => tally.add(e));
         tally.result(out);
         this.countActivity.conntrackEntries = tally.seen;
