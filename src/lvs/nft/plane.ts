@@ -351,7 +351,8 @@ export class NftPlane implements DataPlane {
     if (nat.length && this.walker !== null) {
       const tally = new NatConnTally(nat);
       try {
-        // A few datagrams (~500 entries) per event-loop turn: a 100,000-entry table never stalls the loop.
+        // A few datagrams (~560 entries) per event-loop turn: over 100,000 entries the longest stall measured was
+        // tens of ms instead of 220 ms in one turn (bench/RESULTS.md).
         this.walker ??= new CtNetlink({ clock: this.options.clock, requestMaxPerEvent: COUNT_DATAGRAMS_PER_TURN });
         await this.walker.dumpEach((e) => tally.add(e));
         tally.result(out);
