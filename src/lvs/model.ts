@@ -30,6 +30,32 @@ export interface DestStats {
   readonly persistentConns: number;
 }
 
+/**
+ * Live connections per real server as IPVS counts them (ActiveConn/InActConn), by serviceId then destId: for
+ * planes whose read() cannot carry them cheaply (nftables counts conntrack entries or flow-set elements).
+ */
+export type ConnectionCounts = ReadonlyMap<string, ReadonlyMap<string, { readonly active: number; readonly inactive: number }>>;
+
+/** The table with its active/inactive connection counts replaced by `counts` where it has them. */
+export function withConnectionCounts(table: ReadTable, counts: ConnectionCounts | null): ReadTable {
+  if (!counts || counts.size === 0) return table;
+  const counters = new Map<string, ServiceCounters>();
+  for (const [id, c] of table.counters) {
+    const perDest = counts.get(id);
+    if (!perDest) {
+      counters.set(id, c);
+      continue;
+    }
+    const dests = new Map<string, DestStats>();
+    for (const [did, d] of c.dests) {
+      const n = perDest.get(did);
+      dests.set(did, n ? { ...d, activeConns: n.active, inactiveConns: n.inactive } : d);
+    }
+    counters.set(id, { service: c.service, dests });
+  }
+  return { services: table.services, counters };
+}
+
 /** A table read back from the kernel, with counters keyed by serviceId. */
 export interface ReadTable extends LvsTable {
   readonly counters: ReadonlyMap<string, ServiceCounters>;
@@ -76,6 +102,12 @@ export interface DataPlane {
   close(): Promise<void>;
   /** The plane's counters (every reason present from the start); absent on planes that keep none. */
   stats?(): DataPlaneCounters;
+  /**
+   * Active/inactive connections per real server, for a plane whose read() leaves them at 0 because counting
+   * costs a walk of a big kernel table (nftables). Called at the metrics' pace only, never on the apply path;
+   * does not wait for applies and applies do not wait for it. Absent on IPVS (read() carries the kernel's).
+   */
+  connections?(): Promise<ConnectionCounts>;
 }
 
 /** "tcp:10.1.0.100:80", "udp:[fd00::1]:53", "fwm:inet:1" — the key of a kernel service in maps and labels. */

@@ -90,6 +90,11 @@ describe('nftables data plane: lvs_method DR in namespaces (host kernel, no IPVS
       return (text.match(/expires/g) ?? []).length === 30 && (text.match(/expires (1m|[0-9]+s)/g) ?? []).length === 30;
     };
     assert.ok(await waitFor(closed, 5000, 50), await flows());
+    // Connection counts from the flow sets: every flow was closed by its client (in c…): inactive, none active.
+    type Counts = Record<string, Record<string, { active: number; inactive: number }>>;
+    const conns = async (): Promise<Record<string, { active: number; inactive: number }>> => (await dir.value<Counts>('connections'))[`tcp:${LAB.vip}:80`] ?? {};
+    const allClosed = { [`${LAB.rsAddr(1)}:80`]: { active: 0, inactive: 30 }, [`${LAB.rsAddr(2)}:80`]: { active: 0, inactive: 10 }, [`${LAB.rsAddr(3)}:80`]: { active: 0, inactive: 10 } };
+    assert.ok(await waitFor(async () => JSON.stringify(await conns()) === JSON.stringify(allClosed), 5000, 100), JSON.stringify(await conns()));
 
     // The replies went straight to the client: the director forwarded only client → server packets.
     const read = await dir.value<{ services: { spec: ServiceSpec; dests: DestSpec[] }[]; counters: Record<string, { service: Record<string, string>; dests: Record<string, { stats: Record<string, string> }> }> }>('read');
@@ -102,6 +107,9 @@ describe('nftables data plane: lvs_method DR in namespaces (host kernel, no IPVS
 
     // Weight 0: the open connection goes on (its flow set is still looked up first), new ones avoid the server.
     const { held, heldIndex } = await weightZeroDrains(client, url, burst, (i) => apply([{ op: 'editDest', service: WEB, dest: rs(i, 0) }]));
+    // The held connection is the one active flow (its server's f… element without a c… one).
+    const active = async (): Promise<number[]> => Object.values(await conns()).map((c) => c.active);
+    assert.ok(await waitFor(async () => (await active()).join() === [1, 2, 3].map((i) => (i === heldIndex ? 1 : 0)).join(), 5000, 100), JSON.stringify(await conns()));
 
     // Delete (its server stopped, as after a failed check): its flow set goes, so its connection breaks (the next
     // packet meets the flow hash and another server's RST), and no new connection reaches it.

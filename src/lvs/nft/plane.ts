@@ -11,11 +11,12 @@ import type { Clock } from '../../clock/clock.js';
 import { CtNetlink } from '../../conntrack/client.js';
 import type { ConntrackEntry } from '../../conntrack/types.js';
 import { VipdError } from '../../errors/vipdError.js';
-import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../ipvs/constants.js';
-import type { ApplyResult, DataPlane, DataPlaneCounters, DestSpec, LvsOp, ReadTable, ServiceKey, ServiceSpec } from '../model.js';
+import type { ApplyResult, ConnectionCounts, DataPlane, DataPlaneCounters, DestSpec, LvsOp, ReadTable, ServiceKey, ServiceSpec } from '../model.js';
 import { destId, serviceId } from '../model.js';
 import { LibNftables, type NftRunner } from './libnft.js';
+import { countSetElements, drConnectionCounts, NatConnTally } from './connCount.js';
 import { drTableRef } from './dr.js';
+import { entryOfDest } from './entryOfDest.js';
 import { DrLinks, type DrChange } from './drLinks.js';
 import type { DrTopology } from './drTopology.js';
 import { NFT_DROP_REASONS, readTableFromJson, type NftDropReason } from './readback.js';
@@ -27,6 +28,21 @@ export interface ConntrackFlusher {
   flush(select: (e: ConntrackEntry) => boolean): Promise<unknown>;
   close(): void;
 }
+
+/** What the connection count needs from conntrack: the table streamed an entry at a time (CtNetlink.dumpEach). */
+export interface ConntrackWalker {
+  dumpEach(each: (e: ConntrackEntry) => void): Promise<void>;
+  close(): void;
+}
+
+/**
+ * A count is not redone before COUNT_SPACING × its last duration has passed: at most a tenth of the time goes
+ * to counting however often metrics are scraped (100,000 DR flows take seconds to list: bench/RESULTS.md).
+ */
+export const COUNT_SPACING = 10;
+
+/** Conntrack dump datagrams (~140 entries each) the count decodes per event-loop turn. */
+const COUNT_DATAGRAMS_PER_TURN = 4;
 
 export interface NftPlaneOptions {
   /** Bounds the conntrack requests. */
@@ -41,13 +57,21 @@ export interface NftPlaneOptions {
   nft?: NftRunner;
   /** Default: a ctnetlink client, opened at the first deletion; null = never flush (tests without conntrack). */
   conntrack?: ConntrackFlusher | null;
+  /**
+   * Connection counts (connections()): a ctnetlink socket of its own for NAT (default: opened at the first count),
+   * so that a count never delays the conntrack flush of a deletion; null = no NAT counts.
+   */
+  conntrackCounts?: ConntrackWalker | null;
+  /**
+   * Connection counts, DR: a libnftables context of its own (default: opened at the first count of a DR
+   * service), so that listing big flow sets never delays a change on the plane's context.
+   */
+  nftCounts?: NftRunner;
   /** DR's view of the links (default: rtnetlink dumps, opened at the first DR change). */
   drTopology?: DrTopology;
   /** A DR real server became unreachable (no connected network holds it) or reachable again: for the log. */
   onDrReachability?: (destId: string, reachable: boolean) => void;
 }
-
-const PROTO_NUMBER = { tcp: IPPROTO_TCP, udp: IPPROTO_UDP, sctp: IPPROTO_SCTP } as const;
 
 function byDestId(a: DestSpec, b: DestSpec): number {
   const x = destId(a);
@@ -55,12 +79,7 @@ function byDestId(a: DestSpec, b: DestSpec): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** Does a conntrack entry belong to real server `d` of service `s` (reply source = the server after DNAT)? */
-export function entryOfDest(s: ServiceKey, d: { address: string; port: number }, e: ConntrackEntry): boolean {
-  if (e.reply.src !== d.address || (d.port !== 0 && e.reply.srcPort !== d.port)) return false;
-  if (s.fwmark !== undefined) return e.orig.dst !== e.reply.src; // DNATed towards it, whichever VIP
-  return e.orig.dst === s.address && e.orig.dstPort === s.port && e.orig.proto === PROTO_NUMBER[s.protocol];
-}
+export { entryOfDest };
 
 export class NftPlane implements DataPlane {
   readonly name = 'nftables';
@@ -78,6 +97,13 @@ export class NftPlane implements DataPlane {
   private refreshQueued = false;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private walker: ConntrackWalker | null | undefined;
+  private nftCounts: NftRunner | undefined;
+  /** The count running (later callers share it) and the last one (reused until its spacing has passed). */
+  private counting: Promise<ConnectionCounts> | null = null;
+  private lastCount: { counts: ConnectionCounts; nextAtMs: number } | null = null;
+  /** Connection counts done, their last duration and what they walked (for tests and the cost figures). */
+  readonly countActivity = { counts: 0, failures: 0, lastMs: 0, conntrackEntries: 0, drFlows: 0 };
 
   /** DataPlane counters: nftables has no refusal that counts as done; listing entries that did not parse. */
   stats(): DataPlaneCounters {
@@ -88,6 +114,8 @@ export class NftPlane implements DataPlane {
     this.opts = { table: options.table ?? 'vipd', sourceNat: options.sourceNat ?? false };
     this.nft = options.nft ?? LibNftables.open();
     this.conntrack = options.conntrack;
+    this.walker = options.conntrackCounts;
+    this.nftCounts = options.nftCounts;
     this.dr = new DrLinks(options.clock, options.drTopology, options.onDrReachability);
   }
 
@@ -299,6 +327,69 @@ export class NftPlane implements DataPlane {
     }
   }
 
+  /**
+   * Active/inactive connections per real server with IPVS's meaning (connCount.ts): NAT from one conntrack dump,
+   * DR from one listing of the flow sets. Outside the plane's queue (applies neither wait for it nor make it
+   * wait), on sockets and a libnftables context of its own; over the model as it is when the count starts.
+   * Spaced (COUNT_SPACING): within the spacing the last counts are returned again. A part that fails (conntrack
+   * or libnftables unavailable) keeps its last counts and is counted in countActivity.failures.
+   */
+  connections(): Promise<ConnectionCounts> {
+    const now = this.options.clock.now();
+    if (this.counting) return this.counting;
+    if (this.lastCount && now < this.lastCount.nextAtMs) return Promise.resolve(this.lastCount.counts);
+    const job = this.countNow(now).finally(() => (this.counting = null));
+    this.counting = job;
+    return job;
+  }
+
+  private async countNow(startMs: number): Promise<ConnectionCounts> {
+    const states = this.closed || !this.model ? [] : [...this.model.values()];
+    const nat = states.filter((st) => !isDrService(st) && st.dests.length);
+    const dr = states.filter((st) => isDrService(st) && st.dests.length);
+    const out = new Map<string, Map<string, { active: number; inactive: number }>>();
+    if (nat.length && this.walker !== null) {
+      const tally = new NatConnTally(nat);
+      try {
+        // A few datagrams (~560 entries) per event-loop turn: over 100,000 entries the longest stall measured was
+        // tens of ms instead of 220 ms in one turn (bench/RESULTS.md).
+        this.walker ??= new CtNetlink({ clock: this.options.clock, requestMaxPerEvent: COUNT_DATAGRAMS_PER_TURN });
+        await this.walker.dumpEach((e) => tally.add(e));
+        tally.result(out);
+        this.countActivity.conntrackEntries = tally.seen;
+      } catch {
+        this.countActivity.failures++;
+        this.keepLastCounts(nat, out);
+      }
+    }
+    if (dr.length && !this.closed) {
+      try {
+        this.nftCounts ??= LibNftables.open();
+        const res = await this.nftCounts.run(`list sets table ${drTableRef(drOptions(this.opts))}`, { json: true });
+        if (res.rc !== 0) throw new VipdError('VIPD_ERR_NFT_REFUSED', res.error);
+        const elements = countSetElements(res.output);
+        drConnectionCounts(dr, elements, out);
+        this.countActivity.drFlows = [...elements.values()].reduce((a, n) => a + n, 0);
+      } catch {
+        this.countActivity.failures++;
+        this.keepLastCounts(dr, out);
+      }
+    }
+    const ms = this.options.clock.now() - startMs;
+    this.countActivity.counts++;
+    this.countActivity.lastMs = ms;
+    this.lastCount = { counts: out, nextAtMs: startMs + COUNT_SPACING * ms };
+    return out;
+  }
+
+  /** A part of the count failed: its services keep the counts of the last count that had them (stale, not 0). */
+  private keepLastCounts(states: readonly ServiceState[], out: Map<string, Map<string, { active: number; inactive: number }>>): void {
+    for (const st of states) {
+      const last = this.lastCount?.counts.get(serviceId(st.spec));
+      if (last) out.set(serviceId(st.spec), new Map(last));
+    }
+  }
+
   close(): Promise<void> {
     return this.serial(async () => {
       if (this.closed) return;
@@ -311,6 +402,8 @@ export class NftPlane implements DataPlane {
       }
       this.dr.close();
       this.conntrack?.close();
+      this.walker?.close();
+      this.nftCounts?.close();
       this.nft.close();
     });
   }

@@ -7,8 +7,8 @@ import type { Clock, Timer } from '../../clock/clock.js';
 import type { Logger } from '../../log/logger.js';
 import type { Probe, ProbeDeps, ProbeFactory, ProbeOutcome } from '../checkers/types.js';
 import type { LvsCoreApi, LvsEffect, LvsEvent, LvsSnapshot } from '../core/types.js';
-import type { DataPlane, LvsOp, ReadTable } from '../model.js';
-import { serviceId, destId } from '../model.js';
+import type { ConnectionCounts, DataPlane, LvsOp, ReadTable } from '../model.js';
+import { serviceId, destId, withConnectionCounts } from '../model.js';
 import { errorReason, type LvsCounters } from './lvsCounters.js';
 import type { LvsEvents } from './lvsEvents.js';
 
@@ -51,6 +51,8 @@ export class LvsRunner {
   private repairStreak = 0;
   private stopping = false;
   private lastRead: { readonly table: ReadTable; readonly atMs: number } | null = null;
+  /** The plane's last connection counts, when it counts them apart from read() (DataPlane.connections). */
+  private lastCounts: ConnectionCounts | null = null;
   private refreshing: Promise<void> | null = null;
   private applying = 0;
 
@@ -116,18 +118,33 @@ export class LvsRunner {
     return this.lastRead;
   }
 
-  /** Re-read the table for counters if the cached one is older than `maxAgeMs` (scrape path: never awaited there). */
+  /**
+   * Re-read the table for counters if the cached one is older than `maxAgeMs` (scrape path: never awaited there).
+   * A plane that counts connections apart (nftables) counts them after the read, outside the effect queue and
+   * its own: an apply queued meanwhile runs at once.
+   */
   refreshCounters(maxAgeMs: number): Promise<void> {
     const now = this.o.clock.now();
     if (this.stopping || this.refreshing || (this.lastRead && now - this.lastRead.atMs < maxAgeMs)) return this.refreshing ?? Promise.resolve();
     const job = this.queue.then(async () => {
       if (this.stopping) return;
+      let table: ReadTable;
       try {
-        this.remember(await this.o.plane.read());
+        table = await this.o.plane.read();
       } catch (err) {
         this.o.counters.dataplaneError('read_failed');
         this.o.logger.warn(`reading the ${this.o.plane.name} table: ${(err as Error).message}`);
+        return;
       }
+      if (this.o.plane.connections) {
+        try {
+          this.lastCounts = await this.o.plane.connections();
+        } catch (err) {
+          this.o.counters.dataplaneError('count_failed');
+          this.o.logger.warn(`counting the ${this.o.plane.name} connections: ${(err as Error).message}`);
+        }
+      }
+      this.remember(table);
     });
     this.refreshing = job.finally(() => (this.refreshing = null));
     return this.refreshing;
@@ -328,7 +345,8 @@ export class LvsRunner {
     await this.execute(effects, false); // inside the current queue slot: the repair's apply comes before anything queued later
   }
 
+  /** Every table remembered carries the last connection counts (planes that count apart: nftables). */
   private remember(table: ReadTable): void {
-    this.lastRead = { table, atMs: this.o.clock.now() };
+    this.lastRead = { table: withConnectionCounts(table, this.lastCounts), atMs: this.o.clock.now() };
   }
 }

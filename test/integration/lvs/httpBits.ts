@@ -3,8 +3,12 @@
 //                                               keeps connections open
 //   node httpBits.js client             — JSON lines on stdin:
 //     {id, cmd: 'burst', url: {host, port}, n}  → n requests, each on a new connection: the names, in order
-//     {id, cmd: 'open', url, name?}             → one keep-alive connection (held under `name`): who answered
+//     {id, cmd: 'open', url, name?, idle?}      → one keep-alive connection (held under `name`): who answered;
+//                                                 idle: true keeps it open however long it stays idle
 //     {id, cmd: 'again', name?}                 → one more request on that same connection: the name, or an error
+//     {id, cmd: 'close', name?}                 → the client closes that connection (FIN), once it is fully closed
+//     {id, cmd: 'udp', url, n}                  → n datagrams, each from a new socket (a new flow): no answer awaited
+import { createSocket } from 'node:dgram';
 import { createServer } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -61,7 +65,7 @@ if (mode === 'server') {
   const held = new Map<string, Socket>();
   const out = (v: unknown): void => void process.stdout.write(`${JSON.stringify(v)}\n`);
   createInterface({ input: process.stdin }).on('line', (line) => {
-    const req = JSON.parse(line) as { id: number; cmd: string; url?: { host: string; port: number }; n?: number; name?: string };
+    const req = JSON.parse(line) as { id: number; cmd: string; url?: { host: string; port: number }; n?: number; name?: string; idle?: boolean };
     const run = async (): Promise<unknown> => {
       if (req.cmd === 'burst') {
         const names: string[] = [];
@@ -76,10 +80,28 @@ if (mode === 'server') {
         const s = await open(req.url!.host, req.url!.port);
         s.on('error', () => undefined);
         held.set(req.name ?? '', s);
-        return request(s, true);
+        const who = await request(s, true);
+        if (req.idle) s.setTimeout(0); // held idle for as long as the test wants (no 3 s timeout)
+        return who;
+      }
+      if (req.cmd === 'udp') {
+        for (let i = 0; i < (req.n ?? 1); i++) {
+          const u = createSocket('udp4');
+          await new Promise<void>((resolve, reject) => u.send('ping', req.url!.port, req.url!.host, (err) => (err ? reject(err) : resolve())));
+          u.close();
+        }
+        return null;
       }
       const s = held.get(req.name ?? '');
       if (!s || s.destroyed) throw new Error('connection closed');
+      if (req.cmd === 'close') {
+        held.delete(req.name ?? '');
+        await new Promise<void>((resolve) => {
+          s.once('close', () => resolve());
+          s.end();
+        });
+        return null;
+      }
       return request(s, true);
     };
     run().then(

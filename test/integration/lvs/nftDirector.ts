@@ -1,5 +1,5 @@
 // A director for the nftables namespace test: run inside the director's namespace (`ip netns exec`), it holds one
-// NftPlane and answers JSON lines on stdin ({id, cmd: apply|read|stats|close, ops?}) with JSON lines on stdout
+// NftPlane and answers JSON lines on stdin ({id, cmd: apply|read|connections|stats|close, ops?}) with JSON lines on stdout
 // ({id, ok, value|error}); bigints are sent as strings. The plane has to live in the namespace it programs, and
 // the test process stays outside every namespace.
 import { createInterface } from 'node:readline';
@@ -22,6 +22,8 @@ createInterface({ input: process.stdin }).on('line', (line) => {
       }
       case 'read':
         return plane.read();
+      case 'connections':
+        return plane.connections();
       case 'stats':
         return { stats: plane.activity, drops: plane.drops };
       case 'close':

@@ -8,7 +8,7 @@ import type { ConntrackEntry } from '../../../../src/conntrack/types.js';
 import type { DestSpec, LvsOp, ServiceSpec } from '../../../../src/lvs/model.js';
 import type { DrTopology } from '../../../../src/lvs/nft/drTopology.js';
 import type { NftRunner } from '../../../../src/lvs/nft/libnft.js';
-import { entryOfDest, NftPlane, type ConntrackFlusher } from '../../../../src/lvs/nft/plane.js';
+import { entryOfDest, NftPlane, type ConntrackFlusher, type ConntrackWalker } from '../../../../src/lvs/nft/plane.js';
 import { readTableFromJson } from '../../../../src/lvs/nft/readback.js';
 import type { NftRunResult } from '../../../../src/net/native.js';
 
@@ -393,5 +393,98 @@ describe('nftables plane: lvs_method DR (twin libnftables and links)', () => {
     await plane.apply(load(W, [dr(11, 1), dr(12, 1)]));
     await plane.apply([{ op: 'delDest', service: W, dest: dr(11, 1) }]);
     assert.ok(nft.runs.at(-1)!.commands.split('\n').includes(`delete set ${D} fr_tcp_10.1.0.100_443_10.2.0.11_443`));
+  });
+});
+
+/** A conntrack dump the test releases by hand (resolve()), entries handed out as the kernel would stream them. */
+class TwinWalker implements ConntrackWalker {
+  dumps = 0;
+  fail = false;
+  entries: ConntrackEntry[] = [];
+  private release: (() => void) | null = null;
+  hold = false;
+  async dumpEach(each: (e: ConntrackEntry) => void): Promise<void> {
+    this.dumps++;
+    if (this.hold) await new Promise<void>((r) => (this.release = r));
+    if (this.fail) throw new Error('ctnetlink dump (EPERM)');
+    for (const e of this.entries) each(e);
+  }
+  resolve(): void {
+    this.release?.();
+  }
+  close(): void {}
+}
+
+function tcpEntry(replySrc: string, sport: number, state: number, cport: number): ConntrackEntry {
+  const e = entry('10.1.0.100', 80, 6, replySrc, sport);
+  return { ...e, orig: { ...e.orig, srcPort: cport }, reply: { ...e.reply, dstPort: cport }, tcp: { state, wscaleOrig: 7, wscaleReply: 7 } };
+}
+
+describe('nftables plane: connection counts', () => {
+  function countSetup() {
+    const clock = new VirtualClock();
+    const nft = new TwinNft();
+    const counts = new TwinNft();
+    const walker = new TwinWalker();
+    const plane = new NftPlane({ clock, nft, conntrack: null, conntrackCounts: walker, nftCounts: counts, drTopology: new TwinTopology() });
+    return { clock, nft, counts, walker, plane };
+  }
+
+  it('NAT from one conntrack dump, DR from one listing of the flow sets on its own context, per real server', async () => {
+    const { counts, walker, plane, nft } = countSetup();
+    const W = { ...WEB, port: 443 };
+    await plane.apply([...load(WEB, [rs(11, 1), rs(12, 1)]), ...load(W, [dr(11, 1)])]);
+    walker.entries = [tcpEntry('10.2.0.11', 8080, 3, 40001), tcpEntry('10.2.0.11', 8080, 7, 40002), tcpEntry('10.2.0.12', 8080, 1, 40003)];
+    counts.drListing = {
+      rc: 0,
+      error: '',
+      output:
+        '{"nftables": [{"set": {"family": "netdev", "name": "fr_tcp_10.1.0.100_443_10.2.0.11_443", "table": "vipd_dr", "elem": [{"elem": {"val": {"concat": ["10.9.0.1", 1]}, "timeout": 900, "expires": 899}}]}}]}',
+    };
+    const before = nft.runs.length;
+    const c = await plane.connections();
+    assert.deepEqual(c.get('tcp:10.1.0.100:80'), new Map([['10.2.0.11:8080', { active: 1, inactive: 1 }], ['10.2.0.12:8080', { active: 1, inactive: 0 }]]));
+    assert.deepEqual(c.get('tcp:10.1.0.100:443'), new Map([['10.2.0.11:443', { active: 1, inactive: 0 }]]));
+    assert.deepEqual(counts.runs.map((r) => [r.commands, r.json]), [['list sets table netdev vipd_dr', true]]);
+    assert.equal(nft.runs.length, before, 'nothing on the plane\'s own context');
+    assert.equal(walker.dumps, 1);
+  });
+
+  it('applies do not wait for a count; a count is not redone before 10× its duration; a failed part keeps its last counts', async () => {
+    const { clock, walker, plane } = countSetup();
+    await plane.apply(load(WEB, [rs(11, 1)]));
+    walker.entries = [tcpEntry('10.2.0.11', 8080, 3, 40001)];
+    walker.hold = true;
+    const pending = plane.connections();
+    assert.equal(plane.connections(), pending, 'a second caller shares the count in flight');
+    // The dump is stuck: an apply still goes through.
+    assert.deepEqual((await plane.apply([{ op: 'editDest', service: WEB, dest: rs(11, 2) }])).failed, []);
+    await clock.advanceAsync(200);
+    walker.resolve();
+    assert.deepEqual((await pending).get('tcp:10.1.0.100:80')!.get('10.2.0.11:8080'), { active: 1, inactive: 0 });
+    assert.equal(plane.countActivity.lastMs, 200);
+    walker.hold = false;
+    walker.entries = [];
+    await clock.advanceAsync(1000);
+    assert.deepEqual((await plane.connections()).get('tcp:10.1.0.100:80')!.get('10.2.0.11:8080'), { active: 1, inactive: 0 }, 'the last counts, within 10 × 200 ms');
+    assert.equal(walker.dumps, 1);
+    await clock.advanceAsync(1000);
+    assert.deepEqual((await plane.connections()).get('tcp:10.1.0.100:80')!.get('10.2.0.11:8080'), { active: 0, inactive: 0 });
+    assert.equal(walker.dumps, 2);
+    // The dump fails: the last counts stay (stale, not 0), and the failure is counted.
+    walker.fail = true;
+    walker.entries = [tcpEntry('10.2.0.11', 8080, 3, 40001)];
+    await clock.advanceAsync(1);
+    assert.deepEqual((await plane.connections()).get('tcp:10.1.0.100:80')!.get('10.2.0.11:8080'), { active: 0, inactive: 0 });
+    assert.equal(plane.countActivity.failures, 1);
+  });
+
+  it('counts nothing and opens nothing for an empty or closed plane', async () => {
+    const { walker, counts, plane } = countSetup();
+    assert.equal((await plane.connections()).size, 0);
+    await plane.close();
+    assert.equal((await plane.connections()).size, 0);
+    assert.equal(walker.dumps, 0);
+    assert.equal(counts.runs.length, 0);
   });
 });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { destId } from '../../../../src/lvs/model.js';
 import { harness, settle } from './harness.js';
 import { rs, script, vs } from './fakes.js';
+import { zeroStats } from '../memoryDataPlane.js';
 
 const RS1 = rs('10.2.0.11', 80, 3, { notifyDown: script('/usr/local/bin/rs-down.sh web1'), notifyUp: script('/usr/local/bin/rs-up.sh') });
 const RS2 = rs('10.2.0.12', 80, 1);
@@ -259,5 +260,27 @@ describe('lvs shell: runner', () => {
     await h.runner.refreshCounters(5000);
     assert.equal(h.plane.reads, reads + 1);
     assert.equal(h.runner.lastTable()!.atMs, 5000);
+  });
+
+  it('counters for metrics: a plane that counts connections apart has them merged into every table remembered', async () => {
+    const h = harness([VS1]);
+    let counts = new Map([['tcp:10.1.0.100:80', new Map([['10.2.0.11:80', { active: 3, inactive: 1 }]])]]);
+    let calls = 0;
+    (h.plane as { connections?: () => Promise<typeof counts> }).connections = async () => (calls++, counts);
+    // What the plane's read() says (nftables: 0 for both).
+    h.plane.counters.set('tcp:10.1.0.100:80', { service: zeroStats(), dests: new Map([['10.2.0.11:80', { stats: zeroStats(), activeConns: 0, inactiveConns: 0, persistentConns: 0 }]]) });
+    await h.runner.start();
+    await settle(h);
+    assert.equal(calls, 0, 'not at start: only at the metrics\' pace');
+    await h.clock.advanceAsync(5000);
+    await h.runner.refreshCounters(5000);
+    const dest = () => h.runner.lastTable()!.table.counters.get('tcp:10.1.0.100:80')!.dests.get('10.2.0.11:80');
+    assert.equal(calls, 1);
+    assert.deepEqual([dest()?.activeConns, dest()?.inactiveConns], [3, 1]);
+    counts = new Map();
+    await h.clock.advanceAsync(5000);
+    await h.runner.refreshCounters(5000);
+    assert.equal(calls, 2);
+    assert.deepEqual([dest()?.activeConns, dest()?.inactiveConns], [0, 0]);
   });
 });
