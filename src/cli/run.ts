@@ -212,7 +212,7 @@ async function reload(opts: RunOptions, daemon: Daemon, logger: Logger, netns: s
   if (next.config.global.netNamespace !== netns) {
     logger.error(
       `${opts.configPath}: net_namespace cannot change on a reload (running in ${netns ?? 'the start-up namespace'}, ` +
-        `the file now says ${next.config.global.netNamespace ?? 'none'}); keeping the running configuration — restart vipd`,
+        `the file now says ${next.config.global.netNamespace ?? 'none'}); keeping the running configuration \u2014 restart vipd`,
     );
     daemon.metrics.configReload(false);
     return;

@@ -16,7 +16,7 @@ export const RUN_OPTIONS = {
   strict: { type: 'boolean', default: false, describe: 'unknown keywords, includes that match nothing and nothing to run are errors' },
   'control-socket': {
     type: 'string',
-    describe: 'UNIX socket for vipd status, /status and /metrics (default /run/vipd/vipd[_ID].sock, /run/vipd/NETNS/… in a named netns)',
+    describe: 'UNIX socket for vipd status, /status and /metrics (default /run/vipd/vipd[_ID].sock, /run/vipd/NETNS/\u2026 in a named netns)',
   },
   'stats-dir': { type: 'string', default: '/tmp', describe: 'where SIGUSR1/SIGUSR2 write keepalived.data/.stats/.json' },
   handover: {

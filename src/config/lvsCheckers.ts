@@ -108,7 +108,7 @@ export function completeChecker(d: CheckerDraft, x: CheckerContext, sink: Diagno
     case 'HTTP_GET':
     case 'SSL_GET': {
       if (d.urls.length === 0) {
-        sink.error(d.source, `${d.type} has no url { path … } block`);
+        sink.error(d.source, `${d.type} has no url { path \u2026 } block`);
         return [];
       }
       const virtualhost = d.virtualhost ?? x.virtualhost;

@@ -94,7 +94,7 @@ export function checkSyncGroups(
     }
     if (members.length === 0) {
       // keepalived drops an empty group without a word; say so, since the usual cause is a missing `group { }`.
-      sink.warning(g.source, `(${g.name}) sync group has no members (they belong in a group { … } block) - ignoring it`);
+      sink.warning(g.source, `(${g.name}) sync group has no members (they belong in a group { \u2026 } block) - ignoring it`);
       continue;
     }
     if (members.length === 1) sink.warning(g.source, `(${g.name}) sync group has only one member - this probably isn't what you want`);

@@ -207,7 +207,7 @@ export class Lifecycle {
     for (const m of started) {
       const was = old.find((o) => o.cfg.name === m.cfg.name);
       if (was && was.link.ifindex !== m.link.ifindex) {
-        logger.info(`(${m.cfg.name}) interface ${m.link.name} re-created (ifindex ${was.link.ifindex} → ${m.link.ifindex}): instance restarted on it`);
+        logger.info(`(${m.cfg.name}) interface ${m.link.name} re-created (ifindex ${was.link.ifindex} \u2192 ${m.link.ifindex}): instance restarted on it`);
       } else {
         logger.info(`(${m.cfg.name}) restarted with its sync group (a member's interface was re-created)`);
       }

@@ -19,7 +19,7 @@ export const ERROR_CODES = {
   },
   VIPD_ERR_STARTUP: {
     meaning: 'the configuration cannot run on this host (missing interface, VMAC or source address); every problem is listed',
-    action: 'fix each listed problem (create the interface, set unicast_src_ip …) and start or reload again; on reload the running configuration is kept',
+    action: 'fix each listed problem (create the interface, set unicast_src_ip \u2026) and start or reload again; on reload the running configuration is kept',
   },
   VIPD_ERR_NO_CAP_NET_RAW: {
     meaning: 'opening a raw socket (VRRP, ARP/NA) was refused: the process lacks CAP_NET_RAW',
@@ -42,7 +42,7 @@ export const ERROR_CODES = {
     action: 'correct the address in the configuration; `vipd check-config` names the line',
   },
   VIPD_ERR_SEND_FAILED: {
-    meaning: 'the kernel refused to send a packet (link down, no route, frame too short …)',
+    meaning: 'the kernel refused to send a packet (link down, no route, frame too short \u2026)',
     action: 'check the interface state and routes; vipd logs it and keeps running',
   },
   VIPD_ERR_SEND_WOULD_BLOCK: {
@@ -130,7 +130,7 @@ export const ERROR_CODES = {
     action: 'write a longer key to the file named in the message on every peer, e.g. `openssl rand -hex 32`',
   },
   VIPD_ERR_LAB_COMMAND: {
-    meaning: 'a command of the throwaway namespace lab (`ip`, `nft` …) failed (`vipd demo`, tests and benches only)',
+    meaning: 'a command of the throwaway namespace lab (`ip`, `nft` \u2026) failed (`vipd demo`, tests and benches only)',
     action: 'run as root with iproute2 and nftables installed; the command and its error are in the message',
   },
   VIPD_ERR_DEMO: {
@@ -174,11 +174,11 @@ export const ERROR_CODES = {
     action: 'check the name (rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos) and that module ip_vs_NAME exists for this kernel',
   },
   VIPD_ERR_IPVS_REFUSED: {
-    meaning: 'the kernel refused an IPVS request for another reason (EINVAL, ERANGE …: the errno and the entry are in the message)',
+    meaning: 'the kernel refused an IPVS request for another reason (EINVAL, ERANGE \u2026: the errno and the entry are in the message)',
     action: 'read the errno and the entry in the message (e.g. a weight below 0, l_threshold above u_threshold, a link-local real server)',
   },
   VIPD_ERR_IPVS_INVALID: {
-    meaning: 'an IPVS request vipd was asked to send is not valid (name too long, wrong address family, port out of range …)',
+    meaning: 'an IPVS request vipd was asked to send is not valid (name too long, wrong address family, port out of range \u2026)',
     action: 'correct the value the message names; nothing was sent to the kernel',
   },
   VIPD_ERR_STATUS_AMBIGUOUS: {

@@ -167,7 +167,7 @@ export class VrrpInstance implements MasterContext {
   }
   private transition(out: VrrpEffect[], nowMs: number, to: VrrpState, reason: TransitionReason): void {
     const from = this.stateValue;
-    if (from === to) throw internalError(`(${this.params.name}) impossible transition ${from} → ${to}`);
+    if (from === to) throw internalError(`(${this.params.name}) impossible transition ${from} \u2192 ${to}`);
     this.stateValue = to;
     this.last = { from, to, reason, atMs: nowMs };
     out.push({ type: 'transition', from, to, reason });
@@ -279,7 +279,7 @@ export class VrrpInstance implements MasterContext {
     if (!lower) this.preemptUntil = null;
     if (this.params.version === 3 && intervalMs !== this.masterAdverIntMs && intervalMs > 0) {
       this.log(out, 'info', `advertisement interval changed: mine=${this.masterAdverIntMs} milli-sec, rcved=${intervalMs} milli-sec`);
-      this.masterAdverIntMs = intervalMs; // RFC 5798 §6.4.2: Master_Adver_Interval := advert's interval
+      this.masterAdverIntMs = intervalMs; // RFC 5798 \u00a76.4.2: Master_Adver_Interval := advert's interval
     }
     if (this.masterAddress !== src) this.log(out, 'debug', `new master ${src} priority ${priority}`);
     this.masterAddress = src;

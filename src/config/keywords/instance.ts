@@ -260,7 +260,7 @@ export const instanceKeywords: KeywordTable<I> = table<I>({
   use_vmac_addr: { refused: 'use_vmac_addr is not implemented by vipd; use use_vmac' },
   use_ipvlan: { refused: 'use_ipvlan is not implemented by vipd; use use_vmac (macvlan)' },
   vrf: { refused: 'vrf is not implemented by vipd' },
-  auth_hmac: { refused: 'auth_hmac (keepalived ≥ 2.4 extension) is not implemented by vipd', block: 'optional' },
+  auth_hmac: { refused: 'auth_hmac (keepalived \u2265 2.4 extension) is not implemented by vipd', block: 'optional' },
   old_unicast_checksum: { refused: 'old_unicast_checksum (pre-1.3.6 keepalived wire checksum) is not implemented by vipd' },
   ...ignoreAll<I>('vipd does not pace GARP/NA per interface yet', ['garp_interval', 'gna_interval', 'garp_extra_if', 'garp_group']),
   ...ignoreAll<I>(UNIMPL, [

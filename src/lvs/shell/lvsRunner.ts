@@ -35,7 +35,7 @@ export function describeOp(op: LvsOp): string {
     case 'delService':
       return `${op.op} ${serviceId(op.service)}`;
     default:
-      return `${op.op} ${serviceId(op.service)} → ${destId(op.dest)}`;
+      return `${op.op} ${serviceId(op.service)} \u2192 ${destId(op.dest)}`;
   }
 }
 

@@ -152,7 +152,7 @@ export function registerLvsMetrics(registry: Registry, src: LvsMetricsSource): L
       const c = src.counters();
       if (c) for (const [reason, n] of pick(c)) add({ reason }, n);
     });
-  byReason('vipd_lvs_check_failures_total', 'Failed probes, by reason (timeout, refused, status …)', (c) => c.checkFailures);
+  byReason('vipd_lvs_check_failures_total', 'Failed probes, by reason (timeout, refused, status \u2026)', (c) => c.checkFailures);
   byReason('vipd_lvs_real_server_transitions_total', 'Real-server up/down transitions, by reason', (c) => c.transitions);
   byReason('vipd_lvs_dataplane_errors_total', 'Data-plane operations refused (and table reads failed), by reason', (c) => c.dataplaneErrors);
   scrapeCounter(registry, 'vipd_lvs_drift_repairs_total', 'Table re-reads after a refused operation, handed to the core to repair the drift', [], (add) => {
@@ -165,7 +165,7 @@ export function registerLvsMetrics(registry: Registry, src: LvsMetricsSource): L
       const p = src.plane();
       if (p) for (const [reason, n] of Object.entries(pick(p.stats))) add({ dataplane: p.name, reason }, n);
     });
-  planeByReason('vipd_lvs_dataplane_tolerated_total', 'Refusals the data plane counted as success as keepalived does (EEXIST on add, ENOENT on delete …), by reason', (c) => c.tolerated);
+  planeByReason('vipd_lvs_dataplane_tolerated_total', 'Refusals the data plane counted as success as keepalived does (EEXIST on add, ENOENT on delete \u2026), by reason', (c) => c.tolerated);
   planeByReason('vipd_lvs_dataplane_malformed_replies_total', 'Kernel replies to the data plane that did not decode and were dropped, by reason', (c) => c.malformedReplies);
   scrapeGauge(registry, 'vipd_lvs_dataplane_unreachable_real_servers', 'Real servers in the data plane it cannot forward to now (nftables DR: on no connected network)', ['dataplane'], (set) => {
     const p = src.plane();
