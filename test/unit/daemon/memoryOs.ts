@@ -434,6 +434,8 @@ export class MemoryVrrpTransport implements VrrpTransport {
   private closed = false;
   /** Packets handed to the handler (after delivery), for tests that check routing. */
   received = 0;
+  /** Every receive coalescing window the daemon set (setReceiveCoalescing), in order; no pause is simulated. */
+  readonly coalescing: number[] = [];
 
   /** The interface index the socket was bound to when opened. */
   readonly ifindex: number;
@@ -469,6 +471,10 @@ export class MemoryVrrpTransport implements VrrpTransport {
 
   onPacket(cb: (packet: Buffer, meta: VrrpPacketMeta) => void): void {
     this.handler = cb;
+  }
+
+  setReceiveCoalescing(ms: number): void {
+    this.coalescing.push(ms);
   }
 
   close(): void {

@@ -1,14 +1,17 @@
 // The unit driver keeps one armed timer while a backup's Master_Down deadline only moves later (issue 12: no
 // timer re-arm per received advert), handles timeouts at the same moments as re-arming every time would, and
-// reads queued adverts before deciding a Master_Down timeout.
+// reads queued adverts before deciding a Master_Down timeout. A lone instance's effects go to its sink as the core
+// returned them (the solo path: no tagging, no per-batch Map; issue 12); a sync group's still go to each member.
 import assert from 'node:assert/strict';
 import { VirtualClock } from '../../../src/clock/virtualClock.js';
 import type { Clock, Timer } from '../../../src/clock/clock.js';
-import { UnitDriver, soloUnit, type EffectSink } from '../../../src/daemon/unitDriver.js';
+import { UnitDriver, groupUnit, soloUnit, type CoreUnit, type EffectSink } from '../../../src/daemon/unitDriver.js';
+import { VrrpSyncGroup, type SyncGroupEffect } from '../../../src/vrrp/syncGroup.js';
+import { advertOnly } from '../../../src/vrrp/sharedEffects.js';
 import { DeadlineGroup } from '../../../src/clock/deadlineGroup.js';
 import { VrrpInstance } from '../../../src/vrrp/instance.js';
 import { createLogger } from '../../../src/log/logger.js';
-import type { VrrpEffect } from '../../../src/vrrp/types.js';
+import type { VrrpEffect, VrrpEvent } from '../../../src/vrrp/types.js';
 import { fields, params } from '../vrrp/params.js';
 
 /** Counts the timers armed through it; `lagMs` makes every timer run that late (a busy event loop). */
@@ -49,6 +52,9 @@ function setup(readQueued?: () => void, grouped = false) {
   driver.attach(sink);
   return { vclock, clock, instance, driver, effects };
 }
+
+const log = (message: string): VrrpEffect => ({ type: 'log', level: 'info', message });
+const vip = { address: '10.1.0.100', prefixLen: 24, family: 4 as const };
 
 const advert = (priority: number) => ({ type: 'advert' as const, src: '10.1.0.2', fields: fields(priority, { version: 3, advertIntMs: 10 }) });
 
@@ -172,5 +178,132 @@ describe('daemon/unitDriver', () => {
       vclock.advance(0.5);
       assert.equal(u.instance.state, 'MASTER');
     }
+  });
+
+  describe('solo path (a lone instance)', () => {
+    /**
+     * A scripted lone-instance core: `script` answers each event. Its group-side handle/handleTimeouts only count
+     * calls (a lone instance's events must not go through them: that path tags and re-sorts every effect), and a
+     * misrouted timeout clears the deadline so that it fails the test instead of firing forever.
+     */
+    function scripted(script: (ev: VrrpEvent, now: number) => readonly VrrpEffect[]) {
+      const vclock = new VirtualClock(1_000_000);
+      const errors: string[] = [];
+      const logger = createLogger({ format: 'text', write: (l) => errors.push(l), wallNow: () => 0, minLevel: 'error' });
+      const seen: { ev: VrrpEvent; now: number }[] = [];
+      const state = { deadline: null as number | null, groupCalls: 0 };
+      const core: CoreUnit = {
+        handle: () => (state.groupCalls++, []),
+        handleTimeouts: () => (state.groupCalls++, (state.deadline = null), []),
+        nextDeadline: () => state.deadline,
+        awaitsAdverts: () => false,
+        solo: { name: 'VI_1', handle: (ev, now) => (seen.push({ ev, now }), script(ev, now)) },
+      };
+      const driver = new UnitDriver(core, vclock, logger);
+      const batches: { at: number; fx: readonly VrrpEffect[] }[] = [];
+      driver.attach({ name: 'VI_1', enqueue: (fx, at) => batches.push({ at, fx }) });
+      return { vclock, driver, seen, state, batches, errors };
+    }
+    it("hands the core's list itself to the sink, in the core's order, for events and timeouts (not tagged per effect)", () => {
+      const onAdvert: VrrpEffect[] = [log('first'), { type: 'addVips', vips: [vip] }, { type: 'sendAdvert', priority: 100 }, log('last')];
+      const onTimeout: VrrpEffect[] = [{ type: 'sendAdvert', priority: 100 }, { type: 'sendGarp', vips: [vip], count: 1 }];
+      const t = scripted((ev) => (ev.type === 'timeout' ? ((t.state.deadline = null), onTimeout) : onAdvert));
+      t.driver.dispatch('VI_1', advert(200));
+      assert.equal(t.batches.length, 1);
+      assert.equal(t.batches[0]!.fx, onAdvert, 'the same list, not a copy');
+      assert.deepEqual(t.batches[0]!.fx.map((e) => e.type), ['log', 'addVips', 'sendAdvert', 'log']);
+      t.state.deadline = t.vclock.now() + 10;
+      t.driver.dispatch('VI_1', { type: 'startup' }); // arms the timer at the new deadline
+      t.vclock.advance(10);
+      assert.deepEqual(t.seen.map((s) => s.ev.type), ['advert', 'startup', 'timeout']);
+      assert.equal(t.batches.length, 3);
+      assert.equal(t.batches[2]!.fx, onTimeout);
+      assert.equal(t.batches[2]!.at, 1_000_010, 'stamped with the timeout time');
+      assert.equal(t.state.groupCalls, 0, 'the group path was not used');
+      assert.deepEqual(t.errors, []);
+    });
+
+    it("a master's periodic advert reaches the sink as the core's shared list (no array per advert on the way)", () => {
+      const { vclock, instance, driver } = setup();
+      const batches: (readonly VrrpEffect[])[] = [];
+      driver.attach({ name: 'VI_1', enqueue: (fx) => batches.push(fx) });
+      driver.dispatch('VI_1', { type: 'startup' });
+      vclock.advance(instance.nextDeadline()! - vclock.now());
+      assert.equal(instance.state, 'MASTER');
+      const mark = batches.length;
+      vclock.advance(10); // one advert interval
+      assert.equal(batches.length, mark + 1);
+      assert.equal(batches[mark], advertOnly(100));
+    });
+
+    it('an exception from the core is logged as an internal error and the unit re-armed, for events and timeouts', () => {
+      let fail = true;
+      const t = scripted((ev, now) => {
+        t.state.deadline = now + 10; // the core moved its deadline before it threw
+        if (fail) throw new Error(`boom on ${ev.type}`);
+        t.state.deadline = null;
+        return [log('recovered')];
+      });
+      t.driver.dispatch('VI_1', advert(200));
+      assert.equal(t.errors.length, 1);
+      assert.match(t.errors[0]!, /ERROR: internal error handling VI_1: advert: Error: boom on advert/);
+      assert.equal(t.batches.length, 0);
+      t.vclock.advance(10);
+      assert.deepEqual(t.seen.map((s) => s.ev.type), ['advert', 'timeout'], 're-armed after the throw: the timeout ran');
+      assert.match(t.errors[1]!, /internal error handling VI_1: timeout: Error: boom on timeout/);
+      fail = false;
+      t.vclock.advance(10);
+      assert.deepEqual(t.seen.map((s) => s.ev.type), ['advert', 'timeout', 'timeout'], 're-armed after the throw on timeout too');
+      assert.equal(t.batches.length, 1);
+      assert.equal(t.state.groupCalls, 0);
+    });
+  });
+
+  describe('group units (unchanged by the solo path)', () => {
+    it('a sync group still routes each effect to its member, in order, and announces the group transition', () => {
+      const vclock = new VirtualClock(1_000_000);
+      const lines: string[] = [];
+      const logger = createLogger({ format: 'text', write: (l) => lines.push(l), wallNow: () => 0 });
+      const vipOf = (n: string) => ({ address: `10.1.0.${n === 'VI_A' ? 100 : 101}`, prefixLen: 24, family: 4 as const });
+      const member = (name: string, vrid: number) =>
+        new VrrpInstance(params({ name, vrid, version: 3, advertIntMs: 10, inSyncGroup: true, vips: [vipOf(name)] }));
+      const group = new VrrpSyncGroup('VG_1', [member('VI_A', 51), member('VI_B', 52)]);
+      const unit = groupUnit(group);
+      assert.equal(unit.solo, undefined, 'a group is never a solo unit');
+      const transitions: string[] = [];
+      const driver = new UnitDriver(unit, vclock, logger, (g, from, to) => transitions.push(`${g} ${from}->${to}`));
+      const got = new Map<string, VrrpEffect[]>([['VI_A', []], ['VI_B', []]]);
+      for (const name of got.keys()) driver.attach({ name, enqueue: (fx) => got.get(name)!.push(...fx) });
+      driver.dispatch('VI_A', { type: 'startup' });
+      driver.dispatch('VI_B', { type: 'startup' });
+      vclock.advance(100); // both Master_Downs pass: the group goes MASTER
+      assert.equal(group.state, 'MASTER');
+      assert.deepEqual(transitions, ['VG_1 INIT->BACKUP', 'VG_1 BACKUP->MASTER']);
+      assert.ok(lines.some((l) => l.includes('(VG_1) Sync group entering MASTER STATE')));
+      for (const [name, fx] of got) {
+        const added = fx.flatMap((e) => (e.type === 'addVips' ? e.vips.map((v) => v.address) : []));
+        assert.deepEqual(added, [vipOf(name).address], `${name} got its own VIPs only`);
+        const order = fx.map((e) => e.type).filter((k) => k === 'sendAdvert' || k === 'addVips');
+        assert.deepEqual(order.slice(0, 2), ['sendAdvert', 'addVips'], `${name}: the core's order (advert before VIPs)`);
+      }
+    });
+
+    it('a scripted group core: tagged effects split per member, order kept within each member', () => {
+      const vclock = new VirtualClock(0);
+      const logger = createLogger({ format: 'text', write: () => undefined, wallNow: () => 0 });
+      const fx: SyncGroupEffect[] = [
+        { instance: 'VI_A', effect: log('a1') },
+        { instance: 'VI_B', effect: log('b1') },
+        { instance: 'VI_A', effect: log('a2') },
+      ];
+      const core: CoreUnit = { handle: () => fx, handleTimeouts: () => [], nextDeadline: () => null, awaitsAdverts: () => true };
+      const driver = new UnitDriver(core, vclock, logger);
+      const got: string[] = [];
+      for (const name of ['VI_A', 'VI_B']) {
+        driver.attach({ name, enqueue: (list) => got.push(`${name}:${list.map((e) => (e.type === 'log' ? e.message : e.type)).join(',')}`) });
+      }
+      driver.dispatch('VI_A', { type: 'startup' });
+      assert.deepEqual(got, ['VI_A:a1,a2', 'VI_B:b1']);
+    });
   });
 });

@@ -21,6 +21,26 @@ class ErrNative extends FakeNative {
   }
 }
 
+/** A FakeNative whose recvmmsgInto reads one-byte datagrams from `queue`, counting system calls. */
+function queuedNative(): { net: FakeNative; queue: number[]; syscalls: () => number } {
+  const net = new FakeNative();
+  const queue: number[] = [];
+  let syscalls = 0;
+  Object.assign(net, {
+    recvmmsgInto: (_fd: number, buf: Buffer, slot: number, info: Int32Array) => {
+      syscalls++;
+      const n = Math.min(queue.length, info.length / 2);
+      for (let i = 0; i < n; i++) {
+        buf[i * slot] = queue.shift()!;
+        info[2 * i] = 1;
+        info[2 * i + 1] = 0;
+      }
+      return n;
+    },
+  });
+  return { net, queue, syscalls: () => syscalls };
+}
+
 /** Arms only back-offs and timeouts these tests never reach. */
 const clock = new VirtualClock();
 
@@ -243,5 +263,53 @@ describe('net/socketBase PolledReader', () => {
     r.stop();
     vclock.advance(10);
     assert.equal(net.pollers.has(FD), false, 'stopped');
+  });
+  it('setCoalesceMs: a changed window is used from the next pass; a pause in progress ends on its own timer', async () => {
+    const vclock = new VirtualClock(1000);
+    const { net, queue } = queuedNative();
+    const got: number[] = [];
+    const r = new PolledReader(net, FD, { clock: vclock,
+      maxLen: 8, controlLen: 0, batch: 4, reuseBuffer: true, coalesceMs: 2,
+      onData: (buf, start) => got.push(buf[start]!),
+      onMessage: () => assert.fail('onData is used'),
+      onError: () => undefined,
+    });
+    const pollStops = () => net.calls.filter((c) => c.fn === 'pollStop').length;
+    r.start();
+    await tick();
+    // Widened to 10 ms (the router's window for 100 ms adverts): a dense pass pauses the poll for 10 ms, not 2.
+    r.setCoalesceMs(10);
+    vclock.advance(10);
+    queue.push(1);
+    net.pollers.get(FD)!(0);
+    vclock.advance(1);
+    queue.push(2);
+    net.pollers.get(FD)!(0);
+    assert.deepEqual(got, [1, 2]);
+    assert.equal(net.pollers.has(FD), false, 'dense (1 ms after the last pass): paused');
+    queue.push(3);
+    vclock.advance(2);
+    assert.deepEqual(got, [1, 2], 'still paused after the old 2 ms window');
+    vclock.advance(7);
+    assert.deepEqual(got, [1, 2]);
+    vclock.advance(1);
+    assert.deepEqual(got, [1, 2, 3], 'read when the 10 ms pause ends');
+    assert.equal(net.pollers.has(FD), false, 'the pause collected a datagram: paused again, for 10 ms');
+    // Set to 0 during that pause: it still ends on its timer, then the poll watches the socket and every
+    // datagram is read at once, however dense.
+    r.setCoalesceMs(0);
+    queue.push(4);
+    vclock.advance(10);
+    assert.deepEqual(got, [1, 2, 3, 4]);
+    assert.equal(net.pollers.has(FD), true, 'window 0: polled again');
+    const stops = pollStops();
+    for (let k = 0; k < 5; k++) {
+      vclock.advance(1);
+      queue.push(10 + k);
+      net.pollers.get(FD)!(0);
+      assert.equal(got[got.length - 1], 10 + k, 'read at once');
+    }
+    assert.equal(pollStops(), stops, 'never paused with window 0');
+    r.stop();
   });
 });

@@ -175,4 +175,28 @@ describe('net/vrrpSocket (against a recording fake addon)', () => {
     t.close();
     assert.throws(() => t.send(Buffer.alloc(40), '224.0.0.18'), { code: 'VIPD_ERR_CLOSED' });
   });
+
+  it('setReceiveCoalescing sets the receive pause under dense traffic (the packet router sets it per socket)', () => {
+    const vclock = new VirtualClock(1000);
+    const net = new FakeNative();
+    const t = openVrrpIpv4({ ifname: 'eth0', unicast: false, native: net, clock: vclock });
+    let got = 0;
+    t.onPacket(() => got++);
+    // The IPv4 datagram and IP_PKTINFO cmsg of the test above (x86-64 layout).
+    const ip = Buffer.from('45c00028000100000170d0880a010002e0000012', 'hex');
+    const ctl = Buffer.from('1c00000000000000' + '00000000' + '08000000' + '02000000' + '0a010001' + 'e0000012' + '00000000', 'hex');
+    const dgram = () => ({ data: Buffer.from(ip), addr: Buffer.alloc(16), control: ctl, flags: 0 });
+    t.setReceiveCoalescing(10);
+    net.deliver(11, dgram());
+    vclock.advance(1);
+    net.deliver(11, dgram()); // 1 ms after the last pass: dense, the poll pauses
+    assert.equal(got, 2);
+    net.deliver(11, dgram());
+    vclock.advance(2);
+    assert.equal(got, 2, 'not after the default 2 ms');
+    vclock.advance(8);
+    assert.equal(got, 3, 'after the 10 ms set');
+    t.close();
+  });
 });
+
