@@ -18,7 +18,7 @@ import { AH_IP_PROTOCOL, IPV4_HEADER_LEN, VRRP_HEADER_LEN } from '../vrrp/consta
  * this late (a Master_Down decision never is: the unit driver reads the queue first), against one wake-up per
  * window instead of per datagram. 2 ms (the floor) at 10-20 ms adverts, where a backup's Skew_Time is a few ms;
  * 10 ms from 100 ms up, a tenth of the interval and a sixth of a priority-100 backup's Skew_Time (61 ms). At 255
- * instances × 100 ms this took a backup from ~430 to ~150 wake-ups a second (bench/RESULTS.md, issue 12).
+ * instances × 100 ms this took a backup from 345-433 to 100-118 wake-ups a second (bench/RESULTS.md, issue 12).
  */
 export function receiveCoalesceMs(shortestMs: number): number {
   return Math.min(10, Math.max(2, Math.floor(shortestMs / 10)));
