@@ -41,6 +41,26 @@ describe('vrrp/repeatAdvert', () => {
     });
   }
 
+  it('the same verdicts four bytes at a time (4-byte aligned, as the socket\'s slots are) and byte by byte (unaligned)', () => {
+    // Every offset of the datagram inside one buffer, aligned or not, and a length that is not a multiple of four
+    // (a trailing byte the word loop leaves to the byte loop): each byte flipped except id and header checksum.
+    const first = Buffer.concat([capture('v2-pass'), Buffer.from([0x5a])]);
+    const r = new RepeatAdvert();
+    r.remember(first, VIEW);
+    const batch = new Uint8Array(new ArrayBuffer(256));
+    for (let at = 64; at < 68; at++) {
+      batch.fill(0xee);
+      batch.set(nextSend(first, 0x1234 + at), at);
+      assert.equal(r.matches(batch, at, at + first.length, VIEW), true, `the next send at offset ${at}`);
+      for (let i = 0; i < first.length; i++) {
+        if (i === 4 || i === 5 || i === 10 || i === 11) continue;
+        batch[at + i]! ^= 0x80;
+        assert.equal(r.matches(batch, at, at + first.length, VIEW), false, `offset ${at}: byte ${i} changed`);
+        batch[at + i]! ^= 0x80;
+      }
+    }
+  });
+
   it('compares in place inside a larger buffer (the socket reads a batch into one buffer)', () => {
     const first = capture('v3-mcast');
     const r = new RepeatAdvert();
