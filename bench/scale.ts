@@ -17,6 +17,10 @@
 // copies each process's /proc/PID/smaps at the end of the window to DIR/KIND-HOST-PID.smaps (where it goes).
 // Each round also prints context switches per second (all threads: how often the agent sleeps and wakes) and,
 // with --trace-gc, vipd's scavenges and full collections in the window (its allocation rate, indirectly).
+// Where takeovers come from: adverts the kernel dropped in the window (raw sockets of each namespace, the drops
+// column of /proc/PID/net/raw; the per-CPU input backlog, /proc/net/softnet_stat), CPU time stolen from this VM
+// (/proc/stat), overload lines the master logged, and for vipd the backup's own account of each timeout ("nothing
+// heard for X ms, decided Y ms late": late means the backup itself was not running, on time means no advert came).
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { Lab, buildPairLab, labUnavailableReason } from '../src/lab/netns.js';
 import { AgentSet, waitFor, type Agent, type AgentKind } from '../src/lab/agents.js';
@@ -171,6 +175,60 @@ interface Sample {
   gc: { d1: { scavenges: number; markCompacts: number }; d2: { scavenges: number; markCompacts: number } } | null;
   falseTakeovers: number;
   settled: boolean;
+  diag: Diagnosis;
+}
+
+interface Diagnosis {
+  rawDrops: { d1: number; d2: number };
+  backlogDrops: number;
+  stealPct: number;
+  masterOverloadLines: number;
+  /** vipd: the backup's timeout lines in the window: how many were decided late, worst lateness and silence. */
+  timeouts: { count: number; late: number; worstLateMs: number; worstSilenceMs: number };
+}
+
+/** Sum of the drops column of every raw socket in a process's network namespace (/proc/PID/net/raw). */
+function rawDrops(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const lines = readFileSync(`/proc/${pid}/net/raw`, 'utf8').trim().split('\n').slice(1);
+    return lines.reduce((n, l) => n + Number(l.trim().split(/\s+/).at(-1) ?? 0), 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** Packets dropped because a CPU's input backlog was full (second column of /proc/net/softnet_stat, hex). */
+function backlogDrops(): number {
+  try {
+    return readFileSync('/proc/net/softnet_stat', 'utf8').trim().split('\n').reduce((n, l) => n + parseInt(l.split(' ')[1] ?? '0', 16), 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** Total and steal jiffies of the machine (/proc/stat "cpu" line). */
+function cpuJiffies(): { total: number; steal: number } {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { total: f.slice(0, 8).reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+  } catch {
+    return { total: 0, steal: 0 };
+  }
+}
+
+/** vipd's "Receive advertisement timeout (nothing heard for X ms, timer T ms[, decided L ms late])" lines. */
+export function timeoutAccount(text: string): Diagnosis['timeouts'] {
+  const acc = { count: 0, late: 0, worstLateMs: 0, worstSilenceMs: 0 };
+  for (const m of text.matchAll(/Receive advertisement timeout \(nothing heard for (\d+) ms, timer \d+ ms(?:, decided (\d+) ms late)?\)/g)) {
+    acc.count++;
+    acc.worstSilenceMs = Math.max(acc.worstSilenceMs, Number(m[1]));
+    if (m[2] !== undefined) {
+      acc.late++;
+      acc.worstLateMs = Math.max(acc.worstLateMs, Number(m[2]));
+    }
+  }
+  return acc;
 }
 
 let labCounter = 0;
@@ -202,11 +260,22 @@ async function runOne(kind: AgentKind, instances: number, intervalMs: number, a:
     const wakes = (ps: number[]) => ps.reduce((s, p) => s + wakeUps(p), 0);
     const w0 = { d1: wakes(pids.d1), d2: wakes(pids.d2) };
     const c0 = { d1: cpu(pids.d1), d2: cpu(pids.d2) };
+    const raw0 = { d1: rawDrops(pids.d1[0]), d2: rawDrops(pids.d2[0]) };
+    const backlog0 = backlogDrops();
+    const jiffies0 = cpuJiffies();
     const t0 = performance.now();
     await sampleRss(a, kind, pids, t0);
     const c1 = { d1: cpu(pids.d1), d2: cpu(pids.d2) };
     const w1 = { d1: wakes(pids.d1), d2: wakes(pids.d2) };
     const seconds = (performance.now() - t0) / 1000;
+    const jiffies1 = cpuJiffies();
+    const diag: Diagnosis = {
+      rawDrops: { d1: rawDrops(pids.d1[0]) - raw0.d1, d2: rawDrops(pids.d2[0]) - raw0.d2 },
+      backlogDrops: backlogDrops() - backlog0,
+      stealPct: jiffies1.total > jiffies0.total ? ((jiffies1.steal - jiffies0.steal) / (jiffies1.total - jiffies0.total)) * 100 : 0,
+      masterOverloadLines: countMatches(d1.output().slice(out1At), /overload: the event loop ran/g),
+      timeouts: timeoutAccount(d2.output().slice(outAt)),
+    };
     const rss = (ps: number[]) => ps.reduce((s, p) => s + rssMb(p), 0);
     const sample: Sample = {
       masterCpuPct: ((c1.d1 - c0.d1) / seconds) * 100,
@@ -218,6 +287,7 @@ async function runOne(kind: AgentKind, instances: number, intervalMs: number, a:
       gc: a.traceGc && kind === 'vipd' ? { d1: gcCounts(d1.output().slice(out1At)), d2: gcCounts(d2.output().slice(outAt)) } : null,
       falseTakeovers: countMatches(d2.output().slice(outAt), /Entering MASTER STATE/g),
       settled,
+      diag,
     };
     if (a.smapsDir) copySmaps(a.smapsDir, kind, pids);
     checkAlive(kind, d1);
@@ -307,7 +377,14 @@ async function main(): Promise<void> {
             `backup→MASTER ${s.falseTakeovers}${s.settled ? '' : ' (never settled)'}, wake-ups/s ` +
             `${s.masterWakeUps.toFixed(0)}/${s.backupWakeUps.toFixed(0)}` +
             (s.gc ? `, GC in window d1 ${s.gc.d1.scavenges} scavenges + ${s.gc.d1.markCompacts} full, d2 ${s.gc.d2.scavenges} + ${s.gc.d2.markCompacts}` : '') +
-            `, load ${loadAverage()}\n`,
+            `, load ${loadAverage()}\n` +
+            `    dropped: raw sockets d1 ${s.diag.rawDrops.d1} d2 ${s.diag.rawDrops.d2}, input backlog ${s.diag.backlogDrops}; steal ` +
+            `${s.diag.stealPct.toFixed(2)} %; master overload lines ${s.diag.masterOverloadLines}` +
+            (s.diag.timeouts.count > 0
+              ? `; backup timeouts ${s.diag.timeouts.count} (${s.diag.timeouts.late} decided late, worst ${s.diag.timeouts.worstLateMs} ms; ` +
+                `longest silence ${s.diag.timeouts.worstSilenceMs} ms)`
+              : '') +
+            '\n',
         );
       }
     }

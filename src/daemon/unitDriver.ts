@@ -61,6 +61,9 @@ export interface EffectSink {
   enqueue(effects: readonly VrrpEffect[], eventAtMs: number): void;
 }
 
+/** How long a unit whose core threw with a deadline due waits before the timeout is tried again. */
+export const ERROR_RETRY_MS = 1000;
+
 export class UnitDriver {
   private timer: Timer | null = null;
   /** The deadline the armed timer fires at (rearm keeps it while the core's deadline is not earlier). */
@@ -70,6 +73,8 @@ export class UnitDriver {
   /** The timer's callback, made once (the timer is re-armed every few adverts). */
   private readonly onTimer = (): void => this.fire();
   private readonly slot: DeadlineSlot | null;
+  /** When the core last threw (consumed by the next rearm): a deadline it left due is retried later, not at once. */
+  private erredAt: number | null = null;
 
   constructor(
     private readonly core: CoreUnit,
@@ -108,7 +113,7 @@ export class UnitDriver {
     try {
       fx = this.core.handle(member, ev, now);
     } catch (err) {
-      this.internalError(`${member}: ${ev.type}`, err);
+      this.internalError(`${member}: ${ev.type}`, err, now);
     }
     this.route(fx, now);
     this.rearm();
@@ -120,7 +125,7 @@ export class UnitDriver {
     try {
       fx = solo.handle(ev, now);
     } catch (err) {
-      this.internalError(`${solo.name}: ${what}`, err);
+      this.internalError(`${solo.name}: ${what}`, err, now);
     }
     if (fx.length > 0) this.sinks.get(solo.name)?.enqueue(fx, now);
     this.rearm();
@@ -137,14 +142,15 @@ export class UnitDriver {
     try {
       fx = step();
     } catch (err) {
-      this.internalError(member === undefined ? what : `${member}: ${what}`, err);
+      this.internalError(member === undefined ? what : `${member}: ${what}`, err, now);
     }
     this.route(fx, now);
     this.rearm();
   }
 
   /** A bug in the core must not take the other instances down; it is logged with its stack. */
-  private internalError(on: string, err: unknown): void {
+  private internalError(on: string, err: unknown, now: number): void {
+    this.erredAt = now;
     this.logger.error(`internal error handling ${on}: ${(err as Error).stack ?? String(err)}`);
   }
 
@@ -173,8 +179,14 @@ export class UnitDriver {
    */
   private rearm(): void {
     if (this.stopped) return this.clearTimer();
-    const deadline = this.core.nextDeadline();
+    let deadline = this.core.nextDeadline();
     if (deadline === null) return this.clearTimer();
+    if (this.erredAt !== null) {
+      // A core that threw and left its deadline due would be called again at once, and throw again: a loop that
+      // only logs. The retry waits ERROR_RETRY_MS (the other units keep running meanwhile).
+      if (deadline <= this.erredAt) deadline = this.erredAt + ERROR_RETRY_MS;
+      this.erredAt = null;
+    }
     if (this.slot !== null) {
       // A slot moves in place (a heap step, no clock timer), so it follows the deadline exactly: the group's one
       // timer then wakes only for the earliest deadline of all units, not once per unit every few adverts.

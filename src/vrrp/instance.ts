@@ -36,6 +36,8 @@ export class VrrpInstance implements MasterContext {
   // Deadlines (ms on the caller's clock), null = not armed.
   private masterDownAt: number | null = null;
   private masterDownReason: TransitionReason = 'master-down';
+  /** When the Master_Down timer was last (re)armed: the last advert heard, or the start of the wait. */
+  private masterDownArmedAt = 0;
   /** Timers, commit and VIP care of the current term as MASTER (null when not MASTER). */
   private master: MasterDuties | null = null;
   /** preempt_delay: until when lower-priority adverts are still accepted (a timestamp, not a deadline). */
@@ -182,6 +184,19 @@ export class VrrpInstance implements MasterContext {
   private armMasterDown(nowMs: number, delayMs: number, reason: TransitionReason): void {
     this.masterDownAt = nowMs + delayMs;
     this.masterDownReason = reason;
+    this.masterDownArmedAt = nowMs;
+  }
+
+  /**
+   * keepalived's line plus what an operator needs to tell a dead master from a stalled backup: how long nothing
+   * was heard, the interval the timer ran, and how late this decision comes (a backup that was itself not
+   * running — a blocked loop, a paused VM — decides late; a master that stopped sending does not).
+   */
+  private timeoutLine(nowMs: number): string {
+    const at = this.masterDownAt ?? nowMs;
+    const late = nowMs - at;
+    return `Receive advertisement timeout (nothing heard for ${(nowMs - this.masterDownArmedAt).toFixed(0)} ms, ` +
+      `timer ${(at - this.masterDownArmedAt).toFixed(0)} ms${late >= 1 ? `, decided ${late.toFixed(0)} ms late` : ''})`;
   }
 
   // ---- transitions ---------------------------------------------------------------------------------
@@ -322,12 +337,12 @@ export class VrrpInstance implements MasterContext {
     if (this.stateValue === 'BACKUP' && this.masterDownAt !== null && this.masterDownAt <= nowMs) {
       // RFC 5798 §6.4.2: Master_Down_Timer fired.
       if (this.params.inSyncGroup) {
-        if (this.want !== 'MASTER') this.log(out, 'info', 'Receive advertisement timeout');
+        if (this.want !== 'MASTER') this.log(out, 'info', this.timeoutLine(nowMs));
         this.want = 'MASTER';
         this.armMasterDown(nowMs, this.masterDown(), this.masterDownReason); // keep a future deadline
         return;
       }
-      this.log(out, 'info', 'Receive advertisement timeout');
+      this.log(out, 'info', this.timeoutLine(nowMs));
       this.becomeMaster(out, nowMs, this.masterDownReason);
       return;
     }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { VirtualClock } from '../../../src/clock/virtualClock.js';
 import type { Clock, Timer } from '../../../src/clock/clock.js';
-import { UnitDriver, groupUnit, soloUnit, type CoreUnit, type EffectSink } from '../../../src/daemon/unitDriver.js';
+import { ERROR_RETRY_MS, UnitDriver, groupUnit, soloUnit, type CoreUnit, type EffectSink } from '../../../src/daemon/unitDriver.js';
 import { VrrpSyncGroup, type SyncGroupEffect } from '../../../src/vrrp/syncGroup.js';
 import { advertOnly } from '../../../src/vrrp/sharedEffects.js';
 import { DeadlineGroup } from '../../../src/clock/deadlineGroup.js';
@@ -256,6 +256,20 @@ describe('daemon/unitDriver', () => {
       assert.deepEqual(t.seen.map((s) => s.ev.type), ['advert', 'timeout', 'timeout'], 're-armed after the throw on timeout too');
       assert.equal(t.batches.length, 1);
       assert.equal(t.state.groupCalls, 0);
+    });
+    it('a core that throws with its deadline left due is retried ERROR_RETRY_MS later, not in a loop', () => {
+      const t = scripted((ev, now) => {
+        if (ev.type === 'advert') {
+          t.state.deadline = now + 10;
+          return [];
+        }
+        throw new Error('boom, deadline still due'); // the deadline stays where it was: due
+      });
+      t.driver.dispatch('VI_1', advert(200));
+      t.vclock.advance(10 + 3 * ERROR_RETRY_MS);
+      const timeouts = t.seen.filter((s) => s.ev.type === 'timeout').map((s) => s.now - 1_000_000);
+      assert.deepEqual(timeouts, [10, 10 + ERROR_RETRY_MS, 10 + 2 * ERROR_RETRY_MS, 10 + 3 * ERROR_RETRY_MS]);
+      assert.equal(t.errors.length, 4, 'one line per retry');
     });
   });
 

@@ -34,7 +34,7 @@ describe('vrrp/instance: commit before VIPs', () => {
   it('becoming MASTER with a committer: advert first, then the commit; no VIP and no GARP yet', () => {
     const { i, fx } = committingMaster();
     assert.deepEqual(kinds(fx), ['transition', 'sendAdvert', 'commitConnections']);
-    assert.deepEqual(logs(fx), ['(VI_1) Receive advertisement timeout', '(VI_1) Entering MASTER STATE']);
+    assert.deepEqual(logs(fx), ['(VI_1) Receive advertisement timeout (nothing heard for 3609 ms, timer 3609 ms)', '(VI_1) Entering MASTER STATE']);
     assert.equal(i.state, 'MASTER');
     assert.equal(i.snapshot().waiting, 'commit');
   });

@@ -62,8 +62,18 @@ describe('vrrp/instance', () => {
       assert.deepEqual(i.handle({ type: 'timeout' }, T0 + 3000), []); // not yet due: no-op
       const fx = i.handle({ type: 'timeout' }, T0 + 3609.375);
       assert.deepEqual(kinds(fx), ['transition', 'sendAdvert', 'addVips', 'sendGarp']);
-      assert.deepEqual(logs(fx), ['(VI_1) Receive advertisement timeout', '(VI_1) Entering MASTER STATE']);
+      assert.deepEqual(logs(fx), ['(VI_1) Receive advertisement timeout (nothing heard for 3609 ms, timer 3609 ms)', '(VI_1) Entering MASTER STATE']);
       assert.equal(i.snapshot().lastTransition?.reason, 'master-down');
+    });
+    it('the timeout line says how long nothing was heard and how late the decision came (a stalled backup)', () => {
+      const i = backup();
+      i.handle({ type: 'advert', src: '10.1.0.2', fields: fields(150) }, T0 + 2000);
+      // Master_Down_Interval for priority 100 at 1 s: 3 × 1000 + (256 − 100) × 1000 / 256 = 3609.375 ms.
+      const fx = i.handle({ type: 'timeout' }, T0 + 2000 + 3609.375 + 40);
+      assert.deepEqual(logs(fx), [
+        '(VI_1) Receive advertisement timeout (nothing heard for 3649 ms, timer 3609 ms, decided 40 ms late)',
+        '(VI_1) Entering MASTER STATE',
+      ]);
     });
     it('accepts higher and equal priority: resets the timer and records the master', () => {
       const i = backup();
