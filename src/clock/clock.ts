@@ -7,6 +7,16 @@ export interface Timer {
   cancel(): void;
 }
 
+/**
+ * A stretch during which this process's timers could not run: one ran `lengthMs` late and the stretch ended at
+ * `endMs` (clock ms). Nothing the process was waiting for could be seen then — and when the whole machine was
+ * paused (a VM descheduled), nothing was sent to it either.
+ */
+export interface Stall {
+  readonly endMs: number;
+  readonly lengthMs: number;
+}
+
 export interface Clock {
   /** Monotonic milliseconds (cores take this as `nowMs`). */
   now(): number;
@@ -20,6 +30,11 @@ export interface Clock {
   every(intervalMs: number, cb: () => void): Timer;
   /** Resolves after `delayMs`; with a signal, rejects nothing and resolves early when it aborts. */
   sleep(delayMs: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * The latest stall its timers saw (stallRecord.ts), or null. Optional: a clock that cannot be late (virtual
+   * time) has none.
+   */
+  lastStall?(): Stall | null;
 }
 
 /** Races `work` against a bound on `clock`: resolves with its value, or 'timeout' once `ms` have passed. */

@@ -1,6 +1,7 @@
 // The real clock: performance.now() for durations and deadlines, Date.now() for timestamps, Node timers.
 // The only implementation of Clock that touches the process's timers; created once by the composition root.
-import type { Clock, Timer } from './clock.js';
+import type { Clock, Stall, Timer } from './clock.js';
+import { StallRecord } from './stallRecord.js';
 
 export interface RealClockOptions {
   /** Timers do not keep the process alive (the agent lives on its sockets and signals). Default true. */
@@ -9,6 +10,7 @@ export interface RealClockOptions {
 
 export class RealClock implements Clock {
   private readonly unref: boolean;
+  private readonly stalls = new StallRecord();
 
   constructor(opts: RealClockOptions = {}) {
     this.unref = opts.unref ?? true;
@@ -23,13 +25,22 @@ export class RealClock implements Clock {
   }
 
   after(delayMs: number, cb: () => void): Timer {
-    const t = setTimeout(cb, Math.max(0, delayMs));
+    const dueMs = performance.now() + Math.max(0, delayMs);
+    // Every timer reports how late it ran: that is how a stall of the process (or of the machine) is seen.
+    const t = setTimeout(() => {
+      this.stalls.note(dueMs, performance.now());
+      cb();
+    }, Math.max(0, delayMs));
     if (this.unref) t.unref();
     return { cancel: () => clearTimeout(t) };
   }
 
   at(deadlineMs: number, cb: () => void): Timer {
     return this.after(deadlineMs - this.now(), cb);
+  }
+
+  lastStall(): Stall | null {
+    return this.stalls.latest();
   }
 
   every(intervalMs: number, cb: () => void): Timer {

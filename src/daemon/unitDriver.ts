@@ -3,7 +3,7 @@
 // member's runner (which executes them in order) and re-arms the unit's single timer to the earliest deadline.
 import type { VrrpInstance } from '../vrrp/instance.js';
 import type { SyncGroupEffect, VrrpSyncGroup } from '../vrrp/syncGroup.js';
-import type { VrrpEffect, VrrpEvent, VrrpState } from '../vrrp/types.js';
+import type { ProcessStall, VrrpEffect, VrrpEvent, VrrpState } from '../vrrp/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Clock, Timer } from '../clock/clock.js';
 import type { DeadlineGroup, DeadlineSlot } from '../clock/deadlineGroup.js';
@@ -11,7 +11,8 @@ import type { DeadlineGroup, DeadlineSlot } from '../clock/deadlineGroup.js';
 /** The pure core of a unit: one instance or a sync group, behind the sync group's interface. */
 export interface CoreUnit {
   handle(member: string, ev: VrrpEvent, nowMs: number): SyncGroupEffect[];
-  handleTimeouts(nowMs: number): SyncGroupEffect[];
+  /** `stall` (Clock.lastStall) is passed on to a Master_Down decision. */
+  handleTimeouts(nowMs: number, stall?: ProcessStall | null): SyncGroupEffect[];
   nextDeadline(): number | null;
   /** Whether a timeout now could be a Master_Down decision (a BACKUP is waiting on a master's adverts). */
   awaitsAdverts(): boolean;
@@ -35,9 +36,9 @@ export function soloUnit(instance: VrrpInstance): CoreUnit {
     fx.length === 0 ? NO_EFFECTS : fx.map((effect) => ({ instance: instance.name, effect }));
   return {
     handle: (_member, ev, nowMs) => tag(instance.handle(ev, nowMs)),
-    handleTimeouts: (nowMs) => {
+    handleTimeouts: (nowMs, stall) => {
       const d = instance.nextDeadline();
-      return d !== null && d <= nowMs ? tag(instance.handle(TIMEOUT, nowMs)) : NO_EFFECTS;
+      return d !== null && d <= nowMs ? tag(instance.handle(stall ? { type: 'timeout', stall } : TIMEOUT, nowMs)) : NO_EFFECTS;
     },
     nextDeadline: () => instance.nextDeadline(),
     awaitsAdverts: () => instance.state === 'BACKUP',
@@ -48,7 +49,7 @@ export function soloUnit(instance: VrrpInstance): CoreUnit {
 export function groupUnit(group: VrrpSyncGroup): CoreUnit {
   return {
     handle: (member, ev, nowMs) => group.handle(member, ev, nowMs),
-    handleTimeouts: (nowMs) => group.handleTimeouts(nowMs),
+    handleTimeouts: (nowMs, stall) => group.handleTimeouts(nowMs, stall),
     nextDeadline: () => group.nextDeadline(),
     // A group's timeouts may be any member's; reading the sockets first is never wrong, only an extra call.
     awaitsAdverts: () => true,
@@ -208,6 +209,11 @@ export class UnitDriver {
     if (this.stopped) return;
     let now = this.clock.now();
     let due = this.core.nextDeadline();
+    let stall: ProcessStall | null = null;
+    if (due !== null && due <= now && this.core.awaitsAdverts()) {
+      // A Master_Down decision: did this process run while it waited? (instance.ts stallGrace)
+      stall = this.clock.lastStall?.() ?? null;
+    }
     if (due !== null && due <= now && this.readQueued && this.core.awaitsAdverts()) {
       // Adverts may be waiting in the socket: the loop was busy, or the receive socket is between two coalesced
       // reads (vrrpSocket.ts, up to RECEIVE_COALESCE_MS). They are older than this decision (they may re-arm us).
@@ -219,8 +225,8 @@ export class UnitDriver {
     }
     if (due === null || due > now) return this.rearm();
     const solo = this.core.solo;
-    if (solo !== undefined) return this.runSolo(solo, TIMEOUT, now, 'timeout');
-    this.run(() => this.core.handleTimeouts(now), now, 'timeout');
+    if (solo !== undefined) return this.runSolo(solo, stall ? { type: 'timeout', stall } : TIMEOUT, now, 'timeout');
+    this.run(() => this.core.handleTimeouts(now, stall), now, 'timeout');
   }
 
   private clearTimer(): void {

@@ -11,7 +11,7 @@ import { MasterDuties, type MasterContext } from './masterDuties.js';
 import { advertOnly, sendAdvertEffect } from './sharedEffects.js';
 import { HandoverWindow, transitionDone } from './takeoverWindows.js';
 import type {
-  InstanceParams, InstanceSnapshot, LogLevel, TransitionReason, Vip, VrrpEffect, VrrpEvent, VrrpState, WantState,
+  InstanceParams, InstanceSnapshot, LogLevel, ProcessStall, TransitionReason, Vip, VrrpEffect, VrrpEvent, VrrpState, WantState,
 } from './types.js';
 
 /** What handle() returns when an event has no effect (frozen: callers only read it). */
@@ -38,6 +38,8 @@ export class VrrpInstance implements MasterContext {
   private masterDownReason: TransitionReason = 'master-down';
   /** When the Master_Down timer was last (re)armed: the last advert heard, or the start of the wait. */
   private masterDownArmedAt = 0;
+  /** This wait's Master_Down was already deferred once for a stall (stallGrace); cleared when the timer is re-armed. */
+  private stallGraceUsed = false;
   /** Timers, commit and VIP care of the current term as MASTER (null when not MASTER). */
   private master: MasterDuties | null = null;
   /** preempt_delay: until when lower-priority adverts are still accepted (a timestamp, not a deadline). */
@@ -101,7 +103,7 @@ export class VrrpInstance implements MasterContext {
     switch (ev.type) {
       case 'startup': this.onStartup(out, nowMs); break;
       case 'advert': this.onAdvert(out, nowMs, ev.src, ev.fields.priority, ev.fields.advertIntMs); break;
-      case 'timeout': this.onTimeout(out, nowMs); break;
+      case 'timeout': this.onTimeout(out, nowMs, ev.stall ?? null); break;
       case 'fault': this.onFault(out, nowMs, ev.reason); break;
       case 'faultCleared': this.onFaultCleared(out, nowMs, ev.reason); break;
       case 'priority': this.onPriority(out, nowMs, ev.effective); break;
@@ -185,6 +187,26 @@ export class VrrpInstance implements MasterContext {
     this.masterDownAt = nowMs + delayMs;
     this.masterDownReason = reason;
     this.masterDownArmedAt = nowMs;
+    this.stallGraceUsed = false;
+  }
+
+  /**
+   * A Master_Down decision right after this process was not running (a stall at least one advert interval long,
+   * inside this wait) is not evidence that the master went silent: when the whole machine was paused (a VM
+   * descheduled), the master was paused too and sends its overdue advert as soon as it runs again. Such a
+   * decision waits until one advert interval after the stall, once per wait; a master that is really gone is
+   * taken over at most one advert interval later. A stall of this process alone loses nothing to this: the
+   * adverts the kernel queued meanwhile were read before the decision (unitDriver.ts).
+   */
+  private stallGrace(out: VrrpEffect[], nowMs: number, stall: ProcessStall | null): boolean {
+    if (stall === null || this.stallGraceUsed) return false;
+    const until = stall.endMs + this.masterAdverIntMs;
+    if (stall.lengthMs < this.masterAdverIntMs || stall.endMs <= this.masterDownArmedAt || until <= nowMs) return false;
+    this.stallGraceUsed = true;
+    this.masterDownAt = until;
+    this.log(out, 'info', `Master_Down deferred ${(until - nowMs).toFixed(0)} ms: this process did not run for ` +
+      `${stall.lengthMs.toFixed(0)} ms, the master may have been paused with it`);
+    return true;
   }
 
   /**
@@ -333,8 +355,9 @@ export class VrrpInstance implements MasterContext {
     this.master!.answerLowerPriority(out, nowMs);
   }
 
-  private onTimeout(out: VrrpEffect[], nowMs: number): void {
+  private onTimeout(out: VrrpEffect[], nowMs: number, stall: ProcessStall | null): void {
     if (this.stateValue === 'BACKUP' && this.masterDownAt !== null && this.masterDownAt <= nowMs) {
+      if (this.stallGrace(out, nowMs, stall)) return;
       // RFC 5798 §6.4.2: Master_Down_Timer fired.
       if (this.params.inSyncGroup) {
         if (this.want !== 'MASTER') this.log(out, 'info', this.timeoutLine(nowMs));

@@ -8,7 +8,7 @@
 import type { VrrpInstance } from './instance.js';
 import { internalError } from '../errors/vipdError.js';
 import { SYNC_FAULT_REASON } from './instance.js';
-import type { VrrpEffect, VrrpEvent, VrrpState } from './types.js';
+import type { ProcessStall, VrrpEffect, VrrpEvent, VrrpState } from './types.js';
 
 export type GroupState = VrrpState;
 
@@ -46,11 +46,13 @@ export class VrrpSyncGroup {
   }
 
   /** Deliver `timeout` to every member whose deadline is due, then reconcile. */
-  handleTimeouts(nowMs: number): SyncGroupEffect[] {
+  /** `stall`: the caller's latest process stall (VrrpEvent 'timeout'), for the members' Master_Down decisions. */
+  handleTimeouts(nowMs: number, stall: ProcessStall | null = null): SyncGroupEffect[] {
     const out: SyncGroupEffect[] = [];
+    const timeout: VrrpEvent = { type: 'timeout', stall };
     for (const m of this.members) {
       const d = m.nextDeadline();
-      if (d !== null && d <= nowMs) out.push(...this.tag(m, m.handle({ type: 'timeout' }, nowMs)));
+      if (d !== null && d <= nowMs) out.push(...this.tag(m, m.handle(timeout, nowMs)));
     }
     this.reconcile(out, nowMs);
     return out;

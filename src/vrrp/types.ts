@@ -73,12 +73,21 @@ export interface InstanceParams {
   readonly inSyncGroup?: boolean;
 }
 
+/** A stretch the caller's process did not run (the shell's Clock.lastStall): it ran `lengthMs` late, until `endMs`. */
+export interface ProcessStall {
+  readonly endMs: number;
+  readonly lengthMs: number;
+}
+
 export type VrrpEvent =
   | { readonly type: 'startup' }
   /** An advert that already passed validateAdvert (the instance does not re-validate). */
   | { readonly type: 'advert'; readonly src: string; readonly fields: AdvertFields }
-  /** Call when nowMs >= nextDeadline(); processes every due timer. Harmless when nothing is due. */
-  | { readonly type: 'timeout' }
+  /**
+   * Call when nowMs >= nextDeadline(); processes every due timer. Harmless when nothing is due. `stall`: the
+   * latest stretch the caller's process did not run (Clock.lastStall), for a Master_Down decision.
+   */
+  | { readonly type: 'timeout'; readonly stall?: ProcessStall | null }
   /** A fault source went bad (interface down, weight-0 tracker …). Reasons are kept as a set. */
   | { readonly type: 'fault'; readonly reason: string }
   /** One fault source recovered; without reason, all (non-sync) fault sources are cleared. */

@@ -4,7 +4,7 @@
 // returned them (the solo path: no tagging, no per-batch Map; issue 12); a sync group's still go to each member.
 import assert from 'node:assert/strict';
 import { VirtualClock } from '../../../src/clock/virtualClock.js';
-import type { Clock, Timer } from '../../../src/clock/clock.js';
+import type { Clock, Stall, Timer } from '../../../src/clock/clock.js';
 import { ERROR_RETRY_MS, UnitDriver, groupUnit, soloUnit, type CoreUnit, type EffectSink } from '../../../src/daemon/unitDriver.js';
 import { VrrpSyncGroup, type SyncGroupEffect } from '../../../src/vrrp/syncGroup.js';
 import { advertOnly } from '../../../src/vrrp/sharedEffects.js';
@@ -18,6 +18,11 @@ import { fields, params } from '../vrrp/params.js';
 class CountingClock implements Clock {
   armed = 0;
   lagMs = 0;
+  /** What lastStall() reports (RealClock: the latest stall its timers saw). */
+  stall: Stall | null = null;
+  lastStall(): Stall | null {
+    return this.stall;
+  }
   constructor(readonly inner: VirtualClock) {}
   now(): number {
     return this.inner.now() + this.lagMs;
@@ -143,6 +148,43 @@ describe('daemon/unitDriver', () => {
     vclock.advance(instance.nextDeadline()! - vclock.now());
     assert.equal(queued, 0);
     assert.equal(instance.state, 'BACKUP');
+  });
+
+  it("a Master_Down decision carries the clock's latest stall to the core: one advert interval of grace after a pause", () => {
+    for (const grouped of [false, true]) {
+      const { vclock, clock, instance, driver } = setup(() => undefined, grouped);
+      driver.dispatch('VI_1', { type: 'startup' });
+      driver.dispatch('VI_1', advert(200));
+      const due = instance.nextDeadline()!;
+      // The machine was paused for 30 ms, ending at the deadline: the master could not send either.
+      clock.stall = { endMs: due, lengthMs: 30 };
+      vclock.advance(due - vclock.now());
+      assert.equal(instance.state, 'BACKUP', `deferred (${grouped ? 'deadline group' : 'own timer'})`);
+      assert.equal(instance.nextDeadline(), due + 10);
+      vclock.advance(10);
+      assert.equal(instance.state, 'MASTER', 'the master did not come back within the interval: taken over');
+    }
+  });
+
+  it('a group unit passes the stall to its members too', () => {
+    const vclock = new VirtualClock(1_000_000);
+    const clock = new CountingClock(vclock);
+    const logger = createLogger({ format: 'text', write: () => undefined, wallNow: () => 0 });
+    const member = (name: string, vrid: number) => new VrrpInstance(params({ name, vrid, version: 3, advertIntMs: 10, inSyncGroup: true }));
+    const a = member('VI_A', 51);
+    const b = member('VI_B', 52);
+    const driver = new UnitDriver(groupUnit(new VrrpSyncGroup('VG_1', [a, b])), clock, logger, undefined, () => undefined);
+    for (const n of ['VI_A', 'VI_B']) {
+      driver.attach({ name: n, enqueue: () => undefined });
+      driver.dispatch(n, { type: 'startup' });
+      driver.dispatch(n, advert(200));
+    }
+    const due = Math.max(a.nextDeadline()!, b.nextDeadline()!);
+    clock.stall = { endMs: due, lengthMs: 40 };
+    vclock.advance(due - vclock.now());
+    assert.deepEqual([a.state, b.state], ['BACKUP', 'BACKUP']);
+    vclock.advance(10);
+    assert.deepEqual([a.state, b.state], ['MASTER', 'MASTER']);
   });
 
   it('on a deadline group: slots follow the moving Master_Downs, so the one clock timer wakes as for one unit, not per unit', () => {

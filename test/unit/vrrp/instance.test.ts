@@ -75,6 +75,58 @@ describe('vrrp/instance', () => {
         '(VI_1) Entering MASTER STATE',
       ]);
     });
+    describe('Master_Down right after a stall of this process (a paused machine pauses the master too)', () => {
+      // Priority 100 at 1 s: Master_Down_Interval 3609.375 ms; the last advert heard at T0 + 2000.
+      const heard = T0 + 2000;
+      const due = heard + 3609.375;
+      const waiting = () => {
+        const i = backup();
+        i.handle({ type: 'advert', src: '10.1.0.2', fields: fields(150) }, heard);
+        return i;
+      };
+      it('a stall of at least one advert interval inside the wait defers the decision to one interval after it, once', () => {
+        const i = waiting();
+        const stall = { endMs: due + 5, lengthMs: 1200 };
+        const fx = i.handle({ type: 'timeout', stall }, due + 5);
+        assert.equal(i.state, 'BACKUP');
+        assert.deepEqual(logs(fx), ['(VI_1) Master_Down deferred 1000 ms: this process did not run for 1200 ms, the master may have been paused with it']);
+        assert.equal(i.nextDeadline(), due + 5 + 1000);
+        // The master really is gone: the next decision is taken, the same stall grants nothing twice.
+        const fx2 = i.handle({ type: 'timeout', stall }, due + 1005);
+        assert.equal(i.state, 'MASTER');
+        assert.match(logs(fx2)[0]!, /Receive advertisement timeout \(nothing heard for 4614 ms, timer 4614 ms\)/);
+      });
+      it('an advert heard during the grace re-arms a full Master_Down and a later stall may defer again', () => {
+        const i = waiting();
+        i.handle({ type: 'timeout', stall: { endMs: due, lengthMs: 1500 } }, due);
+        i.handle({ type: 'advert', src: '10.1.0.2', fields: fields(150) }, due + 300);
+        assert.equal(i.nextDeadline(), due + 300 + 3609.375);
+        i.handle({ type: 'timeout', stall: { endMs: due + 300 + 3609.375, lengthMs: 1100 } }, due + 300 + 3609.375);
+        assert.equal(i.state, 'BACKUP', 'deferred again: a new wait');
+      });
+      it('no deferral for a stall shorter than the advert interval, one that ended before the last advert, or one long past', () => {
+        for (const [what, stall, at] of [
+          ['shorter than an interval', { endMs: due, lengthMs: 999 }, due],
+          ['ended before the advert', { endMs: heard - 1, lengthMs: 5000 }, due],
+          ['its interval has passed', { endMs: heard + 100, lengthMs: 1500 }, due],
+        ] as const) {
+          const i = waiting();
+          i.handle({ type: 'timeout', stall }, at);
+          assert.equal(i.state, 'MASTER', what);
+        }
+      });
+      it('a sync group member is deferred the same way (its want state stays BACKUP)', () => {
+        const i = waiting();
+        const fx = i.handle({ type: 'timeout', stall: { endMs: due, lengthMs: 2000 } }, due);
+        assert.equal(fx.length, 1);
+        const g = new VrrpInstance(params({ inSyncGroup: true }));
+        g.handle({ type: 'startup' }, T0);
+        g.handle({ type: 'advert', src: '10.1.0.2', fields: fields(150) }, heard);
+        const gfx = g.handle({ type: 'timeout', stall: { endMs: due, lengthMs: 2000 } }, due);
+        assert.deepEqual(logs(gfx), ['(VI_1) Master_Down deferred 1000 ms: this process did not run for 2000 ms, the master may have been paused with it']);
+        assert.equal(g.wantState, 'BACKUP');
+      });
+    });
     it('accepts higher and equal priority: resets the timer and records the master', () => {
       const i = backup();
       assert.deepEqual(kinds(i.handle({ type: 'advert', src: '10.1.0.2', fields: fields(150) }, T0 + 2000)), []);
