@@ -5,7 +5,7 @@
 //   sudo node dist/bench/scale.js [--instances 100,255,255] [--interval-ms 10,100,10] [--duration-s 20]
 //                                 [--settle-s 5] [--kinds keepalived,vipd] [--rounds 1] [--vipd-args '...']
 //                                 [--node-options "--max-semi-space-size=1"] [--profile DIR]
-//                                 [--rss-every-s 30] [--smaps DIR] [--trace-gc]
+//                                 [--rss-every-s 30] [--smaps DIR] [--trace-gc] [--agent-logs DIR]
 // --instances and --interval-ms are zipped: one row per pair. Each row runs every kind once per round, one
 // after the other, in a fresh lab (agents interleaved round by round so drift in machine load hits both).
 //
@@ -20,7 +20,9 @@
 // Where takeovers come from: adverts the kernel dropped in the window (raw sockets of each namespace, the drops
 // column of /proc/PID/net/raw; the per-CPU input backlog, /proc/net/softnet_stat), CPU time stolen from this VM
 // (/proc/stat), overload lines the master logged, and for vipd the backup's own account of each timeout ("nothing
-// heard for X ms, decided Y ms late": late means the backup itself was not running, on time means no advert came).
+// heard for X ms, decided Y ms late": late means the backup itself was not running, on time means no advert came)
+// and how many Master_Down decisions it deferred after a stall of its own (instance.ts stallGrace).
+// --agent-logs DIR writes each director's whole output of each round to DIR/KIND-HOST-ROUND.log.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { Lab, buildPairLab, labUnavailableReason } from '../src/lab/netns.js';
 import { AgentSet, waitFor, type Agent, type AgentKind } from '../src/lab/agents.js';
@@ -42,6 +44,8 @@ interface Args {
   smapsDir: string | null;
   /** --trace-gc: vipd runs with V8's --trace-gc; the rounds print its collections in the window. */
   traceGc: boolean;
+  /** --agent-logs DIR: every director's output, per round. */
+  agentLogsDir: string | null;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -68,6 +72,7 @@ function parseArgs(argv: string[]): Args {
     rssEveryS: Number(get('rss-every-s', '0')),
     traceGc: argv.includes('--trace-gc'),
     smapsDir: argv.includes('--smaps') ? get('smaps', '') : null,
+    agentLogsDir: argv.includes('--agent-logs') ? get('agent-logs', '') : null,
   };
 }
 
@@ -183,6 +188,8 @@ interface Diagnosis {
   backlogDrops: number;
   stealPct: number;
   masterOverloadLines: number;
+  /** vipd: Master_Down decisions the backup deferred after a stall of its own. */
+  deferred: number;
   /** vipd: the backup's timeout lines in the window: how many were decided late, worst lateness and silence. */
   timeouts: { count: number; late: number; worstLateMs: number; worstSilenceMs: number };
 }
@@ -274,6 +281,7 @@ async function runOne(kind: AgentKind, instances: number, intervalMs: number, a:
       backlogDrops: backlogDrops() - backlog0,
       stealPct: jiffies1.total > jiffies0.total ? ((jiffies1.steal - jiffies0.steal) / (jiffies1.total - jiffies0.total)) * 100 : 0,
       masterOverloadLines: countMatches(d1.output().slice(out1At), /overload: the event loop ran/g),
+      deferred: countMatches(d2.output().slice(outAt), /Master_Down deferred/g),
       timeouts: timeoutAccount(d2.output().slice(outAt)),
     };
     const rss = (ps: number[]) => ps.reduce((s, p) => s + rssMb(p), 0);
@@ -290,6 +298,10 @@ async function runOne(kind: AgentKind, instances: number, intervalMs: number, a:
       diag,
     };
     if (a.smapsDir) copySmaps(a.smapsDir, kind, pids);
+    if (a.agentLogsDir) {
+      mkdirSync(a.agentLogsDir, { recursive: true });
+      for (const ag of [d1, d2]) writeFileSync(`${a.agentLogsDir}/${kind}-${ag.host}-${labCounter}.log`, ag.output());
+    }
     checkAlive(kind, d1);
     checkAlive(kind, d2);
     if (kind === 'vipd' && a.profileDir !== null) {
@@ -379,7 +391,7 @@ async function main(): Promise<void> {
             (s.gc ? `, GC in window d1 ${s.gc.d1.scavenges} scavenges + ${s.gc.d1.markCompacts} full, d2 ${s.gc.d2.scavenges} + ${s.gc.d2.markCompacts}` : '') +
             `, load ${loadAverage()}\n` +
             `    dropped: raw sockets d1 ${s.diag.rawDrops.d1} d2 ${s.diag.rawDrops.d2}, input backlog ${s.diag.backlogDrops}; steal ` +
-            `${s.diag.stealPct.toFixed(2)} %; master overload lines ${s.diag.masterOverloadLines}` +
+            `${s.diag.stealPct.toFixed(2)} %; master overload lines ${s.diag.masterOverloadLines}; backup deferred ${s.diag.deferred} Master_Down(s) after a stall` +
             (s.diag.timeouts.count > 0
               ? `; backup timeouts ${s.diag.timeouts.count} (${s.diag.timeouts.late} decided late, worst ${s.diag.timeouts.worstLateMs} ms; ` +
                 `longest silence ${s.diag.timeouts.worstSilenceMs} ms)`
