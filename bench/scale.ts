@@ -6,6 +6,7 @@
 //                                 [--settle-s 5] [--kinds keepalived,vipd] [--rounds 1] [--vipd-args '...']
 //                                 [--node-options "--max-semi-space-size=1"] [--profile DIR]
 //                                 [--rss-every-s 30] [--smaps DIR] [--trace-gc] [--agent-logs DIR]
+//                                 [--pause-every-s 10 --pause-ms 100]
 // --instances and --interval-ms are zipped: one row per pair. Each row runs every kind once per round, one
 // after the other, in a fresh lab (agents interleaved round by round so drift in machine load hits both).
 //
@@ -23,6 +24,8 @@
 // heard for X ms, decided Y ms late": late means the backup itself was not running, on time means no advert came)
 // and how many Master_Down decisions it deferred after a stall of its own (instance.ts stallGrace).
 // --agent-logs DIR writes each director's whole output of each round to DIR/KIND-HOST-ROUND.log.
+// --pause-every-s N --pause-ms M pauses both directors together for M ms every N s of the window (SIGSTOP to every
+// process of both namespaces, then SIGCONT, the backup first): what a VM descheduled by its hypervisor does to them.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { Lab, buildPairLab, labUnavailableReason } from '../src/lab/netns.js';
 import { AgentSet, waitFor, type Agent, type AgentKind } from '../src/lab/agents.js';
@@ -46,6 +49,9 @@ interface Args {
   traceGc: boolean;
   /** --agent-logs DIR: every director's output, per round. */
   agentLogsDir: string | null;
+  /** --pause-every-s / --pause-ms: both directors stopped together for pauseMs every pauseEveryS (0: never). */
+  pauseEveryS: number;
+  pauseMs: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -73,6 +79,8 @@ function parseArgs(argv: string[]): Args {
     traceGc: argv.includes('--trace-gc'),
     smapsDir: argv.includes('--smaps') ? get('smaps', '') : null,
     agentLogsDir: argv.includes('--agent-logs') ? get('agent-logs', '') : null,
+    pauseEveryS: Number(get('pause-every-s', '0')),
+    pauseMs: Number(get('pause-ms', '100')),
   };
 }
 
@@ -271,7 +279,9 @@ async function runOne(kind: AgentKind, instances: number, intervalMs: number, a:
     const backlog0 = backlogDrops();
     const jiffies0 = cpuJiffies();
     const t0 = performance.now();
+    const pauses = pauseTogether(a, pids, t0);
     await sampleRss(a, kind, pids, t0);
+    await pauses;
     const c1 = { d1: cpu(pids.d1), d2: cpu(pids.d2) };
     const w1 = { d1: wakes(pids.d1), d2: wakes(pids.d2) };
     const seconds = (performance.now() - t0) / 1000;
@@ -313,6 +323,28 @@ async function runOne(kind: AgentKind, instances: number, intervalMs: number, a:
   } finally {
     await agents.destroy();
     await lab.destroy();
+  }
+}
+
+/** --pause-every-s: stops every process of both directors for --pause-ms, every N s until the window ends. */
+async function pauseTogether(a: Args, pids: { d1: number[]; d2: number[] }, t0: number): Promise<void> {
+  if (a.pauseEveryS <= 0) return;
+  const signal = (ps: number[], sig: NodeJS.Signals) => {
+    for (const p of ps) {
+      try {
+        process.kill(p, sig);
+      } catch {
+        // exited
+      }
+    }
+  };
+  const endMs = t0 + a.durationS * 1000;
+  for (let next = t0 + a.pauseEveryS * 1000; next + a.pauseMs < endMs; next += a.pauseEveryS * 1000) {
+    await new Promise((r) => setTimeout(r, next - performance.now()));
+    signal([...pids.d1, ...pids.d2], 'SIGSTOP');
+    await new Promise((r) => setTimeout(r, a.pauseMs));
+    signal(pids.d2, 'SIGCONT');
+    signal(pids.d1, 'SIGCONT');
   }
 }
 

@@ -33,6 +33,28 @@ describe('integration: vipd pair', function () {
     assert.deepEqual(await holders(lab, HOSTS, VIP), ['d1']);
   });
 
+  it('both directors paused together (a VM descheduled): the backup waits for the master instead of taking over', async () => {
+    // 50 ms adverts: Master_Down ≈ 170 ms, so a 400 ms pause of both would make the backup decide Master_Down on
+    // nothing heard; the master, paused too, sends its overdue advert as soon as it runs (instance.ts stallGrace).
+    const d1 = agents.start('vipd', 'd1', conf('d1', 150, { advertInt: 0.05 }));
+    const d2 = agents.start('vipd', 'd2', conf('d2', 100, { advertInt: 0.05 }));
+    assert.ok(await onlyHolder('d1'));
+    await sleep(500);
+    const mark = d2.output().length;
+    for (let i = 0; i < 3; i++) {
+      d1.child.kill('SIGSTOP');
+      d2.child.kill('SIGSTOP');
+      await sleep(400);
+      d2.child.kill('SIGCONT'); // the backup first: the harder order
+      d1.child.kill('SIGCONT');
+      await sleep(600);
+    }
+    const after = d2.output().slice(mark);
+    assert.doesNotMatch(after, /Entering MASTER STATE/, `d2 took over:\n${after}`);
+    assert.match(after, /Master_Down deferred \d+ ms: this process did not run for \d+ ms/);
+    assert.deepEqual(await holders(lab, HOSTS, VIP), ['d1']);
+  });
+
   it('moves the VIP when the master loses its link: client pings resume and its ARP entry shows the new MAC', async () => {
     agents.start('vipd', 'd1', conf('d1', 150));
     agents.start('vipd', 'd2', conf('d2', 100));
