@@ -191,17 +191,18 @@ export class VrrpInstance implements MasterContext {
   }
 
   /**
-   * A Master_Down decision right after this process was not running (a stall at least one advert interval long,
-   * inside this wait) is not evidence that the master went silent: when the whole machine was paused (a VM
-   * descheduled), the master was paused too and sends its overdue advert as soon as it runs again. Such a
-   * decision waits until one advert interval after the stall, once per wait; a master that is really gone is
-   * taken over at most one advert interval later. A stall of this process alone loses nothing to this: the
+   * A Master_Down decision after this process was not running (a stall at least one advert interval long, inside
+   * this wait) is not evidence that the master went silent: when the whole machine was paused (a VM descheduled),
+   * the master was paused too and sends its overdue advert as soon as it runs again. Such a decision waits one
+   * more advert interval, once per wait; a master that is really gone is taken over at most one interval later.
+   * The interval counts from the decision, not from the stall's end: after a pause the backup has every instance's
+   * decision and the master's catch-up burst to get through, and the last decisions come well after the end. A stall of this process alone loses nothing to this: the
    * adverts the kernel queued meanwhile were read before the decision (unitDriver.ts).
    */
   private stallGrace(out: VrrpEffect[], nowMs: number, stall: ProcessStall | null): boolean {
     if (stall === null || this.stallGraceUsed) return false;
-    const until = stall.endMs + this.masterAdverIntMs;
-    if (stall.lengthMs < this.masterAdverIntMs || stall.endMs <= this.masterDownArmedAt || until <= nowMs) return false;
+    if (stall.lengthMs < this.masterAdverIntMs || stall.endMs <= this.masterDownArmedAt) return false;
+    const until = nowMs + this.masterAdverIntMs;
     this.stallGraceUsed = true;
     this.masterDownAt = until;
     this.log(out, 'info', `Master_Down deferred ${(until - nowMs).toFixed(0)} ms: this process did not run for ` +
