@@ -3,14 +3,16 @@
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { VirtualClock } from '../../../src/clock/virtualClock.js';
-import type { Clock } from '../../../src/clock/clock.js';
+import type { Clock, Stall } from '../../../src/clock/clock.js';
 import { watchLoopHealth } from '../../../src/daemon/loopHealth.js';
 import { createLogger } from '../../../src/log/logger.js';
 
 /** A virtual clock whose reads can run ahead of its timers: the loop was busy for `lagMs`. */
-function laggingClock(inner: VirtualClock): Clock & { lagMs: number } {
+function laggingClock(inner: VirtualClock): Clock & { lagMs: number; stall: Stall | null } {
   const c = {
     lagMs: 0,
+    stall: null as Stall | null,
+    lastStall: () => c.stall,
     now: () => inner.now() + c.lagMs,
     wallNow: () => inner.wallNow(),
     after: (d: number, cb: () => void) => inner.after(d, cb),
@@ -43,6 +45,27 @@ describe('daemon/loopHealth overload', () => {
     assert.equal(health.view().alive, true);
     inner.advance(11_000);
     assert.ok(lines.some((l) => l.includes('overload over')), lines.join('\n'));
+    health.stop();
+  });
+
+  it('a stall between two probes that ran on time is counted and named too (Clock.lastStall)', async () => {
+    const inner = new VirtualClock(0);
+    const clock = laggingClock(inner);
+    const lines: string[] = [];
+    const registry = new Registry();
+    const logger = createLogger({ format: 'text', write: (l) => lines.push(l), wallNow: () => 0 });
+    const health = watchLoopHealth(clock, { registry, logger, overloadLagMs: 10 });
+    inner.advance(1000);
+    clock.stall = { endMs: 1100, lengthMs: 28 }; // the advert timers ran 28 ms late at 1.1 s; the probe did not
+    inner.advance(250);
+    assert.equal(lines.filter((l) => l.includes('overload: the event loop ran 28 ms late')).length, 1, lines.join('\n'));
+    inner.advance(250); // the same stall record: not counted twice
+    const text = await registry.metrics();
+    assert.match(text, /vipd_event_loop_overloads_total 1\n/);
+    assert.match(text, /vipd_event_loop_lag_seconds 0.028/);
+    clock.stall = { endMs: 1600, lengthMs: 5 }; // under the threshold
+    inner.advance(250);
+    assert.match(await registry.metrics(), /vipd_event_loop_overloads_total 1\n/);
     health.stop();
   });
 });
