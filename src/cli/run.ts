@@ -16,6 +16,7 @@ import { controlSocketCandidates } from '../control/socketPath.js';
 import { processRunDirEnv } from '../control/locate.js';
 import { currentNetnsName } from '../control/netnsName.js';
 import { watchLoopHealth } from '../daemon/loopHealth.js';
+import { exposedGc, settledCollection } from '../daemon/settledCollection.js';
 import { describeError } from './describeError.js';
 import { writeKeepalivedCheckData, writeKeepalivedFiles } from '../control/keepalived-files.js';
 import { packageVersion } from './version.js';
@@ -123,8 +124,10 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   const onInt = () => onStop('SIGINT');
   let started = false;
   let reloading: Promise<void> = Promise.resolve();
+  /** A reload (applied or refused) leaves garbage too: the settled collection is moved after it. */
+  let afterReload = (): void => undefined;
   const onHup = () => {
-    reloading = reloading.then(() => (started && !stopSignal ? reload(opts, daemon, logger, netns) : undefined));
+    reloading = reloading.then(() => (started && !stopSignal ? reload(opts, daemon, logger, netns).then(() => afterReload()) : undefined));
   };
   // keepalived's dump signals (SIGUSR1 → .data, SIGUSR2 → .stats) for tools that already parse its files;
   // vipd writes all three (.data, .stats, .json) on either, atomically.
@@ -163,6 +166,12 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   // Overloaded = later than the shortest advert interval: adverts then go out late (keepalived has no such signal).
   const overloadLagMs = Math.max(10, Math.min(...config.instances.map((i) => i.advertIntMs)));
   const loop = watchLoopHealth(clock, { registry: daemon.metrics.registry, logger, overloadLagMs });
+  const settled = settledCollection(clock, {
+    collect: exposedGc(),
+    collected: (ms) => logger.debug(`collected start-up garbage: the process paused ${ms.toFixed(1)} ms`),
+  });
+  settled.schedule();
+  afterReload = () => settled.schedule();
   control.attach({ metrics: daemon.metrics, health: loop.view });
   logger.info(`control socket ${control.socketPath} (vipd status)`);
   const servers: { close(): Promise<void> }[] = [control];
@@ -178,6 +187,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
 
   if (!stopSignal) await new Promise<void>((resolve) => (wakeStop = resolve));
   logger.info(`received ${stopSignal}, stopping`);
+  settled.stop();
   await reloading;
   let code = 0;
   try {
