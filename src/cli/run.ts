@@ -124,10 +124,13 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   const onInt = () => onStop('SIGINT');
   let started = false;
   let reloading: Promise<void> = Promise.resolve();
-  /** A reload (applied or refused) leaves garbage too: the settled collection is moved after it. */
-  let afterReload = (): void => undefined;
+  const settled = settledCollection(clock, {
+    collect: exposedGc(),
+    collected: (ms) => logger.debug(`collected start-up garbage: the process paused ${ms.toFixed(1)} ms`),
+  });
+  // A reload (applied or refused) leaves garbage too: the settled collection is moved after it.
   const onHup = () => {
-    reloading = reloading.then(() => (started && !stopSignal ? reload(opts, daemon, logger, netns).then(() => afterReload()) : undefined));
+    reloading = reloading.then(() => (started && !stopSignal ? reload(opts, daemon, logger, netns).then(() => settled.schedule()) : undefined));
   };
   // keepalived's dump signals (SIGUSR1 → .data, SIGUSR2 → .stats) for tools that already parse its files;
   // vipd writes all three (.data, .stats, .json) on either, atomically.
@@ -166,12 +169,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   // Overloaded = later than the shortest advert interval: adverts then go out late (keepalived has no such signal).
   const overloadLagMs = Math.max(10, Math.min(...config.instances.map((i) => i.advertIntMs)));
   const loop = watchLoopHealth(clock, { registry: daemon.metrics.registry, logger, overloadLagMs });
-  const settled = settledCollection(clock, {
-    collect: exposedGc(),
-    collected: (ms) => logger.debug(`collected start-up garbage: the process paused ${ms.toFixed(1)} ms`),
-  });
   settled.schedule();
-  afterReload = () => settled.schedule();
   control.attach({ metrics: daemon.metrics, health: loop.view });
   logger.info(`control socket ${control.socketPath} (vipd status)`);
   const servers: { close(): Promise<void> }[] = [control];

@@ -1,4 +1,4 @@
-// One full garbage collection once the agent has settled after a start or a reload (issue 12). Starting 255
+// Full garbage collections once the agent has settled after a start or a reload (issue 12). Starting 255
 // instances leaves ~5 MB of garbage in V8's old generation (it grows to 15-23 MB around ~11 MB live). A running
 // director then promotes next to nothing into the old generation (its timers and adverts die young), so V8 sees no
 // reason for a full collection of its own and that garbage stayed resident for the life of the process. Two
@@ -7,7 +7,7 @@
 // sparse pages and returns them. Each is a pause of ~12 ms at 255 instances: an advert goes out that much late, well
 // inside any Master_Down interval, and a backup whose Master_Down decision falls right after it gets the stall
 // grace (src/vrrp/instance.ts). Measured at 255 x 10 ms (bench/RESULTS.md): the resident set after a minute 65-66 MB
-// without, 63-65 MB after one collection, 63 MB after two.
+// without, 63-66 MB after one collection, 62-63 MB after two.
 // bin/vipd runs node with --expose-gc for this; without that flag (node dist/src/cli/main.js) nothing is collected.
 import type { Clock, Timer } from '../clock/clock.js';
 
@@ -30,10 +30,12 @@ export interface SettledCollectionOptions {
 }
 
 export function settledCollection(clock: Clock, opts: SettledCollectionOptions): SettledCollection {
+  const collect = opts.collect;
+  if (collect === undefined) return { schedule: () => undefined, stop: () => undefined };
   let timer: Timer | null = null;
   const run = (): void => {
     const startedAt = clock.now();
-    opts.collect!();
+    collect();
     opts.collected?.(clock.now() - startedAt);
   };
   const first = (): void => {
@@ -46,7 +48,6 @@ export function settledCollection(clock: Clock, opts: SettledCollectionOptions):
   };
   return {
     schedule() {
-      if (opts.collect === undefined) return;
       timer?.cancel();
       timer = clock.after(SETTLE_MS, first);
     },
