@@ -8,13 +8,15 @@ export interface Timer {
 }
 
 /**
- * A stretch during which this process's timers could not run: one ran `lengthMs` late and the stretch ended at
- * `endMs` (clock ms). Nothing the process was waiting for could be seen then — and when the whole machine was
- * paused (a VM descheduled), nothing was sent to it either.
+ * Stretches during which this process's timers could not run. The latest ended at `endMs` (clock ms) and lasted
+ * `latestMs`; `lengthMs` is the longest of the stalls in the STALL_MEMORY_MS before it (stallRecord.ts), so that a
+ * short stall does not hide a long one just before it. Nothing the process was waiting for could be seen then — and
+ * when the whole machine was paused (a VM descheduled), nothing was sent to it either.
  */
 export interface Stall {
   readonly endMs: number;
   readonly lengthMs: number;
+  readonly latestMs: number;
 }
 
 export interface Clock {

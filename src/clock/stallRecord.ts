@@ -13,23 +13,31 @@ export const MIN_STALL_MS = 2;
 export const STALL_MEMORY_MS = 1000;
 
 export class StallRecord {
+  /** The latest stall (parts merged). */
   private startMs = 0;
   private endMs = -Infinity;
+  /** The longest stall that ended at most STALL_MEMORY_MS before the latest one began (or the latest itself). */
+  private longestMs = 0;
+  private longestEndMs = -Infinity;
   private view: Stall | null = null;
 
   /** A timer due at `dueMs` ran at `ranMs`. */
   note(dueMs: number, ranMs: number): void {
-    const late = ranMs - dueMs;
-    if (late < MIN_STALL_MS) return;
+    if (ranMs - dueMs < MIN_STALL_MS) return;
     if (dueMs <= this.endMs) {
-      // Overlaps the stall on record: the same stall, reported by another timer.
+      // Overlaps the latest stall: the same stall, reported by another timer.
       if (dueMs < this.startMs) this.startMs = dueMs;
       if (ranMs > this.endMs) this.endMs = ranMs;
-    } else if (late >= this.endMs - this.startMs || ranMs - this.endMs >= STALL_MEMORY_MS) {
+    } else {
       this.startMs = dueMs;
       this.endMs = ranMs;
-    } else {
-      return; // a shorter stall soon after a longer one: the longer one still explains what a backup missed
+    }
+    // A shorter stall soon after a longer one is still the latest (a Master_Down wait armed between the two must
+    // see the newer one), but the longer one still explains what a backup missed before it: both are kept.
+    const latestMs = this.endMs - this.startMs;
+    if (latestMs >= this.longestMs || this.startMs - this.longestEndMs >= STALL_MEMORY_MS) {
+      this.longestMs = latestMs;
+      this.longestEndMs = this.endMs;
     }
     this.view = null;
   }
@@ -37,6 +45,6 @@ export class StallRecord {
   /** The stall on record (the same object until it changes). */
   latest(): Stall | null {
     if (this.endMs === -Infinity) return null;
-    return (this.view ??= { endMs: this.endMs, lengthMs: this.endMs - this.startMs });
+    return (this.view ??= { endMs: this.endMs, lengthMs: this.longestMs, latestMs: this.endMs - this.startMs });
   }
 }

@@ -88,7 +88,8 @@ export function watchLoopHealth(clock: Clock, opts: LoopHealthOptions = {}): Loo
     if (stall !== seenStall) {
       seenStall = stall;
       // A stall between two probes: the probe itself may have run on time.
-      if (stall !== null && stall.lengthMs > lagMs) lagMs = stall.lengthMs;
+      // Its own length (latestMs): the longer stall it may be reported with was counted when it happened.
+      if (stall !== null && stall.latestMs > lagMs) lagMs = stall.latestMs;
     }
     lags.push({ at: now, lagMs });
     while (lags.length && lags[0]!.at < now - WINDOW_MS) lags.shift();

@@ -10,7 +10,7 @@ describe('clock/stallRecord', () => {
     r.note(100, 100 + MIN_STALL_MS - 0.1);
     assert.equal(r.latest(), null);
     r.note(200, 200 + MIN_STALL_MS);
-    assert.deepEqual(r.latest(), { endMs: 200 + MIN_STALL_MS, lengthMs: MIN_STALL_MS });
+    assert.deepEqual(r.latest(), { endMs: 200 + MIN_STALL_MS, lengthMs: MIN_STALL_MS, latestMs: MIN_STALL_MS });
   });
 
   it('timers that report parts of one stall are merged into it (earliest due to latest run)', () => {
@@ -18,18 +18,30 @@ describe('clock/stallRecord', () => {
     r.note(1010, 1040); // the coalescing timer, due first
     r.note(1030, 1040.5); // the deadline group's timer, due later, run right after
     r.note(1005, 1041); // any timer due earlier that ran later
-    assert.deepEqual(r.latest(), { endMs: 1041, lengthMs: 36 });
+    assert.deepEqual(r.latest(), { endMs: 1041, lengthMs: 36, latestMs: 36 });
   });
 
-  it('a shorter stall soon after a longer one leaves the longer one on record; a longer or a much later one replaces it', () => {
+  it('a shorter stall soon after a longer one is the latest, reported with the longer one\'s length; a longer or a much later one replaces it', () => {
     const r = new StallRecord();
     r.note(1000, 1040);
     r.note(1100, 1105);
-    assert.deepEqual(r.latest(), { endMs: 1040, lengthMs: 40 }, 'shorter, 65 ms later: kept the 40 ms one');
+    assert.deepEqual(r.latest(), { endMs: 1105, lengthMs: 40, latestMs: 5 }, 'shorter, 60 ms later: the 40 ms one still counts');
     r.note(1200, 1250);
-    assert.deepEqual(r.latest(), { endMs: 1250, lengthMs: 50 }, 'longer: replaces');
+    assert.deepEqual(r.latest(), { endMs: 1250, lengthMs: 50, latestMs: 50 }, 'longer: replaces');
     r.note(1250 + STALL_MEMORY_MS, 1250 + STALL_MEMORY_MS + 3);
-    assert.deepEqual(r.latest(), { endMs: 1250 + STALL_MEMORY_MS + 3, lengthMs: 3 }, 'after STALL_MEMORY_MS anything newer replaces');
+    assert.deepEqual(r.latest(), { endMs: 1250 + STALL_MEMORY_MS + 3, lengthMs: 3, latestMs: 3 }, 'after STALL_MEMORY_MS the long one is forgotten');
+  });
+
+  it('two pauses a second apart, the second seen shorter: the record ends with the second (a wait armed between them sees it)', () => {
+    // pair.test.ts's 400 ms pauses every second: the second was seen 261 ms late, 999 ms after the first ended,
+    // and a record that kept only the longer first one made the backup take over.
+    const r = new StallRecord();
+    r.note(10_000, 10_368);
+    r.note(11_106, 11_367); // 999 ms after the first one ended
+    const s = r.latest()!;
+    assert.equal(s.endMs, 11_367);
+    assert.equal(s.latestMs, 261);
+    assert.ok(s.lengthMs >= 261);
   });
 
   it('latest() returns the same object until the record changes (no allocation per Master_Down decision)', () => {

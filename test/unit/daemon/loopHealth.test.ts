@@ -56,14 +56,14 @@ describe('daemon/loopHealth overload', () => {
     const logger = createLogger({ format: 'text', write: (l) => lines.push(l), wallNow: () => 0 });
     const health = watchLoopHealth(clock, { registry, logger, overloadLagMs: 10 });
     inner.advance(1000);
-    clock.stall = { endMs: 1100, lengthMs: 28 }; // the advert timers ran 28 ms late at 1.1 s; the probe did not
+    clock.stall = { endMs: 1100, lengthMs: 28, latestMs: 28 }; // the advert timers ran 28 ms late at 1.1 s; the probe did not
     inner.advance(250);
     assert.equal(lines.filter((l) => l.includes('overload: the event loop ran 28 ms late')).length, 1, lines.join('\n'));
     inner.advance(250); // the same stall record: not counted twice
     const text = await registry.metrics();
     assert.match(text, /vipd_event_loop_overloads_total 1\n/);
     assert.match(text, /vipd_event_loop_lag_seconds 0.028/);
-    clock.stall = { endMs: 1600, lengthMs: 5 }; // under the threshold
+    clock.stall = { endMs: 1600, lengthMs: 28, latestMs: 5 }; // a new stall under the threshold, reported with the 28 ms one
     inner.advance(250);
     assert.match(await registry.metrics(), /vipd_event_loop_overloads_total 1\n/);
     health.stop();

@@ -157,7 +157,7 @@ describe('daemon/unitDriver', () => {
       driver.dispatch('VI_1', advert(200));
       const due = instance.nextDeadline()!;
       // The machine was paused for 30 ms, ending at the deadline: the master could not send either.
-      clock.stall = { endMs: due, lengthMs: 30 };
+      clock.stall = { endMs: due, lengthMs: 30, latestMs: 30 };
       vclock.advance(due - vclock.now());
       assert.equal(instance.state, 'BACKUP', `deferred (${grouped ? 'deadline group' : 'own timer'})`);
       assert.equal(instance.nextDeadline(), due + 10);
@@ -180,7 +180,7 @@ describe('daemon/unitDriver', () => {
       driver.dispatch(n, advert(200));
     }
     const due = Math.max(a.nextDeadline()!, b.nextDeadline()!);
-    clock.stall = { endMs: due, lengthMs: 40 };
+    clock.stall = { endMs: due, lengthMs: 40, latestMs: 40 };
     vclock.advance(due - vclock.now());
     assert.deepEqual([a.state, b.state], ['BACKUP', 'BACKUP']);
     vclock.advance(10);
